@@ -1,0 +1,55 @@
+"""All settings, read from the environment and `.env` (Bot Framework sample names kept for operators)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_EVIDENCE_HOSTS = [
+    "*.sharepoint.com",
+    "*.sharepoint.de",
+    "*.svc.ms",
+    "*.1drv.com",
+    "*.onedrive.com",
+    "smba.trafficmanager.net",
+    "*.asm.skype.com",
+    "*.teams.microsoft.com",
+    "graph.microsoft.com",
+]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 3978
+
+    microsoft_app_id: str = ""
+    microsoft_app_password: str = ""
+    microsoft_app_tenant_id: str = ""
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+
+    storage_backend: Literal["local", "azure"] = "local"
+    data_dir: Path = Path("data")
+    azure_storage_connection_string: str = ""
+    azure_container_prefix: str = Field(default="vaern", pattern=r"^[a-z0-9]{3,40}$")
+
+    evidence_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_EVIDENCE_HOSTS))
+    evidence_allow_http: bool = False
+    evidence_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    evidence_download_timeout_seconds: float = Field(default=120.0, gt=0)
+
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0)
+    crisis_line: str = "89 70 12 99"
+    case_reference_prefix: str = "VK"
+    log_level: str = "INFO"
+
+    @field_validator("evidence_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip().lower() for host in value.split(",") if host.strip()]
+        return value

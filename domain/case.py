@@ -1,0 +1,132 @@
+"""The harassment case as the guideline describes it: what happened, to whom, by whom, and its evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.evidence import EvidenceItem
+
+
+class HarassmentKind(StrEnum):
+    """Kinds of online harassment named in the guideline ("Hvad er digitale krænkelser")."""
+
+    THREATS = "threats"
+    MOCKERY = "mockery"
+    ACCUSATIONS = "accusations"
+    PRIVATE_INFORMATION = "private_information"
+    DEGRADING_REMARKS = "degrading_remarks"
+    HATE_GROUP = "hate_group"
+    FAKE_PROFILE = "fake_profile"
+    REPEATED_CONTACT = "repeated_contact"
+
+
+class Channel(StrEnum):
+    """Where the harassment happened."""
+
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    X = "x"
+    TIKTOK = "tiktok"
+    YOUTUBE = "youtube"
+    LINKEDIN = "linkedin"
+    SNAPCHAT = "snapchat"
+    TRUSTPILOT = "trustpilot"
+    GOOGLE_REVIEW = "google_review"
+    WEB_PAGE = "web_page"
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+    OTHER = "other"
+
+
+class OffenderRelation(StrEnum):
+    """How the offender relates to the workplace."""
+
+    CITIZEN = "citizen"
+    RELATIVE = "relative"
+    PARENT = "parent"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands. A draft is a report the employee stopped before sending; its evidence is kept."""
+
+    DRAFT = "draft"
+    REPORTED = "reported"
+
+
+class Person(BaseModel):
+    """A Teams user as the bot knows them (Azure AD object id when Teams gives it)."""
+
+    user_id: str
+    name: str = ""
+    aad_object_id: str | None = None
+
+
+class Offender(BaseModel):
+    """What the employee knows of the offender. Only leadership contacts them."""
+
+    name: str = ""
+    profile: str = ""
+    relation: OffenderRelation = OffenderRelation.UNKNOWN
+
+    @property
+    def is_known(self) -> bool:
+        return bool(self.name or self.profile)
+
+
+class Witness(BaseModel):
+    """Someone who saw the harassment, with a phone number to reach them."""
+
+    name: str
+    phone: str = ""
+
+
+class Impact(BaseModel):
+    """How the incident affects the employee right now: 1 (fine) to 5 (very hard)."""
+
+    score: int = Field(ge=1, le=5)
+    text: str = ""
+
+    @property
+    def is_strong(self) -> bool:
+        return self.score >= 4
+
+
+class Incident(BaseModel):
+    """The facts of one incident: what, where, when, who (the guideline's notat- og journaliseringspligt)."""
+
+    urgent: bool = False
+    kinds: list[HarassmentKind] = Field(default_factory=list)
+    during_work_hours: bool | None = None
+    colleagues_targeted: bool | None = None
+    channel: Channel | None = None
+    occurred_at: datetime | None = None
+    description: str = ""
+    offender: Offender = Field(default_factory=Offender)
+    links: list[str] = Field(default_factory=list)
+    witnesses: list[Witness] = Field(default_factory=list)
+    impact: Impact | None = None
+
+
+class Case(BaseModel):
+    """One reported case. The subject is the harassed employee; the reporter may be a colleague."""
+
+    case_id: str
+    reference: str = ""
+    status: CaseStatus = CaseStatus.REPORTED
+    subject: Person
+    reporter: Person
+    incident: Incident
+    evidence: list[EvidenceItem] = Field(default_factory=list)
+    created_at: datetime
+    locale: str = "da"
+    tenant_id: str | None = None
+
+    @property
+    def reported_on_behalf(self) -> bool:
+        return self.subject.user_id != self.reporter.user_id

@@ -1,0 +1,1 @@
+"""Ports and adapters for everything Værn keeps: cases, evidence and dialog state."""

@@ -1,0 +1,98 @@
+"""Secure one piece of evidence: sniff its real type, stream it into the store while hashing, commit.
+
+Nothing becomes visible unless every byte arrived, the type is allowed and the size is under the cap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+
+from domain.clock import Clock
+from domain.content_sniffing import SNIFF_BYTES, sniff_content_type
+from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
+from domain.refusals import EvidenceRefused, RefusalReason
+from storage.ports import EvidenceStore, EvidenceWriter
+
+
+class EvidenceIntake:
+    def __init__(self, store: EvidenceStore, policy: EvidencePolicy, clock: Clock) -> None:
+        self._store = store
+        self._policy = policy
+        self._clock = clock
+
+    async def secure(
+        self,
+        case_id: str,
+        chunks: AsyncIterator[bytes],
+        *,
+        original_name: str,
+        uploaded_by: str,
+        source: EvidenceSource,
+    ) -> EvidenceItem:
+        """Store the stream as evidence of the case; raise EvidenceRefused and store nothing if it fails."""
+        received_at = self._clock.now()
+        head, rest = await _read_head(chunks, SNIFF_BYTES)
+        if not head:
+            raise EvidenceRefused(RefusalReason.EMPTY)
+        content_type = sniff_content_type(head, original_name)
+        if not self._policy.allows(content_type):
+            raise EvidenceRefused(RefusalReason.TYPE_NOT_ALLOWED, content_type)
+        evidence_id = uuid.uuid4().hex
+        writer = self._store.open_writer(case_id, evidence_id)
+        try:
+            digest, size = await self._stream(writer, head, rest)
+            item = EvidenceItem(
+                evidence_id=evidence_id,
+                case_id=case_id,
+                sha256=digest,
+                size=size,
+                content_type=content_type,
+                original_name=_clean_name(original_name),
+                received_at=received_at,
+                uploaded_by=uploaded_by,
+                source=source,
+            )
+            await writer.commit(item)
+            return item
+        except BaseException:
+            await writer.abort()
+            raise
+
+    async def _stream(self, writer: EvidenceWriter, head: bytes, rest: AsyncIterator[bytes]) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        size = 0
+
+        async def accept(chunk: bytes) -> None:
+            nonlocal size
+            size += len(chunk)
+            if size > self._policy.max_bytes:
+                raise EvidenceRefused(RefusalReason.TOO_LARGE, str(size))
+            digest.update(chunk)
+            await writer.write(chunk)
+
+        await accept(head)
+        async for chunk in rest:
+            if chunk:
+                await accept(chunk)
+        return digest.hexdigest(), size
+
+
+async def _read_head(chunks: AsyncIterator[bytes], wanted: int) -> tuple[bytes, AsyncIterator[bytes]]:
+    """Collect at least `wanted` bytes (or all there are) and return them with the remaining stream."""
+    iterator = chunks.__aiter__()
+    head = b""
+    while len(head) < wanted:
+        try:
+            head += await iterator.__anext__()
+        except StopAsyncIteration:
+            break
+    return head, iterator
+
+
+def _clean_name(name: str) -> str:
+    """Keep the original name for the record only: no path parts, no control characters, bounded length."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    printable = "".join(ch for ch in base if ch.isprintable())
+    return printable[:200] or "unnamed"
