@@ -32,15 +32,18 @@ def sniff_content_type(head: bytes, original_name: str = "") -> str:
 
 
 def _looks_like_text(head: bytes) -> bool:
+    """UTF-8 (a character cut at the window's end allowed) or Windows-1252, with no control characters."""
     if b"\x00" in head:
         return False
     try:
-        head.decode("utf-8")
+        decoded = head.decode("utf-8")
     except UnicodeDecodeError as error:
-        # A multi-byte character cut at the end of the sniffed window is still text.
-        if error.start < len(head) - 3:
-            return False
-    return True
+        if error.start >= len(head) - 3:
+            decoded = head[: error.start].decode("utf-8", errors="replace")
+        else:
+            # Older Danish text files are often Windows-1252 (æ ø å as single bytes).
+            decoded = head.decode("cp1252", errors="replace")
+    return all(ch.isprintable() or ch in "\r\n\t\f" for ch in decoded) and "\ufffd" not in decoded
 
 
 def _looks_like_mail(head: bytes) -> bool:

@@ -30,4 +30,6 @@ async def open_backend(settings: Settings) -> StorageBackend:
         )
         return StorageBackend(documents, evidence, close)
     root = settings.data_dir
-    return StorageBackend(LocalDocumentStore(root / "documents"), LocalEvidenceStore(root / "evidence"), _nothing_to_close)
+    return StorageBackend(
+        LocalDocumentStore(root / "documents"), LocalEvidenceStore(root / "evidence"), _nothing_to_close
+    )

@@ -41,9 +41,13 @@ class DocumentDialogStateStorage(Storage):
             etag = _get_etag(item)
             _set_etag(item, None)
             data = jsonpickle.encode(item).encode()
-            new_etag = await self._documents.put(
-                self._key(key), data, if_match=etag if etag not in (None, "*") else None
-            )
+            try:
+                new_etag = await self._documents.put(
+                    self._key(key), data, if_match=etag if etag not in (None, "*") else None
+                )
+            except BaseException:
+                _set_etag(item, etag)  # a refused write must not strip the caller's etag
+                raise
             _set_etag(item, new_etag)
 
     async def delete(self, keys: list[str]) -> None:

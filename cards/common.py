@@ -1,0 +1,59 @@
+"""Pieces every card shares: the card frame (schema 1.5, full width), headings, and the crisis-line footer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as act
+
+from content import Texts
+
+CARD_VERSION = "1.5"
+ATTACHMENT_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+def heading(text: str) -> ac.TextBlock:
+    return ac.TextBlock(text=text, wrap=True, size=act.FontSize.MEDIUM, weight=act.FontWeight.BOLDER)
+
+
+def paragraph(text: str, *, subtle: bool = False, color: act.Colors | None = None) -> ac.TextBlock:
+    return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None, color=color)
+
+
+def crisis_footer(texts: Texts) -> ac.TextBlock:
+    """The HR crisis line, shown on every card (guideline: EFTER, psykisk førstehjælp)."""
+    return ac.TextBlock(
+        text=f"☎ {texts('common.crisis_line')}",
+        wrap=True,
+        size=act.FontSize.SMALL,
+        separator=True,
+        spacing=act.Spacing.MEDIUM,
+    )
+
+
+def submit(title: str, data: dict[str, Any], *, primary: bool = False) -> ac.ActionSubmit:
+    return ac.ActionSubmit(title=title, data=data, style=act.ActionStyle.POSITIVE if primary else None)
+
+
+def choices(pairs: Sequence[tuple[str, str]]) -> list[ac.InputChoice]:
+    return [ac.InputChoice(title=title, value=value) for value, title in pairs]
+
+
+def build_card(
+    texts: Texts,
+    body: Sequence[Any],
+    actions: Sequence[Any] = (),
+    *,
+    with_crisis_line: bool = True,
+) -> dict[str, Any]:
+    """Assemble a Teams card as a dict ready to send; the crisis line closes every card."""
+    items = [*body, crisis_footer(texts)] if with_crisis_line else list(body)
+    builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(items)
+    if actions:
+        builder = builder.add_actions(list(actions))
+    card = builder.create().to_dict()
+    card["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
+    card["msteams"] = {"width": "Full"}
+    return card

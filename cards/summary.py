@@ -1,0 +1,111 @@
+"""The summary card the employee checks before sending the report, with 'send' and 'edit'."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as act
+
+from cards.common import build_card, choices, heading, paragraph, submit
+from content import Texts
+from domain.evidence import EvidenceItem
+from domain.reporting import DEFAULT_TIMEZONE, ReportDraft
+
+EDITABLE_SECTIONS = (
+    "subject",
+    "kinds",
+    "context",
+    "channel",
+    "when",
+    "description",
+    "offender",
+    "links",
+    "witnesses",
+    "impact",
+)
+MAX_FACT_LENGTH = 600
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_FACT_LENGTH else text[: MAX_FACT_LENGTH - 1] + "…"
+
+
+def format_time(moment: datetime | None, texts: Texts) -> str:
+    if moment is None:
+        return texts("summary.not_given")
+    return moment.astimezone(DEFAULT_TIMEZONE).strftime("%d-%m-%Y %H:%M")
+
+
+def summary_facts(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem]) -> list[tuple[str, str]]:
+    """The report as (label, value) pairs, in the order the questions were asked."""
+    incident = draft.incident
+    missing = texts("summary.not_given")
+    facts: list[tuple[str, str]] = []
+    if incident.urgent:
+        facts.append((texts("summary.urgent"), "⚠ " + texts("common.yes")))
+    if draft.on_behalf_of:
+        facts.append((texts("summary.reported_for"), draft.on_behalf_of))
+    facts.append((texts("summary.kinds"), ", ".join(texts(f"kinds.{k.value}") for k in incident.kinds) or missing))
+    context = []
+    if incident.during_work_hours is not None:
+        context.append(texts("summary.during_work" if incident.during_work_hours else "summary.outside_work"))
+    if incident.colleagues_targeted:
+        context.append(texts("summary.colleagues_too"))
+    facts.append((texts("summary.context"), ", ".join(context) or missing))
+    facts.append(
+        (texts("summary.channel"), texts(f"channel.{incident.channel.value}") if incident.channel else missing)
+    )
+    facts.append((texts("summary.when"), format_time(incident.occurred_at, texts)))
+    facts.append((texts("summary.description"), _short(incident.description) or missing))
+    offender = incident.offender
+    offender_text = ", ".join(
+        part for part in (offender.name, offender.profile, texts(f"offender.{offender.relation.value}")) if part
+    )
+    facts.append((texts("summary.offender"), _short(offender_text)))
+    facts.append((texts("summary.links"), _short("\n".join(incident.links)) or missing))
+    witnesses = "; ".join(f"{w.name} {w.phone}".strip() for w in incident.witnesses)
+    facts.append((texts("summary.witnesses"), _short(witnesses) or missing))
+    impact = incident.impact
+    facts.append((texts("summary.impact"), texts(f"impact.scale_{impact.score}") if impact else missing))
+    facts.append((texts("summary.evidence"), _evidence_text(evidence) or missing))
+    return facts
+
+
+def _evidence_text(evidence: list[EvidenceItem]) -> str:
+    return _short("\n".join(f"{item.original_name} ({item.short_hash})" for item in evidence))
+
+
+def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem]) -> dict[str, Any]:
+    facts = [ac.Fact(title=title, value=value) for title, value in summary_facts(texts, draft, evidence)]
+    sections = [(key, texts(f"summary.{key}")) for key in EDITABLE_SECTIONS if key != "subject"]
+    return build_card(
+        texts,
+        [
+            heading(texts("summary.title")),
+            ac.FactSet(facts=facts),
+            paragraph(texts("common.leader_handles_offender"), subtle=True),
+            ac.InputChoiceSet(
+                id="section",
+                label=texts("summary.edit_choice"),
+                choices=choices(sections),
+                style=act.ChoiceInputStyle.COMPACT,
+            ),
+        ],
+        [
+            submit(texts("summary.confirm"), {"q": "summary", "answer": "confirm"}, primary=True),
+            submit(texts("summary.edit"), {"q": "summary", "answer": "edit"}),
+            submit(texts("common.cancel"), {"q": "summary", "nav": "cancel"}),
+        ],
+    )
+
+
+def submitted_card(texts: Texts, reference: str, draft: ReportDraft) -> dict[str, Any]:
+    lines = [texts("submitted.body"), texts("submitted.next_steps")]
+    if draft.on_behalf_of:
+        lines.append(texts("submitted.on_behalf", name=draft.on_behalf_of))
+    return build_card(
+        texts,
+        [heading(texts("submitted.title", reference=reference)), *(paragraph(line) for line in lines)],
+    )

@@ -1,0 +1,25 @@
+"""The welcome/help card: what Værn does, the three choices, and the crisis line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cards.common import build_card, heading, paragraph, submit
+from content import Texts
+
+
+def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
+    return build_card(
+        texts,
+        [heading(texts("welcome.title")), paragraph(texts("welcome.intro", name=name or ""))],
+        [
+            submit(texts("welcome.report"), {"command": "report"}, primary=True),
+            submit(texts("welcome.prevention"), {"command": "prevention"}),
+            submit(texts("welcome.my_cases"), {"command": "my_cases"}),
+        ],
+    )
+
+
+def message_card(texts: Texts, title: str, lines: list[str]) -> dict[str, Any]:
+    """A plain card with a title, some lines and the crisis line: for confirmations and notices."""
+    return build_card(texts, [heading(title), *(paragraph(line) for line in lines)])

@@ -1,0 +1,97 @@
+"""The evidence step: secure every file and pasted text at once, say its short hash, never drop one silently."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.attachments import IncomingFile, bot_bearer_token
+from cards import report as cards
+from dialogs.question import NEXT, STAY, Asking, Question, Step
+from dialogs.replies import DONE_WORDS, Reply
+from domain.evidence import EvidenceSource
+from domain.refusals import EvidenceRefused
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def secure_files(asking: Asking, files: list[IncomingFile]) -> None:
+    """Download and store each file; tell the user the outcome of every single one."""
+    await asking.turn.send_activity(Activity(type=ActivityTypes.typing))
+    token: str | None = None
+    for file in files:
+        if file.needs_bot_token and token is None:
+            token = await bot_bearer_token(asking.turn)
+        stream = asking.services.downloader.stream(file.url, token if file.needs_bot_token else None)
+        try:
+            async with aclosing(stream) as chunks:
+                item = await asking.services.intake.secure(
+                    asking.draft.case_id,
+                    chunks,
+                    original_name=file.name,
+                    uploaded_by=asking.draft.reporter.user_id,
+                    source=file.source,
+                )
+        except EvidenceRefused as refusal:
+            await asking.say(_refusal_text(asking, file.name, refusal))
+            continue
+        await asking.say(
+            asking.texts(
+                "evidence.saved", name=item.original_name, size=human_size(item.size), short_hash=item.short_hash
+            )
+        )
+
+
+async def secure_text(asking: Asking, text: str) -> None:
+    count = len(await asking.services.evidence.list_items(asking.draft.case_id))
+    try:
+        item = await asking.services.intake.secure(
+            asking.draft.case_id,
+            _one_chunk(text.encode("utf-8")),
+            original_name=f"tekst-{count + 1}.txt",
+            uploaded_by=asking.draft.reporter.user_id,
+            source=EvidenceSource.PASTED_TEXT,
+        )
+    except EvidenceRefused as refusal:
+        await asking.say(_refusal_text(asking, "tekst", refusal))
+        return
+    await asking.say(asking.texts("evidence.saved_text", short_hash=item.short_hash))
+
+
+def _refusal_text(asking: Asking, name: str, refusal: EvidenceRefused) -> str:
+    return asking.texts(f"evidence.refused_{refusal.reason.value}", name=name, max_mb=asking.services.max_evidence_mb)
+
+
+class EvidenceQuestion(Question):
+    key = "evidence"
+
+    async def ask(self, asking: Asking) -> None:
+        count = len(await asking.services.evidence.list_items(asking.draft.case_id))
+        await asking.show(cards.evidence_card(asking.texts, count))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        if reply.files:
+            await secure_files(asking, reply.files)
+            await asking.say(asking.texts("evidence.more"))
+            return STAY
+        if reply.answer == "done" or reply.word in DONE_WORDS:
+            return NEXT
+        pasted = reply.field("pasted_text") if reply.value else reply.text
+        if pasted:
+            await secure_text(asking, pasted)
+            await asking.say(asking.texts("evidence.more"))
+            return STAY
+        await asking.say(asking.texts("evidence.more"))
+        return STAY

@@ -1,0 +1,67 @@
+"""The shape of one report question and what answering it leads to. The report dialog walks a list of these."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import Attachment
+
+from content import Texts
+from dialogs.replies import Reply
+from dialogs.report_services import ReportServices
+from domain.reporting import ReportDraft
+
+
+class Outcome(Enum):
+    NEXT = "next"
+    STAY = "stay"
+    SUBMIT = "submit"
+    EDIT = "edit"
+
+
+@dataclass(frozen=True)
+class Step:
+    outcome: Outcome
+    target: str | None = None
+
+
+NEXT = Step(Outcome.NEXT)
+STAY = Step(Outcome.STAY)
+
+
+@dataclass
+class Asking:
+    """What a question needs while it runs: the turn, the user's language, the draft and the services."""
+
+    turn: TurnContext
+    texts: Texts
+    draft: ReportDraft
+    services: ReportServices
+
+    async def say(self, text: str) -> None:
+        await self.turn.send_activity(MessageFactory.text(text))
+
+    async def show(self, card: dict[str, Any]) -> None:
+        await self.turn.send_activity(MessageFactory.attachment(card_attachment(card)))
+
+
+def card_attachment(card: dict[str, Any]) -> Attachment:
+    return CardFactory.adaptive_card(card)
+
+
+class Question(ABC):
+    key: str
+
+    def applies(self, draft: ReportDraft) -> bool:
+        return True
+
+    @abstractmethod
+    async def ask(self, asking: Asking) -> None: ...
+
+    @abstractmethod
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        """Record the answer in the draft and say what comes next; on STAY the question has explained why."""

@@ -1,0 +1,262 @@
+"""The report's fact questions, in the order the guideline asks for them (what, where, when, who, witnesses)."""
+
+from __future__ import annotations
+
+from cards import report as cards
+from dialogs.question import NEXT, STAY, Asking, Question, Step
+from dialogs.replies import NO_WORDS, NONE_WORDS, YES_WORDS, Reply
+from domain.case import Channel, HarassmentKind, Impact, Offender, OffenderRelation, Witness
+from domain.reporting import (
+    DEFAULT_TIMEZONE,
+    MAX_WITNESSES,
+    clean_free_text,
+    is_in_future,
+    is_phone_number,
+    parse_date_and_time,
+    parse_links,
+    parse_when,
+)
+
+MIN_DESCRIPTION = 3
+KIND_VALUES = tuple(kind.value for kind in HarassmentKind)
+CHANNEL_VALUES = tuple(channel.value for channel in Channel)
+RELATION_VALUES = tuple(relation.value for relation in OffenderRelation)
+
+
+def _numbered(text: str, options: tuple[str, ...]) -> list[str]:
+    """Accept '1, 3' or option values typed as text (for clients without cards)."""
+    picked: list[str] = []
+    for piece in text.replace(",", " ").split():
+        if piece.isdigit() and 1 <= int(piece) <= len(options):
+            picked.append(options[int(piece) - 1])
+        elif piece in options:
+            picked.append(piece)
+    return list(dict.fromkeys(picked))
+
+
+class SafetyQuestion(Question):
+    key = "safety"
+
+    async def ask(self, asking: Asking) -> None:
+        await asking.show(cards.safety_card(asking.texts))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        if reply.answer in YES_WORDS:
+            asking.draft.incident.urgent = True
+            await asking.say(asking.texts("safety.emergency"))
+            return NEXT
+        if reply.answer in NO_WORDS:
+            asking.draft.incident.urgent = False
+            return NEXT
+        await asking.say(asking.texts("common.not_understood"))
+        return STAY
+
+
+class SubjectQuestion(Question):
+    key = "subject"
+
+    async def ask(self, asking: Asking) -> None:
+        await asking.show(cards.subject_card(asking.texts))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        if reply.answer in ("me", "mig", *YES_WORDS):
+            asking.draft.on_behalf_of = None
+            return NEXT
+        if reply.answer in ("colleague", "kollega", *NO_WORDS):
+            name = reply.field("colleague_name")[:200]
+            if not name:
+                await asking.say(asking.texts("subject.colleague_name_missing"))
+                return STAY
+            asking.draft.on_behalf_of = name
+            return NEXT
+        await asking.say(asking.texts("common.not_understood"))
+        return STAY
+
+
+class KindsQuestion(Question):
+    key = "kinds"
+
+    async def ask(self, asking: Asking) -> None:
+        await asking.show(cards.kinds_card(asking.texts, [k.value for k in asking.draft.incident.kinds]))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        raw = reply.value.get("kinds") if "kinds" in reply.value else reply.word
+        picked = _numbered(raw if isinstance(raw, str) else "", KIND_VALUES)
+        if not picked:
+            await asking.say(asking.texts("kinds.missing"))
+            return STAY
+        asking.draft.incident.kinds = [HarassmentKind(value) for value in picked]
+        return NEXT
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class ContextQuestion(Question):
+    key = "context"
+
+    async def ask(self, asking: Asking) -> None:
+        incident = asking.draft.incident
+        await asking.show(cards.context_card(asking.texts, incident.during_work_hours, incident.colleagues_targeted))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        if not reply.value:
+            await asking.say(asking.texts("common.not_understood"))
+            return STAY
+        asking.draft.incident.during_work_hours = _yes_no(reply.field("during_work"))
+        asking.draft.incident.colleagues_targeted = _yes_no(reply.field("colleagues_targeted"))
+        return NEXT
+
+
+class ChannelQuestion(Question):
+    key = "channel"
+
+    async def ask(self, asking: Asking) -> None:
+        current = asking.draft.incident.channel
+        await asking.show(cards.channel_card(asking.texts, current.value if current else None))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        typed = reply.field("channel") or reply.word
+        picked = _numbered(typed, CHANNEL_VALUES) or self._by_label(asking, typed)
+        if len(picked) != 1:
+            await asking.say(asking.texts("common.not_understood"))
+            return STAY
+        asking.draft.incident.channel = Channel(picked[0])
+        return NEXT
+
+    def _by_label(self, asking: Asking, typed: str) -> list[str]:
+        return [value for value in CHANNEL_VALUES if asking.texts(f"channel.{value}").lower() == typed]
+
+
+class WhenQuestion(Question):
+    key = "when"
+
+    async def ask(self, asking: Asking) -> None:
+        today = asking.services.clock.now().astimezone(DEFAULT_TIMEZONE).date().isoformat()
+        await asking.show(cards.when_card(asking.texts, today))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        now = asking.services.clock.now()
+        if reply.answer == "now":
+            moment = now
+        elif reply.field("date"):
+            moment = parse_date_and_time(reply.field("date"), reply.field("time"))
+        else:
+            moment = parse_when(reply.text, now)
+        if moment is None:
+            await asking.say(asking.texts("when.invalid"))
+            return STAY
+        if is_in_future(moment, now):
+            await asking.say(asking.texts("when.future"))
+            return STAY
+        asking.draft.incident.occurred_at = moment
+        return NEXT
+
+
+class DescriptionQuestion(Question):
+    key = "description"
+
+    async def ask(self, asking: Asking) -> None:
+        await asking.show(cards.description_card(asking.texts, asking.draft.incident.description))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        text = reply.field("description") or reply.text
+        if len(text) < MIN_DESCRIPTION:
+            await asking.say(asking.texts("description.too_short"))
+            return STAY
+        asking.draft.incident.description = text
+        return NEXT
+
+
+class OffenderQuestion(Question):
+    key = "offender"
+
+    async def ask(self, asking: Asking) -> None:
+        offender = asking.draft.incident.offender
+        await asking.show(cards.offender_card(asking.texts, offender.name, offender.profile, offender.relation.value))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        if reply.answer in ("unknown", "ved ikke", "don't know", *NONE_WORDS):
+            asking.draft.incident.offender = Offender()
+            return NEXT
+        if not reply.value:
+            asking.draft.incident.offender = Offender(name=reply.text[:200])
+            return NEXT
+        relation = reply.field("offender_relation")
+        asking.draft.incident.offender = Offender(
+            name=reply.field("offender_name")[:200],
+            profile=reply.field("offender_profile")[:500],
+            relation=OffenderRelation(relation) if relation in RELATION_VALUES else OffenderRelation.UNKNOWN,
+        )
+        return NEXT
+
+
+class LinksQuestion(Question):
+    key = "links"
+
+    async def ask(self, asking: Asking) -> None:
+        await asking.show(cards.links_card(asking.texts, asking.draft.incident.links))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        if reply.answer in ("none", *NONE_WORDS, "ingen links", "no links"):
+            asking.draft.incident.links = []
+            return NEXT
+        valid, invalid = parse_links(reply.field("links") or reply.text)
+        if invalid or not valid:
+            await asking.say(asking.texts("links.invalid", links=", ".join(invalid) or "–"))
+            return STAY
+        asking.draft.incident.links = valid
+        return NEXT
+
+
+class WitnessesQuestion(Question):
+    key = "witnesses"
+
+    async def ask(self, asking: Asking) -> None:
+        names = [w.name for w in asking.draft.incident.witnesses]
+        await asking.show(cards.witnesses_card(asking.texts, names))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        name, phone = reply.field("witness_name")[:200], reply.field("witness_phone")[:30]
+        if not reply.value and reply.text and reply.word not in (*NONE_WORDS, "done", "færdig"):
+            name, _, phone = (part.strip() for part in reply.text.partition(","))
+        if name or phone:
+            return await self._add(asking, name, phone)
+        if reply.answer in ("done", "færdig", *NONE_WORDS):
+            return NEXT
+        await asking.say(asking.texts("witnesses.missing_name"))
+        return STAY
+
+    async def _add(self, asking: Asking, name: str, phone: str) -> Step:
+        if not name:
+            await asking.say(asking.texts("witnesses.missing_name"))
+            return STAY
+        if phone and not is_phone_number(phone):
+            await asking.say(asking.texts("witnesses.invalid_phone"))
+            return STAY
+        witnesses = asking.draft.incident.witnesses
+        if len(witnesses) < MAX_WITNESSES:
+            witnesses.append(Witness(name=name, phone=phone))
+        await asking.say(asking.texts("witnesses.added", name=name))
+        await self.ask(asking)
+        return STAY
+
+
+class ImpactQuestion(Question):
+    key = "impact"
+
+    async def ask(self, asking: Asking) -> None:
+        impact = asking.draft.incident.impact
+        await asking.show(cards.impact_card(asking.texts, impact.score if impact else None))
+
+    async def answer(self, asking: Asking, reply: Reply) -> Step:
+        typed = reply.field("impact_score") or reply.word[:1]
+        if typed not in ("1", "2", "3", "4", "5"):
+            await asking.say(asking.texts("impact.missing"))
+            return STAY
+        impact = Impact(score=int(typed), text=clean_free_text(reply.field("impact_text"), 2000))
+        asking.draft.incident.impact = impact
+        if impact.is_strong:
+            await asking.say(asking.texts("impact.strong"))
+        return NEXT

@@ -1,0 +1,205 @@
+"""Azure Blob Storage backend: implements the storage ports (documents and evidence) on blob containers.
+
+Documents are blobs in `<prefix>-documents`, guarded by the blob etag. Evidence bytes are streamed as
+staged blocks into `<prefix>-evidence` and committed create-only, so evidence can never be overwritten;
+an item becomes visible only when its metadata blob `<case_id>/<evidence_id>.json` exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
+from azure.storage.blob import ContentSettings
+from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
+
+from domain.evidence import EvidenceItem
+from storage.ports import Document, PreconditionFailed, check_key
+
+BLOCK_BYTES = 4 * 1024 * 1024
+DOWNLOAD_CHUNK_BYTES = 4 * 1024 * 1024
+_CONTAINER_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){0,52}$")
+
+
+def _folder_prefix(prefix: str) -> str:
+    """A listing prefix names a folder, as in the local backend: 'cases/' and 'cases' both mean 'cases/'."""
+    return check_key(prefix.rstrip("/")) + "/"
+
+
+class AzureDocumentStore:
+    """Small documents as blobs; the etag is the blob's own ETag, exactly as the SDK returns it."""
+
+    def __init__(self, container: ContainerClient) -> None:
+        self._container = container
+
+    def _blob(self, key: str) -> BlobClient:
+        return self._container.get_blob_client(check_key(key))
+
+    async def get(self, key: str) -> Document | None:
+        try:
+            downloader = await self._blob(key).download_blob()
+            data = await downloader.readall()
+        except ResourceNotFoundError:
+            return None
+        return Document(data=data, etag=downloader.properties.etag)
+
+    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+        blob = self._blob(key)
+        try:
+            result = await blob.upload_blob(data, **_write_conditions(if_match, create_only))
+        except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as error:
+            raise PreconditionFailed(key) from error
+        return result["etag"]
+
+    async def delete(self, key: str) -> None:
+        with contextlib.suppress(ResourceNotFoundError):
+            await self._blob(key).delete_blob()
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        names = self._container.list_blob_names(name_starts_with=_folder_prefix(prefix))
+        return sorted([name async for name in names])
+
+
+def _write_conditions(if_match: str | None, create_only: bool) -> dict[str, object]:
+    """Upload options: create-only (If-None-Match: *), etag-guarded (If-Match), or plain overwrite."""
+    if create_only:
+        return {"overwrite": False}
+    if if_match is not None:
+        return {"overwrite": True, "etag": if_match, "match_condition": MatchConditions.IfNotModified}
+    return {"overwrite": True}
+
+
+class AzureEvidenceWriter:
+    """Stages the stream as blocks of BLOCK_BYTES (memory stays bounded); commit makes it one blob, create-only."""
+
+    def __init__(self, container: ContainerClient, case_id: str, evidence_id: str) -> None:
+        self._container = container
+        self._name = f"{check_key(case_id)}/{check_key(evidence_id)}"
+        # Unique per writer, so a concurrent writer to the same name can never swap our uncommitted blocks.
+        self._block_prefix = uuid.uuid4().hex[:16]
+        self._buffer = bytearray()
+        self._block_ids: list[str] = []
+
+    async def write(self, chunk: bytes) -> None:
+        self._buffer += chunk
+        while len(self._buffer) >= BLOCK_BYTES:
+            block = bytes(self._buffer[:BLOCK_BYTES])
+            del self._buffer[:BLOCK_BYTES]
+            await self._stage(block)
+
+    async def _stage(self, block: bytes) -> None:
+        # Fixed-width ids, as Azure requires; the SDK base64-encodes them on the wire.
+        block_id = f"{self._block_prefix}-{len(self._block_ids):08d}"
+        await self._container.get_blob_client(self._name).stage_block(block_id, block, length=len(block))
+        self._block_ids.append(block_id)
+
+    async def commit(self, item: EvidenceItem) -> None:
+        if self._buffer:
+            await self._stage(bytes(self._buffer))
+            self._buffer.clear()
+        await self._commit_bytes(item)
+        await self._commit_metadata(item)
+
+    async def _commit_bytes(self, item: EvidenceItem) -> None:
+        try:
+            await self._container.get_blob_client(self._name).commit_block_list(
+                self._block_ids,
+                metadata={"sha256": item.sha256},
+                content_settings=ContentSettings(content_type=item.content_type),
+                match_condition=MatchConditions.IfMissing,
+            )
+        except (ResourceExistsError, ResourceModifiedError) as error:
+            raise PreconditionFailed(self._name) from error
+
+    async def _commit_metadata(self, item: EvidenceItem) -> None:
+        blob = self._container.get_blob_client(f"{self._name}.json")
+        try:
+            await blob.upload_blob(
+                item.model_dump_json().encode(),
+                overwrite=False,
+                content_settings=ContentSettings(content_type="application/json"),
+            )
+        except (ResourceExistsError, ResourceModifiedError) as error:
+            raise PreconditionFailed(f"{self._name}.json") from error
+
+    async def abort(self) -> None:
+        """Drop the buffer. Staged, uncommitted blocks are invisible and the service discards them."""
+        self._buffer.clear()
+        self._block_ids.clear()
+
+
+class AzureEvidenceStore:
+    """Evidence bytes at <case_id>/<evidence_id>, its metadata JSON beside it; visible once the JSON exists."""
+
+    def __init__(self, container: ContainerClient) -> None:
+        self._container = container
+
+    def open_writer(self, case_id: str, evidence_id: str) -> AzureEvidenceWriter:
+        return AzureEvidenceWriter(self._container, case_id, evidence_id)
+
+    async def get_item(self, case_id: str, evidence_id: str) -> EvidenceItem | None:
+        return await self._load_item(f"{check_key(case_id)}/{check_key(evidence_id)}.json")
+
+    async def _load_item(self, name: str) -> EvidenceItem | None:
+        try:
+            downloader = await self._container.get_blob_client(name).download_blob()
+            raw = await downloader.readall()
+        except ResourceNotFoundError:
+            return None
+        return EvidenceItem.model_validate_json(raw)
+
+    async def list_items(self, case_id: str) -> list[EvidenceItem]:
+        folder = f"{check_key(case_id)}/"
+        names = [
+            name
+            async for name in self._container.list_blob_names(name_starts_with=folder)
+            if name.endswith(".json") and "/" not in name[len(folder) :]
+        ]
+        loaded = await asyncio.gather(*(self._load_item(name) for name in names))
+        items = [item for item in loaded if item is not None]
+        return sorted(items, key=lambda item: item.received_at)
+
+    async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
+        """Yield the bytes in chunks of at most DOWNLOAD_CHUNK_BYTES; FileNotFoundError if absent (as locally)."""
+        blob = self._container.get_blob_client(f"{check_key(case_id)}/{check_key(evidence_id)}")
+        try:
+            downloader = await blob.download_blob()
+        except ResourceNotFoundError as error:
+            raise FileNotFoundError(blob.blob_name) from error
+        async for chunk in downloader.chunks():
+            yield chunk
+
+
+def _check_container_prefix(prefix: str) -> str:
+    if not _CONTAINER_PREFIX.match(prefix):
+        raise ValueError(f"Container prefix {prefix!r} must be lowercase letters, digits and single hyphens.")
+    return prefix
+
+
+async def _ensure_container(service: BlobServiceClient, name: str) -> ContainerClient:
+    container = service.get_container_client(name)
+    with contextlib.suppress(ResourceExistsError):
+        await container.create_container()
+    return container
+
+
+async def open_azure_backend(
+    connection_string: str, prefix: str
+) -> tuple[AzureDocumentStore, AzureEvidenceStore, Callable[[], Awaitable[None]]]:
+    """Connect, create `<prefix>-documents` and `<prefix>-evidence` if missing; return both stores and a close."""
+    _check_container_prefix(prefix)
+    service = BlobServiceClient.from_connection_string(
+        connection_string, max_single_get_size=DOWNLOAD_CHUNK_BYTES, max_chunk_get_size=DOWNLOAD_CHUNK_BYTES
+    )
+    try:
+        documents = await _ensure_container(service, f"{prefix}-documents")
+        evidence = await _ensure_container(service, f"{prefix}-evidence")
+    except BaseException:
+        await service.close()
+        raise
+    return AzureDocumentStore(documents), AzureEvidenceStore(evidence), service.close

@@ -1,0 +1,391 @@
+"""Contract tests for the storage ports, run on both backends: local filesystem and Azure Blob (Azurite)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import struct
+import uuid
+import zlib
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.case import Case, Incident, Person
+from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
+from domain.refusals import EvidenceRefused, RefusalReason
+from storage.cases import CaseRepository, ReferenceCounter
+from storage.dialog_state import DocumentDialogStateStorage
+from storage.evidence_intake import EvidenceIntake
+from storage.local import LocalDocumentStore, LocalEvidenceStore
+from storage.ports import Document, DocumentStore, EvidenceStore, InvalidKey, PreconditionFailed
+
+KIB = 1024
+MIB = 1024 * KIB
+NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+
+
+@dataclass
+class Backend:
+    documents: DocumentStore
+    evidence: EvidenceStore
+
+
+@pytest.fixture(params=["local", pytest.param("azure", marks=pytest.mark.azurite)])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    if request.param == "local":
+        yield Backend(LocalDocumentStore(tmp_path / "documents"), LocalEvidenceStore(tmp_path / "evidence"))
+        return
+    from storage.azure_blob import open_azure_backend
+
+    emulator = request.getfixturevalue("azurite")
+    documents, evidence, close = await open_azure_backend(emulator.connection_string, f"t{uuid.uuid4().hex[:12]}")
+    try:
+        yield Backend(documents, evidence)
+    finally:
+        await close()
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+def evidence_item(case_id: str, evidence_id: str, data: bytes) -> EvidenceItem:
+    return EvidenceItem(
+        evidence_id=evidence_id,
+        case_id=case_id,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content_type="application/octet-stream",
+        original_name="bytes.bin",
+        received_at=NOW,
+        uploaded_by="user-1",
+        source=EvidenceSource.TEAMS_FILE,
+    )
+
+
+def png_bytes(size: int) -> bytes:
+    """A 1x1 PNG header padded with random bytes up to `size`: enough for the content sniffer."""
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    ihdr = struct.pack(">I", len(header)) + b"IHDR" + header + struct.pack(">I", zlib.crc32(b"IHDR" + header))
+    head = b"\x89PNG\r\n\x1a\n" + ihdr
+    return head + os.urandom(size - len(head))
+
+
+def chunked(data: bytes, size: int) -> list[bytes]:
+    return [data[start : start + size] for start in range(0, len(data), size)]
+
+
+async def stream(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+
+
+async def store_evidence(evidence: EvidenceStore, case_id: str, evidence_id: str, chunks: list[bytes]) -> EvidenceItem:
+    item = evidence_item(case_id, evidence_id, b"".join(chunks))
+    writer = evidence.open_writer(case_id, evidence_id)
+    for chunk in chunks:
+        await writer.write(chunk)
+    await writer.commit(item)
+    return item
+
+
+async def read_all(evidence: EvidenceStore, case_id: str, evidence_id: str) -> bytes:
+    return b"".join([chunk async for chunk in evidence.read(case_id, evidence_id)])
+
+
+def new_case(case_id: str) -> Case:
+    person = Person(user_id="user-1", name="Ane")
+    return Case(case_id=case_id, subject=person, reporter=person, incident=Incident(), created_at=NOW)
+
+
+class RacingDocuments:
+    """Lets the first two reads finish together, so two read-modify-writes are sure to collide."""
+
+    def __init__(self, inner: DocumentStore) -> None:
+        self._inner = inner
+        self._barrier = asyncio.Barrier(2)
+        self._reads = 0
+        self.conflicts = 0
+
+    async def get(self, key: str) -> Document | None:
+        document = await self._inner.get(key)
+        self._reads += 1
+        if self._reads <= 2:
+            await asyncio.wait_for(self._barrier.wait(), timeout=10)
+        return document
+
+    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+        try:
+            return await self._inner.put(key, data, if_match=if_match, create_only=create_only)
+        except PreconditionFailed:
+            self.conflicts += 1
+            raise
+
+    async def delete(self, key: str) -> None:
+        await self._inner.delete(key)
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        return await self._inner.list_keys(prefix)
+
+
+# Documents
+
+
+async def test_create_only_refuses_an_existing_key_and_keeps_its_data(backend: Backend) -> None:
+    await backend.documents.put("cases/a.json", b"first", create_only=True)
+
+    with pytest.raises(PreconditionFailed):
+        await backend.documents.put("cases/a.json", b"second", create_only=True)
+
+    document = await backend.documents.get("cases/a.json")
+    assert document is not None and document.data == b"first"
+
+
+async def test_stale_etag_write_is_refused_and_keeps_old_data(backend: Backend) -> None:
+    stale = await backend.documents.put("doc.json", b"v1")
+    await backend.documents.put("doc.json", b"v2", if_match=stale)
+
+    with pytest.raises(PreconditionFailed):
+        await backend.documents.put("doc.json", b"v3", if_match=stale)
+
+    document = await backend.documents.get("doc.json")
+    assert document is not None and document.data == b"v2"
+
+
+async def test_etag_from_get_is_accepted_for_the_next_write(backend: Backend) -> None:
+    written = await backend.documents.put("doc.json", b"v1")
+    document = await backend.documents.get("doc.json")
+    assert document is not None and document.etag == written
+
+    new_etag = await backend.documents.put("doc.json", b"v2", if_match=document.etag)
+
+    after = await backend.documents.get("doc.json")
+    assert after is not None and after.data == b"v2" and after.etag == new_etag != written
+
+
+async def test_write_with_etag_to_a_missing_document_is_refused(backend: Backend) -> None:
+    etag = await backend.documents.put("doc.json", b"v1")
+    await backend.documents.delete("doc.json")
+
+    with pytest.raises(PreconditionFailed):
+        await backend.documents.put("doc.json", b"v2", if_match=etag)
+
+    assert await backend.documents.get("doc.json") is None
+
+
+async def test_list_keys_returns_sorted_keys_under_the_folder_only(backend: Backend) -> None:
+    for key in ["cases/b.json", "cases/a.json", "cases/sub/c.json", "casesx/d.json", "state/e.json"]:
+        await backend.documents.put(key, b"{}")
+
+    assert await backend.documents.list_keys("cases/") == ["cases/a.json", "cases/b.json", "cases/sub/c.json"]
+    assert await backend.documents.list_keys("nothing/") == []
+
+
+async def test_delete_removes_the_document_and_a_missing_one_is_fine(backend: Backend) -> None:
+    await backend.documents.put("cases/a.json", b"{}")
+
+    await backend.documents.delete("cases/a.json")
+    await backend.documents.delete("cases/a.json")
+
+    assert await backend.documents.get("cases/a.json") is None
+    assert await backend.documents.list_keys("cases/") == []
+
+
+@pytest.mark.parametrize("key", ["../x", "a/../b", "", "/abs", "a//b"])
+async def test_keys_that_could_escape_their_folder_are_refused(backend: Backend, key: str) -> None:
+    with pytest.raises(InvalidKey):
+        await backend.documents.get(key)
+    with pytest.raises(InvalidKey):
+        await backend.documents.put(key, b"x")
+    with pytest.raises(InvalidKey):
+        await backend.documents.delete(key)
+    with pytest.raises(InvalidKey):
+        backend.evidence.open_writer(key, "e1")
+    with pytest.raises(InvalidKey):
+        backend.evidence.open_writer("case-1", key)
+    with pytest.raises(InvalidKey):
+        await backend.evidence.get_item("case-1", key)
+    with pytest.raises(InvalidKey):
+        await read_all(backend.evidence, key, "e1")
+
+
+# Cases and references
+
+
+async def test_concurrent_case_updates_retry_and_both_changes_survive(backend: Backend) -> None:
+    await CaseRepository(backend.documents).create(new_case("case-1"))
+    racing = RacingDocuments(backend.documents)
+    repository = CaseRepository(racing)
+
+    def describe(case: Case) -> Case:
+        case.incident.description = "Trusler på Facebook"
+        return case
+
+    def set_tenant(case: Case) -> Case:
+        case.tenant_id = "tenant-1"
+        return case
+
+    await asyncio.gather(repository.update("case-1", describe), repository.update("case-1", set_tenant))
+
+    stored = await repository.get("case-1")
+    assert stored is not None
+    assert stored.case.incident.description == "Trusler på Facebook"
+    assert stored.case.tenant_id == "tenant-1"
+    assert racing.conflicts >= 1
+
+
+async def test_creating_a_case_twice_is_refused(backend: Backend) -> None:
+    repository = CaseRepository(backend.documents)
+    await repository.create(new_case("case-1"))
+
+    with pytest.raises(PreconditionFailed):
+        await repository.create(new_case("case-1"))
+
+    assert await repository.list_ids() == ["case-1"]
+
+
+async def test_reference_counter_hands_out_unique_sequential_references_under_concurrency(backend: Backend) -> None:
+    counter = ReferenceCounter(backend.documents)
+
+    references = await asyncio.gather(*(counter.next_reference(2026) for _ in range(20)))
+
+    assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 21)]
+
+
+# Evidence
+
+
+async def test_committed_evidence_reads_back_identical_bytes_and_hash(backend: Backend) -> None:
+    data = os.urandom(300 * KIB)
+
+    item = await store_evidence(backend.evidence, "case-1", "e1", chunked(data, 100 * KIB))
+
+    assert await backend.evidence.get_item("case-1", "e1") == item
+    assert await backend.evidence.list_items("case-1") == [item]
+    read = await read_all(backend.evidence, "case-1", "e1")
+    assert read == data
+    assert hashlib.sha256(read).hexdigest() == item.sha256
+
+
+async def test_second_commit_with_the_same_id_is_refused_and_keeps_the_first_bytes(backend: Backend) -> None:
+    first = await store_evidence(backend.evidence, "case-1", "e1", [b"original evidence"])
+
+    with pytest.raises(PreconditionFailed):
+        await store_evidence(backend.evidence, "case-1", "e1", [b"tampered"])
+
+    assert await read_all(backend.evidence, "case-1", "e1") == b"original evidence"
+    assert await backend.evidence.get_item("case-1", "e1") == first
+
+
+async def test_aborted_evidence_leaves_nothing_visible(backend: Backend) -> None:
+    writer = backend.evidence.open_writer("case-1", "e1")
+    await writer.write(os.urandom(5 * MIB))
+    await writer.write(b"tail")
+
+    await writer.abort()
+
+    assert await backend.evidence.get_item("case-1", "e1") is None
+    assert await backend.evidence.list_items("case-1") == []
+
+
+async def test_empty_evidence_still_commits(backend: Backend) -> None:
+    item = await store_evidence(backend.evidence, "case-1", "e1", [])
+
+    assert await backend.evidence.get_item("case-1", "e1") == item
+    assert await read_all(backend.evidence, "case-1", "e1") == b""
+
+
+async def test_nine_mebibyte_evidence_written_in_small_chunks_round_trips(backend: Backend) -> None:
+    data = os.urandom(9 * MIB)
+
+    item = await store_evidence(backend.evidence, "case-1", "big", chunked(data, 64 * KIB))
+
+    chunks = [chunk async for chunk in backend.evidence.read("case-1", "big")]
+    assert b"".join(chunks) == data
+    assert max(len(chunk) for chunk in chunks) <= 4 * MIB
+    assert (await backend.evidence.get_item("case-1", "big")) == item
+
+
+async def test_evidence_lists_only_its_own_case_in_order_received(backend: Backend) -> None:
+    later = evidence_item("case-1", "b", b"b").model_copy(update={"received_at": NOW.replace(hour=11)})
+    writer = backend.evidence.open_writer("case-1", "b")
+    await writer.write(b"b")
+    await writer.commit(later)
+    earlier = await store_evidence(backend.evidence, "case-1", "a", [b"a"])
+    await store_evidence(backend.evidence, "case-2", "c", [b"c"])
+
+    assert await backend.evidence.list_items("case-1") == [earlier, later]
+
+
+# Evidence intake
+
+
+def intake(backend: Backend, max_bytes: int = 50 * MIB) -> EvidenceIntake:
+    return EvidenceIntake(backend.evidence, EvidencePolicy(max_bytes=max_bytes), FixedClock())
+
+
+async def test_intake_secures_a_png_with_its_hash_and_sniffed_type(backend: Backend) -> None:
+    data = png_bytes(700 * KIB)
+
+    item = await intake(backend).secure(
+        "case-1",
+        stream(chunked(data, 64 * KIB)),
+        original_name="screenshot.jpg",
+        uploaded_by="user-1",
+        source=EvidenceSource.INLINE_IMAGE,
+    )
+
+    assert item.content_type == "image/png"
+    assert item.sha256 == hashlib.sha256(data).hexdigest()
+    assert item.size == len(data)
+    assert await backend.evidence.list_items("case-1") == [item]
+    assert await read_all(backend.evidence, "case-1", item.evidence_id) == data
+
+
+async def test_intake_refuses_an_oversize_stream_and_stores_nothing(backend: Backend) -> None:
+    data = png_bytes(6 * MIB)
+
+    with pytest.raises(EvidenceRefused) as refused:
+        await intake(backend, max_bytes=5 * MIB).secure(
+            "case-1",
+            stream(chunked(data, 256 * KIB)),
+            original_name="big.png",
+            uploaded_by="user-1",
+            source=EvidenceSource.TEAMS_FILE,
+        )
+
+    assert refused.value.reason is RefusalReason.TOO_LARGE
+    assert await backend.evidence.list_items("case-1") == []
+
+
+# Dialog state
+
+
+async def test_dialog_state_round_trips_and_honours_etags(backend: Backend) -> None:
+    storage = DocumentDialogStateStorage(backend.documents)
+    await storage.write({"conversation/1": {"DialogState": {"step": 1, "text": "hej"}}})
+
+    first = (await storage.read(["conversation/1", "missing"]))["conversation/1"]
+    assert first["DialogState"] == {"step": 1, "text": "hej"}
+    stale_etag = first["e_tag"]
+    first["DialogState"]["step"] = 2
+    await storage.write({"conversation/1": first})
+
+    stale = {"DialogState": {"step": 99}, "e_tag": stale_etag}
+    with pytest.raises(PreconditionFailed):
+        await storage.write({"conversation/1": stale})
+    assert stale["e_tag"] == stale_etag
+    assert (await storage.read(["conversation/1"]))["conversation/1"]["DialogState"]["step"] == 2
+
+    await storage.write({"conversation/1": {"DialogState": {"step": 3}, "e_tag": "*"}})
+    current = (await storage.read(["conversation/1"]))["conversation/1"]
+    assert current["DialogState"] == {"step": 3}
+
+    await storage.delete(["conversation/1"])
+    assert await storage.read(["conversation/1"]) == {}
