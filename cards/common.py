@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,7 +54,9 @@ def build_card(
     builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(items)
     if actions:
         builder = builder.add_actions(list(actions))
-    card = builder.create().to_dict()
+    # to_json, not to_dict: the dict keeps enum objects, which the Bot Framework serialiser would send as
+    # "FontSize.MEDIUM" instead of "medium".
+    card = json.loads(builder.create().to_json())
     card["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
     card["msteams"] = {"width": "Full"}
     return card

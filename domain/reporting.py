@@ -6,7 +6,7 @@ Pure functions only: the dialog asks, these decide what an answer means.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -84,7 +84,7 @@ def parse_date_and_time(day_text: str, time_text: str, zone: ZoneInfo = DEFAULT_
     clock = _parse_time(time_text.strip()) if time_text.strip() else time(12, 0)
     if clock is None:
         return None
-    return datetime.combine(day, clock, tzinfo=zone)
+    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 
 def is_in_future(moment: datetime, now: datetime) -> bool:
@@ -129,10 +129,15 @@ def _parse_time(text: str) -> time | None:
 
 
 def parse_links(text: str) -> tuple[list[str], list[str]]:
-    """Split pasted text into valid http(s) links and the pieces that are not links."""
+    """Split pasted text into valid http(s) links and the pieces that are not links.
+
+    Links are separated by white space; a comma or semicolon ending a link is a separator, one inside it is not.
+    """
     valid: list[str] = []
     invalid: list[str] = []
-    for piece in text.replace(",", " ").split():
+    for piece in (word.rstrip(",;") for word in text.split()):
+        if not piece:
+            continue
         (valid if is_web_link(piece) else invalid).append(piece)
     return valid[:MAX_LINKS], invalid
 

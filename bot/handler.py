@@ -1,0 +1,73 @@
+"""The Teams activity handler: routes each message to the running dialog or to the main menu."""
+
+from __future__ import annotations
+
+from botbuilder.core import ConversationState, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.dialogs import DialogSet
+from botbuilder.schema import ChannelAccount
+
+from cards.welcome import message_card, welcome_card
+from content import Texts, language_for
+from dialogs.question import card_attachment
+from dialogs.replies import reply_from
+from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES, ReportDialog
+
+REPORT_WORDS = {"anmeld", "anmeldelse", "report", "rapportér", "rapporter"}
+PREVENTION_WORDS = {"forebyggelse", "prevention", "gode råd", "tips"}
+MY_CASES_WORDS = {"mine sager", "my cases", "sager", "cases"}
+
+
+class VaernBot(TeamsActivityHandler):
+    def __init__(self, conversation_state: ConversationState, report_dialog: ReportDialog, crisis_line: str) -> None:
+        self._conversation_state = conversation_state
+        self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self._dialogs.add(report_dialog)
+        self._crisis_line = crisis_line
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await super().on_turn(turn_context)
+        await self._conversation_state.save_changes(turn_context)
+
+    def _texts(self, turn_context: TurnContext) -> Texts:
+        return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        dialog_context = await self._dialogs.create_context(turn_context)
+        if dialog_context.active_dialog is not None:
+            await dialog_context.continue_dialog()
+            return
+        texts = self._texts(turn_context)
+        reply = reply_from(turn_context.activity)
+        if reply.files:
+            await turn_context.send_activity(MessageFactory.text(texts("report.file_received_without_report")))
+            await dialog_context.begin_dialog(REPORT_DIALOG_ID, {SECURE_ATTACHED_FILES: True})
+            return
+        command = reply.value.get("command") if isinstance(reply.value.get("command"), str) else reply.word
+        if command in ("report", *REPORT_WORDS):
+            await dialog_context.begin_dialog(REPORT_DIALOG_ID)
+        elif command in ("prevention", *PREVENTION_WORDS):
+            await self._show(
+                turn_context,
+                message_card(texts, texts("welcome.prevention"), [texts("welcome.prevention_placeholder")]),
+            )
+        elif command in ("my_cases", *MY_CASES_WORDS):
+            await self._show(
+                turn_context, message_card(texts, texts("welcome.my_cases"), [texts("welcome.my_cases_placeholder")])
+            )
+        else:
+            await self._welcome(turn_context)
+
+    async def on_teams_members_added(self, teams_members_added: list, team_info, turn_context: TurnContext) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in teams_members_added):
+            await self._welcome(turn_context)
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        sender: ChannelAccount | None = turn_context.activity.from_property
+        first_name = (sender.name or "").split(" ")[0] if sender else ""
+        await self._show(turn_context, welcome_card(self._texts(turn_context), first_name))
+
+    @staticmethod
+    async def _show(turn_context: TurnContext, card: dict) -> None:
+        await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))

@@ -1,0 +1,166 @@
+"""The employee's report (UNDER: bevissikring): one question at a time, with back, cancel and edit.
+
+State lives in dialog state (storage), so a restarted bot continues where the user was. Evidence is
+stored the moment it arrives, under the case id chosen when the report starts; the case itself is
+created when the employee sends the report. A cancelled report that holds evidence is kept as a draft.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+
+from bot.identity import person_of, tenant_of
+from cards.summary import submitted_card
+from content import Texts, language_for
+from dialogs.evidence_question import EvidenceQuestion, secure_files
+from dialogs.question import Asking, Outcome, Question, Step
+from dialogs.replies import Reply, reply_from
+from dialogs.report_questions import (
+    ChannelQuestion,
+    ContextQuestion,
+    DescriptionQuestion,
+    ImpactQuestion,
+    KindsQuestion,
+    LinksQuestion,
+    OffenderQuestion,
+    SafetyQuestion,
+    SubjectQuestion,
+    WhenQuestion,
+    WitnessesQuestion,
+)
+from dialogs.report_services import ReportServices
+from dialogs.summary_question import SummaryQuestion
+from domain.case import CaseStatus
+from domain.reporting import ReportDraft, to_case
+
+REPORT_DIALOG_ID = "report"
+SECURE_ATTACHED_FILES = "secure_attached_files"
+
+
+class ReportDialog(Dialog):
+    def __init__(self, services: ReportServices, crisis_line: str) -> None:
+        super().__init__(REPORT_DIALOG_ID)
+        self._services = services
+        self._crisis_line = crisis_line
+        self._questions: list[Question] = [
+            SafetyQuestion(),
+            SubjectQuestion(),
+            KindsQuestion(),
+            ContextQuestion(),
+            ChannelQuestion(),
+            WhenQuestion(),
+            DescriptionQuestion(),
+            OffenderQuestion(),
+            LinksQuestion(),
+            WitnessesQuestion(),
+            ImpactQuestion(),
+            EvidenceQuestion(),
+            SummaryQuestion(),
+        ]
+        self._index_of = {question.key: index for index, question in enumerate(self._questions)}
+
+    async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
+        activity = dialog_context.context.activity
+        draft = ReportDraft(
+            case_id=uuid.uuid4().hex,
+            reporter=person_of(activity),
+            locale=language_for(activity.locale),
+            tenant_id=tenant_of(activity),
+        )
+        state = dialog_context.active_dialog.state
+        state.update(draft=draft.model_dump(mode="json"), index=0, editing=False)
+        asking = self._asking(dialog_context, draft)
+        await asking.say(f"{asking.texts('report.started')} {asking.texts('common.nav_hint')}")
+        if isinstance(options, dict) and options.get(SECURE_ATTACHED_FILES):
+            await secure_files(asking, reply_from(activity).files)
+        await self._questions[0].ask(asking)
+        return Dialog.end_of_turn
+
+    async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
+        state = dialog_context.active_dialog.state
+        draft = ReportDraft.model_validate(state["draft"])
+        asking = self._asking(dialog_context, draft)
+        reply = reply_from(dialog_context.context.activity)
+        question = self._questions[state["index"]]
+        navigation = reply.navigation
+        if navigation == "cancel":
+            return await self._cancel(dialog_context, asking)
+        if navigation == "help":
+            await asking.say(f"{asking.texts('common.nav_hint')}\n\n☎ {asking.texts('common.crisis_line')}")
+            await question.ask(asking)
+            return Dialog.end_of_turn
+        if self._is_stale(reply, question) and not reply.files:
+            await asking.say(asking.texts("common.stale_card"))
+            await question.ask(asking)
+            return Dialog.end_of_turn
+        if navigation == "back":
+            state["index"] = self._previous(state["index"], draft)
+            state["editing"] = False
+            await self._questions[state["index"]].ask(asking)
+            return Dialog.end_of_turn
+        step = await question.answer(asking, reply)
+        state["draft"] = draft.model_dump(mode="json")
+        return await self._follow(dialog_context, asking, step)
+
+    async def _follow(self, dialog_context: DialogContext, asking: Asking, step: Step) -> DialogTurnResult:
+        state = dialog_context.active_dialog.state
+        if step.outcome is Outcome.STAY:
+            return Dialog.end_of_turn
+        if step.outcome is Outcome.SUBMIT:
+            return await self._submit(dialog_context, asking)
+        if step.outcome is Outcome.EDIT and step.target in self._index_of:
+            state["index"], state["editing"] = self._index_of[step.target], True
+        elif state.get("editing"):
+            state["index"], state["editing"] = self._index_of["summary"], False
+        else:
+            state["index"] = self._next(state["index"], asking.draft)
+        await self._questions[state["index"]].ask(asking)
+        return Dialog.end_of_turn
+
+    def _is_stale(self, reply: Reply, question: Question) -> bool:
+        """A click on a card from an earlier question (Teams keeps old cards clickable)."""
+        return "q" in reply.value and reply.value.get("q") != question.key
+
+    def _next(self, index: int, draft: ReportDraft) -> int:
+        for candidate in range(index + 1, len(self._questions)):
+            if self._questions[candidate].applies(draft):
+                return candidate
+        return len(self._questions) - 1
+
+    def _previous(self, index: int, draft: ReportDraft) -> int:
+        for candidate in range(index - 1, -1, -1):
+            if self._questions[candidate].applies(draft):
+                return candidate
+        return 0
+
+    async def _submit(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
+        draft, services = asking.draft, self._services
+        existing = await services.cases.get(draft.case_id)
+        if existing is not None:
+            reference = existing.case.reference
+        else:
+            now = services.clock.now()
+            reference = await services.references.next_reference(now.year)
+            evidence = await services.evidence.list_items(draft.case_id)
+            case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
+            await services.cases.create(case)
+        await asking.show(submitted_card(asking.texts, reference, draft))
+        return await dialog_context.end_dialog(draft.case_id)
+
+    async def _cancel(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
+        draft, services = asking.draft, self._services
+        evidence = await services.evidence.list_items(draft.case_id)
+        if evidence and await services.cases.get(draft.case_id) is None:
+            case = to_case(draft, reference="", evidence=evidence, now=services.clock.now(), status=CaseStatus.DRAFT)
+            await services.cases.create(case)
+            await asking.say(asking.texts("report.cancelled_with_evidence", count=len(evidence)))
+        else:
+            await asking.say(asking.texts("report.cancelled"))
+        return await dialog_context.end_dialog()
+
+    def _asking(self, dialog_context: DialogContext, draft: ReportDraft) -> Asking:
+        texts = Texts(language_for(dialog_context.context.activity.locale), {"crisis_line": self._crisis_line})
+        return Asking(dialog_context.context, texts, draft, self._services)

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Python deps, Azurite from npm), lint, and run all tests.
+# The tests start Azurite, the connector stub and the bot themselves, and stop them when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v npm >/dev/null 2>&1; then
+  echo "npm not found: installing Node.js from Debian's packages" >&2
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+bash scripts/setup.sh dev
+npm ci --silent --no-audit --no-fund
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python -m pytest "$@"

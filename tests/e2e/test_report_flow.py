@@ -1,0 +1,191 @@
+"""An employee reports harassment in a personal chat, end to end over HTTP, on both storage backends."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+from cards.validation import teams_card_problems
+from tests.e2e.report_walk import TWO_DAYS_AGO, answer_from, answer_until, start_report
+from tests.support.evidence_files import jpeg_photo, png_screenshot
+from tests.support.file_server import FileServer
+from tests.support.stored import case_with_reference, evidence_bytes
+from tests.support.teams import TeamsUser, cards, texts
+
+CRISIS_LINE = "89 70 12 99"
+REFERENCE = re.compile(r"VK-\d{4}-\d{4}")
+
+
+def joined(turn: list[dict]) -> str:
+    return "\n".join(texts(turn))
+
+
+def assert_valid_cards(turn: list[dict]) -> None:
+    for card in cards(turn):
+        assert teams_card_problems(card) == []
+
+
+def test_hello_shows_the_menu_and_the_crisis_line(user: TeamsUser) -> None:
+    turn = user.say("hej")
+    seen = joined(turn)
+    assert "Anmeld en krænkelse" in seen
+    assert "Mine sager" in seen
+    assert CRISIS_LINE in seen
+    assert_valid_cards(turn)
+
+
+def test_english_locale_gets_english_texts(new_user) -> None:
+    user = new_user(locale="en-US")
+    seen = joined(user.say("help"))
+    assert "Report harassment" in seen
+    assert CRISIS_LINE in seen
+
+
+def test_full_report_with_two_screenshots_and_a_pasted_sms_is_stored_with_hashes(
+    bot, user: TeamsUser, file_server: FileServer
+) -> None:
+    screenshot = png_screenshot()
+    photo = jpeg_photo()
+    sms = "SMS fra 22 33 44 55: Jeg ved hvor du bor. Pas på dig selv."
+    first = file_server.add(f"/personal/{uuid.uuid4().hex}/skaermbillede.png", screenshot, "image/png")
+    second = file_server.add(f"/personal/{uuid.uuid4().hex}/IMG_2041.jpg", photo, "image/jpeg")
+
+    turn = start_report(user)
+    assert "akut fare" in joined(turn)
+    turn = user.submit({"q": "safety", "answer": "no"})
+    turn = user.submit({"q": "subject", "answer": "me"})
+    turn = user.submit({"q": "kinds", "kinds": "threats,private_information"})
+    turn = user.submit({"q": "context", "during_work": "no", "colleagues_targeted": "yes"})
+    turn = user.submit({"q": "channel", "channel": "sms"})
+    turn = user.submit({"q": "when", "date": TWO_DAYS_AGO, "time": "21:15"})
+    assert "hvem, hvad, hvor og hvornår" in joined(turn)
+    turn = user.submit({"q": "description", "description": "Jeg fik en truende SMS om aftenen."})
+    seen = joined(turn)
+    assert "Det er din leders opgave" in seen
+    offender = {"offender_name": "", "offender_profile": "22 33 44 55", "offender_relation": "parent"}
+    turn = user.submit({"q": "offender", **offender})
+    turn = user.submit({"q": "links", "answer": "none"})
+    witness = {"witness_name": "Mette Kollega", "witness_phone": "+45 12 34 56 78"}
+    turn = user.submit({"q": "witnesses", "answer": "add", **witness})
+    assert "Mette Kollega" in joined(turn)
+    turn = user.submit({"q": "witnesses", "answer": "done"})
+    turn = user.submit({"q": "impact", "impact_score": "4", "impact_text": "Jeg sover dårligt"})
+    seen = joined(turn)
+    assert CRISIS_LINE in seen and "egen læge" in seen
+    assert "Gem beviserne nu" in seen
+
+    turn = user.send_files([("skaermbillede.png", first), ("IMG_2041.jpg", second)])
+    seen = joined(turn)
+    assert any(activity.get("type") == "typing" for activity in turn)
+    assert hashlib.sha256(screenshot).hexdigest()[:12] in seen
+    assert hashlib.sha256(photo).hexdigest()[:12] in seen
+    assert seen.count("Gemt") == 2
+    turn = user.submit({"q": "evidence", "answer": "text", "pasted_text": sms})
+    assert hashlib.sha256(sms.encode()).hexdigest()[:12] in joined(turn)
+
+    turn = user.submit({"q": "evidence", "answer": "done"})
+    seen = joined(turn)
+    assert "Tjek din anmeldelse" in seen
+    assert "skaermbillede.png" in seen and "Mette Kollega" in seen
+    assert_valid_cards(turn)
+
+    turn = user.submit({"q": "summary", "answer": "confirm"})
+    seen = joined(turn)
+    reference = REFERENCE.search(seen)
+    assert reference, seen
+    assert "du skal ikke selv svare" in seen
+    assert CRISIS_LINE in seen
+
+    case = case_with_reference(bot, reference.group())
+    assert case.status == "reported"
+    assert case.subject.user_id == user.user_id and not case.reported_on_behalf
+    assert case.tenant_id == user.tenant_id
+    incident = case.incident
+    assert [kind.value for kind in incident.kinds] == ["threats", "private_information"]
+    assert incident.during_work_hours is False and incident.colleagues_targeted is True
+    assert incident.channel == "sms"
+    assert incident.offender.relation == "parent" and incident.offender.profile == "22 33 44 55"
+    assert incident.witnesses[0].name == "Mette Kollega"
+    assert incident.impact is not None and incident.impact.score == 4
+    assert incident.occurred_at is not None and incident.occurred_at.isoformat().startswith(TWO_DAYS_AGO[:4])
+
+    by_name = {item.original_name: item for item in case.evidence}
+    assert set(by_name) == {"skaermbillede.png", "IMG_2041.jpg", "tekst-3.txt"}
+    expected = {"skaermbillede.png": screenshot, "IMG_2041.jpg": photo, "tekst-3.txt": sms.encode()}
+    for name, content in expected.items():
+        item = by_name[name]
+        assert item.sha256 == hashlib.sha256(content).hexdigest()
+        assert item.size == len(content)
+        assert item.uploaded_by == user.user_id
+        assert evidence_bytes(bot, item) == content
+    assert by_name["skaermbillede.png"].content_type == "image/png"
+    assert by_name["IMG_2041.jpg"].content_type == "image/jpeg"
+    assert by_name["tekst-3.txt"].content_type == "text/plain"
+    assert by_name["skaermbillede.png"].received_at <= case.created_at
+
+
+def test_inline_image_is_secured(bot, user: TeamsUser, file_server: FileServer) -> None:
+    image = png_screenshot(shade=90)
+    url = file_server.add(f"/v1/objects/{uuid.uuid4().hex}/views/original", image, "image/png")
+    answer_until(user, "evidence")
+    turn = user.send_inline_image(url)
+    assert hashlib.sha256(image).hexdigest()[:12] in joined(turn)
+
+
+def test_a_file_sent_before_any_report_starts_one_and_is_secured(bot, user: TeamsUser, file_server: FileServer) -> None:
+    screenshot = png_screenshot(shade=10)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/trussel.png", screenshot, "image/png")
+    turn = user.send_files([("trussel.png", url)])
+    seen = joined(turn)
+    assert "Jeg har modtaget din fil" in seen
+    assert hashlib.sha256(screenshot).hexdigest()[:12] in seen
+    assert "akut fare" in seen
+
+
+def test_danger_shows_112_and_114_and_marks_the_case_urgent(bot, user: TeamsUser) -> None:
+    start_report(user)
+    seen = joined(user.submit({"q": "safety", "answer": "yes"}))
+    assert "112" in seen and "114" in seen
+    turn = answer_from(user, "subject")
+    assert "Akut" in joined(turn)
+    reference = REFERENCE.search(joined(user.submit({"q": "summary", "answer": "confirm"}))).group()
+    assert case_with_reference(bot, reference).incident.urgent is True
+
+
+def test_colleague_can_report_on_behalf_of_the_harassed_employee(bot, user: TeamsUser) -> None:
+    start_report(user)
+    user.submit({"q": "safety", "answer": "no"})
+    seen = joined(user.submit({"q": "subject", "answer": "colleague", "colleague_name": ""}))
+    assert "Skriv navnet" in seen
+    user.submit({"q": "subject", "answer": "colleague", "colleague_name": "Anna Sagsbehandler"})
+    turn = answer_from(user, "kinds")
+    assert "Anna Sagsbehandler" in joined(turn)
+    seen = joined(user.submit({"q": "summary", "answer": "confirm"}))
+    assert "på vegne af Anna Sagsbehandler" in seen
+    case = case_with_reference(bot, REFERENCE.search(seen).group())
+    assert case.subject.name == "Anna Sagsbehandler"
+    assert case.reporter.user_id == user.user_id
+    assert case.reported_on_behalf
+
+
+def test_typed_answers_work_without_cards(bot, user: TeamsUser) -> None:
+    user.say("anmeld")
+    user.say("nej")
+    user.say("mig")
+    assert "Omstændigheder" not in joined(user.say("1 2"))
+    user.submit({"q": "context", "during_work": "unknown", "colleagues_targeted": "unknown"})
+    user.say("facebook")
+    seen = joined(user.say("i morgen"))
+    assert "kunne ikke læse tidspunktet" in seen
+    user.say("nu")
+    user.say("Han skrev grimme ting om mig i en gruppe.")
+    user.say("ved ikke")
+    assert "kunne jeg ikke bruge" in joined(user.say("ikke-et-link"))
+    user.say("https://example.org/opslag/1")
+    user.say("Karen Vidne, 12345678")
+    user.say("færdig")
+    user.say("2")
+    seen = joined(user.say("færdig"))
+    assert "Tjek din anmeldelse" in seen
+    assert "https://example.org/opslag/1" in seen and "Karen Vidne" in seen

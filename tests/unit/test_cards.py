@@ -1,0 +1,258 @@
+"""Every card is a valid Adaptive Card 1.5 for Teams, in Danish and English, and carries the crisis line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from cards import report
+from cards.common import build_card, heading
+from cards.summary import MAX_FACT_LENGTH, submitted_card, summary_card, summary_facts
+from cards.validation import TEAMS_MAX_BYTES, teams_card_problems
+from cards.welcome import message_card, welcome_card
+from content import SUPPORTED, Texts
+from domain.case import Channel, HarassmentKind, Impact, Incident, Offender, OffenderRelation, Person, Witness
+from domain.evidence import EvidenceItem, EvidenceSource
+from domain.reporting import MAX_LINKS, MAX_WITNESSES, ReportDraft
+
+CRISIS_LINE = "89 70 12 99"
+LANGUAGES = list(SUPPORTED)
+REPORTER = Person(user_id="29:reporter", name="Anne Jensen", aad_object_id="aad-anne")
+
+Card = dict[str, Any]
+Builder = Callable[[Texts], Card]
+
+
+def _texts(language: str) -> Texts:
+    return Texts(language, {"crisis_line": CRISIS_LINE})
+
+
+def _evidence(count: int, *, name_length: int = 0) -> list[EvidenceItem]:
+    names = ["screenshot-facebook.png", "trusselsbrev.pdf", "telefonsvarer.m4a"]
+    return [
+        EvidenceItem(
+            evidence_id=f"ev-{n}",
+            case_id="case-1",
+            sha256=f"{n:02d}" + "ab" * 31,
+            size=1024 * (n + 1),
+            content_type="image/png",
+            original_name=(names[n % len(names)] + "x" * name_length),
+            received_at=datetime(2026, 11, 24, 13, 40 + n % 20, tzinfo=UTC),
+            uploaded_by=REPORTER.user_id,
+            source=EvidenceSource.TEAMS_FILE,
+        )
+        for n in range(count)
+    ]
+
+
+def _full_draft() -> ReportDraft:
+    return ReportDraft(
+        case_id="case-1",
+        reporter=REPORTER,
+        on_behalf_of="Mette Hansen",
+        incident=Incident(
+            urgent=True,
+            kinds=list(HarassmentKind),
+            during_work_hours=True,
+            colleagues_targeted=True,
+            channel=Channel.FACEBOOK,
+            occurred_at=datetime(2026, 11, 24, 13, 30, tzinfo=UTC),
+            description="En borger skrev i en lokal Facebook-gruppe, at Mette 'skal passe på, når hun går hjem'.",
+            offender=Offender(
+                name="Ukendt borger", profile="facebook.com/profil.123", relation=OffenderRelation.CITIZEN
+            ),
+            links=["https://www.facebook.com/groups/lokal/posts/1", "https://www.facebook.com/profil.123"],
+            witnesses=[Witness(name="Lars Nielsen", phone="+45 12 34 56 78"), Witness(name="Sofie Berg")],
+            impact=Impact(score=4, text="Jeg sover dårligt."),
+        ),
+        locale="da",
+        tenant_id="tenant-1",
+    )
+
+
+def _empty_draft() -> ReportDraft:
+    return ReportDraft(case_id="case-2", reporter=REPORTER)
+
+
+def _long_draft() -> ReportDraft:
+    return ReportDraft(
+        case_id="case-3",
+        reporter=REPORTER,
+        on_behalf_of="M" * 200,
+        incident=Incident(
+            urgent=True,
+            kinds=list(HarassmentKind),
+            during_work_hours=False,
+            colleagues_targeted=True,
+            channel=Channel.WEB_PAGE,
+            occurred_at=datetime(2026, 7, 1, 8, 0, tzinfo=UTC),
+            description="Æøå " * 1000,
+            offender=Offender(name="N" * 200, profile="P" * 500, relation=OffenderRelation.RELATIVE),
+            links=[f"https://example.com/{n:02d}/".ljust(2000, "a") for n in range(MAX_LINKS)],
+            witnesses=[Witness(name="W" * 200, phone="+45 12 34 56 78") for _ in range(MAX_WITNESSES)],
+            impact=Impact(score=5, text="x" * 2000),
+        ),
+    )
+
+
+BUILDERS: dict[str, Builder] = {
+    "safety": report.safety_card,
+    "subject": report.subject_card,
+    "kinds-none-selected": lambda t: report.kinds_card(t, []),
+    "kinds-selected": lambda t: report.kinds_card(t, [HarassmentKind.THREATS.value, HarassmentKind.FAKE_PROFILE.value]),
+    "context-empty": lambda t: report.context_card(t, None, None),
+    "context-answered": lambda t: report.context_card(t, True, False),
+    "channel-empty": lambda t: report.channel_card(t, None),
+    "channel-chosen": lambda t: report.channel_card(t, Channel.SMS.value),
+    "when": lambda t: report.when_card(t, "2026-11-24"),
+    "description-empty": lambda t: report.description_card(t, ""),
+    "description-filled": lambda t: report.description_card(t, "Han skrev igen i aftes."),
+    "offender-empty": lambda t: report.offender_card(t, "", "", None),
+    "offender-filled": lambda t: report.offender_card(t, "Ole", "@ole", OffenderRelation.PARENT.value),
+    "links-empty": lambda t: report.links_card(t, []),
+    "links-filled": lambda t: report.links_card(t, ["https://example.com/a", "https://example.com/b"]),
+    "witnesses-empty": lambda t: report.witnesses_card(t, []),
+    "witnesses-added": lambda t: report.witnesses_card(t, ["Lars Nielsen", "Sofie Berg"]),
+    "impact-empty": lambda t: report.impact_card(t, None),
+    "impact-chosen": lambda t: report.impact_card(t, 3),
+    "evidence-none": lambda t: report.evidence_card(t, 0),
+    "evidence-some": lambda t: report.evidence_card(t, 3),
+    "summary-full": lambda t: summary_card(t, _full_draft(), _evidence(3)),
+    "summary-empty": lambda t: summary_card(t, _empty_draft(), []),
+    "submitted-self": lambda t: submitted_card(t, "VAERN-2026-0042", _empty_draft()),
+    "submitted-on-behalf": lambda t: submitted_card(t, "VAERN-2026-0042", _full_draft()),
+    "welcome": lambda t: welcome_card(t, "Anne"),
+    "welcome-no-name": lambda t: welcome_card(t, ""),
+    "message": lambda t: message_card(t, "Anmeldelsen er stoppet", ["Intet er sendt.", "Dine beviser er gemt."]),
+}
+QUESTION_CARDS = [name for name in BUILDERS if not name.startswith(("submitted", "welcome", "message"))]
+STEP_CARDS = [name for name in QUESTION_CARDS if not name.startswith("summary")]
+
+
+def _elements(node: Any) -> Iterator[dict[str, Any]]:
+    """Every dict with a `type` anywhere in the card (elements and actions)."""
+    if isinstance(node, dict):
+        if "type" in node:
+            yield node
+        for value in node.values():
+            yield from _elements(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _elements(item)
+
+
+def _submit_actions(card: Card) -> list[dict[str, Any]]:
+    return [element for element in _elements(card) if element["type"] == "Action.Submit"]
+
+
+def _size(card: Card) -> int:
+    return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("builder", BUILDERS.values(), ids=BUILDERS.keys())
+def test_every_card_is_valid_for_teams(language: str, builder: Builder) -> None:
+    assert teams_card_problems(builder(_texts(language))) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("builder", BUILDERS.values(), ids=BUILDERS.keys())
+def test_every_card_shows_the_hr_crisis_line(language: str, builder: Builder) -> None:
+    card = builder(_texts(language))
+    footer = card["body"][-1]
+    assert footer["type"] == "TextBlock"
+    assert CRISIS_LINE in footer["text"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", QUESTION_CARDS)
+def test_question_cards_name_their_question_in_every_submit(language: str, name: str) -> None:
+    actions = _submit_actions(BUILDERS[name](_texts(language)))
+    assert actions
+    expected = name.split("-")[0]
+    assert all(action["data"]["q"] == expected for action in actions)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", STEP_CARDS)
+def test_question_cards_offer_back_and_cancel(language: str, name: str) -> None:
+    navigation = {action["data"].get("nav") for action in _submit_actions(BUILDERS[name](_texts(language)))}
+    assert navigation >= {"back", "cancel"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_welcome_card_submits_commands(language: str) -> None:
+    commands = [action["data"]["command"] for action in _submit_actions(welcome_card(_texts(language), "Anne"))]
+    assert commands == ["report", "prevention", "my_cases"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_full_summary_lists_every_answer(language: str) -> None:
+    texts = _texts(language)
+    card = summary_card(texts, _full_draft(), _evidence(3))
+    facts = {fact["title"]: fact["value"] for element in _elements(card) for fact in element.get("facts", [])}
+    not_given = texts("summary.not_given")
+    assert not_given not in facts.values()
+    assert facts[texts("summary.reported_for")] == "Mette Hansen"
+    assert facts[texts("summary.when")] == "24-11-2026 14:30"  # 13:30 UTC shown in Copenhagen winter time
+    assert "Lars Nielsen +45 12 34 56 78" in facts[texts("summary.witnesses")]
+    assert all(texts(f"kinds.{kind.value}") in facts[texts("summary.kinds")] for kind in HarassmentKind)
+    assert facts[texts("summary.evidence")].count("\n") == 2
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_empty_summary_says_not_given_instead_of_leaving_blanks(language: str) -> None:
+    texts = _texts(language)
+    facts = dict(summary_facts(texts, _empty_draft(), []))
+    assert texts("summary.urgent") not in facts
+    assert texts("summary.reported_for") not in facts
+    for key in ("kinds", "context", "channel", "when", "description", "links", "witnesses", "impact", "evidence"):
+        assert facts[texts(f"summary.{key}")] == texts("summary.not_given")
+    assert all(value for value in facts.values())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_summary_with_very_long_answers_is_truncated_below_the_teams_limit(language: str) -> None:
+    texts = _texts(language)
+    draft = _long_draft()
+    assert len(draft.incident.description) == 4000
+    assert sum(len(link) for link in draft.incident.links) == MAX_LINKS * 2000
+    card = summary_card(texts, draft, _evidence(50, name_length=200))
+    assert teams_card_problems(card) == []
+    assert _size(card) < TEAMS_MAX_BYTES
+    facts = dict(summary_facts(texts, draft, _evidence(50, name_length=200)))
+    for key in ("description", "offender", "links", "witnesses", "evidence"):
+        value = facts[texts(f"summary.{key}")]
+        assert len(value) == MAX_FACT_LENGTH
+        assert value.endswith("…")
+
+
+def test_a_card_over_28_kb_is_reported() -> None:
+    texts = _texts("da")
+    card = build_card(texts, [heading("x" * TEAMS_MAX_BYTES)])
+    problems = teams_card_problems(card)
+    assert problems
+    assert any(str(TEAMS_MAX_BYTES) in problem for problem in problems)
+
+
+def test_an_unknown_element_type_is_reported() -> None:
+    card = message_card(_texts("da"), "Titel", ["Linje"])
+    card["body"].append({"type": "Carousel", "pages": []})
+    assert teams_card_problems(card) != []
+
+
+def test_a_text_block_without_text_is_reported() -> None:
+    card = message_card(_texts("en"), "Title", ["Line"])
+    card["body"].insert(0, {"type": "TextBlock", "wrap": True})
+    assert teams_card_problems(card) != []
+
+
+def test_the_teams_width_extension_is_kept_but_not_held_against_the_card() -> None:
+    card = message_card(_texts("da"), "Titel", [])
+    assert card["msteams"] == {"width": "Full"}
+    assert card["version"] == "1.5"
+    assert teams_card_problems(card) == []

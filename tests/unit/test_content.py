@@ -1,0 +1,133 @@
+"""Danish and English texts match, cover every choice the bot offers, and leave the offender to the leader."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import content
+from content import SUPPORTED, Texts, language_for
+from domain.case import Channel, HarassmentKind, OffenderRelation
+from domain.refusals import RefusalReason
+
+CONTENT_FOLDER = Path(content.__file__).parent
+LANGUAGES = list(SUPPORTED)
+LEADER_WORD = {"da": "leder", "en": "leader"}
+# Advice to deal with the offender oneself; the guideline leaves all contact with the offender to the leader.
+SELF_CONTACT_PHRASES = (
+    "svar krænkeren",
+    "svar på krænkerens",
+    "kontakt krænkeren",
+    "skriv til krænkeren",
+    "ring til krænkeren",
+    "reply to the offender",
+    "answer the offender",
+    "contact the offender",
+    "write to the offender",
+    "call the offender",
+)
+
+
+def _table(language: str) -> dict[str, dict[str, str]]:
+    with open(CONTENT_FOLDER / f"{language}.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
+def _all_texts(language: str) -> list[tuple[str, str]]:
+    return [(f"{section}.{key}", text) for section, keys in _table(language).items() for key, text in keys.items()]
+
+
+def _placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def test_both_languages_have_the_same_sections_and_keys() -> None:
+    danish, english = _table("da"), _table("en")
+    assert danish.keys() == english.keys()
+    for section in danish:
+        assert danish[section].keys() == english[section].keys(), section
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_is_a_non_empty_string(language: str) -> None:
+    for key, text in _all_texts(language):
+        assert isinstance(text, str), key
+        assert text.strip(), key
+
+
+def test_english_uses_every_placeholder_the_danish_text_uses() -> None:
+    english = dict(_all_texts("en"))
+    for key, danish_text in _all_texts("da"):
+        missing = _placeholders(danish_text) - _placeholders(english[key])
+        assert not missing, f"{key}: English lacks {missing}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_can_be_filled_in(language: str) -> None:
+    texts = Texts(language, {"crisis_line": "89 70 12 99"})
+    for key, template in _all_texts(language):
+        values = {name: f"<{name}>" for name in _placeholders(template) if name != "crisis_line"}
+        filled = texts(key, **values)
+        assert "{" not in filled and "}" not in filled, key
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [
+        ("en-US", "en"),
+        ("en-GB", "en"),
+        ("EN-us", "en"),
+        ("en", "en"),
+        ("da-DK", "da"),
+        ("da", "da"),
+        (None, "da"),
+        ("", "da"),
+        ("de-DE", "da"),
+        ("sv-SE", "da"),
+    ],
+)
+def test_language_is_english_only_for_english_locales(locale: str | None, language: str) -> None:
+    assert language_for(locale) == language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    "key",
+    [f"kinds.{kind.value}" for kind in HarassmentKind]
+    + [f"channel.{channel.value}" for channel in Channel]
+    + [f"offender.{relation.value}" for relation in OffenderRelation],
+)
+def test_every_choice_has_a_label(language: str, key: str) -> None:
+    texts = Texts(language)
+    assert texts.has(key)
+    assert texts(key).strip()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("reason", list(RefusalReason), ids=[reason.value for reason in RefusalReason])
+def test_every_refusal_reason_has_a_text_naming_the_file(language: str, reason: RefusalReason) -> None:
+    key = f"evidence.refused_{reason.value}"
+    texts = Texts(language)
+    assert texts.has(key)
+    assert "{name}" in _table(language)["evidence"][f"refused_{reason.value}"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_text_tells_the_employee_to_contact_the_offender(language: str) -> None:
+    for key, text in _all_texts(language):
+        lowered = text.lower()
+        for phrase in SELF_CONTACT_PHRASES:
+            assert phrase not in lowered, f"{language} {key}: {phrase!r}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_contact_with_the_offender_is_left_to_the_leader(language: str) -> None:
+    assert LEADER_WORD[language] in Texts(language)("common.leader_handles_offender").lower()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_crisis_line_text_shows_the_configured_number(language: str) -> None:
+    assert "89 70 12 99" in Texts(language, {"crisis_line": "89 70 12 99"})("common.crisis_line")
