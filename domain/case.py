@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from domain.evidence import EvidenceItem
+from domain.handling import Handling
 
 
 class HarassmentKind(StrEnum):
@@ -57,6 +58,8 @@ class CaseStatus(StrEnum):
 
     DRAFT = "draft"
     REPORTED = "reported"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
 
 
 class Person(BaseModel):
@@ -65,6 +68,14 @@ class Person(BaseModel):
     user_id: str
     name: str = ""
     aad_object_id: str | None = None
+
+    def is_(self, other: Person | None) -> bool:
+        """Same person: by Azure AD object id when both have one, else by Teams user id."""
+        if other is None:
+            return False
+        if self.aad_object_id and other.aad_object_id:
+            return self.aad_object_id == other.aad_object_id
+        return self.user_id == other.user_id
 
 
 class Offender(BaseModel):
@@ -126,6 +137,11 @@ class Case(BaseModel):
     created_at: datetime
     locale: str = "da"
     tenant_id: str | None = None
+    unit: str = ""
+    leader: Person | None = None
+    deputy: Person | None = None
+    handling: Handling = Field(default_factory=Handling)
+    version: int = 1
 
     @property
     def reported_on_behalf(self) -> bool:

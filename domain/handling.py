@@ -1,0 +1,135 @@
+"""What leadership and HR have done on a case (UNDER and EFTER): one record per duty in the guideline."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class ContactMethod(StrEnum):
+    PHONE = "phone"
+    MAIL = "mail"
+    LETTER = "letter"
+    MEETING = "meeting"
+
+
+class RemovalStatus(StrEnum):
+    REQUESTED = "requested"
+    REMOVED = "removed"
+    REFUSED = "refused"
+
+
+class SafetyNetCategory(StrEnum):
+    """'mindre vold, trusler og anden krænkende adfærd', or arbejdsskade for grave cases/strong reactions."""
+
+    MINOR_VIOLENCE_THREATS_HARASSMENT = "minor_violence_threats_harassment"
+    WORK_INJURY = "work_injury"
+
+
+class HrFunction(StrEnum):
+    """Organisation og Personale: Jura (legal) or Arbejdsmiljøkoordinatoren."""
+
+    JURA = "jura"
+    WORK_ENVIRONMENT_COORDINATOR = "work_environment_coordinator"
+
+
+class FollowUp(StrEnum):
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class Signed(BaseModel):
+    """Who recorded something, and when (server time)."""
+
+    by: str
+    by_name: str = ""
+    at: datetime
+
+
+class Acknowledgement(Signed):
+    pass
+
+
+class FirstAid(BaseModel):
+    talked_through_on: date | None = None
+    colleagues_informed_on: date | None = None
+    debriefing_held: bool = False
+    recorded: Signed | None = None
+
+
+class OffenderContact(Signed):
+    method: ContactMethod
+    contacted_on: date
+    outcome: str = ""
+
+
+class ContactRestrictions(Signed):
+    ban_until: date | None = None
+    no_personal_or_phone_contact: bool = False
+    prior_appointment_required: bool = False
+    limited_contact_hours: str = ""
+    no_replies_to_mail_or_letters: bool = False
+    functional_mailbox_only: bool = False
+    caseworker_changed: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.ban_until
+            or self.no_personal_or_phone_contact
+            or self.prior_appointment_required
+            or self.limited_contact_hours
+            or self.no_replies_to_mail_or_letters
+            or self.functional_mailbox_only
+            or self.caseworker_changed
+        )
+
+
+class Removal(Signed):
+    link: str
+    platform: str = ""
+    status: RemovalStatus
+
+
+class PoliceReport(Signed):
+    employee_decided_to_report: bool
+    reported_on: date | None = None
+    journal_number: str = ""
+    joint_report: bool = False
+
+
+class SafetyNetRegistration(Signed):
+    category: SafetyNetCategory
+    registered_on: date
+    doctor_advised: bool = False
+
+
+class HrEscalation(Signed):
+    function: HrFunction
+    message: str = ""
+
+
+class WorkEnvironmentReview(Signed):
+    conclusion: str = ""
+    new_initiative: str = ""
+
+
+class Closure(Signed):
+    employee_informed: bool
+    follow_up: FollowUp
+    reason: str = ""
+
+
+class Handling(BaseModel):
+    acknowledged: Acknowledgement | None = None
+    first_aid: FirstAid = Field(default_factory=FirstAid)
+    offender_contacts: list[OffenderContact] = Field(default_factory=list)
+    restrictions: ContactRestrictions | None = None
+    removals: list[Removal] = Field(default_factory=list)
+    police: PoliceReport | None = None
+    safetynet: SafetyNetRegistration | None = None
+    hr_escalation: HrEscalation | None = None
+    work_environment: WorkEnvironmentReview | None = None
+    closure: Closure | None = None

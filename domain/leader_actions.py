@@ -1,0 +1,240 @@
+"""The leader's duties from the guideline as commands on a case: each checks its input and is recorded.
+
+`execute` is the only way a case changes after it is reported: it authorizes the actor, refuses stale
+cards (an old case version), validates the command and bumps the version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from domain.authorization import Actor, acting_role
+from domain.case import Case, CaseStatus
+from domain.handling import (
+    Acknowledgement,
+    Closure,
+    ContactMethod,
+    ContactRestrictions,
+    FollowUp,
+    HrEscalation,
+    HrFunction,
+    OffenderContact,
+    PoliceReport,
+    Removal,
+    RemovalStatus,
+    SafetyNetCategory,
+    SafetyNetRegistration,
+    Signed,
+    WorkEnvironmentReview,
+)
+from domain.reporting import clean_free_text, is_web_link
+
+
+class Verb(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    FIRST_AID = "first_aid"
+    CONTACT_OFFENDER = "contact_offender"
+    RESTRICTIONS = "restrictions"
+    REMOVAL = "removal"
+    POLICE = "police"
+    SAFETYNET = "safetynet"
+    ESCALATE_HR = "escalate_hr"
+    WORK_ENVIRONMENT = "work_environment"
+    CLOSE = "close"
+
+
+class NotAllowed(Exception):
+    """The actor has no leadership role on this case."""
+
+
+class StaleCard(Exception):
+    """The card was built from an older version of the case; show the fresh one instead."""
+
+
+class InvalidCommand(Exception):
+    """The input does not make sense for this action; `field` names what to fix when known."""
+
+    def __init__(self, reason: str, field: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+def _text(value: object, limit: int = 2000) -> str:
+    return clean_free_text(value, limit) if isinstance(value, str) else ""
+
+
+class Command(BaseModel):
+    """Input from a card. Adaptive Cards send every value as text; empty inputs arrive as ''."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        raise NotImplementedError
+
+
+class AcknowledgeCommand(Command):
+    def apply(self, case: Case, signed: Signed) -> None:
+        if case.handling.acknowledged is None:
+            case.handling.acknowledged = Acknowledgement(**signed.model_dump())
+        if case.status is CaseStatus.REPORTED:
+            case.status = CaseStatus.ACKNOWLEDGED
+
+
+class FirstAidCommand(Command):
+    talked_through_on: date | None = None
+    colleagues_informed_on: date | None = None
+    debriefing_held: bool = False
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        if not (self.talked_through_on or self.colleagues_informed_on or self.debriefing_held):
+            raise InvalidCommand("nothing_recorded", "talked_through_on")
+        first_aid = case.handling.first_aid
+        first_aid.talked_through_on = self.talked_through_on or first_aid.talked_through_on
+        first_aid.colleagues_informed_on = self.colleagues_informed_on or first_aid.colleagues_informed_on
+        first_aid.debriefing_held = self.debriefing_held or first_aid.debriefing_held
+        first_aid.recorded = signed
+
+
+class ContactOffenderCommand(Command):
+    method: ContactMethod
+    contacted_on: date
+    outcome: str = Field(default="", max_length=2000)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        record = OffenderContact(
+            **signed.model_dump(), method=self.method, contacted_on=self.contacted_on, outcome=_text(self.outcome)
+        )
+        case.handling.offender_contacts.append(record)
+
+
+class RestrictionsCommand(Command):
+    ban_until: date | None = None
+    no_personal_or_phone_contact: bool = False
+    prior_appointment_required: bool = False
+    limited_contact_hours: str = Field(default="", max_length=200)
+    no_replies_to_mail_or_letters: bool = False
+    functional_mailbox_only: bool = False
+    caseworker_changed: bool = False
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        restrictions = ContactRestrictions(**signed.model_dump(), **self.model_dump())
+        if not restrictions.any:
+            raise InvalidCommand("nothing_chosen", "ban_until")
+        if restrictions.ban_until and restrictions.ban_until <= signed.at.date():
+            raise InvalidCommand("ban_end_in_past", "ban_until")
+        case.handling.restrictions = restrictions
+
+
+class RemovalCommand(Command):
+    link: str = Field(max_length=2048)
+    platform: str = Field(default="", max_length=100)
+    status: RemovalStatus
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        if not is_web_link(self.link):
+            raise InvalidCommand("invalid_link", "link")
+        removals = [r for r in case.handling.removals if r.link != self.link]
+        record = Removal(**signed.model_dump(), link=self.link, platform=_text(self.platform, 100), status=self.status)
+        case.handling.removals = [*removals, record]
+
+
+class PoliceCommand(Command):
+    employee_decided_to_report: bool
+    reported_on: date | None = None
+    journal_number: str = Field(default="", max_length=100)
+    joint_report: bool = False
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        if self.reported_on and not self.employee_decided_to_report:
+            raise InvalidCommand("employee_is_reporter", "employee_decided_to_report")
+        case.handling.police = PoliceReport(
+            **signed.model_dump(),
+            employee_decided_to_report=self.employee_decided_to_report,
+            reported_on=self.reported_on,
+            journal_number=_text(self.journal_number, 100),
+            joint_report=self.joint_report,
+        )
+
+
+class SafetyNetCommand(Command):
+    category: SafetyNetCategory
+    registered_on: date
+    doctor_advised: bool = False
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        case.handling.safetynet = SafetyNetRegistration(**signed.model_dump(), **self.model_dump())
+
+
+class EscalateHrCommand(Command):
+    function: HrFunction
+    message: str = Field(default="", max_length=2000)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        case.handling.hr_escalation = HrEscalation(
+            **signed.model_dump(), function=self.function, message=_text(self.message)
+        )
+
+
+class WorkEnvironmentCommand(Command):
+    conclusion: str = Field(default="", max_length=2000)
+    new_initiative: str = Field(default="", max_length=2000)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        case.handling.work_environment = WorkEnvironmentReview(
+            **signed.model_dump(), conclusion=_text(self.conclusion), new_initiative=_text(self.new_initiative)
+        )
+
+
+class CloseCommand(Command):
+    employee_informed: bool = False
+    follow_up: FollowUp
+    reason: str = Field(default="", max_length=2000)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        if not self.employee_informed:
+            raise InvalidCommand("employee_not_informed", "employee_informed")
+        if self.follow_up is FollowUp.SKIPPED and not _text(self.reason):
+            raise InvalidCommand("reason_required", "reason")
+        case.handling.closure = Closure(
+            **signed.model_dump(), employee_informed=True, follow_up=self.follow_up, reason=_text(self.reason)
+        )
+        case.status = CaseStatus.CLOSED
+
+
+COMMANDS: dict[Verb, type[Command]] = {
+    Verb.ACKNOWLEDGE: AcknowledgeCommand,
+    Verb.FIRST_AID: FirstAidCommand,
+    Verb.CONTACT_OFFENDER: ContactOffenderCommand,
+    Verb.RESTRICTIONS: RestrictionsCommand,
+    Verb.REMOVAL: RemovalCommand,
+    Verb.POLICE: PoliceCommand,
+    Verb.SAFETYNET: SafetyNetCommand,
+    Verb.ESCALATE_HR: EscalateHrCommand,
+    Verb.WORK_ENVIRONMENT: WorkEnvironmentCommand,
+    Verb.CLOSE: CloseCommand,
+}
+
+
+def execute(case: Case, verb: Verb, data: dict[str, Any], actor: Actor, now: datetime, card_version: int) -> Case:
+    """Apply one leadership action to a copy of the case and return it (the caller stores it with its etag)."""
+    if acting_role(case, actor) is None:
+        raise NotAllowed(verb.value)
+    if card_version != case.version:
+        raise StaleCard(f"card v{card_version}, case v{case.version}")
+    if case.status is CaseStatus.CLOSED:
+        raise InvalidCommand("case_closed")
+    try:
+        command = COMMANDS[verb].model_validate({key: value for key, value in data.items() if value != ""})
+    except ValidationError as error:
+        field = str(error.errors()[0]["loc"][0]) if error.errors() and error.errors()[0]["loc"] else ""
+        raise InvalidCommand("invalid_input", field) from error
+    changed = case.model_copy(deep=True)
+    signed = Signed(by=actor.person.user_id, by_name=actor.person.name, at=now)
+    command.apply(changed, signed)
+    changed.version += 1
+    return changed

@@ -1,0 +1,26 @@
+"""Append-only audit log per case: each event is its own create-only document, never rewritten."""
+
+from __future__ import annotations
+
+import uuid
+
+from domain.audit import AuditEvent
+from storage.ports import DocumentStore
+
+
+class AuditLog:
+    def __init__(self, documents: DocumentStore) -> None:
+        self._documents = documents
+
+    async def append(self, event: AuditEvent) -> None:
+        stamp = event.at.strftime("%Y%m%dT%H%M%S%f")
+        key = f"audit/{event.case_id}/{stamp}-{uuid.uuid4().hex[:8]}.json"
+        await self._documents.put(key, event.model_dump_json().encode(), create_only=True)
+
+    async def events(self, case_id: str) -> list[AuditEvent]:
+        events = []
+        for key in await self._documents.list_keys(f"audit/{case_id}/"):
+            document = await self._documents.get(key)
+            if document is not None:
+                events.append(AuditEvent.model_validate_json(document.data))
+        return sorted(events, key=lambda event: event.at)
