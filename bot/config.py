@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     evidence_download_timeout_seconds: float = Field(default=120.0, gt=0)
 
+    directory_file: Path | None = None
+    outbox_interval_seconds: float = Field(default=1.0, gt=0)
+
     max_request_bytes: int = Field(default=1024 * 1024, gt=0)
     crisis_line: str = "89 70 12 99"
     case_reference_prefix: str = "VK"

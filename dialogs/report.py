@@ -69,6 +69,7 @@ class ReportDialog(Dialog):
             reporter=person_of(activity),
             locale=language_for(activity.locale),
             tenant_id=tenant_of(activity),
+            service_url=activity.service_url or "",
         )
         state = dialog_context.active_dialog.state
         state.update(draft=draft.model_dump(mode="json"), index=0, editing=False)

@@ -23,6 +23,7 @@ class Actor:
 
     person: Person
     is_hr: bool = False
+    tenant_id: str | None = None
 
 
 def roles_on(case: Case, actor: Actor) -> set[Role]:
@@ -37,7 +38,8 @@ def roles_on(case: Case, actor: Actor) -> set[Role]:
         roles.add(Role.LEADER)
     if actor.person.is_(case.deputy):
         roles.add(Role.DEPUTY)
-    if actor.is_hr and case.handling.hr_escalation is not None:
+    same_tenant = case.tenant_id is None or actor.tenant_id == case.tenant_id
+    if actor.is_hr and same_tenant and case.handling.hr_escalation is not None:
         roles.add(Role.HR)
     return roles
 

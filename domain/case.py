@@ -137,6 +137,7 @@ class Case(BaseModel):
     created_at: datetime
     locale: str = "da"
     tenant_id: str | None = None
+    service_url: str = ""
     unit: str = ""
     leader: Person | None = None
     deputy: Person | None = None

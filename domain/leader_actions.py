@@ -31,7 +31,7 @@ from domain.handling import (
     Signed,
     WorkEnvironmentReview,
 )
-from domain.reporting import clean_free_text, is_web_link
+from domain.reporting import DEFAULT_TIMEZONE, clean_free_text, is_web_link
 
 
 class Verb(StrEnum):
@@ -125,7 +125,7 @@ class RestrictionsCommand(Command):
         restrictions = ContactRestrictions(**signed.model_dump(), **self.model_dump())
         if not restrictions.any:
             raise InvalidCommand("nothing_chosen", "ban_until")
-        if restrictions.ban_until and restrictions.ban_until <= signed.at.date():
+        if restrictions.ban_until and restrictions.ban_until <= signed.at.astimezone(DEFAULT_TIMEZONE).date():
             raise InvalidCommand("ban_end_in_past", "ban_until")
         case.handling.restrictions = restrictions
 

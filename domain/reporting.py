@@ -38,6 +38,7 @@ class ReportDraft(BaseModel):
     incident: Incident = Field(default_factory=Incident)
     locale: str = "da"
     tenant_id: str | None = None
+    service_url: str = ""
 
     def subject(self) -> Person:
         if self.on_behalf_of:
@@ -59,6 +60,7 @@ def to_case(
         created_at=now,
         locale=draft.locale,
         tenant_id=draft.tenant_id,
+        service_url=draft.service_url,
     )
 
 

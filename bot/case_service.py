@@ -1,0 +1,103 @@
+"""Carry out a card action on a case: authorize, apply with optimistic concurrency, audit, and tell the
+people concerned. Knows nothing of botbuilder; the invoke handler turns its outcomes into cards."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+
+from domain.audit import AuditEvent
+from domain.authorization import Actor, Role, acting_role, roles_on
+from domain.case import Case
+from domain.clock import Clock
+from domain.leader_actions import InvalidCommand, NotAllowed, StaleCard, Verb, execute
+from storage.audit import AuditLog
+from storage.cases import MAX_CONFLICT_RETRIES, CaseRepository
+from storage.ports import PreconditionFailed
+
+log = logging.getLogger("vaern.cases")
+REFRESH = "refresh"
+
+
+class Result(Enum):
+    DONE = "done"
+    VIEW = "view"
+    STALE = "stale"
+    INVALID = "invalid"
+    FORBIDDEN = "forbidden"
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    result: Result
+    case: Case | None = None
+    viewer_roles: frozenset[Role] = frozenset()
+    reason: str = ""
+
+    @property
+    def acts_as_leadership(self) -> bool:
+        return bool(self.viewer_roles & {Role.LEADER, Role.DEPUTY, Role.HR})
+
+
+FORBIDDEN = ActionOutcome(Result.FORBIDDEN)
+
+
+class CaseActions:
+    def __init__(self, cases: CaseRepository, audit: AuditLog, clock: Clock) -> None:
+        self._cases = cases
+        self._audit = audit
+        self._clock = clock
+
+    async def perform(
+        self, actor: Actor, verb: str, case_id: str, data: dict, card_version: int, correlation_id: str
+    ) -> ActionOutcome:
+        """Refresh a view or apply one leadership action. A stranger learns nothing about the case."""
+        if verb == REFRESH:
+            return await self._view(actor, case_id)
+        if verb not in Verb.__members__.values():
+            return ActionOutcome(Result.INVALID, reason="unknown_action")
+        for _ in range(MAX_CONFLICT_RETRIES):
+            current = await self._cases.get(case_id)
+            if current is None:
+                return FORBIDDEN
+            case = current.case
+            try:
+                changed = execute(case, Verb(verb), data, actor, self._clock.now(), card_version)
+            except NotAllowed:
+                log.warning("action refused", extra={"fields": {"case_id": case_id, "verb": verb}})
+                return FORBIDDEN
+            except StaleCard:
+                return ActionOutcome(Result.STALE, case, frozenset(roles_on(case, actor)))
+            except InvalidCommand as error:
+                return ActionOutcome(Result.INVALID, case, frozenset(roles_on(case, actor)), error.reason)
+            try:
+                await self._cases.replace(changed, current.etag)
+            except PreconditionFailed:
+                continue
+            await self._record(changed, actor, verb, correlation_id)
+            return ActionOutcome(Result.DONE, changed, frozenset(roles_on(changed, actor)))
+        raise PreconditionFailed(case_id)
+
+    async def _view(self, actor: Actor, case_id: str) -> ActionOutcome:
+        current = await self._cases.get(case_id)
+        if current is None:
+            return FORBIDDEN
+        roles = roles_on(current.case, actor)
+        if not roles:
+            return FORBIDDEN
+        return ActionOutcome(Result.VIEW, current.case, frozenset(roles))
+
+    async def _record(self, case: Case, actor: Actor, verb: str, correlation_id: str) -> None:
+        role = acting_role(case, actor) or Role.LEADER
+        await self._audit.append(
+            AuditEvent(
+                case_id=case.case_id,
+                at=self._clock.now(),
+                actor_id=actor.person.user_id,
+                actor_name=actor.person.name,
+                role=role.value,
+                action=verb,
+                correlation_id=correlation_id,
+            )
+        )

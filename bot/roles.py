@@ -1,0 +1,286 @@
+"""Who is whose leader: the organisation directory as a port, and its JSON-file implementation.
+
+The guideline puts the employee's nearest leader first: the leader must hear of a report at once, the
+deputy stands in, the work environment group (arbejdsmiljøgruppen) and the safety representatives
+(arbejdsmiljørepræsentanter) support, and HR (Jura, the work environment coordinator) advise.
+
+`Directory` is the port the bot asks. `JsonDirectory` reads a small JSON file an administrator keeps
+(see `directory.example.json` at the repository root); `EmptyDirectory` is used when none is configured,
+so the bot still runs (it then simply knows nobody). A Microsoft Graph implementation can replace both.
+
+All ids are Azure AD (Entra ID) object ids, the stable id Teams also gives as `from.aadObjectId`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from domain.case import Person
+
+HrFunction = Literal["jura", "work_environment_coordinator"]
+
+
+class DirectoryError(ValueError):
+    """The directory file is missing, is not JSON, or does not describe a consistent organisation."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class DirectoryPerson(_Strict):
+    """An employee (or leader) as the directory knows them."""
+
+    aad_object_id: str = Field(min_length=1)
+    upn: str = Field(min_length=3)
+    name: str = Field(min_length=1)
+    unit: str = Field(min_length=1, description="id of the unit the person works in")
+    teams_user_id: str | None = Field(default=None, pattern=r"^29:.+")
+
+    def as_person(self) -> Person:
+        """The person as the bot stores them (user id = Teams id when known, else the Azure AD object id)."""
+        return Person(
+            user_id=self.teams_user_id or self.aad_object_id, name=self.name, aad_object_id=self.aad_object_id
+        )
+
+
+class Unit(_Strict):
+    """An organisational unit (afdeling, team) with its leader and its work environment people."""
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    leader: str = Field(min_length=1, description="aad object id of the leader")
+    deputy: str | None = Field(default=None, description="aad object id of the deputy leader (stedfortræder)")
+    parent: str | None = Field(default=None, description="id of the unit above; its leader is the leader's leader")
+    work_environment_group: list[str] = Field(default_factory=list, description="aad ids (arbejdsmiljøgruppen)")
+    safety_representatives: list[str] = Field(default_factory=list, description="aad ids (arbejdsmiljørepræsentanter)")
+
+
+class HrMember(_Strict):
+    """Someone in HR the bot may involve: Jura (legal) or the work environment coordinator."""
+
+    aad_object_id: str = Field(min_length=1)
+    upn: str = Field(min_length=3)
+    name: str = Field(min_length=1)
+    function: HrFunction
+
+
+@dataclass(frozen=True)
+class Responsibles:
+    """Who is responsible for a person: `unit` is the unit `leader` leads (a parent unit for a unit's leader)."""
+
+    unit: Unit
+    leader: DirectoryPerson
+    deputy: DirectoryPerson | None
+
+
+class Directory(Protocol):
+    def find(self, aad_object_id: str | None, upn: str | None = None) -> DirectoryPerson | None:
+        """By Azure AD object id, else by UPN (case-insensitive)."""
+        ...
+
+    def person(self, aad_object_id: str) -> DirectoryPerson | None: ...
+
+    def unit(self, unit_id: str) -> Unit | None: ...
+
+    def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
+        """The person's leader and deputy; for a unit's leader, those of the unit above; None if nobody."""
+        ...
+
+    def search(self, text: str, limit: int = 5) -> list[DirectoryPerson]:
+        """People whose name parts start with, or whose UPN contains, every word of `text` (case-insensitive)."""
+        ...
+
+    def hr_members(self, function: str | None = None) -> list[HrMember]: ...
+
+    def is_hr(self, aad_object_id: str | None) -> bool: ...
+
+
+class DirectoryFile(BaseModel):
+    """The JSON file: {"_comment": ..., "units": [...], "people": [...], "hr": [...]}."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    comment: str | list[str] | None = Field(default=None, alias="_comment")
+    units: list[Unit] = Field(default_factory=list)
+    people: list[DirectoryPerson] = Field(default_factory=list)
+    hr: list[HrMember] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DirectoryFile:
+        problems: list[str] = []
+        problems += _duplicates("unit id", (unit.id for unit in self.units))
+        problems += _duplicates("person aad_object_id", (p.aad_object_id for p in self.people))
+        problems += _duplicates("person upn", (p.upn.casefold() for p in self.people))
+        problems += _duplicates("hr aad_object_id", (member.aad_object_id for member in self.hr))
+        units = {unit.id: unit for unit in self.units}
+        people = {p.aad_object_id for p in self.people}
+        for index, person in enumerate(self.people):
+            if person.unit not in units:
+                problems.append(f"people[{index}] ({person.name}): unknown unit {person.unit!r}")
+        for index, unit in enumerate(self.units):
+            where = f"units[{index}] ({unit.id})"
+            if unit.parent is not None and unit.parent not in units:
+                problems.append(f"{where}: unknown parent unit {unit.parent!r}")
+            named = [("leader", unit.leader)]
+            named += [("deputy", unit.deputy)] if unit.deputy else []
+            named += [("work_environment_group", aad) for aad in unit.work_environment_group]
+            named += [("safety_representatives", aad) for aad in unit.safety_representatives]
+            problems += [f"{where}: {role} {aad!r} is not in people" for role, aad in named if aad not in people]
+            if unit.deputy is not None and unit.deputy == unit.leader:
+                problems.append(f"{where}: the deputy cannot be the leader")
+        problems += _parent_cycles(units)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _duplicates(what: str, values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for value in values:
+        if value in seen and value not in repeated:
+            repeated.append(value)
+        seen.add(value)
+    return [f"duplicate {what} {value!r}" for value in repeated]
+
+
+def _parent_cycles(units: dict[str, Unit]) -> list[str]:
+    problems = []
+    for start in units.values():
+        seen = {start.id}
+        current = start
+        while current.parent is not None and current.parent in units:
+            if current.parent in seen:
+                problems.append(f"unit {start.id!r}: parent units form a cycle")
+                break
+            seen.add(current.parent)
+            current = units[current.parent]
+    return problems
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in text.casefold().replace(",", " ").split() if word]
+
+
+class JsonDirectory:
+    """The directory held in memory, loaded from a JSON file an administrator maintains."""
+
+    def __init__(self, data: DirectoryFile) -> None:
+        self._units = {unit.id: unit for unit in data.units}
+        self._people = {person.aad_object_id: person for person in data.people}
+        self._by_upn = {person.upn.casefold(): person for person in data.people}
+        self._hr = list(data.hr)
+
+    @classmethod
+    def from_file(cls, path: Path) -> JsonDirectory:
+        """Load and validate; raises DirectoryError naming the file and every problem found."""
+        try:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise DirectoryError(f"directory file {path}: not found") from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise DirectoryError(f"directory file {path}: cannot be read ({error})") from error
+        except json.JSONDecodeError as error:
+            raise DirectoryError(f"directory file {path}: not valid JSON: {error}") from error
+        try:
+            return cls(DirectoryFile.model_validate(raw))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in issue['loc']) or '(top level)'}: {issue['msg']}"
+                for issue in error.errors()
+            )
+            raise DirectoryError(f"directory file {path}: {problems}") from None
+
+    def find(self, aad_object_id: str | None, upn: str | None = None) -> DirectoryPerson | None:
+        if aad_object_id and aad_object_id in self._people:
+            return self._people[aad_object_id]
+        if upn:
+            return self._by_upn.get(upn.strip().casefold())
+        return None
+
+    def person(self, aad_object_id: str) -> DirectoryPerson | None:
+        return self._people.get(aad_object_id)
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return self._units.get(unit_id)
+
+    def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
+        unit = self._units.get(person.unit)
+        visited: set[str] = set()
+        while unit is not None and unit.leader == person.aad_object_id:
+            visited.add(unit.id)
+            unit = self._units.get(unit.parent) if unit.parent and unit.parent not in visited else None
+        if unit is None:
+            return None
+        leader = self._people.get(unit.leader)
+        if leader is None:
+            return None
+        deputy = self._people.get(unit.deputy) if unit.deputy and unit.deputy != person.aad_object_id else None
+        return Responsibles(unit=unit, leader=leader, deputy=deputy)
+
+    def search(self, text: str, limit: int = 5) -> list[DirectoryPerson]:
+        words = _words(text)
+        if not words or limit <= 0:
+            return []
+        query = " ".join(words)
+        ranked: list[tuple[int, str, DirectoryPerson]] = []
+        for person in self._people.values():
+            name = person.name.casefold()
+            parts = _words(person.name)
+            upn = person.upn.casefold()
+            if not all(any(part.startswith(word) for part in parts) or word in upn for word in words):
+                continue
+            if name == query or upn == query:
+                rank = 0
+            elif name.startswith(query):
+                rank = 1
+            elif all(any(part.startswith(word) for part in parts) for word in words):
+                rank = 2
+            else:
+                rank = 3
+            ranked.append((rank, name, person))
+        ranked.sort(key=lambda entry: (entry[0], entry[1]))
+        return [person for _, _, person in ranked[:limit]]
+
+    def hr_members(self, function: str | None = None) -> list[HrMember]:
+        return [member for member in self._hr if function is None or member.function == function]
+
+    def is_hr(self, aad_object_id: str | None) -> bool:
+        return bool(aad_object_id) and any(member.aad_object_id == aad_object_id for member in self._hr)
+
+
+class EmptyDirectory:
+    """No directory configured: nobody is known, so leaders must be chosen by hand."""
+
+    def find(self, aad_object_id: str | None, upn: str | None = None) -> DirectoryPerson | None:
+        return None
+
+    def person(self, aad_object_id: str) -> DirectoryPerson | None:
+        return None
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return None
+
+    def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
+        return None
+
+    def search(self, text: str, limit: int = 5) -> list[DirectoryPerson]:
+        return []
+
+    def hr_members(self, function: str | None = None) -> list[HrMember]:
+        return []
+
+    def is_hr(self, aad_object_id: str | None) -> bool:
+        return False
+
+
+def load_directory(path: Path | None) -> Directory:
+    """`JsonDirectory` from the configured file, or `EmptyDirectory` when no file is configured."""
+    return JsonDirectory.from_file(path) if path is not None else EmptyDirectory()

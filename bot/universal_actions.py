@@ -1,0 +1,65 @@
+"""Universal Actions (Action.Execute) at the edge: read an adaptiveCard/action invoke safely and build
+the invoke responses Teams expects.
+
+botbuilder 4.17.1's own on_adaptive_card_invoke path is broken (the action arrives as a dict and the
+typed response is serialised twice, ending in HTTP 500), so the handler calls these instead.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import InvokeResponse
+
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+ERROR_TYPE = "application/vnd.microsoft.error"
+_CASE_ID = re.compile(r"^[0-9a-f]{32}$")
+_VERB = re.compile(r"^[a-z_]{1,40}$")
+
+
+@dataclass(frozen=True)
+class CardAction:
+    verb: str
+    case_id: str
+    card_version: int
+    data: dict[str, Any]
+
+
+class MalformedAction(ValueError):
+    """The invoke does not carry a well-formed Action.Execute for a case."""
+
+
+def read_card_action(value: object) -> CardAction:
+    """Check the invoke value's shape; never trust its types (forged invokes are expected)."""
+    if not isinstance(value, dict) or not isinstance(value.get("action"), dict):
+        raise MalformedAction("no action")
+    action = value["action"]
+    verb, data = action.get("verb"), action.get("data")
+    if not isinstance(verb, str) or not _VERB.match(verb):
+        raise MalformedAction("bad verb")
+    if not isinstance(data, dict):
+        raise MalformedAction("no data")
+    case_id, version = data.get("case_id"), data.get("version")
+    if not isinstance(case_id, str) or not _CASE_ID.match(case_id):
+        raise MalformedAction("bad case id")
+    try:
+        card_version = int(version)
+    except (TypeError, ValueError) as error:
+        raise MalformedAction("bad version") from error
+    if isinstance(version, bool) or card_version < 1:
+        raise MalformedAction("bad version")
+    return CardAction(verb=verb, case_id=case_id, card_version=card_version, data=data)
+
+
+def card_response(card: dict[str, Any]) -> InvokeResponse:
+    return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD_TYPE, "value": card})
+
+
+def error_response(status_code: int, code: str, message: str) -> InvokeResponse:
+    """Universal Actions report errors inside a 200 invoke response, with the real status in the body."""
+    return InvokeResponse(
+        status=200, body={"statusCode": status_code, "type": ERROR_TYPE, "value": {"code": code, "message": message}}
+    )
