@@ -35,10 +35,6 @@ class ActionOutcome:
     viewer_roles: frozenset[Role] = frozenset()
     reason: str = ""
 
-    @property
-    def acts_as_leadership(self) -> bool:
-        return bool(self.viewer_roles & {Role.LEADER, Role.DEPUTY, Role.HR})
-
 
 FORBIDDEN = ActionOutcome(Result.FORBIDDEN)
 

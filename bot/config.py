@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     case_reference_prefix: str = "VK"
     log_level: str = "INFO"
 
+    @field_validator("directory_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("evidence_allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:

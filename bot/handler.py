@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from botbuilder.core import ConversationState, MessageFactory, TurnContext
+from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.dialogs import DialogSet
+from botbuilder.dialogs import Dialog, DialogSet
 from botbuilder.schema import ChannelAccount
 
+from bot.card_actions import CardActionHandler
+from bot.identity import person_of
+from bot.universal_actions import ADAPTIVE_CARD_ACTION
 from cards.welcome import message_card, welcome_card
 from content import Texts, language_for
 from dialogs.question import card_attachment
 from dialogs.replies import reply_from
-from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES, ReportDialog
+from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
+from storage.conversation_refs import ConversationReferenceStore
 
 REPORT_WORDS = {"anmeld", "anmeldelse", "report", "rapportér", "rapporter"}
 PREVENTION_WORDS = {"forebyggelse", "prevention", "gode råd", "tips"}
@@ -19,15 +23,38 @@ MY_CASES_WORDS = {"mine sager", "my cases", "sager", "cases"}
 
 
 class VaernBot(TeamsActivityHandler):
-    def __init__(self, conversation_state: ConversationState, report_dialog: ReportDialog, crisis_line: str) -> None:
+    def __init__(
+        self,
+        conversation_state: ConversationState,
+        dialogs: list[Dialog],
+        card_actions: CardActionHandler,
+        references: ConversationReferenceStore,
+        crisis_line: str,
+    ) -> None:
         self._conversation_state = conversation_state
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
-        self._dialogs.add(report_dialog)
+        for dialog in dialogs:
+            self._dialogs.add(dialog)
+        self._card_actions = card_actions
+        self._references = references
         self._crisis_line = crisis_line
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        await self._remember_conversation(turn_context)
         await super().on_turn(turn_context)
         await self._conversation_state.save_changes(turn_context)
+
+    async def _remember_conversation(self, turn_context: TurnContext) -> None:
+        """Keep each person's 1:1 conversation so the bot can reach them later (notifications)."""
+        activity = turn_context.activity
+        if activity.conversation is not None and activity.conversation.conversation_type in (None, "personal"):
+            reference = TurnContext.get_conversation_reference(activity)
+            await self._references.save(person_of(activity), reference)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        if turn_context.activity.name == ADAPTIVE_CARD_ACTION:
+            return await self._card_actions.handle(turn_context)
+        return await super().on_invoke_activity(turn_context)
 
     def _texts(self, turn_context: TurnContext) -> Texts:
         return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})

@@ -14,6 +14,7 @@ All ids are Azure AD (Entra ID) object ids, the stable id Teams also gives as `f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,10 @@ class Directory(Protocol):
         ...
 
     def search(self, text: str, limit: int = 5) -> list[DirectoryPerson]:
-        """People whose name parts start with, or whose UPN contains, every word of `text` (case-insensitive)."""
+        """People matching every word of `text` (case-insensitive) at the start of a part of their name or UPN.
+
+        UPN parts are split at . @ _ -, and a word may also be the start of the whole UPN. Best matches first.
+        """
         ...
 
     def hr_members(self, function: str | None = None) -> list[HrMember]: ...
@@ -235,7 +239,10 @@ class JsonDirectory:
             name = person.name.casefold()
             parts = _words(person.name)
             upn = person.upn.casefold()
-            if not all(any(part.startswith(word) for part in parts) or word in upn for word in words):
+            upn_parts = [part for part in re.split(r"[.@_-]", upn) if part]
+            if not all(
+                any(part.startswith(word) for part in parts + upn_parts) or upn.startswith(word) for word in words
+            ):
                 continue
             if name == query or upn == query:
                 rank = 0

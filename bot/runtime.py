@@ -10,17 +10,27 @@ from botbuilder.core import ConversationState
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.adapter import create_adapter
+from bot.card_actions import CardActionHandler
+from bot.case_notifications import CaseNotifications
+from bot.case_service import CaseActions
 from bot.config import Settings
 from bot.evidence_download import SafeDownloader
 from bot.handler import VaernBot
+from bot.proactive import OutboxWorker, ProactiveSender
+from bot.roles import load_directory
+from dialogs.choose_leader import ChooseLeaderDialog
 from dialogs.report import ReportDialog
 from dialogs.report_services import ReportServices
 from domain.clock import SystemClock
 from domain.evidence import EvidencePolicy
+from storage.audit import AuditLog
 from storage.backends import StorageBackend, open_backend
 from storage.cases import CaseRepository, ReferenceCounter
+from storage.conversation_refs import ConversationReferenceStore
 from storage.dialog_state import DocumentDialogStateStorage
 from storage.evidence_intake import EvidenceIntake
+from storage.leader_assignments import LeaderAssignments
+from storage.outbox import Outbox
 
 log = logging.getLogger("vaern.runtime")
 
@@ -31,8 +41,10 @@ class Runtime:
     bot: VaernBot
     backend: StorageBackend
     downloader: SafeDownloader
+    outbox_worker: OutboxWorker
 
     async def close(self) -> None:
+        await self.outbox_worker.stop()
         await self.downloader.close()
         await self.backend.close()
 
@@ -42,7 +54,21 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 async def build_runtime(settings: Settings) -> Runtime:
     backend = await open_backend(settings)
-    clock = SystemClock()
+    documents, clock = backend.documents, SystemClock()
+    adapter = create_adapter(settings)
+    directory = load_directory(settings.directory_file)
+    references = ConversationReferenceStore(documents)
+    cases = CaseRepository(documents)
+    outbox = Outbox(documents)
+    worker = OutboxWorker(
+        outbox,
+        ProactiveSender(adapter, settings.microsoft_app_id, references),
+        clock,
+        interval_seconds=settings.outbox_interval_seconds,
+    )
+    notifications = CaseNotifications(
+        directory, LeaderAssignments(documents), outbox, worker, clock, settings.crisis_line
+    )
     downloader = SafeDownloader(
         allowed_hosts=settings.evidence_allowed_hosts,
         allow_http=settings.evidence_allow_http,
@@ -50,17 +76,26 @@ async def build_runtime(settings: Settings) -> Runtime:
         timeout_seconds=settings.evidence_download_timeout_seconds,
     )
     services = ReportServices(
-        cases=CaseRepository(backend.documents),
-        references=ReferenceCounter(backend.documents, settings.case_reference_prefix),
+        cases=cases,
+        references=ReferenceCounter(documents, settings.case_reference_prefix),
         evidence=backend.evidence,
         intake=EvidenceIntake(backend.evidence, EvidencePolicy(max_bytes=settings.evidence_max_bytes), clock),
         downloader=downloader,
         clock=clock,
         max_evidence_mb=settings.evidence_max_bytes // (1024 * 1024),
+        notifications=notifications,
     )
-    conversation_state = ConversationState(DocumentDialogStateStorage(backend.documents))
-    bot = VaernBot(conversation_state, ReportDialog(services, settings.crisis_line), settings.crisis_line)
+    card_actions = CardActionHandler(
+        CaseActions(cases, AuditLog(documents), clock), notifications, directory, backend.evidence, settings.crisis_line
+    )
+    dialogs = [
+        ReportDialog(services, settings.crisis_line),
+        ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line),
+    ]
+    conversation_state = ConversationState(DocumentDialogStateStorage(documents))
+    bot = VaernBot(conversation_state, dialogs, card_actions, references, settings.crisis_line)
     if not settings.microsoft_app_id:
         log.warning("MICROSOFT_APP_ID is empty: requests are not authenticated (local testing only)")
     log.info("storage backend: %s", settings.storage_backend)
-    return Runtime(create_adapter(settings), bot, backend, downloader)
+    worker.start()
+    return Runtime(adapter, bot, backend, downloader, worker)

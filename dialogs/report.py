@@ -15,6 +15,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from bot.identity import person_of, tenant_of
 from cards.summary import submitted_card
 from content import Texts, language_for
+from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.evidence_question import EvidenceQuestion, secure_files
 from dialogs.question import Asking, Outcome, Question, Step
 from dialogs.replies import Reply, reply_from
@@ -140,15 +141,19 @@ class ReportDialog(Dialog):
     async def _submit(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         draft, services = asking.draft, self._services
         existing = await services.cases.get(draft.case_id)
-        if existing is not None:
-            reference = existing.case.reference
-        else:
-            now = services.clock.now()
-            reference = await services.references.next_reference(now.year)
-            evidence = await services.evidence.list_items(draft.case_id)
-            case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
-            await services.cases.create(case)
+        if existing is not None:  # sent before, but the bot stopped before it could say so
+            await asking.show(submitted_card(asking.texts, existing.case.reference, draft))
+            return await dialog_context.end_dialog(draft.case_id)
+        now = services.clock.now()
+        reference = await services.references.next_reference(now.year)
+        evidence = await services.evidence.list_items(draft.case_id)
+        case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
+        case = await services.notifications.assign(case)
+        await services.cases.create(case)
+        await services.notifications.case_reported(case, evidence)
         await asking.show(submitted_card(asking.texts, reference, draft))
+        if case.leader is None:
+            return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
 
     async def _cancel(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.case_notifications import CaseNotifications
 from bot.evidence_download import SafeDownloader
 from domain.clock import Clock
 from storage.cases import CaseRepository, ReferenceCounter
@@ -20,3 +21,4 @@ class ReportServices:
     downloader: SafeDownloader
     clock: Clock
     max_evidence_mb: int
+    notifications: CaseNotifications

@@ -11,6 +11,7 @@ import pytest
 from tests.support.bot_process import BotProcess, BotStorage, RunningBot
 from tests.support.connector_stub import ConnectorStub
 from tests.support.file_server import FileServer
+from tests.support.organisation import Organisation
 from tests.support.teams import TeamsUser
 
 BotEnv = Callable[[str], BotStorage]
@@ -55,13 +56,24 @@ def bot_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return make
 
 
+@pytest.fixture(scope="session")
+def organisation(tmp_path_factory: pytest.TempPathFactory) -> Organisation:
+    """The municipality every test bot knows (its directory file): units with leader, deputy, employees; HR."""
+    return Organisation.create()
+
+
 @pytest.fixture(scope="session", params=["local", pytest.param("azure", marks=pytest.mark.azurite)])
 def bot(
-    request: pytest.FixtureRequest, bot_env: BotEnv, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    bot_env: BotEnv,
+    organisation: Organisation,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningBot]:
     """The real bot (`python app.py`), one per storage backend for the session; tests get both backends."""
     storage = bot_env(request.param)
-    process = BotProcess(storage.env(), workdir=tmp_path_factory.mktemp(f"bot-{request.param}-process"))
+    workdir = tmp_path_factory.mktemp(f"bot-{request.param}-process")
+    directory = organisation.write(workdir / "directory.json")
+    process = BotProcess(storage.env(DIRECTORY_FILE=str(directory)), workdir=workdir)
     process.start()
     try:
         yield RunningBot(**vars(storage), process=process)

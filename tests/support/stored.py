@@ -7,8 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bot.config import Settings
+from domain.audit import AuditEvent
 from domain.case import Case
 from domain.evidence import EvidenceItem
+from storage.audit import AuditLog
 from storage.backends import StorageBackend, open_backend
 from storage.cases import CaseRepository
 from tests.support.bot_process import BotStorage
@@ -25,7 +27,7 @@ def _settings(storage: BotStorage) -> Settings:
     )
 
 
-def _with_backend(storage: BotStorage, work: Callable[[StorageBackend], Awaitable[T]]) -> T:
+def with_backend(storage: BotStorage, work: Callable[[StorageBackend], Awaitable[T]]) -> T:
     async def run() -> T:
         backend = await open_backend(_settings(storage))
         try:
@@ -42,7 +44,7 @@ def all_cases(storage: BotStorage) -> list[Case]:
         found = [await repository.get(case_id) for case_id in await repository.list_ids()]
         return [versioned.case for versioned in found if versioned is not None]
 
-    return _with_backend(storage, read)
+    return with_backend(storage, read)
 
 
 def case_with_reference(storage: BotStorage, reference: str) -> Case:
@@ -59,8 +61,12 @@ def evidence_bytes(storage: BotStorage, item: EvidenceItem) -> bytes:
     async def read(backend: StorageBackend) -> bytes:
         return b"".join([chunk async for chunk in backend.evidence.read(item.case_id, item.evidence_id)])
 
-    return _with_backend(storage, read)
+    return with_backend(storage, read)
 
 
 def evidence_items(storage: BotStorage, case_id: str) -> list[EvidenceItem]:
-    return _with_backend(storage, lambda backend: backend.evidence.list_items(case_id))
+    return with_backend(storage, lambda backend: backend.evidence.list_items(case_id))
+
+
+def audit_events(storage: BotStorage, case_id: str) -> list[AuditEvent]:
+    return with_backend(storage, lambda backend: AuditLog(backend.documents).events(case_id))

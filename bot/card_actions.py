@@ -1,0 +1,70 @@
+"""The adaptiveCard/action invoke: who is acting, what they asked, and the card (or error) they get back.
+
+Everyone gets a view fitted to their role (leader/deputy/HR: the action card; the employee: a status
+card); a stranger or a forged invoke gets a 403 error and learns nothing about the case.
+"""
+
+from __future__ import annotations
+
+from botbuilder.core import InvokeResponse, TurnContext
+
+from bot.case_notifications import CaseNotifications, refresh_user_ids
+from bot.case_service import ActionOutcome, CaseActions, Result
+from bot.identity import person_of, tenant_of
+from bot.logging_setup import correlation_id
+from bot.roles import Directory
+from bot.universal_actions import MalformedAction, card_response, error_response, read_card_action
+from cards.leader import action_error_text, employee_status_card, hr_escalation_card, leader_card
+from content import Texts, language_for
+from domain.authorization import Actor, Role
+from storage.ports import EvidenceStore
+
+
+class CardActionHandler:
+    def __init__(
+        self,
+        actions: CaseActions,
+        notifications: CaseNotifications,
+        directory: Directory,
+        evidence: EvidenceStore,
+        crisis_line: str,
+    ) -> None:
+        self._actions = actions
+        self._notifications = notifications
+        self._directory = directory
+        self._evidence = evidence
+        self._crisis_line = crisis_line
+
+    async def handle(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        texts = Texts(language_for(activity.locale), {"crisis_line": self._crisis_line})
+        try:
+            action = read_card_action(activity.value)
+        except MalformedAction:
+            return error_response(400, "BadRequest", action_error_text(texts, "invalid_input"))
+        person = person_of(activity)
+        actor = Actor(person, is_hr=self._directory.is_hr(person.aad_object_id), tenant_id=tenant_of(activity))
+        outcome = await self._actions.perform(
+            actor, action.verb, action.case_id, action.data, action.card_version, correlation_id.get()
+        )
+        if outcome.result is Result.INVALID:
+            return error_response(400, "BadRequest", action_error_text(texts, outcome.reason))
+        if outcome.result is Result.FORBIDDEN or outcome.case is None:
+            return error_response(403, "Forbidden", action_error_text(texts, "not_allowed"))
+        if outcome.result is Result.DONE:
+            evidence = await self._evidence.list_items(outcome.case.case_id)
+            await self._notifications.after_action(outcome.case, action.verb, evidence)
+        return card_response(await self._card_for(texts, outcome))
+
+    async def _card_for(self, texts: Texts, outcome: ActionOutcome) -> dict:
+        """Each person's own view: leader/deputy the action card, HR its card, the employee the status."""
+        case = outcome.case
+        assert case is not None
+        viewers = refresh_user_ids(case)
+        roles = outcome.viewer_roles
+        if roles & {Role.LEADER, Role.DEPUTY}:
+            return leader_card(texts, case, await self._evidence.list_items(case.case_id), viewers)
+        if Role.HR in roles:
+            return hr_escalation_card(texts, case, await self._evidence.list_items(case.case_id), viewers)
+        viewer = Role.SUBJECT if Role.SUBJECT in roles else Role.REPORTER
+        return employee_status_card(texts, case, viewers, viewer=viewer)

@@ -1,0 +1,140 @@
+"""Who must hear about a case and what they get: the leader's action card when a case is reported, the
+employee's short update after each action, HR's card on escalation. Everything goes through the outbox,
+so no notification is lost when Teams is slow or down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.proactive import OutboxWorker
+from bot.roles import Directory, Responsibles
+from cards.common import ATTACHMENT_CONTENT_TYPE
+from cards.leader import employee_update_text, hr_escalation_card, leader_card
+from content import Texts
+from domain.case import Case, Person
+from domain.clock import Clock
+from domain.evidence import EvidenceItem
+from domain.leader_actions import Verb
+from storage.leader_assignments import LeaderAssignments
+from storage.outbox import EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
+
+LEADERSHIP_LANGUAGE = "da"
+
+
+def card_payload(card: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "message", "attachments": [{"contentType": ATTACHMENT_CONTENT_TYPE, "content": card}]}
+
+
+def text_payload(text: str) -> dict[str, Any]:
+    return {"type": "message", "text": text}
+
+
+def refresh_user_ids(case: Case) -> list[str]:
+    """Teams user ids of everyone who gets their own view of the case card when it refreshes."""
+    people = [case.leader, case.deputy, case.subject, case.reporter]
+    return list(dict.fromkeys(p.user_id for p in people if p is not None and p.user_id.startswith("29:")))
+
+
+def _is_named_only(person: Person) -> bool:
+    """A colleague named in an on-behalf report whom the directory could not identify: not reachable."""
+    return person.user_id.startswith("named:")
+
+
+class CaseNotifications:
+    def __init__(
+        self,
+        directory: Directory,
+        assignments: LeaderAssignments,
+        outbox: Outbox,
+        worker: OutboxWorker,
+        clock: Clock,
+        crisis_line: str,
+    ) -> None:
+        self._directory = directory
+        self._assignments = assignments
+        self._outbox = outbox
+        self._worker = worker
+        self._clock = clock
+        self._crisis_line = crisis_line
+
+    def texts(self, language: str) -> Texts:
+        return Texts(language, {"crisis_line": self._crisis_line})
+
+    async def responsibles_for(self, person: Person) -> Responsibles | None:
+        """From the directory, or else the leader the person named themselves earlier."""
+        known = self._directory.find(person.aad_object_id)
+        responsibles = self._directory.responsibles_for(known) if known else None
+        if responsibles is None:
+            named = await self._assignments.leader_of(person)
+            responsibles = self.led_by(named) if named else None
+        return responsibles
+
+    def led_by(self, leader_aad_object_id: str) -> Responsibles | None:
+        """The leader as responsible, with the unit's deputy when they lead that unit."""
+        leader = self._directory.person(leader_aad_object_id)
+        unit = self._directory.unit(leader.unit) if leader else None
+        if leader is None or unit is None:
+            return None
+        deputy = self._directory.person(unit.deputy) if unit.leader == leader.aad_object_id and unit.deputy else None
+        return Responsibles(unit=unit, leader=leader, deputy=deputy)
+
+    async def record_named_leader(self, case: Case, leader_aad_object_id: str) -> Case:
+        """The employee named their leader: remember it for next time and put it on the case."""
+        await self._assignments.record(case.subject, leader_aad_object_id)
+        return await self.assign(case)
+
+    async def assign(self, case: Case) -> Case:
+        """Set the case's unit, leader and deputy from the directory (the subject's, else the reporter's).
+
+        A colleague named in an on-behalf report becomes a directory person when the name is unambiguous.
+        """
+        if _is_named_only(case.subject):
+            matches = self._directory.search(case.subject.name, limit=2)
+            if len(matches) == 1:
+                case.subject = matches[0].as_person()
+        responsibles = await self.responsibles_for(case.subject) or await self.responsibles_for(case.reporter)
+        if responsibles is None:
+            return case
+        case.unit = responsibles.unit.name
+        case.leader = responsibles.leader.as_person()
+        case.deputy = responsibles.deputy.as_person() if responsibles.deputy else None
+        return case
+
+    async def case_reported(self, case: Case, evidence: list[EvidenceItem]) -> None:
+        if case.leader is None:
+            return
+        card = leader_card(self.texts(LEADERSHIP_LANGUAGE), case, evidence, refresh_user_ids(case))
+        await self._enqueue(f"{case.case_id}-reported", case, case.leader, LEADER_CARD, card_payload(card))
+
+    async def after_action(self, case: Case, verb: str, evidence: list[EvidenceItem]) -> None:
+        """Tell the employee in plain words; on escalation, give HR its card."""
+        update = employee_update_text(self.texts(case.locale), verb)
+        if update:
+            payload = text_payload(update)
+            await self._enqueue(
+                f"{case.case_id}-v{case.version}-employee", case, case.subject, EMPLOYEE_UPDATE, payload
+            )
+        if verb == Verb.ESCALATE_HR and case.handling.hr_escalation is not None:
+            card = hr_escalation_card(self.texts(LEADERSHIP_LANGUAGE), case, evidence)
+            for member in self._directory.hr_members(case.handling.hr_escalation.function.value):
+                person = Person(
+                    user_id=f"aad:{member.aad_object_id}", name=member.name, aad_object_id=member.aad_object_id
+                )
+                notification_id = f"{case.case_id}-v{case.version}-hr-{member.aad_object_id}"
+                await self._enqueue(notification_id, case, person, HR_CARD, card_payload(card))
+
+    async def _enqueue(self, notification_id: str, case: Case, to: Person, kind: str, payload: dict[str, Any]) -> None:
+        if _is_named_only(to):
+            return
+        notification = Notification(
+            id=notification_id,
+            recipient=to,
+            tenant_id=case.tenant_id,
+            service_url=case.service_url,
+            kind=kind,
+            case_id=case.case_id,
+            payload=payload,
+            created_at=self._clock.now(),
+        )
+        await self._outbox.enqueue(notification)
+        self._worker.wake()

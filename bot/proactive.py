@@ -1,0 +1,419 @@
+"""Proactive Teams messages: reach a person who is not talking to the bot right now, and keep trying.
+
+`ProactiveSender` delivers one outbox `Notification` through botbuilder's CloudAdapter:
+  * a stored conversation reference for the recipient → `adapter.continue_conversation` and send in it;
+  * none → create the 1:1 chat (as Microsoft's teams-conversation-bot sample does) with
+    `adapter.create_conversation`, send in it, and store its reference for next time.
+HTTP errors from the Bot Connector come out as `SendFailed(status, retry_after)`.
+
+The bot's own Teams account (`bot` in the create-conversation call) is, in this order: the notification's
+`bot_id`; the sender's `bot_account` argument; "28:" + app id when the app id is set; the bot account of the
+newest stored conversation reference (with an empty app id, the id the channel gave the bot). If none is
+known the send fails (retryably) and the notification waits in the outbox.
+
+`OutboxWorker` drains the durable outbox (`storage.outbox`) in the background: claim → send → mark sent,
+or count the failure, retry later (honouring Retry-After), and dead-letter after `max_attempts`.
+
+Two things botbuilder does that this module undoes on its own connector client:
+  * msrest/urllib3 retry inside one call (3 retries with sleeps for PUT/5xx, Retry-After sleeps, and a
+    final `RetryError` that hides the HTTP status): retries are switched off, the outbox retries instead;
+  * a proactive message is sent as a reply to the made-up id of the continuation event: `replyToId` is
+    cleared so it is a plain new message.
+And errors raised inside the turn callback never reach `continue_conversation`'s caller (the adapter gives
+them to `on_turn_error`), so the callback catches them and they are re-raised here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+    ResourceResponse,
+)
+from msrest.exceptions import ClientRequestError, HttpOperationError
+from urllib3 import Retry
+
+from domain.case import Person
+from domain.clock import Clock
+from storage.conversation_refs import ConversationReferenceStore
+from storage.outbox import Notification, Outbox
+
+log = logging.getLogger("vaern.proactive")
+
+TEAMS_CHANNEL = "msteams"
+RETRYABLE_STATUSES = frozenset({408, 409, 412, 429})
+
+
+class SendFailed(Exception):
+    """The Bot Connector refused or could not be reached. `status` is None for network errors."""
+
+    def __init__(self, status: int | None, retry_after: float | None = None, message: str = "") -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.message = message
+        super().__init__(f"{status or 'network'}: {message}" if message else str(status or "network error"))
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again soon (throttled, conflict, server or network trouble)."""
+        return self.status is None or self.status in RETRYABLE_STATUSES or self.status >= 500
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def as_send_failed(error: BaseException) -> SendFailed | None:
+    """The SendFailed for a connector error (msrest HttpOperationError / ErrorResponseException, network)."""
+    if isinstance(error, SendFailed):
+        return error
+    if isinstance(error, HttpOperationError):
+        response = error.response
+        status = getattr(response, "status_code", None) or getattr(response, "status", None)
+        headers = getattr(response, "headers", None) or {}
+        retry_after = parse_retry_after(headers.get("Retry-After") if hasattr(headers, "get") else None)
+        return SendFailed(int(status) if status else None, retry_after, str(error))
+    if isinstance(error, ClientRequestError | ConnectionError | asyncio.TimeoutError):
+        return SendFailed(None, None, f"{type(error).__name__}: {error}")
+    return None
+
+
+def _raise_as_send_failed(error: BaseException) -> None:
+    failure = as_send_failed(error)
+    if failure is not None:
+        raise failure from error
+    raise error
+
+
+def _activity(payload: dict[str, Any]) -> Activity:
+    activity = Activity.deserialize(payload)
+    activity.type = activity.type or "message"
+    return activity
+
+
+def _member_id(person: Person) -> str:
+    """Teams accepts its own "29:" user id or the Azure AD object id as the member of a new 1:1 chat."""
+    if person.user_id.startswith("29:") or not person.aad_object_id:
+        return person.user_id
+    return person.aad_object_id
+
+
+def _prepare(turn_context: TurnContext, recipient: ChannelAccount | None = None) -> None:
+    """Let the outbox do the retrying, and send new messages rather than replies to a made-up id.
+
+    `recipient` fills in the addressee where the SDK leaves it empty (the turn of a new conversation).
+    """
+    client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+    retry_policy = getattr(getattr(client, "config", None), "retry_policy", None)
+    if retry_policy is not None:
+        retry_policy.policy = Retry(total=0, raise_on_status=False, respect_retry_after_header=False)
+
+    async def not_a_reply(_: TurnContext, activities: list[Activity], next_send: Callable[[], Awaitable[Any]]) -> Any:
+        for activity in activities:
+            activity.reply_to_id = None
+            activity.recipient = activity.recipient or recipient
+        return await next_send()
+
+    async def update_not_a_reply(_: TurnContext, activity: Activity, next_update: Callable[[], Awaitable[Any]]) -> Any:
+        activity.reply_to_id = None
+        return await next_update()
+
+    turn_context.on_send_activities(not_a_reply)
+    turn_context.on_update_activity(update_not_a_reply)
+
+
+class ProactiveSender:
+    """Sends (and updates) proactive messages through the CloudAdapter; see the module docstring."""
+
+    def __init__(
+        self,
+        adapter: CloudAdapter,
+        app_id: str,
+        references: ConversationReferenceStore,
+        *,
+        bot_account: ChannelAccount | None = None,
+        channel_id: str = TEAMS_CHANNEL,
+    ) -> None:
+        self._adapter = adapter
+        self._app_id = app_id or ""
+        self._references = references
+        self._bot_account = bot_account
+        self._channel_id = channel_id
+
+    async def send(self, notification: Notification) -> tuple[str, str]:
+        """Deliver the payload; returns (activity id, conversation id). Raises SendFailed on connector errors."""
+        activity = _activity(notification.payload)
+        reference = await self._references.get(notification.recipient)
+        if reference is None:
+            return await self._create_and_send(notification, activity)
+        activity_id = await self._in_conversation(reference, lambda turn: turn.send_activity(activity))
+        return activity_id, reference.conversation.id
+
+    async def update(
+        self,
+        conversation_id: str,
+        activity_id: str,
+        payload: dict[str, Any],
+        *,
+        service_url: str,
+        tenant_id: str | None = None,
+        bot_id: str | None = None,
+    ) -> str:
+        """Replace an activity sent earlier (e.g. a card after an action); returns its id."""
+        bot = await self._bot(bot_id)
+        reference = ConversationReference(
+            channel_id=self._channel_id,
+            service_url=service_url,
+            conversation=ConversationAccount(id=conversation_id, tenant_id=tenant_id),
+            bot=bot,
+        )
+        activity = _activity(payload)
+        activity.id = activity_id
+        updated = await self._in_conversation(reference, lambda turn: turn.update_activity(activity))
+        return updated or activity_id
+
+    async def _in_conversation(
+        self, reference: ConversationReference, action: Callable[[TurnContext], Awaitable[ResourceResponse | None]]
+    ) -> str:
+        outcome: dict[str, Any] = {}
+
+        async def callback(turn_context: TurnContext) -> None:
+            try:
+                _prepare(turn_context)
+                response = await action(turn_context)
+                outcome["id"] = (response.id if response else None) or ""
+            except Exception as error:  # the adapter would hand it to on_turn_error and swallow it
+                outcome["error"] = error
+
+        try:
+            await self._adapter.continue_conversation(reference, callback, self._app_id)
+        except Exception as error:
+            _raise_as_send_failed(error)
+        if "error" in outcome:
+            _raise_as_send_failed(outcome["error"])
+        if "id" not in outcome:
+            raise RuntimeError("the adapter did not run the proactive turn")
+        return outcome["id"]
+
+    async def _create_and_send(self, notification: Notification, activity: Activity) -> tuple[str, str]:
+        person = notification.recipient
+        bot = await self._bot(notification.bot_id)
+        member = ChannelAccount(id=_member_id(person), name=person.name or None, aad_object_id=person.aad_object_id)
+        tenant = notification.tenant_id
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=bot,
+            members=[member],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}} if tenant else None,
+        )
+        outcome: dict[str, Any] = {}
+
+        async def callback(turn_context: TurnContext) -> None:
+            outcome["conversation_id"] = turn_context.activity.conversation.id
+            try:
+                _prepare(turn_context, member)
+                response = await turn_context.send_activity(activity)
+                outcome["id"] = (response.id if response else None) or ""
+            except Exception as error:  # see _in_conversation
+                outcome["error"] = error
+
+        try:
+            await self._adapter.create_conversation(
+                self._app_id,
+                callback,
+                parameters,
+                channel_id=self._channel_id,
+                service_url=notification.service_url,
+                audience=None,
+            )
+        except Exception as error:
+            _raise_as_send_failed(error)
+        if "conversation_id" not in outcome:
+            raise RuntimeError("the adapter did not run the create-conversation turn")
+        conversation_id: str = outcome["conversation_id"]
+        reference = ConversationReference(
+            channel_id=self._channel_id,
+            service_url=notification.service_url,
+            conversation=ConversationAccount(
+                id=conversation_id, tenant_id=tenant, conversation_type="personal", is_group=False
+            ),
+            bot=bot,
+            user=member,
+        )
+        await self._references.save(person, reference)  # the chat exists even if the send below failed
+        if "error" in outcome:
+            _raise_as_send_failed(outcome["error"])
+        return outcome["id"], conversation_id
+
+    async def _bot(self, bot_id: str | None) -> ChannelAccount:
+        if bot_id:
+            return ChannelAccount(id=bot_id)
+        if self._bot_account is not None:
+            return self._bot_account
+        if self._app_id:
+            return ChannelAccount(id=f"28:{self._app_id}")
+        stored = await self._references.last_bot()
+        if stored is not None:
+            return ChannelAccount(id=stored.id, name=stored.name)
+        raise SendFailed(None, None, "the bot's own Teams account is unknown (no app id, no stored reference)")
+
+
+class OutboxWorker:
+    """Delivers due outbox notifications; `start()` runs it every `interval_seconds` (or at once on `wake()`)."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        sender: ProactiveSender,
+        clock: Clock,
+        interval_seconds: float = 1.0,
+        *,
+        max_attempts: int = 8,
+        lease_seconds: float = 120.0,
+        concurrency: int = 4,
+    ) -> None:
+        self._outbox = outbox
+        self._sender = sender
+        self._clock = clock
+        self._interval = interval_seconds
+        self._max_attempts = max_attempts
+        self._lease_seconds = lease_seconds
+        self._concurrency = max(1, concurrency)
+        self._task: asyncio.Task[None] | None = None
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; returns how many were sent. Per recipient in order, recipients in parallel."""
+        groups: OrderedDict[str, list[Notification]] = OrderedDict()
+        for notification in await self._outbox.due(self._clock.now()):
+            groups.setdefault(notification.recipient_key, []).append(notification)
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def deliver_in_order(notifications: list[Notification]) -> int:
+            delivered = 0
+            async with limit:
+                for notification in notifications:
+                    if not await self._deliver(notification):
+                        break  # a later message must not overtake one that has to wait
+                    delivered += 1
+            return delivered
+
+        return sum(await asyncio.gather(*(deliver_in_order(group) for group in groups.values())))
+
+    async def _deliver(self, notification: Notification) -> bool:
+        fields: dict[str, Any] = {"notification_id": notification.id, "kind": notification.kind}
+        fields["case_id"] = notification.case_id
+        try:
+            if not await self._outbox.claim(notification, self._clock.now(), self._lease_seconds):
+                return False
+        except Exception:
+            log.exception("outbox: claim failed", extra={"fields": fields})
+            return False
+        try:
+            if notification.update_activity_id and notification.update_conversation_id:
+                conversation_id = notification.update_conversation_id
+                activity_id = await self._sender.update(
+                    conversation_id,
+                    notification.update_activity_id,
+                    notification.payload,
+                    service_url=notification.service_url,
+                    tenant_id=notification.tenant_id,
+                    bot_id=notification.bot_id,
+                )
+            else:
+                activity_id, conversation_id = await self._sender.send(notification)
+        except SendFailed as failure:
+            await self._failed(notification, str(failure), failure.retry_after, fields | {"status": failure.status})
+            return False
+        except Exception as error:
+            log.exception("outbox: unexpected error while sending", extra={"fields": fields})
+            await self._failed(notification, f"{type(error).__name__}: {error}", None, fields)
+            return False
+        try:
+            await self._outbox.mark_sent(notification, activity_id, conversation_id, self._clock.now())
+        except Exception:
+            log.exception("outbox: sent, but could not record it; it may be sent again", extra={"fields": fields})
+            return True
+        log.info("proactive message sent", extra={"fields": fields | {"attempts": notification.attempts + 1}})
+        return True
+
+    async def _failed(self, notification: Notification, error: str, retry_after: float | None, fields: dict) -> None:
+        try:
+            updated = await self._outbox.mark_failed(notification, error, self._clock.now(), retry_after)
+            if updated.attempts >= self._max_attempts:
+                await self._outbox.dead(updated)
+                log.error("outbox: gave up, dead-lettered", extra={"fields": fields | {"attempts": updated.attempts}})
+            else:
+                retry = {"attempts": updated.attempts, "next_attempt_at": str(updated.next_attempt_at)}
+                log.warning("outbox: send failed, will retry", extra={"fields": fields | retry | {"error": error}})
+        except Exception:
+            log.exception("outbox: could not record a failed attempt", extra={"fields": fields})
+
+    def wake(self) -> None:
+        """Look at the outbox now rather than at the next interval (e.g. right after enqueueing)."""
+        self._wakeup.set()
+
+    def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        self._stopping = False
+        self._wakeup = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="vaern-outbox-worker")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Finish the current round (up to `timeout` s) and stop."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wakeup.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox: round failed")
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._interval)
+            self._wakeup.clear()

@@ -1,0 +1,84 @@
+"""When the directory does not know the employee's leader: ask for the name, offer matches, and send the
+case to the leader chosen. The choice is remembered for the next case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import MessageFactory
+from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+
+from bot.case_notifications import CaseNotifications
+from bot.roles import Directory
+from cards.common import build_card, heading, submit
+from content import Texts, language_for
+from dialogs.question import card_attachment
+from dialogs.replies import reply_from
+from domain.case import Case
+from storage.cases import CaseRepository
+from storage.ports import EvidenceStore
+
+CHOOSE_LEADER_DIALOG_ID = "choose_leader"
+MAX_MATCHES = 5
+
+
+class ChooseLeaderDialog(Dialog):
+    def __init__(
+        self,
+        cases: CaseRepository,
+        evidence: EvidenceStore,
+        notifications: CaseNotifications,
+        directory: Directory,
+        crisis_line: str,
+    ) -> None:
+        super().__init__(CHOOSE_LEADER_DIALOG_ID)
+        self._cases = cases
+        self._evidence = evidence
+        self._notifications = notifications
+        self._directory = directory
+        self._crisis_line = crisis_line
+
+    def _texts(self, dialog_context: DialogContext) -> Texts:
+        return Texts(language_for(dialog_context.context.activity.locale), {"crisis_line": self._crisis_line})
+
+    async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
+        dialog_context.active_dialog.state.update(case_id=options["case_id"], offered=[])
+        await dialog_context.context.send_activity(self._texts(dialog_context)("leader_lookup.ask"))
+        return Dialog.end_of_turn
+
+    async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
+        texts = self._texts(dialog_context)
+        state = dialog_context.active_dialog.state
+        reply = reply_from(dialog_context.context.activity)
+        chosen = reply.value.get("leader")
+        if isinstance(chosen, str) and chosen in state["offered"]:
+            return await self._send_to(dialog_context, texts, chosen)
+        if reply.navigation == "cancel":
+            await dialog_context.context.send_activity(texts("leader_lookup.cancelled"))
+            return await dialog_context.end_dialog()
+        matches = self._directory.search(reply.text, MAX_MATCHES) if reply.text else []
+        if not matches:
+            await dialog_context.context.send_activity(texts("leader_lookup.no_match"))
+            return Dialog.end_of_turn
+        state["offered"] = [person.aad_object_id for person in matches]
+        buttons = [submit(person.name, {"leader": person.aad_object_id}) for person in matches]
+        card = build_card(texts, [heading(texts("leader_lookup.choose"))], buttons)
+        await dialog_context.context.send_activity(MessageFactory.attachment(card_attachment(card)))
+        return Dialog.end_of_turn
+
+    async def _send_to(self, dialog_context: DialogContext, texts: Texts, leader_aad: str) -> DialogTurnResult:
+        case_id = dialog_context.active_dialog.state["case_id"]
+        current = await self._cases.get(case_id)
+        if current is None:
+            return await dialog_context.end_dialog()
+        case = await self._notifications.record_named_leader(current.case, leader_aad)
+        await self._cases.update(case_id, lambda stored: _with_leadership(stored, case))
+        await self._notifications.case_reported(case, await self._evidence.list_items(case_id))
+        leader_name = case.leader.name if case.leader else ""
+        await dialog_context.context.send_activity(texts("leader_lookup.sent", name=leader_name))
+        return await dialog_context.end_dialog()
+
+
+def _with_leadership(stored: Case, assigned: Case) -> Case:
+    stored.unit, stored.leader, stored.deputy = assigned.unit, assigned.leader, assigned.deputy
+    return stored

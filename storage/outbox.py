@@ -1,0 +1,248 @@
+"""A small durable outbox for proactive Teams messages: a notification stays stored until it is sent.
+
+Layout in the DocumentStore:
+  outbox/<id>.json       pending notifications (one document each)
+  outbox-sent/<id>.json  delivered ones, without their payload (ids of the sent activity, for card updates)
+  outbox-dead/<id>.json  given up after too many attempts, with payload and last error, for an operator
+
+Several workers (processes) may share one store. A worker *claims* a notification before sending it by
+writing a lease (`lease_until`, a random `lease_token`) with `if_match` on the etag it read, so only one of
+them wins; every later write (sent, failed) is again guarded by the etag of its own claim. Delivery is
+at-least-once: a worker that dies between the send and `mark_sent` leaves a lease that expires, and the
+notification is sent again. Notifications to one recipient are handed out in creation order: one that
+waits for a retry holds back the later ones to the same person.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
+
+from domain.case import Person
+from storage.ports import DocumentStore, PreconditionFailed
+
+log = logging.getLogger("vaern.outbox")
+
+PENDING = "outbox/"
+SENT = "outbox-sent/"
+DEAD = "outbox-dead/"
+MAX_ERROR_CHARS = 500
+
+LEADER_CARD = "leader_card"
+EMPLOYEE_UPDATE = "employee_update"
+HR_CARD = "hr_card"
+
+
+class Notification(BaseModel):
+    """One proactive message to one person.
+
+    `payload` is a Bot Framework Activity as JSON (camelCase, e.g. {"type": "message", "text": ...} or with
+    an Adaptive Card attachment). `bot_id` is the bot's channel account id ("28:<app id>" in Teams); leave it
+    None to let the sender use its own (see `bot.proactive.ProactiveSender`). When `update_activity_id` and
+    `update_conversation_id` are set, the payload replaces that earlier activity instead of being sent anew.
+    """
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+    recipient: Person
+    tenant_id: str | None = None
+    service_url: str
+    kind: str
+    case_id: str | None = None
+    payload: dict[str, Any]
+    bot_id: str | None = None
+    update_activity_id: str | None = None
+    update_conversation_id: str | None = None
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    lease_until: datetime | None = None
+    lease_token: str | None = None
+    sent_at: datetime | None = None
+    sent_activity_id: str | None = None
+    sent_conversation_id: str | None = None
+
+    _etag: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _first_attempt_at_once(self) -> Notification:
+        if self.next_attempt_at is None:
+            self.next_attempt_at = self.created_at
+        return self
+
+    @property
+    def recipient_key(self) -> str:
+        return self.recipient.aad_object_id or self.recipient.user_id
+
+    @property
+    def etag(self) -> str | None:
+        """The etag of the stored version this object was read or written as (None if never stored)."""
+        return self._etag
+
+    def is_due(self, now: datetime) -> bool:
+        due = self.next_attempt_at is None or self.next_attempt_at <= now
+        free = self.lease_until is None or self.lease_until <= now
+        return due and free and self.sent_activity_id is None
+
+
+class Outbox:
+    """Pending notifications with leases, retries with exponential backoff and jitter, and dead letters."""
+
+    def __init__(
+        self,
+        documents: DocumentStore,
+        *,
+        base_delay_seconds: float = 2.0,
+        max_delay_seconds: float = 600.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._documents = documents
+        self._base_delay = base_delay_seconds
+        self._max_delay = max_delay_seconds
+        self._rng = rng or random.Random()
+
+    @staticmethod
+    def _key(folder: str, notification_id: str) -> str:
+        return f"{folder}{notification_id}.json"
+
+    async def enqueue(self, notification: Notification) -> bool:
+        """Store a new notification. False (and nothing stored) if one with this id is pending or was sent.
+
+        Give a deterministic id (e.g. f"{case_id}-leader") to make enqueueing idempotent across retries.
+        """
+        if await self._documents.get(self._key(SENT, notification.id)) is not None:
+            return False
+        data = notification.model_dump_json().encode()
+        try:
+            notification._etag = await self._documents.put(self._key(PENDING, notification.id), data, create_only=True)
+        except PreconditionFailed:
+            return False
+        return True
+
+    async def get(self, notification_id: str) -> Notification | None:
+        document = await self._documents.get(self._key(PENDING, notification_id))
+        if document is None:
+            return None
+        notification = Notification.model_validate_json(document.data)
+        notification._etag = document.etag
+        return notification
+
+    async def pending(self) -> list[Notification]:
+        """Every stored pending notification, oldest first."""
+        found = []
+        for key in await self._documents.list_keys(PENDING):
+            if not key.endswith(".json"):
+                continue
+            document = await self._documents.get(key)
+            if document is None:  # sent or dead-lettered meanwhile
+                continue
+            try:
+                notification = Notification.model_validate_json(document.data)
+            except ValueError:
+                log.error("unreadable outbox document", extra={"fields": {"key": key}})
+                continue
+            notification._etag = document.etag
+            found.append(notification)
+        return sorted(found, key=lambda n: (n.created_at, n.id))
+
+    async def due(self, now: datetime) -> list[Notification]:
+        """Notifications to send now, oldest first; per recipient only those before one that must wait."""
+        held_back: set[str] = set()
+        due = []
+        for notification in await self.pending():
+            if notification.sent_activity_id is not None:
+                await self._finish(notification)  # a worker stopped between marking it sent and moving it
+                continue
+            if notification.recipient_key in held_back:
+                continue
+            if notification.is_due(now):
+                due.append(notification)
+            else:
+                held_back.add(notification.recipient_key)
+        return due
+
+    async def claim(self, notification: Notification, now: datetime, lease_seconds: float = 120.0) -> bool:
+        """Take the notification for `lease_seconds`; False if it changed since it was read (someone else has it)."""
+        if notification.etag is None or not notification.is_due(now):
+            return False
+        claimed = notification.model_copy(
+            update={"lease_until": now + timedelta(seconds=lease_seconds), "lease_token": uuid.uuid4().hex}
+        )
+        if not await self._replace(claimed, notification.etag):
+            return False
+        notification.lease_until, notification.lease_token = claimed.lease_until, claimed.lease_token
+        notification._etag = claimed.etag
+        return True
+
+    async def mark_sent(
+        self, notification: Notification, activity_id: str, conversation_id: str, now: datetime | None = None
+    ) -> None:
+        """Record the delivery (guarded by our claim), then move the record to outbox-sent/ without its payload."""
+        notification.sent_activity_id = activity_id or ""
+        notification.sent_conversation_id = conversation_id
+        notification.sent_at = now
+        notification.lease_until = notification.lease_token = None
+        if not await self._replace(notification, notification.etag):
+            log.warning(
+                "outbox: notification was taken over while it was being sent; it may be sent twice",
+                extra={"fields": {"notification_id": notification.id, "kind": notification.kind}},
+            )
+            return
+        await self._finish(notification)
+
+    async def mark_failed(
+        self, notification: Notification, error: str, now: datetime, retry_after: float | None = None
+    ) -> Notification:
+        """Count a failed attempt and schedule the next one (backoff with jitter, at least `retry_after` s).
+
+        Returns the updated notification. Raises PreconditionFailed if someone else changed it meanwhile.
+        """
+        notification.attempts += 1
+        notification.last_error = error[:MAX_ERROR_CHARS]
+        notification.next_attempt_at = now + timedelta(seconds=self.delay(notification.attempts, retry_after))
+        notification.lease_until = notification.lease_token = None
+        if not await self._replace(notification, notification.etag):
+            raise PreconditionFailed(notification.id)
+        return notification
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float:
+        """Seconds before the next attempt: base·2^(attempts-1), capped, times a jitter of 0.5–1; ≥ retry_after."""
+        exponential = min(self._max_delay, self._base_delay * 2 ** max(0, attempts - 1))
+        jittered = exponential * self._rng.uniform(0.5, 1.0)
+        return max(jittered, retry_after or 0.0)
+
+    async def dead(self, notification: Notification) -> None:
+        """Give up: keep the whole notification (payload, last error) under outbox-dead/ for an operator."""
+        notification.lease_until = notification.lease_token = None
+        await self._documents.put(self._key(DEAD, notification.id), notification.model_dump_json().encode())
+        await self._documents.delete(self._key(PENDING, notification.id))
+
+    async def sent(self, notification_id: str) -> Notification | None:
+        document = await self._documents.get(self._key(SENT, notification_id))
+        return Notification.model_validate_json(document.data) if document is not None else None
+
+    async def dead_letters(self) -> list[Notification]:
+        keys = await self._documents.list_keys(DEAD)
+        documents = [await self._documents.get(key) for key in keys if key.endswith(".json")]
+        return [Notification.model_validate_json(d.data) for d in documents if d is not None]
+
+    async def _replace(self, notification: Notification, etag: str | None) -> bool:
+        if etag is None:
+            return False
+        try:
+            notification._etag = await self._documents.put(
+                self._key(PENDING, notification.id), notification.model_dump_json().encode(), if_match=etag
+            )
+        except PreconditionFailed:
+            return False
+        return True
+
+    async def _finish(self, notification: Notification) -> None:
+        record = notification.model_copy(update={"payload": {}})
+        await self._documents.put(self._key(SENT, notification.id), record.model_dump_json().encode())
+        await self._documents.delete(self._key(PENDING, notification.id))

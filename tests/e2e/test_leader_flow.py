@@ -1,0 +1,227 @@
+"""The leader learns of a case at once, acts from the card, the employee sees progress, HR gets escalations.
+Every action is authorized by role, refused when stale, and audited."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+
+from cards.validation import teams_card_problems
+from tests.e2e.leader_steps import ReportedCase, execute_data, report_case, wait_for_card
+from tests.e2e.report_walk import answer_until
+from tests.support.stored import all_cases, audit_events
+from tests.support.teams import actions, card_texts, texts
+
+TODAY = date.today().isoformat()
+IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
+PRIVATE = "PRIVAT-LEDERNOTE-7731"
+
+ACTIONS: list[tuple[str, dict[str, str]]] = [
+    ("acknowledge", {}),
+    ("first_aid", {"talked_through_on": TODAY, "colleagues_informed_on": TODAY, "debriefing_held": "true"}),
+    ("contact_offender", {"method": "letter", "contacted_on": TODAY, "outcome": f"Brev sendt {PRIVATE}"}),
+    ("restrictions", {"ban_until": IN_A_MONTH, "no_replies_to_mail_or_letters": "true", "limited_contact_hours": ""}),
+    ("removal", {"link": "https://www.facebook.com/groups/1/posts/2", "platform": "Facebook", "status": "requested"}),
+    (
+        "police",
+        {
+            "employee_decided_to_report": "true",
+            "reported_on": TODAY,
+            "journal_number": "4100-1",
+            "joint_report": "false",
+        },
+    ),
+    ("safetynet", {"category": "minor_violence_threats_harassment", "registered_on": TODAY, "doctor_advised": "true"}),
+    ("escalate_hr", {"function": "jura", "message": f"Hjælp til brevet {PRIVATE}"}),
+    ("work_environment", {"conclusion": f"Navneskilte fjernes {PRIVATE}", "new_initiative": "Kun fornavne"}),
+    ("close", {"employee_informed": "true", "follow_up": "done", "reason": ""}),
+]
+
+
+@pytest.fixture
+def reported(organisation, new_user, connector) -> ReportedCase:
+    return report_case(organisation, new_user, connector)
+
+
+def card_of(body: dict) -> dict:
+    assert body["statusCode"] == 200, body
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    return body["value"]
+
+
+def test_leader_gets_the_card_in_a_new_chat_at_once(reported: ReportedCase, connector) -> None:
+    created = [c for c in connector.calls if c.method == "POST" and c.path.rstrip("/") == "/v3/conversations"]
+    members = [m["id"] for call in created for m in call.body.get("members", [])]
+    assert reported.unit.leader.teams_user_id in members
+    seen = "\n".join(card_texts(reported.leader_card))
+    assert "89 70 12 99" in seen
+    assert "Kvittér" in seen
+    assert teams_card_problems(reported.leader_card) == []
+    refresh = reported.leader_card["refresh"]
+    assert set(refresh["userIds"]) >= {reported.unit.leader.teams_user_id, reported.unit.employee.teams_user_id}
+
+
+def test_every_leader_action_updates_the_card_tells_the_employee_and_is_audited(
+    bot, reported: ReportedCase, connector, organisation, new_user
+) -> None:
+    version = reported.version
+    employee_mark = connector.mark()
+    for verb, inputs in ACTIONS:
+        status, body = reported.leader.execute(verb, {"case_id": reported.case_id, "version": version, **inputs})
+        assert status == 200
+        card = card_of(body)
+        assert teams_card_problems(card) == [], verb
+        assert int(execute_data(card)["version"]) == version + 1, verb
+        version += 1
+    updates = connector.wait_for_activities(reported.employee.conversation_id, len(ACTIONS), since=employee_mark)
+    employee_saw = "\n".join(texts(updates))
+    assert PRIVATE not in employee_saw
+    assert "Brev" not in employee_saw or "brev" in employee_saw.lower()
+
+    case = next(c for c in all_cases(bot) if c.case_id == reported.case_id)
+    assert case.status == "closed" and case.version == version
+    handling = case.handling
+    assert handling.acknowledged and handling.acknowledged.by == reported.unit.leader.teams_user_id
+    assert handling.first_aid.debriefing_held
+    assert handling.offender_contacts[0].method == "letter"
+    assert handling.restrictions and handling.restrictions.no_replies_to_mail_or_letters
+    assert handling.removals[0].status == "requested"
+    assert handling.police and handling.police.journal_number == "4100-1"
+    assert handling.safetynet and handling.safetynet.doctor_advised
+    assert handling.hr_escalation and handling.hr_escalation.function == "jura"
+    assert handling.closure and handling.closure.employee_informed
+
+    events = audit_events(bot, reported.case_id)
+    assert [event.action for event in events] == [verb for verb, _ in ACTIONS]
+    assert {event.actor_id for event in events} == {reported.unit.leader.teams_user_id}
+    assert {event.role for event in events} == {"leader"}
+    assert all(event.correlation_id != "-" for event in events)
+
+
+def test_hr_gets_a_card_on_escalation_and_may_then_act(
+    reported: ReportedCase, organisation, connector, new_user
+) -> None:
+    hr = organisation.hr_jura
+    hr_user = new_user(**hr.teams_details())
+    data = {"case_id": reported.case_id, "version": reported.version}
+    assert hr_user.execute("refresh", data)[1]["statusCode"] == 403  # not escalated yet: HR sees nothing
+    mark = connector.mark()
+    _status, body = reported.leader.execute("escalate_hr", {**data, "function": "jura", "message": "Hjælp til brev"})
+    assert card_of(body)
+
+    def hr_card_sent(_calls: list) -> list[dict]:
+        sent = connector.activities(since=mark)
+        to_hr = [
+            a
+            for a in sent
+            if (a.get("recipient") or {}).get("aadObjectId") == hr.aad_object_id
+            or (a.get("recipient") or {}).get("id") in (hr.aad_object_id, hr.teams_user_id)
+        ]
+        return [a for a in to_hr if reported.case_id in str(a)]
+
+    assert connector.wait_for(hr_card_sent)
+    _status, body = hr_user.execute("refresh", {**data, "version": reported.version + 1})
+    hr_card = card_of(body)
+    assert "Hjælp til brev" in "\n".join(card_texts(hr_card))
+    _status, body = hr_user.execute("work_environment", {**data, "version": reported.version + 1, "conclusion": "OK"})
+    assert card_of(body)
+
+
+def test_employee_sees_status_but_cannot_act(reported: ReportedCase) -> None:
+    data = {"case_id": reported.case_id, "version": reported.version}
+    status, body = reported.employee.execute("acknowledge", data)
+    assert status == 200 and body["statusCode"] == 403
+    assert body["type"] == "application/vnd.microsoft.error"
+    status, body = reported.employee.execute("refresh", data)
+    seen = "\n".join(card_texts(card_of(body)))
+    assert "Kvittér" not in seen and "89 70 12 99" in seen
+
+
+def test_stranger_learns_nothing_and_changes_nothing(bot, reported: ReportedCase, organisation, new_user) -> None:
+    other = organisation.next_unit()
+    stranger = new_user(**other.leader.teams_details())
+    for verb in ("refresh", "acknowledge", "close"):
+        status, body = stranger.execute(verb, {"case_id": reported.case_id, "version": reported.version})
+        assert status == 200 and body["statusCode"] == 403, verb
+        assert reported.case_id not in str(body)
+    unknown = stranger.execute("refresh", {"case_id": "0" * 32, "version": 1})[1]
+    assert unknown["statusCode"] == 403 and unknown["value"]["message"] == body["value"]["message"]
+    assert audit_events(bot, reported.case_id) == []
+
+
+def test_forged_and_malformed_invokes_are_refused(reported: ReportedCase) -> None:
+    for data in (
+        {"case_id": "../../etc/passwd", "version": 1},
+        {"case_id": reported.case_id},
+        {"case_id": reported.case_id, "version": "abc"},
+        {"case_id": 42, "version": 1},
+    ):
+        status, body = reported.leader.execute("acknowledge", data)
+        assert status == 200 and body["statusCode"] == 400, data
+    status, body = reported.leader.invoke("adaptiveCard/action", {"action": "not a dict"})
+    assert body["statusCode"] == 400
+    status, body = reported.leader.execute("delete_everything", {"case_id": reported.case_id, "version": 1})
+    assert body["statusCode"] == 400
+
+
+def test_invalid_input_gets_a_clear_message_and_changes_nothing(bot, reported: ReportedCase) -> None:
+    data = {"case_id": reported.case_id, "version": reported.version}
+    _status, body = reported.leader.execute("close", {**data, "employee_informed": "false", "follow_up": "done"})
+    assert body["statusCode"] == 400 and body["value"]["message"]
+    assert audit_events(bot, reported.case_id) == []
+
+
+def test_a_stale_card_is_refreshed_not_applied(bot, reported: ReportedCase) -> None:
+    data = {"case_id": reported.case_id, "version": reported.version}
+    assert card_of(reported.leader.execute("acknowledge", data)[1])
+    _status, body = reported.leader.execute("first_aid", {**data, "talked_through_on": TODAY})
+    fresh = card_of(body)
+    assert int(execute_data(fresh)["version"]) == reported.version + 1
+    assert [event.action for event in audit_events(bot, reported.case_id)] == ["acknowledge"]
+
+
+def test_leader_and_deputy_acting_at_once_lose_no_update(bot, reported: ReportedCase) -> None:
+    data = {"case_id": reported.case_id, "version": reported.version}
+    results: dict[str, dict] = {}
+
+    def act(name: str, person, verb: str, inputs: dict) -> None:
+        results[name] = person.execute(verb, {**data, **inputs})[1]
+
+    threads = [
+        threading.Thread(target=act, args=("leader", reported.leader, "acknowledge", {})),
+        threading.Thread(target=act, args=("deputy", reported.deputy, "first_aid", {"talked_through_on": TODAY})),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    versions = {name: int(execute_data(card_of(body))["version"]) for name, body in results.items()}
+    assert set(versions.values()) == {reported.version + 1}
+    events = audit_events(bot, reported.case_id)
+    assert len(events) == 1
+    case = next(c for c in all_cases(bot) if c.case_id == reported.case_id)
+    assert case.version == reported.version + 1
+
+
+def test_deputy_can_act_on_the_case(bot, reported: ReportedCase) -> None:
+    data = {"case_id": reported.case_id, "version": reported.version}
+    assert card_of(reported.deputy.execute("acknowledge", data)[1])
+    assert [event.role for event in audit_events(bot, reported.case_id)] == ["deputy"]
+
+
+def test_unknown_leader_is_asked_for_and_then_notified(organisation, new_user, connector) -> None:
+    unit = organisation.next_unit()
+    leader = new_user(**unit.leader.teams_details())
+    outsider = new_user(name=organisation.unlisted.name)
+    mark = connector.mark()
+    answer_until(outsider, "summary")
+    seen = "\n".join(texts(outsider.submit({"q": "summary", "answer": "confirm"})))
+    assert "Skriv din leders navn" in seen
+    assert "fandt ingen" in "\n".join(texts(outsider.say("Xyzzy Ukendt")))
+    offered = actions(outsider.say(unit.leader.name))
+    chosen = next(action for action in offered if action["title"] == unit.leader.name)
+    assert unit.leader.name in "\n".join(texts(outsider.submit(chosen["data"])))
+    card = wait_for_card(connector, leader, mark)
+    assert "Kvittér" in "\n".join(card_texts(card))

