@@ -14,6 +14,7 @@ from bot.identity import person_of, tenant_of
 from bot.logging_setup import correlation_id
 from bot.roles import Directory
 from bot.universal_actions import MalformedAction, card_response, error_response, read_card_action
+from cards.evidence import evidence_card
 from cards.leader import action_error_text, employee_status_card, hr_escalation_card, leader_card
 from content import Texts, language_for
 from domain.authorization import Actor, Role
@@ -51,6 +52,8 @@ class CardActionHandler:
             return error_response(400, "BadRequest", action_error_text(texts, outcome.reason))
         if outcome.result is Result.FORBIDDEN or outcome.case is None:
             return error_response(403, "Forbidden", action_error_text(texts, "not_allowed"))
+        if outcome.result is Result.EVIDENCE:
+            return card_response(evidence_card(texts, outcome.case, list(outcome.evidence), outcome.texts))
         if outcome.result is Result.DONE:
             evidence = await self._evidence.list_items(outcome.case.case_id)
             await self._notifications.after_action(outcome.case, action.verb, evidence)

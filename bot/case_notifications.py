@@ -35,6 +35,10 @@ def refresh_user_ids(case: Case) -> list[str]:
     return list(dict.fromkeys(p.user_id for p in people if p is not None and p.user_id.startswith("29:")))
 
 
+def _leader_card_id(case: Case) -> str:
+    return f"{case.case_id}-reported"
+
+
 def _is_named_only(person: Person) -> bool:
     """A colleague named in an on-behalf report whom the directory could not identify: not reachable."""
     return person.user_id.startswith("named:")
@@ -104,10 +108,26 @@ class CaseNotifications:
         if case.leader is None:
             return
         card = leader_card(self.texts(LEADERSHIP_LANGUAGE), case, evidence, refresh_user_ids(case))
-        await self._enqueue(f"{case.case_id}-reported", case, case.leader, LEADER_CARD, card_payload(card))
+        await self._enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card))
+
+    async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:
+        """Bring the leader's copy of the card up to date in place (whoever acted, from wherever)."""
+        sent = await self._outbox.sent(_leader_card_id(case))
+        if case.leader is None or sent is None or not sent.sent_activity_id or not sent.sent_conversation_id:
+            return
+        card = leader_card(self.texts(LEADERSHIP_LANGUAGE), case, evidence, refresh_user_ids(case))
+        await self._enqueue(
+            f"{case.case_id}-v{case.version}-leader-card",
+            case,
+            case.leader,
+            LEADER_CARD,
+            card_payload(card),
+            update=(sent.sent_conversation_id, sent.sent_activity_id),
+        )
 
     async def after_action(self, case: Case, verb: str, evidence: list[EvidenceItem]) -> None:
-        """Tell the employee in plain words; on escalation, give HR its card."""
+        """Update the leader's card, tell the employee in plain words, and on escalation give HR its card."""
+        await self._update_leader_card(case, evidence)
         update = employee_update_text(self.texts(case.locale), verb)
         if update:
             payload = text_payload(update)
@@ -123,7 +143,16 @@ class CaseNotifications:
                 notification_id = f"{case.case_id}-v{case.version}-hr-{member.aad_object_id}"
                 await self._enqueue(notification_id, case, person, HR_CARD, card_payload(card))
 
-    async def _enqueue(self, notification_id: str, case: Case, to: Person, kind: str, payload: dict[str, Any]) -> None:
+    async def _enqueue(
+        self,
+        notification_id: str,
+        case: Case,
+        to: Person,
+        kind: str,
+        payload: dict[str, Any],
+        update: tuple[str, str] | None = None,
+    ) -> None:
+        """Store the notification for the worker; `update` = (conversation id, activity id) to edit in place."""
         if _is_named_only(to):
             return
         notification = Notification(
@@ -135,6 +164,8 @@ class CaseNotifications:
             case_id=case.case_id,
             payload=payload,
             created_at=self._clock.now(),
+            update_conversation_id=update[0] if update else None,
+            update_activity_id=update[1] if update else None,
         )
         await self._outbox.enqueue(notification)
         self._worker.wake()

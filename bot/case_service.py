@@ -4,25 +4,30 @@ people concerned. Knows nothing of botbuilder; the invoke handler turns its outc
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from domain.audit import AuditEvent
-from domain.authorization import Actor, Role, acting_role, roles_on
+from domain.authorization import Actor, Role, acting_role, can_read_evidence, roles_on
 from domain.case import Case
 from domain.clock import Clock
+from domain.evidence import EvidenceItem
 from domain.leader_actions import InvalidCommand, NotAllowed, StaleCard, Verb, execute
 from storage.audit import AuditLog
 from storage.cases import MAX_CONFLICT_RETRIES, CaseRepository
-from storage.ports import PreconditionFailed
+from storage.ports import EvidenceStore, PreconditionFailed
 
 log = logging.getLogger("vaern.cases")
 REFRESH = "refresh"
+OPEN_EVIDENCE = "evidence"
+TEXT_EVIDENCE_TYPES = ("text/plain", "message/rfc822")
+MAX_TEXT_SHOWN_BYTES = 64 * 1024
 
 
 class Result(Enum):
     DONE = "done"
     VIEW = "view"
+    EVIDENCE = "evidence"
     STALE = "stale"
     INVALID = "invalid"
     FORBIDDEN = "forbidden"
@@ -34,14 +39,17 @@ class ActionOutcome:
     case: Case | None = None
     viewer_roles: frozenset[Role] = frozenset()
     reason: str = ""
+    evidence: tuple[EvidenceItem, ...] = ()
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 FORBIDDEN = ActionOutcome(Result.FORBIDDEN)
 
 
 class CaseActions:
-    def __init__(self, cases: CaseRepository, audit: AuditLog, clock: Clock) -> None:
+    def __init__(self, cases: CaseRepository, evidence: EvidenceStore, audit: AuditLog, clock: Clock) -> None:
         self._cases = cases
+        self._evidence = evidence
         self._audit = audit
         self._clock = clock
 
@@ -51,6 +59,8 @@ class CaseActions:
         """Refresh a view or apply one leadership action. A stranger learns nothing about the case."""
         if verb == REFRESH:
             return await self._view(actor, case_id)
+        if verb == OPEN_EVIDENCE:
+            return await self._open_evidence(actor, case_id, correlation_id)
         if verb not in Verb.__members__.values():
             return ActionOutcome(Result.INVALID, reason="unknown_action")
         for _ in range(MAX_CONFLICT_RETRIES):
@@ -84,7 +94,35 @@ class CaseActions:
             return FORBIDDEN
         return ActionOutcome(Result.VIEW, current.case, frozenset(roles))
 
-    async def _record(self, case: Case, actor: Actor, verb: str, correlation_id: str) -> None:
+    async def _open_evidence(self, actor: Actor, case_id: str, correlation_id: str) -> ActionOutcome:
+        """Leadership opens the evidence: only what they may read, and every item read is audited."""
+        current = await self._cases.get(case_id)
+        if current is None or acting_role(current.case, actor) is None:
+            return FORBIDDEN
+        case = current.case
+        items = [
+            item
+            for item in await self._evidence.list_items(case_id)
+            if can_read_evidence(case, actor, item.uploaded_by)
+        ]
+        texts: dict[str, str] = {}
+        for item in items:
+            if item.content_type in TEXT_EVIDENCE_TYPES:
+                texts[item.evidence_id] = await self._read_text(item)
+            await self._record(case, actor, "evidence_read", correlation_id, detail=item.evidence_id)
+        return ActionOutcome(
+            Result.EVIDENCE, case, frozenset(roles_on(case, actor)), evidence=tuple(items), texts=texts
+        )
+
+    async def _read_text(self, item: EvidenceItem) -> str:
+        data = b""
+        async for chunk in self._evidence.read(item.case_id, item.evidence_id):
+            data += chunk
+            if len(data) >= MAX_TEXT_SHOWN_BYTES:
+                break
+        return data[:MAX_TEXT_SHOWN_BYTES].decode("utf-8", errors="replace")
+
+    async def _record(self, case: Case, actor: Actor, verb: str, correlation_id: str, detail: str = "") -> None:
         role = acting_role(case, actor) or Role.LEADER
         await self._audit.append(
             AuditEvent(
@@ -95,5 +133,6 @@ class CaseActions:
                 role=role.value,
                 action=verb,
                 correlation_id=correlation_id,
+                detail=detail,
             )
         )

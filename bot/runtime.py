@@ -86,7 +86,11 @@ async def build_runtime(settings: Settings) -> Runtime:
         notifications=notifications,
     )
     card_actions = CardActionHandler(
-        CaseActions(cases, AuditLog(documents), clock), notifications, directory, backend.evidence, settings.crisis_line
+        CaseActions(cases, backend.evidence, AuditLog(documents), clock),
+        notifications,
+        directory,
+        backend.evidence,
+        settings.crisis_line,
     )
     dialogs = [
         ReportDialog(services, settings.crisis_line),

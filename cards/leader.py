@@ -42,6 +42,7 @@ from domain.leader_actions import COMMANDS, Verb
 from domain.reporting import DEFAULT_TIMEZONE, ReportDraft
 
 REFRESH_VERB = "refresh"
+OPEN_EVIDENCE_VERB = "evidence"
 MUNICIPALITY = "Silkeborg Kommune"
 DESCRIPTION_LIMIT = 300
 NOTE_LIMIT = 600
@@ -579,9 +580,17 @@ def leader_card(texts: Texts, case: Case, evidence: list[EvidenceItem], refresh_
         _title_block(texts, case, texts("leader.title", reference=_reference(case))),
         paragraph(texts("leader.intro")),
         _fact_set(_incident_facts(texts, case, evidence)),
-        paragraph(texts("leader.evidence_access"), subtle=True),
+        *_evidence_access(texts, case, evidence),
     ]
     return _leadership_card(texts, case, top, refresh_user_ids)
+
+
+def _evidence_access(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> list[Any]:
+    """The note that every opening is logged, and the button that opens the evidence through the bot."""
+    note = paragraph(texts("leader.evidence_access"), subtle=True)
+    if not evidence:
+        return [note]
+    return [note, ac.ActionSet(actions=[_execute(texts("leader.open_evidence"), OPEN_EVIDENCE_VERB, case)])]
 
 
 # --- HR -------------------------------------------------------------------------------------------------
@@ -623,7 +632,7 @@ def hr_escalation_card(
         _title_block(texts, case, texts("hr.title", reference=_reference(case))),
         paragraph(texts("hr.intro")),
         _fact_set(_hr_facts(texts, case, evidence)),
-        paragraph(texts("leader.evidence_access"), subtle=True),
+        *_evidence_access(texts, case, evidence),
     ]
     return _leadership_card(texts, case, top, refresh_user_ids)
 

@@ -46,13 +46,19 @@ def wait_for_card(connector: ConnectorStub, person: TeamsUser, since: int) -> di
     return connector.wait_for(arrived, LEADER_CARD_TIMEOUT)
 
 
-def report_case(organisation: Organisation, new_user, connector: ConnectorStub) -> ReportedCase:
+def report_case(
+    organisation: Organisation, new_user, connector: ConnectorStub, pasted_sms: str | None = None
+) -> ReportedCase:
+    """An employee of a fresh unit reports (optionally with a pasted SMS as evidence); the leader's card arrives."""
     unit = organisation.next_unit()
     leader = new_user(**unit.leader.teams_details())
     deputy = new_user(**unit.deputy.teams_details())
     employee = new_user(**unit.employee.teams_details())
     mark = connector.mark()
-    answer_until(employee, "summary")
+    answer_until(employee, "evidence")
+    if pasted_sms:
+        employee.submit({"q": "evidence", "answer": "text", "pasted_text": pasted_sms})
+    employee.submit({"q": "evidence", "answer": "done"})
     employee.submit({"q": "summary", "answer": "confirm"})
     card = wait_for_card(connector, leader, mark)
     return ReportedCase(unit, employee, leader, deputy, card)

@@ -3,6 +3,7 @@ Every action is authorized by role, refused when stale, and audited."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import date, timedelta
 
@@ -225,3 +226,36 @@ def test_unknown_leader_is_asked_for_and_then_notified(organisation, new_user, c
     assert unit.leader.name in "\n".join(texts(outsider.submit(chosen["data"])))
     card = wait_for_card(connector, leader, mark)
     assert "Kvittér" in "\n".join(card_texts(card))
+
+
+def test_the_leaders_copy_of_the_card_is_updated_in_place_when_the_deputy_acts(
+    reported: ReportedCase, connector
+) -> None:
+    mark = connector.mark()
+    data = {"case_id": reported.case_id, "version": reported.version}
+    assert card_of(reported.deputy.execute("acknowledge", data)[1])
+
+    def leader_card_updated(calls: list) -> list:
+        return [c for c in calls[mark:] if c.method == "PUT" and reported.leader.conversation_id in c.path]
+
+    update = connector.wait_for(leader_card_updated)[0]
+    card = update.body["attachments"][0]["content"]
+    assert int(execute_data(card)["version"]) == reported.version + 1
+
+
+def test_leader_opens_the_evidence_through_the_bot_and_every_read_is_audited(
+    bot, organisation, new_user, connector
+) -> None:
+    sms = "SMS 22 33 44 55: Jeg ved hvor du bor"
+    reported = report_case(organisation, new_user, connector, pasted_sms=sms)
+    data = {"case_id": reported.case_id, "version": reported.version}
+    assert any(a.get("verb") == "evidence" for a in actions([reported.leader_card]))
+    opened = "\n".join(card_texts(card_of(reported.leader.execute("evidence", data)[1])))
+    assert sms in opened
+    assert hashlib.sha256(sms.encode()).hexdigest() in opened
+    reads = [e for e in audit_events(bot, reported.case_id) if e.action == "evidence_read"]
+    assert len(reads) == 1 and reads[0].actor_id == reported.unit.leader.teams_user_id and reads[0].detail
+    assert reported.employee.execute("evidence", data)[1]["statusCode"] == 403
+    stranger = new_user(**organisation.next_unit().employee.teams_details())
+    assert stranger.execute("evidence", data)[1]["statusCode"] == 403
+    assert len([e for e in audit_events(bot, reported.case_id) if e.action == "evidence_read"]) == 1
