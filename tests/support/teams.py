@@ -281,6 +281,18 @@ def card_texts(card: Mapping[str, Any]) -> list[str]:
     return [text for text in _walk_card(card) if text]
 
 
+def card_elements(node: Any) -> Iterator[dict[str, Any]]:
+    """Every dict with a `type` anywhere in a card (elements and actions), depth first."""
+    if isinstance(node, dict):
+        if "type" in node:
+            yield node
+        for value in node.values():
+            yield from card_elements(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from card_elements(item)
+
+
 def texts(activities: Iterable[Mapping[str, Any]]) -> list[str]:
     """Everything a person reads in these activities: each text, then the visible strings of its cards
     (see card_texts), hero/thumbnail card text and suggested-action titles, flattened in order."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from content import SUPPORTED, Texts
 from domain.case import Channel, HarassmentKind, Impact, Incident, Offender, OffenderRelation, Person, Witness
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.reporting import MAX_LINKS, MAX_WITNESSES, ReportDraft
+from tests.support.teams import card_elements
 
 CRISIS_LINE = "89 70 12 99"
 LANGUAGES = list(SUPPORTED)
@@ -133,20 +134,8 @@ QUESTION_CARDS = [name for name in BUILDERS if not name.startswith(("submitted",
 STEP_CARDS = [name for name in QUESTION_CARDS if not name.startswith("summary")]
 
 
-def _elements(node: Any) -> Iterator[dict[str, Any]]:
-    """Every dict with a `type` anywhere in the card (elements and actions)."""
-    if isinstance(node, dict):
-        if "type" in node:
-            yield node
-        for value in node.values():
-            yield from _elements(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _elements(item)
-
-
 def _submit_actions(card: Card) -> list[dict[str, Any]]:
-    return [element for element in _elements(card) if element["type"] == "Action.Submit"]
+    return [element for element in card_elements(card) if element["type"] == "Action.Submit"]
 
 
 def _size(card: Card) -> int:
@@ -194,7 +183,7 @@ def test_welcome_card_submits_commands(language: str) -> None:
 def test_full_summary_lists_every_answer(language: str) -> None:
     texts = _texts(language)
     card = summary_card(texts, _full_draft(), _evidence(3))
-    facts = {fact["title"]: fact["value"] for element in _elements(card) for fact in element.get("facts", [])}
+    facts = {fact["title"]: fact["value"] for element in card_elements(card) for fact in element.get("facts", [])}
     not_given = texts("summary.not_given")
     assert not_given not in facts.values()
     assert facts[texts("summary.reported_for")] == "Mette Hansen"

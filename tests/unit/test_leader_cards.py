@@ -4,7 +4,7 @@ employee never sees leadership's notes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -62,6 +62,7 @@ from domain.handling import (
 )
 from domain.leader_actions import COMMANDS, Verb
 from domain.reporting import MAX_LINKS
+from tests.support.teams import card_elements
 
 CRISIS_LINE = "89 70 12 99"
 LANGUAGES = list(SUPPORTED)
@@ -244,23 +245,12 @@ BUILDERS = {"leader": _leader, "hr": _hr, "employee": _employee, "reporter": _re
 LEADERSHIP = {"leader": _leader, "hr": _hr}
 
 
-def _elements(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        if "type" in node:
-            yield node
-        for value in node.values():
-            yield from _elements(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _elements(item)
-
-
 def _of_type(node: Any, kind: str) -> list[dict[str, Any]]:
-    return [element for element in _elements(node) if element["type"] == kind]
+    return [element for element in card_elements(node) if element["type"] == kind]
 
 
 def _inputs(node: Any) -> list[dict[str, Any]]:
-    return [element for element in _elements(node) if element["type"].startswith("Input.")]
+    return [element for element in card_elements(node) if element["type"].startswith("Input.")]
 
 
 def _size(card: Card) -> int:
@@ -380,7 +370,7 @@ def test_closed_case_shows_a_banner_and_no_actions(builder: str, language: str) 
     assert {action["verb"] for action in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE_VERB}
     assert not _of_type(card, "Action.ShowCard")
     assert "actions" not in card
-    assert any(block.get("text") == texts("leader.closed_banner") for block in _elements(card))
+    assert any(block.get("text") == texts("leader.closed_banner") for block in card_elements(card))
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
