@@ -10,6 +10,7 @@ from bot.proactive import OutboxWorker
 from bot.roles import Directory, Responsibles
 from cards.common import ATTACHMENT_CONTENT_TYPE
 from cards.leader import employee_update_text, hr_escalation_card, leader_card
+from cards.work_environment import anonymised_summary_card
 from content import Texts
 from domain.case import Case, Person
 from domain.clock import Clock
@@ -17,6 +18,8 @@ from domain.evidence import EvidenceItem
 from domain.leader_actions import Verb
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
+
+WORK_ENVIRONMENT_CARD = "work_environment_card"
 
 LEADERSHIP_LANGUAGE = "da"
 
@@ -100,6 +103,7 @@ class CaseNotifications:
         if responsibles is None:
             return case
         case.unit = responsibles.unit.name
+        case.unit_id = responsibles.unit.id
         case.leader = responsibles.leader.as_person()
         case.deputy = responsibles.deputy.as_person() if responsibles.deputy else None
         return case
@@ -134,6 +138,8 @@ class CaseNotifications:
             await self._enqueue(
                 f"{case.case_id}-v{case.version}-employee", case, case.subject, EMPLOYEE_UPDATE, payload
             )
+        if verb == Verb.WORK_ENVIRONMENT:
+            await self._hand_to_work_environment_group(case)
         if verb == Verb.ESCALATE_HR and case.handling.hr_escalation is not None:
             card = hr_escalation_card(self.texts(LEADERSHIP_LANGUAGE), case, evidence)
             for member in self._directory.hr_members(case.handling.hr_escalation.function.value):
@@ -142,6 +148,18 @@ class CaseNotifications:
                 )
                 notification_id = f"{case.case_id}-v{case.version}-hr-{member.aad_object_id}"
                 await self._enqueue(notification_id, case, person, HR_CARD, card_payload(card))
+
+    async def _hand_to_work_environment_group(self, case: Case) -> None:
+        """The unit's arbejdsmiljøgruppe gets an anonymised summary to analyse (once per member)."""
+        unit = self._directory.unit(case.unit_id) if case.unit_id else None
+        if unit is None:
+            return
+        card = card_payload(anonymised_summary_card(self.texts(LEADERSHIP_LANGUAGE), case))
+        for aad in unit.work_environment_group:
+            member = self._directory.person(aad)
+            if member is None or (case.subject.aad_object_id == aad):
+                continue
+            await self._enqueue(f"{case.case_id}-amg-{aad}", case, member.as_person(), WORK_ENVIRONMENT_CARD, card)
 
     async def _enqueue(
         self,

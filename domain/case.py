@@ -139,6 +139,7 @@ class Case(BaseModel):
     tenant_id: str | None = None
     service_url: str = ""
     unit: str = ""
+    unit_id: str = ""
     leader: Person | None = None
     deputy: Person | None = None
     handling: Handling = Field(default_factory=Handling)

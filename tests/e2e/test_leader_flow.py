@@ -259,3 +259,15 @@ def test_leader_opens_the_evidence_through_the_bot_and_every_read_is_audited(
     stranger = new_user(**organisation.next_unit().employee.teams_details())
     assert stranger.execute("evidence", data)[1]["statusCode"] == 403
     assert len([e for e in audit_events(bot, reported.case_id) if e.action == "evidence_read"]) == 1
+
+
+def test_work_environment_group_gets_an_anonymised_summary(reported: ReportedCase, connector, new_user) -> None:
+    amr = new_user(**reported.unit.colleague.teams_details())
+    mark = connector.mark()
+    data = {"case_id": reported.case_id, "version": reported.version}
+    assert card_of(reported.leader.execute("work_environment", {**data, "conclusion": ""})[1])
+    card = wait_for_card(connector, amr, mark)
+    seen = "\n".join(card_texts(card))
+    assert "arbejdsmiljøgruppen" in seen and "anonymiserede" in seen
+    for private in ("Jens Hansen", "inkompetent", "facebook.com", reported.unit.employee.name):
+        assert private not in seen

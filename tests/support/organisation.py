@@ -76,6 +76,8 @@ class Organisation:
                     "name": unit.unit_name,
                     "leader": unit.leader.aad_object_id,
                     "deputy": unit.deputy.aad_object_id,
+                    "work_environment_group": [unit.colleague.aad_object_id],
+                    "safety_representatives": [unit.colleague.aad_object_id],
                 }
             )
             for member in (unit.leader, unit.deputy, unit.employee, unit.colleague):

@@ -571,3 +571,16 @@ def test_unknown_refusal_reason_gets_a_general_message(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_update_for_what_is_not_a_leader_action(language: str) -> None:
     assert employee_update_text(_texts(language), "refresh") == ""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_anonymised_summary_for_the_work_environment_group_names_nobody(language: str) -> None:
+    from cards.work_environment import anonymised_summary_card
+
+    _, case = _build("leader", "everything-done", language)
+    card = anonymised_summary_card(_texts(language), case)
+    assert teams_card_problems(card) == []
+    shown = json.dumps(card, ensure_ascii=False)
+    for private in (case.subject.name, case.incident.description, *case.incident.links, case.incident.offender.name):
+        if private:
+            assert private not in shown
