@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from bot.adapter import check_authentication_settings
 from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.messages_endpoint import handle_messages
 from bot.runtime import RUNTIME, build_runtime
 
 SETTINGS = web.AppKey("settings", Settings)
+BLOCKING_CALL_TIMEOUT_SECONDS = 20.0
 
 
 async def _runtime(app: web.Application) -> AsyncIterator[None]:
@@ -27,6 +30,7 @@ async def _health(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
+    check_authentication_settings(settings)
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_runtime)
@@ -38,6 +42,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level)
+    # botbuilder fetches the OpenID metadata and tokens with synchronous `requests` and no timeout; a host that
+    # never answers would freeze the bot. asyncio's own sockets are non-blocking and unaffected by this default.
+    socket.setdefaulttimeout(BLOCKING_CALL_TIMEOUT_SECONDS)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
 
 

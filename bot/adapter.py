@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import ActivityTypes
+from botbuilder.schema import ActivityTypes, CallerIdConstants
+from botframework.connector.auth import AuthenticationConstants
 
 from bot.config import Settings
 from bot.logging_setup import correlation_id
@@ -15,15 +16,62 @@ from content import Texts, language_for
 
 log = logging.getLogger("vaern.adapter")
 
+# Exit status when the settings would leave /api/messages open to anyone (2: a usage error, not a crash).
+EXIT_UNSAFE_SETTINGS = 2
+
 
 @dataclass(frozen=True)
 class SdkConfiguration:
-    """The attribute names botbuilder's configuration classes read."""
+    """The attribute names botbuilder's configuration classes read.
+
+    Setting TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL (or any of the other TO_*/OAUTH_URL/CALLER_ID names) switches
+    botbuilder 4.17.1 from its built-in public-cloud authentication to the "parameterized" one, which uses exactly
+    what is given here and nothing else (a value left out is None there: every token refused, or no emulator or
+    user-token endpoint). So we always set all of them, at the public cloud's values except the metadata address:
+    one code path, the same in production and in the tests that point the metadata at a local server.
+    """
 
     APP_ID: str
     APP_PASSWORD: str
     APP_TYPE: str
     APP_TENANTID: str
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+    # Only the "https://login.microsoftonline.com/" prefix is read (it picks the public-cloud credentials, whose
+    # authority is botframework.com, or the tenant for SingleTenant).
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str = (
+        AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+        + AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT
+    )
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str = AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+    OAUTH_URL: str = AuthenticationConstants.OAUTH_URL
+    CALLER_ID: str = CallerIdConstants.public_azure_channel.value
+    VALIDATE_AUTHORITY: bool = True
+
+
+def check_authentication_settings(settings: Settings) -> None:
+    """Refuse to run open to anyone by accident: exit unless there is an app id or an explicit opt-out.
+
+    With an app id every request is authenticated (ALLOW_UNAUTHENTICATED is then ignored). Without one the SDK
+    accepts every request, so that needs ALLOW_UNAUTHENTICATED=true as well, and is logged as a warning.
+    """
+    if settings.microsoft_app_id:
+        if settings.allow_unauthenticated:
+            log.warning("ALLOW_UNAUTHENTICATED is ignored: MICROSOFT_APP_ID is set, so every request is authenticated")
+        log.info("requests are authenticated against %s", settings.bot_openid_metadata_url)
+        return
+    if not settings.allow_unauthenticated:
+        log.critical(
+            "refusing to start: MICROSOFT_APP_ID is empty, so requests to /api/messages could not be authenticated. "
+            "Set MICROSOFT_APP_ID (and MICROSOFT_APP_PASSWORD) for Teams, or set ALLOW_UNAUTHENTICATED=true "
+            "to run without authentication for local testing only."
+        )
+        raise SystemExit(EXIT_UNSAFE_SETTINGS)
+    log.warning(
+        "requests are NOT authenticated (MICROSOFT_APP_ID is empty and ALLOW_UNAUTHENTICATED=true): anyone who can "
+        "reach /api/messages can act as any user. Local testing only."
+    )
 
 
 def create_adapter(settings: Settings) -> CloudAdapter:
@@ -32,6 +80,7 @@ def create_adapter(settings: Settings) -> CloudAdapter:
         APP_PASSWORD=settings.microsoft_app_password,
         APP_TYPE=settings.microsoft_app_type,
         APP_TENANTID=settings.microsoft_app_tenant_id,
+        TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.bot_openid_metadata_url,
     )
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
 

@@ -20,6 +20,9 @@ DEFAULT_EVIDENCE_HOSTS = [
     "graph.microsoft.com",
 ]
 
+# Where the Bot Connector's token signing keys are published (botbuilder's ToBotFromChannelOpenIdMetadataUrl).
+BOT_FRAMEWORK_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -31,6 +34,11 @@ class Settings(BaseSettings):
     microsoft_app_password: str = ""
     microsoft_app_tenant_id: str = ""
     microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    # Every /api/messages request must carry a Bot Connector token verified against this OpenID metadata
+    # (another cloud, or a local stand-in in tests). Answering unauthenticated requests needs BOTH an empty
+    # MICROSOFT_APP_ID and ALLOW_UNAUTHENTICATED=true (local testing only); an empty app id alone refuses to start.
+    bot_openid_metadata_url: str = Field(default=BOT_FRAMEWORK_OPENID_METADATA_URL, pattern=r"^https?://\S+$")
+    allow_unauthenticated: bool = False
 
     storage_backend: Literal["local", "azure"] = "local"
     data_dir: Path = Path("data")
@@ -44,6 +52,15 @@ class Settings(BaseSettings):
 
     directory_file: Path | None = None
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
+
+    # The Teams app package (`python -m manifest build`); empty values fall back as manifest/README.md says.
+    teams_app_id: str = ""
+    teams_app_version: str = ""
+    teams_developer_name: str = "Silkeborg Kommune"
+    teams_website_url: str = "https://silkeborg.dk"
+    teams_privacy_url: str = ""
+    teams_terms_url: str = ""
+    bot_domain: str = ""
 
     max_request_bytes: int = Field(default=1024 * 1024, gt=0)
     crisis_line: str = "89 70 12 99"

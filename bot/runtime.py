@@ -14,6 +14,7 @@ from bot.card_actions import CardActionHandler
 from bot.case_notifications import CaseNotifications
 from bot.case_service import CaseActions
 from bot.config import Settings
+from bot.connector_client import close_connector_pool, use_connector_pool
 from bot.evidence_download import SafeDownloader
 from bot.handler import VaernBot
 from bot.proactive import OutboxWorker, ProactiveSender
@@ -45,6 +46,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.outbox_worker.stop()
+        await close_connector_pool(self.adapter)
         await self.downloader.close()
         await self.backend.close()
 
@@ -55,7 +57,7 @@ RUNTIME = web.AppKey("runtime", Runtime)
 async def build_runtime(settings: Settings) -> Runtime:
     backend = await open_backend(settings)
     documents, clock = backend.documents, SystemClock()
-    adapter = create_adapter(settings)
+    adapter = use_connector_pool(create_adapter(settings))  # one connector client per serviceUrl, keep-alive
     directory = load_directory(settings.directory_file)
     references = ConversationReferenceStore(documents)
     cases = CaseRepository(documents)
@@ -98,8 +100,6 @@ async def build_runtime(settings: Settings) -> Runtime:
     ]
     conversation_state = ConversationState(DocumentDialogStateStorage(documents))
     bot = VaernBot(conversation_state, dialogs, card_actions, references, settings.crisis_line)
-    if not settings.microsoft_app_id:
-        log.warning("MICROSOFT_APP_ID is empty: requests are not authenticated (local testing only)")
     log.info("storage backend: %s", settings.storage_backend)
     worker.start()
     return Runtime(adapter, bot, backend, downloader, worker)

@@ -33,6 +33,8 @@ def evidence_card(texts: Texts, case: Case, items: list[EvidenceItem], contents:
         if item.evidence_id in contents:
             text = contents[item.evidence_id]
             shown = text if len(text) <= SHOWN_TEXT_LIMIT else text[:SHOWN_TEXT_LIMIT] + "…"
-            body.append(ac.Container(items=[paragraph(shown)], style=act.ContainerStyle.EMPHASIS))
+            # A TextRun is not read as markdown: the secured text is shown exactly as it was received.
+            exact = ac.RichTextBlock(inlines=[ac.TextRun(text=shown)])
+            body.append(ac.Container(items=[exact], style=act.ContainerStyle.EMPHASIS))
     body.append(paragraph(texts("evidence_view.files_later"), subtle=True))
     return build_card(texts, body)

@@ -52,6 +52,7 @@ LINK_TITLE_LIMIT = 60
 LINK_CHOICES_BUDGET = 4000  # characters of links offered as choices; beyond it the leader pastes the link
 LETTER_LINKS_BUDGET = 2500  # characters of links shown in the card's letter template
 DONE, WAITING = "✅", "⏳"
+BUTTONS_PER_ROW = 2
 
 ACTION_GROUPS: tuple[tuple[str, tuple[Verb, ...]], ...] = (
     ("leader.group_employee", (Verb.FIRST_AID, Verb.POLICE, Verb.SAFETYNET)),
@@ -550,14 +551,18 @@ def _show_card(texts: Texts, case: Case, verb: Verb) -> ac.ActionShowCard:
 
 
 def _action_sections(texts: Texts, case: Case) -> list[Any]:
-    """'Kvittér' as a direct action, the other nine in three small groups (Teams shows few buttons per row)."""
+    """'Kvittér' as a direct action, the other nine in three captioned groups, two buttons a row so no title
+    is cut on a phone (360 px)."""
     body: list[Any] = [heading(texts("leader.actions_title"))]
     if case.handling.acknowledged is None:
         acknowledge = _execute(texts("actions.acknowledge"), Verb.ACKNOWLEDGE.value, case, primary=True)
         body.append(ac.ActionSet(actions=[acknowledge]))
     for caption, verbs in ACTION_GROUPS:
         body.append(ac.TextBlock(text=texts(caption), weight=act.FontWeight.BOLDER, spacing=act.Spacing.MEDIUM))
-        body.append(ac.ActionSet(actions=[_show_card(texts, case, verb) for verb in verbs]))
+        for row in range(0, len(verbs), BUTTONS_PER_ROW):
+            body.append(
+                ac.ActionSet(actions=[_show_card(texts, case, verb) for verb in verbs[row : row + BUTTONS_PER_ROW]])
+            )
     return body
 
 

@@ -23,7 +23,9 @@ def _navigation(texts: Texts, question: str) -> list[ac.ActionSubmit]:
 
 
 def _question_card(texts: Texts, question: str, body: list[Any], actions: list[Any]) -> dict[str, Any]:
-    return build_card(texts, body, [*actions, *_navigation(texts, question)])
+    """The answers on one row and back/cancel on the next, so no button title is cut on a phone."""
+    rows = [ac.ActionSet(actions=actions), ac.ActionSet(actions=_navigation(texts, question))]
+    return build_card(texts, [*body, *rows])
 
 
 def safety_card(texts: Texts) -> dict[str, Any]:

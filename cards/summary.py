@@ -64,7 +64,7 @@ def summary_facts(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem]
         part for part in (offender.name, offender.profile, texts(f"offender.{offender.relation.value}")) if part
     )
     facts.append((texts("summary.offender"), _short(offender_text)))
-    facts.append((texts("summary.links"), _short("\n".join(incident.links)) or missing))
+    facts.append((texts("summary.links"), _short(" · ".join(incident.links)) or missing))
     witnesses = "; ".join(f"{w.name} {w.phone}".strip() for w in incident.witnesses)
     facts.append((texts("summary.witnesses"), _short(witnesses) or missing))
     impact = incident.impact
@@ -74,7 +74,7 @@ def summary_facts(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem]
 
 
 def _evidence_text(evidence: list[EvidenceItem]) -> str:
-    return _short("\n".join(f"{item.original_name} ({item.short_hash})" for item in evidence))
+    return _short(" · ".join(f"{item.original_name} ({item.short_hash})" for item in evidence))
 
 
 def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem]) -> dict[str, Any]:
@@ -91,12 +91,17 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
                 label=texts("summary.edit_choice"),
                 choices=choices(sections),
                 style=act.ChoiceInputStyle.COMPACT,
+                placeholder=texts("summary.edit_choice"),
             ),
-        ],
-        [
-            submit(texts("summary.confirm"), {"q": "summary", "answer": "confirm"}, primary=True),
-            submit(texts("summary.edit"), {"q": "summary", "answer": "edit"}),
-            submit(texts("common.cancel"), {"q": "summary", "nav": "cancel"}),
+            ac.ActionSet(
+                actions=[submit(texts("summary.confirm"), {"q": "summary", "answer": "confirm"}, primary=True)]
+            ),
+            ac.ActionSet(
+                actions=[
+                    submit(texts("summary.edit"), {"q": "summary", "answer": "edit"}),
+                    submit(texts("common.cancel"), {"q": "summary", "nav": "cancel"}),
+                ]
+            ),
         ],
     )
 

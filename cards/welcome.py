@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from adaptive_cards import card as ac
+
 from cards.common import build_card, heading, paragraph, submit
 from content import Texts
 
 
 def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
+    report = submit(texts("welcome.report"), {"command": "report"}, primary=True)
+    more = [
+        submit(texts("welcome.prevention_button"), {"command": "prevention"}),
+        submit(texts("welcome.my_cases"), {"command": "my_cases"}),
+    ]
     return build_card(
         texts,
-        [heading(texts("welcome.title")), paragraph(texts("welcome.intro", name=name or ""))],
         [
-            submit(texts("welcome.report"), {"command": "report"}, primary=True),
-            submit(texts("welcome.prevention"), {"command": "prevention"}),
-            submit(texts("welcome.my_cases"), {"command": "my_cases"}),
+            heading(texts("welcome.title")),
+            paragraph(texts("welcome.intro", name=name or "")),
+            ac.ActionSet(actions=[report]),
+            ac.ActionSet(actions=more),
         ],
     )
 

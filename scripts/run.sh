@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# No app id locally, so requests cannot be authenticated: say so explicitly (never in production).
+export ALLOW_UNAUTHENTICATED="${ALLOW_UNAUTHENTICATED:-true}"
 exec .venv/bin/python app.py

@@ -7,6 +7,10 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "npm not found: installing Node.js from Debian's packages" >&2
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
+if [ ! -x /usr/lib/chromium/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "installing Chromium from Debian's packages (renders the cards with the official renderer)" >&2
+  apt-get update -qq && apt-get install -y -qq chromium fonts-open-sans fonts-noto-color-emoji >/dev/null
+fi
 bash scripts/setup.sh dev
 npm ci --silent --no-audit --no-fund
 .venv/bin/ruff check .

@@ -258,6 +258,14 @@ async def test_reference_counter_hands_out_unique_sequential_references_under_co
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 21)]
 
 
+async def test_reference_counter_survives_many_reports_at_once_and_a_second_process(backend: Backend) -> None:
+    ours, theirs = ReferenceCounter(backend.documents), ReferenceCounter(backend.documents)  # theirs: another bot
+
+    references = await asyncio.gather(*(counter.next_reference(2026) for counter in [ours, theirs] * 40))
+
+    assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 81)]
+
+
 # Evidence
 
 

@@ -81,6 +81,7 @@ class BotStorage:
         env = {
             "MICROSOFT_APP_ID": "",
             "MICROSOFT_APP_PASSWORD": "",
+            "ALLOW_UNAUTHENTICATED": "true",
             "STORAGE_BACKEND": self.backend,
             "DATA_DIR": str(self.data_dir),
             "AZURE_STORAGE_CONNECTION_STRING": self.connection_string or "",

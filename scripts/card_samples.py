@@ -1,0 +1,344 @@
+"""Sample cards for `render_cards.py`: every card builder of Værn in both languages and the states a
+person meets (each report question, summary, the leader's card from new to closed with each duty done,
+urgent, HR escalation, the employee's status, the evidence view). Made from realistic, fixed data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from cards import report
+from cards.evidence import evidence_card
+from cards.leader import employee_status_card, hr_escalation_card, leader_card
+from cards.summary import submitted_card, summary_card
+from cards.welcome import message_card, welcome_card
+from content import SUPPORTED, Texts
+from domain.authorization import Role
+from domain.case import (
+    Case,
+    CaseStatus,
+    Channel,
+    HarassmentKind,
+    Impact,
+    Incident,
+    Offender,
+    OffenderRelation,
+    Person,
+    Witness,
+)
+from domain.evidence import EvidenceItem, EvidenceSource
+from domain.handling import (
+    Acknowledgement,
+    Closure,
+    ContactMethod,
+    ContactRestrictions,
+    FirstAid,
+    FollowUp,
+    Handling,
+    HrEscalation,
+    HrFunction,
+    OffenderContact,
+    PoliceReport,
+    Removal,
+    RemovalStatus,
+    SafetyNetCategory,
+    SafetyNetRegistration,
+    Signed,
+    WorkEnvironmentReview,
+)
+from domain.leader_actions import Verb
+from domain.reporting import MAX_LINKS, ReportDraft
+
+Card = dict[str, Any]
+DESKTOP, PHONE = 480, 360
+CRISIS_LINE = "89 70 12 99"
+CASE_ID = "5f0c3a9e8b7d4c21a6e1f2d3b4c5a6e7"
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+DAY = date(2026, 11, 25)
+
+EMPLOYEE = Person(user_id="29:mette", name="Mette Hansen", aad_object_id="aad-mette")
+COLLEAGUE = Person(user_id="29:anne", name="Anne Jensen", aad_object_id="aad-anne")
+LEADER = Person(user_id="29:karen", name="Karen Nielsen", aad_object_id="aad-karen")
+DEPUTY = Person(user_id="29:peter", name="Peter Holm", aad_object_id="aad-peter")
+SIGNED = Signed(by=LEADER.user_id, by_name=LEADER.name, at=NOW + timedelta(minutes=20)).model_dump()
+REFRESH_USERS = [EMPLOYEE.user_id, LEADER.user_id, DEPUTY.user_id]
+LINKS = ["https://www.facebook.com/groups/silkeborgdebat/posts/184467", "https://www.facebook.com/profile.php?id=1000"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One card to render: `name` is the file name, `title` what docs/cards/index.md says it shows."""
+
+    name: str
+    title: str
+    card: Card
+    widths: tuple[int, ...] = (DESKTOP,)
+    expand: tuple[str, ...] = ()  # one name per Action.ShowCard, in document order: also shown opened
+
+
+def texts_for(language: str) -> Texts:
+    return Texts(language, {"crisis_line": CRISIS_LINE})
+
+
+# --- sample data --------------------------------------------------------------------------------------------
+
+
+def _incident(**changes: Any) -> Incident:
+    incident = Incident(
+        kinds=[HarassmentKind.THREATS, HarassmentKind.PRIVATE_INFORMATION],
+        during_work_hours=True,
+        colleagues_targeted=False,
+        channel=Channel.FACEBOOK,
+        occurred_at=NOW - timedelta(hours=3),
+        description=(
+            "En borger skrev i en lokal Facebook-gruppe, at Mette 'skal passe på, når hun går hjem', "
+            "og delte et billede af hendes bil."
+        ),
+        offender=Offender(
+            name="Ole Olsen", profile="facebook.com/profile.php?id=1000", relation=OffenderRelation.CITIZEN
+        ),
+        links=LINKS,
+        witnesses=[Witness(name="Lars Nielsen", phone="+45 98 76 54 32")],
+        impact=Impact(score=3, text="Jeg sover dårligt og er utryg ved at gå hjem."),
+    )
+    return incident.model_copy(update=changes)
+
+
+def _evidence(count: int) -> list[EvidenceItem]:
+    names = ["skaermbillede-facebook.png", "trusselsmail.eml", "telefonsvarer.m4a"]
+    types = ["image/png", "message/rfc822", "audio/mp4"]
+    return [
+        EvidenceItem(
+            evidence_id=f"ev-{n}",
+            case_id=CASE_ID,
+            sha256=f"{n:02d}" + "3fa9c1e07b" * 6 + "d2",
+            size=48_213 * (n + 1),
+            content_type=types[n % 3],
+            original_name=names[n % 3],
+            received_at=NOW - timedelta(minutes=50 - n),
+            uploaded_by=EMPLOYEE.user_id,
+            source=EvidenceSource.TEAMS_FILE,
+        )
+        for n in range(count)
+    ]
+
+
+def _case(**changes: Any) -> Case:
+    case = Case(
+        case_id=CASE_ID,
+        reference="VK-2026-0042",
+        subject=EMPLOYEE,
+        reporter=EMPLOYEE,
+        incident=_incident(),
+        created_at=NOW,
+        tenant_id="tenant-1",
+        unit="Jobcenter Silkeborg",
+        leader=LEADER,
+        deputy=DEPUTY,
+        version=2,
+    )
+    return case.model_copy(update=changes)
+
+
+ACKNOWLEDGED = Handling(acknowledged=Acknowledgement(**SIGNED))
+
+DONE: dict[Verb, dict[str, Any]] = {
+    Verb.FIRST_AID: {
+        "first_aid": FirstAid(talked_through_on=DAY, colleagues_informed_on=DAY, debriefing_held=True, recorded=SIGNED)
+    },
+    Verb.CONTACT_OFFENDER: {
+        "offender_contacts": [
+            OffenderContact(**SIGNED, method=ContactMethod.LETTER, contacted_on=DAY, outcome="Brev sendt.")
+        ]
+    },
+    Verb.RESTRICTIONS: {
+        "restrictions": ContactRestrictions(
+            **SIGNED,
+            ban_until=date(2027, 2, 28),
+            no_personal_or_phone_contact=True,
+            functional_mailbox_only=True,
+            limited_contact_hours="man–tors 9–12",
+        )
+    },
+    Verb.REMOVAL: {
+        "removals": [
+            Removal(**SIGNED, link=LINKS[0], platform="Facebook", status=RemovalStatus.REMOVED),
+            Removal(**SIGNED, link=LINKS[1], platform="Facebook", status=RemovalStatus.REQUESTED),
+        ]
+    },
+    Verb.POLICE: {
+        "police": PoliceReport(
+            **SIGNED, employee_decided_to_report=True, reported_on=DAY, journal_number="3700-80151-00123-26"
+        )
+    },
+    Verb.SAFETYNET: {
+        "safetynet": SafetyNetRegistration(
+            **SIGNED, category=SafetyNetCategory.MINOR_VIOLENCE_THREATS_HARASSMENT, registered_on=DAY
+        )
+    },
+    Verb.ESCALATE_HR: {
+        "hr_escalation": HrEscalation(
+            **SIGNED, function=HrFunction.JURA, message="Kan vi give borgeren et kontaktforbud til hele kommunen?"
+        )
+    },
+    Verb.WORK_ENVIRONMENT: {
+        "work_environment": WorkEnvironmentReview(
+            **SIGNED, conclusion="Teamet kender nu retningslinjen.", new_initiative="Fælles funktionspostkasse."
+        )
+    },
+}
+
+
+def _handling(*verbs: Verb, closed: bool = False) -> Handling:
+    changes: dict[str, Any] = {}
+    for verb in verbs:
+        changes |= DONE[verb]
+    if closed:
+        changes["closure"] = Closure(**SIGNED, employee_informed=True, follow_up=FollowUp.DONE, reason="")
+    return ACKNOWLEDGED.model_copy(update=changes)
+
+
+def _draft() -> ReportDraft:
+    return ReportDraft(case_id=CASE_ID, reporter=EMPLOYEE, incident=_incident(), locale="da", tenant_id="tenant-1")
+
+
+def _largest_case() -> Case:
+    """Every field at its longest: the card must still stay under Teams' 28 KB."""
+    incident = _incident(
+        urgent=True,
+        kinds=list(HarassmentKind),
+        description="Æøå " * 1000,
+        offender=Offender(name="N" * 200, profile="P" * 500, relation=OffenderRelation.RELATIVE),
+        links=[f"https://example.com/{n:02d}/".ljust(2000, "a") for n in range(MAX_LINKS)],
+        witnesses=[Witness(name="W" * 200, phone="+45 12 34 56 78") for _ in range(20)],
+        impact=Impact(score=5, text="x" * 4000),
+    )
+    return _case(incident=incident, status=CaseStatus.ACKNOWLEDGED, handling=_handling(*DONE))
+
+
+# --- the samples ----------------------------------------------------------------------------------------------
+
+SHOW_CARDS = tuple(
+    verb.value
+    for verb in (
+        Verb.FIRST_AID,
+        Verb.POLICE,
+        Verb.SAFETYNET,
+        Verb.CONTACT_OFFENDER,
+        Verb.RESTRICTIONS,
+        Verb.REMOVAL,
+        Verb.ESCALATE_HR,
+        Verb.WORK_ENVIRONMENT,
+        Verb.CLOSE,
+    )
+)
+
+QUESTIONS: dict[str, Callable[[Texts], Card]] = {
+    "safety": report.safety_card,
+    "subject": report.subject_card,
+    "kinds": lambda t: report.kinds_card(t, [HarassmentKind.THREATS.value]),
+    "context": lambda t: report.context_card(t, True, None),
+    "channel": lambda t: report.channel_card(t, Channel.FACEBOOK.value),
+    "when": lambda t: report.when_card(t, DAY.isoformat()),
+    "description": lambda t: report.description_card(t, ""),
+    "offender": lambda t: report.offender_card(t, "", "", None),
+    "links": lambda t: report.links_card(t, LINKS[:1]),
+    "witnesses": lambda t: report.witnesses_card(t, ["Lars Nielsen"]),
+    "impact": lambda t: report.impact_card(t, None),
+    "evidence": lambda t: report.evidence_card(t, 2),
+}
+
+
+def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    yield Sample(f"welcome-{lang}", "Welcome and main menu", welcome_card(t, "Mette"), (DESKTOP, PHONE))
+    placeholder = message_card(t, t("welcome.prevention"), [t("welcome.prevention_placeholder")])
+    yield Sample(f"message-prevention-{lang}", "A plain message card (prevention tips)", placeholder)
+    for key, build in QUESTIONS.items():
+        widths = (DESKTOP, PHONE) if key in ("safety", "evidence") else (DESKTOP,)
+        yield Sample(f"report-{key}-{lang}", f"Report question: {key}", build(t), widths)
+    yield Sample(f"summary-{lang}", "Summary before sending", summary_card(t, _draft(), _evidence(2)), (DESKTOP, PHONE))
+    yield Sample(f"submitted-{lang}", "Report sent", submitted_card(t, "VK-2026-0042", _draft()))
+
+
+def _status_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    new = _case()
+    in_progress = _case(
+        status=CaseStatus.ACKNOWLEDGED,
+        handling=_handling(
+            Verb.FIRST_AID, Verb.CONTACT_OFFENDER, Verb.RESTRICTIONS, Verb.REMOVAL, Verb.POLICE, Verb.SAFETYNET
+        ),
+    )
+    closed = _case(status=CaseStatus.CLOSED, handling=_handling(*DONE, closed=True))
+    widths = (DESKTOP, PHONE)
+    yield Sample(f"status-new-{lang}", "Employee's status: just reported", employee_status_card(t, new, REFRESH_USERS))
+    progress = employee_status_card(t, in_progress, REFRESH_USERS)
+    yield Sample(f"status-in-progress-{lang}", "Employee's status: duties done", progress, widths)
+    yield Sample(f"status-closed-{lang}", "Employee's status: closed", employee_status_card(t, closed, REFRESH_USERS))
+    on_behalf = _case(subject=Person(user_id="named:Mette Hansen", name="Mette Hansen"), reporter=COLLEAGUE)
+    reporter = employee_status_card(t, on_behalf, [COLLEAGUE.user_id], viewer=Role.REPORTER)
+    yield Sample(f"status-reporter-{lang}", "Status for a colleague who reported on someone's behalf", reporter)
+
+
+def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    def leader(case: Case, evidence: int = 2) -> Card:
+        return leader_card(t, case, _evidence(evidence), REFRESH_USERS)
+
+    yield Sample(f"leader-new-{lang}", "Leader: new case", leader(_case()), (DESKTOP, PHONE))
+    urgent = _case(incident=_incident(urgent=True, impact=Impact(score=5, text="Jeg tør ikke gå hjem alene.")))
+    yield Sample(f"leader-urgent-{lang}", "Leader: urgent case (threat of violence)", leader(urgent))
+    acknowledged = _case(status=CaseStatus.ACKNOWLEDGED, handling=ACKNOWLEDGED)
+    yield Sample(
+        f"leader-acknowledged-{lang}",
+        "Leader: acknowledged, each duty opened",
+        leader(acknowledged),
+        expand=SHOW_CARDS,
+    )
+    if lang == "da":
+        for verb in DONE:
+            case = _case(status=CaseStatus.ACKNOWLEDGED, handling=_handling(verb))
+            yield Sample(f"leader-done-{verb.value}-{lang}", f"Leader: after '{verb.value}'", leader(case))
+    everything = _case(status=CaseStatus.ACKNOWLEDGED, handling=_handling(*DONE))
+    yield Sample(f"leader-everything-done-{lang}", "Leader: every duty done", leader(everything, 3))
+    closed = _case(status=CaseStatus.CLOSED, handling=_handling(*DONE, closed=True))
+    yield Sample(f"leader-closed-{lang}", "Leader: closed", leader(closed, 3))
+    no_evidence = _case(incident=Incident(), unit="", version=1)
+    yield Sample(
+        f"leader-empty-report-{lang}", "Leader: report with nothing filled in, no evidence", leader(no_evidence, 0)
+    )
+    if lang == "da":
+        yield Sample(
+            f"leader-largest-{lang}", "Leader: every field at its longest (size check)", leader(_largest_case(), 60)
+        )
+    escalated = _case(status=CaseStatus.ACKNOWLEDGED, handling=_handling(Verb.FIRST_AID, Verb.ESCALATE_HR))
+    hr = hr_escalation_card(t, escalated, _evidence(2), ["29:hr"])
+    yield Sample(f"hr-escalation-{lang}", "HR (Organisation og Personale): escalated case", hr)
+
+
+def _evidence_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    items = _evidence(2)
+    pasted = EvidenceItem(
+        evidence_id="ev-sms",
+        case_id=CASE_ID,
+        sha256="9c" * 32,
+        size=214,
+        content_type="text/plain",
+        original_name="sms.txt",
+        received_at=NOW - timedelta(minutes=40),
+        uploaded_by=EMPLOYEE.user_id,
+        source=EvidenceSource.PASTED_TEXT,
+    )
+    contents = {"ev-sms": "Fra +45 11 22 33 44, 24-11-2026 22:14:\nDu skal passe på, når du går hjem i aften."}
+    card = evidence_card(t, _case(), [*items, pasted], contents)
+    yield Sample(f"evidence-view-{lang}", "Evidence as leadership opens it", card)
+
+
+def samples() -> list[Sample]:
+    """All sample cards, Danish first."""
+    result: list[Sample] = []
+    for lang in SUPPORTED:
+        t = texts_for(lang)
+        for family in (_employee_cards, _status_cards, _leader_cards, _evidence_cards):
+            result += family(t, lang)
+    return result

@@ -1,0 +1,365 @@
+"""bot/connector_client.py: pooled connector clients, the prebuilt retry list, retries, and the fast body serializer.
+
+Everything runs through botbuilder's real CloudAdapter against the local ConnectorStub (no app id: http:// and
+no tokens), as the bot does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from aiohttp import web
+from botbuilder.core import BotAdapter, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    CardAction,
+    ChannelAccount,
+    ConversationAccount,
+    Entity,
+    Mention,
+    SuggestedActions,
+)
+from botframework.connector import models as connector_models
+from botframework.connector.models import ErrorResponseException
+from msrest import Serializer
+from msrest.universal_http.requests import ClientRetryPolicy
+from urllib3 import Retry
+
+from bot.connector_client import (
+    DEFAULT_RETRY,
+    RETRY_STATUSES,
+    ConnectorClientPool,
+    FastBodySerializer,
+    PooledRetryPolicy,
+    close_connector_pool,
+    use_connector_pool,
+)
+from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
+from domain.case import Person
+from storage.conversation_refs import ConversationReferenceStore
+from storage.local import LocalDocumentStore
+from storage.outbox import Notification, Outbox
+from tests.support.connector_stub import ConnectorStub
+
+LEADER = Person(user_id="29:1leader", name="Lone Kjær", aad_object_id="0b1c2d3e-0000-4a00-8000-000000000010")
+BOT = ChannelAccount(id="28:vaern-test-bot", name="Værn")
+
+
+class PortRecordingStub(ConnectorStub):
+    """The stub, also noting the client port of every activity POST (one port = one kept-alive connection)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client_ports: list[int] = []
+
+    async def _send(self, request: web.Request) -> web.Response:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            self.client_ports.append(int(peer[1]))
+        return await super()._send(request)
+
+
+@pytest.fixture
+def stub() -> Iterator[PortRecordingStub]:
+    with PortRecordingStub() as running:
+        yield running
+
+
+@pytest.fixture
+async def adapter() -> Any:
+    configuration = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
+    pooled = use_connector_pool(CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration)))
+    pooled.turn_errors = []
+
+    async def on_turn_error(_: TurnContext, error: Exception) -> None:
+        pooled.turn_errors.append(error)
+
+    pooled.on_turn_error = on_turn_error
+    yield pooled
+    await close_connector_pool(pooled)
+
+
+def incoming(service_url: str, text: str = "hej", conversation_id: str = "a:conversation-1") -> Activity:
+    return Activity().deserialize(
+        {
+            "type": "message",
+            "id": f"{time.time_ns()}",
+            "serviceUrl": service_url,
+            "channelId": "msteams",
+            "conversation": {"id": conversation_id, "conversationType": "personal"},
+            "from": {"id": "29:1employee", "name": "Mette"},
+            "recipient": {"id": BOT.id, "name": BOT.name},
+            "text": text,
+        }
+    )
+
+
+async def reply_turn(adapter: CloudAdapter, activity: Activity, seen: list[TurnContext] | None = None) -> None:
+    async def logic(turn: TurnContext) -> None:
+        if seen is not None:
+            seen.append(turn)
+        await turn.send_activity(MessageFactory.text(f"svar på {turn.activity.text}"))
+
+    await adapter.process_activity("", activity, logic)
+
+
+def sends(stub: ConnectorStub) -> list[int]:
+    return [call.status for call in stub.calls if call.kind == "send"]
+
+
+# ---- one client per serviceUrl, nothing rebuilt per turn ---------------------------------------------------------
+
+
+async def test_every_turn_to_one_service_url_gets_the_same_client_and_token_client(adapter, stub) -> None:
+    turns: list[TurnContext] = []
+    for number in range(5):
+        await reply_turn(adapter, incoming(stub.url, f"besked {number}"), turns)
+
+    clients = {id(turn.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]) for turn in turns}
+    token_clients = {id(turn.turn_state[adapter.USER_TOKEN_CLIENT_KEY]) for turn in turns}
+    assert len(clients) == 1 and len(token_clients) == 1
+    assert adapter.bot_framework_authentication.pool.clients_built == 1
+    assert sends(stub) == [200] * 5 and not adapter.turn_errors
+
+
+async def test_another_service_url_gets_its_own_client(adapter, stub) -> None:
+    with ConnectorStub() as other:
+        turns: list[TurnContext] = []
+        await reply_turn(adapter, incoming(stub.url), turns)
+        await reply_turn(adapter, incoming(other.url), turns)
+        await reply_turn(adapter, incoming(stub.url), turns)
+
+        first, second, third = (turn.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY] for turn in turns)
+        assert first is third and first is not second
+        assert first.config.base_url == stub.url and second.config.base_url == other.url
+        assert len(other.activities()) == 1 and len(stub.activities()) == 2
+
+
+async def test_replies_reuse_one_kept_alive_connection(adapter, stub) -> None:
+    for number in range(5):
+        await reply_turn(adapter, incoming(stub.url, f"besked {number}"))
+
+    assert len(stub.client_ports) == 5
+    assert len(set(stub.client_ports)) == 1, "each reply opened a new TCP connection"
+
+
+def test_the_retry_list_is_built_once_and_shared() -> None:
+    """Structural: a pooled client's policy holds the one prebuilt Retry; building a policy scans nothing."""
+    msrest_list = ClientRetryPolicy().policy.status_forcelist  # what msrest builds (slowly) for every client
+    assert set(msrest_list) | {429} == RETRY_STATUSES
+    assert DEFAULT_RETRY.status_forcelist is RETRY_STATUSES
+    policies = [PooledRetryPolicy() for _ in range(1000)]
+    assert all(policy.policy is DEFAULT_RETRY for policy in policies)
+    assert "POST" in DEFAULT_RETRY.allowed_methods  # msrest's intent; urllib3 2 ignores its method_whitelist
+
+
+async def test_a_pooled_client_keeps_the_prebuilt_policy(adapter, stub) -> None:
+    turns: list[TurnContext] = []
+    await reply_turn(adapter, incoming(stub.url), turns)
+    client = turns[0].turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+    assert isinstance(client.config.retry_policy, PooledRetryPolicy)
+    assert client.config.retry_policy.policy is DEFAULT_RETRY
+
+
+# ---- retries of replies ---------------------------------------------------------------------------------------
+
+
+async def test_a_reply_answered_429_with_retry_after_is_sent_again_after_the_wait(adapter, stub) -> None:
+    stub.fail_next(1, 429, {"Retry-After": "1"})
+    started = time.monotonic()
+
+    await reply_turn(adapter, incoming(stub.url, "throttled"))
+
+    assert sends(stub) == [429, 200]
+    assert [activity["text"] for activity in stub.activities()] == ["svar på throttled"]
+    assert time.monotonic() - started >= 0.95, "Retry-After was not honoured"
+    assert not adapter.turn_errors
+
+
+async def test_a_reply_answered_503_is_retried_and_delivered(adapter, stub) -> None:
+    stub.fail_next(1, 503)
+
+    await reply_turn(adapter, incoming(stub.url, "ustabil"))
+
+    assert sends(stub) == [503, 200]
+    assert [activity["text"] for activity in stub.activities()] == ["svar på ustabil"]
+    assert not adapter.turn_errors
+
+
+async def test_when_retries_run_out_the_turn_error_carries_the_status_and_retry_after(adapter, stub) -> None:
+    stub.fail_next(4, 429, {"Retry-After": "0"})
+
+    await reply_turn(adapter, incoming(stub.url))
+
+    assert sends(stub) == [429, 429, 429, 429], "three retries, then the answer as it is"
+    [error] = adapter.turn_errors
+    assert error.response.status_code == 429 and error.response.headers["Retry-After"] == "0"
+
+
+async def test_a_403_is_not_retried(adapter, stub) -> None:
+    stub.fail_next(1, 403)
+
+    await reply_turn(adapter, incoming(stub.url))
+
+    assert sends(stub) == [403]
+    assert len(adapter.turn_errors) == 1
+
+
+# ---- proactive sends: the outbox does the retrying, and that stays with the outbox ------------------------------
+
+
+def proactive_parts(adapter: CloudAdapter, root: Path) -> tuple[Outbox, ProactiveSender, OutboxWorker]:
+    documents = LocalDocumentStore(root)
+    outbox = Outbox(documents, base_delay_seconds=0.5)
+    sender = ProactiveSender(adapter, "", ConversationReferenceStore(documents), bot_account=BOT)
+    clock = SimpleNamespace(now=lambda: datetime.now(UTC))
+    return outbox, sender, OutboxWorker(outbox, sender, clock)
+
+
+def notification(stub: ConnectorStub, text: str) -> Notification:
+    return Notification(
+        recipient=LEADER,
+        tenant_id="5f0c3a1e-7d2b-4c11-9e0a-3b7c2d1f0a99",
+        service_url=stub.url,
+        kind="leader_card",
+        case_id="case-1",
+        payload={"type": "message", "text": text},
+        created_at=datetime.now(UTC),
+    )
+
+
+async def test_a_proactive_send_is_not_retried_inside_the_call(adapter, stub, tmp_path: Path) -> None:
+    _, sender, _ = proactive_parts(adapter, tmp_path)
+    await asyncio.create_task(sender.send(notification(stub, "første")))  # creates the chat
+    stub.clear()
+    stub.fail_next(1, 429, {"Retry-After": "7"})
+
+    with pytest.raises(SendFailed) as raised:
+        await asyncio.create_task(sender.send(notification(stub, "anden")))
+
+    assert (raised.value.status, raised.value.retry_after) == (429, 7.0)
+    assert sends(stub) == [429], "the outbox retries, not the connector client"
+
+
+async def test_the_outbox_switching_retries_off_does_not_reach_replies(adapter, stub, tmp_path: Path) -> None:
+    outbox, _, worker = proactive_parts(adapter, tmp_path)
+    await outbox.enqueue(notification(stub, "til lederen"))
+    assert await worker.run_once() == 1  # the delivery switched retries off on the shared client, in its task
+    stub.clear()
+    stub.fail_next(1, 503)
+
+    await reply_turn(adapter, incoming(stub.url, "bagefter"))
+
+    assert sends(stub) == [503, 200]
+    assert not adapter.turn_errors
+
+
+async def test_retries_switched_off_in_one_task_stay_on_for_other_turns_on_the_same_client(adapter, stub) -> None:
+    turns: list[TurnContext] = []
+    await reply_turn(adapter, incoming(stub.url), turns)
+    client = turns[0].turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY]
+
+    async def as_the_outbox_does() -> None:  # bot/proactive.py's _prepare, on this very client
+        client.config.retry_policy.policy = Retry(total=0, raise_on_status=False, respect_retry_after_header=False)
+        stub.fail_next(1, 503)
+        with pytest.raises(ErrorResponseException):
+            await client.conversations.send_to_conversation("a:conversation-1", MessageFactory.text("til lederen"))
+
+    await asyncio.create_task(as_the_outbox_does())
+    stub.fail_next(1, 503)
+    await reply_turn(adapter, incoming(stub.url, "bagefter"), turns)
+
+    assert turns[1].turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY] is client
+    assert sends(stub) == [200, 503, 503, 200]
+    assert not adapter.turn_errors
+
+
+# ---- the fast body serializer writes what msrest writes -----------------------------------------------------------
+
+CARD: dict[str, Any] = {
+    "type": "AdaptiveCard",
+    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+    "version": "1.5",
+    "msteams": {"width": "Full"},
+    "refresh": {"action": {"type": "Action.Execute", "verb": "refresh", "data": {"case": "c-1"}}, "userIds": ["29:1"]},
+    "body": [
+        {"type": "TextBlock", "text": "Er du i akut fare? Ring 112 · HR 89 70 12 99", "wrap": True, "size": "Large"},
+        {"type": "Input.Text", "id": "colleague_name", "label": "Navn", "maxLength": 200, "isRequired": False},
+        {
+            "type": "Input.ChoiceSet",
+            "id": "kinds",
+            "isMultiSelect": True,
+            "choices": [{"title": "Trusler", "value": "t"}],
+        },
+        {"type": "FactSet", "facts": [{"title": "Dato", "value": "2026-03-14"}], "spacing": None},
+        {"type": "Container", "items": [{"type": "TextBlock", "text": "æøå ÆØÅ ✓", "weight": "Bolder"}], "n": 1.5},
+    ],
+    "actions": [{"type": "Action.Submit", "title": "Ja", "data": {"q": "safety", "answer": "yes", "n": 3}}],
+}
+
+
+def activities() -> list[Activity]:
+    card_reply = MessageFactory.attachment(
+        Attachment(content_type="application/vnd.microsoft.card.adaptive", content=CARD)
+    )
+    card_reply.conversation = ConversationAccount(id="a:1", conversation_type="personal", tenant_id="t")
+    card_reply.from_property, card_reply.recipient = BOT, ChannelAccount(id="29:1", name="Mette", aad_object_id="x")
+    card_reply.reply_to_id, card_reply.service_url, card_reply.channel_id = "1700000000000", "https://smba/", "msteams"
+    text = MessageFactory.text("Tak. Din sag VK-2026-0001 er sendt.", input_hint="acceptingInput")
+    text.suggested_actions = SuggestedActions(actions=[CardAction(type="imBack", title="Hjælp", value="hjælp")])
+    text.entities = [Mention(mentioned=ChannelAccount(id="29:1"), text="<at>Mette</at>", type="mention")]
+    text.entities.append(Entity(type="clientInfo"))
+    text.channel_data = {"tenant": {"id": "t"}, "notification": {"alert": True}}
+    text.timestamp = datetime(2026, 3, 14, 9, 30, 1, 250000, tzinfo=UTC)
+    text.value = {"nested": [1, 2.5, None, {"ok": True}]}
+    typing = Activity(type=ActivityTypes.typing)
+    update = Activity(type="message", id="42", text="opdateret", attachments=[Attachment(content_type="x", content=[])])
+    return [card_reply, text, typing, update]
+
+
+def msrest_serializer() -> Serializer:
+    return Serializer({k: v for k, v in connector_models.__dict__.items() if isinstance(v, type)})
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_fast_body_equals_msrest_body(index: int) -> None:
+    slow, fast = msrest_serializer(), FastBodySerializer(msrest_serializer().dependencies)
+    activity = activities()[index]
+
+    expected = json.dumps(slow.body(activity, "Activity"))
+    assert json.dumps(fast.body(activity, "Activity")) == expected
+
+
+def test_what_the_fast_path_does_not_know_goes_to_msrest() -> None:
+    slow, fast = msrest_serializer(), FastBodySerializer(msrest_serializer().dependencies)
+    odd = Activity(type="message", text="x", conversation={"id": "a:1"})  # a dict where msrest expects a model
+    odd.value = {"when": datetime(2026, 3, 14, tzinfo=UTC)}  # not JSON inside an `object` field
+
+    assert fast.body(odd, "Activity") == slow.body(odd, "Activity")
+    assert fast.body(odd, "Activity")["conversation"] == {"id": "a:1"}
+
+
+# ---- shutdown --------------------------------------------------------------------------------------------------
+
+
+async def test_closing_the_pool_closes_its_session(adapter, stub) -> None:
+    await reply_turn(adapter, incoming(stub.url))
+    pool: ConnectorClientPool = adapter.bot_framework_authentication.pool
+    session = pool.session()
+
+    await close_connector_pool(adapter)
+
+    assert session.closed
+    await reply_turn(adapter, incoming(stub.url))  # a late turn still works: it gets a new session
+    assert sends(stub) == [200, 200]
