@@ -17,9 +17,17 @@ def language_for(locale: str | None) -> str:
 
 
 @cache
-def _load(language: str) -> dict[str, Any]:
-    with open(_FOLDER / f"{language}.toml", "rb") as handle:
-        return tomllib.load(handle)
+def load_table(language: str) -> dict[str, Any]:
+    """content/<language>.toml plus every content/<language>/*.toml (one file per feature); sections must not repeat."""
+    table: dict[str, Any] = {}
+    for path in [_FOLDER / f"{language}.toml", *sorted((_FOLDER / language).glob("*.toml"))]:
+        with open(path, "rb") as handle:
+            part = tomllib.load(handle)
+        repeated = set(part) & set(table)
+        if repeated:
+            raise ValueError(f"{path}: sections already defined elsewhere: {sorted(repeated)}")
+        table.update(part)
+    return table
 
 
 class Texts:
@@ -27,7 +35,7 @@ class Texts:
 
     def __init__(self, language: str, defaults: dict[str, str] | None = None) -> None:
         self.language = language
-        self._table = _load(language)
+        self._table = load_table(language)
         self._defaults = defaults or {}
 
     def __call__(self, key: str, **values: object) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import string
-import tomllib
 from pathlib import Path
 
 import pytest
 
 import content
-from content import SUPPORTED, Texts, language_for
+from content import SUPPORTED, Texts, language_for, load_table
 from domain.case import Channel, HarassmentKind, OffenderRelation
 from domain.refusals import RefusalReason
 
@@ -32,8 +31,8 @@ SELF_CONTACT_PHRASES = (
 
 
 def _table(language: str) -> dict[str, dict[str, str]]:
-    with open(CONTENT_FOLDER / f"{language}.toml", "rb") as handle:
-        return tomllib.load(handle)
+    """Every text of a language as the bot loads it: <language>.toml and the feature files beside it."""
+    return load_table(language)
 
 
 def _all_texts(language: str) -> list[tuple[str, str]]:
