@@ -15,7 +15,8 @@ from bot.logging_setup import correlation_id
 from bot.roles import Directory
 from bot.universal_actions import MalformedAction, card_response, error_response, read_card_action
 from cards.evidence import evidence_card
-from cards.leader import action_error_text, employee_status_card, hr_escalation_card, leader_card
+from cards.leader import action_error_text, hr_escalation_card, leader_card
+from cards.my_cases import case_detail_card
 from content import Texts, language_for
 from domain.authorization import Actor, Role
 from storage.ports import EvidenceStore
@@ -70,4 +71,4 @@ class CardActionHandler:
         if Role.HR in roles:
             return hr_escalation_card(texts, case, await self._evidence.list_items(case.case_id), viewers)
         viewer = Role.SUBJECT if Role.SUBJECT in roles else Role.REPORTER
-        return employee_status_card(texts, case, viewers, viewer=viewer)
+        return case_detail_card(texts, case, viewer, viewers)  # keeps "add evidence or a note" on refresh

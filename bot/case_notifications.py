@@ -20,6 +20,7 @@ from storage.leader_assignments import LeaderAssignments
 from storage.outbox import EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
 
 WORK_ENVIRONMENT_CARD = "work_environment_card"
+EVIDENCE_ADDED = "evidence_added"
 
 LEADERSHIP_LANGUAGE = "da"
 
@@ -148,6 +149,28 @@ class CaseNotifications:
                 )
                 notification_id = f"{case.case_id}-v{case.version}-hr-{member.aad_object_id}"
                 await self._enqueue(notification_id, case, person, HR_CARD, card_payload(card))
+
+    async def evidence_added(self, case: Case, added: int, evidence: list[EvidenceItem]) -> None:
+        """The employee or the reporting colleague added evidence or notes to an open case: the leader gets a
+        short message, and the leader's card (which counts the evidence) is brought up to date in place."""
+        if case.leader is None or added <= 0:
+            return
+        texts = self.texts(LEADERSHIP_LANGUAGE)
+        reference = case.reference or case.case_id[:8]
+        notice = text_payload(texts("add_evidence.leader_notice", count=added, reference=reference))
+        await self._enqueue(f"{case.case_id}-evidence-{len(evidence)}", case, case.leader, EVIDENCE_ADDED, notice)
+        sent = await self._outbox.sent(_leader_card_id(case))
+        if sent is None or not sent.sent_activity_id or not sent.sent_conversation_id:
+            return
+        card = leader_card(texts, case, evidence, refresh_user_ids(case))
+        await self._enqueue(
+            f"{case.case_id}-evidence-{len(evidence)}-leader-card",
+            case,
+            case.leader,
+            LEADER_CARD,
+            card_payload(card),
+            update=(sent.sent_conversation_id, sent.sent_activity_id),
+        )
 
     async def _hand_to_work_environment_group(self, case: Case) -> None:
         """The unit's arbejdsmiljøgruppe gets an anonymised summary to analyse (once per member)."""

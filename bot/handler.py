@@ -10,8 +10,21 @@ from botbuilder.schema import ChannelAccount
 from bot.card_actions import CardActionHandler
 from bot.identity import person_of
 from bot.universal_actions import ADAPTIVE_CARD_ACTION
-from cards.welcome import message_card, welcome_card
+from cards.guidance import (
+    LAW_COMMAND,
+    PREVENTION_COMMAND,
+    REMOVAL_COMMAND,
+    is_platform,
+    law_card,
+    prevention_card,
+    removal_overview_card,
+    removal_platform_card,
+)
+from cards.my_cases import ADD_EVIDENCE_COMMAND, CASE_STATUS_COMMAND, MY_CASES_COMMAND
+from cards.welcome import welcome_card
 from content import Texts, language_for
+from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
+from dialogs.my_cases import MyCases
 from dialogs.question import card_attachment
 from dialogs.replies import reply_from
 from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
@@ -20,6 +33,8 @@ from storage.conversation_refs import ConversationReferenceStore
 REPORT_WORDS = {"anmeld", "anmeldelse", "report", "rapportér", "rapporter"}
 PREVENTION_WORDS = {"forebyggelse", "prevention", "gode råd", "tips"}
 MY_CASES_WORDS = {"mine sager", "my cases", "sager", "cases"}
+REMOVAL_WORDS = {"fjern indhold", "fjern opslag", "fjernelse", "remove content", "removal", "take down"}
+LAW_WORDS = {"strafbart", "er det strafbart", "hvornår er det strafbart", "straffeloven", "is it a crime", "law"}
 
 
 class VaernBot(TeamsActivityHandler):
@@ -30,6 +45,7 @@ class VaernBot(TeamsActivityHandler):
         card_actions: CardActionHandler,
         references: ConversationReferenceStore,
         crisis_line: str,
+        my_cases: MyCases,
     ) -> None:
         self._conversation_state = conversation_state
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
@@ -38,6 +54,7 @@ class VaernBot(TeamsActivityHandler):
         self._card_actions = card_actions
         self._references = references
         self._crisis_line = crisis_line
+        self._my_cases = my_cases
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember_conversation(turn_context)
@@ -62,26 +79,32 @@ class VaernBot(TeamsActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         dialog_context = await self._dialogs.create_context(turn_context)
         if dialog_context.active_dialog is not None:
-            await dialog_context.continue_dialog()
-            return
+            result = await dialog_context.continue_dialog()
+            if result.result != PASS_ON:  # the add-evidence dialog hands back a menu click or a message after a pause
+                return
         texts = self._texts(turn_context)
         reply = reply_from(turn_context.activity)
         if reply.files:
             await turn_context.send_activity(MessageFactory.text(texts("report.file_received_without_report")))
             await dialog_context.begin_dialog(REPORT_DIALOG_ID, {SECURE_ATTACHED_FILES: True})
             return
-        command = reply.value.get("command") if isinstance(reply.value.get("command"), str) else reply.word
+        command = reply.value.get("command") if isinstance(reply.value.get("command"), str) else reply.word.rstrip("?")
         if command in ("report", *REPORT_WORDS):
             await dialog_context.begin_dialog(REPORT_DIALOG_ID)
-        elif command in ("prevention", *PREVENTION_WORDS):
-            await self._show(
-                turn_context,
-                message_card(texts, texts("welcome.prevention"), [texts("welcome.prevention_placeholder")]),
-            )
-        elif command in ("my_cases", *MY_CASES_WORDS):
-            await self._show(
-                turn_context, message_card(texts, texts("welcome.my_cases"), [texts("welcome.my_cases_placeholder")])
-            )
+        elif command in (PREVENTION_COMMAND, *PREVENTION_WORDS):
+            await self._show(turn_context, prevention_card(texts))
+        elif command in (REMOVAL_COMMAND, *REMOVAL_WORDS):
+            platform = reply.value.get("platform")
+            card = removal_platform_card(texts, platform) if is_platform(platform) else removal_overview_card(texts)
+            await self._show(turn_context, card)
+        elif command in (LAW_COMMAND, *LAW_WORDS):
+            await self._show(turn_context, law_card(texts))
+        elif command in (MY_CASES_COMMAND, *MY_CASES_WORDS):
+            await self._my_cases.show_list(turn_context)
+        elif command == CASE_STATUS_COMMAND:
+            await self._my_cases.show_case(turn_context, reply.value.get("case_id"))
+        elif command == ADD_EVIDENCE_COMMAND:
+            await dialog_context.begin_dialog(ADD_EVIDENCE_DIALOG_ID, {"case_id": reply.value.get("case_id")})
         else:
             await self._welcome(turn_context)
 

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 
 from aiohttp import web
-from botbuilder.core import ConversationState
 from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.adapter import create_adapter
@@ -19,16 +18,19 @@ from bot.evidence_download import SafeDownloader
 from bot.handler import VaernBot
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.roles import load_directory
+from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
+from dialogs.my_cases import MyCases
 from dialogs.report import ReportDialog
 from dialogs.report_services import ReportServices
 from domain.clock import SystemClock
 from domain.evidence import EvidencePolicy
 from storage.audit import AuditLog
 from storage.backends import StorageBackend, open_backend
+from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.conversation_refs import ConversationReferenceStore
-from storage.dialog_state import DocumentDialogStateStorage
+from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.evidence_intake import EvidenceIntake
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
@@ -61,6 +63,8 @@ async def build_runtime(settings: Settings) -> Runtime:
     directory = load_directory(settings.directory_file)
     references = ConversationReferenceStore(documents)
     cases = CaseRepository(documents)
+    case_index = CaseIndex(documents)
+    audit = AuditLog(documents)
     outbox = Outbox(documents)
     worker = OutboxWorker(
         outbox,
@@ -86,9 +90,10 @@ async def build_runtime(settings: Settings) -> Runtime:
         clock=clock,
         max_evidence_mb=settings.evidence_max_bytes // (1024 * 1024),
         notifications=notifications,
+        case_index=case_index,
     )
     card_actions = CardActionHandler(
-        CaseActions(cases, backend.evidence, AuditLog(documents), clock),
+        CaseActions(cases, backend.evidence, audit, clock),
         notifications,
         directory,
         backend.evidence,
@@ -97,9 +102,11 @@ async def build_runtime(settings: Settings) -> Runtime:
     dialogs = [
         ReportDialog(services, settings.crisis_line),
         ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line),
+        AddEvidenceDialog(services, audit, settings.crisis_line),
     ]
-    conversation_state = ConversationState(DocumentDialogStateStorage(documents))
-    bot = VaernBot(conversation_state, dialogs, card_actions, references, settings.crisis_line)
+    my_cases = MyCases(cases, case_index, backend.evidence, settings.crisis_line)
+    conversation_state = EncodedConversationState(DocumentDialogStateStorage(documents))  # one encode per turn
+    bot = VaernBot(conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases)
     log.info("storage backend: %s", settings.storage_backend)
     worker.start()
     return Runtime(adapter, bot, backend, downloader, worker)

@@ -16,6 +16,10 @@ def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
         submit(texts("welcome.prevention_button"), {"command": "prevention"}),
         submit(texts("welcome.my_cases"), {"command": "my_cases"}),
     ]
+    guides = [
+        submit(texts("prevention.removal_button"), {"command": "removal"}),
+        submit(texts("prevention.law_button"), {"command": "law"}),
+    ]
     return build_card(
         texts,
         [
@@ -23,10 +27,6 @@ def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
             paragraph(texts("welcome.intro", name=name or "")),
             ac.ActionSet(actions=[report]),
             ac.ActionSet(actions=more),
+            ac.ActionSet(actions=guides),
         ],
     )
-
-
-def message_card(texts: Texts, title: str, lines: list[str]) -> dict[str, Any]:
-    """A plain card with a title, some lines and the crisis line: for confirmations and notices."""
-    return build_card(texts, [heading(title), *(paragraph(line) for line in lines)])

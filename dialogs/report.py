@@ -142,6 +142,7 @@ class ReportDialog(Dialog):
         draft, services = asking.draft, self._services
         existing = await services.cases.get(draft.case_id)
         if existing is not None:  # sent before, but the bot stopped before it could say so
+            await services.case_index.add(existing.case)  # idempotent: repairs a crash between create and add
             await asking.show(submitted_card(asking.texts, existing.case.reference, draft))
             return await dialog_context.end_dialog(draft.case_id)
         now = services.clock.now()
@@ -150,6 +151,7 @@ class ReportDialog(Dialog):
         case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await services.notifications.assign(case)
         await services.cases.create(case)
+        await services.case_index.add(case)
         await services.notifications.case_reported(case, evidence)
         await asking.show(submitted_card(asking.texts, reference, draft))
         if case.leader is None:
@@ -162,6 +164,7 @@ class ReportDialog(Dialog):
         if evidence and await services.cases.get(draft.case_id) is None:
             case = to_case(draft, reference="", evidence=evidence, now=services.clock.now(), status=CaseStatus.DRAFT)
             await services.cases.create(case)
+            await services.case_index.add(case)
             await asking.say(asking.texts("report.cancelled_with_evidence", count=len(evidence)))
         else:
             await asking.say(asking.texts("report.cancelled"))

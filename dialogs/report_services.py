@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.case_notifications import CaseNotifications
 from bot.evidence_download import SafeDownloader
 from domain.clock import Clock
+from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.evidence_intake import EvidenceIntake
 from storage.ports import EvidenceStore
@@ -22,3 +23,4 @@ class ReportServices:
     clock: Clock
     max_evidence_mb: int
     notifications: CaseNotifications
+    case_index: CaseIndex

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cards import report
+from cards import guidance, report
 from cards.evidence import evidence_card
 from cards.leader import employee_status_card, hr_escalation_card, leader_card
 from cards.summary import submitted_card, summary_card
-from cards.welcome import message_card, welcome_card
+from cards.welcome import welcome_card
 from content import SUPPORTED, Texts
 from domain.authorization import Role
 from domain.case import (
@@ -253,8 +253,14 @@ QUESTIONS: dict[str, Callable[[Texts], Card]] = {
 
 def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"welcome-{lang}", "Welcome and main menu", welcome_card(t, "Mette"), (DESKTOP, PHONE))
-    placeholder = message_card(t, t("welcome.prevention"), [t("welcome.prevention_placeholder")])
-    yield Sample(f"message-prevention-{lang}", "A plain message card (prevention tips)", placeholder)
+    yield Sample(
+        f"prevention-{lang}", "Prevention: safe behaviour online (FØR)", guidance.prevention_card(t), (DESKTOP, PHONE)
+    )
+    yield Sample(
+        f"removal-{lang}", "Remove content: secure evidence first, then the platform", guidance.removal_overview_card(t)
+    )
+    yield Sample(f"removal-facebook-{lang}", "Remove content: Facebook", guidance.removal_platform_card(t, "facebook"))
+    yield Sample(f"law-{lang}", "When is it a crime?", guidance.law_card(t))
     for key, build in QUESTIONS.items():
         widths = (DESKTOP, PHONE) if key in ("safety", "evidence") else (DESKTOP,)
         yield Sample(f"report-{key}-{lang}", f"Report question: {key}", build(t), widths)

@@ -14,12 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.dialogs import DialogInstance, DialogState
+from botbuilder.schema import Activity, ConversationAccount
 
 from domain.case import Case, Incident, Person
 from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
 from domain.refusals import EvidenceRefused, RefusalReason
 from storage.cases import CaseRepository, ReferenceCounter
-from storage.dialog_state import DocumentDialogStateStorage
+from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.evidence_intake import EvidenceIntake
 from storage.local import LocalDocumentStore, LocalEvidenceStore
 from storage.ports import Document, DocumentStore, EvidenceStore, InvalidKey, PreconditionFailed
@@ -126,6 +130,27 @@ class RacingDocuments:
         except PreconditionFailed:
             self.conflicts += 1
             raise
+
+    async def delete(self, key: str) -> None:
+        await self._inner.delete(key)
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        return await self._inner.list_keys(prefix)
+
+
+class CountingDocuments:
+    """Counts the writes that reach the store."""
+
+    def __init__(self, inner: DocumentStore) -> None:
+        self._inner = inner
+        self.puts: list[str] = []
+
+    async def get(self, key: str) -> Document | None:
+        return await self._inner.get(key)
+
+    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+        self.puts.append(key)
+        return await self._inner.put(key, data, if_match=if_match, create_only=create_only)
 
     async def delete(self, key: str) -> None:
         await self._inner.delete(key)
@@ -266,6 +291,49 @@ async def test_reference_counter_survives_many_reports_at_once_and_a_second_proc
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 81)]
 
 
+async def test_reference_counter_writes_the_numbers_of_waiting_reports_in_one_batch(backend: Backend) -> None:
+    documents = CountingDocuments(backend.documents)
+    counter = ReferenceCounter(documents)
+
+    references = await asyncio.gather(*(counter.next_reference(2026) for _ in range(50)))
+    later = await counter.next_reference(2026)
+
+    assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 51)]
+    assert later == "VK-2026-0051"
+    assert len(documents.puts) <= 3, "one write per batch, not one per report"
+
+
+async def test_reference_counter_failure_reaches_every_waiting_report_and_the_next_one_works(backend: Backend) -> None:
+    class FailingOnce(CountingDocuments):
+        async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+            if not self.puts:
+                self.puts.append(key)
+                raise OSError("disk full")
+            return await super().put(key, data, if_match=if_match, create_only=create_only)
+
+    counter = ReferenceCounter(FailingOnce(backend.documents))
+
+    results = await asyncio.gather(*(counter.next_reference(2026) for _ in range(5)), return_exceptions=True)
+
+    assert all(isinstance(result, OSError) for result in results)
+    assert await counter.next_reference(2026) == "VK-2026-0001"
+
+
+async def test_a_report_cancelled_while_waiting_for_its_number_does_not_disturb_the_others(backend: Backend) -> None:
+    counter = ReferenceCounter(backend.documents)
+    waiting = [asyncio.ensure_future(counter.next_reference(2026)) for _ in range(5)]
+    await asyncio.sleep(0)
+    waiting[2].cancel()
+
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+
+    assert isinstance(results[2], asyncio.CancelledError)
+    assert sorted(result for index, result in enumerate(results) if index != 2) == [
+        f"VK-2026-{number:04d}" for number in range(1, 5)
+    ], "cancelled before its batch was written: no number taken"
+    assert await counter.next_reference(2026) == "VK-2026-0005"
+
+
 # Evidence
 
 
@@ -397,3 +465,111 @@ async def test_dialog_state_round_trips_and_honours_etags(backend: Backend) -> N
 
     await storage.delete(["conversation/1"])
     assert await storage.read(["conversation/1"]) == {}
+
+
+def state_turn(conversation_id: str = "a:conversation-1") -> TurnContext:
+    activity = Activity(type="message", channel_id="msteams", conversation=ConversationAccount(id=conversation_id))
+    return TurnContext(TestAdapter(), activity)
+
+
+def dialog_at(index: int, answers: dict[str, str]) -> DialogState:
+    """A dialog stack as the report dialog leaves it: one instance whose state holds plain JSON."""
+    instance = DialogInstance()
+    instance.id = "report"
+    instance.state = {"draft": {"answers": dict(answers)}, "index": index, "editing": False}
+    return DialogState([instance])
+
+
+async def test_conversation_state_writes_only_changed_state_and_resumes_after_a_restart(backend: Backend) -> None:
+    documents = CountingDocuments(backend.documents)
+    state = EncodedConversationState(DocumentDialogStateStorage(documents))
+    accessor = state.create_property("DialogState")
+
+    first = state_turn()
+    await accessor.set(first, dialog_at(0, {}))
+    await state.save_changes(first)
+    assert len(documents.puts) == 1
+
+    unchanged = state_turn()
+    dialog = await accessor.get(unchanged, DialogState)
+    assert dialog.dialog_stack[0].state["index"] == 0
+    await state.save_changes(unchanged)
+    assert len(documents.puts) == 1, "a turn that changed nothing writes nothing"
+
+    changed = state_turn()
+    dialog = await accessor.get(changed, DialogState)
+    dialog.dialog_stack[0].state["index"] = 1
+    dialog.dialog_stack[0].state["draft"]["answers"]["safety"] = "no"
+    await state.save_changes(changed)
+    await state.save_changes(changed)
+    assert len(documents.puts) == 2, "a changed state is written once"
+
+    restarted = EncodedConversationState(DocumentDialogStateStorage(documents))
+    resumed = state_turn()
+    dialog = await restarted.create_property("DialogState").get(resumed, DialogState)
+    assert isinstance(dialog, DialogState) and isinstance(dialog.dialog_stack[0], DialogInstance)
+    assert dialog.dialog_stack[0].state == {"draft": {"answers": {"safety": "no"}}, "index": 1, "editing": False}
+    await restarted.save_changes(resumed)
+    assert len(documents.puts) == 2
+
+    other = state_turn("a:conversation-2")
+    assert await restarted.create_property("DialogState").get(other) is None
+
+
+async def test_conversation_state_reads_what_stock_botbuilder_wrote_and_the_other_way_round(backend: Backend) -> None:
+    documents = CountingDocuments(backend.documents)
+    stock = ConversationState(DocumentDialogStateStorage(documents))
+    ours = EncodedConversationState(DocumentDialogStateStorage(documents))
+
+    written_by_stock = state_turn()
+    await stock.create_property("DialogState").set(written_by_stock, dialog_at(3, {"subject": "me"}))
+    await stock.save_changes(written_by_stock)
+
+    read_by_ours = state_turn()
+    dialog = await ours.create_property("DialogState").get(read_by_ours)
+    assert dialog.dialog_stack[0].state["index"] == 3
+    await ours.save_changes(read_by_ours)
+    assert len(documents.puts) == 1, "the same state encodes to the same document: no rewrite"
+
+    dialog.dialog_stack[0].state["index"] = 4
+    await ours.save_changes(read_by_ours)
+    read_by_stock = state_turn()
+    assert (await stock.create_property("DialogState").get(read_by_stock)).dialog_stack[0].state["index"] == 4
+
+
+async def test_conversation_state_refuses_a_stale_write(backend: Backend) -> None:
+    state = EncodedConversationState(DocumentDialogStateStorage(backend.documents))
+    accessor = state.create_property("DialogState")
+    setup = state_turn()
+    await accessor.set(setup, dialog_at(0, {}))
+    await state.save_changes(setup)
+
+    one, two = state_turn(), state_turn()  # two messages of one conversation, read at the same time
+    (await accessor.get(one)).dialog_stack[0].state["index"] = 1
+    (await accessor.get(two)).dialog_stack[0].state["index"] = 2
+    await state.save_changes(one)
+    with pytest.raises(PreconditionFailed):
+        await state.save_changes(two)
+
+    after = state_turn()
+    assert (await accessor.get(after)).dialog_stack[0].state["index"] == 1
+
+
+async def test_conversation_state_cleared_and_deleted(backend: Backend) -> None:
+    state = EncodedConversationState(DocumentDialogStateStorage(backend.documents))
+    accessor = state.create_property("DialogState")
+    turn = state_turn()
+    await accessor.set(turn, dialog_at(5, {}))
+    await state.save_changes(turn)
+
+    cleared = state_turn()
+    await state.load(cleared)
+    await state.clear_state(cleared)
+    await state.save_changes(cleared)
+    assert await accessor.get(state_turn()) is None
+
+    deleted = state_turn()
+    await accessor.set(deleted, dialog_at(6, {}))
+    await state.save_changes(deleted)
+    await state.delete(deleted)
+    assert await DocumentDialogStateStorage(backend.documents).read(["msteams/conversations/a:conversation-1"]) == {}

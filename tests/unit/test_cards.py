@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from cards import report
-from cards.common import build_card, heading
+from cards.common import build_card, heading, paragraph
 from cards.summary import MAX_FACT_LENGTH, submitted_card, summary_card, summary_facts
 from cards.validation import TEAMS_MAX_BYTES, teams_card_problems
-from cards.welcome import message_card, welcome_card
+from cards.welcome import welcome_card
 from content import SUPPORTED, Texts
 from domain.case import Channel, HarassmentKind, Impact, Incident, Offender, OffenderRelation, Person, Witness
 from domain.evidence import EvidenceItem, EvidenceSource
@@ -128,9 +128,8 @@ BUILDERS: dict[str, Builder] = {
     "submitted-on-behalf": lambda t: submitted_card(t, "VAERN-2026-0042", _full_draft()),
     "welcome": lambda t: welcome_card(t, "Anne"),
     "welcome-no-name": lambda t: welcome_card(t, ""),
-    "message": lambda t: message_card(t, "Anmeldelsen er stoppet", ["Intet er sendt.", "Dine beviser er gemt."]),
 }
-QUESTION_CARDS = [name for name in BUILDERS if not name.startswith(("submitted", "welcome", "message"))]
+QUESTION_CARDS = [name for name in BUILDERS if not name.startswith(("submitted", "welcome"))]
 STEP_CARDS = [name for name in QUESTION_CARDS if not name.startswith("summary")]
 
 
@@ -176,7 +175,7 @@ def test_question_cards_offer_back_and_cancel(language: str, name: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_welcome_card_submits_commands(language: str) -> None:
     commands = [action["data"]["command"] for action in _submit_actions(welcome_card(_texts(language), "Anne"))]
-    assert commands == ["report", "prevention", "my_cases"]
+    assert commands == ["report", "prevention", "my_cases", "removal", "law"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -229,19 +228,19 @@ def test_a_card_over_28_kb_is_reported() -> None:
 
 
 def test_an_unknown_element_type_is_reported() -> None:
-    card = message_card(_texts("da"), "Titel", ["Linje"])
+    card = build_card(_texts("da"), [heading("Titel"), paragraph("Linje")])
     card["body"].append({"type": "Carousel", "pages": []})
     assert teams_card_problems(card) != []
 
 
 def test_a_text_block_without_text_is_reported() -> None:
-    card = message_card(_texts("en"), "Title", ["Line"])
+    card = build_card(_texts("en"), [heading("Title"), paragraph("Line")])
     card["body"].insert(0, {"type": "TextBlock", "wrap": True})
     assert teams_card_problems(card) != []
 
 
 def test_the_teams_width_extension_is_kept_but_not_held_against_the_card() -> None:
-    card = message_card(_texts("da"), "Titel", [])
+    card = build_card(_texts("da"), [heading("Titel")])
     assert card["msteams"] == {"width": "Full"}
     assert card["version"] == "1.5"
     assert teams_card_problems(card) == []

@@ -1,0 +1,186 @@
+"""Add evidence or a note to an open case, append-only: files are secured exactly as in the report (sniffed,
+streamed with SHA-256, never overwritten) and a note is stored as text evidence, until the person says
+"færdig". Only the case's subject or reporter may add, and only while the case is sent and not closed.
+When they finish, the leader hears how many new items arrived, and the addition is audited.
+
+The dialog also ends when the person presses a button of another card (a `command`) or comes back after a
+long pause; it then ends with PASS_ON so the handler deals with that message as a new one, and nothing the
+person meant for the menu is stored as a note.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botbuilder.core import MessageFactory
+from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+
+from bot.identity import person_of, tenant_of
+from bot.logging_setup import correlation_id
+from cards.my_cases import ADD_EVIDENCE_QUESTION, add_evidence_card, is_open
+from content import Texts, language_for
+from dialogs.evidence_question import secure_files, secure_text
+from dialogs.question import Asking, card_attachment
+from dialogs.replies import DONE_WORDS, Reply, reply_from
+from dialogs.report_services import ReportServices
+from domain.audit import AuditEvent
+from domain.authorization import Actor, Role, roles_on
+from domain.case import Case
+from domain.reporting import ReportDraft
+from storage.audit import AuditLog
+from storage.ports import InvalidKey
+
+ADD_EVIDENCE_DIALOG_ID = "add_evidence"
+PASS_ON = "pass_on"  # the dialog ended without using this message: the handler should route it
+IDLE_LIMIT = timedelta(minutes=30)
+AUDIT_ACTION = "evidence_added"
+
+
+def adding_role(case: Case, actor: Actor) -> Role | None:
+    """The role in which the actor may add to the case: its subject or its reporter, while it is open."""
+    roles = roles_on(case, actor)
+    if not is_open(case):
+        return None
+    if Role.SUBJECT in roles:
+        return Role.SUBJECT
+    return Role.REPORTER if Role.REPORTER in roles else None
+
+
+def can_add_evidence(case: Case, actor: Actor) -> bool:
+    return adding_role(case, actor) is not None
+
+
+class AddEvidenceDialog(Dialog):
+    def __init__(self, services: ReportServices, audit: AuditLog, crisis_line: str) -> None:
+        super().__init__(ADD_EVIDENCE_DIALOG_ID)
+        self._services = services
+        self._audit = audit
+        self._crisis_line = crisis_line
+
+    async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
+        texts = self._texts(dialog_context)
+        case_id = options.get("case_id") if isinstance(options, dict) else None
+        case = await self._case(case_id)
+        actor = _actor(dialog_context)
+        if case is None or not roles_on(case, actor) & {Role.SUBJECT, Role.REPORTER}:
+            await _say(dialog_context, texts("add_evidence.not_found"))
+            return await dialog_context.end_dialog()
+        if not can_add_evidence(case, actor):
+            key = "add_evidence.not_found" if case.reference == "" else "add_evidence.closed"
+            await _say(dialog_context, texts(key, reference=case.reference))
+            return await dialog_context.end_dialog()
+        before = len(await self._services.evidence.list_items(case.case_id))
+        dialog_context.active_dialog.state.update(
+            case_id=case.case_id, reference=_reference(case), before=before, last_at=self._now().isoformat()
+        )
+        await _show(dialog_context, add_evidence_card(texts, case))
+        return Dialog.end_of_turn
+
+    async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
+        texts = self._texts(dialog_context)
+        state = dialog_context.active_dialog.state
+        reply = reply_from(dialog_context.context.activity)
+        idle = self._now() - datetime.fromisoformat(state["last_at"]) > IDLE_LIMIT
+        state["last_at"] = self._now().isoformat()
+        if idle or isinstance(reply.value.get("command"), str):
+            return await self._finish(dialog_context, texts, result=PASS_ON)
+        if self._is_stale(reply, state):
+            await _say(dialog_context, texts("add_evidence.stale", reference=state["reference"]))
+            return Dialog.end_of_turn
+        if reply.navigation == "cancel" or reply.answer == "done" or reply.word in DONE_WORDS:
+            return await self._finish(dialog_context, texts)
+        case = await self._case(state["case_id"])
+        if case is None or not can_add_evidence(case, _actor(dialog_context)):
+            await _say(dialog_context, texts("add_evidence.closed", reference=state["reference"]))
+            return await self._finish(dialog_context, texts, quietly=True)
+        return await self._add(dialog_context, texts, case, reply)
+
+    async def _add(self, dialog_context: DialogContext, texts: Texts, case: Case, reply: Reply) -> DialogTurnResult:
+        if reply.navigation in ("help", "back") and not reply.files:
+            await _show(dialog_context, add_evidence_card(texts, case))
+            return Dialog.end_of_turn
+        note = reply.field("note") if reply.value else reply.text
+        if reply.answer == "note" and not note and not reply.files:
+            await _say(dialog_context, texts("add_evidence.empty_note"))
+            return Dialog.end_of_turn
+        asking = self._asking(dialog_context, texts, case)
+        if reply.files:
+            await secure_files(asking, reply.files)
+        if note:
+            await secure_text(asking, note)
+        await asking.say(texts("add_evidence.more"))
+        return Dialog.end_of_turn
+
+    async def _finish(
+        self, dialog_context: DialogContext, texts: Texts, *, result: str | None = None, quietly: bool = False
+    ) -> DialogTurnResult:
+        """Tell the leader and audit when anything was added; tell the person what was stored."""
+        state = dialog_context.active_dialog.state
+        evidence = await self._services.evidence.list_items(state["case_id"])
+        added = len(evidence) - int(state["before"])
+        case = await self._case(state["case_id"])
+        if added > 0 and case is not None:
+            await self._services.notifications.evidence_added(case, added, evidence)
+            await self._record(dialog_context, case, added)
+        if not quietly:
+            key = "add_evidence.finished" if added > 0 else "add_evidence.finished_none"
+            await _say(dialog_context, texts(key, count=added, reference=state["reference"]))
+        return await dialog_context.end_dialog(result)
+
+    async def _record(self, dialog_context: DialogContext, case: Case, added: int) -> None:
+        actor = _actor(dialog_context)
+        role = roles_on(case, actor) & {Role.SUBJECT, Role.REPORTER}
+        event = AuditEvent(
+            case_id=case.case_id,
+            at=self._now(),
+            actor_id=actor.person.user_id,
+            actor_name=actor.person.name,
+            role=(Role.SUBJECT if Role.SUBJECT in role else Role.REPORTER).value,
+            action=AUDIT_ACTION,
+            correlation_id=correlation_id.get(),
+            detail=str(added),
+        )
+        await self._audit.append(event)
+
+    @staticmethod
+    def _is_stale(reply: Reply, state: dict[str, Any]) -> bool:
+        """A click on an add-evidence card of another case (Teams keeps old cards clickable)."""
+        return reply.value.get("q") == ADD_EVIDENCE_QUESTION and reply.value.get("case_id") != state["case_id"]
+
+    async def _case(self, case_id: object) -> Case | None:
+        if not isinstance(case_id, str):
+            return None
+        try:
+            versioned = await self._services.cases.get(case_id)
+        except InvalidKey:
+            return None
+        return versioned.case if versioned is not None else None
+
+    def _asking(self, dialog_context: DialogContext, texts: Texts, case: Case) -> Asking:
+        """What secure_files/secure_text need: the case id to store under and the uploader (this person)."""
+        draft = ReportDraft(case_id=case.case_id, reporter=person_of(dialog_context.context.activity))
+        return Asking(dialog_context.context, texts, draft, self._services)
+
+    def _now(self) -> datetime:
+        return self._services.clock.now()
+
+    def _texts(self, dialog_context: DialogContext) -> Texts:
+        return Texts(language_for(dialog_context.context.activity.locale), {"crisis_line": self._crisis_line})
+
+
+def _reference(case: Case) -> str:
+    return case.reference or case.case_id[:8]
+
+
+def _actor(dialog_context: DialogContext) -> Actor:
+    activity = dialog_context.context.activity
+    return Actor(person_of(activity), tenant_id=tenant_of(activity))
+
+
+async def _say(dialog_context: DialogContext, text: str) -> None:
+    await dialog_context.context.send_activity(MessageFactory.text(text))
+
+
+async def _show(dialog_context: DialogContext, card: dict[str, Any]) -> None:
+    await dialog_context.context.send_activity(MessageFactory.attachment(card_attachment(card)))

@@ -1,0 +1,94 @@
+"""'Mine sager': the employee (the case's subject) and a colleague who reported on someone's behalf (only the
+cases they reported) list their cases and open one case's status. One turn each, no dialog state.
+
+Cases are found through the CaseIndex only (never a scan of every case); each one found is checked again
+with domain.authorization, so the index can never show a case to someone without a role on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from botbuilder.core import MessageFactory, TurnContext
+
+from bot.case_notifications import refresh_user_ids
+from bot.identity import person_of, tenant_of
+from cards.my_cases import MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
+from content import Texts, language_for
+from dialogs.question import card_attachment
+from domain.authorization import Actor, Role, roles_on
+from domain.case import Case, CaseStatus
+from storage.case_index import CaseIndex
+from storage.cases import CaseRepository
+from storage.ports import EvidenceStore, InvalidKey
+
+LOOKBACK = 2 * MAX_LISTED  # the newest ids read from the index; a few may be gone or not the person's
+
+
+def viewer_role(case: Case, actor: Actor) -> Role | None:
+    """SUBJECT when the case is about the actor, else REPORTER when they reported it; None for anyone else
+    (leadership reads cases from their own cards, not from 'Mine sager')."""
+    roles = roles_on(case, actor)
+    if Role.SUBJECT in roles:
+        return Role.SUBJECT
+    if Role.REPORTER in roles:
+        return Role.REPORTER
+    return None
+
+
+class MyCases:
+    def __init__(self, cases: CaseRepository, index: CaseIndex, evidence: EvidenceStore, crisis_line: str) -> None:
+        self._cases = cases
+        self._index = index
+        self._evidence = evidence
+        self._crisis_line = crisis_line
+
+    async def cases_of(self, actor: Actor) -> list[CaseEntry]:
+        """The actor's own cases, newest first, at most MAX_LISTED; drafts carry their evidence count."""
+        case_ids = (await self._index.case_ids_for(actor.person))[-LOOKBACK:]
+        found = await asyncio.gather(*(self._case(case_id) for case_id in case_ids))
+        entries: list[CaseEntry] = []
+        for case in found:
+            role = viewer_role(case, actor) if case is not None else None
+            if case is None or role is None:
+                continue
+            count = len(await self._evidence.list_items(case.case_id)) if case.status is CaseStatus.DRAFT else 0
+            entries.append(CaseEntry(case, role, count))
+        entries.sort(key=lambda entry: entry.case.created_at, reverse=True)
+        return entries[:MAX_LISTED]
+
+    async def show_list(self, turn_context: TurnContext) -> None:
+        entries = await self.cases_of(_actor(turn_context))
+        await _show(turn_context, my_cases_card(self._texts(turn_context), entries))
+
+    async def show_case(self, turn_context: TurnContext, case_id: object) -> None:
+        """One case's status for its subject or reporter; anyone else hears only that it was not found."""
+        texts = self._texts(turn_context)
+        actor = _actor(turn_context)
+        case = await self._case(case_id) if isinstance(case_id, str) else None
+        role = viewer_role(case, actor) if case is not None else None
+        if case is None or role is None:
+            await turn_context.send_activity(MessageFactory.text(texts("my_cases.not_found")))
+            return
+        count = len(await self._evidence.list_items(case.case_id)) if case.status is CaseStatus.DRAFT else 0
+        card = case_detail_card(texts, case, role, refresh_user_ids(case), evidence_count=count)
+        await _show(turn_context, card)
+
+    async def _case(self, case_id: str) -> Case | None:
+        try:
+            versioned = await self._cases.get(case_id)
+        except InvalidKey:
+            return None
+        return versioned.case if versioned is not None else None
+
+    def _texts(self, turn_context: TurnContext) -> Texts:
+        return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
+
+
+def _actor(turn_context: TurnContext) -> Actor:
+    activity = turn_context.activity
+    return Actor(person_of(activity), tenant_id=tenant_of(activity))
+
+
+async def _show(turn_context: TurnContext, card: dict) -> None:
+    await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))

@@ -1,0 +1,208 @@
+"""Guidance and "Mine sager" end to end over HTTP, on both storage backends: prevention advice, removal help
+per platform, when it is a crime; a person's own cases with their status; and evidence added to an open case
+later, stored append-only and announced to the leader."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+from cards.validation import teams_card_problems
+from tests.e2e.leader_steps import report_case
+from tests.e2e.report_walk import answer_until
+from tests.support.evidence_files import png_screenshot
+from tests.support.file_server import FileServer
+from tests.support.stored import audit_events, case_with_reference, evidence_items
+from tests.support.teams import TeamsUser, actions, cards, texts
+
+# Needs the routing in bot/handler.py and the objects in bot/runtime.py (see the wiring notes); remove when wired.
+
+CRISIS_LINE = "89 70 12 99"
+REFERENCE = re.compile(r"VK-\d{4}-\d{4}")
+
+
+def joined(turn: list[dict]) -> str:
+    return "\n".join(texts(turn))
+
+
+def only_valid_cards(turn: list[dict]) -> list[dict]:
+    found = cards(turn)
+    assert found, joined(turn)
+    for card in found:
+        assert teams_card_problems(card) == []
+    return found
+
+
+def submitted_data(turn: list[dict], command: str) -> list[dict]:
+    return [a["data"] for a in actions(turn) if isinstance(a.get("data"), dict) and a["data"].get("command") == command]
+
+
+def report_and_send(user: TeamsUser) -> str:
+    """Walk the standard report, send it, and return its reference. A user the directory does not know is
+    asked for their leader's name next; they stop that question, and the case stays stored."""
+    answer_until(user, "summary")
+    seen = joined(user.submit({"q": "summary", "answer": "confirm"}))
+    reference = REFERENCE.search(seen)
+    assert reference, seen
+    if "din leders navn" in seen:
+        user.say("annuller")
+    return reference.group()
+
+
+def case_id_of(bot, reference: str) -> str:
+    return case_with_reference(bot, reference).case_id
+
+
+# --- guidance -----------------------------------------------------------------------------------------------------
+
+
+def test_forebyggelse_shows_the_prevention_advice(user: TeamsUser) -> None:
+    turn = user.say("forebyggelse")
+    only_valid_cards(turn)
+    seen = joined(turn)
+    assert "tavshedspligt" in seen and "privatmobil" in seen
+    assert CRISIS_LINE in seen
+
+
+def test_prevention_in_english(new_user) -> None:
+    user = new_user(locale="en-US")
+    seen = joined(user.say("prevention"))
+    assert "duty of confidentiality" in seen
+    assert CRISIS_LINE in seen
+
+
+def test_remove_content_secures_evidence_first_then_guides_per_platform(user: TeamsUser) -> None:
+    turn = user.say("fjern indhold")
+    only_valid_cards(turn)
+    seen = joined(turn)
+    assert "Gem beviset" in seen and "URL" in seen
+    platforms = submitted_data(turn, "removal")
+    assert {"command": "removal", "platform": "facebook"} in platforms
+    assert {item["platform"] for item in platforms} >= {"google", "trustpilot", "websites", "snapchat"}
+
+    turn = user.submit({"command": "removal", "platform": "facebook"})
+    only_valid_cards(turn)
+    seen = joined(turn)
+    assert "Anmeld på Facebook" in seen
+    assert "Konkurrence- og Forbrugerstyrelsen" in seen and "116 006" in seen
+    assert "din leders opgave" in seen
+    assert submitted_data(turn, "removal") == [{"command": "removal"}]  # back to the other places
+
+
+def test_remove_content_in_english(new_user) -> None:
+    user = new_user(locale="en-US")
+    assert "Secure the evidence" in joined(user.say("remove content"))
+    assert "Report it on TikTok" in joined(user.submit({"command": "removal", "platform": "tiktok"}))
+
+
+def test_an_unknown_platform_falls_back_to_the_overview(user: TeamsUser) -> None:
+    seen = joined(user.submit({"command": "removal", "platform": "../../etc"}))
+    assert "hvor ligger indholdet?" in seen
+
+
+def test_strafbart_shows_the_law(user: TeamsUser, new_user) -> None:
+    turn = user.say("Er det strafbart?")
+    only_valid_cards(turn)
+    seen = joined(turn)
+    for section in ("§ 119 a", "§ 266", "§ 267", "§ 275", "§ 264 d", "§ 242"):
+        assert section in seen, section
+    assert "Jura" in seen and "tilhold" in seen
+    english = joined(new_user(locale="en-US").say("is it a crime"))
+    assert "§ 119 a" in english and "restraining order" in english
+
+
+# --- my cases -----------------------------------------------------------------------------------------------------
+
+
+def test_my_cases_lists_the_case_the_user_reported(bot, user: TeamsUser) -> None:
+    reference = report_and_send(user)
+    turn = user.say("mine sager")
+    only_valid_cards(turn)
+    seen = joined(turn)
+    assert reference in seen
+    assert "venter på, at lederen kvitterer" in seen or "I gang" in seen
+
+    [status_data] = submitted_data(turn, "case_status")
+    assert status_data["case_id"] == case_id_of(bot, reference)
+    turn = user.submit(status_data)
+    only_valid_cards(turn)
+    seen = joined(turn)
+    assert f"Din sag {reference}" in seen
+    assert "Tilføj bevis eller note" in seen
+    assert CRISIS_LINE in seen
+
+
+def test_a_stranger_does_not_see_someone_elses_case(bot, user: TeamsUser, new_user) -> None:
+    reference = report_and_send(user)
+    stranger = new_user(name="Sune Fremmed")
+    seen = joined(stranger.say("mine sager"))
+    assert reference not in seen
+    assert "ingen sager" in seen
+    case_id = case_id_of(bot, reference)
+    seen = joined(stranger.submit({"command": "case_status", "case_id": case_id}))
+    assert reference not in seen and "kan ikke finde" in seen
+    before = len(evidence_items(bot, case_id))
+    seen = joined(stranger.submit({"command": "add_evidence", "case_id": case_id}))
+    assert reference not in seen
+    stranger.say("Det her er ikke min sag")
+    assert len(evidence_items(bot, case_id)) == before
+
+
+def test_a_cancelled_report_with_evidence_shows_as_a_draft(user: TeamsUser) -> None:
+    answer_until(user, "evidence")
+    user.submit({"q": "evidence", "answer": "text", "pasted_text": "SMS: Jeg ved hvor du bor."})
+    user.say("annuller")
+    seen = joined(user.say("mine sager"))
+    assert "Kladde" in seen and "1 beviser gemt" in seen
+
+
+def test_evidence_and_a_note_added_later_are_stored_and_the_leader_is_told(
+    bot, organisation, new_user, connector, file_server: FileServer
+) -> None:
+    reported = report_case(organisation, new_user, connector)
+    employee, case_id = reported.employee, reported.case_id
+    before = {item.evidence_id for item in evidence_items(bot, case_id)}
+
+    turn = employee.say("mine sager")
+    [status_data] = submitted_data(turn, "case_status")
+    [add_data] = submitted_data(employee.submit(status_data), "add_evidence")
+    turn = employee.submit(add_data)
+    only_valid_cards(turn)
+    assert "Tilføj til sag" in joined(turn)
+
+    screenshot = png_screenshot(shade=33)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/ny-kommentar.png", screenshot, "image/png")
+    seen = joined(employee.send_files([("ny-kommentar.png", url)]))
+    assert hashlib.sha256(screenshot).hexdigest()[:12] in seen
+    note = "I aftes kom der en ny kommentar under opslaget."
+    seen = joined(employee.submit({"q": "add_evidence", "case_id": case_id, "answer": "note", "note": note}))
+    assert hashlib.sha256(note.encode()).hexdigest()[:12] in seen
+
+    leader_mark = connector.mark()
+    seen = joined(employee.say("færdig"))
+    assert "2 nye beviser eller noter" in seen
+
+    added = [item for item in evidence_items(bot, case_id) if item.evidence_id not in before]
+    assert {item.sha256 for item in added} == {
+        hashlib.sha256(screenshot).hexdigest(),
+        hashlib.sha256(note.encode()).hexdigest(),
+    }
+    assert {item.uploaded_by for item in added} == {employee.user_id}
+    assert any(event.action == "evidence_added" for event in audit_events(bot, case_id))
+    notices = connector.wait_for_activities(reported.leader.conversation_id, 1, since=leader_mark)
+    assert "nye beviser eller noter" in joined(notices)
+
+    # The dialog is over: the next message is the menu again, not a note.
+    employee.say("hej")
+    assert len(evidence_items(bot, case_id)) == len(before) + 2
+
+
+def test_pressing_a_menu_button_ends_adding_without_storing_it(bot, user: TeamsUser) -> None:
+    reference = report_and_send(user)
+    case_id = case_id_of(bot, reference)
+    before = len(evidence_items(bot, case_id))
+    user.submit({"command": "add_evidence", "case_id": case_id})
+    turn = user.submit({"command": "law"})
+    assert "§ 119 a" in joined(turn)
+    assert len(evidence_items(bot, case_id)) == before
