@@ -8,6 +8,8 @@ from botbuilder.dialogs import Dialog, DialogSet
 from botbuilder.schema import ChannelAccount
 
 from bot.card_actions import CardActionHandler
+from bot.case_packages import CasePackages, is_package_action, package_command
+from bot.file_consent import FILE_CONSENT_INVOKE
 from bot.identity import person_of
 from bot.universal_actions import ADAPTIVE_CARD_ACTION
 from cards.guidance import (
@@ -46,6 +48,7 @@ class VaernBot(TeamsActivityHandler):
         references: ConversationReferenceStore,
         crisis_line: str,
         my_cases: MyCases,
+        packages: CasePackages,
     ) -> None:
         self._conversation_state = conversation_state
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
@@ -55,6 +58,7 @@ class VaernBot(TeamsActivityHandler):
         self._references = references
         self._crisis_line = crisis_line
         self._my_cases = my_cases
+        self._packages = packages
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember_conversation(turn_context)
@@ -69,8 +73,13 @@ class VaernBot(TeamsActivityHandler):
             await self._references.save(person_of(activity), reference)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
-        if turn_context.activity.name == ADAPTIVE_CARD_ACTION:
+        name = turn_context.activity.name
+        if name == ADAPTIVE_CARD_ACTION:
+            if is_package_action(turn_context.activity.value):
+                return await self._packages.on_card_action(turn_context)
             return await self._card_actions.handle(turn_context)
+        if name == FILE_CONSENT_INVOKE:  # read defensively here; the SDK's typed path raises on odd values
+            return await self._packages.on_file_consent(turn_context)
         return await super().on_invoke_activity(turn_context)
 
     def _texts(self, turn_context: TurnContext) -> Texts:
@@ -87,6 +96,10 @@ class VaernBot(TeamsActivityHandler):
         if reply.files:
             await turn_context.send_activity(MessageFactory.text(texts("report.file_received_without_report")))
             await dialog_context.begin_dialog(REPORT_DIALOG_ID, {SECURE_ATTACHED_FILES: True})
+            return
+        package = package_command(reply.text, reply.value)
+        if package is not None:
+            await self._packages.on_command(turn_context, package)
             return
         command = reply.value.get("command") if isinstance(reply.value.get("command"), str) else reply.word.rstrip("?")
         if command in ("report", *REPORT_WORDS):

@@ -11,6 +11,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from bot.adapter import create_adapter
 from bot.card_actions import CardActionHandler
 from bot.case_notifications import CaseNotifications
+from bot.case_packages import CasePackages
 from bot.case_service import CaseActions
 from bot.config import Settings
 from bot.connector_client import close_connector_pool, use_connector_pool
@@ -34,6 +35,7 @@ from storage.dialog_state import DocumentDialogStateStorage, EncodedConversation
 from storage.evidence_intake import EvidenceIntake
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
+from storage.package_offers import PackageOffers
 
 log = logging.getLogger("vaern.runtime")
 
@@ -45,9 +47,11 @@ class Runtime:
     backend: StorageBackend
     downloader: SafeDownloader
     outbox_worker: OutboxWorker
+    packages: CasePackages
 
     async def close(self) -> None:
         await self.outbox_worker.stop()
+        await self.packages.close()
         await close_connector_pool(self.adapter)
         await self.downloader.close()
         await self.backend.close()
@@ -105,8 +109,21 @@ async def build_runtime(settings: Settings) -> Runtime:
         AddEvidenceDialog(services, audit, settings.crisis_line),
     ]
     my_cases = MyCases(cases, case_index, backend.evidence, settings.crisis_line)
+    packages = CasePackages(
+        cases,
+        backend.evidence,
+        audit,
+        PackageOffers(documents),
+        directory,
+        clock,
+        folder=settings.data_dir / "packages",  # built ZIPs wait here until accepted (24 h at most)
+        crisis_line=settings.crisis_line,
+        upload_hosts=settings.evidence_allowed_hosts,  # the OneDrive/SharePoint hosts Teams files live on
+        upload_allow_http=settings.evidence_allow_http,
+        person_cases=case_index.case_ids_for,
+    )
     conversation_state = EncodedConversationState(DocumentDialogStateStorage(documents))  # one encode per turn
-    bot = VaernBot(conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases)
+    bot = VaernBot(conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages)
     log.info("storage backend: %s", settings.storage_backend)
     worker.start()
-    return Runtime(adapter, bot, backend, downloader, worker)
+    return Runtime(adapter, bot, backend, downloader, worker, packages)

@@ -16,6 +16,7 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
+from cards.case_package import package_button
 from cards.common import build_card, choices, heading, paragraph
 from cards.summary import format_time, summary_facts
 from content import Texts
@@ -593,9 +594,8 @@ def leader_card(texts: Texts, case: Case, evidence: list[EvidenceItem], refresh_
 def _evidence_access(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> list[Any]:
     """The note that every opening is logged, and the button that opens the evidence through the bot."""
     note = paragraph(texts("leader.evidence_access"), subtle=True)
-    if not evidence:
-        return [note]
-    return [note, ac.ActionSet(actions=[_execute(texts("leader.open_evidence"), OPEN_EVIDENCE_VERB, case)])]
+    actions = [_execute(texts("leader.open_evidence"), OPEN_EVIDENCE_VERB, case)] if evidence else []
+    return [note, ac.ActionSet(actions=[*actions, package_button(texts, case)])]
 
 
 # --- HR -------------------------------------------------------------------------------------------------

@@ -11,6 +11,10 @@ if [ ! -x /usr/lib/chromium/chromium ] && command -v apt-get >/dev/null 2>&1 && 
   echo "installing Chromium from Debian's packages (renders the cards with the official renderer)" >&2
   apt-get update -qq && apt-get install -y -qq chromium fonts-open-sans fonts-noto-color-emoji >/dev/null
 fi
+if ! command -v pdftotext >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "installing poppler-utils from Debian's packages (reads the case package PDFs in the tests)" >&2
+  apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null
+fi
 bash scripts/setup.sh dev
 npm ci --silent --no-audit --no-fund
 .venv/bin/ruff check .

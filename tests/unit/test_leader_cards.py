@@ -14,6 +14,7 @@ import adaptive_cards
 import pytest
 from jsonschema import Draft6Validator
 
+from cards.case_package import PACKAGE_VERB
 from cards.leader import (
     ACTION_ERRORS,
     OPEN_EVIDENCE_VERB,
@@ -318,7 +319,7 @@ def test_every_action_carries_case_id_and_version(builder: str, case_name: str, 
     assert executes
     for action in executes:
         assert action["data"] == {"case_id": case.case_id, "version": case.version}
-        assert action["verb"] in {*Verb, REFRESH_VERB, OPEN_EVIDENCE_VERB}
+        assert action["verb"] in {*Verb, REFRESH_VERB, OPEN_EVIDENCE_VERB, PACKAGE_VERB}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -357,7 +358,7 @@ def test_new_case_offers_all_ten_actions_with_acknowledge_first(language: str) -
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_acknowledged_case_no_longer_offers_acknowledge(language: str) -> None:
     card, _ = _build("leader", "acknowledged", language)
-    verbs = {action["verb"] for action in _of_type(card["body"], "Action.Execute")} - {OPEN_EVIDENCE_VERB}
+    verbs = {action["verb"] for action in _of_type(card["body"], "Action.Execute")} - {OPEN_EVIDENCE_VERB, PACKAGE_VERB}
     assert verbs == set(Verb) - {Verb.ACKNOWLEDGE}
 
 
@@ -367,7 +368,7 @@ def test_closed_case_shows_a_banner_and_no_actions(builder: str, language: str) 
     card, _ = _build(builder, "closed", language)
     texts = _texts(language)
     # a closed case can still be read (evidence stays available to leadership), but not changed
-    assert {action["verb"] for action in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE_VERB}
+    assert {action["verb"] for action in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE_VERB, PACKAGE_VERB}
     assert not _of_type(card, "Action.ShowCard")
     assert "actions" not in card
     assert any(block.get("text") == texts("leader.closed_banner") for block in card_elements(card))

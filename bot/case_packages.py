@@ -1,0 +1,456 @@
+"""Case packages through Teams: who asks (a card button or a typed command), building the package, offering it
+with a file consent card, and delivering it to the requester's OneDrive when they accept.
+
+  * leader / deputy / escalated HR: the "package" button (Action.Execute) on their case card → a FULL package;
+    they may also write "sagspakke" (or "case package"), optionally with the case reference;
+  * the employee (or a colleague who reported for them): "politipakke" (or "police package") → a POLICE package.
+
+The package is built at once into `folder/<package_id>.zip`; `packages/<package_id>.json` remembers whose it is.
+The consent card carries only that id. On accept, the bot checks that the person accepting is the requester,
+in the same tenant, that the offer has not expired or been used, and that they still may have the package;
+anyone else is told the package can't be found (a forged accept learns nothing) and the attempt is audited. The
+ZIP is deleted once delivered, declined or expired. Building, refusals, delivery and declines are audited
+(`package_built`, `package_refused`, `package_delivered`, `package_delivery_failed`, `package_declined`,
+`package_consent_refused`).
+
+If the bot restarts (or another instance gets the accept), a missing ZIP is built again from storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.file_consent import (
+    ConsentReply,
+    MalformedConsent,
+    UploadFailed,
+    check_upload_url,
+    file_consent_attachment,
+    file_info_attachment,
+    read_consent,
+    upload_file,
+)
+from bot.identity import person_of, tenant_of
+from bot.logging_setup import correlation_id
+from bot.roles import Directory
+from bot.universal_actions import MalformedAction, error_response, read_card_action
+from cards.case_package import COMMANDS, PACKAGE_VERB, choose_case_card
+from content import Texts, language_for
+from domain.audit import AuditEvent
+from domain.authorization import Actor
+from domain.case import Case, Person
+from domain.case_package import (
+    OFFER_LIFETIME,
+    OfferRefusal,
+    OfferStatus,
+    PackageKind,
+    PackageNotAllowed,
+    PackageOffer,
+    PackageScope,
+    allowed_kinds,
+    offer_refusal,
+    package_file_name,
+    package_scope,
+)
+from domain.clock import Clock
+from storage.audit import AuditLog
+from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
+from storage.cases import CaseRepository
+from storage.package_offers import PackageOffers
+from storage.ports import EvidenceStore
+
+log = logging.getLogger("vaern.packages")
+
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+WORDS = {  # Danish first, then English
+    PackageKind.FULL: ("sagspakke", "case package"),
+    PackageKind.POLICE: ("politipakke", "police package"),
+}
+_REFERENCE = re.compile(r"^[A-Za-z]{1,10}-\d{4}-\d{1,6}$")
+_CASE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class PackageCommand:
+    kind: PackageKind
+    case_id: str | None = None
+    reference: str | None = None
+
+
+def package_command(text: str, value: dict[str, Any] | None = None) -> PackageCommand | None:
+    """'politipakke', 'sagspakke VK-2026-0001', or a card submit {"command": "police_package", "case_id": …}."""
+    value = value or {}
+    command = value.get("command")
+    if isinstance(command, str):
+        for kind, name in COMMANDS.items():
+            if command == name:
+                case_id = value.get("case_id")
+                return PackageCommand(kind, case_id if isinstance(case_id, str) and _CASE_ID.match(case_id) else None)
+        return None
+    folded = " ".join(text.lower().split()).strip(" .!")
+    for kind, words in WORDS.items():
+        for word in words:
+            if folded == word:
+                return PackageCommand(kind)
+            rest = folded.removeprefix(word + " ").strip()
+            if folded.startswith(word + " ") and _REFERENCE.match(rest):
+                return PackageCommand(kind, reference=rest.upper())
+    return None
+
+
+def is_package_action(value: object) -> bool:
+    """True for an adaptiveCard/action invoke whose Action.Execute verb is "package"."""
+    action = value.get("action") if isinstance(value, dict) else None
+    return isinstance(action, dict) and action.get("verb") == PACKAGE_VERB
+
+
+def _problem_text(texts: Texts, key: str, kind: PackageKind) -> str:
+    command = WORDS[kind][1 if texts.language == "en" else 0]
+    return texts(f"package_chat.{key}", correlation_id=correlation_id.get(), command=command)
+
+
+def message_response(text: str) -> InvokeResponse:
+    """A Universal Actions answer that leaves the card as it is and shows a short message."""
+    return InvokeResponse(status=200, body={"statusCode": 200, "type": MESSAGE_TYPE, "value": text})
+
+
+class CasePackages:
+    def __init__(
+        self,
+        cases: CaseRepository,
+        evidence: EvidenceStore,
+        audit: AuditLog,
+        offers: PackageOffers,
+        directory: Directory,
+        clock: Clock,
+        *,
+        folder: Path,
+        crisis_line: str,
+        upload_hosts: list[str],
+        upload_allow_http: bool = False,
+        lifetime: timedelta = OFFER_LIFETIME,
+        session: aiohttp.ClientSession | None = None,
+        person_cases: Callable[[Person], Awaitable[list[str]]] | None = None,
+    ) -> None:
+        self._cases = cases
+        self._evidence = evidence
+        self._audit = audit
+        self._offers = offers
+        self._directory = directory
+        self._clock = clock
+        self._folder = folder
+        self._crisis_line = crisis_line
+        self._upload_hosts = list(upload_hosts)
+        self._upload_allow_http = upload_allow_http
+        self._lifetime = lifetime
+        self._session = session
+        self._owns_session = session is None
+        self._person_cases = person_cases
+
+    async def close(self) -> None:
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(auto_decompress=False)
+            self._owns_session = True
+        return self._session
+
+    def _texts(self, turn_context: TurnContext) -> Texts:
+        return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
+
+    def _actor(self, turn_context: TurnContext) -> Actor:
+        person = person_of(turn_context.activity)
+        return Actor(
+            person, is_hr=self._directory.is_hr(person.aad_object_id), tenant_id=tenant_of(turn_context.activity)
+        )
+
+    def _path(self, package_id: str) -> Path:
+        return self._folder / f"{package_id}.zip"
+
+    # --- asking -------------------------------------------------------------------------------------------
+
+    async def on_card_action(self, turn_context: TurnContext) -> InvokeResponse:
+        """Action.Execute "package" from a case card: offer the package in the chat, keep the card as it is."""
+        texts = self._texts(turn_context)
+        try:
+            action = read_card_action(turn_context.activity.value)
+            kind = PackageKind(action.data.get("kind") or PackageKind.FULL.value)
+        except (MalformedAction, ValueError, TypeError):
+            return error_response(400, "BadRequest", texts("action_errors.invalid_input"))
+        versioned = await self._cases.get(action.case_id)
+        actor = self._actor(turn_context)
+        if versioned is None or kind not in allowed_kinds(versioned.case, actor):
+            return error_response(403, "Forbidden", texts("package_chat.not_allowed"))
+        problem = await self._offer(turn_context, actor, versioned.case, kind, texts)
+        return message_response(_problem_text(texts, problem, kind) if problem else texts("package_chat.offered"))
+
+    async def on_command(self, turn_context: TurnContext, command: PackageCommand) -> None:
+        """A typed (or card-submitted) request: one case → offer it; several → ask which; none → say so."""
+        texts = self._texts(turn_context)
+        actor = self._actor(turn_context)
+        candidates = await self._candidates(actor, command)
+        if not candidates:
+            await turn_context.send_activity(MessageFactory.text(texts(f"package_chat.no_cases_{command.kind.value}")))
+        elif len(candidates) > 1:
+            card = choose_case_card(texts, candidates, command.kind)
+            await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        else:
+            problem = await self._offer(turn_context, actor, candidates[0], command.kind, texts)
+            if problem:
+                await self._say(turn_context, _problem_text(texts, problem, command.kind))
+
+    async def _candidates(self, actor: Actor, command: PackageCommand) -> list[Case]:
+        """The cases this actor may have this kind of package of, narrowed to the named one if any.
+
+        A police package is looked up in the person's own cases (`person_cases`, e.g. storage.case_index) when
+        given; otherwise every case is read, which is fine for a municipality's few hundred cases a year.
+        """
+        if command.case_id:
+            case_ids = [command.case_id]
+        elif command.kind is PackageKind.POLICE and self._person_cases is not None:
+            case_ids = await self._person_cases(actor.person)
+        else:
+            case_ids = await self._cases.list_ids()
+        found = []
+        for case_id in case_ids:
+            versioned = await self._cases.get(case_id)
+            if versioned is not None and command.kind in allowed_kinds(versioned.case, actor):
+                found.append(versioned.case)
+        if command.reference:
+            found = [case for case in found if case.reference.upper() == command.reference]
+        return found
+
+    async def _offer(
+        self, turn_context: TurnContext, actor: Actor, case: Case, kind: PackageKind, texts: Texts
+    ) -> str | None:
+        """Build the package and send the consent card; returns the key of a problem text, or None."""
+        try:
+            scope = package_scope(case, actor, kind)
+        except PackageNotAllowed:
+            return "not_allowed"
+        conversation = turn_context.activity.conversation
+        if conversation is not None and conversation.conversation_type not in (None, "personal"):
+            return "personal_only"
+        await self.sweep()
+        package_id = uuid.uuid4().hex
+        built = await self._build(case, actor, scope, texts, package_id)
+        if isinstance(built, str):
+            return built
+        now = self._clock.now()
+        offer = PackageOffer(
+            package_id=package_id,
+            case_id=case.case_id,
+            case_reference=built.manifest.case_reference,
+            kind=kind,
+            requester=actor.person,
+            tenant_id=actor.tenant_id,
+            language=texts.language,
+            file_name=package_file_name(built.manifest.case_reference, kind, texts.language),
+            size=built.size,
+            sha256=built.sha256,
+            created_at=now,
+            expires_at=now + self._lifetime,
+        )
+        await self._offers.create(offer)
+        description = texts(
+            f"package_chat.consent_{kind.value}", reference=offer.case_reference, count=len(built.contents.evidence)
+        )
+        attachment = file_consent_attachment(offer.file_name, description, offer.size, package_id)
+        await turn_context.send_activity(MessageFactory.attachment(attachment))
+        return None
+
+    async def _build(
+        self, case: Case, actor: Actor, scope: PackageScope, texts: Texts, package_id: str
+    ) -> BuiltPackage | str:
+        started = time.perf_counter()
+        fields: dict[str, Any] = {"case_id": case.case_id, "package_id": package_id, "kind": scope.kind.value}
+        try:
+            built = await build_package(
+                case,
+                self._evidence,
+                self._audit,
+                scope,
+                texts,
+                requested_by=actor.person,
+                generated_at=self._clock.now(),
+                destination=self._path(package_id),
+            )
+        except EvidenceIntegrityError as error:
+            log.error(
+                "package refused: stored evidence does not match its record",
+                extra={"fields": fields | {"error": str(error)}},
+            )
+            await self._record(case, actor, scope, "package_refused", f"package={package_id} {error}")
+            return "integrity_failed"
+        except Exception:
+            log.exception("package could not be built", extra={"fields": fields})
+            return "failed"
+        detail = (
+            f"kind={scope.kind.value} package={package_id} sha256={built.sha256} size={built.size} "
+            f"files={len(built.manifest.files)} evidence={','.join(built.evidence_ids) or '-'}"
+        )
+        await self._record(case, actor, scope, "package_built", detail)
+        log.info(
+            "package built",
+            extra={"fields": fields | {"bytes": built.size, "seconds": round(time.perf_counter() - started, 3)}},
+        )
+        return built
+
+    async def _record(
+        self, case: Case | str, actor: Actor, scope: PackageScope | None, action: str, detail: str
+    ) -> None:
+        await self._audit.append(
+            AuditEvent(
+                case_id=case if isinstance(case, str) else case.case_id,
+                at=self._clock.now(),
+                actor_id=actor.person.user_id,
+                actor_name=actor.person.name,
+                role=scope.role.value if scope else "none",
+                action=action,
+                correlation_id=correlation_id.get(),
+                detail=detail,
+            )
+        )
+
+    # --- the answer to the consent card -------------------------------------------------------------------
+
+    async def on_file_consent(self, turn_context: TurnContext) -> InvokeResponse:
+        """fileConsent/invoke: deliver on accept, clean up on decline. Always 200 unless the value is malformed."""
+        try:
+            reply = read_consent(turn_context.activity.value)
+        except MalformedConsent:
+            return InvokeResponse(status=400)
+        texts = self._texts(turn_context)
+        actor = self._actor(turn_context)
+        offer = await self._offers.get(reply.token)
+        if offer is None:
+            await self._say(turn_context, texts("package_chat.not_found"))
+            return InvokeResponse(status=200)
+        refusal = offer_refusal(offer, actor.person, actor.tenant_id, self._clock.now())
+        if refusal is not None:
+            await self._refuse(turn_context, actor, offer, refusal, texts)
+        elif reply.action == "decline":
+            await self._declined(turn_context, actor, offer, texts)
+        else:
+            await self._deliver(turn_context, actor, offer, reply, texts)
+        return InvokeResponse(status=200)
+
+    async def _refuse(
+        self, turn_context: TurnContext, actor: Actor, offer: PackageOffer, refusal: OfferRefusal, texts: Texts
+    ) -> None:
+        if refusal is OfferRefusal.NOT_REQUESTER:
+            log.warning("package consent from someone else refused", extra={"fields": {"package_id": offer.package_id}})
+            await self._record(offer.case_id, actor, None, "package_consent_refused", f"package={offer.package_id}")
+            await self._say(turn_context, texts("package_chat.not_found"))
+            return
+        if refusal is OfferRefusal.EXPIRED:
+            self._path(offer.package_id).unlink(missing_ok=True)
+        key = {OfferRefusal.DELIVERED: "already_delivered", OfferRefusal.EXPIRED: "expired"}.get(refusal, "not_found")
+        await self._say(turn_context, texts(f"package_chat.{key}"))
+
+    async def _declined(self, turn_context: TurnContext, actor: Actor, offer: PackageOffer, texts: Texts) -> None:
+        self._path(offer.package_id).unlink(missing_ok=True)
+        if await self._offers.settle(offer.package_id, OfferStatus.DECLINED) is not None:
+            await self._record(
+                offer.case_id, actor, None, "package_declined", f"kind={offer.kind.value} package={offer.package_id}"
+            )
+        await self._replace_consent_card(turn_context, texts("package_chat.declined_card"))
+        await self._say(turn_context, texts("package_chat.declined"))
+
+    async def _deliver(
+        self, turn_context: TurnContext, actor: Actor, offer: PackageOffer, reply: ConsentReply, texts: Texts
+    ) -> None:
+        assert reply.upload is not None
+        versioned = await self._cases.get(offer.case_id)
+        try:
+            if versioned is None:
+                raise PackageNotAllowed(offer.kind.value)
+            scope = package_scope(versioned.case, actor, offer.kind)  # they may have lost the role since
+        except PackageNotAllowed:
+            self._path(offer.package_id).unlink(missing_ok=True)
+            await self._say(turn_context, texts("package_chat.not_allowed"))
+            return
+        path = self._path(offer.package_id)
+        if not path.exists():  # restarted, or another instance built it: make it again from storage
+            built = await self._build(versioned.case, actor, scope, texts, offer.package_id)
+            if isinstance(built, str):
+                await self._say(turn_context, _problem_text(texts, built, offer.kind))
+                return
+        fields = {"case_id": offer.case_id, "package_id": offer.package_id}
+        try:
+            check_upload_url(reply.upload.upload_url, self._upload_hosts, self._upload_allow_http)
+            started = time.perf_counter()
+            await upload_file(self._http(), reply.upload.upload_url, path)
+        except UploadFailed as error:
+            log.warning("package upload failed", extra={"fields": fields | {"error": str(error)}})
+            await self._record(
+                offer.case_id, actor, scope, "package_delivery_failed", f"package={offer.package_id} {error}"
+            )
+            await self._say(turn_context, texts("package_chat.upload_failed"))
+            return
+        log.info("package uploaded", extra={"fields": fields | {"seconds": round(time.perf_counter() - started, 3)}})
+        await self._offers.settle(offer.package_id, OfferStatus.DELIVERED)
+        name = reply.upload.name or offer.file_name
+        await self._record(
+            offer.case_id,
+            actor,
+            scope,
+            "package_delivered",
+            f"kind={offer.kind.value} package={offer.package_id} sha256={offer.sha256} size={offer.size} name={name}",
+        )
+        message = MessageFactory.attachment(
+            file_info_attachment(reply.upload, offer.file_name), text=texts("package_chat.delivered", name=name)
+        )
+        await turn_context.send_activity(message)
+        await self._replace_consent_card(turn_context, texts("package_chat.delivered_card", name=name))
+        path.unlink(missing_ok=True)
+
+    async def _replace_consent_card(self, turn_context: TurnContext, text: str) -> None:
+        """Turn the consent card (the invoke's replyToId) into a plain line, so it can't be answered again."""
+        card_id = turn_context.activity.reply_to_id
+        if not card_id:
+            return
+        replacement = Activity(type=ActivityTypes.message, id=card_id, text=text)
+        try:
+            await turn_context.update_activity(replacement)
+        except Exception:  # cosmetic: the offer is settled either way
+            log.warning("could not update the consent card", exc_info=True)
+
+    @staticmethod
+    async def _say(turn_context: TurnContext, text: str) -> None:
+        await turn_context.send_activity(MessageFactory.text(text))
+
+    # --- housekeeping ---------------------------------------------------------------------------------------
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Delete expired offers and their ZIPs, and ZIPs nobody offered (a crash between build and record)."""
+        now = now or self._clock.now()
+        removed = 0
+        for offer in await self._offers.expired(now):
+            self._path(offer.package_id).unlink(missing_ok=True)
+            await self._offers.delete(offer.package_id)
+            removed += 1
+        cutoff = now.timestamp() - self._lifetime.total_seconds()
+        for path in await asyncio.to_thread(lambda: list(self._folder.glob("*.zip")) if self._folder.is_dir() else []):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed

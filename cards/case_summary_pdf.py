@@ -1,0 +1,482 @@
+"""The PDF summary inside a case package: the incident, the evidence with fingerprints, the timeline of actions,
+restrictions, removals, police and SafetyNet records, and (full package only) an extract of the audit log.
+
+It is drawn with fpdf2 from `PackageContents` alone, which `domain.case_package` has already cut to the
+package's scope, so a police package can't show leadership's notes. Texts come from content/<language>/package.toml.
+
+Font: DejaVu Sans, bundled in cards/fonts (Bitstream Vera licence, see LICENSE-DejaVu.txt). fpdf2's core
+Helvetica only knows Latin-1, which has æ, ø and å but not the names people actually have (Łukasz, Şahin,
+Đorđević, Greek or Cyrillic ones) nor the dashes and quotes in pasted messages; a case summary that goes to the
+police must not turn those into question marks. fpdf2 embeds only the glyphs used (a few tens of KB). A character
+the font lacks (e.g. most emoji) is written as [U+XXXX], so nothing typed is silently lost.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from fpdf import FPDF, XPos, YPos
+from fpdf.fonts import FontFace
+
+from cards.leader import restriction_rules
+from content import Texts
+from domain.case import Case
+from domain.case_package import PackageContents, PackageKind, TimelineEntry, TimelineEvent
+from domain.evidence import EvidenceItem
+from domain.handling import (
+    Closure,
+    ContactRestrictions,
+    FirstAid,
+    HrEscalation,
+    OffenderContact,
+    PoliceReport,
+    Removal,
+    SafetyNetRegistration,
+    WorkEnvironmentReview,
+)
+from domain.reporting import DEFAULT_TIMEZONE
+
+FONT_FOLDER = Path(__file__).parent / "fonts"
+FAMILY = "DejaVu"
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+MARGIN_MM = 18
+LINE_MM = 5.2
+BODY_PT = 10
+SMALL_PT = 8.5
+LABEL_WIDTH_MM = 48
+ACCENT = (31, 73, 125)
+MUTED = 90
+KEEP_WITH_HEADING_MM = 45  # a heading never ends a page: it keeps this much of what follows with it
+HASH = FontFace(size_pt=8)
+HEADING = FontFace(emphasis="BOLD", fill_color=(232, 238, 246))
+
+
+@cache
+def _glyphs() -> frozenset[int]:
+    """Code points both bundled fonts can draw."""
+    maps = [TTFont(FONT_FOLDER / name, lazy=True).getBestCmap() for name in FONT_FILES.values()]
+    return frozenset(maps[0]).intersection(*maps[1:])
+
+
+def printable(text: str) -> str:
+    """Text the fonts can draw: control characters dropped (except line breaks), missing glyphs as [U+XXXX]."""
+    glyphs = _glyphs()
+    out = []
+    for ch in unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", "    ")):
+        if ch == "\n" or ord(ch) in glyphs:
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            out.append("\n" if ch in "\u2028\u2029\x0b\x0c" else "")
+        else:
+            out.append(f"[U+{ord(ch):04X}]")
+    return "".join(out)
+
+
+def _local(moment: datetime | None, texts: Texts, *, seconds: bool = False) -> str:
+    if moment is None:
+        return texts("summary.not_given")
+    return moment.astimezone(DEFAULT_TIMEZONE).strftime("%d-%m-%Y %H:%M:%S" if seconds else "%d-%m-%Y %H:%M")
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else ""
+
+
+def _local_day(moment: datetime) -> str:
+    return _day(moment.astimezone(DEFAULT_TIMEZONE).date())
+
+
+def _human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _grouped(number: int, language: str) -> str:
+    return f"{number:,}".replace(",", "." if language == "da" else ",")
+
+
+class _Document(FPDF):
+    """A4 pages with the case reference and page numbers in the footer."""
+
+    def __init__(self, footer: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._footer = footer
+        for style, name in FONT_FILES.items():
+            self.add_font(FAMILY, style, str(FONT_FOLDER / name))
+        self.set_margins(MARGIN_MM, 16, MARGIN_MM)
+        self.set_auto_page_break(True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FAMILY, size=SMALL_PT)
+        self.set_text_color(MUTED)
+        self.cell(0, 5, self._footer.replace("{page}", str(self.page_no())), align="C")
+        self.set_text_color(0)
+
+
+class _Writer:
+    """Draws one summary; each method is one part of the page."""
+
+    def __init__(self, contents: PackageContents, texts: Texts) -> None:
+        self.contents = contents
+        self.case: Case = contents.case
+        self.texts = texts
+        footer = texts("package_pdf.footer", reference=printable(contents.reference), page="{page}", pages="{nb}")
+        self.pdf = _Document(footer)
+
+    # --- primitives --------------------------------------------------------------------------------------
+
+    def t(self, key: str, **values: object) -> str:
+        return self.texts(key, **values)
+
+    def paragraph(self, text: str, *, size: float = BODY_PT, bold: bool = False, muted: bool = False) -> None:
+        pdf = self.pdf
+        pdf.set_font(FAMILY, "B" if bold else "", size)
+        pdf.set_text_color(MUTED if muted else 0)
+        pdf.multi_cell(0, LINE_MM * size / BODY_PT, printable(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0)
+
+    def heading(self, text: str) -> None:
+        pdf = self.pdf
+        if pdf.will_page_break(KEEP_WITH_HEADING_MM):
+            pdf.add_page()
+        pdf.ln(4)
+        pdf.set_font(FAMILY, "B", 12.5)
+        pdf.set_text_color(*ACCENT)
+        pdf.multi_cell(0, 7, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_draw_color(*ACCENT)
+        pdf.line(MARGIN_MM, pdf.get_y(), pdf.w - MARGIN_MM, pdf.get_y())
+        pdf.set_text_color(0)
+        pdf.ln(2)
+
+    def facts(self, rows: Sequence[tuple[str, str]], *, small_values: frozenset[str] = frozenset()) -> None:
+        pdf = self.pdf
+        pdf.set_font(FAMILY, size=BODY_PT)
+        width = pdf.w - 2 * MARGIN_MM
+        with pdf.table(
+            col_widths=(LABEL_WIDTH_MM, width - LABEL_WIDTH_MM),
+            first_row_as_headings=False,
+            borders_layout="HORIZONTAL_LINES",
+            line_height=LINE_MM,
+            text_align="LEFT",
+            padding=1.2,
+        ) as table:
+            for label, value in rows:
+                row = table.row()
+                row.cell(printable(label), style=FontFace(emphasis="BOLD"))
+                row.cell(printable(value or self.t("summary.not_given")), style=HASH if label in small_values else None)
+
+    def grid(self, headings: Sequence[str], widths: Sequence[float], rows: Sequence[Sequence[str]]) -> None:
+        pdf = self.pdf
+        pdf.set_font(FAMILY, size=SMALL_PT + 0.5)
+        with pdf.table(
+            col_widths=tuple(widths),
+            headings_style=HEADING,
+            borders_layout="HORIZONTAL_LINES",
+            line_height=LINE_MM * 0.9,
+            text_align="LEFT",
+            padding=1.2,
+            repeat_headings=1,
+        ) as table:
+            header = table.row()
+            for text in headings:
+                header.cell(printable(text))
+            for values in rows:
+                row = table.row()
+                for text in values:
+                    row.cell(printable(text))
+
+    # --- the document ------------------------------------------------------------------------------------
+
+    def render(self) -> bytes:
+        pdf = self.pdf
+        kind = self.contents.scope.kind
+        title = self.t(f"package_pdf.title_{kind.value}", reference=self.contents.reference)
+        pdf.set_title(printable(title))
+        pdf.set_author(self.t("package_pdf.generated_by"))
+        pdf.set_creator("Værn")
+        pdf.set_lang("da-DK" if self.texts.language == "da" else "en-GB")
+        pdf.set_creation_date(self.contents.generated_at)
+        pdf.add_page()
+        self.title(title)
+        self.incident()
+        self.evidence()
+        self.timeline()
+        self.restrictions()
+        self.removals()
+        if self.contents.scope.police_and_safetynet:
+            self.police_and_safetynet()
+        if self.contents.scope.audit:
+            self.audit()
+        self.check()
+        return bytes(pdf.output())
+
+    def title(self, title: str) -> None:
+        pdf, scope, requester = self.pdf, self.contents.scope, self.contents.requested_by
+        pdf.set_font(FAMILY, "B", 18)
+        pdf.set_text_color(*ACCENT)
+        pdf.multi_cell(0, 9, printable(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0)
+        role = self.t(f"package_pdf.role_{scope.role.value}")
+        generated = self.t("package_pdf.local_time", time=_local(self.contents.generated_at, self.texts))
+        self.paragraph(
+            self.t("package_pdf.subtitle", time=generated, name=requester.name or requester.user_id, role=role),
+            muted=True,
+        )
+        pdf.ln(2)
+        if scope.kind is PackageKind.FULL:
+            self.paragraph(self.t("package_pdf.intro_full"))
+        else:
+            self.paragraph(self.t("package_pdf.intro_police"))
+            if scope.evidence_of is not None:
+                pdf.ln(1)
+                self.paragraph(self.t("package_pdf.intro_reporter", name=self.case.subject.name))
+        pdf.ln(1)
+        self.paragraph(self.t("package_pdf.crisis"), bold=True)
+
+    def incident(self) -> None:
+        case, incident = self.case, self.case.incident
+        self.heading(self.t("package_pdf.section_incident"))
+        missing = self.t("summary.not_given")
+        rows: list[tuple[str, str]] = [
+            (self.t("package_pdf.reference"), self.contents.reference),
+            (self.t("package_pdf.status"), self.t(f"leader.status_{case.status.value}")),
+            (self.t("package_pdf.reported"), _local(case.created_at, self.texts)),
+            (self.t("package_pdf.employee"), case.subject.name or missing),
+        ]
+        if case.reported_on_behalf:
+            rows.append((self.t("package_pdf.reported_by"), case.reporter.name or missing))
+        if case.unit:
+            rows.append((self.t("package_pdf.unit"), case.unit))
+        if case.leader is not None:
+            rows.append((self.t("package_pdf.leader"), case.leader.name or missing))
+        if case.deputy is not None:
+            rows.append((self.t("package_pdf.deputy"), case.deputy.name or missing))
+        if incident.urgent:
+            rows.append((self.t("summary.urgent"), self.t("common.yes")))
+        kinds = ", ".join(self.t(f"kinds.{kind.value}") for kind in incident.kinds)
+        context = []
+        if incident.during_work_hours is not None:
+            context.append(self.t("summary.during_work" if incident.during_work_hours else "summary.outside_work"))
+        if incident.colleagues_targeted:
+            context.append(self.t("summary.colleagues_too"))
+        offender = incident.offender
+        offender_text = "\n".join(
+            part for part in (offender.name, offender.profile, self.t(f"offender.{offender.relation.value}")) if part
+        )
+        witnesses = "\n".join(", ".join(part for part in (w.name, w.phone) if part) for w in incident.witnesses)
+        impact = self.t(f"impact.scale_{incident.impact.score}") if incident.impact else ""
+        rows += [
+            (self.t("summary.kinds"), kinds),
+            (self.t("summary.context"), ", ".join(context)),
+            (self.t("summary.channel"), self.t(f"channel.{incident.channel.value}") if incident.channel else ""),
+            (self.t("summary.when"), _local(incident.occurred_at, self.texts)),
+            (self.t("summary.description"), incident.description),
+            (self.t("summary.offender"), offender_text),
+            (self.t("summary.links"), "\n".join(incident.links)),
+            (self.t("summary.witnesses"), witnesses),
+            (self.t("leader.impact"), impact),
+        ]
+        if incident.impact and incident.impact.text:
+            rows.append((self.t("package_pdf.impact_text"), incident.impact.text))
+        self.facts(rows)
+
+    def evidence(self) -> None:
+        items = self.contents.evidence
+        self.heading(self.t("package_pdf.section_evidence", count=len(items)))
+        if not items:
+            self.paragraph(self.t("package_pdf.no_evidence"))
+            return
+        for item, path in zip(items, self.contents.evidence_paths(), strict=True):
+            self.one_evidence(item, path)
+
+    def one_evidence(self, item: EvidenceItem, path: str) -> None:
+        pdf = self.pdf
+        if pdf.will_page_break(38):
+            pdf.add_page()
+        pdf.ln(3)
+        self.paragraph(path, bold=True)
+        size = self.t(
+            "package_pdf.size_value", bytes=_grouped(item.size, self.texts.language), human=_human_size(item.size)
+        )
+        received = f"{_local(item.received_at, self.texts, seconds=True)} · UTC {_utc(item.received_at)}"
+        self.facts(
+            [
+                (self.t("package_pdf.original_name"), item.original_name),
+                (self.t("package_pdf.content_type"), item.content_type),
+                (self.t("package_pdf.size"), size),
+                (self.t("package_pdf.received"), received),
+                (self.t("package_pdf.uploaded_by"), self.contents.uploader_name(item.uploaded_by)),
+                (self.t("package_pdf.sha256"), item.sha256),
+            ],
+            small_values=frozenset({self.t("package_pdf.sha256")}),
+        )
+
+    def timeline(self) -> None:
+        self.heading(self.t("package_pdf.section_timeline"))
+        rows = [
+            [_local(entry.at, self.texts), entry.by_name or entry.by, self.event_text(entry)]
+            for entry in self.contents.timeline
+        ]
+        width = self.pdf.w - 2 * MARGIN_MM
+        heads = [self.t("package_pdf.col_time"), self.t("package_pdf.col_who"), self.t("package_pdf.col_what")]
+        self.grid(heads, (30, 40, width - 70), rows)
+
+    def event_text(self, entry: TimelineEntry) -> str:
+        """What happened, in words; a leader's note goes under it only when the (redacted) record still has one."""
+        t, record = self.t, entry.record
+        match record:
+            case FirstAid():
+                return self.first_aid_text(record)
+            case OffenderContact():
+                method = t(f"handling.method_{record.method.value}")
+                text = t("package_timeline.offender_contacted", method=method, date=_day(record.contacted_on))
+                return self.with_note(text, "package_timeline.outcome", record.outcome)
+            case ContactRestrictions():
+                return t("package_timeline.restrictions", rules="; ".join(restriction_rules(self.texts, record)))
+            case Removal():
+                status = t(f"handling.removal_{record.status.value}")
+                return t("package_timeline.removal", link=record.link, status=status)
+            case PoliceReport():
+                return t("package_timeline.police", details=self.police_text(record))
+            case SafetyNetRegistration():
+                return t("package_timeline.safetynet", details=self.safetynet_text(record))
+            case HrEscalation():
+                text = t("package_timeline.hr_escalation", function=t(f"handling.function_{record.function.value}"))
+                return self.with_note(text, "package_timeline.hr_message", record.message)
+            case WorkEnvironmentReview():
+                text = self.with_note(
+                    t("package_timeline.work_environment"), "package_timeline.conclusion", record.conclusion
+                )
+                return self.with_note(text, "package_timeline.new_initiative", record.new_initiative)
+            case Closure():
+                informed = "employee_informed" if record.employee_informed else "employee_not_informed"
+                follow_up = f"{t(f'handling.follow_up_{record.follow_up.value}')}, {t(f'package_timeline.{informed}')}"
+                text = t("package_timeline.closed", follow_up=follow_up)
+                return self.with_note(text, "package_timeline.reason", record.reason)
+        if entry.event is TimelineEvent.REPORTED and self.case.reported_on_behalf:
+            subject, reporter = self.case.subject.name, self.case.reporter.name
+            return t("package_timeline.reported_on_behalf", name=reporter, subject=subject)
+        return t(f"package_timeline.{entry.event.value}")
+
+    def first_aid_text(self, first_aid: FirstAid) -> str:
+        t, parts = self.t, []
+        if first_aid.talked_through_on:
+            parts.append(t("package_timeline.talked_through", date=_day(first_aid.talked_through_on)))
+        if first_aid.colleagues_informed_on:
+            parts.append(t("package_timeline.colleagues_informed", date=_day(first_aid.colleagues_informed_on)))
+        if first_aid.debriefing_held:
+            parts.append(t("package_timeline.debriefing"))
+        title = t("package_timeline.first_aid")
+        return f"{title}: {', '.join(parts)}" if parts else title
+
+    def with_note(self, text: str, key: str, note: str) -> str:
+        """A leader's free text under the step, when the (redacted) record still has it."""
+        return f"{text}\n{self.t(key, text=note)}" if note else text
+
+    def police_text(self, police: PoliceReport) -> str:
+        t = self.t
+        parts = [
+            t("package_pdf.police_decided" if police.employee_decided_to_report else "package_pdf.police_not_decided")
+        ]
+        if police.reported_on:
+            parts.append(t("package_pdf.police_reported_on", date=_day(police.reported_on)))
+        if police.journal_number:
+            parts.append(t("package_pdf.police_journal", number=police.journal_number))
+        if police.joint_report:
+            parts.append(t("package_pdf.police_joint"))
+        return "; ".join(parts)
+
+    def safetynet_text(self, registration: SafetyNetRegistration) -> str:
+        category = self.t(f"handling.category_{registration.category.value}")
+        text = self.t("package_pdf.safetynet_value", category=category, date=_day(registration.registered_on))
+        return f"{text}; {self.t('package_pdf.doctor_advised')}" if registration.doctor_advised else text
+
+    def restrictions(self) -> None:
+        self.heading(self.t("package_pdf.section_restrictions"))
+        restrictions = self.case.handling.restrictions
+        if restrictions is None or not restrictions.any:
+            self.paragraph(self.t("package_pdf.no_restrictions"))
+            return
+        decided = self.t("handling.by_at", name=restrictions.by_name, time=_local(restrictions.at, self.texts))
+        rules = "\n".join(f"• {rule}" for rule in restriction_rules(self.texts, restrictions))
+        self.facts([(self.t("handling.restrictions"), rules), (self.t("package_pdf.col_who"), decided)])
+
+    def removals(self) -> None:
+        self.heading(self.t("package_pdf.section_removals"))
+        removals = self.case.handling.removals
+        if not removals:
+            self.paragraph(self.t("package_pdf.no_removals"))
+            return
+        width = self.pdf.w - 2 * MARGIN_MM
+        heads = [self.t("package_pdf.col_time"), self.t("summary.links"), self.t("package_pdf.status")]
+        rows = [
+            [
+                _local(removal.at, self.texts),
+                f"{removal.link}\n{removal.platform or self.t('package_pdf.platform_unknown')}",
+                self.t(f"handling.removal_{removal.status.value}"),
+            ]
+            for removal in removals
+        ]
+        self.grid(heads, (30, width - 75, 45), rows)
+
+    def police_and_safetynet(self) -> None:
+        self.heading(self.t("package_pdf.section_police"))
+        police, safetynet = self.case.handling.police, self.case.handling.safetynet
+        self.facts(
+            [
+                (
+                    self.t("package_pdf.police"),
+                    self.police_text(police) if police else self.t("package_pdf.police_none"),
+                ),
+                (
+                    self.t("package_pdf.safetynet"),
+                    self.safetynet_text(safetynet) if safetynet else self.t("package_pdf.safetynet_none"),
+                ),
+            ]
+        )
+
+    def audit(self) -> None:
+        self.heading(self.t("package_pdf.section_audit"))
+        events = self.contents.audit
+        if not events:
+            self.paragraph(self.t("package_pdf.audit_none"))
+            return
+        width = self.pdf.w - 2 * MARGIN_MM
+        heads = [
+            self.t("package_pdf.col_time"),
+            self.t("package_pdf.col_who"),
+            self.t("package_pdf.col_role"),
+            self.t("package_pdf.col_action"),
+        ]
+        rows = [
+            [
+                _local(event.at, self.texts, seconds=True),
+                event.actor_name or event.actor_id,
+                event.role,
+                f"{event.action}\n{event.detail}" if event.detail else event.action,
+            ]
+            for event in events
+        ]
+        self.grid(heads, (34, 44, 24, width - 102), rows)
+
+    def check(self) -> None:
+        self.heading(self.t("package_pdf.section_check"))
+        self.paragraph(self.t("package_pdf.check_text"), size=SMALL_PT + 0.5)
+
+
+def render_case_summary(contents: PackageContents, texts: Texts) -> bytes:
+    """The summary.pdf of a package, in the language of `texts`."""
+    return _Writer(contents, texts).render()

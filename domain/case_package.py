@@ -1,0 +1,471 @@
+"""The case package (issue 7): what goes into it for whom, and how its files are fingerprinted.
+
+Two kinds:
+  * `FULL` — the whole record for leadership and for journalisering in the municipality's ESDH system
+    (offentlighedsloven § 15): the incident, all evidence, every action with the leader's notes, and an extract
+    of the audit log. For the case's leader, deputy and (once the case is escalated) HR.
+  * `POLICE` — what the employee takes to politi.dk: the incident, the evidence and the actions, but none of
+    leadership's own notes (offender-contact outcomes, the HR message, the work environment conclusion, the
+    closing reason), no HR escalation or work environment review at all, and no audit log. It mirrors what the
+    employee's status card already shows them.
+
+Who may ask (need-to-know, `domain.authorization`):
+  * leader / deputy / escalated HR → FULL (and POLICE, to help the employee report; it is a subset of FULL);
+  * the employee the case is about (subject) → POLICE;
+  * a colleague who reported on the employee's behalf and is not the subject → POLICE cut to their own share:
+    only the evidence they uploaded themselves (as `can_read_evidence` allows), the incident as they reported
+    it, and no police or SafetyNet records nor first-aid details (their status card hides those too). The police
+    report itself is the employee's to make; this lets the colleague hand over what they secured, e.g. when the
+    employee is not on Teams;
+  * anyone else, and everyone for a draft (a report that was never sent) → nothing.
+
+Every package is cut to its scope in one place, `package_contents`, which redacts a copy of the case; the PDF
+and the manifest are made only from that copy, so a note can't leak through a forgotten branch.
+
+The manifest lists every file with its SHA-256, size, content type, server receive time and uploader;
+SHA256SUMS repeats the hashes (plus the manifest's own) in the format `sha256sum -c` reads.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from domain.audit import AuditEvent
+from domain.authorization import Actor, Role, acting_role, roles_on
+from domain.case import Case, CaseStatus, Person
+from domain.evidence import EvidenceItem
+from domain.handling import FirstAid, Signed
+
+MANIFEST_NAME = "manifest.json"
+SHA256SUMS_NAME = "SHA256SUMS"
+SUMMARY_NAME = "summary.pdf"
+EVIDENCE_FOLDER = "evidence"
+MANIFEST_FORMAT = "vaern-case-package/1"
+GENERATOR = "vaern"  # `uploaded_by` of the files the bot makes itself (summary.pdf)
+OFFER_LIFETIME = timedelta(hours=24)
+PACKAGE_ID = re.compile(r"^[0-9a-f]{32}$")
+_NAME_LIMIT = 80
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+# File name extensions for the evidence types we accept (domain.evidence.ALLOWED_CONTENT_TYPES), used when an
+# original name has none. A fixed table: `mimetypes` reads the machine's own files and differs between hosts.
+EXTENSIONS: dict[str, str] = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "image/heic": ".heic",
+    "image/avif": ".avif",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tif",
+    "application/pdf": ".pdf",
+    "message/rfc822": ".eml",
+    "application/vnd.ms-outlook": ".msg",
+    "text/plain": ".txt",
+    "audio/mpeg": ".mp3",
+    "audio/mp4": ".m4a",
+    "audio/aac": ".aac",
+    "audio/ogg": ".ogg",
+    "audio/x-wav": ".wav",
+    "audio/amr": ".amr",
+    "audio/x-flac": ".flac",
+    "video/mp4": ".mp4",
+    "video/quicktime": ".mov",
+    "video/3gpp": ".3gp",
+    "video/webm": ".webm",
+    "video/x-m4v": ".m4v",
+}
+
+
+class PackageKind(StrEnum):
+    FULL = "full"
+    POLICE = "police"
+
+
+class PackageNotAllowed(Exception):
+    """The actor may not have this kind of package of this case (or the case is a draft)."""
+
+
+@dataclass(frozen=True)
+class PackageScope:
+    """What one package may hold, decided from the requester's role on the case."""
+
+    kind: PackageKind
+    role: Role
+    leader_notes: bool  # offender-contact outcomes, HR message, work environment conclusion, closing reason
+    internal_handling: bool  # the HR escalation and the work environment review as entries at all
+    police_and_safetynet: bool
+    first_aid: bool
+    audit: bool
+    evidence_of: str | None = None  # only evidence uploaded by this Teams user id; None: all of it
+
+    def includes(self, item: EvidenceItem) -> bool:
+        return self.evidence_of is None or item.uploaded_by == self.evidence_of
+
+
+def allowed_kinds(case: Case, actor: Actor) -> frozenset[PackageKind]:
+    """The kinds of package this actor may ask for (empty: none, and they learn nothing)."""
+    if case.status is CaseStatus.DRAFT:
+        return frozenset()
+    if acting_role(case, actor) is not None:
+        return frozenset({PackageKind.FULL, PackageKind.POLICE})
+    if roles_on(case, actor) & {Role.SUBJECT, Role.REPORTER}:
+        return frozenset({PackageKind.POLICE})
+    return frozenset()
+
+
+def package_scope(case: Case, actor: Actor, kind: PackageKind) -> PackageScope:
+    """The scope of `kind` for this actor; raises PackageNotAllowed when they may not have it."""
+    if kind not in allowed_kinds(case, actor):
+        raise PackageNotAllowed(kind.value)
+    leadership = acting_role(case, actor)
+    if kind is PackageKind.FULL and leadership is not None:
+        return PackageScope(
+            kind=kind,
+            role=leadership,
+            leader_notes=True,
+            internal_handling=True,
+            police_and_safetynet=True,
+            first_aid=True,
+            audit=True,
+        )
+    roles = roles_on(case, actor)
+    if leadership is not None or Role.SUBJECT in roles:
+        role = leadership or Role.SUBJECT
+        return PackageScope(
+            kind=kind,
+            role=role,
+            leader_notes=False,
+            internal_handling=False,
+            police_and_safetynet=True,
+            first_aid=True,
+            audit=False,
+        )
+    return PackageScope(  # a colleague who reported on the employee's behalf: their own share only
+        kind=kind,
+        role=Role.REPORTER,
+        leader_notes=False,
+        internal_handling=False,
+        police_and_safetynet=False,
+        first_aid=False,
+        audit=False,
+        evidence_of=actor.person.user_id,
+    )
+
+
+def redacted(case: Case, scope: PackageScope) -> Case:
+    """A copy of the case holding only what the scope allows; the original is left as it is."""
+    copy = case.model_copy(deep=True)
+    handling = copy.handling
+    if not scope.leader_notes:
+        handling.offender_contacts = [
+            contact.model_copy(update={"outcome": ""}) for contact in handling.offender_contacts
+        ]
+        if handling.closure is not None:
+            handling.closure = handling.closure.model_copy(update={"reason": ""})
+        if handling.hr_escalation is not None:
+            handling.hr_escalation = handling.hr_escalation.model_copy(update={"message": ""})
+        if handling.work_environment is not None:
+            handling.work_environment = handling.work_environment.model_copy(
+                update={"conclusion": "", "new_initiative": ""}
+            )
+    if not scope.internal_handling:
+        handling.hr_escalation = None
+        handling.work_environment = None
+    if not scope.police_and_safetynet:
+        handling.police = None
+        handling.safetynet = None
+    if not scope.first_aid:
+        handling.first_aid = FirstAid()
+    return copy
+
+
+# --- the timeline of actions ------------------------------------------------------------------------------
+
+
+class TimelineEvent(StrEnum):
+    REPORTED = "reported"
+    ACKNOWLEDGED = "acknowledged"
+    FIRST_AID = "first_aid"
+    OFFENDER_CONTACTED = "offender_contacted"
+    RESTRICTIONS = "restrictions"
+    REMOVAL = "removal"
+    POLICE = "police"
+    SAFETYNET = "safetynet"
+    HR_ESCALATION = "hr_escalation"
+    WORK_ENVIRONMENT = "work_environment"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One recorded step: when (server time), who, what, and the record itself (from a redacted case)."""
+
+    at: datetime
+    event: TimelineEvent
+    by: str
+    by_name: str
+    record: Signed | FirstAid | None = None
+
+
+def timeline(case: Case) -> list[TimelineEntry]:
+    """The case's steps in time order. Give it a redacted case: it shows whatever the case holds."""
+    h = case.handling
+    entries = [TimelineEntry(case.created_at, TimelineEvent.REPORTED, case.reporter.user_id, case.reporter.name)]
+
+    def add(event: TimelineEvent, signed: Signed | None, record: Signed | FirstAid | None = None) -> None:
+        if signed is not None:
+            entries.append(TimelineEntry(signed.at, event, signed.by, signed.by_name, record or signed))
+
+    add(TimelineEvent.ACKNOWLEDGED, h.acknowledged)
+    add(TimelineEvent.FIRST_AID, h.first_aid.recorded, h.first_aid)
+    for contact in h.offender_contacts:
+        add(TimelineEvent.OFFENDER_CONTACTED, contact)
+    add(TimelineEvent.RESTRICTIONS, h.restrictions)
+    for removal in h.removals:
+        add(TimelineEvent.REMOVAL, removal)
+    add(TimelineEvent.POLICE, h.police)
+    add(TimelineEvent.SAFETYNET, h.safetynet)
+    add(TimelineEvent.HR_ESCALATION, h.hr_escalation)
+    add(TimelineEvent.WORK_ENVIRONMENT, h.work_environment)
+    add(TimelineEvent.CLOSED, h.closure)
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+# --- what one package holds -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    """Everything a package shows, already cut to its scope: the PDF and manifest are made from this alone."""
+
+    scope: PackageScope
+    case: Case  # redacted
+    evidence: tuple[EvidenceItem, ...]
+    audit: tuple[AuditEvent, ...]
+    requested_by: Person
+    generated_at: datetime
+
+    @property
+    def timeline(self) -> list[TimelineEntry]:
+        return timeline(self.case)
+
+    @property
+    def reference(self) -> str:
+        return self.case.reference or self.case.case_id[:8]
+
+    def uploader_name(self, user_id: str) -> str:
+        """The name of whoever uploaded an item, as the case knows them (the id when it does not)."""
+        for person in (self.case.subject, self.case.reporter, self.case.leader, self.case.deputy):
+            if person is not None and person.user_id == user_id and person.name:
+                return person.name
+        return user_id
+
+    def evidence_paths(self) -> list[str]:
+        """Where each evidence item goes in the zip, in the order of `evidence`."""
+        return [evidence_path(index, len(self.evidence), item) for index, item in enumerate(self.evidence, 1)]
+
+
+def package_contents(
+    case: Case,
+    evidence: Iterable[EvidenceItem],
+    audit: Iterable[AuditEvent],
+    scope: PackageScope,
+    *,
+    requested_by: Person,
+    generated_at: datetime,
+) -> PackageContents:
+    items = sorted((item for item in evidence if item.case_id == case.case_id and scope.includes(item)), key=_arrival)
+    events = sorted(audit, key=lambda event: event.at) if scope.audit else []
+    return PackageContents(
+        scope=scope,
+        case=redacted(case, scope),
+        evidence=tuple(items),
+        audit=tuple(events),
+        requested_by=requested_by,
+        generated_at=generated_at,
+    )
+
+
+def _arrival(item: EvidenceItem) -> tuple[datetime, str]:
+    return item.received_at, item.evidence_id
+
+
+# --- file names in the zip --------------------------------------------------------------------------------
+
+
+def safe_file_name(original_name: str, content_type: str) -> str:
+    """A name any unzip tool and `sha256sum -c` can use: letters (æøå too), digits and . _ - ( ) +, no path.
+
+    Keeps the extension; adds the content type's when the original has none.
+    """
+    cleaned = _clean(original_name.replace("\\", "/").rsplit("/", 1)[-1])
+    stem, dot, extension = cleaned.rpartition(".")
+    if not dot or not stem or not extension or len(extension) > 10:
+        stem, extension = cleaned, ""
+    stem = stem[:_NAME_LIMIT].rstrip("._") or "evidence"
+    suffix = f".{extension.lower()}" if extension else EXTENSIONS.get(content_type, ".bin")
+    return stem + suffix
+
+
+def _clean(name: str) -> str:
+    kept = "".join(ch if ch.isalnum() or ch in "._-()+" else "_" for ch in unicodedata.normalize("NFC", name))
+    return re.sub(r"_+", "_", kept).strip("._ ")
+
+
+def evidence_path(position: int, count: int, item: EvidenceItem) -> str:
+    """evidence/<nn>-<safe original name>; the number keeps names unique and in arrival order."""
+    width = max(2, len(str(count)))
+    return f"{EVIDENCE_FOLDER}/{position:0{width}d}-{safe_file_name(item.original_name, item.content_type)}"
+
+
+def package_file_name(reference: str, kind: PackageKind, language: str) -> str:
+    """What the requester's OneDrive file is called, e.g. Sagspakke-VK-2026-0001.zip."""
+    words = {
+        "da": {"full": "Sagspakke", "police": "Politipakke"},
+        "en": {"full": "Case-package", "police": "Police-package"},
+    }
+    word = words.get(language, words["da"])[kind.value]
+    return f"{word}-{_clean(reference)[:_NAME_LIMIT] or 'sag'}.zip"
+
+
+# --- manifest and SHA256SUMS ------------------------------------------------------------------------------
+
+
+class ManifestFile(BaseModel):
+    path: str
+    sha256: str
+    size: int
+    content_type: str
+    received_at: datetime  # server receive time (UTC) of evidence; the generation time of summary.pdf
+    uploaded_by: str  # Teams user id; "vaern" for files the bot made
+    uploaded_by_name: str = ""
+    original_name: str
+    evidence_id: str | None = None
+
+
+class Manifest(BaseModel):
+    format: Literal["vaern-case-package/1"] = MANIFEST_FORMAT
+    kind: PackageKind
+    case_id: str
+    case_reference: str
+    generated_at: datetime
+    requested_by: str
+    requested_by_name: str = ""
+    requested_role: str
+    hash_algorithm: Literal["sha256"] = "sha256"
+    files: list[ManifestFile] = Field(default_factory=list)
+
+    def to_bytes(self) -> bytes:
+        return (self.model_dump_json(indent=2) + "\n").encode("utf-8")
+
+
+def evidence_manifest_file(contents: PackageContents, item: EvidenceItem, path: str) -> ManifestFile:
+    return ManifestFile(
+        path=path,
+        sha256=item.sha256,
+        size=item.size,
+        content_type=item.content_type,
+        received_at=item.received_at,
+        uploaded_by=item.uploaded_by,
+        uploaded_by_name=contents.uploader_name(item.uploaded_by),
+        original_name=item.original_name,
+        evidence_id=item.evidence_id,
+    )
+
+
+def generated_manifest_file(path: str, sha256: str, size: int, content_type: str, at: datetime) -> ManifestFile:
+    return ManifestFile(
+        path=path,
+        sha256=sha256,
+        size=size,
+        content_type=content_type,
+        received_at=at,
+        uploaded_by=GENERATOR,
+        uploaded_by_name="Værn",
+        original_name=path,
+    )
+
+
+def new_manifest(contents: PackageContents, files: Sequence[ManifestFile]) -> Manifest:
+    return Manifest(
+        kind=contents.scope.kind,
+        case_id=contents.case.case_id,
+        case_reference=contents.reference,
+        generated_at=contents.generated_at,
+        requested_by=contents.requested_by.user_id,
+        requested_by_name=contents.requested_by.name,
+        requested_role=contents.scope.role.value,
+        files=list(files),
+    )
+
+
+def sha256sums_text(entries: Iterable[tuple[str, str]]) -> str:
+    """`<hash>  <path>` lines (two spaces: text mode), as GNU `sha256sum -c SHA256SUMS` reads them."""
+    lines = []
+    for sha256, path in entries:
+        if not _SHA256.match(sha256) or not path or "\n" in path or "\\" in path:
+            raise ValueError(f"not a SHA256SUMS entry: {sha256!r} {path!r}")
+        lines.append(f"{sha256}  {path}\n")
+    return "".join(lines)
+
+
+def sha256sums_for(manifest: Manifest, manifest_sha256: str) -> str:
+    """Every file of the manifest, then manifest.json itself, so a changed manifest is caught too."""
+    return sha256sums_text([*((f.sha256, f.path) for f in manifest.files), (manifest_sha256, MANIFEST_NAME)])
+
+
+# --- the offer made through the file consent card ---------------------------------------------------------
+
+
+class OfferStatus(StrEnum):
+    OFFERED = "offered"
+    DELIVERED = "delivered"
+    DECLINED = "declined"
+
+
+class OfferRefusal(StrEnum):
+    NOT_REQUESTER = "not_requester"
+    EXPIRED = "expired"
+    DELIVERED = "delivered"
+    DECLINED = "declined"
+
+
+class PackageOffer(BaseModel):
+    """A built package waiting for its requester to accept it. The consent card carries only `package_id`."""
+
+    package_id: str = Field(pattern=PACKAGE_ID.pattern)
+    case_id: str
+    case_reference: str
+    kind: PackageKind
+    requester: Person
+    tenant_id: str | None = None
+    language: str = "da"
+    file_name: str
+    size: int
+    sha256: str
+    created_at: datetime
+    expires_at: datetime
+    status: OfferStatus = OfferStatus.OFFERED
+
+
+def offer_refusal(offer: PackageOffer, person: Person, tenant_id: str | None, now: datetime) -> OfferRefusal | None:
+    """Why this person may not take this offer now (None: they may). Only the requester ever may."""
+    same_tenant = offer.tenant_id is None or offer.tenant_id == tenant_id
+    if not offer.requester.is_(person) or not same_tenant:
+        return OfferRefusal.NOT_REQUESTER
+    if offer.status is OfferStatus.DELIVERED:
+        return OfferRefusal.DELIVERED
+    if offer.status is OfferStatus.DECLINED:
+        return OfferRefusal.DECLINED
+    if now >= offer.expires_at:
+        return OfferRefusal.EXPIRED
+    return None

@@ -1,0 +1,175 @@
+"""Build a case package on disk: a ZIP with summary.pdf, the evidence files byte for byte, manifest.json and
+SHA256SUMS (what goes in for whom is `domain.case_package`'s decision).
+
+Evidence is streamed from the store into the ZIP uncompressed (ZIP_STORED: never recompressed or changed), and
+each file's SHA-256 and size are checked while it is copied: a stored file that no longer matches what was
+recorded when it arrived means the storage was tampered with or damaged, and the package is refused
+(`EvidenceIntegrityError`) rather than handed out with a manifest that would vouch for the wrong bytes.
+
+The ZIP is written to a temporary file beside the destination and renamed into place when complete, so large
+packages never sit in memory and a half-written package is never seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from cards.case_summary_pdf import render_case_summary
+from content import Texts
+from domain.case import Case, Person
+from domain.case_package import (
+    MANIFEST_NAME,
+    SHA256SUMS_NAME,
+    SUMMARY_NAME,
+    Manifest,
+    ManifestFile,
+    PackageContents,
+    PackageScope,
+    evidence_manifest_file,
+    generated_manifest_file,
+    new_manifest,
+    package_contents,
+    sha256sums_for,
+)
+from domain.evidence import EvidenceItem
+from domain.reporting import DEFAULT_TIMEZONE
+from storage.audit import AuditLog
+from storage.ports import EvidenceStore
+
+HASH_CHUNK = 1024 * 1024
+
+
+class EvidenceIntegrityError(Exception):
+    """A stored evidence file does not match the SHA-256 and size recorded when it was received."""
+
+    def __init__(self, item: EvidenceItem, actual_sha256: str, actual_size: int, reason: str = "") -> None:
+        self.item = item
+        self.actual_sha256 = actual_sha256
+        self.actual_size = actual_size
+        self.reason = reason or "content changed"
+        super().__init__(
+            f"evidence {item.evidence_id} ({item.original_name!r}) of case {item.case_id}: {self.reason}; "
+            f"recorded sha256 {item.sha256} size {item.size}, stored sha256 {actual_sha256} size {actual_size}"
+        )
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
+    path: Path
+    size: int
+    sha256: str  # of the ZIP itself, recorded in the audit log
+    manifest: Manifest
+    contents: PackageContents
+
+    @property
+    def evidence_ids(self) -> list[str]:
+        return [item.evidence_id for item in self.contents.evidence]
+
+
+def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
+    local = moment.astimezone(DEFAULT_TIMEZONE)
+    return (max(local.year, 1980), local.month, local.day, local.hour, local.minute, local.second)
+
+
+def _member(name: str, moment: datetime, compression: int, size: int | None = None) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_zip_time(moment))
+    info.compress_type = compression
+    info.external_attr = 0o644 << 16
+    if size is not None:
+        info.file_size = size  # lets zipfile choose ZIP64 up front for files over 4 GiB
+    return info
+
+
+async def build_package(
+    case: Case,
+    evidence: EvidenceStore,
+    audit: AuditLog,
+    scope: PackageScope,
+    texts: Texts,
+    *,
+    requested_by: Person,
+    generated_at: datetime,
+    destination: Path,
+) -> BuiltPackage:
+    """Write the package for `scope` to `destination` (a .zip path; its folder is created)."""
+    items = await evidence.list_items(case.case_id)
+    events = await audit.events(case.case_id) if scope.audit else []
+    contents = package_contents(case, items, events, scope, requested_by=requested_by, generated_at=generated_at)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(f".part-{uuid.uuid4().hex}-{destination.name}")
+    try:
+        handle = await asyncio.to_thread(open, partial, "wb")
+        try:
+            manifest = await _write_zip(handle, contents, evidence, texts)
+            await asyncio.to_thread(_flush, handle)
+        finally:
+            await asyncio.to_thread(handle.close)
+        sha256, size = await asyncio.to_thread(_hash_file, partial)
+        await asyncio.to_thread(os.replace, partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    return BuiltPackage(path=destination, size=size, sha256=sha256, manifest=manifest, contents=contents)
+
+
+async def _write_zip(handle: BinaryIO, contents: PackageContents, evidence: EvidenceStore, texts: Texts) -> Manifest:
+    at = contents.generated_at
+    archive = zipfile.ZipFile(handle, "w", allowZip64=True)
+    try:
+        files: list[ManifestFile] = []
+        pdf = await asyncio.to_thread(render_case_summary, contents, texts)
+        await asyncio.to_thread(archive.writestr, _member(SUMMARY_NAME, at, zipfile.ZIP_STORED), pdf)
+        pdf_sha = hashlib.sha256(pdf).hexdigest()
+        files.append(generated_manifest_file(SUMMARY_NAME, pdf_sha, len(pdf), "application/pdf", at))
+        for item, path in zip(contents.evidence, contents.evidence_paths(), strict=True):
+            await _copy_evidence(archive, evidence, item, path)
+            files.append(evidence_manifest_file(contents, item, path))
+        manifest = new_manifest(contents, files)
+        manifest_bytes = manifest.to_bytes()
+        sums = sha256sums_for(manifest, hashlib.sha256(manifest_bytes).hexdigest()).encode("utf-8")
+        await asyncio.to_thread(archive.writestr, _member(MANIFEST_NAME, at, zipfile.ZIP_DEFLATED), manifest_bytes)
+        await asyncio.to_thread(archive.writestr, _member(SHA256SUMS_NAME, at, zipfile.ZIP_DEFLATED), sums)
+    finally:
+        await asyncio.to_thread(archive.close)
+    return manifest
+
+
+async def _copy_evidence(archive: zipfile.ZipFile, evidence: EvidenceStore, item: EvidenceItem, path: str) -> None:
+    """Stream one stored file into the ZIP unchanged, checking its recorded SHA-256 and size on the way."""
+    digest, size = hashlib.sha256(), 0
+    member = _member(path, item.received_at, zipfile.ZIP_STORED, item.size)
+    target = await asyncio.to_thread(archive.open, member, "w")
+    try:
+        async for chunk in evidence.read(item.case_id, item.evidence_id):
+            digest.update(chunk)
+            size += len(chunk)
+            if size > item.size:
+                raise EvidenceIntegrityError(item, digest.hexdigest(), size, "stored file is longer than recorded")
+            await asyncio.to_thread(target.write, chunk)
+    except FileNotFoundError as error:
+        raise EvidenceIntegrityError(item, "", size, "stored file is missing") from error
+    finally:
+        await asyncio.to_thread(target.close)
+    if size != item.size or digest.hexdigest() != item.sha256:
+        raise EvidenceIntegrityError(item, digest.hexdigest(), size)
+
+
+def _flush(handle: BinaryIO) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size

@@ -1,0 +1,199 @@
+"""Teams file consent: the card's shape, the accept/decline value read defensively, the file info card, where an
+upload may go, and what botbuilder 4.17.1 itself answers to fileConsent/invoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+from botbuilder.schema.teams import FileConsentCardResponse
+from msrest.exceptions import DeserializationError
+
+from bot.file_consent import (
+    FILE_CONSENT_CARD,
+    FILE_CONSENT_INVOKE,
+    FILE_INFO_CARD,
+    MalformedConsent,
+    UploadFailed,
+    UploadInfo,
+    check_upload_url,
+    file_consent_attachment,
+    file_info_attachment,
+    read_consent,
+)
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+SHAREPOINT = ["*.sharepoint.com", "*.1drv.com"]
+
+
+def accept(**upload: Any) -> dict[str, Any]:
+    info = {
+        "contentUrl": "https://contoso-my.sharepoint.com/personal/a/Documents/Applications/Sagspakke-VK-2026-0001.zip",
+        "name": "Sagspakke-VK-2026-0001.zip",
+        "uploadUrl": "https://contoso-my.sharepoint.com/personal/a/_api/v2.0/drive/items/01X/uploadSession?guid=1",
+        "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C9D",
+        "fileType": "zip",
+    }
+    return {"type": "fileUpload", "action": "accept", "context": {"package": TOKEN}, "uploadInfo": info | upload}
+
+
+def test_consent_card_is_the_teams_file_consent_attachment_with_only_a_token_as_context() -> None:
+    attachment = file_consent_attachment("Sagspakke-VK-2026-0001.zip", "Sagspakke for VK-2026-0001", 9_517_073, TOKEN)
+    wire = attachment.serialize()
+    assert wire["contentType"] == FILE_CONSENT_CARD == "application/vnd.microsoft.teams.card.file.consent"
+    assert wire["name"] == "Sagspakke-VK-2026-0001.zip"
+    assert wire["content"] == {
+        "description": "Sagspakke for VK-2026-0001",
+        "sizeInBytes": 9_517_073,
+        "acceptContext": {"package": TOKEN},
+        "declineContext": {"package": TOKEN},
+    }
+
+
+@pytest.mark.parametrize("token", ["", "VK-2026-0001", "../../cases/x", TOKEN.upper(), TOKEN + "0"])
+def test_the_consent_context_can_only_carry_a_package_token(token: str) -> None:
+    with pytest.raises(ValueError):
+        file_consent_attachment("x.zip", "x", 1, token)
+
+
+def test_an_accept_is_read_with_its_upload_info() -> None:
+    reply = read_consent(accept())
+    assert reply.action == "accept" and reply.token == TOKEN
+    assert reply.upload == UploadInfo(
+        name="Sagspakke-VK-2026-0001.zip",
+        upload_url="https://contoso-my.sharepoint.com/personal/a/_api/v2.0/drive/items/01X/uploadSession?guid=1",
+        content_url="https://contoso-my.sharepoint.com/personal/a/Documents/Applications/Sagspakke-VK-2026-0001.zip",
+        unique_id="1150D938-8870-4044-9F2C-5BBDEBA70C9D",
+        file_type="zip",
+    )
+
+
+def test_a_decline_needs_no_upload_info() -> None:
+    reply = read_consent({"type": "fileUpload", "action": "decline", "context": {"package": TOKEN}})
+    assert reply.action == "decline" and reply.token == TOKEN and reply.upload is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        [],
+        "accept",
+        {"action": "accept", "context": {"package": TOKEN}},  # no uploadInfo
+        {**accept(), "uploadInfo": {"name": "x.zip"}},  # no uploadUrl
+        {**accept(), "context": None},
+        {**accept(), "context": {"package": 42}},
+        {**accept(), "context": {"package": "ab"}},
+        {**accept(), "context": {"case_id": TOKEN}},
+        {**accept(), "action": "open"},
+        {**accept(), "action": None},
+    ],
+)
+def test_anything_teams_would_not_send_is_malformed(value: Any) -> None:
+    with pytest.raises(MalformedConsent):
+        read_consent(value)
+
+
+def test_file_info_card_points_at_the_uploaded_file() -> None:
+    attachment = file_info_attachment(read_consent(accept()).upload, "fallback.zip").serialize()  # type: ignore[arg-type]
+    assert attachment["contentType"] == FILE_INFO_CARD == "application/vnd.microsoft.teams.card.file.info"
+    assert attachment["name"] == "Sagspakke-VK-2026-0001.zip"
+    assert attachment["contentUrl"].endswith("/Sagspakke-VK-2026-0001.zip")
+    assert attachment["content"] == {"uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C9D", "fileType": "zip"}
+
+
+def test_file_info_card_falls_back_to_the_offered_name() -> None:
+    upload = UploadInfo(name="", upload_url="https://x", content_url="https://y", unique_id="u", file_type="")
+    assert file_info_attachment(upload, "Politipakke-VK-1.zip").name == "Politipakke-VK-1.zip"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://contoso-my.sharepoint.com/personal/a/_api/v2.0/drive/items/01X/uploadSession?guid=1",
+        "https://contoso.1drv.com/up/abc",
+    ],
+)
+def test_uploads_go_to_the_users_onedrive(url: str) -> None:
+    check_upload_url(url, SHAREPOINT, allow_http=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://contoso-my.sharepoint.com/upload",  # not https
+        "https://evil.example.com/upload",
+        "https://sharepoint.com.evil.example/upload",
+        "https://user:pw@contoso-my.sharepoint.com/upload",
+        "https://127.0.0.1/upload",
+        "ftp://contoso-my.sharepoint.com/upload",
+        "not a url",
+        "",
+    ],
+)
+def test_uploads_anywhere_else_are_refused(url: str) -> None:
+    with pytest.raises(UploadFailed):
+        check_upload_url(url, SHAREPOINT, allow_http=False)
+
+
+def test_plain_http_is_allowed_only_when_configured_for_tests() -> None:
+    check_upload_url("http://127.0.0.1:8080/upload/x.zip", ["127.0.0.1"], allow_http=True)
+    with pytest.raises(UploadFailed):
+        check_upload_url("http://127.0.0.1:8080/upload/x.zip", ["127.0.0.1"], allow_http=False)
+
+
+# --- what botbuilder 4.17.1 does with fileConsent/invoke on its own (sdk-notes) ---------------------------------
+
+
+class _NoChannel(BotAdapter):
+    async def send_activities(self, context, activities):  # type: ignore[no-untyped-def]
+        return []
+
+    async def update_activity(self, context, activity):  # type: ignore[no-untyped-def]
+        return None
+
+    async def delete_activity(self, context, reference):  # type: ignore[no-untyped-def]
+        return None
+
+
+class _SdkBot(TeamsActivityHandler):
+    def __init__(self) -> None:
+        self.accepted: list[FileConsentCardResponse] = []
+
+    async def on_teams_file_consent_accept(self, turn_context: TurnContext, response: FileConsentCardResponse) -> None:
+        self.accepted.append(response)
+
+
+def _invoke(value: Any) -> TurnContext:
+    activity = Activity(
+        type="invoke",
+        name=FILE_CONSENT_INVOKE,
+        value=value,
+        channel_id="msteams",
+        from_property=ChannelAccount(id="29:user"),
+        recipient=ChannelAccount(id="28:bot"),
+        conversation=ConversationAccount(id="a:1", conversation_type="personal"),
+    )
+    return TurnContext(_NoChannel(), activity)
+
+
+async def test_the_sdks_own_file_consent_path_answers_200_with_an_empty_body() -> None:
+    """The typed path works in 4.17.1 (unlike adaptiveCard/action): InvokeResponse(200, body=None) → "null"."""
+    bot = _SdkBot()
+    response = await bot.on_invoke_activity(_invoke(accept()))
+    assert response.status == 200 and response.body is None
+    assert bot.accepted[0].upload_info.upload_url.startswith("https://contoso-my.sharepoint.com/")
+    assert bot.accepted[0].context == {"package": TOKEN}
+
+
+async def test_the_sdks_own_path_raises_on_a_malformed_value() -> None:
+    """...but a value of the wrong shape raises inside the turn (on_turn_error, not a 400), and an unknown action
+    gets 400. So Værn reads the value itself (read_consent) and routes fileConsent/invoke to bot.case_packages
+    before the SDK sees it."""
+    assert (await _SdkBot().on_invoke_activity(_invoke({**accept(), "action": "open"}))).status == 400
+    for value in ("junk", None, {"action": "accept", "context": "x", "uploadInfo": "y"}):
+        with pytest.raises((DeserializationError, AttributeError)):
+            await _SdkBot().on_invoke_activity(_invoke(value))
