@@ -148,7 +148,7 @@ def _as_draft(case: Case) -> ReportDraft:
 
 def _evidence_text(texts: Texts, evidence: list[EvidenceItem]) -> str:
     if not evidence:
-        return texts("evidence.none_yet")
+        return texts("leader.no_evidence")
     lines = [texts("leader.evidence_count", count=len(evidence))]
     lines += [
         f"{_short(item.original_name, EVIDENCE_NAME_LIMIT)} · {item.short_hash}"
@@ -156,7 +156,7 @@ def _evidence_text(texts: Texts, evidence: list[EvidenceItem]) -> str:
     ]
     if len(evidence) > MAX_EVIDENCE_LISTED:
         lines.append(texts("leader.evidence_more", count=len(evidence) - MAX_EVIDENCE_LISTED))
-    return "\n".join(lines)
+    return " · ".join(lines)
 
 
 def _incident_facts(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Facts:
