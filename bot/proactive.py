@@ -223,6 +223,12 @@ class ProactiveSender:
             raise RuntimeError("the adapter did not run the proactive turn")
         return outcome["id"]
 
+    async def service_url_for(self, notification: Notification) -> str:
+        """Where the recipient's own chat lives (their stored reference), which is where their card is;
+        the notification's service URL (the case's) only when the bot has no reference for them."""
+        reference = await self._references.get(notification.recipient)
+        return reference.service_url if reference is not None and reference.service_url else notification.service_url
+
     async def _create_and_send(self, notification: Notification, activity: Activity) -> tuple[str, str]:
         person = notification.recipient
         bot = await self._bot(notification.bot_id)
@@ -346,7 +352,7 @@ class OutboxWorker:
                     conversation_id,
                     notification.update_activity_id,
                     notification.payload,
-                    service_url=notification.service_url,
+                    service_url=await self._sender.service_url_for(notification),
                     tenant_id=notification.tenant_id,
                     bot_id=notification.bot_id,
                 )

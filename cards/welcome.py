@@ -24,7 +24,9 @@ def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
         texts,
         [
             heading(texts("welcome.title")),
-            paragraph(texts("welcome.intro", name=name or "")),
+            paragraph(
+                f"{texts('welcome.greeting', name=name)} {texts('welcome.intro')}" if name else texts("welcome.intro")
+            ),
             ac.ActionSet(actions=[report]),
             ac.ActionSet(actions=more),
             ac.ActionSet(actions=guides),

@@ -84,14 +84,17 @@ class EvidenceQuestion(Question):
     async def answer(self, asking: Asking, reply: Reply) -> Step:
         if reply.files:
             await secure_files(asking, reply.files)
-            await asking.say(asking.texts("evidence.more"))
+            await self._how_many(asking)
             return STAY
         if reply.answer == "done" or reply.word in DONE_WORDS:
             return NEXT
         pasted = reply.field("pasted_text") if reply.value else reply.text
         if pasted:
             await secure_text(asking, pasted)
-            await asking.say(asking.texts("evidence.more"))
-            return STAY
-        await asking.say(asking.texts("evidence.more"))
+        await self._how_many(asking)
         return STAY
+
+    @staticmethod
+    async def _how_many(asking: Asking) -> None:
+        count = len(await asking.services.evidence.list_items(asking.draft.case_id))
+        await asking.say(asking.texts("evidence.more", count=count))
