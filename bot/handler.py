@@ -23,6 +23,7 @@ from cards.guidance import (
     removal_platform_card,
 )
 from cards.my_cases import ADD_EVIDENCE_COMMAND, CASE_STATUS_COMMAND, MY_CASES_COMMAND
+from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
 from cards.welcome import welcome_card
 from content import Texts, language_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
@@ -30,6 +31,7 @@ from dialogs.my_cases import MyCases
 from dialogs.question import card_attachment
 from dialogs.replies import reply_from
 from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
+from dialogs.response_plan import PLAN_EDIT_WORDS, PLAN_SHOW_WORDS, RESPONSE_PLAN_DIALOG_ID, ResponsePlanViewer
 from storage.conversation_refs import ConversationReferenceStore
 
 REPORT_WORDS = {"anmeld", "anmeldelse", "report", "rapportér", "rapporter"}
@@ -49,6 +51,7 @@ class VaernBot(TeamsActivityHandler):
         crisis_line: str,
         my_cases: MyCases,
         packages: CasePackages,
+        plans: ResponsePlanViewer,
     ) -> None:
         self._conversation_state = conversation_state
         self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
@@ -59,6 +62,7 @@ class VaernBot(TeamsActivityHandler):
         self._crisis_line = crisis_line
         self._my_cases = my_cases
         self._packages = packages
+        self._plans = plans
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember_conversation(turn_context)
@@ -116,6 +120,12 @@ class VaernBot(TeamsActivityHandler):
             await self._my_cases.show_list(turn_context)
         elif command == CASE_STATUS_COMMAND:
             await self._my_cases.show_case(turn_context, reply.value.get("case_id"))
+        elif command in (PLAN_SHOW_COMMAND, *PLAN_SHOW_WORDS):
+            await self._plans.show(turn_context)
+        elif command in (PLAN_EDIT_COMMAND, *PLAN_EDIT_WORDS):
+            await dialog_context.begin_dialog(RESPONSE_PLAN_DIALOG_ID)
+        elif command == PLAN_EXPORT_COMMAND:
+            await self._plans.export(turn_context)
         elif command == ADD_EVIDENCE_COMMAND:
             await dialog_context.begin_dialog(ADD_EVIDENCE_DIALOG_ID, {"case_id": reply.value.get("case_id")})
         else:

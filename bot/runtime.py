@@ -24,6 +24,7 @@ from dialogs.choose_leader import ChooseLeaderDialog
 from dialogs.my_cases import MyCases
 from dialogs.report import ReportDialog
 from dialogs.report_services import ReportServices
+from dialogs.response_plan import DRAFT_PROPERTY, ResponsePlanDialog, ResponsePlanViewer
 from domain.clock import SystemClock
 from domain.evidence import EvidencePolicy
 from storage.audit import AuditLog
@@ -36,6 +37,7 @@ from storage.evidence_intake import EvidenceIntake
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
 from storage.package_offers import PackageOffers
+from storage.response_plans import ResponsePlanRepository
 
 log = logging.getLogger("vaern.runtime")
 
@@ -103,11 +105,17 @@ async def build_runtime(settings: Settings) -> Runtime:
         backend.evidence,
         settings.crisis_line,
     )
+    conversation_state = EncodedConversationState(DocumentDialogStateStorage(documents))  # one encode per turn
+    plans = ResponsePlanRepository(documents)
     dialogs = [
         ReportDialog(services, settings.crisis_line),
         ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line),
         AddEvidenceDialog(services, audit, settings.crisis_line),
+        ResponsePlanDialog(
+            plans, directory, clock, settings.crisis_line, conversation_state.create_property(DRAFT_PROPERTY)
+        ),
     ]
+    plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line)
     my_cases = MyCases(cases, case_index, backend.evidence, settings.crisis_line)
     packages = CasePackages(
         cases,
@@ -122,8 +130,9 @@ async def build_runtime(settings: Settings) -> Runtime:
         upload_allow_http=settings.evidence_allow_http,
         person_cases=case_index.case_ids_for,
     )
-    conversation_state = EncodedConversationState(DocumentDialogStateStorage(documents))  # one encode per turn
-    bot = VaernBot(conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages)
+    bot = VaernBot(
+        conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages, plan_viewer
+    )
     log.info("storage backend: %s", settings.storage_backend)
     worker.start()
     return Runtime(adapter, bot, backend, downloader, worker, packages)

@@ -1,0 +1,134 @@
+"""The response plan as a document the MED committee / work environment group can print: Markdown (sent as a
+message) and PDF (fpdf2 with the bundled DejaVu fonts, as cards/case_summary_pdf.py, so æ, ø, å and every name
+render). Both follow the common plan layout of domain.response_plan.LAYOUT: situation, alarm, tasks, actions,
+responsible leader, staffing, communication, contacts, revision date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fpdf import FPDF, XPos, YPos
+
+from cards.case_summary_pdf import FAMILY, FONT_FILES, FONT_FOLDER, printable
+from content import Texts
+from domain.reporting import DEFAULT_TIMEZONE
+from domain.response_plan import LAYOUT, ResponsePlan
+
+MARGIN_MM = 18
+BODY_PT = 10
+ACCENT = (31, 73, 125)
+
+
+def day(value: date) -> str:
+    return value.strftime("%d-%m-%Y")
+
+
+def field_label(texts: Texts, field: str) -> str:
+    if field.startswith("role:"):
+        return texts(f"plan_export.role_{field.removeprefix('role:')}")
+    if field.startswith("contact:"):
+        return texts(f"plan_card.contact_{field.removeprefix('contact:')}")
+    if field == "revision_date":
+        return texts("plan_export.revision_date")
+    return texts(f"plan_questions.{field}")
+
+
+def field_value(texts: Texts, plan: ResponsePlan, field: str) -> str:
+    if field == "revision_date":
+        return day(plan.revision_date)
+    return plan.field_text(field) or texts("plan_export.not_answered")
+
+
+def sections(texts: Texts, plan: ResponsePlan) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(section title, [(label, text)]) in the plan layout's order."""
+    return [
+        (
+            texts(f"plan_export.section_{section}"),
+            [(field_label(texts, field), field_value(texts, plan, field)) for field in fields],
+        )
+        for section, fields in LAYOUT
+    ]
+
+
+def title_lines(texts: Texts, plan: ResponsePlan) -> tuple[str, str]:
+    saved = plan.updated_at.astimezone(DEFAULT_TIMEZONE).date()
+    return (
+        texts("plan_export.title", unit=plan.unit_name),
+        texts("plan_export.subtitle", version=plan.version, date=day(saved), name=plan.updated_by or "–"),
+    )
+
+
+def _markdown_text(text: str) -> str:
+    """Keep line breaks in Teams/Markdown (two spaces before a newline) and stop a line from becoming a heading."""
+    lines = [f"\\{line}" if line.startswith("#") else line for line in text.splitlines()]
+    return "  \n".join(lines)
+
+
+def plan_markdown(texts: Texts, plan: ResponsePlan, *, draft: bool = False) -> str:
+    title, subtitle = title_lines(texts, plan)
+    out = [f"# {title}", "", f"_{subtitle}_", ""]
+    if draft:
+        out += [f"**{texts('plan_card.draft_marker')}**", ""]
+    out += [f"**{texts('plan_export.offender_rule')}**", ""]
+    for section_title, rows in sections(texts, plan):
+        out += [f"## {section_title}", ""]
+        for label, value in rows:
+            out += [f"**{label}**", "", _markdown_text(value), ""]
+    out += ["---", "", f"☎ {texts('plan_export.crisis')}", ""]
+    return "\n".join(out)
+
+
+class _Document(FPDF):
+    def __init__(self, footer: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self._footer = footer
+        for style, name in FONT_FILES.items():
+            self.add_font(FAMILY, style, str(FONT_FOLDER / name))
+        self.set_margins(MARGIN_MM, 16, MARGIN_MM)
+        self.set_auto_page_break(True, margin=18)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FAMILY, size=8.5)
+        self.set_text_color(90)
+        self.cell(0, 5, self._footer.replace("{page}", str(self.page_no())), align="C")
+        self.set_text_color(0)
+
+
+def plan_pdf(texts: Texts, plan: ResponsePlan, *, draft: bool = False) -> bytes:
+    title, subtitle = title_lines(texts, plan)
+    footer = printable(texts("plan_export.footer", unit=plan.unit_name, version=plan.version, page="{page}"))
+    pdf = _Document(footer)
+    pdf.set_title(printable(title))
+    pdf.set_creator("Værn")
+    pdf.set_lang("da-DK" if texts.language == "da" else "en-GB")
+    pdf.set_creation_date(plan.updated_at)
+    pdf.add_page()
+
+    def write(text: str, *, size: float = BODY_PT, bold: bool = False, color: tuple[int, ...] = (0,)) -> None:
+        pdf.set_font(FAMILY, "B" if bold else "", size)
+        pdf.set_text_color(*color)
+        pdf.multi_cell(0, 5.2 * size / BODY_PT, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0)
+
+    write(title, size=17, bold=True, color=ACCENT)
+    write(subtitle, color=(90,))
+    if draft:
+        write(texts("plan_card.draft_marker"), bold=True)
+    pdf.ln(2)
+    write(texts("plan_export.offender_rule"), bold=True)
+    write(texts("plan_export.crisis"), bold=True)
+    for section_title, rows in sections(texts, plan):
+        if pdf.will_page_break(35):
+            pdf.add_page()
+        pdf.ln(4)
+        write(section_title, size=12.5, bold=True, color=ACCENT)
+        pdf.set_draw_color(*ACCENT)
+        pdf.line(MARGIN_MM, pdf.get_y(), pdf.w - MARGIN_MM, pdf.get_y())
+        pdf.ln(2)
+        for label, value in rows:
+            write(label, bold=True)
+            write(value)
+            pdf.ln(1.5)
+    return bytes(pdf.output())

@@ -1,0 +1,425 @@
+"""The unit's response plan (beredskabsplan, the guideline's Bilag 1).
+
+`ResponsePlanDialog` ("beredskabsplan"): the unit's leader, deputy or safety representative walks the guideline's
+ten questions one card at a time (prefilled with the saved plan), then contacts (prefilled from the directory and
+the HR crisis line), who does what when it happens, and the revision date, and saves the plan as a new version.
+"Gem og stop" keeps the draft in the conversation state (the `drafts` property), and the next "beredskabsplan"
+resumes at that step. Like the add-evidence dialog it ends with PASS_ON when another card's `command` arrives or
+after a long pause, saving the draft first, so the handler routes that message.
+
+`ResponsePlanViewer` ("hvad er vores beredskabsplan?"): any employee of the unit sees the current version,
+read-only, and can export it as Markdown.
+
+Revision reminders: `ResponsePlanRepository.due_for_revision` lists overdue plans and `plan_dialog.revision_reminder`
+is the text, but Værn has no durable scheduler yet to send it; the plan card shows the overdue date meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from botbuilder.core import MessageFactory, StatePropertyAccessor, TurnContext
+from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
+
+from bot.identity import person_of
+from bot.roles import Directory, DirectoryPerson, Unit
+from cards.response_plan import (
+    ANSWER_INPUT,
+    PLAN_QUESTION,
+    REVISION_INPUT,
+    contacts_card,
+    plan_card,
+    question_card,
+    revision_card,
+    roles_card,
+    summary_card,
+)
+from cards.response_plan_export import plan_markdown
+from content import Texts, language_for
+from dialogs.add_evidence import PASS_ON
+from dialogs.question import card_attachment
+from dialogs.replies import Reply, reply_from
+from domain.clock import Clock
+from domain.reporting import DEFAULT_TIMEZONE, clean_free_text
+from domain.response_plan import (
+    CONTACT_KEYS,
+    MAX_ANSWER,
+    MAX_CONTACT,
+    MAX_ROLE,
+    QUESTION_KEYS,
+    ROLE_KEYS,
+    Contacts,
+    PlanError,
+    ResponsePlan,
+    RolesWhenItHappens,
+    check_revision_date,
+    default_revision_date,
+    may_read,
+    who_may_edit,
+)
+from storage.response_plans import ResponsePlanRepository
+
+RESPONSE_PLAN_DIALOG_ID = "response_plan"
+STEPS: tuple[str, ...] = (*QUESTION_KEYS, "contacts", "roles", "revision", "summary")
+IDLE_LIMIT = timedelta(minutes=30)
+MESSAGE_LIMIT = 20_000  # characters per Markdown message; Teams stops at about 28 KB
+DRAFT_PROPERTY = "ResponsePlanDraft"
+
+PLAN_EDIT_WORDS = {
+    "beredskabsplan",
+    "beredskabsplanen",
+    "ret beredskabsplan",
+    "ret beredskabsplanen",
+    "lav beredskabsplan",
+    "response plan",
+    "edit response plan",
+    "edit our response plan",
+}
+PLAN_SHOW_WORDS = {
+    "hvad er vores beredskabsplan",
+    "vores beredskabsplan",
+    "vis beredskabsplan",
+    "vis beredskabsplanen",
+    "vis vores beredskabsplan",
+    "what is our response plan",
+    "our response plan",
+    "show response plan",
+    "show our response plan",
+}
+
+
+def _texts(context: TurnContext, crisis_line: str) -> Texts:
+    return Texts(language_for(context.activity.locale), {"crisis_line": crisis_line})
+
+
+def _person_and_unit(context: TurnContext, directory: Directory) -> tuple[DirectoryPerson | None, Unit | None]:
+    sender = person_of(context.activity)
+    person = directory.find(sender.aad_object_id)
+    return person, (directory.unit(person.unit) if person is not None else None)
+
+
+async def _say(context: TurnContext, text: str) -> None:
+    await context.send_activity(MessageFactory.text(text))
+
+
+async def _show(context: TurnContext, card: dict[str, Any]) -> None:
+    await context.send_activity(MessageFactory.attachment(card_attachment(card)))
+
+
+def markdown_messages(markdown: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """The Markdown in as few messages as fit, cut between sections (## ...) where it must be cut."""
+    parts = markdown.split("\n## ")
+    messages, current = [], parts[0]
+    for part in parts[1:]:
+        if len(current) + len(part) + 4 > limit:
+            messages.append(current)
+            current = "## " + part
+        else:
+            current += "\n## " + part
+    messages.append(current)
+    return [piece[i : i + limit] for piece in messages for i in range(0, len(piece), limit)]
+
+
+async def send_markdown(context: TurnContext, texts: Texts, markdown: str) -> None:
+    await _say(context, texts("plan_dialog.export_intro"))
+    for message in markdown_messages(markdown):
+        activity = MessageFactory.text(message)
+        activity.text_format = "markdown"
+        await context.send_activity(activity)
+
+
+def _saved_on(plan: ResponsePlan) -> date:
+    return plan.updated_at.astimezone(DEFAULT_TIMEZONE).date()
+
+
+class ResponsePlanViewer:
+    """'hvad er vores beredskabsplan?' and 'Eksportér' for anyone of the unit: one turn each, no dialog state."""
+
+    def __init__(self, plans: ResponsePlanRepository, directory: Directory, clock: Clock, crisis_line: str) -> None:
+        self._plans = plans
+        self._directory = directory
+        self._clock = clock
+        self._crisis_line = crisis_line
+
+    async def _readable(self, context: TurnContext, texts: Texts) -> tuple[ResponsePlan | None, Unit | None]:
+        person, unit = _person_and_unit(context, self._directory)
+        if person is None or unit is None or not may_read(unit, person.aad_object_id, person.unit):
+            await _say(context, texts("plan_dialog.not_in_unit"))
+            return None, None
+        current = await self._plans.current(unit.id)
+        if current is None:
+            await _say(context, texts("plan_dialog.no_plan", unit=unit.name))
+            return None, unit
+        return current.plan, unit
+
+    async def show(self, context: TurnContext) -> None:
+        texts = _texts(context, self._crisis_line)
+        plan, unit = await self._readable(context, texts)
+        if plan is None or unit is None:
+            return
+        today = self._clock.now().astimezone(DEFAULT_TIMEZONE).date()
+        editor = who_may_edit(unit, person_of(context.activity).aad_object_id)
+        await _show(context, plan_card(texts, plan, today=today, can_edit=editor, saved_on=_saved_on(plan)))
+
+    async def export(self, context: TurnContext) -> None:
+        """The plan as Markdown in the chat. (The PDF, cards.response_plan_export.plan_pdf, still needs a
+        file-consent offer of its own: bot.case_packages offers only case packages.)"""
+        texts = _texts(context, self._crisis_line)
+        plan, _ = await self._readable(context, texts)
+        if plan is not None:
+            await send_markdown(context, texts, plan_markdown(texts, plan))
+
+
+class ResponsePlanDialog(Dialog):
+    def __init__(
+        self,
+        plans: ResponsePlanRepository,
+        directory: Directory,
+        clock: Clock,
+        crisis_line: str,
+        drafts: StatePropertyAccessor,
+    ) -> None:
+        super().__init__(RESPONSE_PLAN_DIALOG_ID)
+        self._plans = plans
+        self._directory = directory
+        self._clock = clock
+        self._crisis_line = crisis_line
+        self._drafts = drafts
+
+    # --- start -------------------------------------------------------------------------------------------
+
+    async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
+        context = dialog_context.context
+        texts = _texts(context, self._crisis_line)
+        person, unit = _person_and_unit(context, self._directory)
+        if person is None or unit is None:
+            await _say(context, texts("plan_dialog.unknown_unit"))
+            return await dialog_context.end_dialog()
+        if not who_may_edit(unit, person.aad_object_id):
+            await _say(context, texts("plan_dialog.not_editor"))
+            return await dialog_context.end_dialog()
+        saved = await self._drafts.get(context, None)
+        if isinstance(saved, dict) and saved.get("unit_id") == unit.id and saved.get("step") in STEPS:
+            draft = saved
+            await _say(context, texts("plan_dialog.resumed", unit=unit.name))
+        else:
+            current = await self._plans.current(unit.id)
+            draft = self._new_draft(texts, unit, current.plan if current else None)
+            if current is None:
+                await _say(context, texts("plan_dialog.started", unit=unit.name))
+            else:
+                await _say(context, texts("plan_dialog.editing", unit=unit.name, version=current.plan.version))
+        dialog_context.active_dialog.state.update(draft=draft, last_at=self._clock.now().isoformat())
+        await self._ask(context, texts, draft)
+        return Dialog.end_of_turn
+
+    def _new_draft(self, texts: Texts, unit: Unit, plan: ResponsePlan | None) -> dict[str, Any]:
+        if plan is not None:
+            answers = dict(plan.answers)
+            contacts, roles = plan.contacts.model_dump(), plan.roles_when_it_happens.model_dump()
+            revision = max(plan.revision_date, default_revision_date(self._today()))
+        else:
+            answers, revision = {}, default_revision_date(self._today())
+            contacts, roles = self._directory_contacts(texts, unit), self._default_roles(texts, unit)
+        return {
+            "unit_id": unit.id,
+            "unit_name": unit.name,
+            "step": STEPS[0],
+            "answers": answers,
+            "contacts": contacts,
+            "roles": roles,
+            "revision_date": revision.isoformat(),
+            "base_version": plan.version if plan else 0,
+        }
+
+    def _name(self, aad_object_id: str | None) -> str:
+        person = self._directory.person(aad_object_id) if aad_object_id else None
+        return person.name if person is not None else ""
+
+    def _directory_contacts(self, texts: Texts, unit: Unit) -> dict[str, str]:
+        representatives = ", ".join(filter(None, (self._name(aad) for aad in unit.safety_representatives)))
+        return {
+            "leader": self._name(unit.leader),
+            "deputy": self._name(unit.deputy),
+            "safety_representative": representatives,
+            "hr": texts("plan_card.hr_default"),
+            "crisis_line": self._crisis_line,
+        }
+
+    def _default_roles(self, texts: Texts, unit: Unit) -> dict[str, str]:
+        leader, deputy = self._name(unit.leader) or "–", self._name(unit.deputy) or "–"
+        return {
+            "alarm": texts("plan_card.role_alarm_default"),
+            "responsible_leader": texts("plan_card.role_responsible_leader_default", leader=leader, deputy=deputy),
+            "staffing": texts("plan_card.role_staffing_default"),
+            "communication": texts("plan_card.role_communication_default"),
+        }
+
+    # --- each turn ---------------------------------------------------------------------------------------
+
+    async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
+        context = dialog_context.context
+        texts = _texts(context, self._crisis_line)
+        state = dialog_context.active_dialog.state
+        draft: dict[str, Any] = state["draft"]
+        reply = reply_from(context.activity)
+        idle = self._clock.now() - datetime.fromisoformat(state["last_at"]) > IDLE_LIMIT
+        state["last_at"] = self._clock.now().isoformat()
+        if idle or isinstance(reply.value.get("command"), str):
+            await self._drafts.set(context, draft)
+            return await dialog_context.end_dialog(PASS_ON)
+        step = draft["step"]
+        if reply.value.get("q") == PLAN_QUESTION and reply.value.get("step") != step:
+            await _say(context, texts("plan_dialog.stale"))
+            await self._ask(context, texts, draft)
+            return Dialog.end_of_turn
+        action = self._action(reply, step)
+        problem = self._take_inputs(texts, draft, step, reply, strict=action == "next")
+        if problem:
+            await _say(context, problem)
+            await self._ask(context, texts, draft)
+            return Dialog.end_of_turn
+        index = STEPS.index(step)
+        if action == "next":
+            draft["step"] = STEPS[min(index + 1, len(STEPS) - 1)]
+        elif action == "back":
+            draft["step"] = STEPS[max(index - 1, 0)]
+        elif action == "stop":
+            await self._drafts.set(context, draft)
+            await _say(context, texts("plan_dialog.stopped", step=index + 1, total=len(STEPS)))
+            return await dialog_context.end_dialog()
+        elif action == "save":
+            return await self._save(dialog_context, texts, draft)
+        elif action == "export":
+            await send_markdown(context, texts, plan_markdown(texts, self._plan_of(context, draft), draft=True))
+            return Dialog.end_of_turn
+        await self._ask(context, texts, draft)
+        return Dialog.end_of_turn
+
+    @staticmethod
+    def _action(reply: Reply, step: str) -> str:
+        pressed = reply.value.get("plan_action")
+        if isinstance(pressed, str):
+            return pressed
+        if reply.navigation == "back":
+            return "back"
+        if reply.navigation == "cancel":
+            return "stop"
+        if step in QUESTION_KEYS and reply.text:
+            return "next"  # a typed answer to a question
+        if step == "revision" and reply.text:
+            return "next"  # a typed date
+        if step == "summary" and reply.word in ("gem", "gem planen", "save", "save the plan"):
+            return "save"
+        return "show"
+
+    def _take_inputs(self, texts: Texts, draft: dict[str, Any], step: str, reply: Reply, *, strict: bool) -> str:
+        """Copy what the card (or the typed text) holds into the draft; a problem text when it cannot be used."""
+        value = reply.value
+        if not value and reply.navigation is not None:
+            return ""  # a typed 'tilbage' or 'annuller' is no answer
+        if step in QUESTION_KEYS:
+            raw = value.get(ANSWER_INPUT) if reply.value.get("q") == PLAN_QUESTION else reply.text
+            if isinstance(raw, str):
+                text = clean_free_text(raw, MAX_ANSWER + 1)
+                if len(text) > MAX_ANSWER:
+                    return texts("plan_dialog.too_long", limit=MAX_ANSWER)
+                draft["answers"][step] = text
+        elif step == "contacts" and value.get("q") == PLAN_QUESTION:
+            for key in CONTACT_KEYS:
+                if isinstance(value.get(f"contact_{key}"), str):
+                    draft["contacts"][key] = clean_free_text(value[f"contact_{key}"], MAX_CONTACT)
+        elif step == "roles" and value.get("q") == PLAN_QUESTION:
+            for key in ROLE_KEYS:
+                if isinstance(value.get(f"role_{key}"), str):
+                    draft["roles"][key] = clean_free_text(value[f"role_{key}"], MAX_ROLE)
+        elif step == "revision":
+            raw = value.get(REVISION_INPUT) if value.get("q") == PLAN_QUESTION else reply.text
+            return self._take_date(texts, draft, raw, strict=strict)
+        return ""
+
+    def _take_date(self, texts: Texts, draft: dict[str, Any], raw: object, *, strict: bool) -> str:
+        example = default_revision_date(self._today()).isoformat()
+        if raw is None or raw == "":
+            raw = draft["revision_date"]  # the card's prefilled date, unchanged
+        try:
+            chosen = date.fromisoformat(raw.strip()) if isinstance(raw, str) else None
+        except ValueError:
+            chosen = None
+        if chosen is None:
+            return texts("plan_dialog.date_invalid", example=example) if strict else ""
+        try:
+            check_revision_date(chosen, self._today())
+        except PlanError as error:
+            if not strict:
+                return ""
+            key = "date_not_future" if str(error) == "revision_date_not_future" else "date_too_far"
+            return texts(f"plan_dialog.{key}")
+        draft["revision_date"] = chosen.isoformat()
+        return ""
+
+    async def _ask(self, context: TurnContext, texts: Texts, draft: dict[str, Any]) -> None:
+        step, unit_name = draft["step"], draft["unit_name"]
+        if step in QUESTION_KEYS:
+            card = question_card(texts, unit_name, step, draft["answers"].get(step, ""))
+        elif step == "contacts":
+            card = contacts_card(texts, unit_name, Contacts(**draft["contacts"]))
+        elif step == "roles":
+            card = roles_card(texts, unit_name, RolesWhenItHappens(**draft["roles"]))
+        elif step == "revision":
+            card = revision_card(texts, unit_name, date.fromisoformat(draft["revision_date"]), self._today())
+        else:
+            card = summary_card(texts, self._plan_of(context, draft))
+        await _show(context, card)
+
+    # --- saving ------------------------------------------------------------------------------------------
+
+    def _plan_of(self, context: TurnContext, draft: dict[str, Any], version: int | None = None) -> ResponsePlan:
+        sender = person_of(context.activity)
+        return ResponsePlan(
+            unit_id=draft["unit_id"],
+            unit_name=draft["unit_name"],
+            answers=draft["answers"],
+            contacts=Contacts(**draft["contacts"]),
+            roles_when_it_happens=RolesWhenItHappens(**draft["roles"]),
+            revision_date=date.fromisoformat(draft["revision_date"]),
+            version=version or int(draft["base_version"]) + 1,
+            updated_by=(sender.name or "")[:MAX_CONTACT],
+            updated_by_id=sender.aad_object_id or "",
+            updated_at=self._clock.now(),
+        )
+
+    async def _save(self, dialog_context: DialogContext, texts: Texts, draft: dict[str, Any]) -> DialogTurnResult:
+        context = dialog_context.context
+        person, unit = _person_and_unit(context, self._directory)
+        if (
+            person is None
+            or unit is None
+            or unit.id != draft["unit_id"]
+            or not who_may_edit(unit, person.aad_object_id)
+        ):
+            await _say(context, texts("plan_dialog.not_editor"))
+            return await dialog_context.end_dialog()
+        try:
+            check_revision_date(date.fromisoformat(draft["revision_date"]), self._today())
+        except PlanError:
+            draft["step"] = "revision"
+            await _say(context, texts("plan_dialog.date_not_future"))
+            await self._ask(context, texts, draft)
+            return Dialog.end_of_turn
+        saved = await self._plans.save(unit.id, lambda number, _current: self._plan_of(context, draft, number))
+        if await self._drafts.get(context, None) is not None:
+            await self._drafts.delete(context)  # the SDK raises when deleting what is not there
+        plan = saved.plan
+        await _say(context, texts("plan_dialog.saved", unit=plan.unit_name, version=plan.version))
+        if saved.superseded:
+            newest = await self._plans.current(unit.id)
+            name = newest.plan.updated_by if newest is not None else ""
+            await _say(context, texts("plan_dialog.superseded", version=plan.version, name=name))
+        card = plan_card(texts, plan, today=self._today(), can_edit=True, saved_on=_saved_on(plan))
+        await _show(context, card)
+        return await dialog_context.end_dialog()
+
+    def _today(self) -> date:
+        return self._clock.now().astimezone(DEFAULT_TIMEZONE).date()
