@@ -69,12 +69,11 @@ the per-task retry policy does not depend on that.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -100,6 +99,8 @@ from msrest.universal_http import AsyncClientResponse, ClientRequest
 from msrest.universal_http.requests import ClientRetryPolicy
 from multidict import CIMultiDict
 from urllib3 import Retry
+
+from bot.retry_after import parse_retry_after
 
 log = logging.getLogger("vaern.connector")
 AdapterT = TypeVar("AdapterT", bound=CloudAdapterBase)
@@ -327,24 +328,6 @@ def _count(value: int | bool | None) -> float:
     if value is None:
         return float("inf")
     return float(int(value))
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds: a number of seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class _NotPlain(Exception):

@@ -30,8 +30,6 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
@@ -47,6 +45,7 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from urllib3 import Retry
 
+from bot.retry_after import parse_retry_after
 from domain.case import Person
 from domain.clock import Clock
 from storage.conversation_refs import ConversationReferenceStore
@@ -71,24 +70,6 @@ class SendFailed(Exception):
     def retryable(self) -> bool:
         """Worth trying again soon (throttled, conflict, server or network trouble)."""
         return self.status is None or self.status in RETRYABLE_STATUSES or self.status >= 500
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def as_send_failed(error: BaseException) -> SendFailed | None:

@@ -107,7 +107,7 @@ def _grouped(number: int, language: str) -> str:
     return f"{number:,}".replace(",", "." if language == "da" else ",")
 
 
-class _Document(FPDF):
+class A4Document(FPDF):
     """A4 pages with the case reference and page numbers in the footer."""
 
     def __init__(self, footer: str) -> None:
@@ -134,7 +134,7 @@ class _Writer:
         self.case: Case = contents.case
         self.texts = texts
         footer = texts("package_pdf.footer", reference=printable(contents.reference), page="{page}", pages="{nb}")
-        self.pdf = _Document(footer)
+        self.pdf = A4Document(footer)
 
     # --- primitives --------------------------------------------------------------------------------------
 

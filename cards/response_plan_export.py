@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from fpdf import FPDF, XPos, YPos
+from fpdf import XPos, YPos
 
-from cards.case_summary_pdf import FAMILY, FONT_FILES, FONT_FOLDER, printable
+from cards.case_summary_pdf import FAMILY, MARGIN_MM, A4Document, printable
 from content import Texts
 from domain.reporting import DEFAULT_TIMEZONE
 from domain.response_plan import LAYOUT, ResponsePlan
 
-MARGIN_MM = 18
 BODY_PT = 10
 ACCENT = (31, 73, 125)
 
@@ -79,27 +78,10 @@ def plan_markdown(texts: Texts, plan: ResponsePlan, *, draft: bool = False) -> s
     return "\n".join(out)
 
 
-class _Document(FPDF):
-    def __init__(self, footer: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self._footer = footer
-        for style, name in FONT_FILES.items():
-            self.add_font(FAMILY, style, str(FONT_FOLDER / name))
-        self.set_margins(MARGIN_MM, 16, MARGIN_MM)
-        self.set_auto_page_break(True, margin=18)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FAMILY, size=8.5)
-        self.set_text_color(90)
-        self.cell(0, 5, self._footer.replace("{page}", str(self.page_no())), align="C")
-        self.set_text_color(0)
-
-
 def plan_pdf(texts: Texts, plan: ResponsePlan, *, draft: bool = False) -> bytes:
     title, subtitle = title_lines(texts, plan)
     footer = printable(texts("plan_export.footer", unit=plan.unit_name, version=plan.version, page="{page}"))
-    pdf = _Document(footer)
+    pdf = A4Document(footer)
     pdf.set_title(printable(title))
     pdf.set_creator("Værn")
     pdf.set_lang("da-DK" if texts.language == "da" else "en-GB")

@@ -20,7 +20,8 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
-from bot.proactive import OutboxWorker, ProactiveSender, SendFailed, parse_retry_after
+from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
+from bot.retry_after import parse_retry_after
 from domain.case import Person
 from storage.conversation_refs import ConversationReferenceStore
 from storage.local import LocalDocumentStore
