@@ -16,6 +16,7 @@ from bot.case_service import CaseActions
 from bot.config import Settings
 from bot.connector_client import close_connector_pool, use_connector_pool
 from bot.evidence_download import SafeDownloader
+from bot.gc_tuning import tune_garbage_collector
 from bot.handler import VaernBot
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.roles import load_directory
@@ -134,5 +135,6 @@ async def build_runtime(settings: Settings) -> Runtime:
         conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages, plan_viewer
     )
     log.info("storage backend: %s", settings.storage_backend)
+    tune_garbage_collector()  # after start-up: freeze what it made, collect less often (bot/gc_tuning.py)
     worker.start()
     return Runtime(adapter, bot, backend, downloader, worker, packages)

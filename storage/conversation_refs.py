@@ -61,23 +61,43 @@ def _encode(value: dict[str, Any]) -> bytes:
     return json.dumps(value, sort_keys=True, ensure_ascii=False).encode()
 
 
-def fingerprint(value: Any, *, leave_out: str | None = None) -> Any:
-    """A plain value that equals another's exactly when the two SDK models hold the same data.
+_DICT, _LIST, _END = object(), object(), object()  # structure marks, so that the flat sequence is unambiguous
 
-    Every attribute of an msrest model (additional properties included), recursively; dicts and lists become
-    tuples, so the fingerprint does not change when the activity it came from does. Order-sensitive: two
-    equal dicts in a different order only cost one needless byte comparison, never a missed change.
+
+def fingerprint(value: Any, *, leave_out: str | None = None) -> tuple[Any, ...]:
+    """A flat tuple that equals another's exactly when the two SDK models hold the same data.
+
+    Every attribute of an msrest model (additional properties included), recursively, with marks where a
+    model, dict or list begins and ends; one tuple, so it costs few allocations, and it holds no reference to
+    the activity's mutable parts. Order-sensitive: two equal dicts in a different order only cost one needless
+    byte comparison, never a missed change.
     """
+    parts: list[Any] = []
+    _flatten(value, parts, leave_out)
+    return tuple(parts)
+
+
+def _flatten(value: Any, parts: list[Any], leave_out: str | None = None) -> None:
     if isinstance(value, Model):
-        return (
-            type(value),
-            tuple((name, fingerprint(item)) for name, item in vars(value).items() if name != leave_out),
-        )
-    if isinstance(value, dict):
-        return (dict, tuple((key, fingerprint(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return (list, tuple(fingerprint(item) for item in value))
-    return value
+        parts.append(type(value))
+        for name, item in vars(value).items():
+            if name != leave_out:
+                parts.append(name)
+                _flatten(item, parts)
+        parts.append(_END)
+    elif isinstance(value, dict):
+        parts.append(_DICT)
+        for key, item in value.items():
+            parts.append(key)
+            _flatten(item, parts)
+        parts.append(_END)
+    elif isinstance(value, list | tuple):
+        parts.append(_LIST)
+        for item in value:
+            _flatten(item, parts)
+        parts.append(_END)
+    else:
+        parts.append(value)
 
 
 class _KnownDocuments:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import hashlib
-import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -149,24 +148,38 @@ class LocalDocumentStore:
 
 
 class LocalEvidenceWriter:
-    """Streams into a hidden temporary file; commit hard-links it into place (fails if it exists)."""
+    """Streams into a hidden temporary file; commit hard-links it into place (fails if it exists).
+
+    Chunks are gathered in memory up to CHUNK bytes and written from the thread pool in one call (a download
+    arrives in pieces of a few KB to 256 KB; one thread hop per piece was most of a screenshot turn's hops).
+    """
 
     def __init__(self, folder: Path, evidence_id: str) -> None:
         self._folder = folder
         self._evidence_id = check_key(evidence_id)
         self._temporary = folder / f".tmp-{uuid.uuid4().hex}"
         self._handle: BinaryIO | None = None
+        self._buffer = bytearray()
 
     async def write(self, chunk: bytes) -> None:
+        self._buffer += chunk
+        if len(self._buffer) >= CHUNK:
+            pending, self._buffer = self._buffer, bytearray()
+            await _in_thread(self._append, pending)
+
+    def _append(self, data: bytes | bytearray) -> None:
         if self._handle is None:
             self._folder.mkdir(parents=True, exist_ok=True)
-            self._handle = await _in_thread(open, self._temporary, "wb")
-        await _in_thread(self._handle.write, chunk)
+            self._handle = open(self._temporary, "wb")  # noqa: SIM115 - closed by commit or abort
+        self._handle.write(data)
 
     async def commit(self, item: EvidenceItem) -> None:
         await _in_thread(self._commit, item)
 
     def _commit(self, item: EvidenceItem) -> None:
+        if self._buffer:
+            pending, self._buffer = self._buffer, bytearray()
+            self._append(pending)
         if self._handle is None:
             self._folder.mkdir(parents=True, exist_ok=True)
             self._temporary.touch()
@@ -190,6 +203,7 @@ class LocalEvidenceWriter:
         _fsync_dir(self._folder)
 
     async def abort(self) -> None:
+        self._buffer = bytearray()
         if self._handle is not None:
             await _in_thread(self._handle.close)
         self._temporary.unlink(missing_ok=True)
@@ -220,10 +234,13 @@ class LocalEvidenceStore:
         return EvidenceItem.model_validate_json(raw)
 
     async def list_items(self, case_id: str) -> list[EvidenceItem]:
-        folder = self._folder(case_id)
-        paths = await _in_thread(lambda: sorted(folder.glob("*.json")) if folder.is_dir() else [])
-        items = [EvidenceItem.model_validate(json.loads(await _in_thread(p.read_bytes))) for p in paths]
+        raw = await _in_thread(self._read_metadata, self._folder(case_id))  # one thread hop, not one per item
+        items = [EvidenceItem.model_validate_json(data) for data in raw]
         return sorted(items, key=lambda item: item.received_at)
+
+    @staticmethod
+    def _read_metadata(folder: Path) -> list[bytes]:
+        return [path.read_bytes() for path in sorted(folder.glob("*.json"))] if folder.is_dir() else []
 
     async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
         path = self._folder(case_id) / check_key(evidence_id)
