@@ -8,11 +8,7 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from dialogs.my_cases import MyCases
 from domain.authorization import Actor, Role
@@ -21,36 +17,14 @@ from domain.evidence import EvidencePolicy, EvidenceSource
 from storage.case_index import PREFIX, CaseIndex
 from storage.cases import CaseRepository
 from storage.evidence_intake import EvidenceIntake
-from storage.local import LocalDocumentStore, LocalEvidenceStore
-from storage.ports import DocumentStore, EvidenceStore
 from tests.integration.test_storage_backends import RacingDocuments
+from tests.support.backends import Backend
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 MIA = Person(user_id="29:mia", name="Mia Holm", aad_object_id="aad-mia")
 LARS = Person(user_id="29:lars", name="Lars Berg", aad_object_id="aad-lars")
 STRANGER = Person(user_id="29:stranger", name="Sune Fremmed", aad_object_id="aad-stranger")
 LEADER = Person(user_id="29:leader", name="Lone Leder", aad_object_id="aad-leader")
-
-
-@dataclass
-class Backend:
-    documents: DocumentStore
-    evidence: EvidenceStore
-
-
-@pytest.fixture(params=["local", pytest.param("azure", marks=pytest.mark.azurite)])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "local":
-        yield Backend(LocalDocumentStore(tmp_path / "documents"), LocalEvidenceStore(tmp_path / "evidence"))
-        return
-    from storage.azure_blob import open_azure_backend
-
-    emulator = request.getfixturevalue("azurite")
-    documents, evidence, close = await open_azure_backend(emulator.connection_string, f"t{uuid.uuid4().hex[:12]}")
-    try:
-        yield Backend(documents, evidence)
-    finally:
-        await close()
 
 
 class FixedClock:

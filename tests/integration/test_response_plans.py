@@ -6,13 +6,9 @@ TestAdapter with the routing proposed for bot/handler.py (create, stop and resum
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from botbuilder.core import TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import DialogSet
@@ -33,28 +29,12 @@ from dialogs.response_plan import (
 )
 from domain.response_plan import QUESTION_KEYS, ResponsePlan
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
-from storage.local import LocalDocumentStore
 from storage.ports import DocumentStore
 from storage.response_plans import ResponsePlanRepository
 from tests.support.teams import card_elements, card_texts
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 CRISIS_LINE = "89 70 12 99"
-
-
-@pytest.fixture(params=["local", pytest.param("azure", marks=pytest.mark.azurite)])
-async def documents(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DocumentStore]:
-    if request.param == "local":
-        yield LocalDocumentStore(tmp_path / "documents")
-        return
-    from storage.azure_blob import open_azure_backend
-
-    emulator = request.getfixturevalue("azurite")
-    store, _evidence, close = await open_azure_backend(emulator.connection_string, f"t{uuid.uuid4().hex[:12]}")
-    try:
-        yield store
-    finally:
-        await close()
 
 
 def plan_for(unit_id: str, by: str, answer: str, version: int = 1) -> ResponsePlan:

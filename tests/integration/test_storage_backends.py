@@ -6,12 +6,9 @@ import asyncio
 import hashlib
 import os
 import struct
-import uuid
 import zlib
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from botbuilder.core import ConversationState, TurnContext
@@ -25,33 +22,12 @@ from domain.refusals import EvidenceRefused, RefusalReason
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.evidence_intake import EvidenceIntake
-from storage.local import LocalDocumentStore, LocalEvidenceStore
 from storage.ports import Document, DocumentStore, EvidenceStore, InvalidKey, PreconditionFailed
+from tests.support.backends import Backend
 
 KIB = 1024
 MIB = 1024 * KIB
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
-
-
-@dataclass
-class Backend:
-    documents: DocumentStore
-    evidence: EvidenceStore
-
-
-@pytest.fixture(params=["local", pytest.param("azure", marks=pytest.mark.azurite)])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    if request.param == "local":
-        yield Backend(LocalDocumentStore(tmp_path / "documents"), LocalEvidenceStore(tmp_path / "evidence"))
-        return
-    from storage.azure_blob import open_azure_backend
-
-    emulator = request.getfixturevalue("azurite")
-    documents, evidence, close = await open_azure_backend(emulator.connection_string, f"t{uuid.uuid4().hex[:12]}")
-    try:
-        yield Backend(documents, evidence)
-    finally:
-        await close()
 
 
 class FixedClock:
