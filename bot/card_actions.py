@@ -13,12 +13,14 @@ from bot.case_service import ActionOutcome, CaseActions, Result
 from bot.identity import person_of, tenant_of
 from bot.logging_setup import correlation_id
 from bot.roles import Directory
-from bot.universal_actions import MalformedAction, card_response, error_response, read_card_action
+from bot.universal_actions import CardAction, MalformedAction, card_response, error_response, read_card_action
+from cards.check_in import check_in_card
 from cards.evidence import evidence_card
 from cards.leader import action_error_text, hr_escalation_card, leader_card
 from cards.my_cases import case_detail_card
 from content import Texts, language_for
 from domain.authorization import Actor, Role
+from domain.leader_actions import EMPLOYEE_VERBS, Verb
 from storage.ports import EvidenceStore
 
 
@@ -58,7 +60,19 @@ class CardActionHandler:
         if outcome.result is Result.DONE:
             evidence = await self._evidence.list_items(outcome.case.case_id)
             await self._notifications.after_action(outcome.case, action.verb, evidence)
+        if action.verb in EMPLOYEE_VERBS:
+            return card_response(self._check_in_card(texts, outcome, action))
         return card_response(await self._card_for(texts, outcome))
+
+    @staticmethod
+    def _check_in_card(texts: Texts, outcome: ActionOutcome, action: CardAction) -> dict:
+        """The check-in card the employee answered, now saying thank you (or that check-ins stopped)."""
+        case = outcome.case
+        assert case is not None
+        day = action.data.get("day")
+        day = int(day) if isinstance(day, int | str) and str(day).isdigit() else 0
+        stopped = action.verb == Verb.STOP_CHECK_INS
+        return check_in_card(texts, case, day, answer=case.handling.check_in(day), stopped=stopped)
 
     async def _card_for(self, texts: Texts, outcome: ActionOutcome) -> dict:
         """Each person's own view: leader/deputy the action card, HR its card, the employee the status."""
@@ -66,9 +80,15 @@ class CardActionHandler:
         assert case is not None
         viewers = refresh_user_ids(case)
         roles = outcome.viewer_roles
+        planner = self._notifications.planner
         if roles & {Role.LEADER, Role.DEPUTY}:
-            return leader_card(texts, case, await self._evidence.list_items(case.case_id), viewers)
+            evidence = await self._evidence.list_items(case.case_id)
+            return leader_card(texts, case, evidence, viewers, easy_deadline=planner.easy_deadline(case))
         if Role.HR in roles:
-            return hr_escalation_card(texts, case, await self._evidence.list_items(case.case_id), viewers)
+            evidence = await self._evidence.list_items(case.case_id)
+            overdue, deadline = planner.overdue(case), planner.easy_deadline(case)
+            return hr_escalation_card(texts, case, evidence, viewers, overdue=overdue, easy_deadline=deadline)
         viewer = Role.SUBJECT if Role.SUBJECT in roles else Role.REPORTER
-        return case_detail_card(texts, case, viewer, viewers)  # keeps "add evidence or a note" on refresh
+        next_check_in = planner.next_check_in(case) if viewer is Role.SUBJECT else None
+        # keeps "add evidence or a note" on refresh
+        return case_detail_card(texts, case, viewer, viewers, next_check_in=next_check_in)

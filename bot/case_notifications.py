@@ -1,11 +1,13 @@
 """Who must hear about a case and what they get: the leader's action card when a case is reported, the
-employee's short update after each action, HR's card on escalation. Everything goes through the outbox,
-so no notification is lost when Teams is slow or down."""
+employee's short update after each action, HR's card on escalation, the leader's alert after a hard
+check-in or HR's advice. Everything goes through the outbox, so no notification is lost when Teams is slow
+or down; and after every change the case's follow-ups are planned (bot.follow_up_planner)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.follow_up_planner import FollowUpPlanner
 from bot.proactive import OutboxWorker
 from bot.roles import Directory, Responsibles
 from cards.common import ATTACHMENT_CONTENT_TYPE
@@ -21,6 +23,8 @@ from storage.outbox import EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, 
 
 WORK_ENVIRONMENT_CARD = "work_environment_card"
 EVIDENCE_ADDED = "evidence_added"
+CHECK_IN_ALERT = "check_in_alert"
+HR_ADVICE = "hr_advice"
 
 LEADERSHIP_LANGUAGE = "da"
 
@@ -57,8 +61,10 @@ class CaseNotifications:
         worker: OutboxWorker,
         clock: Clock,
         crisis_line: str,
+        planner: FollowUpPlanner,
     ) -> None:
         self._directory = directory
+        self.planner = planner
         self._assignments = assignments
         self._outbox = outbox
         self._worker = worker
@@ -67,6 +73,12 @@ class CaseNotifications:
 
     def texts(self, language: str) -> Texts:
         return Texts(language, {"crisis_line": self._crisis_line})
+
+    def leader_card(self, case: Case, evidence: list[EvidenceItem], viewers: list[str] | None = None) -> dict:
+        """The leadership card as it is now (with the EASY deadline as configured)."""
+        viewers = refresh_user_ids(case) if viewers is None else viewers
+        texts = self.texts(LEADERSHIP_LANGUAGE)
+        return leader_card(texts, case, evidence, viewers, easy_deadline=self.planner.easy_deadline(case))
 
     async def responsibles_for(self, person: Person) -> Responsibles | None:
         """From the directory, or else the leader the person named themselves earlier."""
@@ -112,16 +124,17 @@ class CaseNotifications:
     async def case_reported(self, case: Case, evidence: list[EvidenceItem]) -> None:
         if case.leader is None:
             return
-        card = leader_card(self.texts(LEADERSHIP_LANGUAGE), case, evidence, refresh_user_ids(case))
-        await self._enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card))
+        card = self.leader_card(case, evidence)
+        await self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card))
+        await self.planner.plan(case)
 
     async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:
         """Bring the leader's copy of the card up to date in place (whoever acted, from wherever)."""
         sent = await self._outbox.sent(_leader_card_id(case))
         if case.leader is None or sent is None or not sent.sent_activity_id or not sent.sent_conversation_id:
             return
-        card = leader_card(self.texts(LEADERSHIP_LANGUAGE), case, evidence, refresh_user_ids(case))
-        await self._enqueue(
+        card = self.leader_card(case, evidence)
+        await self.enqueue(
             f"{case.case_id}-v{case.version}-leader-card",
             case,
             case.leader,
@@ -131,24 +144,67 @@ class CaseNotifications:
         )
 
     async def after_action(self, case: Case, verb: str, evidence: list[EvidenceItem]) -> None:
-        """Update the leader's card, tell the employee in plain words, and on escalation give HR its card."""
+        """Update the leader's card, tell the employee in plain words, alert the leader when an answer or HR's
+        advice needs them, give HR its card on escalation, and plan the follow-ups the change calls for."""
         await self._update_leader_card(case, evidence)
-        update = employee_update_text(self.texts(case.locale), verb)
-        if update:
-            payload = text_payload(update)
-            await self._enqueue(
-                f"{case.case_id}-v{case.version}-employee", case, case.subject, EMPLOYEE_UPDATE, payload
-            )
+        prefix = f"{case.case_id}-v{case.version}"
+        employee_texts = self.texts(case.locale)
+        if employee_texts.has(f"employee_update.{verb}"):
+            payload = text_payload(employee_update_text(employee_texts, verb))
+            await self.enqueue(f"{prefix}-employee", case, case.subject, EMPLOYEE_UPDATE, payload)
         if verb == Verb.WORK_ENVIRONMENT:
             await self._hand_to_work_environment_group(case)
-        if verb == Verb.ESCALATE_HR and case.handling.hr_escalation is not None:
-            card = hr_escalation_card(self.texts(LEADERSHIP_LANGUAGE), case, evidence)
-            for member in self._directory.hr_members(case.handling.hr_escalation.function.value):
-                person = Person(
-                    user_id=f"aad:{member.aad_object_id}", name=member.name, aad_object_id=member.aad_object_id
-                )
-                notification_id = f"{case.case_id}-v{case.version}-hr-{member.aad_object_id}"
-                await self._enqueue(notification_id, case, person, HR_CARD, card_payload(card))
+        if verb == Verb.ESCALATE_HR:
+            await self.send_hr_cards(case, evidence, f"{prefix}-hr")
+        if verb == Verb.CHECK_IN:
+            await self._check_in_alert(case, f"{prefix}-check-in-alert")
+        if verb == Verb.HR_ADVICE:
+            await self._hr_advice_to_leader(case, f"{prefix}-hr-advice")
+        await self.planner.plan(case)
+
+    async def send_hr_cards(self, case: Case, evidence: list[EvidenceItem], id_prefix: str) -> None:
+        """HR's escalation card (with what is overdue) to the members of the function the case was given to,
+        or to all of Organisation og Personale when none was named (an automatic escalation)."""
+        escalation = case.handling.hr_escalation
+        if escalation is None:
+            return
+        texts = self.texts(LEADERSHIP_LANGUAGE)
+        card = hr_escalation_card(
+            texts, case, evidence, overdue=self.planner.overdue(case), easy_deadline=self.planner.easy_deadline(case)
+        )
+        function = escalation.function.value if escalation.function else None
+        for member in self._directory.hr_members(function):
+            person = Person(user_id=f"aad:{member.aad_object_id}", name=member.name, aad_object_id=member.aad_object_id)
+            await self.enqueue(f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, card_payload(card))
+
+    async def _check_in_alert(self, case: Case, notification_id: str) -> None:
+        """A hard time, or a wish to talk or for professional help: the leader hears at once."""
+        answers = sorted(case.handling.check_ins, key=lambda answer: answer.at)
+        answer = answers[-1] if answers else None
+        if answer is None or not answer.needs_leader or case.leader is None:
+            return
+        texts = self.texts(LEADERSHIP_LANGUAGE)
+        wishes = texts("follow_up.check_in_wish_talk") if answer.talk_to_leader else ""
+        wishes += texts("follow_up.check_in_wish_help") if answer.professional_help else ""
+        wishes += texts("follow_up.check_in_alert_work_injury") if answer.suggests_work_injury else ""
+        text = texts(
+            "follow_up.check_in_alert",
+            reference=case.reference or case.case_id[:8],
+            day=answer.day,
+            score_text=texts(f"impact.scale_{answer.score}"),
+            wishes=wishes,
+        )
+        await self.enqueue(notification_id, case, case.leader, CHECK_IN_ALERT, text_payload(text))
+
+    async def _hr_advice_to_leader(self, case: Case, notification_id: str) -> None:
+        advice = case.handling.hr_response.advice
+        if not advice or case.leader is None:
+            return
+        texts = self.texts(LEADERSHIP_LANGUAGE)
+        latest = advice[-1]
+        reference = case.reference or case.case_id[:8]
+        text = texts("follow_up.hr_advice", reference=reference, by=latest.by_name or latest.by, advice=latest.text)
+        await self.enqueue(notification_id, case, case.leader, HR_ADVICE, text_payload(text))
 
     async def evidence_added(self, case: Case, added: int, evidence: list[EvidenceItem]) -> None:
         """The employee or the reporting colleague added evidence or notes to an open case: the leader gets a
@@ -158,12 +214,12 @@ class CaseNotifications:
         texts = self.texts(LEADERSHIP_LANGUAGE)
         reference = case.reference or case.case_id[:8]
         notice = text_payload(texts("add_evidence.leader_notice", count=added, reference=reference))
-        await self._enqueue(f"{case.case_id}-evidence-{len(evidence)}", case, case.leader, EVIDENCE_ADDED, notice)
+        await self.enqueue(f"{case.case_id}-evidence-{len(evidence)}", case, case.leader, EVIDENCE_ADDED, notice)
         sent = await self._outbox.sent(_leader_card_id(case))
         if sent is None or not sent.sent_activity_id or not sent.sent_conversation_id:
             return
-        card = leader_card(texts, case, evidence, refresh_user_ids(case))
-        await self._enqueue(
+        card = self.leader_card(case, evidence)
+        await self.enqueue(
             f"{case.case_id}-evidence-{len(evidence)}-leader-card",
             case,
             case.leader,
@@ -182,9 +238,9 @@ class CaseNotifications:
             member = self._directory.person(aad)
             if member is None or (case.subject.aad_object_id == aad):
                 continue
-            await self._enqueue(f"{case.case_id}-amg-{aad}", case, member.as_person(), WORK_ENVIRONMENT_CARD, card)
+            await self.enqueue(f"{case.case_id}-amg-{aad}", case, member.as_person(), WORK_ENVIRONMENT_CARD, card)
 
-    async def _enqueue(
+    async def enqueue(
         self,
         notification_id: str,
         case: Case,

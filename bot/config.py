@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.follow_ups import FollowUpPolicy
 
 DEFAULT_EVIDENCE_HOSTS = [
     "*.sharepoint.com",
@@ -25,7 +28,9 @@ BOT_FRAMEWORK_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-kno
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_nested_delimiter="__"
+    )
 
     host: str = "127.0.0.1"
     port: int = 3978
@@ -52,6 +57,24 @@ class Settings(BaseSettings):
 
     directory_file: Path | None = None
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
+    # How long a worker holds a notification it is sending; after a crash another worker sends it after this.
+    outbox_lease_seconds: float = Field(default=120.0, gt=0)
+    # Teams' limits for proactive messages (bot/pacing.py), per running instance.
+    pacing_per_conversation: float = Field(default=7.0, gt=0)
+    pacing_per_tenant: float = Field(default=50.0, gt=0)
+
+    # Follow-ups (domain/follow_ups.py). Every interval can be set, e.g. FOLLOW_UP__EASY_DEADLINE_DAYS=9,
+    # FOLLOW_UP__CHECK_IN_DAYS=[1,3,7,21], FOLLOW_UP__ACK_HR_WORKING_HOURS=24.
+    follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
+    working_day_start: time = time(8, 0)
+    working_day_end: time = time(16, 0)
+    # Run the follow-up worker inside the app; false when it runs alone (`python -m bot.scheduler`).
+    scheduler_in_app: bool = True
+    scheduler_interval_seconds: float = Field(default=15.0, gt=0)
+    job_lease_seconds: int = Field(default=120, ge=1)
+    job_max_attempts: int = Field(default=5, ge=1)
+    # Longest a queued job waits in one Azure queue message before it is re-enqueued (the service allows 7 days).
+    job_queue_max_delay_seconds: int = Field(default=7 * 24 * 3600, ge=1, le=7 * 24 * 3600)
 
     # The Teams app package (`python -m manifest build`); empty values fall back as manifest/README.md says.
     teams_app_id: str = ""

@@ -26,7 +26,6 @@ them to `on_turn_error`), so the callback catches them and they are re-raised he
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -45,6 +44,8 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from urllib3 import Retry
 
+from bot.pacing import SendPacer
+from bot.periodic import PeriodicWorker
 from bot.retry_after import parse_retry_after
 from domain.case import Person
 from domain.clock import Clock
@@ -54,6 +55,7 @@ from storage.outbox import Notification, Outbox
 log = logging.getLogger("vaern.proactive")
 
 TEAMS_CHANNEL = "msteams"
+NOTIFICATION_ID_KEY = "vaernNotificationId"  # in channelData: the outbox id, the same on every resend
 RETRYABLE_STATUSES = frozenset({408, 409, 412, 429})
 
 
@@ -152,6 +154,8 @@ class ProactiveSender:
     async def send(self, notification: Notification) -> tuple[str, str]:
         """Deliver the payload; returns (activity id, conversation id). Raises SendFailed on connector errors."""
         activity = _activity(notification.payload)
+        # A resend after a crash carries the same key (CloudAdapter clears `id` on every outgoing activity).
+        activity.channel_data = {**(activity.channel_data or {}), NOTIFICATION_ID_KEY: notification.id}
         reference = await self._references.get(notification.recipient)
         if reference is None:
             return await self._create_and_send(notification, activity)
@@ -274,8 +278,10 @@ class ProactiveSender:
         raise SendFailed(None, None, "the bot's own Teams account is unknown (no app id, no stored reference)")
 
 
-class OutboxWorker:
+class OutboxWorker(PeriodicWorker):
     """Delivers due outbox notifications; `start()` runs it every `interval_seconds` (or at once on `wake()`)."""
+
+    name = "outbox-worker"
 
     def __init__(
         self,
@@ -287,17 +293,16 @@ class OutboxWorker:
         max_attempts: int = 8,
         lease_seconds: float = 120.0,
         concurrency: int = 4,
+        pacer: SendPacer | None = None,
     ) -> None:
+        super().__init__(interval_seconds)
         self._outbox = outbox
         self._sender = sender
         self._clock = clock
-        self._interval = interval_seconds
         self._max_attempts = max_attempts
         self._lease_seconds = lease_seconds
         self._concurrency = max(1, concurrency)
-        self._task: asyncio.Task[None] | None = None
-        self._wakeup = asyncio.Event()
-        self._stopping = False
+        self._pacer = pacer or SendPacer()
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many were sent. Per recipient in order, recipients in parallel."""
@@ -323,10 +328,14 @@ class OutboxWorker:
         try:
             if not await self._outbox.claim(notification, self._clock.now(), self._lease_seconds):
                 return False
+            if await self._outbox.was_sent(notification.id):
+                await self._outbox.discard(notification)  # enqueued again after it was sent: never twice
+                return True
         except Exception:
             log.exception("outbox: claim failed", extra={"fields": fields})
             return False
         try:
+            await self._pacer.wait(notification.tenant_id, notification.recipient_key)
             if notification.update_activity_id and notification.update_conversation_id:
                 conversation_id = notification.update_conversation_id
                 activity_id = await self._sender.update(
@@ -365,42 +374,3 @@ class OutboxWorker:
                 log.warning("outbox: send failed, will retry", extra={"fields": fields | retry | {"error": error}})
         except Exception:
             log.exception("outbox: could not record a failed attempt", extra={"fields": fields})
-
-    def wake(self) -> None:
-        """Look at the outbox now rather than at the next interval (e.g. right after enqueueing)."""
-        self._wakeup.set()
-
-    def start(self) -> None:
-        if self._task is not None and not self._task.done():
-            return
-        self._stopping = False
-        self._wakeup = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name="vaern-outbox-worker")
-
-    async def stop(self, timeout: float = 10.0) -> None:
-        """Finish the current round (up to `timeout` s) and stop."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping = True
-        self._wakeup.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), timeout)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _loop(self) -> None:
-        while not self._stopping:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox: round failed")
-            if self._stopping:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._interval)
-            self._wakeup.clear()

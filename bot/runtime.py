@@ -16,25 +16,32 @@ from bot.case_service import CaseActions
 from bot.config import Settings
 from bot.connector_client import close_connector_pool, use_connector_pool
 from bot.evidence_download import SafeDownloader
+from bot.follow_up_planner import FollowUpPlanner
+from bot.follow_ups import FollowUpHandler
 from bot.gc_tuning import tune_garbage_collector
 from bot.handler import VaernBot
+from bot.pacing import SendPacer
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.roles import load_directory
+from bot.scheduler import FollowUpWorker
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
 from dialogs.my_cases import MyCases
 from dialogs.report import ReportDialog
 from dialogs.report_services import ReportServices
 from dialogs.response_plan import DRAFT_PROPERTY, ResponsePlanDialog, ResponsePlanViewer
-from domain.clock import SystemClock
+from domain.clock import Clock, SystemClock
 from domain.evidence import EvidencePolicy
+from domain.follow_ups import FollowUps
+from domain.working_time import WorkingCalendar
 from storage.audit import AuditLog
-from storage.backends import StorageBackend, open_backend
+from storage.backends import StorageBackend, open_backend, open_job_queue
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.conversation_refs import ConversationReferenceStore
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.evidence_intake import EvidenceIntake
+from storage.job_queue import JobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
 from storage.package_offers import PackageOffers
@@ -50,10 +57,14 @@ class Runtime:
     backend: StorageBackend
     downloader: SafeDownloader
     outbox_worker: OutboxWorker
+    follow_up_worker: FollowUpWorker
+    jobs: JobQueue
     packages: CasePackages
 
     async def close(self) -> None:
+        await self.follow_up_worker.stop()
         await self.outbox_worker.stop()
+        await self.jobs.close()
         await self.packages.close()
         await close_connector_pool(self.adapter)
         await self.downloader.close()
@@ -63,9 +74,12 @@ class Runtime:
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
-async def build_runtime(settings: Settings) -> Runtime:
+async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Everything from the settings; `clock` is the server's own unless a test moves time."""
+    clock = clock or SystemClock()
     backend = await open_backend(settings)
-    documents, clock = backend.documents, SystemClock()
+    documents = backend.documents
+    jobs = await open_job_queue(settings, documents, clock)
     adapter = use_connector_pool(create_adapter(settings))  # one connector client per serviceUrl, keep-alive
     directory = load_directory(settings.directory_file)
     references = ConversationReferenceStore(documents)
@@ -78,9 +92,23 @@ async def build_runtime(settings: Settings) -> Runtime:
         ProactiveSender(adapter, settings.microsoft_app_id, references),
         clock,
         interval_seconds=settings.outbox_interval_seconds,
+        lease_seconds=settings.outbox_lease_seconds,
+        pacer=SendPacer(settings.pacing_per_conversation, settings.pacing_per_tenant),
     )
+    calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
+    follow_ups = FollowUps(settings.follow_up, calendar)
+    planner = FollowUpPlanner(follow_ups, jobs, clock)
     notifications = CaseNotifications(
-        directory, LeaderAssignments(documents), outbox, worker, clock, settings.crisis_line
+        directory, LeaderAssignments(documents), outbox, worker, clock, settings.crisis_line, planner
+    )
+    follow_up_worker = FollowUpWorker(
+        jobs,
+        FollowUpHandler(cases, backend.evidence, audit, follow_ups, notifications, jobs, clock),
+        planner,
+        cases,
+        clock,
+        settings.scheduler_interval_seconds,
+        on_effect=worker,
     )
     downloader = SafeDownloader(
         allowed_hosts=settings.evidence_allowed_hosts,
@@ -117,7 +145,7 @@ async def build_runtime(settings: Settings) -> Runtime:
         ),
     ]
     plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line)
-    my_cases = MyCases(cases, case_index, backend.evidence, settings.crisis_line)
+    my_cases = MyCases(cases, case_index, backend.evidence, settings.crisis_line, planner.next_check_in)
     packages = CasePackages(
         cases,
         backend.evidence,
@@ -137,4 +165,6 @@ async def build_runtime(settings: Settings) -> Runtime:
     log.info("storage backend: %s", settings.storage_backend)
     tune_garbage_collector()  # after start-up: freeze what it made, collect less often (bot/gc_tuning.py)
     worker.start()
-    return Runtime(adapter, bot, backend, downloader, worker, packages)
+    if settings.scheduler_in_app:
+        follow_up_worker.start()
+    return Runtime(adapter, bot, backend, downloader, worker, follow_up_worker, jobs, packages)

@@ -23,7 +23,7 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF, XPos, YPos
 from fpdf.fonts import FontFace
 
-from cards.leader import restriction_rules
+from cards.leader import hr_automatic_reason, restriction_rules
 from content import Texts
 from domain.case import Case
 from domain.case_package import PackageContents, PackageKind, TimelineEntry, TimelineEvent
@@ -353,6 +353,8 @@ class _Writer:
                 return t("package_timeline.police", details=self.police_text(record))
             case SafetyNetRegistration():
                 return t("package_timeline.safetynet", details=self.safetynet_text(record))
+            case HrEscalation() if record.function is None:  # Værn escalated on its own: no function yet
+                return t("package_timeline.hr_escalation_automatic", reason=hr_automatic_reason(self.texts, record))
             case HrEscalation():
                 text = t("package_timeline.hr_escalation", function=t(f"handling.function_{record.function.value}"))
                 return self.with_note(text, "package_timeline.hr_message", record.message)

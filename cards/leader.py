@@ -2,6 +2,10 @@
 duties, the employee's plain status view, and the texts around them (letter to the offender, the update the
 employee gets after an action, and action errors).
 
+The EFTER phase shows on the leadership cards too: the first day of absence with its work-injury (EASY)
+deadline, the employee's latest check-in, and Organisation og Personale's answer (acknowledged, who helps,
+advice to the leader); HR's card adds what is overdue and HR's own actions.
+
 Every Action.Execute carries `case_id` and `version`; the inputs of each action use exactly the field names
 of the matching command in `domain.leader_actions.COMMANDS`, since Teams merges input values into `data`
 by input id. Every card carries `refresh` so each person sees their own view when the card is opened.
@@ -10,7 +14,7 @@ by input id. Every card carries `refresh` so each person sees their own view whe
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from adaptive_cards import card as ac
@@ -23,14 +27,16 @@ from content import Texts
 from domain.authorization import Role
 from domain.case import Case, CaseStatus
 from domain.evidence import EvidenceItem
+from domain.follow_ups import OVERDUE_KINDS, FollowUpPolicy, JobKind
 from domain.handling import (
-    Acknowledgement,
+    CheckInAnswer,
     Closure,
     ContactMethod,
     ContactRestrictions,
     FirstAid,
     FollowUp,
     Handling,
+    HrAdvice,
     HrEscalation,
     HrFunction,
     OffenderContact,
@@ -38,8 +44,9 @@ from domain.handling import (
     RemovalStatus,
     SafetyNetCategory,
     SafetyNetRegistration,
+    Signed,
 )
-from domain.leader_actions import COMMANDS, Verb
+from domain.leader_actions import COMMANDS, EMPLOYEE_VERBS, HR_VERBS, Verb
 from domain.reporting import DEFAULT_TIMEZONE, ReportDraft
 
 REFRESH_VERB = "refresh"
@@ -52,11 +59,15 @@ EVIDENCE_NAME_LIMIT = 40
 LINK_TITLE_LIMIT = 60
 LINK_CHOICES_BUDGET = 4000  # characters of links offered as choices; beyond it the leader pastes the link
 LETTER_LINKS_BUDGET = 2500  # characters of links shown in the card's letter template
+MAX_ADVICE_SHOWN = 2  # HR's latest pieces of advice on the card (the leader gets each in full in the chat)
+ADVICE_LIMIT = NOTE_LIMIT
+DEFAULT_EASY_DEADLINE_DAYS = FollowUpPolicy().easy_deadline_days
 DONE, WAITING = "✅", "⏳"
 BUTTONS_PER_ROW = 2
+HR_SKIPS = frozenset({Verb.ACKNOWLEDGE, Verb.ESCALATE_HR})  # the leader's own, or HR asking itself
 
 ACTION_GROUPS: tuple[tuple[str, tuple[Verb, ...]], ...] = (
-    ("leader.group_employee", (Verb.FIRST_AID, Verb.POLICE, Verb.SAFETYNET)),
+    ("leader.group_employee", (Verb.FIRST_AID, Verb.POLICE, Verb.SAFETYNET, Verb.ABSENCE)),
     ("leader.group_offender", (Verb.CONTACT_OFFENDER, Verb.RESTRICTIONS, Verb.REMOVAL)),
     ("leader.group_case", (Verb.ESCALATE_HR, Verb.WORK_ENVIRONMENT, Verb.CLOSE)),
 )
@@ -66,7 +77,13 @@ SAVE_TITLES: dict[Verb, str] = {
     Verb.SAFETYNET: "actions.safetynet_save",
     Verb.ESCALATE_HR: "actions.hr_save",
     Verb.CLOSE: "actions.close",
+    Verb.ABSENCE: "actions.absence_save",
+    Verb.HR_ASSIGN: "actions.hr_assign_save",
+    Verb.HR_ADVICE: "actions.hr_advice_save",
 }
+# The verbs after which the employee hears from Værn; their own check-in answers and HR's verbs are not news
+# to them, and the first day of absence is theirs.
+EMPLOYEE_UPDATE_VERBS = frozenset(Verb) - EMPLOYEE_VERBS - HR_VERBS - {Verb.ABSENCE}
 RESTRICTION_TOGGLES = (
     "no_personal_or_phone_contact",
     "prior_appointment_required",
@@ -84,6 +101,8 @@ ACTION_ERRORS = frozenset(
         "employee_not_informed",
         "reason_required",
         "case_closed",
+        "absence_in_future",
+        "advice_required",
         "invalid_input",
         "unknown_action",
         "not_allowed",
@@ -217,7 +236,7 @@ def _first_aid_lines(texts: Texts, first_aid: FirstAid) -> list[tuple[str, str |
     ]
 
 
-def _acknowledged_text(texts: Texts, acknowledged: Acknowledgement) -> str:
+def _acknowledged_text(texts: Texts, acknowledged: Signed) -> str:
     return texts("handling.by_at", name=acknowledged.by_name, time=format_time(acknowledged.at, texts))
 
 
@@ -245,9 +264,42 @@ def _safetynet_text(texts: Texts, registration: SafetyNetRegistration) -> str:
     return f"{text}, {texts('handling.doctor_advised')}" if registration.doctor_advised else text
 
 
-def _hr_text(texts: Texts, escalation: HrEscalation) -> str:
-    function = texts(f"handling.function_{escalation.function.value}")
-    return texts("handling.hr_value", function=function, date=_local_day(escalation.at))
+def _hr_function(handling: Handling) -> HrFunction | None:
+    """Who in Organisation og Personale helps: the function HR assigned, else the one the leader asked for
+    (none yet when Værn escalated on its own)."""
+    escalation, assigned = handling.hr_escalation, handling.hr_response.assigned
+    if assigned is not None:
+        return assigned.function
+    return escalation.function if escalation else None
+
+
+def _hr_text(texts: Texts, handling: Handling, escalation: HrEscalation) -> str:
+    function = _hr_function(handling)
+    if function is None:
+        return texts("handling.hr_automatic", date=_local_day(escalation.at))
+    return texts(
+        "handling.hr_value", function=texts(f"handling.function_{function.value}"), date=_local_day(escalation.at)
+    )
+
+
+def easy_deadline_of(case: Case, easy_deadline: date | None = None) -> date | None:
+    """The work-injury (EASY) deadline once the first day of absence is recorded: `easy_deadline` when the
+    caller has it from its follow-up policy, else the default number of days after the first day."""
+    absence = case.handling.absence
+    if absence is None:
+        return None
+    return easy_deadline or absence.first_day + timedelta(days=DEFAULT_EASY_DEADLINE_DAYS)
+
+
+def _absence_text(texts: Texts, case: Case, easy_deadline: date | None) -> str | None:
+    deadline, absence = easy_deadline_of(case, easy_deadline), case.handling.absence
+    if deadline is None or absence is None:
+        return None
+    return texts("handling.absence_value", date=_day(absence.first_day), deadline=_day(deadline))
+
+
+def _reported_as_work_injury(handling: Handling) -> bool:
+    return handling.safetynet is not None and handling.safetynet.category is SafetyNetCategory.WORK_INJURY
 
 
 def _closure_text(texts: Texts, closure: Closure) -> str:
@@ -255,9 +307,10 @@ def _closure_text(texts: Texts, closure: Closure) -> str:
     return texts("handling.closure_value", date=_local_day(closure.at), name=closure.by_name, follow_up=follow_up)
 
 
-def handling_facts(texts: Texts, case: Case) -> Facts:
-    """What leadership has recorded on the case so far, one short line per duty that has a record.
-    Free-text notes (outcomes, HR message, the work environment conclusion) stay out."""
+def handling_facts(texts: Texts, case: Case, easy_deadline: date | None = None) -> Facts:
+    """What leadership has recorded on the case so far, one short line per duty that has a record (the first
+    day of absence with its EASY deadline, see `easy_deadline_of`). Free-text notes (outcomes, HR message,
+    the work environment conclusion) stay out."""
     h = case.handling
     restrictions = h.restrictions if h.restrictions and h.restrictions.any else None
     lines: list[tuple[str, str | None]] = [
@@ -271,7 +324,8 @@ def handling_facts(texts: Texts, case: Case) -> Facts:
         ("removals", removal_counts(texts, h) if h.removals else None),
         ("police", _police_text(texts, h.police) if h.police else None),
         ("safetynet", _safetynet_text(texts, h.safetynet) if h.safetynet else None),
-        ("hr", _hr_text(texts, h.hr_escalation) if h.hr_escalation else None),
+        ("absence", _absence_text(texts, case, easy_deadline)),
+        ("hr", _hr_text(texts, h, h.hr_escalation) if h.hr_escalation else None),
         (
             "work_environment",
             texts("handling.work_environment_value", date=_local_day(h.work_environment.at))
@@ -283,17 +337,92 @@ def handling_facts(texts: Texts, case: Case) -> Facts:
     return [(texts(f"handling.{key}"), value) for key, value in lines if value]
 
 
-def _done_section(texts: Texts, case: Case) -> list[Any]:
-    facts = handling_facts(texts, case)
-    body: list[Any] = [ac.TextBlock(text=texts("leader.done_title"), weight=act.FontWeight.BOLDER, separator=True)]
+def _section_title(text: str) -> ac.TextBlock:
+    return ac.TextBlock(text=text, weight=act.FontWeight.BOLDER, wrap=True, separator=True)
+
+
+def _done_section(texts: Texts, case: Case, easy_deadline: date | None) -> list[Any]:
+    facts = handling_facts(texts, case, easy_deadline)
+    body: list[Any] = [_section_title(texts("leader.done_title"))]
     body.append(_fact_set(facts) if facts else paragraph(texts("leader.nothing_done"), subtle=True))
+    deadline = easy_deadline_of(case, easy_deadline)
+    if deadline and not _reported_as_work_injury(case.handling) and case.status is not CaseStatus.CLOSED:
+        body.append(paragraph(texts("handling.easy_reminder", date=_day(deadline)), color=act.Colors.ATTENTION))
+    return body
+
+
+# --- the EFTER phase: the employee's check-ins and HR's answer ----------------------------------------------
+
+
+def check_in_wishes(texts: Texts, answer: CheckInAnswer, prefix: str = "check_in_status") -> str:
+    """'vil tale med sin leder, vil have professionel hjælp' (empty when neither); the employee's own card
+    words them to the employee with `prefix="check_in"`."""
+    wishes = [name for name in ("talk_to_leader", "professional_help") if getattr(answer, name)]
+    return ", ".join(texts(f"{prefix}.wish_{name}") for name in wishes)
+
+
+def _check_in_section(texts: Texts, case: Case, *, for_leader: bool) -> list[Any]:
+    """The employee's latest check-in (score, wishes, and for the leader their own words) or that they
+    stopped the check-ins. HR sees the score and wishes, not the words."""
+    h = case.handling
+    latest = max(h.check_ins, key=lambda answer: answer.at, default=None)
+    if latest is None and h.check_ins_stopped is None:
+        return []
+    facts: Facts = []
+    if latest is not None:
+        score = f"{texts(f'impact.scale_{latest.score}')} ({_local_day(latest.at)})"
+        facts.append((texts("check_in_status.latest", day=latest.day), score))
+        wishes = check_in_wishes(texts, latest)
+        if wishes:
+            facts.append((texts("check_in_status.wishes"), wishes))
+        if for_leader and latest.text:
+            facts.append((texts("check_in_status.words"), _short(latest.text, DESCRIPTION_LIMIT)))
+    if h.check_ins_stopped is not None:
+        stopped = texts("check_in_status.stopped", date=_local_day(h.check_ins_stopped.at))
+        facts.append((texts("check_in_status.check_ins"), stopped))
+    body: list[Any] = [_section_title(texts("check_in_status.title")), _fact_set(facts)]
+    if for_leader and latest is not None and latest.needs_leader and case.status is not CaseStatus.CLOSED:
+        body.append(paragraph(texts("check_in_status.talk_soon"), color=act.Colors.ATTENTION))
+        if latest.suggests_work_injury and not _reported_as_work_injury(h):
+            body.append(paragraph(texts("check_in_status.consider_work_injury"), color=act.Colors.ATTENTION))
+    return body
+
+
+def _advice_block(texts: Texts, advice: HrAdvice) -> ac.Container:
+    by = texts("hr_response.advice_by", name=advice.by_name, time=format_time(advice.at, texts))
+    items = [paragraph(by, subtle=True), paragraph(_short(advice.text, ADVICE_LIMIT))]
+    return ac.Container(items=items, style=act.ContainerStyle.EMPHASIS, spacing=act.Spacing.SMALL)
+
+
+def _hr_response_section(texts: Texts, case: Case, *, for_leader: bool) -> list[Any]:
+    """What Organisation og Personale did with the escalation: acknowledged, who helps, the latest advice."""
+    h = case.handling
+    if h.hr_escalation is None:
+        return []
+    response, audience = h.hr_response, "" if for_leader else "_hr"
+    body: list[Any] = [_section_title(texts(f"hr_response.title{audience}"))]
+    facts: Facts = []
+    if response.acknowledged is not None:
+        facts.append((texts("hr_response.acknowledged"), _acknowledged_text(texts, response.acknowledged)))
+    if response.assigned is not None:
+        function = texts(f"handling.function_{response.assigned.function.value}")
+        facts.append((texts("hr_response.assigned"), f"{function} ({response.assigned.by_name})"))
+    if facts:
+        body.append(_fact_set(facts))
+    earlier = len(response.advice) - MAX_ADVICE_SHOWN
+    if earlier > 0:
+        body.append(paragraph(texts("hr_response.earlier_advice", count=earlier), subtle=True))
+    body += [_advice_block(texts, advice) for advice in response.advice[-MAX_ADVICE_SHOWN:]]
+    if not facts and not response.advice:
+        body.append(paragraph(texts(f"hr_response.waiting{audience}"), subtle=True))
     return body
 
 
 # --- inputs for each action -----------------------------------------------------------------------------
 
 
-def _max_length(verb: Verb, field: str) -> int | None:
+def field_max_length(verb: Verb, field: str) -> int | None:
+    """The command's own length limit for a text field, so the card's input never allows more."""
     for constraint in COMMANDS[verb].model_fields[field].metadata:
         if getattr(constraint, "max_length", None) is not None:
             return int(constraint.max_length)
@@ -335,7 +464,7 @@ def _text_input(
         label=texts(f"actions.{field}"),
         value=value or None,
         placeholder=placeholder or None,
-        max_length=_max_length(verb, field),
+        max_length=field_max_length(verb, field),
         is_multiline=multiline or None,
         is_required=required or None,
         error_message=texts("actions.required") if required else None,
@@ -481,12 +610,34 @@ def _safetynet_inputs(texts: Texts, case: Case) -> list[Any]:
 
 def _escalate_hr_inputs(texts: Texts, case: Case) -> list[Any]:
     current = case.handling.hr_escalation
+    function = current.function.value if current and current.function else None
     options = [(f.value, texts(f"handling.function_{f.value}")) for f in HrFunction]
     return [
         paragraph(texts("actions.hr_hint")),
-        _choice_input(texts, Verb.ESCALATE_HR, "function", options, current.function.value if current else None),
+        _choice_input(texts, Verb.ESCALATE_HR, "function", options, function),
         _text_input(texts, Verb.ESCALATE_HR, "message", current.message if current else "", multiline=True),
     ]
+
+
+def _absence_inputs(texts: Texts, case: Case) -> list[Any]:
+    current = case.handling.absence
+    return [
+        paragraph(texts("actions.absence_hint")),
+        _date_input(texts, Verb.ABSENCE, "first_day", current.first_day if current else None),
+    ]
+
+
+def _hr_assign_inputs(texts: Texts, case: Case) -> list[Any]:
+    function = _hr_function(case.handling)
+    options = [(f.value, texts(f"handling.function_{f.value}")) for f in HrFunction]
+    return [
+        paragraph(texts("actions.hr_assign_hint")),
+        _choice_input(texts, Verb.HR_ASSIGN, "function", options, function.value if function else None),
+    ]
+
+
+def _hr_advice_inputs(texts: Texts, case: Case) -> list[Any]:
+    return [paragraph(texts("actions.hr_advice_hint")), _text_input(texts, Verb.HR_ADVICE, "text", multiline=True)]
 
 
 def _work_environment_inputs(texts: Texts, case: Case) -> list[Any]:
@@ -520,6 +671,9 @@ INPUTS: dict[Verb, Callable[[Texts, Case], list[Any]]] = {
     Verb.ESCALATE_HR: _escalate_hr_inputs,
     Verb.WORK_ENVIRONMENT: _work_environment_inputs,
     Verb.CLOSE: _close_inputs,
+    Verb.ABSENCE: _absence_inputs,
+    Verb.HR_ASSIGN: _hr_assign_inputs,
+    Verb.HR_ADVICE: _hr_advice_inputs,
 }
 
 
@@ -539,6 +693,9 @@ def _is_recorded(case: Case, verb: Verb) -> bool:
         Verb.ESCALATE_HR: handling.hr_escalation,
         Verb.WORK_ENVIRONMENT: handling.work_environment,
         Verb.CLOSE: handling.closure,
+        Verb.ABSENCE: handling.absence,
+        Verb.HR_ASSIGN: handling.hr_response.assigned,
+        Verb.HR_ADVICE: handling.hr_response.advice,
     }
     return bool(recorded[verb])
 
@@ -551,19 +708,25 @@ def _show_card(texts: Texts, case: Case, verb: Verb) -> ac.ActionShowCard:
     return ac.ActionShowCard(title=f"✓ {title}" if _is_recorded(case, verb) else title, card=inner)
 
 
-def _action_sections(texts: Texts, case: Case) -> list[Any]:
-    """'Kvittér' as a direct action, the other nine in three captioned groups, two buttons a row so no title
-    is cut on a phone (360 px)."""
+def _show_card_rows(texts: Texts, case: Case, verbs: Sequence[Verb]) -> list[ac.ActionSet]:
+    return [
+        ac.ActionSet(actions=[_show_card(texts, case, verb) for verb in verbs[row : row + BUTTONS_PER_ROW]])
+        for row in range(0, len(verbs), BUTTONS_PER_ROW)
+    ]
+
+
+def _action_sections(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset()) -> list[Any]:
+    """'Kvittér' as a direct action, the other duties in three captioned groups, two buttons a row so no title
+    is cut on a phone (360 px). `skip` leaves duties out (HR neither acknowledges for the leader nor asks
+    itself for advice)."""
     body: list[Any] = [heading(texts("leader.actions_title"))]
-    if case.handling.acknowledged is None:
+    if case.handling.acknowledged is None and Verb.ACKNOWLEDGE not in skip:
         acknowledge = _execute(texts("actions.acknowledge"), Verb.ACKNOWLEDGE.value, case, primary=True)
         body.append(ac.ActionSet(actions=[acknowledge]))
-    for caption, verbs in ACTION_GROUPS:
+    for caption, group in ACTION_GROUPS:
+        verbs = [verb for verb in group if verb not in skip]
         body.append(ac.TextBlock(text=texts(caption), weight=act.FontWeight.BOLDER, spacing=act.Spacing.MEDIUM))
-        for row in range(0, len(verbs), BUTTONS_PER_ROW):
-            body.append(
-                ac.ActionSet(actions=[_show_card(texts, case, verb) for verb in verbs[row : row + BUTTONS_PER_ROW]])
-            )
+        body += _show_card_rows(texts, case, verbs)
     return body
 
 
@@ -571,24 +734,31 @@ def _closed_banner(texts: Texts) -> ac.Container:
     return ac.Container(items=[paragraph(texts("leader.closed_banner"))], style=act.ContainerStyle.GOOD)
 
 
-def _leadership_card(texts: Texts, case: Case, top: list[Any], refresh_user_ids: Sequence[str]) -> Card:
-    body = [*top, *_done_section(texts, case)]
-    if case.status is CaseStatus.CLOSED:
-        body.append(_closed_banner(texts))
-    else:
-        body += _action_sections(texts, case)
-    return _with_refresh(build_card(texts, body), case, refresh_user_ids)
+def _actions_or_closed(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset()) -> list[Any]:
+    return [_closed_banner(texts)] if case.status is CaseStatus.CLOSED else _action_sections(texts, case, skip)
 
 
-def leader_card(texts: Texts, case: Case, evidence: list[EvidenceItem], refresh_user_ids: list[str]) -> Card:
-    """What the case's leader or deputy sees: the report, what has been done, and the duties as actions."""
-    top = [
+def leader_card(
+    texts: Texts,
+    case: Case,
+    evidence: list[EvidenceItem],
+    refresh_user_ids: Sequence[str],
+    easy_deadline: date | None = None,
+) -> Card:
+    """What the case's leader or deputy sees: the report, what has been done (with the EASY deadline once
+    absence is recorded, see `easy_deadline_of`), the employee's latest check-in, HR's answer and advice,
+    and the duties as actions."""
+    body = [
         _title_block(texts, case, texts("leader.title", reference=_reference(case))),
         paragraph(texts("leader.intro")),
         _fact_set(_incident_facts(texts, case, evidence)),
         *_evidence_access(texts, case, evidence),
+        *_done_section(texts, case, easy_deadline),
+        *_check_in_section(texts, case, for_leader=True),
+        *_hr_response_section(texts, case, for_leader=True),
+        *_actions_or_closed(texts, case),
     ]
-    return _leadership_card(texts, case, top, refresh_user_ids)
+    return _with_refresh(build_card(texts, body), case, refresh_user_ids)
 
 
 def _evidence_access(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> list[Any]:
@@ -601,6 +771,27 @@ def _evidence_access(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> 
 # --- HR -------------------------------------------------------------------------------------------------
 
 
+def hr_automatic_reason(texts: Texts, escalation: HrEscalation) -> str:
+    """Why Værn escalated on its own, in words (a general text for a reason it does not know)."""
+    key = f"hr.reason_{escalation.automatic_reason}"
+    return texts(key) if escalation.automatic_reason and texts.has(key) else texts("hr.reason_other")
+
+
+def _escalation_facts(texts: Texts, escalation: HrEscalation) -> Facts:
+    """Why HR has the case: the leader's request (function, message, who and when), or Værn's own reason."""
+    if escalation.function is None:
+        return [
+            (texts("hr.why"), hr_automatic_reason(texts, escalation)),
+            (texts("hr.sent"), format_time(escalation.at, texts)),
+        ]
+    requested = texts("handling.by_at", name=escalation.by_name, time=format_time(escalation.at, texts))
+    return [
+        (texts("hr.function"), texts(f"handling.function_{escalation.function.value}")),
+        (texts("hr.message"), _short(escalation.message, NOTE_LIMIT) or texts("hr.no_message")),
+        (texts("hr.requested"), requested),
+    ]
+
+
 def _hr_facts(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Facts:
     incident, escalation = case.incident, case.handling.hr_escalation
     missing = texts("summary.not_given")
@@ -610,12 +801,7 @@ def _hr_facts(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Facts:
     if incident.urgent:
         facts.append((texts("summary.urgent"), "⚠ " + texts("common.yes")))
     if escalation:
-        requested = texts("handling.by_at", name=escalation.by_name, time=format_time(escalation.at, texts))
-        facts += [
-            (texts("hr.function"), texts(f"handling.function_{escalation.function.value}")),
-            (texts("hr.message"), _short(escalation.message, NOTE_LIMIT) or texts("hr.no_message")),
-            (texts("hr.requested"), requested),
-        ]
+        facts += _escalation_facts(texts, escalation)
     kinds = ", ".join(texts(f"kinds.{kind.value}") for kind in incident.kinds) or missing
     channel = texts(f"channel.{incident.channel.value}") if incident.channel else missing
     impact = texts(f"impact.scale_{incident.impact.score}") if incident.impact else missing
@@ -629,17 +815,54 @@ def _hr_facts(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Facts:
     return facts
 
 
+def _overdue_section(texts: Texts, overdue: Sequence[JobKind]) -> list[Any]:
+    """The duties past their time, each once, in a warning box; nothing when nothing is late."""
+    kinds = [kind for kind in dict.fromkeys(overdue) if kind in OVERDUE_KINDS]
+    if not kinds:
+        return []
+    title = ac.TextBlock(text=f"⚠ {texts('overdue.title')}", weight=act.FontWeight.BOLDER, wrap=True)
+    lines = [_step(False, texts(f"overdue.{kind.value}")) for kind in kinds]
+    return [ac.Container(items=[title, *lines], style=act.ContainerStyle.WARNING, spacing=act.Spacing.MEDIUM)]
+
+
+def _hr_actions(texts: Texts, case: Case) -> list[Any]:
+    """HR's own answer to the leader: acknowledge, choose who helps, give advice (open cases only)."""
+    if case.status is CaseStatus.CLOSED:
+        return []
+    body: list[Any] = []
+    if case.handling.hr_response.acknowledged is None:
+        acknowledge = _execute(texts("actions.hr_acknowledge"), Verb.HR_ACKNOWLEDGE.value, case, primary=True)
+        body.append(ac.ActionSet(actions=[acknowledge]))
+    return [*body, *_show_card_rows(texts, case, [Verb.HR_ASSIGN, Verb.HR_ADVICE])]
+
+
 def hr_escalation_card(
-    texts: Texts, case: Case, evidence: list[EvidenceItem], refresh_user_ids: Sequence[str] = ()
+    texts: Texts,
+    case: Case,
+    evidence: list[EvidenceItem],
+    refresh_user_ids: Sequence[str] = (),
+    overdue: Sequence[JobKind] = (),
+    easy_deadline: date | None = None,
 ) -> Card:
-    """For Organisation og Personale: a need-to-know summary, the leader's question, and the same actions."""
-    top = [
+    """For Organisation og Personale: why the case came (the leader's question, or Værn's own reason when a
+    deadline passed), a need-to-know summary, what is overdue (`FollowUps.overdue`), HR's answer so far
+    with its actions (acknowledge, assign Jura or Arbejdsmiljøkoordinatoren, advise the leader), what has
+    been done, the employee's latest check-in without their words, and leadership's actions."""
+    escalation = case.handling.hr_escalation
+    automatic = escalation is not None and escalation.function is None
+    body = [
         _title_block(texts, case, texts("hr.title", reference=_reference(case))),
-        paragraph(texts("hr.intro")),
+        paragraph(texts("hr.intro_automatic" if automatic else "hr.intro")),
         _fact_set(_hr_facts(texts, case, evidence)),
         *_evidence_access(texts, case, evidence),
+        *_overdue_section(texts, overdue),
+        *_hr_response_section(texts, case, for_leader=False),
+        *_hr_actions(texts, case),
+        *_done_section(texts, case, easy_deadline),
+        *_check_in_section(texts, case, for_leader=False),
+        *_actions_or_closed(texts, case, skip=HR_SKIPS),
     ]
-    return _leadership_card(texts, case, top, refresh_user_ids)
+    return _with_refresh(build_card(texts, body), case, refresh_user_ids)
 
 
 # --- the employee's view ----------------------------------------------------------------------------------
@@ -675,9 +898,23 @@ def _safetynet_step(texts: Texts, case: Case) -> ac.TextBlock:
     return _step(True, texts("employee_status.step_safetynet", category=category))
 
 
-def _status_steps(texts: Texts, case: Case, for_reporter: bool) -> list[ac.TextBlock]:
+def _check_in_step(texts: Texts, case: Case, next_check_in: date | None) -> ac.TextBlock | None:
+    """While the case is open: that the employee stopped the check-ins, or when Værn asks next."""
+    if case.status is CaseStatus.CLOSED:
+        return None
+    if case.handling.check_ins_stopped is not None:
+        return _step(True, texts("employee_status.step_check_ins_stopped"))
+    if next_check_in is not None:
+        return _step(False, texts("employee_status.step_next_check_in", date=_day(next_check_in)))
+    return None
+
+
+def _status_steps(
+    texts: Texts, case: Case, for_reporter: bool, next_check_in: date | None = None
+) -> list[ac.TextBlock]:
     """Reported → acknowledged → talked → offender contacted → restrictions → removals → police → SafetyNet
-    → closed. A colleague who reported on someone's behalf does not see the police or SafetyNet steps."""
+    → check-ins → closed. A colleague who reported on someone's behalf does not see the police, SafetyNet
+    or check-in steps."""
     handling = case.handling
     acknowledged = handling.acknowledged is not None
     steps: list[ac.TextBlock | None] = [
@@ -698,22 +935,28 @@ def _status_steps(texts: Texts, case: Case, for_reporter: bool) -> list[ac.TextB
     if handling.removals:
         steps.append(_step(True, texts("employee_status.step_removals", counts=removal_counts(texts, handling))))
     if not for_reporter:
-        steps += [_police_step(texts, case), _safetynet_step(texts, case)]
+        steps += [_police_step(texts, case), _safetynet_step(texts, case), _check_in_step(texts, case, next_check_in)]
     closed = case.status is CaseStatus.CLOSED
     steps.append(_step(closed, texts("employee_status.step_closed" if closed else "employee_status.step_open")))
     return [step for step in steps if step is not None]
 
 
 def employee_status_card(
-    texts: Texts, case: Case, refresh_user_ids: Sequence[str] = (), *, viewer: Role = Role.SUBJECT
+    texts: Texts,
+    case: Case,
+    refresh_user_ids: Sequence[str] = (),
+    *,
+    viewer: Role = Role.SUBJECT,
+    next_check_in: date | None = None,
 ) -> Card:
     """What the harassed employee (or the colleague who reported for them) sees: plain status steps and
-    advice. Never the letter to the offender, outcome notes, HR messages or the work environment review."""
+    advice; `next_check_in` (the day of the next planned check-in, if the caller knows it) shows as a step.
+    Never the letter to the offender, outcome notes, HR messages or advice, or the work environment review."""
     for_reporter = viewer is Role.REPORTER and case.reported_on_behalf
     body: list[Any] = [heading(texts("employee_status.title", reference=_reference(case)))]
     if for_reporter:
         body.append(paragraph(texts("employee_status.on_behalf", name=case.subject.name)))
-    body += _status_steps(texts, case, for_reporter)
+    body += _status_steps(texts, case, for_reporter, next_check_in)
     body += [
         paragraph(texts("common.leader_handles_offender"), color=act.Colors.ATTENTION),
         paragraph(texts("employee_status.keep_messages")),
@@ -752,8 +995,8 @@ def offender_letter(texts: Texts, case: Case, leader_name: str, municipality: st
 
 def employee_update_text(texts: Texts, verb: Verb | str) -> str:
     """The short message the employee gets after a leader action; never the leader's own notes.
-    Empty for anything that is not a leader action (e.g. `refresh`)."""
-    return texts(f"employee_update.{verb}") if verb in Verb.__members__.values() else ""
+    Empty for anything else (e.g. `refresh`, the employee's own check-in, HR's verbs, absence)."""
+    return texts(f"employee_update.{verb}") if verb in EMPLOYEE_UPDATE_VERBS else ""
 
 
 def action_error_text(texts: Texts, reason: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from adaptive_cards import card as ac
@@ -99,16 +100,23 @@ def _before_crisis_line(card: Card, elements: Sequence[dict[str, Any]]) -> Card:
 
 
 def case_detail_card(
-    texts: Texts, case: Case, viewer: Role, refresh_user_ids: Sequence[str] = (), *, evidence_count: int = 0
+    texts: Texts,
+    case: Case,
+    viewer: Role,
+    refresh_user_ids: Sequence[str] = (),
+    *,
+    evidence_count: int = 0,
+    next_check_in: date | None = None,
 ) -> Card:
-    """One case as its subject or reporter sees it: the status steps, then "add evidence or a note" while
-    the case is open, and the way back to the list. A draft has no status steps, only its evidence count."""
+    """One case as its subject or reporter sees it: the status steps (with the next check-in when given),
+    then "add evidence or a note" while the case is open, and the way back to the list. A draft has no
+    status steps, only its evidence count."""
     back = _button_row(texts("my_cases.list_button"), {"command": MY_CASES_COMMAND})
     if case.status is CaseStatus.DRAFT:
         title = texts("my_cases.case_line", reference=texts("my_cases.draft"), date=_day(case))
         body = [heading(title), paragraph(status_text(texts, case, evidence_count))]
         return _before_crisis_line(build_card(texts, body), [back])
-    card = employee_status_card(texts, case, refresh_user_ids, viewer=viewer)
+    card = employee_status_card(texts, case, refresh_user_ids, viewer=viewer, next_check_in=next_check_in)
     rows = [back]
     if is_open(case):
         add = _button_row(

@@ -8,6 +8,8 @@ with domain.authorization, so the index can never show a case to someone without
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import date
 
 from botbuilder.core import MessageFactory, TurnContext
 
@@ -37,8 +39,16 @@ def viewer_role(case: Case, actor: Actor) -> Role | None:
 
 
 class MyCases:
-    def __init__(self, cases: CaseRepository, index: CaseIndex, evidence: EvidenceStore, crisis_line: str) -> None:
+    def __init__(
+        self,
+        cases: CaseRepository,
+        index: CaseIndex,
+        evidence: EvidenceStore,
+        crisis_line: str,
+        next_check_in: Callable[[Case], date | None] = lambda _: None,
+    ) -> None:
         self._cases = cases
+        self._next_check_in = next_check_in
         self._index = index
         self._evidence = evidence
         self._crisis_line = crisis_line
@@ -71,7 +81,10 @@ class MyCases:
             await turn_context.send_activity(MessageFactory.text(texts("my_cases.not_found")))
             return
         count = len(await self._evidence.list_items(case.case_id)) if case.status is CaseStatus.DRAFT else 0
-        card = case_detail_card(texts, case, role, refresh_user_ids(case), evidence_count=count)
+        next_check_in = self._next_check_in(case) if role is Role.SUBJECT else None
+        card = case_detail_card(
+            texts, case, role, refresh_user_ids(case), evidence_count=count, next_check_in=next_check_in
+        )
         await _show(turn_context, card)
 
     async def _case(self, case_id: str) -> Case | None:

@@ -107,8 +107,53 @@ class SafetyNetRegistration(Signed):
 
 
 class HrEscalation(Signed):
-    function: HrFunction
+    """The case handed to Organisation og Personale: by the leader (with a function), or by Værn itself when a
+    deadline passed (`automatic_reason`, no function yet: HR assigns Jura or Arbejdsmiljøkoordinatoren)."""
+
+    function: HrFunction | None = None
     message: str = ""
+    automatic_reason: str = ""
+
+
+class HrAssignment(Signed):
+    function: HrFunction
+
+
+class HrAdvice(Signed):
+    text: str
+
+
+class HrResponse(BaseModel):
+    """What HR did with an escalation: acknowledged it, assigned a function, advice the leader sees."""
+
+    acknowledged: Signed | None = None
+    assigned: HrAssignment | None = None
+    advice: list[HrAdvice] = Field(default_factory=list)
+
+
+class Absence(Signed):
+    """The employee's first day of absence after the incident: starts the work-injury (EASY) deadline."""
+
+    first_day: date
+
+
+class CheckInAnswer(Signed):
+    """The employee's answer to a check-in: 1 (fine) to 5 (very hard), as the report's impact question."""
+
+    day: int
+    score: int = Field(ge=1, le=5)
+    text: str = ""
+    talk_to_leader: bool = False
+    professional_help: bool = False
+
+    @property
+    def needs_leader(self) -> bool:
+        """A hard time, or a wish to talk or for professional help: the leader hears at once."""
+        return self.score >= 4 or self.talk_to_leader or self.professional_help
+
+    @property
+    def suggests_work_injury(self) -> bool:
+        return self.score >= 4 or self.professional_help
 
 
 class WorkEnvironmentReview(Signed):
@@ -133,3 +178,10 @@ class Handling(BaseModel):
     hr_escalation: HrEscalation | None = None
     work_environment: WorkEnvironmentReview | None = None
     closure: Closure | None = None
+    hr_response: HrResponse = Field(default_factory=HrResponse)
+    absence: Absence | None = None
+    check_ins: list[CheckInAnswer] = Field(default_factory=list)
+    check_ins_stopped: Signed | None = None
+
+    def check_in(self, day: int) -> CheckInAnswer | None:
+        return next((answer for answer in self.check_ins if answer.day == day), None)

@@ -1,7 +1,8 @@
 """The leader's duties from the guideline as commands on a case: each checks its input and is recorded.
 
 `execute` is the only way a case changes after it is reported: it authorizes the actor, refuses stale
-cards (an old case version), validates the command and bumps the version.
+cards (an old case version), validates the command and bumps the version. Most verbs are leadership's
+(leader, deputy, escalated HR); HR's own verbs need the HR role, and the employee answers check-ins.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from domain.authorization import Actor, acting_role
+from domain.authorization import Actor, Role, acting_role, roles_on
 from domain.case import Case, CaseStatus
 from domain.handling import (
+    Absence,
     Acknowledgement,
+    CheckInAnswer,
     Closure,
     ContactMethod,
     ContactRestrictions,
     FollowUp,
+    HrAdvice,
+    HrAssignment,
     HrEscalation,
     HrFunction,
     OffenderContact,
@@ -45,6 +50,16 @@ class Verb(StrEnum):
     ESCALATE_HR = "escalate_hr"
     WORK_ENVIRONMENT = "work_environment"
     CLOSE = "close"
+    ABSENCE = "absence"
+    CHECK_IN = "check_in"
+    STOP_CHECK_INS = "stop_check_ins"
+    HR_ACKNOWLEDGE = "hr_acknowledge"
+    HR_ASSIGN = "hr_assign"
+    HR_ADVICE = "hr_advice"
+
+
+EMPLOYEE_VERBS = frozenset({Verb.CHECK_IN, Verb.STOP_CHECK_INS})
+HR_VERBS = frozenset({Verb.HR_ACKNOWLEDGE, Verb.HR_ASSIGN, Verb.HR_ADVICE})
 
 
 class NotAllowed(Exception):
@@ -206,6 +221,57 @@ class CloseCommand(Command):
         case.status = CaseStatus.CLOSED
 
 
+class AbsenceCommand(Command):
+    first_day: date
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        if self.first_day > signed.at.astimezone(DEFAULT_TIMEZONE).date():
+            raise InvalidCommand("absence_in_future", "first_day")
+        case.handling.absence = Absence(**signed.model_dump(), first_day=self.first_day)
+
+
+class CheckInCommand(Command):
+    day: int = Field(ge=1, le=366)
+    score: int = Field(ge=1, le=5)
+    text: str = Field(default="", max_length=2000)
+    talk_to_leader: bool = False
+    professional_help: bool = False
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        answer = CheckInAnswer(**signed.model_dump(), **(self.model_dump() | {"text": _text(self.text)}))
+        others = [a for a in case.handling.check_ins if a.day != self.day]
+        case.handling.check_ins = sorted([*others, answer], key=lambda a: a.day)
+
+
+class StopCheckInsCommand(Command):
+    def apply(self, case: Case, signed: Signed) -> None:
+        case.handling.check_ins_stopped = case.handling.check_ins_stopped or signed
+
+
+class HrAcknowledgeCommand(Command):
+    def apply(self, case: Case, signed: Signed) -> None:
+        case.handling.hr_response.acknowledged = case.handling.hr_response.acknowledged or signed
+
+
+class HrAssignCommand(Command):
+    function: HrFunction
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        case.handling.hr_response.assigned = HrAssignment(**signed.model_dump(), function=self.function)
+        case.handling.hr_response.acknowledged = case.handling.hr_response.acknowledged or signed
+
+
+class HrAdviceCommand(Command):
+    text: str = Field(max_length=2000)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        text = _text(self.text)
+        if not text:
+            raise InvalidCommand("advice_required", "text")
+        case.handling.hr_response.advice.append(HrAdvice(**signed.model_dump(), text=text))
+        case.handling.hr_response.acknowledged = case.handling.hr_response.acknowledged or signed
+
+
 COMMANDS: dict[Verb, type[Command]] = {
     Verb.ACKNOWLEDGE: AcknowledgeCommand,
     Verb.FIRST_AID: FirstAidCommand,
@@ -217,14 +283,29 @@ COMMANDS: dict[Verb, type[Command]] = {
     Verb.ESCALATE_HR: EscalateHrCommand,
     Verb.WORK_ENVIRONMENT: WorkEnvironmentCommand,
     Verb.CLOSE: CloseCommand,
+    Verb.ABSENCE: AbsenceCommand,
+    Verb.CHECK_IN: CheckInCommand,
+    Verb.STOP_CHECK_INS: StopCheckInsCommand,
+    Verb.HR_ACKNOWLEDGE: HrAcknowledgeCommand,
+    Verb.HR_ASSIGN: HrAssignCommand,
+    Verb.HR_ADVICE: HrAdviceCommand,
 }
+
+
+def may_perform(case: Case, actor: Actor, verb: Verb) -> bool:
+    """The employee answers their own check-ins, HR's verbs need HR, everything else leadership."""
+    if verb in EMPLOYEE_VERBS:
+        return Role.SUBJECT in roles_on(case, actor)
+    if verb in HR_VERBS:
+        return Role.HR in roles_on(case, actor)
+    return acting_role(case, actor) is not None
 
 
 def execute(case: Case, verb: Verb, data: dict[str, Any], actor: Actor, now: datetime, card_version: int) -> Case:
     """Apply one leadership action to a copy of the case and return it (the caller stores it with its etag)."""
-    if acting_role(case, actor) is None:
+    if not may_perform(case, actor, verb):
         raise NotAllowed(verb.value)
-    if card_version != case.version:
+    if verb not in EMPLOYEE_VERBS and card_version != case.version:  # a check-in card is answered by its day
         raise StaleCard(f"card v{card_version}, case v{case.version}")
     if case.status is CaseStatus.CLOSED:
         raise InvalidCommand("case_closed")

@@ -1,6 +1,8 @@
 """Sample cards for `render_cards.py`: every card builder of Værn in both languages and the states a
 person meets (each report question, summary, the leader's card from new to closed with each duty done,
-urgent, HR escalation, the employee's status, the evidence view). Made from realistic, fixed data."""
+urgent, the EFTER phase with absence, check-ins and HR's advice, HR escalation by the leader or by Værn
+with what is overdue, the employee's status and check-ins, the evidence view). Made from realistic, fixed
+data."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cards import guidance, report
+from cards.check_in import check_in_card
 from cards.evidence import evidence_card
 from cards.leader import employee_status_card, hr_escalation_card, leader_card
 from cards.summary import submitted_card, summary_card
@@ -29,16 +32,22 @@ from domain.case import (
     Witness,
 )
 from domain.evidence import EvidenceItem, EvidenceSource
+from domain.follow_ups import JobKind
 from domain.handling import (
+    Absence,
     Acknowledgement,
+    CheckInAnswer,
     Closure,
     ContactMethod,
     ContactRestrictions,
     FirstAid,
     FollowUp,
     Handling,
+    HrAdvice,
+    HrAssignment,
     HrEscalation,
     HrFunction,
+    HrResponse,
     OffenderContact,
     PoliceReport,
     Removal,
@@ -62,7 +71,9 @@ EMPLOYEE = Person(user_id="29:mette", name="Mette Hansen", aad_object_id="aad-me
 COLLEAGUE = Person(user_id="29:anne", name="Anne Jensen", aad_object_id="aad-anne")
 LEADER = Person(user_id="29:karen", name="Karen Nielsen", aad_object_id="aad-karen")
 DEPUTY = Person(user_id="29:peter", name="Peter Holm", aad_object_id="aad-peter")
+HR_PERSON = Person(user_id="29:hanne", name="Hanne Bach", aad_object_id="aad-hanne")
 SIGNED = Signed(by=LEADER.user_id, by_name=LEADER.name, at=NOW + timedelta(minutes=20)).model_dump()
+HR_SIGNED = Signed(by=HR_PERSON.user_id, by_name=HR_PERSON.name, at=NOW + timedelta(days=1, hours=2)).model_dump()
 REFRESH_USERS = [EMPLOYEE.user_id, LEADER.user_id, DEPUTY.user_id]
 LINKS = ["https://www.facebook.com/groups/silkeborgdebat/posts/184467", "https://www.facebook.com/profile.php?id=1000"]
 
@@ -75,7 +86,7 @@ class Sample:
     title: str
     card: Card
     widths: tuple[int, ...] = (DESKTOP,)
-    expand: tuple[str, ...] = ()  # one name per Action.ShowCard, in document order: also shown opened
+    expand: tuple[str, ...] = ()  # one name per Action.ShowCard, in document order: also shown opened ("": not)
 
 
 def texts_for(language: str) -> Texts:
@@ -191,6 +202,36 @@ DONE: dict[Verb, dict[str, Any]] = {
 }
 
 
+HR_ADVICE = (
+    "Registrér hændelsen som arbejdsskade i SafetyNet, og anmeld den i EASY inden fristen. "
+    "Ring gerne til mig, før I skriver til borgeren – jeg hjælper med formuleringen."
+)
+CHECK_IN_HARD = CheckInAnswer(
+    by=EMPLOYEE.user_id,
+    by_name=EMPLOYEE.name,
+    at=NOW + timedelta(days=3),
+    day=3,
+    score=4,
+    text="Jeg sover stadig dårligt og tør ikke tage bilen på arbejde.",
+    talk_to_leader=True,
+)
+
+
+def _follow_up(handling: Handling) -> Handling:
+    """The EFTER phase under way: absent since the day after, a hard check-in on day 3, HR has answered."""
+    return handling.model_copy(
+        update={
+            "absence": Absence(**SIGNED, first_day=DAY + timedelta(days=1)),
+            "check_ins": [CHECK_IN_HARD],
+            "hr_response": HrResponse(
+                acknowledged=Signed(**HR_SIGNED),
+                assigned=HrAssignment(**HR_SIGNED, function=HrFunction.WORK_ENVIRONMENT_COORDINATOR),
+                advice=[HrAdvice(**HR_SIGNED, text=HR_ADVICE)],
+            ),
+        }
+    )
+
+
 def _handling(*verbs: Verb, closed: bool = False) -> Handling:
     changes: dict[str, Any] = {}
     for verb in verbs:
@@ -226,6 +267,7 @@ SHOW_CARDS = tuple(
         Verb.FIRST_AID,
         Verb.POLICE,
         Verb.SAFETYNET,
+        Verb.ABSENCE,
         Verb.CONTACT_OFFENDER,
         Verb.RESTRICTIONS,
         Verb.REMOVAL,
@@ -317,9 +359,52 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
         yield Sample(
             f"leader-largest-{lang}", "Leader: every field at its longest (size check)", leader(_largest_case(), 60)
         )
+    follow_up = _case(
+        status=CaseStatus.ACKNOWLEDGED,
+        handling=_follow_up(_handling(Verb.FIRST_AID, Verb.ESCALATE_HR)),
+    )
+    yield Sample(
+        f"leader-follow-up-{lang}",
+        "Leader: absence with the EASY deadline, a hard check-in, HR's answer and advice",
+        leader(follow_up),
+        (DESKTOP, PHONE),
+    )
     escalated = _case(status=CaseStatus.ACKNOWLEDGED, handling=_handling(Verb.FIRST_AID, Verb.ESCALATE_HR))
     hr = hr_escalation_card(t, escalated, _evidence(2), ["29:hr"])
     yield Sample(f"hr-escalation-{lang}", "HR (Organisation og Personale): escalated case", hr)
+    automatic = _case(
+        handling=Handling(
+            hr_escalation=HrEscalation(
+                by="vaern", by_name="Værn", at=NOW + timedelta(days=1), automatic_reason="ack_overdue"
+            )
+        )
+    )
+    overdue = [JobKind.ACK_HR, JobKind.FIRST_AID, JobKind.DEBRIEF, JobKind.SAFETYNET]
+    yield Sample(
+        f"hr-escalation-automatic-{lang}",
+        "HR: escalated by Værn (no acknowledgement in time), what is overdue, HR's actions opened",
+        hr_escalation_card(t, automatic, _evidence(2), ["29:hr"], overdue),
+        (DESKTOP, PHONE),
+        expand=(Verb.HR_ASSIGN.value, Verb.HR_ADVICE.value, *("" for verb in SHOW_CARDS if verb != Verb.ESCALATE_HR)),
+    )
+    advised = hr_escalation_card(t, follow_up, _evidence(2), ["29:hr"], [JobKind.SAFETYNET])
+    yield Sample(f"hr-escalation-advised-{lang}", "HR: acknowledged, assigned and advised; SafetyNet overdue", advised)
+
+
+def _check_in_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    case = _case(status=CaseStatus.ACKNOWLEDGED, handling=ACKNOWLEDGED)
+    yield Sample(
+        f"check-in-{lang}", "Employee's check-in: how are you now? (day 3)", check_in_card(t, case, 3), (DESKTOP, PHONE)
+    )
+    answered = CHECK_IN_HARD.model_copy(update={"professional_help": True})
+    yield Sample(
+        f"check-in-answered-{lang}",
+        "Check-in answered: a hard time, wants to talk and professional help",
+        check_in_card(t, case, 3, answered),
+    )
+    yield Sample(
+        f"check-in-stopped-{lang}", "Check-ins stopped by the employee", check_in_card(t, case, 3, stopped=True)
+    )
 
 
 def _evidence_cards(t: Texts, lang: str) -> Iterator[Sample]:
@@ -345,6 +430,6 @@ def samples() -> list[Sample]:
     result: list[Sample] = []
     for lang in SUPPORTED:
         t = texts_for(lang)
-        for family in (_employee_cards, _status_cards, _leader_cards, _evidence_cards):
+        for family in (_employee_cards, _status_cards, _check_in_cards, _leader_cards, _evidence_cards):
             result += family(t, lang)
     return result

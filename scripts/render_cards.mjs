@@ -4,7 +4,7 @@
 //   node scripts/render_cards.mjs JOB.json
 //
 // JOB.json: {"hostConfig": path, "css": path, "outDir": path, "results": path,
-//            "cards": [{"name", "file", "widths": [480, 360], "expand": ["verb", ...]}]}
+//            "cards": [{"name", "file", "widths": [480, 360], "expand": ["verb", "" (left closed), ...]}]}
 // For every card it records the renderer's parse events (SerializationContext), the failures of
 // card.validateProperties(), layout notes (button titles cut off, content wider than the card), and the
 // screenshots taken; then writes them all to JOB.results. Offline: no network is used.
@@ -136,6 +136,7 @@ async function expandEach(page, job, card, result, closed) {
     return;
   }
   for (const [index, label] of card.expand.entries()) {
+    if (!label) continue; // an empty name leaves that show-card closed
     await toggles.nth(index).click();
     const found = await page.evaluate(layoutInPage);
     result.layout.push(...layoutLines(`${card.widths[0]}px, ${label} opened`, found, closed));

@@ -1,4 +1,5 @@
-"""Choose and open the storage backend named in the settings (local filesystem or Azure Blob)."""
+"""Choose and open the storage backend named in the settings (local filesystem or Azure Blob), and the
+follow-up job queue that goes with it (file-backed locally, Azure Storage Queues with Azure)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.config import Settings
+from domain.clock import Clock
+from storage.job_queue import JobQueue, LocalJobQueue
 from storage.local import LocalDocumentStore, LocalEvidenceStore
 from storage.ports import DocumentStore, EvidenceStore
 
@@ -33,3 +36,19 @@ async def open_backend(settings: Settings) -> StorageBackend:
     return StorageBackend(
         LocalDocumentStore(root / "documents"), LocalEvidenceStore(root / "evidence"), _nothing_to_close
     )
+
+
+async def open_job_queue(settings: Settings, documents: DocumentStore, clock: Clock) -> JobQueue:
+    if settings.storage_backend == "azure":
+        from storage.azure_queue import open_azure_job_queue
+
+        return await open_azure_job_queue(
+            settings.azure_storage_connection_string,
+            settings.azure_container_prefix,
+            documents,
+            clock,
+            lease_seconds=settings.job_lease_seconds,
+            max_attempts=settings.job_max_attempts,
+            max_delay_seconds=settings.job_queue_max_delay_seconds,
+        )
+    return LocalJobQueue(documents, lease_seconds=settings.job_lease_seconds, max_attempts=settings.job_max_attempts)

@@ -9,7 +9,8 @@ Several workers (processes) may share one store. A worker *claims* a notificatio
 writing a lease (`lease_until`, a random `lease_token`) with `if_match` on the etag it read, so only one of
 them wins; every later write (sent, failed) is again guarded by the etag of its own claim. Delivery is
 at-least-once: a worker that dies between the send and `mark_sent` leaves a lease that expires, and the
-notification is sent again. Notifications to one recipient are handed out in creation order: one that
+notification is sent again; the activity carries the notification's id (channelData.vaernNotificationId), so a
+resend can be told from a new message. Notifications to one recipient are handed out in creation order: one that
 waits for a retry holds back the later ones to the same person.
 """
 
@@ -220,6 +221,16 @@ class Outbox:
         """Give up: keep the whole notification (payload, last error) under outbox-dead/ for an operator."""
         notification.lease_until = notification.lease_token = None
         await self._documents.put(self._key(DEAD, notification.id), notification.model_dump_json().encode())
+        await self._documents.delete(self._key(PENDING, notification.id))
+
+    async def was_sent(self, notification_id: str) -> bool:
+        """Whether a notification with this id was delivered before. A worker asks after claiming: a delivery
+        writes outbox-sent/ before it removes outbox/, so an id enqueued again after its delivery is caught here
+        (the check in `enqueue` alone can miss it in the moment between those two writes)."""
+        return await self._documents.get(self._key(SENT, notification_id)) is not None
+
+    async def discard(self, notification: Notification) -> None:
+        """Drop a pending copy of a notification that was already delivered."""
         await self._documents.delete(self._key(PENDING, notification.id))
 
     async def sent(self, notification_id: str) -> Notification | None:

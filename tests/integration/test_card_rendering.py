@@ -46,7 +46,13 @@ EVERY_LANGUAGE = (
     "leader-acknowledged",
     "leader-everything-done",
     "leader-closed",
+    "leader-follow-up",
     "hr-escalation",
+    "hr-escalation-automatic",
+    "hr-escalation-advised",
+    "check-in",
+    "check-in-answered",
+    "check-in-stopped",
     "evidence-view",
     *(f"report-{question}" for question in QUESTIONS),
 )
@@ -114,6 +120,8 @@ def test_each_card_has_its_screenshots(rendered: tuple[Any, dict[str, Any], Path
                 assert image.size[1] > 60, (shot, image.size)
     opened = [shot for card in report["cards"] for shot in card["screenshots"] if "--" in shot]
     assert "leader-acknowledged-da--close.png" in opened
+    assert "leader-acknowledged-da--absence.png" in opened
+    assert {"hr-escalation-automatic-da--hr_assign.png", "hr-escalation-automatic-en--hr_advice.png"} <= set(opened)
     index = (out / "index.md").read_text(encoding="utf-8")
     assert all(f"`{card['name']}`" in index for card in report["cards"])
 

@@ -26,26 +26,13 @@ from domain.case import Person
 from storage.conversation_refs import ConversationReferenceStore
 from storage.local import LocalDocumentStore
 from storage.outbox import Notification, Outbox
+from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub, RecordedCall
 
 T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 TENANT = "5f0c3a1e-7d2b-4c11-9e0a-3b7c2d1f0a99"
 BOT = ChannelAccount(id="28:vaern-test-bot", name="Værn")
 LEADER = Person(user_id="29:1leader-teams-id", name="Lone Kjær", aad_object_id="0b1c2d3e-0000-4a00-8000-000000000010")
-
-
-class FakeClock:
-    def __init__(self, now: datetime = T0) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-
-    def move_to(self, when: datetime) -> None:
-        self._now = max(self._now, when)
 
 
 @dataclass
@@ -56,7 +43,7 @@ class Harness:
     outbox: Outbox
     references: ConversationReferenceStore
     sender: ProactiveSender
-    clock: FakeClock
+    clock: MovableClock
     worker: OutboxWorker
     turn_errors: list[Exception] = field(default_factory=list)
 
@@ -100,7 +87,7 @@ def make_adapter(turn_errors: list[Exception]) -> CloudAdapter:
 
 
 def make_worker(
-    stub: ConnectorStub, root: Path, clock: FakeClock, turn_errors: list[Exception], bot: ChannelAccount | None = BOT
+    stub: ConnectorStub, root: Path, clock: MovableClock, turn_errors: list[Exception], bot: ChannelAccount | None = BOT
 ) -> tuple[OutboxWorker, Outbox, ConversationReferenceStore, ProactiveSender, LocalDocumentStore, CloudAdapter]:
     documents = LocalDocumentStore(root)
     outbox = Outbox(documents, base_delay_seconds=0.5, rng=random.Random(7))
@@ -118,7 +105,7 @@ def stub() -> Iterator[ConnectorStub]:
 
 @pytest.fixture
 async def harness(stub: ConnectorStub, tmp_path: Path) -> AsyncIterator[Harness]:
-    clock = FakeClock()
+    clock = MovableClock(T0)
     turn_errors: list[Exception] = []
     worker, outbox, references, sender, documents, adapter = make_worker(
         stub, tmp_path / "documents", clock, turn_errors
@@ -311,7 +298,7 @@ async def test_a_waiting_notification_holds_back_later_ones_to_the_same_person(h
 
 
 async def test_two_workers_deliver_each_notification_exactly_once(stub: ConnectorStub, tmp_path: Path) -> None:
-    clock = FakeClock()
+    clock = MovableClock(T0)
     turn_errors: list[Exception] = []
     root = tmp_path / "shared"
     first, outbox, *_ = make_worker(stub, root, clock, turn_errors)
@@ -384,7 +371,7 @@ async def test_bot_account_comes_from_a_stored_reference_when_there_is_no_app_id
     stub: ConnectorStub, tmp_path: Path
 ) -> None:
     turn_errors: list[Exception] = []
-    _, _, references, sender, *_ = make_worker(stub, tmp_path, FakeClock(), turn_errors, bot=None)
+    _, _, references, sender, *_ = make_worker(stub, tmp_path, MovableClock(T0), turn_errors, bot=None)
     notification = Notification(
         recipient=LEADER,
         tenant_id=TENANT,

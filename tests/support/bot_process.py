@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import requests
+from pydantic import BaseModel
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HEALTH_TIMEOUT_SECONDS = 30.0
@@ -33,6 +34,8 @@ def free_port() -> int:
 
 
 def _env_value(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple | set):

@@ -216,6 +216,20 @@ def test_police_summary_pdf_shows_the_incident_but_no_leader_note(tmp_path: Path
         assert "89 70 12 99" in text
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_summary_pdf_shows_an_escalation_by_vaern_itself_with_its_reason(tmp_path: Path, language: str) -> None:
+    texts = Texts(language, {"crisis_line": "89 70 12 99"})
+    case = full_case()
+    at = datetime(2026, 11, 21, tzinfo=UTC)
+    case.handling.hr_escalation = HrEscalation(by="vaern", by_name="Værn", at=at, automatic_reason="ack_overdue")
+    scope = package_scope(case, actor(LEADER), PackageKind.FULL)
+    contents = package_contents(case, [], [], scope, requested_by=LEADER, generated_at=NOW)
+    text = " ".join(_pdf_text(tmp_path / "full.pdf", render_case_summary(contents, texts)).split())
+    expected = texts("package_timeline.hr_escalation_automatic", reason=texts("hr.reason_ack_overdue"))
+    assert " ".join(expected.split()[:4]) in text
+
+
 def _pdf_text(path: Path, pdf: bytes) -> str:
     path.write_bytes(pdf)
     return subprocess.run(

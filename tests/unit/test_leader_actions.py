@@ -18,7 +18,7 @@ from domain.handling import (
     SafetyNetCategory,
     Signed,
 )
-from domain.leader_actions import InvalidCommand, NotAllowed, StaleCard, Verb, execute
+from domain.leader_actions import EMPLOYEE_VERBS, HR_VERBS, InvalidCommand, NotAllowed, StaleCard, Verb, execute
 from domain.reporting import ReportDraft, to_case
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 11:00 in Copenhagen
@@ -35,6 +35,7 @@ HR_PERSON = Person(user_id="29:hr", name="Hanne HR", aad_object_id="aad-hanne")
 
 AS_LEADER = Actor(LEADER)
 AS_DEPUTY = Actor(DEPUTY)
+LEADERSHIP_VERBS = [verb for verb in Verb if verb not in EMPLOYEE_VERBS | HR_VERBS]
 
 VALID: dict[Verb, dict[str, Any]] = {
     Verb.ACKNOWLEDGE: {},
@@ -68,6 +69,7 @@ VALID: dict[Verb, dict[str, Any]] = {
     Verb.ESCALATE_HR: {"function": "jura", "message": "Bistand til politianmeldelse."},
     Verb.WORK_ENVIRONMENT: {"conclusion": "Retningslinjen blev fulgt.", "new_initiative": ""},
     Verb.CLOSE: {"employee_informed": "true", "follow_up": "done", "reason": ""},
+    Verb.ABSENCE: {"first_day": YESTERDAY},
 }
 
 RECORD: dict[Verb, Callable[[Case], Signed | None]] = {
@@ -81,6 +83,7 @@ RECORD: dict[Verb, Callable[[Case], Signed | None]] = {
     Verb.ESCALATE_HR: lambda case: case.handling.hr_escalation,
     Verb.WORK_ENVIRONMENT: lambda case: case.handling.work_environment,
     Verb.CLOSE: lambda case: case.handling.closure,
+    Verb.ABSENCE: lambda case: case.handling.absence,
 }
 
 
@@ -103,13 +106,13 @@ def _invalid(case: Case, verb: Verb, data: dict[str, Any], now: datetime = NOW) 
 
 
 def test_every_verb_has_a_valid_example() -> None:
-    assert set(VALID) == set(Verb) == set(RECORD)
+    assert set(VALID) == set(LEADERSHIP_VERBS) == set(RECORD)
 
 
 # Applying a valid command
 
 
-@pytest.mark.parametrize("verb", list(Verb))
+@pytest.mark.parametrize("verb", LEADERSHIP_VERBS)
 def test_valid_command_applies_bumps_version_and_records_who_and_when(verb: Verb) -> None:
     case = _case()
     changed = _run(case, verb, VALID[verb])
@@ -119,7 +122,7 @@ def test_valid_command_applies_bumps_version_and_records_who_and_when(verb: Verb
     assert (record.by, record.by_name, record.at) == (LEADER.user_id, LEADER.name, NOW)
 
 
-@pytest.mark.parametrize("verb", list(Verb))
+@pytest.mark.parametrize("verb", LEADERSHIP_VERBS)
 def test_deputy_can_carry_out_every_action(verb: Verb) -> None:
     changed = _run(_case(), verb, VALID[verb], actor=AS_DEPUTY)
     record = RECORD[verb](changed)
@@ -127,7 +130,7 @@ def test_deputy_can_carry_out_every_action(verb: Verb) -> None:
     assert record.by == DEPUTY.user_id
 
 
-@pytest.mark.parametrize("verb", list(Verb))
+@pytest.mark.parametrize("verb", LEADERSHIP_VERBS)
 def test_execute_never_mutates_the_input_case(verb: Verb) -> None:
     case = _case()
     before = case.model_dump()
@@ -152,7 +155,7 @@ def test_versions_count_up_one_per_action() -> None:
     assert case.version == 5
 
 
-@pytest.mark.parametrize("verb", [v for v in Verb if v not in (Verb.ACKNOWLEDGE, Verb.CLOSE)])
+@pytest.mark.parametrize("verb", [v for v in LEADERSHIP_VERBS if v not in (Verb.ACKNOWLEDGE, Verb.CLOSE)])
 def test_other_actions_do_not_change_the_status(verb: Verb) -> None:
     assert _run(_case(), verb, VALID[verb]).status is CaseStatus.REPORTED
 
@@ -223,7 +226,7 @@ def test_stale_card_is_checked_before_input_validation() -> None:
 def test_closed_case_refuses_further_actions() -> None:
     closed = _run(_case(), Verb.CLOSE, VALID[Verb.CLOSE])
     assert closed.status is CaseStatus.CLOSED
-    for verb in Verb:
+    for verb in LEADERSHIP_VERBS:
         with pytest.raises(InvalidCommand) as raised:
             _run(closed, verb, VALID[verb])
         assert raised.value.reason == "case_closed"
@@ -435,3 +438,78 @@ def test_first_aid_keeps_earlier_answers_when_adding_new_ones() -> None:
     assert first_aid.debriefing_held is True
     assert first_aid.recorded is not None
     assert first_aid.recorded.at == LATER
+
+
+# The employee's check-ins and HR's own verbs
+
+AS_EMPLOYEE = Actor(EMPLOYEE)
+AS_HR = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1")
+CHECK_IN = {"day": "3", "score": "4", "text": "Sover dårligt", "talk_to_leader": "true", "professional_help": "false"}
+
+
+def _escalated() -> Case:
+    return _run(_case(), Verb.ESCALATE_HR, VALID[Verb.ESCALATE_HR])
+
+
+def test_employee_answers_a_check_in_whatever_the_case_version() -> None:
+    case = _run(_case(), Verb.ACKNOWLEDGE, {})
+    answered = execute(case, Verb.CHECK_IN, CHECK_IN, AS_EMPLOYEE, NOW, card_version=1)
+    answer = answered.handling.check_in(3)
+    assert answer is not None and answer.score == 4 and answer.talk_to_leader and answer.needs_leader
+    assert answer.by == EMPLOYEE.user_id and answered.version == case.version + 1
+
+
+def test_a_second_answer_to_the_same_check_in_replaces_the_first() -> None:
+    case = execute(_case(), Verb.CHECK_IN, CHECK_IN, AS_EMPLOYEE, NOW, card_version=1)
+    again = execute(case, Verb.CHECK_IN, CHECK_IN | {"score": "1", "talk_to_leader": "false"}, AS_EMPLOYEE, NOW, 1)
+    assert [(a.day, a.score, a.needs_leader) for a in again.handling.check_ins] == [(3, 1, False)]
+
+
+@pytest.mark.parametrize("actor", [AS_LEADER, AS_DEPUTY, Actor(STRANGER)])
+def test_only_the_employee_answers_check_ins_and_stops_them(actor: Actor) -> None:
+    for verb, data in ((Verb.CHECK_IN, CHECK_IN), (Verb.STOP_CHECK_INS, {})):
+        with pytest.raises(NotAllowed):
+            execute(_case(), verb, data, actor, NOW, card_version=1)
+
+
+def test_employee_can_stop_check_ins_once() -> None:
+    stopped = execute(_case(), Verb.STOP_CHECK_INS, {}, AS_EMPLOYEE, NOW, card_version=1)
+    again = execute(stopped, Verb.STOP_CHECK_INS, {}, AS_EMPLOYEE, LATER, card_version=1)
+    assert again.handling.check_ins_stopped is not None and again.handling.check_ins_stopped.at == NOW
+
+
+@pytest.mark.parametrize("score", ["0", "6", "x", ""])
+def test_check_in_score_outside_one_to_five_is_invalid(score: str) -> None:
+    with pytest.raises(InvalidCommand):
+        execute(_case(), Verb.CHECK_IN, CHECK_IN | {"score": score}, AS_EMPLOYEE, NOW, card_version=1)
+
+
+def test_hr_acknowledges_assigns_and_advises_the_leader() -> None:
+    case = _escalated()
+    case = _run(case, Verb.HR_ASSIGN, {"function": "work_environment_coordinator"}, actor=AS_HR)
+    case = _run(case, Verb.HR_ADVICE, {"text": "Husk arbejdsskade i SafetyNet."}, actor=AS_HR)
+    response = case.handling.hr_response
+    assert response.acknowledged is not None and response.acknowledged.by == HR_PERSON.user_id
+    assert response.assigned is not None and response.assigned.function is HrFunction.WORK_ENVIRONMENT_COORDINATOR
+    assert [a.text for a in response.advice] == ["Husk arbejdsskade i SafetyNet."]
+
+
+@pytest.mark.parametrize("actor", [AS_LEADER, AS_DEPUTY, AS_EMPLOYEE])
+def test_hr_verbs_need_the_hr_role(actor: Actor) -> None:
+    with pytest.raises(NotAllowed):
+        _run(_escalated(), Verb.HR_ACKNOWLEDGE, {}, actor=actor)
+
+
+def test_hr_cannot_act_before_the_case_is_escalated() -> None:
+    with pytest.raises(NotAllowed):
+        _run(_case(), Verb.HR_ACKNOWLEDGE, {}, actor=AS_HR)
+
+
+def test_empty_hr_advice_is_refused() -> None:
+    with pytest.raises(InvalidCommand) as raised:
+        _run(_escalated(), Verb.HR_ADVICE, {"text": "   "}, actor=AS_HR)
+    assert raised.value.reason in ("advice_required", "invalid_input")
+
+
+def test_first_day_of_absence_in_the_future_is_refused() -> None:
+    assert _invalid(_case(), Verb.ABSENCE, {"first_day": TOMORROW}).reason == "absence_in_future"

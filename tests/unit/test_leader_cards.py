@@ -22,6 +22,7 @@ from cards.leader import (
     action_error_text,
     employee_status_card,
     employee_update_text,
+    handling_facts,
     hr_escalation_card,
     leader_card,
     offender_letter,
@@ -42,16 +43,22 @@ from domain.case import (
     Witness,
 )
 from domain.evidence import EvidenceItem, EvidenceSource
+from domain.follow_ups import OVERDUE_KINDS, JobKind
 from domain.handling import (
+    Absence,
     Acknowledgement,
+    CheckInAnswer,
     Closure,
     ContactMethod,
     ContactRestrictions,
     FirstAid,
     FollowUp,
     Handling,
+    HrAdvice,
+    HrAssignment,
     HrEscalation,
     HrFunction,
+    HrResponse,
     OffenderContact,
     PoliceReport,
     Removal,
@@ -61,7 +68,7 @@ from domain.handling import (
     Signed,
     WorkEnvironmentReview,
 )
-from domain.leader_actions import COMMANDS, Verb
+from domain.leader_actions import COMMANDS, EMPLOYEE_VERBS, HR_VERBS, Verb
 from domain.reporting import MAX_LINKS
 from tests.support.teams import card_elements
 
@@ -76,6 +83,9 @@ COLLEAGUE = Person(user_id="29:colleague", name="Anne Jensen", aad_object_id="aa
 LEADER = Person(user_id="29:leader", name="Karen Leder", aad_object_id="aad-karen")
 DEPUTY = Person(user_id="29:deputy", name="Peter Stedfortræder", aad_object_id="aad-peter")
 SIGNED = Signed(by=LEADER.user_id, by_name=LEADER.name, at=NOW)
+HR_PERSON = Person(user_id="29:hr", name="Hanne HR", aad_object_id="aad-hanne")
+HR_SIGNED = Signed(by=HR_PERSON.user_id, by_name=HR_PERSON.name, at=NOW + timedelta(hours=2))
+FIRST_DAY = date(2026, 11, 24)
 REFRESH_USERS = [EMPLOYEE.user_id, LEADER.user_id, DEPUTY.user_id]
 
 WITNESS_PHONE = "+45 98 76 54 32"
@@ -84,7 +94,16 @@ HR_MESSAGE_MARKER = "HR-MESSAGE-MARKER-91cd"
 CONCLUSION_MARKER = "CONCLUSION-MARKER-5d2e"
 INITIATIVE_MARKER = "INITIATIVE-MARKER-0b4f"
 CLOSE_REASON_MARKER = "CLOSE-REASON-MARKER-66aa"
-PRIVATE_MARKERS = (OUTCOME_MARKER, HR_MESSAGE_MARKER, CONCLUSION_MARKER, INITIATIVE_MARKER, CLOSE_REASON_MARKER)
+ADVICE_MARKER = "HR-ADVICE-MARKER-3c81"
+CHECK_IN_WORDS_MARKER = "CHECK-IN-WORDS-MARKER-e2a0"
+PRIVATE_MARKERS = (
+    OUTCOME_MARKER,
+    HR_MESSAGE_MARKER,
+    CONCLUSION_MARKER,
+    INITIATIVE_MARKER,
+    CLOSE_REASON_MARKER,
+    ADVICE_MARKER,
+)
 LINKS = ["https://www.facebook.com/groups/lokal/posts/1", "https://www.facebook.com/profil.123"]
 
 Card = dict[str, Any]
@@ -170,6 +189,38 @@ def _closed_handling() -> Handling:
     return _everything_done().model_copy(update={"closure": closure})
 
 
+def _check_in(day: int, score: int, text: str = "", **wishes: bool) -> CheckInAnswer:
+    at = NOW + timedelta(days=day)
+    return CheckInAnswer(by=EMPLOYEE.user_id, by_name=EMPLOYEE.name, at=at, day=day, score=score, text=text, **wishes)
+
+
+def _hr_response(advice: list[str], function: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR) -> HrResponse:
+    return HrResponse(
+        acknowledged=HR_SIGNED,
+        assigned=HrAssignment(**HR_SIGNED.model_dump(), function=function),
+        advice=[HrAdvice(**HR_SIGNED.model_dump(), text=text) for text in advice],
+    )
+
+
+def _follow_up_handling(*, advice: list[str], words: str = CHECK_IN_WORDS_MARKER) -> Handling:
+    """The EFTER phase under way: absence recorded, two check-ins (the latest a hard one), HR has answered."""
+    return _everything_done().model_copy(
+        update={
+            "absence": Absence(**SIGNED.model_dump(), first_day=FIRST_DAY),
+            "check_ins": [_check_in(1, 2), _check_in(3, 4, words, talk_to_leader=True)],
+            "hr_response": _hr_response(advice),
+            "safetynet": SafetyNetRegistration(
+                **SIGNED.model_dump(), category=SafetyNetCategory.MINOR_VIOLENCE_THREATS_HARASSMENT, registered_on=DAY
+            ),
+        }
+    )
+
+
+def _automatic_escalation(reason: str = "ack_overdue") -> Handling:
+    escalation = HrEscalation(by="vaern", by_name="Værn", at=NOW + timedelta(days=1), automatic_reason=reason)
+    return Handling(hr_escalation=escalation)
+
+
 def _evidence(count: int, *, name_length: int = 0) -> list[EvidenceItem]:
     return [
         EvidenceItem(
@@ -216,12 +267,33 @@ CASES: dict[str, Callable[[], tuple[Case, list[EvidenceItem]]]] = {
         ),
         _evidence(60, name_length=200),
     ),
+    "follow-up": lambda: (
+        _case(status=CaseStatus.ACKNOWLEDGED, handling=_follow_up_handling(advice=[ADVICE_MARKER])),
+        _evidence(2),
+    ),
+    "follow-up-largest": lambda: (
+        _case(
+            status=CaseStatus.ACKNOWLEDGED,
+            handling=_follow_up_handling(advice=["Æøå " * 500] * 6, words="Æøå " * 500).model_copy(
+                update={"check_ins_stopped": HR_SIGNED.model_copy(update={"by": EMPLOYEE.user_id})}
+            ),
+            incident=CASES["many-links-and-evidence"]()[0].incident,
+        ),
+        _evidence(60, name_length=200),
+    ),
+    "automatic-escalation": lambda: (_case(handling=_automatic_escalation()), _evidence(1)),
     "many-short-links": lambda: (
         _case(incident=_incident(links=[f"https://www.facebook.com/groups/lokal/posts/{n}" for n in range(MAX_LINKS)])),
         _evidence(12),
     ),
 }
 OPEN_CASES = [name for name in CASES if name != "closed"]
+LEADERSHIP_VERBS = {verb for verb in Verb if verb not in EMPLOYEE_VERBS | HR_VERBS}
+# The duties each card offers as a form (Action.ShowCard): HR answers the leader instead of asking itself.
+FORMS = {
+    "leader": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE},
+    "hr": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE, Verb.ESCALATE_HR} | {Verb.HR_ASSIGN, Verb.HR_ADVICE},
+}
 
 
 def _leader(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
@@ -328,7 +400,8 @@ def test_every_action_carries_case_id_and_version(builder: str, case_name: str, 
 def test_every_action_form_uses_exactly_the_fields_of_its_command(builder: str, case_name: str, language: str) -> None:
     card, _ = _build(builder, case_name, language)
     show_cards = _of_type(card, "Action.ShowCard")
-    assert len(show_cards) == len(Verb) - 1
+    assert {Verb(_of_type(form["card"], "Action.Execute")[0]["verb"]) for form in show_cards} == FORMS[builder]
+    assert len(show_cards) == len(FORMS[builder])
     for show_card in show_cards:
         executes = _of_type(show_card["card"], "Action.Execute")
         assert len(executes) == 1
@@ -348,10 +421,10 @@ def test_input_ids_are_unique_on_the_card(case_name: str, language: str) -> None
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_new_case_offers_all_ten_actions_with_acknowledge_first(language: str) -> None:
+def test_new_case_offers_every_leadership_action_with_acknowledge_first(language: str) -> None:
     card, _ = _build("leader", "new", language)
     verbs = [action["verb"] for action in _of_type(card["body"], "Action.Execute") if action["verb"] in set(Verb)]
-    assert set(verbs) == set(Verb)
+    assert set(verbs) == LEADERSHIP_VERBS
     assert verbs[0] == Verb.ACKNOWLEDGE
 
 
@@ -359,7 +432,7 @@ def test_new_case_offers_all_ten_actions_with_acknowledge_first(language: str) -
 def test_acknowledged_case_no_longer_offers_acknowledge(language: str) -> None:
     card, _ = _build("leader", "acknowledged", language)
     verbs = {action["verb"] for action in _of_type(card["body"], "Action.Execute")} - {OPEN_EVIDENCE_VERB, PACKAGE_VERB}
-    assert verbs == set(Verb) - {Verb.ACKNOWLEDGE}
+    assert verbs == LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -379,7 +452,8 @@ def test_closed_case_shows_a_banner_and_no_actions(builder: str, language: str) 
 def test_form_inputs_as_sent_by_the_card_are_accepted_by_the_commands(builder: str, language: str) -> None:
     """Prefilled values (toggles 'true'/'false', dates YYYY-MM-DD) parse; required fields get a sample."""
     samples = {"method": "phone", "contacted_on": "2026-11-25", "link": LINKS[0], "status": "requested"}
-    samples |= {"registered_on": "2026-11-25", "function": "jura", "follow_up": "done"}
+    samples |= {"registered_on": "2026-11-25", "function": "jura", "follow_up": "done", "first_day": "2026-11-24"}
+    samples |= {"text": "Husk arbejdsskade."}
     card, _ = _build(builder, "everything-done", language)
     for show_card in _of_type(card, "Action.ShowCard"):
         verb = Verb(_of_type(show_card["card"], "Action.Execute")[0]["verb"])
@@ -547,11 +621,17 @@ def test_leader_card_holds_the_letter_template(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("verb", list(Verb))
+@pytest.mark.parametrize("verb", sorted(LEADERSHIP_VERBS - {Verb.ABSENCE}))
 def test_employee_gets_a_plain_update_after_every_action(verb: Verb, language: str) -> None:
     text = employee_update_text(_texts(language), verb)
     assert text.strip()
     assert "{" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("verb", sorted(EMPLOYEE_VERBS | HR_VERBS | {Verb.ABSENCE}))
+def test_no_update_to_the_employee_for_their_own_answers_hr_or_absence(verb: Verb, language: str) -> None:
+    assert employee_update_text(_texts(language), verb) == ""
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -585,3 +665,245 @@ def test_anonymised_summary_for_the_work_environment_group_names_nobody(language
     for private in (case.subject.name, case.incident.description, *case.incident.links, case.incident.offender.name):
         if private:
             assert private not in shown
+
+
+# --- the EFTER phase on the leadership cards: absence, check-ins, HR's answer, what is overdue --------------
+
+
+def _text(card: Card) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+def _facts(card: Card) -> dict[str, str]:
+    return {fact["title"]: fact["value"] for fact_set in _of_type(card, "FactSet") for fact in fact_set["facts"]}
+
+
+def _form(card: Card, verb: Verb) -> dict[str, Any]:
+    return next(
+        form
+        for form in _of_type(card, "Action.ShowCard")
+        if _of_type(form["card"], "Action.Execute")[0]["verb"] == verb
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leader_records_the_first_day_of_absence_and_sees_the_easy_deadline(language: str) -> None:
+    texts = _texts(language)
+    card, case = _build("leader", "follow-up", language)
+    absence = _form(card, Verb.ABSENCE)
+    assert absence["title"] == f"✓ {texts('actions.absence')}"
+    assert [(i["id"], i["type"], i.get("value")) for i in _inputs(absence["card"])] == [
+        ("first_day", "Input.Date", "2026-11-24")
+    ]
+    expected = texts("handling.absence_value", date="24-11-2026", deadline="08-12-2026")  # 14 days by default
+    assert _facts(card)[texts("handling.absence")] == expected
+    assert texts("handling.easy_reminder", date="08-12-2026") in _text(card)
+    configured = leader_card(texts, case, [], REFRESH_USERS, easy_deadline=date(2026, 12, 3))
+    assert _facts(configured)[texts("handling.absence")].endswith("03-12-2026")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_easy_reminder_without_absence_or_once_reported_as_work_injury(language: str) -> None:
+    texts = _texts(language)
+    card, case = _build("leader", "everything-done", language)
+    assert texts("handling.absence") not in _facts(card)
+    absent = case.model_copy(deep=True)
+    absent.handling.absence = Absence(**SIGNED.model_dump(), first_day=FIRST_DAY)  # SafetyNet: work injury
+    text = _text(leader_card(texts, absent, [], REFRESH_USERS))
+    assert texts("handling.easy_reminder", date="08-12-2026") not in text
+    assert texts("handling.absence_value", date="24-11-2026", deadline="08-12-2026") in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leader_sees_the_latest_check_in_with_wishes_and_words(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("leader", "follow-up", language)
+    facts = _facts(card)
+    assert facts[texts("check_in_status.latest", day=3)] == f"{texts('impact.scale_4')} (28-11-2026)"
+    assert facts[texts("check_in_status.wishes")] == texts("check_in_status.wish_talk_to_leader")
+    assert facts[texts("check_in_status.words")] == CHECK_IN_WORDS_MARKER
+    assert texts("check_in_status.talk_soon") in _text(card)
+    assert texts("check_in_status.consider_work_injury") in _text(card)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_fine_check_in_asks_nothing_of_the_leader_and_stopped_check_ins_show(language: str) -> None:
+    texts = _texts(language)
+    _, case = _build("leader", "acknowledged", language)
+    case.handling.check_ins = [_check_in(1, 1)]
+    case.handling.check_ins_stopped = Signed(by=EMPLOYEE.user_id, by_name=EMPLOYEE.name, at=NOW + timedelta(days=2))
+    card = leader_card(texts, case, [], REFRESH_USERS)
+    facts = _facts(card)
+    assert facts[texts("check_in_status.latest", day=1)].startswith(texts("impact.scale_1"))
+    assert texts("check_in_status.wishes") not in facts
+    assert facts[texts("check_in_status.check_ins")] == texts("check_in_status.stopped", date="27-11-2026")
+    assert texts("check_in_status.talk_soon") not in _text(card)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_check_in_section_before_the_first_answer(language: str) -> None:
+    card, _ = _build("leader", "acknowledged", language)
+    assert _texts(language)("check_in_status.title") not in _text(card)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hr_sees_the_check_in_score_and_wishes_but_not_the_employees_words(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("hr", "follow-up", language)
+    facts = _facts(card)
+    assert facts[texts("check_in_status.latest", day=3)].startswith(texts("impact.scale_4"))
+    assert texts("check_in_status.wishes") in facts
+    assert CHECK_IN_WORDS_MARKER not in _text(card)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("builder", LEADERSHIP)
+def test_leadership_sees_hrs_answer_and_advice(builder: str, language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build(builder, "follow-up", language)
+    facts = _facts(card)
+    assert facts[texts("hr_response.acknowledged")] == texts("handling.by_at", name="Hanne HR", time="25-11-2026 13:00")
+    assert (
+        facts[texts("hr_response.assigned")] == f"{texts('handling.function_work_environment_coordinator')} (Hanne HR)"
+    )
+    assert ADVICE_MARKER in _text(card)
+    assert texts("hr_response.advice_by", name="Hanne HR", time="25-11-2026 13:00") in _text(card)
+    # the function HR assigned is what the done list shows, not the one the leader asked for
+    assert facts[texts("handling.hr")].startswith(texts("handling.function_work_environment_coordinator"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_only_the_latest_advice_is_on_the_card_and_long_advice_is_cut(language: str) -> None:
+    texts = _texts(language)
+    _, case = _build("leader", "follow-up", language)
+    case.handling.hr_response = _hr_response(["ADVICE-1", "ADVICE-2", "ADVICE-3 " + "x" * 3000])
+    text = _text(leader_card(texts, case, [], REFRESH_USERS))
+    assert "ADVICE-1" not in text and "ADVICE-2" in text and "ADVICE-3" in text
+    assert texts("hr_response.earlier_advice", count=1) in text
+    assert "x" * 3000 not in text and "x" * 500 + "…" in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_leader_sees_that_hr_has_not_answered_yet(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("leader", "everything-done", language)
+    assert texts("hr_response.waiting") in _text(card)
+    new, _ = _build("leader", "new", language)
+    assert texts("hr_response.title") not in _text(new)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hr_acknowledges_assigns_and_advises_from_its_card(language: str) -> None:
+    texts = _texts(language)
+    card, case = _build("hr", "everything-done", language)
+    acknowledge = [a for a in _of_type(card, "Action.Execute") if a["verb"] == Verb.HR_ACKNOWLEDGE]
+    assert [a["title"] for a in acknowledge] == [texts("actions.hr_acknowledge")]
+    assert acknowledge[0]["data"] == {"case_id": case.case_id, "version": case.version}
+    assign = _inputs(_form(card, Verb.HR_ASSIGN)["card"])
+    assert [(i["id"], [c["value"] for c in i["choices"]], i.get("value")) for i in assign] == [
+        ("function", [f.value for f in HrFunction], "jura")  # the leader asked for Jura
+    ]
+    advice = _inputs(_form(card, Verb.HR_ADVICE)["card"])
+    assert [(i["id"], i["isMultiline"], i["isRequired"], i["maxLength"]) for i in advice] == [
+        ("text", True, True, 2000)
+    ]
+    assert texts("hr_response.waiting_hr") in _text(card)
+    assert not [a for a in _of_type(card, "Action.Execute") if a["verb"] in (Verb.ESCALATE_HR, Verb.ACKNOWLEDGE)]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hr_does_not_acknowledge_twice_and_keeps_its_choice(language: str) -> None:
+    card, _ = _build("hr", "follow-up", language)
+    assert not [a for a in _of_type(card, "Action.Execute") if a["verb"] == Verb.HR_ACKNOWLEDGE]
+    assign = _form(card, Verb.HR_ASSIGN)
+    assert assign["title"].startswith("✓ ")
+    assert _inputs(assign["card"])[0]["value"] == HrFunction.WORK_ENVIRONMENT_COORDINATOR
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("reason", ["ack_overdue", "easy_deadline_missed", "something_new"])
+def test_an_automatic_escalation_says_why_and_has_no_function_yet(reason: str, language: str) -> None:
+    texts = _texts(language)
+    case = _case(handling=_automatic_escalation(reason))
+    card = hr_escalation_card(texts, case, [], ["29:hr"])
+    facts = _facts(card)
+    expected = texts(f"hr.reason_{reason}") if texts.has(f"hr.reason_{reason}") else texts("hr.reason_other")
+    assert facts[texts("hr.why")] == expected
+    assert texts("hr.function") not in facts and texts("hr.message") not in facts
+    assert texts("hr.intro_automatic") in _text(card)
+    assert _inputs(_form(card, Verb.HR_ASSIGN)["card"])[0].get("value") is None
+    assert facts[texts("handling.hr")] == texts("handling.hr_automatic", date="26-11-2026")
+    leader = leader_card(texts, case, [], REFRESH_USERS)
+    assert _inputs(_form(leader, Verb.ESCALATE_HR)["card"])[0].get("value") is None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hr_card_lists_what_is_overdue_once_each(language: str) -> None:
+    texts = _texts(language)
+    _, case = _build("hr", "automatic-escalation", language)
+    overdue = [JobKind.ACK_HR, JobKind.SAFETYNET, JobKind.ACK_HR, JobKind.CHECK_IN, JobKind.EASY_MISSED]
+    card = hr_escalation_card(texts, case, [], ["29:hr"], overdue)
+    box = next(c for c in _of_type(card, "Container") if c.get("style") == "warning")
+    lines = [block["text"] for block in box["items"]]
+    assert lines[0] == f"⚠ {texts('overdue.title')}"
+    assert [line.split(" ", 1)[1] for line in lines[1:]] == [
+        texts(f"overdue.{kind.value}") for kind in (JobKind.ACK_HR, JobKind.SAFETYNET, JobKind.EASY_MISSED)
+    ]
+    calm = _text(hr_escalation_card(texts, case, [], ["29:hr"]))
+    assert texts("overdue.title") not in calm
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", sorted(OVERDUE_KINDS))
+def test_every_overdue_duty_has_a_text(kind: JobKind, language: str) -> None:
+    texts = _texts(language)
+    card, case = _build("hr", "automatic-escalation", language)
+    card = hr_escalation_card(texts, case, [], ["29:hr"], [kind])
+    assert _card_problems(card) == []
+    assert texts(f"overdue.{kind.value}") in _text(card)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_closed_case_shows_hrs_answer_but_no_hr_actions(language: str) -> None:
+    texts = _texts(language)
+    _, case = _build("hr", "follow-up", language)
+    closed = case.model_copy(update={"status": CaseStatus.CLOSED})
+    card = hr_escalation_card(texts, closed, [], ["29:hr"], [JobKind.SAFETYNET])
+    assert ADVICE_MARKER in _text(card)
+    assert not _of_type(card, "Action.ShowCard")
+    assert {a["verb"] for a in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE_VERB, PACKAGE_VERB}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_handling_facts_use_the_given_easy_deadline(language: str) -> None:
+    texts = _texts(language)
+    _, case = _build("leader", "follow-up", language)
+    facts = dict(handling_facts(texts, case, easy_deadline=date(2026, 12, 1)))
+    assert facts[texts("handling.absence")] == texts("handling.absence_value", date="24-11-2026", deadline="01-12-2026")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_employee_sees_the_next_check_in_or_that_they_stopped_them(language: str) -> None:
+    from cards.my_cases import case_detail_card
+
+    texts = _texts(language)
+    _, case = _build("employee", "acknowledged", language)
+    next_step = texts("employee_status.step_next_check_in", date="28-11-2026")
+    assert next_step in _text(employee_status_card(texts, case, next_check_in=date(2026, 11, 28)))
+    assert next_step in _text(case_detail_card(texts, case, Role.SUBJECT, next_check_in=date(2026, 11, 28)))
+    assert texts("employee_status.step_next_check_in", date="") not in _text(employee_status_card(texts, case))
+    reporter = employee_status_card(texts, case, viewer=Role.REPORTER, next_check_in=date(2026, 11, 28))
+    assert next_step in _text(reporter)  # the employee reported themselves: they are also the subject
+    case.handling.check_ins_stopped = Signed(by=EMPLOYEE.user_id, at=NOW)
+    stopped = _text(employee_status_card(texts, case, next_check_in=date(2026, 11, 28)))
+    assert texts("employee_status.step_check_ins_stopped") in stopped and next_step not in stopped
+    closed = case.model_copy(update={"status": CaseStatus.CLOSED})
+    assert texts("employee_status.step_check_ins_stopped") not in _text(employee_status_card(texts, closed))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_colleague_who_reported_does_not_see_the_check_ins(language: str) -> None:
+    texts = _texts(language)
+    case, _ = CASES["on-behalf"]()
+    card = employee_status_card(texts, case, viewer=Role.REPORTER, next_check_in=date(2026, 11, 28))
+    assert texts("employee_status.step_next_check_in", date="28-11-2026") not in _text(card)

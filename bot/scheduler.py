@@ -1,0 +1,100 @@
+"""The follow-up worker: takes due jobs from the queue, lets `FollowUpHandler` carry them out, and deletes each
+only after it took effect. It runs inside the app (SCHEDULER_IN_APP=true, the default) and can run alone,
+so operators can scale bots and workers separately:
+
+    python -m bot.scheduler        # same settings as the app; stops cleanly on SIGTERM/SIGINT
+
+Running alone it also runs the outbox worker (the follow-ups' messages go out through the outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.follow_up_planner import FollowUpPlanner
+from bot.follow_ups import FollowUpHandler
+from bot.periodic import PeriodicWorker
+from domain.clock import Clock
+from storage.cases import CaseRepository
+from storage.job_queue import JobLease, JobQueue
+
+log = logging.getLogger("vaern.scheduler")
+
+
+class FollowUpWorker(PeriodicWorker):
+    name = "follow-up-worker"
+
+    def __init__(
+        self,
+        queue: JobQueue,
+        handler: FollowUpHandler,
+        planner: FollowUpPlanner,
+        cases: CaseRepository,
+        clock: Clock,
+        interval_seconds: float,
+        *,
+        batch: int = 32,
+        on_effect: PeriodicWorker | None = None,
+    ) -> None:
+        super().__init__(interval_seconds)
+        self._queue = queue
+        self._handler = handler
+        self._planner = planner
+        self._cases = cases
+        self._clock = clock
+        self._batch = batch
+        self._on_effect = on_effect
+        self._swept = False
+
+    async def run_once(self) -> int:
+        """Plan all cases once (the first round), then carry out every due job; returns how many took effect."""
+        if not self._swept:
+            await self._planner.sweep(self._cases)
+            self._swept = True
+        done = 0
+        while leases := await self._queue.receive(self._clock.now(), self._batch):
+            for lease in leases:
+                done += await self._carry_out(lease)
+            if self._on_effect is not None:
+                self._on_effect.wake()  # the messages are in the outbox: send them now
+            if len(leases) < self._batch:
+                break
+        return done
+
+    async def _carry_out(self, lease: JobLease) -> int:
+        fields = {"job_id": lease.job.id, "kind": lease.job.kind.value, "attempt": lease.attempts}
+        try:
+            took_effect = await self._handler.handle(lease.job)
+            await self._queue.done(lease)
+        except Exception:
+            log.exception("follow-up failed; it comes back after its lease", extra={"fields": fields})
+            return 0
+        return int(took_effect)
+
+
+async def run_alone() -> None:
+    """The worker without the web app, until SIGTERM or SIGINT."""
+    from bot.config import Settings
+    from bot.logging_setup import configure_logging
+    from bot.runtime import build_runtime
+
+    settings = Settings(scheduler_in_app=True)
+    configure_logging(settings.log_level)
+    runtime = await build_runtime(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    log.info("follow-up worker running alone")
+    try:
+        await stop.wait()
+    finally:
+        await runtime.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(run_alone())

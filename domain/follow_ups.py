@@ -1,0 +1,229 @@
+"""The EFTER phase over days and weeks: which follow-ups a case needs, when, and whether one still applies.
+
+Follow-ups are *state-driven*: `planned_jobs(case)` derives every job from the case as it is now, with a
+deterministic id, so planning again (after each action, at start-up) never doubles anything; and when a job
+comes due, `still_applies(case, job)` re-reads the case, so closing a case or the employee opting out
+cancels every later follow-up without hunting down queued messages.
+
+Jobs (all intervals in `FollowUpPolicy`):
+  ack_reminder / ack_deputy / ack_hr   no acknowledgement within 4 / 8 / 24 working hours
+  first_aid / debrief                  leader has not talked it through (1 day) / informed colleagues (2 days)
+  check_in (day 1, 3, 7, 21)           "How are you now?" to the employee, unless they stopped check-ins
+  safetynet (#1, #2, ...)              until the case is registered in SafetyNet (each one plans the next)
+  easy_7 / easy_2 / easy_missed        work-injury (EASY) deadline after the first day of absence
+  restriction_expiry                   a few days before a time-limited contact ban ends
+  police_hint                          a planned police report not yet made, within 72 h of the incident
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.case import Case, CaseStatus
+from domain.handling import SafetyNetCategory
+from domain.working_time import WorkingCalendar
+
+
+class JobKind(StrEnum):
+    ACK_REMINDER = "ack_reminder"
+    ACK_DEPUTY = "ack_deputy"
+    ACK_HR = "ack_hr"
+    FIRST_AID = "first_aid"
+    DEBRIEF = "debrief"
+    CHECK_IN = "check_in"
+    SAFETYNET = "safetynet"
+    EASY_7 = "easy_7"
+    EASY_2 = "easy_2"
+    EASY_MISSED = "easy_missed"
+    RESTRICTION_EXPIRY = "restriction_expiry"
+    POLICE_HINT = "police_hint"
+
+
+class FollowUpPolicy(BaseModel):
+    """Every interval, configurable (see bot.config: FOLLOW_UP_*)."""
+
+    ack_reminder_working_hours: float = 4
+    ack_deputy_working_hours: float = 8
+    ack_hr_working_hours: float = 24
+    first_aid_reminder_hours: float = 24
+    debrief_reminder_hours: float = 48
+    check_in_days: tuple[int, ...] = (1, 3, 7, 21)
+    check_in_at: time = time(10, 0)
+    reminder_at: time = time(9, 0)
+    safetynet_first_working_hours: float = 16
+    safetynet_repeat_working_hours: float = 24
+    safetynet_max_reminders: int = 10
+    easy_deadline_days: int = 14
+    easy_reminder_days_left: tuple[int, int] = (7, 2)
+    restriction_reminder_days: int = 3
+    police_hint_hours: float = 48
+    police_window_hours: float = 72
+
+
+class Job(BaseModel):
+    """One follow-up due at `due_at` (UTC). `id` is its idempotency key: the same job always has the same id."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+    kind: JobKind
+    case_id: str
+    due_at: datetime
+    sequence: int = 1
+    key: str = ""  # what the job was planned for (a ban's end date, a first day of absence)
+
+
+def work_injury_suggested(case: Case) -> bool:
+    """Grave cases or a strong reaction are reported as arbejdsskade (guideline: Anmeldelse i SafetyNet): an
+    urgent report, a strong impact at the report, or a check-in answer that says so."""
+    impact = case.incident.impact
+    strong_at_report = case.incident.urgent or bool(impact and impact.is_strong)
+    return strong_at_report or any(answer.suggests_work_injury for answer in case.handling.check_ins)
+
+
+def _job(case: Case, kind: JobKind, due_at: datetime, *, sequence: int = 1, key: str = "") -> Job:
+    suffix = f".{key}" if key else ""
+    return Job(
+        id=f"{case.case_id}.{kind.value}.{sequence}{suffix}",
+        kind=kind,
+        case_id=case.case_id,
+        due_at=due_at,
+        sequence=sequence,
+        key=key,
+    )
+
+
+class FollowUps:
+    """Plans and checks follow-up jobs for cases, on one working calendar and policy."""
+
+    def __init__(self, policy: FollowUpPolicy, calendar: WorkingCalendar) -> None:
+        self.policy = policy
+        self.calendar = calendar
+
+    # -- planning -------------------------------------------------------------------------------------------------
+
+    def planned_jobs(self, case: Case) -> list[Job]:
+        """Every job the case needs as it stands now (each still checked by `still_applies` when it comes due)."""
+        if case.status in (CaseStatus.DRAFT, CaseStatus.CLOSED):
+            return []
+        p, start = self.policy, case.created_at
+        first_aid_due = self.calendar.within_hours(start + timedelta(hours=p.first_aid_reminder_hours))
+        debrief_due = self.calendar.within_hours(start + timedelta(hours=p.debrief_reminder_hours))
+        jobs = [
+            _job(case, JobKind.ACK_REMINDER, self.calendar.add_working_hours(start, p.ack_reminder_working_hours)),
+            _job(case, JobKind.ACK_DEPUTY, self.calendar.add_working_hours(start, p.ack_deputy_working_hours)),
+            _job(case, JobKind.ACK_HR, self.calendar.add_working_hours(start, p.ack_hr_working_hours)),
+            _job(case, JobKind.FIRST_AID, first_aid_due),
+            _job(case, JobKind.DEBRIEF, debrief_due),
+            self.safetynet_reminder(case, 1, start),
+        ]
+        jobs += [self._check_in(case, day) for day in p.check_in_days]
+        jobs += self._easy_jobs(case)
+        jobs += self._restriction_jobs(case)
+        jobs += self._police_jobs(case)
+        return jobs
+
+    def safetynet_reminder(self, case: Case, sequence: int, after: datetime) -> Job:
+        p = self.policy
+        hours = p.safetynet_first_working_hours if sequence == 1 else p.safetynet_repeat_working_hours
+        return _job(case, JobKind.SAFETYNET, self.calendar.add_working_hours(after, hours), sequence=sequence)
+
+    def next_jobs(self, case: Case, job: Job, now: datetime) -> list[Job]:
+        """Jobs that follow from one that just took effect (the next SafetyNet reminder)."""
+        if job.kind is JobKind.SAFETYNET and job.sequence < self.policy.safetynet_max_reminders:
+            return [self.safetynet_reminder(case, job.sequence + 1, max(now, job.due_at))]
+        return []
+
+    def _check_in(self, case: Case, day: int) -> Job:
+        local_day = case.created_at.astimezone(self.calendar.zone).date() + timedelta(days=day)
+        due = self.calendar.local(self.calendar.next_working_day(local_day), self.policy.check_in_at)
+        return _job(case, JobKind.CHECK_IN, due, sequence=day)
+
+    def easy_deadline(self, case: Case) -> date | None:
+        absence = case.handling.absence
+        return absence.first_day + timedelta(days=self.policy.easy_deadline_days) if absence else None
+
+    def _easy_jobs(self, case: Case) -> list[Job]:
+        deadline, absence = self.easy_deadline(case), case.handling.absence
+        if deadline is None or absence is None:
+            return []
+        key, at = absence.first_day.isoformat(), self.policy.reminder_at
+        first, second = self.policy.easy_reminder_days_left
+        return [
+            _job(case, JobKind.EASY_7, self.calendar.local(deadline - timedelta(days=first), at), key=key),
+            _job(case, JobKind.EASY_2, self.calendar.local(deadline - timedelta(days=second), at), key=key),
+            _job(case, JobKind.EASY_MISSED, self.calendar.local(deadline + timedelta(days=1), at), key=key),
+        ]
+
+    def _restriction_jobs(self, case: Case) -> list[Job]:
+        restrictions = case.handling.restrictions
+        if restrictions is None or restrictions.ban_until is None:
+            return []
+        remind_on = restrictions.ban_until - timedelta(days=self.policy.restriction_reminder_days)
+        due = self.calendar.local(self.calendar.next_working_day(remind_on), self.policy.reminder_at)
+        return [_job(case, JobKind.RESTRICTION_EXPIRY, due, key=restrictions.ban_until.isoformat())]
+
+    def incident_time(self, case: Case) -> datetime:
+        return case.incident.occurred_at or case.created_at
+
+    def _police_jobs(self, case: Case) -> list[Job]:
+        police = case.handling.police
+        if police is None or not police.employee_decided_to_report or police.reported_on is not None:
+            return []
+        hint_at = self.incident_time(case) + timedelta(hours=self.policy.police_hint_hours)
+        return [_job(case, JobKind.POLICE_HINT, max(hint_at, police.at))]
+
+    # -- when a job comes due -------------------------------------------------------------------------------------
+
+    def still_applies(self, case: Case, job: Job, now: datetime) -> bool:
+        """Whether the follow-up is still needed for the case as it is now."""
+        if case.status in (CaseStatus.DRAFT, CaseStatus.CLOSED):
+            return False
+        h = case.handling
+        match job.kind:
+            case JobKind.ACK_REMINDER | JobKind.ACK_DEPUTY | JobKind.ACK_HR:
+                return h.acknowledged is None
+            case JobKind.FIRST_AID:
+                return h.first_aid.talked_through_on is None
+            case JobKind.DEBRIEF:
+                return h.first_aid.colleagues_informed_on is None and not h.first_aid.debriefing_held
+            case JobKind.CHECK_IN:
+                return h.check_ins_stopped is None and h.check_in(job.sequence) is None
+            case JobKind.SAFETYNET:
+                return h.safetynet is None
+            case JobKind.EASY_7 | JobKind.EASY_2 | JobKind.EASY_MISSED:
+                reported = h.safetynet is not None and h.safetynet.category is SafetyNetCategory.WORK_INJURY
+                return not reported and h.absence is not None and h.absence.first_day.isoformat() == job.key
+            case JobKind.RESTRICTION_EXPIRY:
+                ban_until = h.restrictions.ban_until if h.restrictions else None
+                return ban_until is not None and ban_until.isoformat() == job.key
+            case JobKind.POLICE_HINT:
+                window_ends = self.incident_time(case) + timedelta(hours=self.policy.police_window_hours)
+                planned = h.police is not None and h.police.employee_decided_to_report
+                return planned and h.police is not None and h.police.reported_on is None and now < window_ends
+        return False
+
+    def next_check_in(self, case: Case, now: datetime) -> datetime | None:
+        """When the employee will next be asked how they are (None: no more check-ins)."""
+        upcoming = [
+            job.due_at
+            for job in self.planned_jobs(case)
+            if job.kind is JobKind.CHECK_IN and job.due_at > now and self.still_applies(case, job, now)
+        ]
+        return min(upcoming, default=None)
+
+    def overdue(self, case: Case, now: datetime) -> list[JobKind]:
+        """What is overdue on the case now, for HR's escalation card: past-due duties not yet done."""
+        overdue: list[JobKind] = []
+        for job in self.planned_jobs(case):
+            late = job.kind in OVERDUE_KINDS and job.kind not in overdue and job.due_at <= now
+            if late and self.still_applies(case, job, now):
+                overdue.append(job.kind)
+        return overdue
+
+
+# Duties whose passed due time means something is late (reminders and check-ins are not duties).
+OVERDUE_KINDS = frozenset(
+    {JobKind.ACK_HR, JobKind.FIRST_AID, JobKind.DEBRIEF, JobKind.SAFETYNET, JobKind.EASY_MISSED, JobKind.POLICE_HINT}
+)

@@ -1,0 +1,173 @@
+"""Due follow-up jobs: the queue port, its idempotent scheduling, and the file-backed local implementation.
+
+A `JobQueue` hands out jobs whose due time has come, each under a lease: a worker that dies before
+calling `done` loses the lease and the job is handed out again (at-least-once). After `max_attempts`
+hand-outs without `done` a job is moved to the dead letters, where an operator (or HR) can see it.
+What a job *does* is made idempotent elsewhere (deterministic outbox ids); scheduling is idempotent here:
+`schedule` first looks for the job's marker `job-markers/<id>.json`, so planning a case again is cheap
+and never queues the same job twice. The marker is written after the job is queued: a crash between the
+two can queue a job twice, never lose it.
+
+`LocalJobQueue` (STORAGE_BACKEND=local, one instance) keeps one document per job in the DocumentStore,
+named by due time so a round reads only the due ones:
+  jobs/<due, UTC yyyymmddTHHMMSS>-<job id>.json   {"job", "attempts", "visible_at"}
+  jobs-dead/<job id>.json                         given up, with the last attempt count
+A lease is written with the document's etag (`if_match`), so two workers never both take a job.
+The scaled setup uses Azure Storage Queues instead (`storage.azure_queue`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from domain.follow_ups import Job
+from storage.ports import DocumentStore, PreconditionFailed
+
+log = logging.getLogger("vaern.jobs")
+
+MARKERS = "job-markers/"
+JOBS = "jobs/"
+DEAD = "jobs-dead/"
+KEY_TIME = "%Y%m%dT%H%M%S"
+
+
+@dataclass
+class JobLease:
+    """A job handed to one worker until `done` (or until the lease runs out). `receipt` is the queue's own."""
+
+    job: Job
+    attempts: int
+    receipt: Any
+
+
+class JobQueue(Protocol):
+    async def schedule(self, job: Job) -> bool:
+        """Queue the job unless it was queued before; True if queued now."""
+        ...
+
+    async def receive(self, now: datetime, max_jobs: int) -> list[JobLease]:
+        """Up to `max_jobs` jobs due at `now`, each leased to the caller."""
+        ...
+
+    async def done(self, lease: JobLease) -> None:
+        """The job took effect: remove it."""
+        ...
+
+    async def dead_letters(self) -> list[Job]: ...
+
+    async def close(self) -> None: ...
+
+
+class ScheduledMarkers:
+    """`job-markers/<id>.json`: which jobs were queued already (kept, so a finished job is not queued again)."""
+
+    def __init__(self, documents: DocumentStore) -> None:
+        self._documents = documents
+
+    async def exists(self, job: Job) -> bool:
+        return await self._documents.get(f"{MARKERS}{job.id}.json") is not None
+
+    async def record(self, job: Job) -> None:
+        with contextlib.suppress(PreconditionFailed):  # another instance planned the same job at the same moment
+            await self._documents.put(f"{MARKERS}{job.id}.json", job.model_dump_json().encode(), create_only=True)
+
+
+class StoredJob(BaseModel):
+    job: Job
+    attempts: int = 0
+    visible_at: datetime
+
+
+class LocalJobQueue:
+    """Jobs as documents with etag leases (see the module docstring)."""
+
+    def __init__(self, documents: DocumentStore, *, lease_seconds: float = 120.0, max_attempts: int = 5) -> None:
+        self._documents = documents
+        self._markers = ScheduledMarkers(documents)
+        self._lease = timedelta(seconds=lease_seconds)
+        self._max_attempts = max_attempts
+
+    @staticmethod
+    def _key(job: Job) -> str:
+        return f"{JOBS}{job.due_at.strftime(KEY_TIME)}-{job.id}.json"
+
+    async def schedule(self, job: Job) -> bool:
+        if await self._markers.exists(job):
+            return False
+        stored = StoredJob(job=job, visible_at=job.due_at)
+        with contextlib.suppress(PreconditionFailed):  # queued by an earlier attempt that stopped before the marker
+            await self._documents.put(self._key(job), stored.model_dump_json().encode(), create_only=True)
+        await self._markers.record(job)
+        return True
+
+    async def receive(self, now: datetime, max_jobs: int) -> list[JobLease]:
+        leases: list[JobLease] = []
+        due_by_name = now.strftime(KEY_TIME)
+        for key in sorted(await self._documents.list_keys(JOBS)):
+            if len(leases) >= max_jobs or key.removeprefix(JOBS)[: len(due_by_name)] > due_by_name:
+                break
+            lease = await self._take(key, now)
+            if lease is not None:
+                leases.append(lease)
+        return leases
+
+    async def _take(self, key: str, now: datetime) -> JobLease | None:
+        document = await self._documents.get(key)
+        if document is None:
+            return None  # finished by another worker meanwhile
+        try:
+            stored = StoredJob.model_validate_json(document.data)
+        except ValueError:
+            log.error("unreadable job document, moved to the dead letters", extra={"fields": {"key": key}})
+            await self._documents.put(f"{DEAD}{key.removeprefix(JOBS)}", document.data)
+            await self._documents.delete(key)
+            return None
+        if stored.visible_at > now:
+            return None  # leased by a worker that is still within its lease
+        if stored.attempts >= self._max_attempts:
+            await self._bury(key, stored)
+            return None
+        stored.attempts += 1
+        stored.visible_at = now + self._lease
+        try:
+            await self._documents.put(key, stored.model_dump_json().encode(), if_match=document.etag)
+        except PreconditionFailed:
+            return None  # another worker took it first
+        return JobLease(job=stored.job, attempts=stored.attempts, receipt=key)
+
+    async def _bury(self, key: str, stored: StoredJob) -> None:
+        log.error(
+            "job failed too often, moved to the dead letters",
+            extra={"fields": {"job_id": stored.job.id, "kind": stored.job.kind.value, "attempts": stored.attempts}},
+        )
+        await self._documents.put(f"{DEAD}{stored.job.id}.json", stored.model_dump_json().encode())
+        await self._documents.delete(key)
+
+    async def done(self, lease: JobLease) -> None:
+        await self._documents.delete(lease.receipt)
+
+    async def dead_letters(self) -> list[Job]:
+        jobs = []
+        for key in await self._documents.list_keys(DEAD):
+            document = await self._documents.get(key)
+            if document is not None:
+                jobs.append(StoredJob.model_validate_json(document.data).job)
+        return jobs
+
+    async def pending(self) -> list[Job]:
+        """Every queued job, due or not (for tests and operators)."""
+        jobs = []
+        for key in sorted(await self._documents.list_keys(JOBS)):
+            document = await self._documents.get(key)
+            if document is not None:
+                jobs.append(StoredJob.model_validate_json(document.data).job)
+        return jobs
+
+    async def close(self) -> None:
+        return None

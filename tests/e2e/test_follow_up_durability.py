@@ -1,0 +1,189 @@
+"""Follow-ups survive crashes and a throttling connector: two bot instances (`python app.py`) share Azure
+storage on Azurite (blobs for cases and the outbox, Azure Storage Queues for the jobs); 500 jobs come due at
+once; one instance is killed with SIGKILL in the middle; the connector stub answers bursts of 429 (with
+Retry-After) and 502. Every job's messages must arrive, none twice in effect, at a paced rate.
+
+Every proactive message carries its outbox id (`<job id>.<recipient>`) in channelData, so the stub can tell a
+resend of the same message (a crash between sending and recording it) from a second effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.proactive import NOTIFICATION_ID_KEY
+from domain.case import Case, CaseStatus, Incident, Person
+from domain.clock import SystemClock
+from domain.follow_ups import FollowUpPolicy, FollowUps, JobKind
+from domain.working_time import WorkingCalendar
+from storage.azure_blob import open_azure_backend
+from storage.azure_queue import open_azure_job_queue
+from storage.cases import CaseRepository
+from tests.e2e.conftest import BotEnv
+from tests.support.bot_process import BotProcess
+from tests.support.connector_stub import ConnectorStub, RecordedCall
+from tests.support.organisation import Member, Organisation, UnitPeople
+from tests.support.teams import TeamsUser
+
+pytestmark = pytest.mark.azurite
+
+CASES = 50  # × 10 jobs = 500 jobs, 13 messages per case
+KILL_AFTER_MESSAGES = 200
+DELIVERY_TIMEOUT_SECONDS = 240.0
+PACING_PER_CONVERSATION = 3  # per instance: two instances stay within Teams' 7 per second
+FOLLOW_UPS = FollowUps(FollowUpPolicy(), WorkingCalendar())
+FAST = {
+    "SCHEDULER_INTERVAL_SECONDS": "0.2",
+    "OUTBOX_INTERVAL_SECONDS": "0.2",
+    "JOB_LEASE_SECONDS": "3",
+    "OUTBOX_LEASE_SECONDS": "3",
+    "PACING_PER_CONVERSATION": str(PACING_PER_CONVERSATION),
+}
+
+
+def person(member: Member) -> Person:
+    return Person(user_id=member.teams_user_id, name=member.name, aad_object_id=member.aad_object_id)
+
+
+def a_month_old_case(unit: UnitPeople, number: int, service_url: str) -> Case:
+    """Reported a month ago and never acknowledged: every follow-up it plans is due now."""
+    employee = person(unit.employee)
+    return Case(
+        case_id=uuid.uuid4().hex,
+        reference=f"VK-2026-9{number:03d}",
+        status=CaseStatus.REPORTED,
+        subject=employee,
+        reporter=employee,
+        incident=Incident(description="Truende beskeder på Facebook."),
+        created_at=datetime.now(UTC) - timedelta(days=30),
+        tenant_id="tenant-durability",
+        service_url=service_url,
+        unit=unit.unit_name,
+        unit_id=unit.unit_id,
+        leader=person(unit.leader),
+        deputy=person(unit.deputy),
+    )
+
+
+def expected_messages(case: Case, organisation: Organisation) -> set[str]:
+    """The outbox ids each due job of an unacknowledged case sends (see bot/follow_ups.py)."""
+    roles = {
+        JobKind.ACK_REMINDER: ["leader"],
+        JobKind.ACK_DEPUTY: ["deputy", "deputy-card"],
+        JobKind.ACK_HR: [
+            "leader",
+            *(f"hr-{m.aad_object_id}" for m in (organisation.hr_jura, organisation.hr_coordinator)),
+        ],
+        JobKind.FIRST_AID: ["leader"],
+        JobKind.DEBRIEF: ["leader"],
+        JobKind.SAFETYNET: ["leader"],
+        JobKind.CHECK_IN: ["employee"],
+    }
+    return {f"{job.id}.{role}" for job in FOLLOW_UPS.planned_jobs(case) for role in roles[job.kind]}
+
+
+async def seed(storage_env: dict[str, str], cases: list[Case]) -> int:
+    """Store the cases and queue their jobs, as the bot itself does when a case is reported."""
+    connection, prefix = storage_env["AZURE_STORAGE_CONNECTION_STRING"], storage_env["AZURE_CONTAINER_PREFIX"]
+    documents, _, close = await open_azure_backend(connection, prefix)
+    queue = await open_azure_job_queue(connection, prefix, documents, SystemClock())
+    repository, queued = CaseRepository(documents), 0
+    try:
+        for case in cases:
+            await repository.create(case)
+            for job in FOLLOW_UPS.planned_jobs(case):
+                queued += await queue.schedule(job)
+    finally:
+        await queue.close()
+        await close()
+    return queued
+
+
+def outbox_id(call: RecordedCall) -> str:
+    body = call.body if call.method == "POST" and isinstance(call.body, dict) else {}
+    return str((body.get("channelData") or {}).get(NOTIFICATION_ID_KEY, ""))
+
+
+def max_per_second(moments: list[datetime]) -> int:
+    """The most sends in any one-second window."""
+    times, most, start = sorted(m.timestamp() for m in moments), 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+@pytest.fixture
+def two_instances(bot_env: BotEnv, organisation: Organisation, tmp_path: Path) -> Iterator[list[BotProcess]]:
+    storage = bot_env("azure")
+    directory = organisation.write(tmp_path / "directory.json")
+    env = storage.env(DIRECTORY_FILE=str(directory), **FAST)
+    instances = [BotProcess(env, workdir=tmp_path / f"instance-{n}") for n in (1, 2)]
+    try:
+        for instance in instances:
+            instance.start()
+        yield instances
+    finally:
+        for instance in instances:
+            instance.stop()
+
+
+def test_500_due_jobs_two_instances_one_killed_throttled_connector(
+    two_instances: list[BotProcess], connector: ConnectorStub, organisation: Organisation
+) -> None:
+    first, _second = two_instances
+    # Someone talks to the bot first, so it knows its own Teams account for the chats it has to create.
+    TeamsUser(first.url, connector).say("hjælp")
+    units = [organisation.next_unit() for _ in range(CASES // 2)]
+    for unit in units:
+        for member in (unit.leader, unit.deputy, unit.employee):
+            TeamsUser(first.url, connector, **member.teams_details())  # their 1:1 chats exist in Teams
+    cases = [a_month_old_case(units[n // 2], n, connector.url) for n in range(CASES)]
+    expected = set().union(*(expected_messages(case, organisation) for case in cases))
+
+    mark = connector.mark()
+    connector.fail_next(12, 429, {"Retry-After": "1"})
+    connector.fail_next(12, 502)
+    queued = asyncio.run(seed(first.env, cases))
+    assert queued == 10 * CASES
+
+    def delivered() -> list[RecordedCall]:
+        return [c for c in connector.calls[mark:] if c.status == 200 and outbox_id(c) in expected]
+
+    connector.wait_for(lambda _: len(delivered()) >= KILL_AFTER_MESSAGES, DELIVERY_TIMEOUT_SECONDS)
+    first.kill()
+    connector.fail_next(12, 429, {"Retry-After": "1"})
+    connector.fail_next(12, 502)
+    time.sleep(1.0)
+    first.start()
+
+    connector.wait_for(lambda _: {outbox_id(c) for c in delivered()} >= expected, DELIVERY_TIMEOUT_SECONDS)
+    time.sleep(2.0)  # anything still in flight would show up as a second effect now
+
+    calls = delivered()
+    sends = Counter(outbox_id(c) for c in calls)
+    throttled = [c for c in connector.calls[mark:] if c.status in (429, 502)]
+    per_conversation: dict[str, list[datetime]] = defaultdict(list)
+    for call in calls:
+        per_conversation[call.conversation_id or ""].append(call.at)
+    fastest = max(max_per_second(moments) for moments in per_conversation.values())
+    print(
+        f"\nfollow-up durability: jobs={queued} messages expected={len(expected)} delivered={len(sends)} "
+        f"lost={len(expected - set(sends))} resends of the same message={sum(sends.values()) - len(sends)} "
+        f"throttled answers={len(throttled)} max sends per conversation in 1 s={fastest}"
+    )
+    assert set(sends) == expected, "every job took effect, nothing else was sent"
+    unexpected = {outbox_id(c) for c in connector.calls[mark:]} - expected - {""}
+    assert not unexpected
+    assert sum(sends.values()) - len(sends) <= 8, f"only a message in flight at the kill may be resent: {sends}"
+    assert len(throttled) >= 24
+    assert fastest <= 7, "Teams allows about 7 messages per second per conversation"

@@ -1,0 +1,136 @@
+"""The follow-up job queue on both backends: file-backed locally, Azure Storage Queues on Azurite.
+
+Azure delays are real visibility timeouts, so the Azure queue here waits at most 1 s per message
+(JOB_QUEUE_MAX_DELAY_SECONDS=1) and leases for 1 s: a job due later simply comes back every second and
+is checked against the test's clock, exactly as a 21-day job hops in 7-day steps in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from domain.follow_ups import Job, JobKind
+from storage.job_queue import JobQueue, LocalJobQueue
+from storage.local import LocalDocumentStore
+from tests.support.clock import MovableClock
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+LEASE_SECONDS = 1
+REAL_WAIT = 1.3  # a little longer than the Azure lease / longest message delay
+
+
+class Queue:
+    def __init__(self, queue: JobQueue, clock: MovableClock, azure: bool) -> None:
+        self.queue, self.clock, self.azure = queue, clock, azure
+
+    async def after_lease(self) -> None:
+        """Let a lease (or an Azure message delay) run out: real time on Azure, the clock on both."""
+        self.clock.advance(LEASE_SECONDS + 1)
+        if self.azure:
+            await asyncio.sleep(REAL_WAIT)
+
+    async def receive(self, max_jobs: int = 32) -> list[Job]:
+        leases = await self.queue.receive(self.clock.now(), max_jobs)
+        for lease in leases:
+            await self.queue.done(lease)
+        return [lease.job for lease in leases]
+
+
+@pytest.fixture(params=["local", pytest.param("azure", marks=pytest.mark.azurite)])
+async def jobs(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Queue]:
+    clock = MovableClock(T0)
+    if request.param == "local":
+        yield Queue(
+            LocalJobQueue(LocalDocumentStore(tmp_path), lease_seconds=LEASE_SECONDS, max_attempts=3), clock, False
+        )
+        return
+    from storage.azure_blob import open_azure_backend
+    from storage.azure_queue import open_azure_job_queue
+
+    emulator = request.getfixturevalue("azurite")
+    prefix = f"q{uuid.uuid4().hex[:12]}"
+    documents, _, close = await open_azure_backend(emulator.connection_string, prefix)
+    queue = await open_azure_job_queue(
+        emulator.connection_string,
+        prefix,
+        documents,
+        clock,
+        lease_seconds=LEASE_SECONDS,
+        max_attempts=3,
+        max_delay_seconds=1,
+    )
+    try:
+        yield Queue(queue, clock, True)
+    finally:
+        await queue.close()
+        await close()
+
+
+def job(name: str, due_in_seconds: float = 0, kind: JobKind = JobKind.ACK_REMINDER) -> Job:
+    return Job(
+        id=f"case-{name}.{kind.value}.1",
+        kind=kind,
+        case_id=f"case-{name}",
+        due_at=T0 + timedelta(seconds=due_in_seconds),
+    )
+
+
+async def test_a_due_job_is_handed_out_once_and_gone_when_done(jobs: Queue) -> None:
+    assert await jobs.queue.schedule(job("a"))
+    assert [j.id for j in await jobs.receive()] == ["case-a.ack_reminder.1"]
+    await jobs.after_lease()
+    assert await jobs.receive() == []
+
+
+async def test_scheduling_the_same_job_again_queues_nothing(jobs: Queue) -> None:
+    assert await jobs.queue.schedule(job("a"))
+    assert not await jobs.queue.schedule(job("a"))
+    assert len(await jobs.receive()) == 1
+    assert not await jobs.queue.schedule(job("a")), "a finished job is not queued again"
+
+
+async def test_a_job_waits_until_it_is_due(jobs: Queue) -> None:
+    await jobs.queue.schedule(job("later", due_in_seconds=3 * 24 * 3600))
+    await jobs.queue.schedule(job("now"))
+    assert [j.case_id for j in await jobs.receive()] == ["case-now"]
+    await jobs.after_lease()
+    assert await jobs.receive() == [], "not due yet (on Azure: re-enqueued with the remaining delay)"
+    jobs.clock.advance(days=3)
+    if jobs.azure:
+        await asyncio.sleep(REAL_WAIT)
+    assert [j.case_id for j in await jobs.receive()] == ["case-later"]
+
+
+async def test_a_job_not_done_comes_back_after_its_lease(jobs: Queue) -> None:
+    await jobs.queue.schedule(job("crash"))
+    leases = await jobs.queue.receive(jobs.clock.now(), 32)
+    assert [lease.attempts for lease in leases] == [1]
+    assert await jobs.queue.receive(jobs.clock.now(), 32) == [], "leased: nobody else gets it"
+    await jobs.after_lease()
+    again = await jobs.queue.receive(jobs.clock.now(), 32)
+    assert [(lease.job.id, lease.attempts) for lease in again] == [("case-crash.ack_reminder.1", 2)]
+
+
+async def test_a_job_that_keeps_failing_goes_to_the_dead_letters(jobs: Queue) -> None:
+    await jobs.queue.schedule(job("poison"))
+    handed_out = 0
+    for _ in range(6):
+        handed_out += len(await jobs.queue.receive(jobs.clock.now(), 32))
+        await jobs.after_lease()
+    assert handed_out == 3
+    assert [j.id for j in await jobs.queue.dead_letters()] == ["case-poison.ack_reminder.1"]
+
+
+async def test_many_due_jobs_come_out_in_batches(jobs: Queue) -> None:
+    for n in range(70):
+        await jobs.queue.schedule(job(f"n{n}"))
+    seen: list[str] = []
+    while batch := await jobs.receive(max_jobs=32):
+        seen += [j.id for j in batch]
+    assert len(seen) == len(set(seen)) == 70

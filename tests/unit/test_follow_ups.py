@@ -1,0 +1,207 @@
+"""Follow-up planning on Danish working time: what a case needs when, and what a change of the case cancels."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from domain.case import Case, CaseStatus, Impact, Person
+from domain.follow_ups import FollowUpPolicy, FollowUps, JobKind, work_injury_suggested
+from domain.handling import (
+    Absence,
+    Acknowledgement,
+    CheckInAnswer,
+    ContactRestrictions,
+    PoliceReport,
+    SafetyNetCategory,
+    SafetyNetRegistration,
+    Signed,
+)
+from domain.reporting import ReportDraft, to_case
+from domain.working_time import COPENHAGEN, WorkingCalendar
+
+EMPLOYEE = Person(user_id="29:employee", name="Mette", aad_object_id="aad-mette")
+LEADER = Person(user_id="29:leader", name="Karen", aad_object_id="aad-karen")
+# Wednesday 23 December 2026, 14:00 in Copenhagen: Christmas (24–26 Dec) and a weekend follow.
+BEFORE_CHRISTMAS = datetime(2026, 12, 23, 13, 0, tzinfo=UTC)
+CALENDAR = WorkingCalendar()
+FOLLOW_UPS = FollowUps(FollowUpPolicy(), CALENDAR)
+
+
+def _case(created_at: datetime = BEFORE_CHRISTMAS) -> Case:
+    draft = ReportDraft(case_id="a" * 32, reporter=EMPLOYEE, tenant_id="tenant-1")
+    case = to_case(draft, reference="VK-2026-0001", evidence=[], now=created_at, status=CaseStatus.REPORTED)
+    return case.model_copy(update={"leader": LEADER})
+
+
+def _signed(at: datetime = BEFORE_CHRISTMAS) -> Signed:
+    return Signed(by=LEADER.user_id, by_name=LEADER.name, at=at)
+
+
+def _local(moment: datetime) -> tuple[date, time]:
+    local = moment.astimezone(COPENHAGEN)
+    return local.date(), local.time()
+
+
+def _jobs(case: Case) -> dict[str, datetime]:
+    return {f"{job.kind.value}.{job.sequence}": job.due_at for job in FOLLOW_UPS.planned_jobs(case)}
+
+
+# Working time
+
+
+def test_working_hours_skip_evenings_weekends_and_danish_holidays() -> None:
+    # 2 h on Wed 23 Dec; 24 Dec (juleaftensdag), 25–26 Dec and the weekend are off; Mon 28 Dec 08:00 + 2 h.
+    assert _local(CALENDAR.add_working_hours(BEFORE_CHRISTMAS, 4)) == (date(2026, 12, 28), time(10, 0))
+    assert _local(CALENDAR.add_working_hours(BEFORE_CHRISTMAS, 8)) == (date(2026, 12, 28), time(14, 0))
+
+
+def test_easter_and_ascension_come_from_the_holidays_library() -> None:
+    maundy_thursday, good_friday, easter_monday = date(2027, 3, 25), date(2027, 3, 26), date(2027, 3, 29)
+    ascension = date(2027, 5, 6)
+    assert not any(CALENDAR.is_working_day(d) for d in (maundy_thursday, good_friday, easter_monday, ascension))
+    assert CALENDAR.is_working_day(date(2027, 3, 24))
+
+
+def test_a_report_at_night_counts_from_the_next_morning() -> None:
+    night = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)  # Tuesday 23:00 local
+    assert _local(CALENDAR.add_working_hours(night, 4)) == (date(2026, 11, 25), time(12, 0))
+    assert _local(CALENDAR.within_hours(night)) == (date(2026, 11, 25), time(8, 0))
+
+
+# Planning
+
+
+def test_a_new_case_plans_acknowledgement_first_aid_check_ins_and_safetynet() -> None:
+    jobs = _jobs(_case())
+    assert set(jobs) == {
+        "ack_reminder.1",
+        "ack_deputy.1",
+        "ack_hr.1",
+        "first_aid.1",
+        "debrief.1",
+        "safetynet.1",
+        "check_in.1",
+        "check_in.3",
+        "check_in.7",
+        "check_in.21",
+    }
+    assert _local(jobs["ack_hr.1"]) == (date(2026, 12, 30), time(14, 0))  # 24 working hours
+    # Check-ins at 10:00 on a working day: day 1 (24 Dec) moves to Monday 28 Dec.
+    assert _local(jobs["check_in.1"]) == (date(2026, 12, 28), time(10, 0))
+    assert _local(jobs["check_in.7"]) == (date(2026, 12, 30), time(10, 0))
+
+
+def test_job_ids_are_the_same_every_time_the_case_is_planned() -> None:
+    case = _case()
+    assert [j.id for j in FOLLOW_UPS.planned_jobs(case)] == [j.id for j in FOLLOW_UPS.planned_jobs(case)]
+    assert len({j.id for j in FOLLOW_UPS.planned_jobs(case)}) == len(FOLLOW_UPS.planned_jobs(case))
+
+
+@pytest.mark.parametrize("status", [CaseStatus.DRAFT, CaseStatus.CLOSED])
+def test_drafts_and_closed_cases_plan_nothing(status: CaseStatus) -> None:
+    assert FOLLOW_UPS.planned_jobs(_case().model_copy(update={"status": status})) == []
+
+
+def test_absence_plans_easy_reminders_at_7_and_2_days_and_the_missed_deadline() -> None:
+    case = _case()
+    case.handling.absence = Absence(**_signed().model_dump(), first_day=date(2027, 1, 4))
+    jobs = _jobs(case)
+    assert FOLLOW_UPS.easy_deadline(case) == date(2027, 1, 18)
+    assert _local(jobs["easy_7.1"])[0] == date(2027, 1, 11)
+    assert _local(jobs["easy_2.1"])[0] == date(2027, 1, 16)
+    assert _local(jobs["easy_missed.1"])[0] == date(2027, 1, 19)
+
+
+def test_easy_deadline_is_configurable() -> None:
+    case = _case()
+    case.handling.absence = Absence(**_signed().model_dump(), first_day=date(2027, 1, 4))
+    assert FollowUps(FollowUpPolicy(easy_deadline_days=9), CALENDAR).easy_deadline(case) == date(2027, 1, 13)
+
+
+def test_a_time_limited_ban_plans_a_reminder_three_days_before_it_ends() -> None:
+    case = _case()
+    case.handling.restrictions = ContactRestrictions(**_signed().model_dump(), ban_until=date(2027, 2, 12))
+    assert _local(_jobs(case)["restriction_expiry.1"]) == (date(2027, 2, 9), time(9, 0))
+
+
+def test_a_planned_police_report_plans_a_hint_within_72_hours_of_the_incident() -> None:
+    case = _case()
+    case.handling.police = PoliceReport(**_signed().model_dump(), employee_decided_to_report=True)
+    hint = _jobs(case)["police_hint.1"]
+    assert hint == case.created_at + timedelta(hours=48)
+    job = next(j for j in FOLLOW_UPS.planned_jobs(case) if j.kind is JobKind.POLICE_HINT)
+    assert FOLLOW_UPS.still_applies(case, job, hint)
+    assert not FOLLOW_UPS.still_applies(case, job, case.created_at + timedelta(hours=73))
+
+
+# Still applies?
+
+
+def _job(case: Case, kind: JobKind, sequence: int = 1):  # type: ignore[no-untyped-def]
+    return next(j for j in FOLLOW_UPS.planned_jobs(case) if j.kind is kind and j.sequence == sequence)
+
+
+def test_acknowledgement_cancels_the_acknowledgement_reminders() -> None:
+    case = _case()
+    jobs = [_job(case, kind) for kind in (JobKind.ACK_REMINDER, JobKind.ACK_DEPUTY, JobKind.ACK_HR)]
+    case.handling.acknowledged = Acknowledgement(**_signed().model_dump())
+    assert not any(FOLLOW_UPS.still_applies(case, job, BEFORE_CHRISTMAS) for job in jobs)
+
+
+def test_closing_cancels_everything() -> None:
+    case = _case()
+    jobs = FOLLOW_UPS.planned_jobs(case)
+    closed = case.model_copy(update={"status": CaseStatus.CLOSED})
+    assert not any(FOLLOW_UPS.still_applies(closed, job, BEFORE_CHRISTMAS) for job in jobs)
+
+
+def test_stopping_check_ins_cancels_the_rest_and_an_answer_cancels_its_own() -> None:
+    case = _case()
+    day3, day7 = _job(case, JobKind.CHECK_IN, 3), _job(case, JobKind.CHECK_IN, 7)
+    case.handling.check_ins.append(CheckInAnswer(**_signed().model_dump(), day=3, score=2))
+    assert not FOLLOW_UPS.still_applies(case, day3, BEFORE_CHRISTMAS)
+    assert FOLLOW_UPS.still_applies(case, day7, BEFORE_CHRISTMAS)
+    case.handling.check_ins_stopped = _signed()
+    assert not FOLLOW_UPS.still_applies(case, day7, BEFORE_CHRISTMAS)
+
+
+def test_safetynet_reminders_repeat_until_registered() -> None:
+    case = _case()
+    first = _job(case, JobKind.SAFETYNET)
+    (second,) = FOLLOW_UPS.next_jobs(case, first, first.due_at)
+    assert second.sequence == 2 and second.due_at > first.due_at and second.id != first.id
+    case.handling.safetynet = SafetyNetRegistration(
+        **_signed().model_dump(),
+        category=SafetyNetCategory.MINOR_VIOLENCE_THREATS_HARASSMENT,
+        registered_on=date.today(),
+    )
+    assert not FOLLOW_UPS.still_applies(case, second, second.due_at)
+
+
+def test_a_changed_ban_end_makes_the_old_reminder_obsolete() -> None:
+    case = _case()
+    case.handling.restrictions = ContactRestrictions(**_signed().model_dump(), ban_until=date(2027, 2, 12))
+    old = _job(case, JobKind.RESTRICTION_EXPIRY)
+    case.handling.restrictions = ContactRestrictions(**_signed().model_dump(), ban_until=date(2027, 3, 12))
+    assert not FOLLOW_UPS.still_applies(case, old, old.due_at)
+    assert _job(case, JobKind.RESTRICTION_EXPIRY).id != old.id
+
+
+def test_work_injury_is_suggested_for_strong_reactions_at_report_or_check_in() -> None:
+    case = _case()
+    assert not work_injury_suggested(case)
+    case.incident.impact = Impact(score=4)
+    assert work_injury_suggested(case)
+    calm = _case()
+    calm.handling.check_ins.append(CheckInAnswer(**_signed().model_dump(), day=1, score=2, professional_help=True))
+    assert work_injury_suggested(calm)
+
+
+def test_overdue_lists_late_duties_for_hr() -> None:
+    case = _case()
+    three_weeks_later = BEFORE_CHRISTMAS + timedelta(days=21)
+    assert FOLLOW_UPS.overdue(case, BEFORE_CHRISTMAS) == []
+    overdue = FOLLOW_UPS.overdue(case, three_weeks_later)
+    assert set(overdue) == {JobKind.ACK_HR, JobKind.FIRST_AID, JobKind.DEBRIEF, JobKind.SAFETYNET}
