@@ -16,8 +16,8 @@ from botbuilder.core import InvokeResponse
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 ERROR_TYPE = "application/vnd.microsoft.error"
-_CASE_ID = re.compile(r"^[0-9a-f]{32}$")
-_VERB = re.compile(r"^[a-z_]{1,40}$")
+_CASE_ID = re.compile(r"[0-9a-f]{32}")  # fullmatch: "$" would let a trailing newline through
+_VERB = re.compile(r"[a-z_]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -38,16 +38,16 @@ def read_card_action(value: object) -> CardAction:
         raise MalformedAction("no action")
     action = value["action"]
     verb, data = action.get("verb"), action.get("data")
-    if not isinstance(verb, str) or not _VERB.match(verb):
+    if not isinstance(verb, str) or not _VERB.fullmatch(verb):
         raise MalformedAction("bad verb")
     if not isinstance(data, dict):
         raise MalformedAction("no data")
     case_id, version = data.get("case_id"), data.get("version")
-    if not isinstance(case_id, str) or not _CASE_ID.match(case_id):
+    if not isinstance(case_id, str) or not _CASE_ID.fullmatch(case_id):
         raise MalformedAction("bad case id")
     try:
         card_version = int(version)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:  # OverflowError: Infinity, which Python's json reads
         raise MalformedAction("bad version") from error
     if isinstance(version, bool) or card_version < 1:
         raise MalformedAction("bad version")

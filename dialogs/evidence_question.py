@@ -11,7 +11,7 @@ from bot.attachments import IncomingFile, bot_bearer_token
 from cards import report as cards
 from dialogs.question import NEXT, STAY, Asking, Question, Step
 from dialogs.replies import DONE_WORDS, Reply
-from domain.evidence import EvidenceSource
+from domain.evidence import EvidenceSource, clean_original_name
 from domain.refusals import EvidenceRefused
 
 
@@ -71,7 +71,9 @@ async def secure_text(asking: Asking, text: str) -> None:
 
 
 def _refusal_text(asking: Asking, name: str, refusal: EvidenceRefused) -> str:
-    return asking.texts(f"evidence.refused_{refusal.reason.value}", name=name, max_mb=asking.services.max_evidence_mb)
+    """The kind refusal, naming the file as it will be recorded (cleaned: no control or direction characters)."""
+    shown = clean_original_name(name)
+    return asking.texts(f"evidence.refused_{refusal.reason.value}", name=shown, max_mb=asking.services.max_evidence_mb)
 
 
 class EvidenceQuestion(Question):

@@ -1,4 +1,9 @@
-"""Detect a file's real content type from its first bytes (magic numbers), never from its name."""
+"""Detect a file's real content type from its first bytes (magic numbers), never from its name.
+
+A name can only make a file refused: `name_contradicts_content` catches a known extension that promises another
+kind of file than the bytes are (a "photo.png" that is text), and web content (.html, .svg, .js) that would
+otherwise pass as text/plain and could run when opened from a case package.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,25 @@ import filetype
 
 SNIFF_BYTES = 8192
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_KIND_BY_EXTENSION = {
+    **dict.fromkeys(
+        ("png", "jpg", "jpeg", "jpe", "jfif", "gif", "webp", "heic", "heif", "avif", "bmp", "tif", "tiff"), "image"
+    ),
+    "pdf": "pdf",
+    **dict.fromkeys(("txt", "text", "log", "eml", "msg"), "text"),
+    **dict.fromkeys(("mp3", "m4a", "aac", "ogg", "oga", "opus", "wav", "amr", "flac"), "media"),
+    **dict.fromkeys(("mp4", "m4v", "mov", "3gp", "3gpp", "webm"), "media"),
+    **dict.fromkeys(("html", "htm", "xhtml", "shtml", "svg", "svgz", "js", "mjs", "hta"), "web"),
+}
+_KIND_BY_TYPE_PREFIX = {
+    "image/": "image",
+    "application/pdf": "pdf",
+    "text/plain": "text",
+    "message/rfc822": "text",
+    "application/vnd.ms-outlook": "text",
+    "audio/": "media",
+    "video/": "media",
+}
 _MAIL_HEADER = re.compile(
     rb"^(Received|Return-Path|From|To|Subject|Date|Message-ID|MIME-Version|Delivered-To):", re.I | re.M
 )
@@ -29,6 +53,20 @@ def sniff_content_type(head: bytes, original_name: str = "") -> str:
     if _looks_like_text(head):
         return "message/rfc822" if _looks_like_mail(head) else "text/plain"
     return "application/octet-stream"
+
+
+def name_contradicts_content(original_name: str, content_type: str) -> bool:
+    """True when the name's extension is one we know and names another kind of file than `content_type`.
+
+    Kinds, not exact types: a .jpg that is really a PNG, or an .m4a sniffed as video/mp4, is fine. Web content
+    never matches, so "page.html" or "logo.svg" is refused even though its bytes look like plain text.
+    """
+    stem, dot, extension = original_name.strip().rpartition(".")
+    claimed = _KIND_BY_EXTENSION.get(extension.lower()) if dot and stem else None
+    if claimed is None:
+        return False
+    actual = next((kind for prefix, kind in _KIND_BY_TYPE_PREFIX.items() if content_type.startswith(prefix)), None)
+    return claimed != actual
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -1,7 +1,11 @@
-"""Evidence items and the policy that decides which files may be secured (size cap, allowed types)."""
+"""Evidence items and the policy that decides which files may be secured (size cap, allowed types).
+
+Archives (ZIP, gzip, 7z, RAR, Office files) are not allowed types: the bot never opens or unpacks one.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
@@ -14,6 +18,25 @@ class EvidenceSource(StrEnum):
     TEAMS_FILE = "teams_file"
     INLINE_IMAGE = "inline_image"
     PASTED_TEXT = "pasted_text"
+
+
+MAX_NAME_CHARS = 200
+MAX_EXTENSION_CHARS = 10
+
+
+def clean_original_name(name: str) -> str:
+    """The name as shown and recorded (never a path): last path part only, NFC, no control or invisible format
+    characters (no RTL override), other spaces as plain spaces, at most 200 characters with the extension kept."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    normalised = unicodedata.normalize("NFC", base)
+    kept = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in normalised).strip()
+    if len(kept) > MAX_NAME_CHARS:
+        stem, dot, extension = kept.rpartition(".")
+        if dot and stem and len(extension) <= MAX_EXTENSION_CHARS:
+            kept = stem[: MAX_NAME_CHARS - len(extension) - 1].rstrip() + dot + extension
+        else:
+            kept = kept[:MAX_NAME_CHARS].rstrip()
+    return kept if kept.strip(".") else "unnamed"
 
 
 class EvidenceItem(BaseModel):

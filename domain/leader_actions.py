@@ -137,7 +137,8 @@ class RestrictionsCommand(Command):
     caseworker_changed: bool = False
 
     def apply(self, case: Case, signed: Signed) -> None:
-        restrictions = ContactRestrictions(**signed.model_dump(), **self.model_dump())
+        fields = self.model_dump() | {"limited_contact_hours": _text(self.limited_contact_hours, 200)}
+        restrictions = ContactRestrictions(**signed.model_dump(), **fields)
         if not restrictions.any:
             raise InvalidCommand("nothing_chosen", "ban_until")
         if restrictions.ban_until and restrictions.ban_until <= signed.at.astimezone(DEFAULT_TIMEZONE).date():

@@ -6,7 +6,7 @@ Pure functions only: the dialog asks, these decide what an answer means.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -73,8 +73,7 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo = DEFAULT_TIMEZONE) -> d
     day, clock = _split_day_and_time(words, local_now.date())
     if day is None:
         return None
-    moment = datetime.combine(day, clock or time(12, 0), tzinfo=zone)
-    return moment.astimezone(now.tzinfo)
+    return _in_zone(datetime.combine(day, clock or time(12, 0), tzinfo=zone), now.tzinfo)
 
 
 def parse_date_and_time(day_text: str, time_text: str, zone: ZoneInfo = DEFAULT_TIMEZONE) -> datetime | None:
@@ -86,7 +85,15 @@ def parse_date_and_time(day_text: str, time_text: str, zone: ZoneInfo = DEFAULT_
     clock = _parse_time(time_text.strip()) if time_text.strip() else time(12, 0)
     if clock is None:
         return None
-    return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    return _in_zone(datetime.combine(day, clock, tzinfo=zone), UTC)
+
+
+def _in_zone(moment: datetime, zone: tzinfo | None) -> datetime | None:
+    """None for a moment that has no UTC time (before year 1 there, e.g. '01-01-0001 00:30' in Copenhagen)."""
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        return None
 
 
 def is_in_future(moment: datetime, now: datetime) -> bool:

@@ -1,6 +1,8 @@
 """Secure one piece of evidence: sniff its real type, stream it into the store while hashing, commit.
 
-Nothing becomes visible unless every byte arrived, the type is allowed and the size is under the cap.
+Nothing becomes visible unless every byte arrived, the type is allowed (and matches the kind of file the
+name promises) and the size is under the cap. The original name is only recorded, cleaned: storage paths are
+the case id and a random evidence id, so no name can write outside the store.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ import uuid
 from collections.abc import AsyncIterator
 
 from domain.clock import Clock
-from domain.content_sniffing import SNIFF_BYTES, sniff_content_type
-from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
+from domain.content_sniffing import SNIFF_BYTES, name_contradicts_content, sniff_content_type
+from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource, clean_original_name
 from domain.refusals import EvidenceRefused, RefusalReason
 from storage.ports import EvidenceStore, EvidenceWriter
 
@@ -33,12 +35,15 @@ class EvidenceIntake:
     ) -> EvidenceItem:
         """Store the stream as evidence of the case; raise EvidenceRefused and store nothing if it fails."""
         received_at = self._clock.now()
+        name = clean_original_name(original_name)
         head, rest = await _read_head(chunks, SNIFF_BYTES)
         if not head:
             raise EvidenceRefused(RefusalReason.EMPTY)
-        content_type = sniff_content_type(head, original_name)
+        content_type = sniff_content_type(head, name)
         if not self._policy.allows(content_type):
             raise EvidenceRefused(RefusalReason.TYPE_NOT_ALLOWED, content_type)
+        if name_contradicts_content(name, content_type):
+            raise EvidenceRefused(RefusalReason.TYPE_NOT_ALLOWED, f"{content_type} named {name!r}")
         evidence_id = uuid.uuid4().hex
         writer = self._store.open_writer(case_id, evidence_id)
         try:
@@ -49,7 +54,7 @@ class EvidenceIntake:
                 sha256=digest,
                 size=size,
                 content_type=content_type,
-                original_name=_clean_name(original_name),
+                original_name=name,
                 received_at=received_at,
                 uploaded_by=uploaded_by,
                 source=source,
@@ -89,10 +94,3 @@ async def _read_head(chunks: AsyncIterator[bytes], wanted: int) -> tuple[bytes, 
         except StopAsyncIteration:
             break
     return head, iterator
-
-
-def _clean_name(name: str) -> str:
-    """Keep the original name for the record only: no path parts, no control characters, bounded length."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    printable = "".join(ch for ch in base if ch.isprintable())
-    return printable[:200] or "unnamed"

@@ -27,7 +27,7 @@ class InvalidKey(ValueError):
 
 def check_key(key: str) -> str:
     """Refuse keys that are not plain relative paths of safe segments."""
-    if not _SAFE_KEY.match(key) or ".." in key.split("/"):
+    if not _SAFE_KEY.fullmatch(key) or ".." in key.split("/"):  # fullmatch: "$" would allow a trailing newline
         raise InvalidKey(key)
     return key
 

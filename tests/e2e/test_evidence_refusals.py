@@ -1,8 +1,10 @@
-"""Evidence the bot must refuse, each with a kind message, and with nothing stored."""
+"""Evidence the bot must refuse, each with a kind message, and with nothing stored: too large, wrong type,
+empty, from a host it may not fetch from (SSRF: IP forms, internal addresses, redirects inward), insecure URLs."""
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,8 @@ from tests.support.stored import cases_reported_by
 from tests.support.teams import TeamsUser, texts
 
 OVER_CAP = 50 * 1024 * 1024 + 1
+HOST_NOT_ALLOWED = "ikke må hente filer fra"
+INSECURE_URL = "kunne ikke hentes sikkert"
 
 
 def joined(turn: list[dict]) -> str:
@@ -56,10 +60,11 @@ def test_file_over_the_size_cap_without_length_is_cut_off_and_refused(
     assert cases_reported_by(bot, at_evidence_step.user_id) == []
 
 
+@pytest.mark.parametrize("data", [windows_executable(), b"Ikke et billede, bare tekst.\n"], ids=["exe", "text"])
 def test_wrong_type_by_magic_bytes_is_refused_whatever_the_name(
-    bot, at_evidence_step: TeamsUser, file_server: FileServer
+    bot, at_evidence_step: TeamsUser, file_server: FileServer, data: bytes
 ) -> None:
-    url = file_server.add(unique("skaermbillede.png"), windows_executable(), "image/png")
+    url = file_server.add(unique("skaermbillede.png"), data, "image/png")
     seen = joined(at_evidence_step.send_files([("skaermbillede.png", url)]))
     assert "filtype" in seen
     assert "Anmeldelsen er stoppet. Intet" in finish_and_cancel(at_evidence_step)
@@ -102,3 +107,72 @@ def test_one_refused_file_does_not_drop_the_good_one_beside_it(
 def test_missing_file_gives_a_try_again_message(bot, at_evidence_step: TeamsUser, file_server: FileServer) -> None:
     seen = joined(at_evidence_step.send_files([("væk.png", file_server.url_for(unique("missing.png")))]))
     assert "kunne ikke hente" in seen and "Prøv at sende den igen" in seen
+
+
+def test_empty_file_is_refused(bot, at_evidence_step: TeamsUser, file_server: FileServer) -> None:
+    url = file_server.add(unique("tom.png"), b"", "image/png")
+    seen = joined(at_evidence_step.send_files([("tom.png", url)]))
+    assert "**tom.png** er tom og blev ikke gemt" in seen
+    assert "Anmeldelsen er stoppet. Intet" in finish_and_cancel(at_evidence_step)
+    assert cases_reported_by(bot, at_evidence_step.user_id) == []
+
+
+def test_internal_and_insecure_urls_are_refused_each_kindly_and_nothing_is_fetched(
+    bot, at_evidence_step: TeamsUser, file_server: FileServer
+) -> None:
+    path = unique("bevis.png")
+    file_server.add(path, png_screenshot(), "image/png")
+    port = file_server.port
+    urls = {
+        "decimal.png": (f"http://2130706433:{port}{path}", HOST_NOT_ALLOWED),
+        "hex.png": (f"http://0x7f.1:{port}{path}", HOST_NOT_ALLOWED),
+        "octal.png": (f"http://0177.0.0.1:{port}{path}", HOST_NOT_ALLOWED),
+        "ipv6.png": (f"http://[::1]:{port}{path}", HOST_NOT_ALLOWED),
+        "mapped.png": (f"http://[::ffff:127.0.0.1]:{port}{path}", HOST_NOT_ALLOWED),
+        "localhost.png": (f"http://localhost:{port}{path}", HOST_NOT_ALLOWED),
+        "metadata.png": ("http://169.254.169.254/latest/meta-data/", HOST_NOT_ALLOWED),
+        "private.png": ("http://10.0.0.1/bevis.png", HOST_NOT_ALLOWED),
+        "file.png": ("file:///etc/passwd", INSECURE_URL),
+        "ftp.png": (f"ftp://127.0.0.1:{port}{path}", INSECURE_URL),
+        "gopher.png": (f"gopher://127.0.0.1:{port}/_GET%20{path}", INSECURE_URL),
+        "credentials.png": (f"http://user:secret@127.0.0.1:{port}{path}", INSECURE_URL),
+    }
+    replies = texts(at_evidence_step.send_files([(name, url) for name, (url, _) in urls.items()]))
+    for name, (_, message) in urls.items():
+        assert any(f"**{name}**" in reply and message in reply for reply in replies), (name, replies)
+    assert file_server.requests_for(path) == []
+    assert "Anmeldelsen er stoppet. Intet" in finish_and_cancel(at_evidence_step)
+
+
+@pytest.mark.parametrize(
+    ("location", "message"),
+    [
+        ("http://169.254.169.254/latest/meta-data/iam/security-credentials/", HOST_NOT_ALLOWED),
+        ("http://2130706433:{port}{target}", HOST_NOT_ALLOWED),
+        ("http://[::1]:{port}{target}", HOST_NOT_ALLOWED),
+        ("file:///etc/passwd", INSECURE_URL),
+    ],
+    ids=["metadata", "decimal-ip", "ipv6-loopback", "file"],
+)
+def test_redirect_to_an_internal_host_is_refused(
+    bot, at_evidence_step: TeamsUser, file_server: FileServer, location: str, message: str
+) -> None:
+    target = unique("bevis.png")
+    file_server.add(target, png_screenshot(), "image/png")
+    url = file_server.add_redirect(unique("redirect"), location.format(port=file_server.port, target=target))
+    seen = joined(at_evidence_step.send_files([("bevis.png", url)]))
+    assert message in seen
+    assert file_server.requests_for(target) == []
+    assert "Anmeldelsen er stoppet. Intet" in finish_and_cancel(at_evidence_step)
+
+
+def test_a_file_name_with_path_parts_and_control_characters_is_saved_cleaned(
+    bot, at_evidence_step: TeamsUser, file_server: FileServer
+) -> None:
+    url = file_server.add(unique("bevis.png"), png_screenshot(), "image/png")
+    hostile = "../../..\\Windows\\..\\pass\x00wd\u202e" + "x" * 300 + ".png"
+    seen = joined(at_evidence_step.send_files([(hostile, url)]))
+    saved = "passwd" + "x" * 190 + ".png"
+    assert f"Gemt: **{saved}**" in seen
+    if bot.backend == "local":  # the name never becomes a path: only random evidence ids are on disk
+        assert not [p for p in Path(bot.data_dir).rglob("*") if "passwd" in p.name or "Windows" in p.name]

@@ -1,7 +1,8 @@
-"""Follow-ups survive crashes and a throttling connector: two bot instances (`python app.py`) share Azure
-storage on Azurite (blobs for cases and the outbox, Azure Storage Queues for the jobs); 500 jobs come due at
-once; one instance is killed with SIGKILL in the middle; the connector stub answers bursts of 429 (with
-Retry-After) and 502. Every job's messages must arrive, none twice in effect, at a paced rate.
+"""Follow-ups survive crashes and a throttling connector: a bot instance (`python app.py`, worker inside) and
+a worker running alone (`python -m bot.scheduler`) share Azure storage on Azurite (blobs for cases and the
+outbox, Azure Storage Queues for the jobs); 500 jobs come due at once; the app is killed with SIGKILL in the
+middle and restarted; the connector stub answers bursts of 429 (with Retry-After) and 502. Every job's
+messages must arrive, none twice in effect, at a paced rate; the lone worker stops cleanly on SIGTERM.
 
 Every proactive message carries its outbox id (`<job id>.<recipient>`) in channelData, so the stub can tell a
 resend of the same message (a crash between sending and recording it) from a second effect.
@@ -10,6 +11,9 @@ resend of the same message (a crash between sending and recording it) from a sec
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -28,7 +32,7 @@ from storage.azure_blob import open_azure_backend
 from storage.azure_queue import open_azure_job_queue
 from storage.cases import CaseRepository
 from tests.e2e.conftest import BotEnv
-from tests.support.bot_process import BotProcess
+from tests.support.bot_process import REPO_ROOT, BotProcess
 from tests.support.connector_stub import ConnectorStub, RecordedCall
 from tests.support.organisation import Member, Organisation, UnitPeople
 from tests.support.teams import TeamsUser
@@ -123,24 +127,30 @@ def max_per_second(moments: list[datetime]) -> int:
 
 
 @pytest.fixture
-def two_instances(bot_env: BotEnv, organisation: Organisation, tmp_path: Path) -> Iterator[list[BotProcess]]:
+def app_and_worker(
+    bot_env: BotEnv, organisation: Organisation, tmp_path: Path
+) -> Iterator[tuple[BotProcess, subprocess.Popen[bytes]]]:
+    """The bot app, and a follow-up worker running alone on the same storage (same settings)."""
     storage = bot_env("azure")
     directory = organisation.write(tmp_path / "directory.json")
-    env = storage.env(DIRECTORY_FILE=str(directory), **FAST)
-    instances = [BotProcess(env, workdir=tmp_path / f"instance-{n}") for n in (1, 2)]
+    app = BotProcess(storage.env(DIRECTORY_FILE=str(directory), **FAST), workdir=tmp_path / "app")
+    app.start()
+    with open(tmp_path / "scheduler.log", "wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "bot.scheduler"], cwd=REPO_ROOT, env=app.env, stdout=log, stderr=subprocess.STDOUT
+        )
     try:
-        for instance in instances:
-            instance.start()
-        yield instances
+        yield app, worker
     finally:
-        for instance in instances:
-            instance.stop()
+        worker.kill()
+        worker.wait(10)
+        app.stop()
 
 
-def test_500_due_jobs_two_instances_one_killed_throttled_connector(
-    two_instances: list[BotProcess], connector: ConnectorStub, organisation: Organisation
+def test_500_due_jobs_two_workers_one_killed_throttled_connector(
+    app_and_worker: tuple[BotProcess, subprocess.Popen[bytes]], connector: ConnectorStub, organisation: Organisation
 ) -> None:
-    first, _second = two_instances
+    first, lone_worker = app_and_worker
     # Someone talks to the bot first, so it knows its own Teams account for the chats it has to create.
     TeamsUser(first.url, connector).say("hjælp")
     units = [organisation.next_unit() for _ in range(CASES // 2)]
@@ -187,3 +197,5 @@ def test_500_due_jobs_two_instances_one_killed_throttled_connector(
     assert sum(sends.values()) - len(sends) <= 8, f"only a message in flight at the kill may be resent: {sends}"
     assert len(throttled) >= 24
     assert fastest <= 7, "Teams allows about 7 messages per second per conversation"
+    lone_worker.send_signal(signal.SIGTERM)
+    assert lone_worker.wait(15) == 0, "the worker running alone stops cleanly"

@@ -1,4 +1,5 @@
-"""SafeDownloader against a real local HTTP server: allowlist, schemes, redirects, size cap, bearer token."""
+"""SafeDownloader against a real local HTTP server: allowlist, schemes, redirects, size cap, bearer token, and
+the SSRF guard (IP literals, numeric hosts, names that resolve to internal addresses, redirects inward)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ import gzip
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.evidence_download import CHUNK_BYTES, SafeDownloader, host_is_allowed
+from bot.evidence_download import (
+    CHUNK_BYTES,
+    NonPublicAddress,
+    PublicAddressResolver,
+    SafeDownloader,
+    host_is_allowed,
+    is_public_address,
+)
 from domain.refusals import EvidenceRefused, RefusalReason
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -30,6 +40,7 @@ class Server:
     seen_accept_encoding: list[str | None] = field(default_factory=list)
     streamed_bytes: int = 0
     release_slow: asyncio.Event = field(default_factory=asyncio.Event)
+    elsewhere: str = ""  # the origin of a second server, for redirects to another origin
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -73,6 +84,9 @@ def _build_app(server: Server) -> web.Application:
         server.seen_accept_encoding.append(request.headers.get("Accept-Encoding"))
         return web.Response(body=PNG)
 
+    async def go(request: web.Request) -> web.Response:
+        return _redirect(request.query["to"])
+
     async def hops(request: web.Request) -> web.Response:
         remaining = int(request.match_info["n"])
         return _redirect(f"/hops/{remaining - 1}" if remaining > 0 else "/small.png")
@@ -86,6 +100,7 @@ def _build_app(server: Server) -> web.Application:
         "/slow": slow,
         "/auth": auth,
         "/hops/{n}": hops,
+        "/go": go,
         "/redirect-ok": _redirects_to(lambda: "/small.png"),
         "/redirect-foreign": _redirects_to(lambda: server.url("/small.png", host="localhost")),
         "/redirect-invalid": _redirects_to(lambda: "http://example.invalid/"),
@@ -93,7 +108,7 @@ def _build_app(server: Server) -> web.Application:
         "/redirect-https-foreign": _redirects_to(lambda: "https://example.invalid/"),
         "/loop": _redirects_to(lambda: "/loop"),
         "/redirect-to-auth": _redirects_to(lambda: "/auth"),
-        "/redirect-to-auth-elsewhere": _redirects_to(lambda: server.url("/auth", host="localhost")),
+        "/redirect-to-auth-elsewhere": _redirects_to(lambda: f"{server.elsewhere}/auth"),
     }
     app = web.Application()
     for path, handler in routes.items():
@@ -108,8 +123,7 @@ def _redirects_to(location: Callable[[], str]) -> Handler:
     return handler
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[Server]:
+async def _serve() -> AsyncIterator[Server]:
     state = Server(port=0)
     runner = web.AppRunner(_build_app(state))
     await runner.setup()
@@ -119,6 +133,18 @@ async def server() -> AsyncIterator[Server]:
     yield state
     state.release_slow.set()
     await runner.cleanup()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    async for state in _serve():
+        yield state
+
+
+@pytest.fixture
+async def other_server() -> AsyncIterator[Server]:
+    async for state in _serve():
+        yield state
 
 
 @pytest.fixture
@@ -179,6 +205,10 @@ async def test_http_is_refused_when_not_allowed(server: Server) -> None:
         "ftp://127.0.0.1/evidence.png",
         "data:image/png;base64,iVBORw0KGgo=",
         "gopher://127.0.0.1/",
+        "FILE:///etc/passwd",
+        "dict://127.0.0.1:11211/stat",
+        "ws://127.0.0.1/",
+        "jar:http://127.0.0.1/x.jar!/",
         "/relative/path.png",
         "not a url at all",
     ],
@@ -189,7 +219,14 @@ async def test_non_web_schemes_are_always_refused(downloader: SafeDownloader, ur
 
 @pytest.mark.parametrize(
     "url",
-    ["http://user:secret@127.0.0.1/small.png", "http://user@127.0.0.1/small.png", "http://@127.0.0.1/small.png"],
+    [
+        "http://user:secret@127.0.0.1/small.png",
+        "http://user@127.0.0.1/small.png",
+        "http://@127.0.0.1/small.png",
+        "http://127.0.0.1:80@10.0.0.1/small.png",
+        "http://127.0.0.1\\@10.0.0.1/small.png",
+        "http://%75ser:x@127.0.0.1/small.png",
+    ],
 )
 async def test_url_with_userinfo_is_refused(downloader: SafeDownloader, url: str) -> None:
     assert (await _refusal(downloader, url)).reason is RefusalReason.INSECURE_URL
@@ -238,6 +275,216 @@ def test_wildcard_never_matches_an_ip_literal() -> None:
 def test_allowlist_entries_are_normalised() -> None:
     assert host_is_allowed("files.example.com", ["*.Example.COM."])
     assert host_is_allowed("::1", ["[::1]"])
+
+
+# --- SSRF: IP literals, numeric hosts, names that resolve inward ---------------------------------------------
+
+
+class _FakeResolver(AbstractResolver):
+    """Answers from a table instead of DNS, and remembers what it was asked."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.asked: list[str] = []
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.asked.append(host)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=address,
+                port=port,
+                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in self.table[host]
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+INTERNAL_ADDRESSES = [
+    "127.0.0.1",
+    "127.8.9.10",
+    "0.0.0.0",
+    "10.0.0.5",
+    "172.16.0.1",
+    "172.31.255.254",
+    "192.168.1.10",
+    "169.254.169.254",
+    "100.64.0.1",
+    "224.0.0.1",
+    "255.255.255.255",
+    "::1",
+    "::",
+    "fc00::1",
+    "fd12:3456::1",
+    "fe80::1",
+    "fec0::1",
+    "ff02::1",
+    "::ffff:127.0.0.1",
+    "::ffff:10.0.0.1",
+    "::ffff:169.254.169.254",
+    "::127.0.0.1",
+    "2002:7f00:1::1",
+    "2002:c0a8:101::1",
+    "64:ff9b::a9fe:a9fe",
+    "64:ff9b:1::1",
+]
+
+
+@pytest.mark.parametrize("address", INTERNAL_ADDRESSES)
+def test_internal_addresses_are_not_public(address: str) -> None:
+    assert not is_public_address(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["8.8.8.8", "20.190.128.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:808:808::1", "64:ff9b::808:808"],
+)
+def test_public_addresses_are_public(address: str) -> None:
+    assert is_public_address(address)
+
+
+@pytest.mark.parametrize("text", ["", "localhost", "2130706433", "0x7f.1", "127.1", "1.2.3.4.5"])
+def test_text_that_is_no_address_is_not_public(text: str) -> None:
+    assert not is_public_address(text)
+
+
+async def test_resolver_keeps_only_the_public_answers() -> None:
+    inner = _FakeResolver({"files.example.com": ["10.0.0.1", "8.8.8.8", "::1", "2606:4700:4700::1111"]})
+    answers = await PublicAddressResolver(inner).resolve("files.example.com", 443)
+    assert [answer["host"] for answer in answers] == ["8.8.8.8", "2606:4700:4700::1111"]
+
+
+async def test_resolver_refuses_a_name_with_only_internal_answers() -> None:
+    inner = _FakeResolver({"files.example.com": ["169.254.169.254", "fd00::1"]})
+    with pytest.raises(NonPublicAddress):
+        await PublicAddressResolver(inner).resolve("files.example.com", 443)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "2130706433",  # 127.0.0.1 as one decimal number
+        "0x7f000001",
+        "0x7f.1",
+        "0x7f.0.0.1",
+        "0177.0.0.1",  # octal
+        "017700000001",
+        "127.1",
+        "127.0.1",
+        "127.000.000.001",
+        "08.1.1.1",
+        "host.123",
+    ],
+)
+def test_numeric_hosts_other_than_a_dotted_quad_never_match_even_when_listed(host: str) -> None:
+    assert not host_is_allowed(host, [host, "127.0.0.1"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://2130706433/small.png",
+        "http://0x7f.1/small.png",
+        "http://0x7f000001/small.png",
+        "http://0177.0.0.1/small.png",
+        "http://127.1/small.png",
+        "http://127.0.0.2/small.png",
+        "http://0.0.0.0/small.png",
+        "http://[::1]/small.png",
+        "http://[::ffff:127.0.0.1]/small.png",
+        "http://[::ffff:7f00:1]/small.png",
+        "http://[fe80::1%25eth0]/small.png",
+        "http://[fc00::1]/small.png",
+        "http://[fd00::1]/small.png",
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://10.0.0.1/small.png",
+        "http://172.16.0.1/small.png",
+        "http://192.168.0.1/small.png",
+        "http://localhost/small.png",
+        "http://LOCALHOST./small.png",
+        "http://\u24dbocalhost/small.png",  # circled l: IDNA folds it to "localhost"
+        "http://127.0.0.1.nip.io/small.png",
+        "http://metadata.google.internal/computeMetadata/v1/",
+    ],
+)
+async def test_internal_hosts_not_on_the_allowlist_are_refused_before_any_request(url: str) -> None:
+    session = _RedirectingSession("http://127.0.0.1/never")
+    guarded = SafeDownloader(
+        ["*.sharepoint.com", "127.0.0.1"],
+        allow_http=True,
+        max_bytes=CAP,
+        timeout_seconds=5,
+        session=session,  # type: ignore[arg-type]
+    )
+    assert (await _refusal(guarded, url)).reason is RefusalReason.HOST_NOT_ALLOWED
+    assert session.requested == []
+
+
+@pytest.mark.parametrize("address", INTERNAL_ADDRESSES)
+async def test_allowlisted_name_resolving_to_an_internal_address_is_refused_unconnected(
+    server: Server, address: str
+) -> None:
+    resolver = _FakeResolver({"files.example.com": [address]})
+    guarded = SafeDownloader(
+        ["files.example.com"], allow_http=True, max_bytes=CAP, timeout_seconds=5, resolver=resolver
+    )
+    try:
+        refusal = await _refusal(guarded, server.url("/auth", host="files.example.com"))
+    finally:
+        await guarded.close()
+    assert refusal.reason is RefusalReason.HOST_NOT_ALLOWED
+    assert resolver.asked == ["files.example.com"]
+    assert server.seen_authorization == []  # 127.0.0.1 is where the test server listens: it was never reached
+
+
+async def test_allowlisted_localhost_is_refused_by_its_resolved_address(server: Server) -> None:
+    guarded = SafeDownloader(["localhost"], allow_http=True, max_bytes=CAP, timeout_seconds=5)  # system resolver
+    try:
+        refusal = await _refusal(guarded, server.url("/auth", host="localhost"))
+    finally:
+        await guarded.close()
+    assert refusal.reason is RefusalReason.HOST_NOT_ALLOWED
+    assert server.seen_authorization == []
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", RefusalReason.HOST_NOT_ALLOWED),
+        ("http://10.0.0.1/x", RefusalReason.HOST_NOT_ALLOWED),
+        ("http://[::1]:{port}/auth", RefusalReason.HOST_NOT_ALLOWED),
+        ("http://[::ffff:127.0.0.1]:{port}/auth", RefusalReason.HOST_NOT_ALLOWED),
+        ("http://2130706433:{port}/auth", RefusalReason.HOST_NOT_ALLOWED),
+        ("http://0x7f.1:{port}/auth", RefusalReason.HOST_NOT_ALLOWED),
+        ("http://localhost:{port}/auth", RefusalReason.HOST_NOT_ALLOWED),
+        ("http://files.example.com:{port}/auth", RefusalReason.HOST_NOT_ALLOWED),  # allowlisted, resolves inward
+        ("gopher://127.0.0.1:{port}/_GET%20/auth", RefusalReason.INSECURE_URL),
+        ("ftp://127.0.0.1:{port}/auth", RefusalReason.INSECURE_URL),
+        ("file:///etc/passwd", RefusalReason.INSECURE_URL),
+        ("http://user:pw@127.0.0.1:{port}/auth", RefusalReason.INSECURE_URL),
+    ],
+)
+async def test_redirect_inward_is_refused_on_the_hop_and_never_followed(
+    server: Server, target: str, reason: RefusalReason
+) -> None:
+    resolver = _FakeResolver({"files.example.com": ["127.0.0.1"]})
+    guarded = SafeDownloader(
+        ["127.0.0.1", "files.example.com"], allow_http=True, max_bytes=CAP, timeout_seconds=5, resolver=resolver
+    )
+    start = server.url("/go?" + urlencode({"to": target.format(port=server.port)}))
+    try:
+        refusal = await _refusal(guarded, server.url("/go?" + urlencode({"to": start})))  # a chain of two hops
+    finally:
+        await guarded.close()
+    assert refusal.reason is reason
+    assert server.seen_authorization == []
 
 
 # --- redirects ---------------------------------------------------------------------------------
@@ -314,14 +561,13 @@ async def test_bearer_token_is_sent_to_the_original_host(server: Server, downloa
     assert server.seen_authorization == ["Bearer t0ken", "Bearer t0ken"]
 
 
-async def test_bearer_token_is_not_sent_to_a_redirect_target_on_another_host(server: Server) -> None:
-    both = SafeDownloader(["127.0.0.1", "localhost"], allow_http=True, max_bytes=CAP, timeout_seconds=5)
-    try:
-        body = await _collect(both, server.url("/redirect-to-auth-elsewhere"), bearer_token="t0ken")
-    finally:
-        await both.close()
+async def test_bearer_token_is_not_sent_to_a_redirect_target_of_another_origin(
+    server: Server, other_server: Server, downloader: SafeDownloader
+) -> None:
+    server.elsewhere = other_server.url("")  # same host, another port: another origin
+    body = await _collect(downloader, server.url("/redirect-to-auth-elsewhere"), bearer_token="t0ken")
     assert body == PNG
-    assert server.seen_authorization == [None]
+    assert other_server.seen_authorization == [None]
 
 
 async def test_no_authorization_header_without_a_token(server: Server, downloader: SafeDownloader) -> None:
