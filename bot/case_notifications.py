@@ -252,13 +252,37 @@ class CaseNotifications:
         """Store the notification for the worker; `update` = (conversation id, activity id) to edit in place."""
         if _is_named_only(to):
             return
+        await self.notify(
+            notification_id,
+            to,
+            kind,
+            payload,
+            tenant_id=case.tenant_id,
+            service_url=case.service_url,
+            case_id=case.case_id,
+            update=update,
+        )
+
+    async def notify(
+        self,
+        notification_id: str,
+        to: Person,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        tenant_id: str | None,
+        service_url: str,
+        case_id: str | None = None,
+        update: tuple[str, str] | None = None,
+    ) -> None:
+        """Any proactive message through the outbox (idempotent by `notification_id`), sent as soon as possible."""
         notification = Notification(
             id=notification_id,
             recipient=to,
-            tenant_id=case.tenant_id,
-            service_url=case.service_url,
+            tenant_id=tenant_id,
+            service_url=service_url,
             kind=kind,
-            case_id=case.case_id,
+            case_id=case_id,
             payload=payload,
             created_at=self._clock.now(),
             update_conversation_id=update[0] if update else None,

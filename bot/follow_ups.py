@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
+from bot.plan_reminders import PlanRevisionReminders
 from cards.check_in import check_in_card
 from domain.audit import AuditEvent
 from domain.case import Case, Person
@@ -50,7 +51,9 @@ class FollowUpHandler:
         notifications: CaseNotifications,
         queue: JobQueue,
         clock: Clock,
+        plan_reminders: PlanRevisionReminders,
     ) -> None:
+        self._plan_reminders = plan_reminders
         self._cases = cases
         self._evidence = evidence
         self._audit = audit
@@ -61,6 +64,8 @@ class FollowUpHandler:
 
     async def handle(self, job: Job) -> bool:
         """Carry out the job if it still applies; True if it took effect."""
+        if job.kind is JobKind.PLAN_REVISION:
+            return await self._plan_reminders.handle(job)
         current = await self._cases.get(job.case_id)
         now = self._clock.now()
         fields = {"job_id": job.id, "kind": job.kind.value, "case_id": job.case_id}

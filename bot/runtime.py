@@ -21,6 +21,7 @@ from bot.follow_ups import FollowUpHandler
 from bot.gc_tuning import tune_garbage_collector
 from bot.handler import VaernBot
 from bot.pacing import SendPacer
+from bot.plan_reminders import PlanRevisionReminders
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.roles import load_directory
 from bot.scheduler import FollowUpWorker
@@ -101,11 +102,12 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     notifications = CaseNotifications(
         directory, LeaderAssignments(documents), outbox, worker, clock, settings.crisis_line, planner
     )
+    plans = ResponsePlanRepository(documents)
+    plan_reminders = PlanRevisionReminders(plans, directory, references, notifications, follow_ups, jobs)
     follow_up_worker = FollowUpWorker(
         jobs,
-        FollowUpHandler(cases, backend.evidence, audit, follow_ups, notifications, jobs, clock),
-        planner,
-        cases,
+        FollowUpHandler(cases, backend.evidence, audit, follow_ups, notifications, jobs, clock, plan_reminders),
+        [lambda: planner.sweep(cases), plan_reminders.sweep],
         clock,
         settings.scheduler_interval_seconds,
         on_effect=worker,
@@ -135,13 +137,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         settings.crisis_line,
     )
     conversation_state = EncodedConversationState(DocumentDialogStateStorage(documents))  # one encode per turn
-    plans = ResponsePlanRepository(documents)
     dialogs = [
         ReportDialog(services, settings.crisis_line),
         ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line),
         AddEvidenceDialog(services, audit, settings.crisis_line),
         ResponsePlanDialog(
-            plans, directory, clock, settings.crisis_line, conversation_state.create_property(DRAFT_PROPERTY)
+            plans,
+            directory,
+            clock,
+            settings.crisis_line,
+            conversation_state.create_property(DRAFT_PROPERTY),
+            on_saved=plan_reminders.plan,
         ),
     ]
     plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line)

@@ -13,13 +13,14 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
-from bot.follow_up_planner import FollowUpPlanner
 from bot.follow_ups import FollowUpHandler
 from bot.periodic import PeriodicWorker
 from domain.clock import Clock
-from storage.cases import CaseRepository
 from storage.job_queue import JobLease, JobQueue
+
+Sweep = Callable[[], Awaitable[int]]
 
 log = logging.getLogger("vaern.scheduler")
 
@@ -31,8 +32,7 @@ class FollowUpWorker(PeriodicWorker):
         self,
         queue: JobQueue,
         handler: FollowUpHandler,
-        planner: FollowUpPlanner,
-        cases: CaseRepository,
+        sweeps: list[Sweep],
         clock: Clock,
         interval_seconds: float,
         *,
@@ -42,17 +42,18 @@ class FollowUpWorker(PeriodicWorker):
         super().__init__(interval_seconds)
         self._queue = queue
         self._handler = handler
-        self._planner = planner
-        self._cases = cases
+        self._sweeps = sweeps
         self._clock = clock
         self._batch = batch
         self._on_effect = on_effect
         self._swept = False
 
     async def run_once(self) -> int:
-        """Plan all cases once (the first round), then carry out every due job; returns how many took effect."""
+        """Plan everything once (the first round: all cases and plans), then carry out every due job; returns how
+        many took effect."""
         if not self._swept:
-            await self._planner.sweep(self._cases)
+            for sweep in self._sweeps:
+                await sweep()
             self._swept = True
         done = 0
         while leases := await self._queue.receive(self._clock.now(), self._batch):

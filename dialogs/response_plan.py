@@ -10,12 +10,13 @@ after a long pause, saving the draft first, so the handler routes that message.
 `ResponsePlanViewer` ("hvad er vores beredskabsplan?"): any employee of the unit sees the current version,
 read-only, and can export it as Markdown.
 
-Revision reminders: `ResponsePlanRepository.due_for_revision` lists overdue plans and `plan_dialog.revision_reminder`
-is the text, but Værn has no durable scheduler yet to send it; the plan card shows the overdue date meanwhile.
+Revision reminders: each saved plan is handed to `on_saved`, which plans a follow-up job for its revision date
+(bot/plan_reminders.py); the plan card also shows an overdue date.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -179,8 +180,10 @@ class ResponsePlanDialog(Dialog):
         clock: Clock,
         crisis_line: str,
         drafts: StatePropertyAccessor,
+        on_saved: Callable[[ResponsePlan], Awaitable[object]] | None = None,
     ) -> None:
         super().__init__(RESPONSE_PLAN_DIALOG_ID)
+        self._on_saved = on_saved
         self._plans = plans
         self._directory = directory
         self._clock = clock
@@ -412,6 +415,8 @@ class ResponsePlanDialog(Dialog):
         if await self._drafts.get(context, None) is not None:
             await self._drafts.delete(context)  # the SDK raises when deleting what is not there
         plan = saved.plan
+        if self._on_saved is not None and not saved.superseded:
+            await self._on_saved(plan)
         await _say(context, texts("plan_dialog.saved", unit=plan.unit_name, version=plan.version))
         if saved.superseded:
             newest = await self._plans.current(unit.id)

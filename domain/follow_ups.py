@@ -13,10 +13,12 @@ Jobs (all intervals in `FollowUpPolicy`):
   easy_7 / easy_2 / easy_missed        work-injury (EASY) deadline after the first day of absence
   restriction_expiry                   a few days before a time-limited contact ban ends
   police_hint                          a planned police report not yet made, within 72 h of the incident
+  plan_revision                        a unit's beredskabsplan reached its revision date (about a unit, not a case)
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -24,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from domain.case import Case, CaseStatus
 from domain.handling import SafetyNetCategory
+from domain.response_plan import ResponsePlan
 from domain.working_time import WorkingCalendar
 
 
@@ -40,6 +43,7 @@ class JobKind(StrEnum):
     EASY_MISSED = "easy_missed"
     RESTRICTION_EXPIRY = "restriction_expiry"
     POLICE_HINT = "police_hint"
+    PLAN_REVISION = "plan_revision"
 
 
 class FollowUpPolicy(BaseModel):
@@ -64,11 +68,13 @@ class FollowUpPolicy(BaseModel):
 
 
 class Job(BaseModel):
-    """One follow-up due at `due_at` (UTC). `id` is its idempotency key: the same job always has the same id."""
+    """One follow-up due at `due_at` (UTC). `id` is its idempotency key: the same job always has the same id.
+    A job is about a case (`case_id`), or for plan_revision about a unit (`unit_id`)."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
     kind: JobKind
-    case_id: str
+    case_id: str = ""
+    unit_id: str = ""
     due_at: datetime
     sequence: int = 1
     key: str = ""  # what the job was planned for (a ban's end date, a first day of absence)
@@ -163,6 +169,23 @@ class FollowUps:
         remind_on = restrictions.ban_until - timedelta(days=self.policy.restriction_reminder_days)
         due = self.calendar.local(self.calendar.next_working_day(remind_on), self.policy.reminder_at)
         return [_job(case, JobKind.RESTRICTION_EXPIRY, due, key=restrictions.ban_until.isoformat())]
+
+    def plan_revision(self, plan: ResponsePlan) -> Job:
+        """The reminder on the plan's revision date (the next working day, in the morning)."""
+        due = self.calendar.local(self.calendar.next_working_day(plan.revision_date), self.policy.reminder_at)
+        unit_key = re.sub(r"[^A-Za-z0-9_-]", "_", plan.unit_id)[:80]
+        return Job(
+            id=f"plan-{unit_key}.{JobKind.PLAN_REVISION.value}.1.{plan.revision_date.isoformat()}",
+            kind=JobKind.PLAN_REVISION,
+            unit_id=plan.unit_id,
+            due_at=due,
+            key=plan.revision_date.isoformat(),
+        )
+
+    @staticmethod
+    def plan_needs_revision(plan: ResponsePlan | None, job: Job) -> bool:
+        """Still the plan the reminder was planned for (a new revision date makes a new reminder)."""
+        return plan is not None and plan.revision_date.isoformat() == job.key
 
     def incident_time(self, case: Case) -> datetime:
         return case.incident.occurred_at or case.created_at

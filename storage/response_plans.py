@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from domain.response_plan import ResponsePlan, changed_fields
 from storage.ports import DocumentStore, PreconditionFailed, check_key
@@ -104,15 +103,12 @@ class ResponsePlanRepository:
                     return SavedPlan(plan, superseded=True)
         raise PreconditionFailed(self._current_key(plan.unit_id))
 
-    async def due_for_revision(self, today: date) -> list[ResponsePlan]:
-        """Current plans whose revision date has come (for a reminder job; lists plans/*/current.json)."""
+    async def current_plans(self) -> list[ResponsePlan]:
+        """Every unit's current plan (lists plans/*/current.json), e.g. to plan their revision reminders."""
         keys = [key for key in await self._documents.list_keys("plans/") if key.endswith("/current.json")]
-        due = []
+        plans = []
         for key in keys:
             document = await self._documents.get(key)
-            if document is None:
-                continue
-            plan = ResponsePlan.model_validate_json(document.data)
-            if plan.revision_due(today):
-                due.append(plan)
-        return due
+            if document is not None:
+                plans.append(ResponsePlan.model_validate_json(document.data))
+        return plans

@@ -6,16 +6,15 @@ it but cannot edit it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
-from cards.validation import teams_card_problems
 from domain.response_plan import QUESTION_KEYS, ResponsePlan
 from storage.response_plans import ResponsePlanRepository
+from tests.e2e.plan_steps import joined, last_card, press, walk_to_summary
 from tests.support.organisation import Organisation, UnitPeople
 from tests.support.stored import with_backend
-from tests.support.teams import TeamsUser, card_elements, cards, texts
+from tests.support.teams import TeamsUser, card_elements
 
 CRISIS_LINE = "89 70 12 99"
 SECTIONS = (
@@ -31,45 +30,8 @@ SECTIONS = (
 )
 
 
-def joined(turn: list[dict]) -> str:
-    return "\n".join(texts(turn))
-
-
-def last_card(turn: list[dict]) -> dict[str, Any]:
-    found = cards(turn)
-    assert found, joined(turn)
-    for card in found:
-        assert teams_card_problems(card) == []
-    return found[-1]
-
-
-def press(user: TeamsUser, turn: list[dict], title: str, **inputs: str) -> list[dict]:
-    """Press the button `title` on the last card as Teams does: the card's input values (prefilled, or `inputs`
-    typed over them) merged into the button's data."""
-    card = last_card(turn)
-    values = {e["id"]: e["value"] for e in card_elements(card) if e["type"].startswith("Input.") and "value" in e}
-    buttons = [e for e in card_elements(card) if e["type"] == "Action.Submit" and e.get("title") == title]
-    assert buttons, f"no button {title!r} in {joined(turn)}"
-    return user.submit({**values, **inputs, **buttons[0]["data"]})
-
-
 def stored_plans(bot, unit_id: str) -> list[ResponsePlan]:
     return with_backend(bot, lambda backend: ResponsePlanRepository(backend.documents).history(unit_id))
-
-
-def walk_to_summary(user: TeamsUser, turn: list[dict], answers: dict[str, str]) -> list[dict]:
-    """From the first question card to the summary, typing `answers` over the prefilled ones."""
-    for key in QUESTION_KEYS:
-        assert f"Spørgsmål {QUESTION_KEYS.index(key) + 1} af 10" in joined(turn)
-        turn = press(user, turn, "Næste", **({"plan_answer": answers[key]} if key in answers else {}))
-    assert "Kontaktpersoner" in joined(turn)
-    turn = press(user, turn, "Næste")
-    assert "Hvem gør hvad, når det sker" in joined(turn)
-    turn = press(user, turn, "Næste")
-    assert "Revisionsdato" in joined(turn)
-    turn = press(user, turn, "Næste")
-    assert "gennemse og gem" in joined(turn)
-    return turn
 
 
 @pytest.fixture

@@ -85,11 +85,13 @@ async def test_concurrent_saves_get_distinct_versions_and_none_is_lost(documents
     assert {p.updated_by for p in await plans.history("unit-c")} == {f"p{i}" for i in range(5)}
 
 
-async def test_plans_due_for_revision(documents: DocumentStore) -> None:
+async def test_current_plans_lists_each_units_newest_version(documents: DocumentStore) -> None:
     plans = ResponsePlanRepository(documents)
     await plans.save("unit-d", lambda n, _: plan_for("unit-d", "Leder", "svar", n))
-    assert await plans.due_for_revision(date(2027, 3, 13)) == []
-    assert [p.unit_id for p in await plans.due_for_revision(date(2027, 3, 14))] == ["unit-d"]
+    await plans.save("unit-d", lambda n, _: plan_for("unit-d", "Leder", "nyt svar", n))
+    await plans.save("unit-e", lambda n, _: plan_for("unit-e", "Leder", "svar", n))
+    current = sorted((p.unit_id, p.version) for p in await plans.current_plans())
+    assert current == [("unit-d", 2), ("unit-e", 1)]
 
 
 # --- the dialog in-process, routed as proposed for bot/handler.py -------------------------------------------------

@@ -19,6 +19,7 @@ from domain.handling import (
     Signed,
 )
 from domain.reporting import ReportDraft, to_case
+from domain.response_plan import ResponsePlan
 from domain.working_time import COPENHAGEN, WorkingCalendar
 
 EMPLOYEE = Person(user_id="29:employee", name="Mette", aad_object_id="aad-mette")
@@ -205,3 +206,26 @@ def test_overdue_lists_late_duties_for_hr() -> None:
     assert FOLLOW_UPS.overdue(case, BEFORE_CHRISTMAS) == []
     overdue = FOLLOW_UPS.overdue(case, three_weeks_later)
     assert set(overdue) == {JobKind.ACK_HR, JobKind.FIRST_AID, JobKind.DEBRIEF, JobKind.SAFETYNET}
+
+
+def _plan(revision_date: date) -> ResponsePlan:
+    return ResponsePlan(
+        unit_id="unit/7 nord",
+        unit_name="Jobcenter Nord",
+        revision_date=revision_date,
+        version=1,
+        updated_at=BEFORE_CHRISTMAS,
+    )
+
+
+def test_a_plan_revision_reminder_comes_on_the_next_working_morning_of_its_date() -> None:
+    job = FOLLOW_UPS.plan_revision(_plan(date(2027, 12, 25)))  # Christmas Day
+    assert _local(job.due_at) == (date(2027, 12, 27), time(9, 0))
+    assert job.unit_id == "unit/7 nord" and job.id == "plan-unit_7_nord.plan_revision.1.2027-12-25"
+
+
+def test_a_new_revision_date_makes_the_old_reminder_do_nothing() -> None:
+    old = FOLLOW_UPS.plan_revision(_plan(date(2027, 6, 1)))
+    assert FOLLOW_UPS.plan_needs_revision(_plan(date(2027, 6, 1)), old)
+    assert not FOLLOW_UPS.plan_needs_revision(_plan(date(2028, 6, 1)), old)
+    assert not FOLLOW_UPS.plan_needs_revision(None, old)

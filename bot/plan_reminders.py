@@ -1,0 +1,87 @@
+"""The beredskabsplan's revision reminder (Bilag 1): when a unit's plan reaches its revision date, the unit's leader
+and whoever saved the plan last (often the arbejdsmiljørepræsentant) are asked to go through it.
+
+Planned when a plan is saved and in the worker's start-up sweep, carried out by the follow-up worker like every
+other job: the current plan is re-read when the job comes due, and a plan saved meanwhile with a new revision
+date has its own reminder, so the old one does nothing. The reminder reaches people in the chat they already have
+with Værn (their stored conversation reference): they made or read the plan there.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, text_payload
+from bot.roles import Directory
+from domain.case import Person
+from domain.follow_ups import FollowUps, Job
+from domain.response_plan import ResponsePlan
+from storage.conversation_refs import ConversationReferenceStore
+from storage.job_queue import JobQueue
+from storage.response_plans import ResponsePlanRepository
+
+log = logging.getLogger("vaern.plans")
+
+PLAN_REVISION = "plan_revision"
+
+
+class PlanRevisionReminders:
+    def __init__(
+        self,
+        plans: ResponsePlanRepository,
+        directory: Directory,
+        references: ConversationReferenceStore,
+        notifications: CaseNotifications,
+        follow_ups: FollowUps,
+        queue: JobQueue,
+    ) -> None:
+        self._plans = plans
+        self._directory = directory
+        self._references = references
+        self._notifications = notifications
+        self._follow_ups = follow_ups
+        self._queue = queue
+
+    async def plan(self, plan: ResponsePlan) -> bool:
+        """Queue the reminder for this plan's revision date (once)."""
+        return await self._queue.schedule(self._follow_ups.plan_revision(plan))
+
+    async def sweep(self) -> int:
+        """Queue the reminder of every unit's current plan; returns how many were new."""
+        return sum([await self.plan(plan) for plan in await self._plans.current_plans()])
+
+    async def handle(self, job: Job) -> bool:
+        """Remind the leader and the last editor if the plan still has this revision date; True if sent."""
+        current = await self._plans.current(job.unit_id)
+        plan = current.plan if current is not None else None
+        if plan is None or not self._follow_ups.plan_needs_revision(plan, job):
+            return False
+        texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
+        text = texts("plan_dialog.revision_reminder", unit=plan.unit_name, date=plan.revision_date.strftime("%d.%m.%Y"))
+        sent = False
+        for role, person in self._recipients(plan):
+            reference = await self._references.get(person)
+            if reference is None or not reference.service_url:
+                log.warning("plan reminder: no chat with this person yet", extra={"fields": {"unit_id": plan.unit_id}})
+                continue
+            tenant = reference.conversation.tenant_id if reference.conversation else None
+            await self._notifications.notify(
+                f"{job.id}.{role}",
+                person,
+                PLAN_REVISION,
+                text_payload(text),
+                tenant_id=tenant,
+                service_url=reference.service_url,
+            )
+            sent = True
+        return sent
+
+    def _recipients(self, plan: ResponsePlan) -> list[tuple[str, Person]]:
+        unit = self._directory.unit(plan.unit_id)
+        ids = {"leader": unit.leader if unit else "", "editor": plan.updated_by_id}
+        found: list[tuple[str, Person]] = []
+        for role, aad_object_id in ids.items():
+            person = self._directory.person(aad_object_id) if aad_object_id else None
+            if person is not None and all(aad_object_id != p.aad_object_id for _, p in found):
+                found.append((role, person.as_person()))
+        return found
