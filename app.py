@@ -1,9 +1,21 @@
-"""Værn's web app: wires settings, storage and the bot to two routes. `python app.py` runs it."""
+"""Værn's web app: wires settings, storage and the bot to its routes. `python app.py` runs it in one process;
+`gunicorn -c python:bot.gunicorn_conf app:gunicorn_app` runs several (README: Production serving).
+
+Health: GET /livez (and /healthz) answers 200 while the process serves (liveness). GET /readyz answers 200 only
+when the runtime is built, storage answers a read within READINESS_TIMEOUT_SECONDS and shutdown has not begun;
+otherwise 503 with the reason (readiness). On shutdown aiohttp stops listening, lets the requests in flight
+finish, then the runtime closes.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Literal
 
 from aiohttp import web
 
@@ -12,39 +24,103 @@ from bot.config import Settings
 from bot.logging_setup import configure_logging
 from bot.messages_endpoint import handle_messages
 from bot.runtime import RUNTIME, build_runtime
+from domain.clock import Clock
 
 SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
 BLOCKING_CALL_TIMEOUT_SECONDS = 20.0
+READINESS_TIMEOUT_SECONDS = 2.0
+READINESS_PROBE_KEY = "health/readiness-probe"  # never written: reading it is one cheap round trip to storage
+
+log = logging.getLogger("vaern.app")
+
+
+@dataclass
+class Lifecycle:
+    """Where this process is: starting until the runtime is built, then ready, then stopping once shutdown began."""
+
+    phase: Literal["starting", "ready", "stopping"] = "starting"
+
+
+LIFECYCLE = web.AppKey("lifecycle", Lifecycle)
+
+
+def _pid() -> dict[str, object]:
+    return {"fields": {"pid": os.getpid()}}
 
 
 async def _runtime(app: web.Application) -> AsyncIterator[None]:
-    runtime = await build_runtime(app[SETTINGS])
+    runtime = await build_runtime(app[SETTINGS], app.get(CLOCK))
     app[RUNTIME] = runtime
+    app[LIFECYCLE].phase = "ready"
+    log.info("ready", extra=_pid())
     yield
     await runtime.close()
+    log.info("runtime closed", extra=_pid())
 
 
-async def _health(request: web.Request) -> web.Response:
+async def _stopping(app: web.Application) -> None:
+    """aiohttp's on_shutdown: it has stopped listening and is about to wait for the requests in flight."""
+    app[LIFECYCLE].phase = "stopping"
+    log.info("stopping: finishing the requests in flight, then closing the runtime", extra=_pid())
+
+
+async def _live(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None) -> web.Application:
+async def _ready(request: web.Request) -> web.Response:
+    phase = request.app[LIFECYCLE].phase
+    if phase != "ready":
+        return web.json_response({"status": phase}, status=503)
+    try:
+        async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+            await request.app[RUNTIME].backend.documents.get(READINESS_PROBE_KEY)
+    except Exception as error:  # any way storage can fail means "do not send me traffic", never a 500
+        log.warning("not ready: storage did not answer (%s)", type(error).__name__)
+        return web.json_response({"status": "storage unreachable"}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> web.Application:
+    """The web app; `clock` replaces the server's clock (tests that move time)."""
     settings = settings or Settings()
     check_authentication_settings(settings)
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
+    app[LIFECYCLE] = Lifecycle()
+    if clock is not None:
+        app[CLOCK] = clock
     app.cleanup_ctx.append(_runtime)
+    app.on_shutdown.append(_stopping)
     app.router.add_post("/api/messages", handle_messages)
-    app.router.add_get("/healthz", _health)
+    app.router.add_get("/livez", _live)
+    app.router.add_get("/healthz", _live)
+    app.router.add_get("/readyz", _ready)
     return app
 
 
-def main() -> None:
-    settings = Settings()
+def _prepare_process(settings: Settings) -> None:
     configure_logging(settings.log_level)
     # botbuilder fetches the OpenID metadata and tokens with synchronous `requests` and no timeout; a host that
     # never answers would freeze the bot. asyncio's own sockets are non-blocking and unaffected by this default.
     socket.setdefaulttimeout(BLOCKING_CALL_TIMEOUT_SECONDS)
+
+
+async def gunicorn_app() -> web.Application:
+    """The app of one gunicorn worker. aiohttp.GunicornWebWorker awaits this in each worker after the fork.
+
+    On SIGTERM the worker stops listening, gives the requests in flight 95 % of gunicorn's graceful_timeout,
+    then runs the app's cleanup (the runtime closes).
+    """
+    settings = Settings()
+    _prepare_process(settings)
+    return create_app(settings)
+
+
+def main() -> None:
+    settings = Settings()
+    _prepare_process(settings)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
 
 
