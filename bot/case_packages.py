@@ -6,11 +6,11 @@ with a file consent card, and delivering it to the requester's OneDrive when the
   * the employee (or a colleague who reported for them): "politipakke" (or "police package") → a POLICE package.
 
 The package is built at once into `folder/<package_id>.zip`; `packages/<package_id>.json` remembers whose it is.
-The consent card carries only that id. On accept, the bot checks that the person accepting is the requester,
-in the same tenant, that the offer has not expired or been used, and that they still may have the package;
-anyone else is told the package can't be found (a forged accept learns nothing) and the attempt is audited. The
-ZIP is deleted once delivered, declined or expired. Building, refusals, delivery and declines are audited
-(`package_built`, `package_refused`, `package_delivered`, `package_delivery_failed`, `package_declined`,
+The consent card carries only that id. The answer goes through bot.file_offers: the person accepting must be the
+requester, in the same tenant, before the offer expires or is used, and (`ready` here) still may have the
+package; anyone else is told the package can't be found (a forged accept learns nothing) and the attempt is
+audited. The ZIP is deleted once delivered, declined or expired. Building, refusals, delivery and declines are
+audited (`package_built`, `package_refused`, `package_delivered`, `package_delivery_failed`, `package_declined`,
 `package_consent_refused`).
 
 If the bot restarts (or another instance gets the accept), a missing ZIP is built again from storage.
@@ -18,32 +18,21 @@ If the bot restarts (or another instance gets the accept), a missing ZIP is buil
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes
 
-from bot.file_consent import (
-    ConsentReply,
-    MalformedConsent,
-    UploadFailed,
-    check_upload_url,
-    file_consent_attachment,
-    file_info_attachment,
-    read_consent,
-    upload_file,
-)
+from bot.file_consent import CONTEXT_KEY, in_personal_chat
+from bot.file_offers import NO_ROLE, FileKind, FileOffers, say
 from bot.identity import person_of, tenant_of
 from bot.logging_setup import correlation_id
 from bot.roles import Directory
@@ -54,19 +43,16 @@ from domain.audit import AuditEvent
 from domain.authorization import Actor
 from domain.case import Case, Person
 from domain.case_package import (
-    OFFER_LIFETIME,
-    OfferRefusal,
-    OfferStatus,
     PackageKind,
     PackageNotAllowed,
     PackageOffer,
     PackageScope,
     allowed_kinds,
-    offer_refusal,
     package_file_name,
     package_scope,
 )
 from domain.clock import Clock
+from domain.file_offer import OFFER_LIFETIME
 from storage.audit import AuditLog
 from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.cases import CaseRepository
@@ -80,6 +66,7 @@ WORDS = {  # Danish first, then English
     PackageKind.FULL: ("sagspakke", "case package"),
     PackageKind.POLICE: ("politipakke", "police package"),
 }
+PACKAGE_FILES = FileKind(context_key=CONTEXT_KEY, suffix=".zip", texts="package_chat")
 _REFERENCE = re.compile(r"^[A-Za-z]{1,10}-\d{4}-\d{1,6}$")
 _CASE_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -149,28 +136,23 @@ class CasePackages:
         self._cases = cases
         self._evidence = evidence
         self._audit = audit
-        self._offers = offers
         self._directory = directory
         self._clock = clock
-        self._folder = folder
         self._crisis_line = crisis_line
-        self._upload_hosts = list(upload_hosts)
-        self._upload_allow_http = upload_allow_http
-        self._lifetime = lifetime
-        self._session = session
-        self._owns_session = session is None
         self._person_cases = person_cases
+        self._files = FileOffers(
+            offers,
+            clock,
+            PACKAGE_FILES,
+            folder=folder,
+            upload_hosts=upload_hosts,
+            upload_allow_http=upload_allow_http,
+            lifetime=lifetime,
+            session=session,
+        )
 
     async def close(self) -> None:
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-        self._session = None
-
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(auto_decompress=False)
-            self._owns_session = True
-        return self._session
+        await self._files.close()
 
     def _texts(self, turn_context: TurnContext) -> Texts:
         return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
@@ -180,9 +162,6 @@ class CasePackages:
         return Actor(
             person, is_hr=self._directory.is_hr(person.aad_object_id), tenant_id=tenant_of(turn_context.activity)
         )
-
-    def _path(self, package_id: str) -> Path:
-        return self._folder / f"{package_id}.zip"
 
     # --- asking -------------------------------------------------------------------------------------------
 
@@ -214,7 +193,7 @@ class CasePackages:
         else:
             problem = await self._offer(turn_context, actor, candidates[0], command.kind, texts)
             if problem:
-                await self._say(turn_context, _problem_text(texts, problem, command.kind))
+                await say(turn_context, _problem_text(texts, problem, command.kind))
 
     async def _candidates(self, actor: Actor, command: PackageCommand) -> list[Case]:
         """The cases this actor may have this kind of package of, narrowed to the named one if any.
@@ -245,10 +224,9 @@ class CasePackages:
             scope = package_scope(case, actor, kind)
         except PackageNotAllowed:
             return "not_allowed"
-        conversation = turn_context.activity.conversation
-        if conversation is not None and conversation.conversation_type not in (None, "personal"):
+        if not in_personal_chat(turn_context.activity):
             return "personal_only"
-        await self.sweep()
+        await self._files.sweep()
         package_id = uuid.uuid4().hex
         built = await self._build(case, actor, scope, texts, package_id)
         if isinstance(built, str):
@@ -266,14 +244,12 @@ class CasePackages:
             size=built.size,
             sha256=built.sha256,
             created_at=now,
-            expires_at=now + self._lifetime,
+            expires_at=now + self._files.lifetime,
         )
-        await self._offers.create(offer)
         description = texts(
             f"package_chat.consent_{kind.value}", reference=offer.case_reference, count=len(built.contents.evidence)
         )
-        attachment = file_consent_attachment(offer.file_name, description, offer.size, package_id)
-        await turn_context.send_activity(MessageFactory.attachment(attachment))
+        await self._files.offer(turn_context, offer, description)
         return None
 
     async def _build(
@@ -290,14 +266,14 @@ class CasePackages:
                 texts,
                 requested_by=actor.person,
                 generated_at=self._clock.now(),
-                destination=self._path(package_id),
+                destination=self._files.path(package_id),
             )
         except EvidenceIntegrityError as error:
             log.error(
                 "package refused: stored evidence does not match its record",
                 extra={"fields": fields | {"error": str(error)}},
             )
-            await self._record(case, actor, scope, "package_refused", f"package={package_id} {error}")
+            await self._record(case, actor, scope.role.value, "package_refused", f"package={package_id} {error}")
             return "integrity_failed"
         except Exception:
             log.exception("package could not be built", extra={"fields": fields})
@@ -306,151 +282,62 @@ class CasePackages:
             f"kind={scope.kind.value} package={package_id} sha256={built.sha256} size={built.size} "
             f"files={len(built.manifest.files)} evidence={','.join(built.evidence_ids) or '-'}"
         )
-        await self._record(case, actor, scope, "package_built", detail)
+        await self._record(case, actor, scope.role.value, "package_built", detail)
         log.info(
             "package built",
             extra={"fields": fields | {"bytes": built.size, "seconds": round(time.perf_counter() - started, 3)}},
         )
         return built
 
-    async def _record(
-        self, case: Case | str, actor: Actor, scope: PackageScope | None, action: str, detail: str
-    ) -> None:
+    async def _record(self, case: Case | str, actor: Actor, role: str, action: str, detail: str) -> None:
         await self._audit.append(
             AuditEvent(
                 case_id=case if isinstance(case, str) else case.case_id,
                 at=self._clock.now(),
                 actor_id=actor.person.user_id,
                 actor_name=actor.person.name,
-                role=scope.role.value if scope else "none",
+                role=role,
                 action=action,
                 correlation_id=correlation_id.get(),
                 detail=detail,
             )
         )
 
-    # --- the answer to the consent card -------------------------------------------------------------------
+    # --- the answer to the consent card (bot.file_offers asks `ready` and calls `record`) --------------------
 
     async def on_file_consent(self, turn_context: TurnContext) -> InvokeResponse:
         """fileConsent/invoke: deliver on accept, clean up on decline. Always 200 unless the value is malformed."""
-        try:
-            reply = read_consent(turn_context.activity.value)
-        except MalformedConsent:
-            return InvokeResponse(status=400)
-        texts = self._texts(turn_context)
-        actor = self._actor(turn_context)
-        offer = await self._offers.get(reply.token)
-        if offer is None:
-            await self._say(turn_context, texts("package_chat.not_found"))
-            return InvokeResponse(status=200)
-        refusal = offer_refusal(offer, actor.person, actor.tenant_id, self._clock.now())
-        if refusal is not None:
-            await self._refuse(turn_context, actor, offer, refusal, texts)
-        elif reply.action == "decline":
-            await self._declined(turn_context, actor, offer, texts)
-        else:
-            await self._deliver(turn_context, actor, offer, reply, texts)
-        return InvokeResponse(status=200)
+        return await self._files.on_file_consent(
+            turn_context, self, self._texts(turn_context), self._actor(turn_context)
+        )
 
-    async def _refuse(
-        self, turn_context: TurnContext, actor: Actor, offer: PackageOffer, refusal: OfferRefusal, texts: Texts
-    ) -> None:
-        if refusal is OfferRefusal.NOT_REQUESTER:
-            log.warning("package consent from someone else refused", extra={"fields": {"package_id": offer.package_id}})
-            await self._record(offer.case_id, actor, None, "package_consent_refused", f"package={offer.package_id}")
-            await self._say(turn_context, texts("package_chat.not_found"))
-            return
-        if refusal is OfferRefusal.EXPIRED:
-            self._path(offer.package_id).unlink(missing_ok=True)
-        key = {OfferRefusal.DELIVERED: "already_delivered", OfferRefusal.EXPIRED: "expired"}.get(refusal, "not_found")
-        await self._say(turn_context, texts(f"package_chat.{key}"))
-
-    async def _declined(self, turn_context: TurnContext, actor: Actor, offer: PackageOffer, texts: Texts) -> None:
-        self._path(offer.package_id).unlink(missing_ok=True)
-        if await self._offers.settle(offer.package_id, OfferStatus.DECLINED) is not None:
-            await self._record(
-                offer.case_id, actor, None, "package_declined", f"kind={offer.kind.value} package={offer.package_id}"
-            )
-        await self._replace_consent_card(turn_context, texts("package_chat.declined_card"))
-        await self._say(turn_context, texts("package_chat.declined"))
-
-    async def _deliver(
-        self, turn_context: TurnContext, actor: Actor, offer: PackageOffer, reply: ConsentReply, texts: Texts
-    ) -> None:
-        assert reply.upload is not None
+    async def ready(self, turn_context: TurnContext, actor: Actor, offer: PackageOffer, texts: Texts) -> str | None:
+        """The actor's role on the case if they still may have the package, with its ZIP in place (built again
+        from storage after a restart, or when another instance built it)."""
         versioned = await self._cases.get(offer.case_id)
         try:
             if versioned is None:
                 raise PackageNotAllowed(offer.kind.value)
             scope = package_scope(versioned.case, actor, offer.kind)  # they may have lost the role since
         except PackageNotAllowed:
-            self._path(offer.package_id).unlink(missing_ok=True)
-            await self._say(turn_context, texts("package_chat.not_allowed"))
-            return
-        path = self._path(offer.package_id)
-        if not path.exists():  # restarted, or another instance built it: make it again from storage
+            self._files.discard(offer.package_id)
+            await say(turn_context, texts("package_chat.not_allowed"))
+            return None
+        if not self._files.path(offer.package_id).exists():
             built = await self._build(versioned.case, actor, scope, texts, offer.package_id)
             if isinstance(built, str):
-                await self._say(turn_context, _problem_text(texts, built, offer.kind))
-                return
-        fields = {"case_id": offer.case_id, "package_id": offer.package_id}
-        try:
-            check_upload_url(reply.upload.upload_url, self._upload_hosts, self._upload_allow_http)
-            started = time.perf_counter()
-            await upload_file(self._http(), reply.upload.upload_url, path)
-        except UploadFailed as error:
-            log.warning("package upload failed", extra={"fields": fields | {"error": str(error)}})
-            await self._record(
-                offer.case_id, actor, scope, "package_delivery_failed", f"package={offer.package_id} {error}"
-            )
-            await self._say(turn_context, texts("package_chat.upload_failed"))
-            return
-        log.info("package uploaded", extra={"fields": fields | {"seconds": round(time.perf_counter() - started, 3)}})
-        await self._offers.settle(offer.package_id, OfferStatus.DELIVERED)
-        name = reply.upload.name or offer.file_name
-        await self._record(
-            offer.case_id,
-            actor,
-            scope,
-            "package_delivered",
-            f"kind={offer.kind.value} package={offer.package_id} sha256={offer.sha256} size={offer.size} name={name}",
-        )
-        message = MessageFactory.attachment(
-            file_info_attachment(reply.upload, offer.file_name), text=texts("package_chat.delivered", name=name)
-        )
-        await turn_context.send_activity(message)
-        await self._replace_consent_card(turn_context, texts("package_chat.delivered_card", name=name))
-        path.unlink(missing_ok=True)
+                await say(turn_context, _problem_text(texts, built, offer.kind))
+                return None
+        return scope.role.value
 
-    async def _replace_consent_card(self, turn_context: TurnContext, text: str) -> None:
-        """Turn the consent card (the invoke's replyToId) into a plain line, so it can't be answered again."""
-        card_id = turn_context.activity.reply_to_id
-        if not card_id:
-            return
-        replacement = Activity(type=ActivityTypes.message, id=card_id, text=text)
-        try:
-            await turn_context.update_activity(replacement)
-        except Exception:  # cosmetic: the offer is settled either way
-            log.warning("could not update the consent card", exc_info=True)
-
-    @staticmethod
-    async def _say(turn_context: TurnContext, text: str) -> None:
-        await turn_context.send_activity(MessageFactory.text(text))
-
-    # --- housekeeping ---------------------------------------------------------------------------------------
-
-    async def sweep(self, now: datetime | None = None) -> int:
-        """Delete expired offers and their ZIPs, and ZIPs nobody offered (a crash between build and record)."""
-        now = now or self._clock.now()
-        removed = 0
-        for offer in await self._offers.expired(now):
-            self._path(offer.package_id).unlink(missing_ok=True)
-            await self._offers.delete(offer.package_id)
-            removed += 1
-        cutoff = now.timestamp() - self._lifetime.total_seconds()
-        for path in await asyncio.to_thread(lambda: list(self._folder.glob("*.zip")) if self._folder.is_dir() else []):
-            with contextlib.suppress(FileNotFoundError):
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
-        return removed
+    async def record(self, actor: Actor, offer: PackageOffer, event: str, role: str = NO_ROLE, note: str = "") -> None:
+        details = {
+            "consent_refused": f"package={offer.package_id}",
+            "declined": f"kind={offer.kind.value} package={offer.package_id}",
+            "delivery_failed": f"package={offer.package_id} {note}",
+            "delivered": (
+                f"kind={offer.kind.value} package={offer.package_id} sha256={offer.sha256} size={offer.size} "
+                f"name={note}"
+            ),
+        }
+        await self._record(offer.case_id, actor, role, f"package_{event}", details[event])

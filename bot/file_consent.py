@@ -7,9 +7,11 @@
   3. on accept the bot PUTs the bytes to that URL (Content-Range, as the sample does) and then sends a
      FileInfoCard (`application/vnd.microsoft.teams.card.file.info`) pointing at the stored file.
 
-This module holds those mechanics only; bot.case_packages decides what is offered to whom. The invoke value is
-read defensively (botbuilder's own `FileConsentCardResponse` deserialisation trusts its shape), and the upload
-goes only to an allowlisted https host, streamed from disk in fragments a OneDrive upload session accepts.
+This module holds those mechanics only; bot.file_offers answers the card, and bot.case_packages and
+bot.plan_files decide what is offered to whom. The context names the kind of file ("package", "plan") and holds
+only the offer's id; bot.handler routes the invoke on that name. The invoke value is read defensively
+(botbuilder's own `FileConsentCardResponse` deserialisation trusts its shape), and the upload goes only to an
+allowlisted https host, streamed from disk in fragments a OneDrive upload session accepts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from botbuilder.schema import Attachment
+from botbuilder.schema import Activity, Attachment
 from yarl import URL
 
 from bot.evidence_download import host_is_allowed
@@ -31,7 +33,7 @@ from bot.evidence_download import host_is_allowed
 FILE_CONSENT_INVOKE = "fileConsent/invoke"
 FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
 FILE_INFO_CARD = "application/vnd.microsoft.teams.card.file.info"
-CONTEXT_KEY = "package"
+CONTEXT_KEY = "package"  # a case package's; the plan PDF's is bot.plan_files.PLAN_CONTEXT
 # A OneDrive upload session takes byte ranges of at most 60 MiB, in multiples of 320 KiB (except the last).
 FRAGMENT_BYTES = 160 * 320 * 1024  # 50 MiB
 READ_BYTES = 1024 * 1024
@@ -61,15 +63,23 @@ class UploadInfo:
 @dataclass(frozen=True)
 class ConsentReply:
     action: str  # "accept" or "decline"
-    token: str  # the package id the card carried
+    token: str  # the offer id the card carried
     upload: UploadInfo | None  # only on accept
 
 
-def file_consent_attachment(file_name: str, description: str, size: int, token: str) -> Attachment:
+def in_personal_chat(activity: Activity) -> bool:
+    """Teams offers files with a consent card only in the person's own chat with the bot."""
+    conversation = activity.conversation
+    return conversation is None or conversation.conversation_type in (None, "personal")
+
+
+def file_consent_attachment(
+    file_name: str, description: str, size: int, token: str, context_key: str = CONTEXT_KEY
+) -> Attachment:
     """The FileConsentCard; accept and decline context carry only the short token, never case data."""
     if not _TOKEN.match(token):
-        raise ValueError("the consent token must be a package id")
-    context = {CONTEXT_KEY: token}
+        raise ValueError("the consent token must be an offer id")
+    context = {context_key: token}
     content = {"description": description, "sizeInBytes": size, "acceptContext": context, "declineContext": context}
     return Attachment(content_type=FILE_CONSENT_CARD, name=file_name, content=content)
 
@@ -78,7 +88,14 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def read_consent(value: object) -> ConsentReply:
+def consent_kind(value: object) -> str | None:
+    """The context key of a fileConsent/invoke value (which kind of file it answers), if it has one."""
+    context = value.get("context") if isinstance(value, dict) else None
+    keys = list(context) if isinstance(context, dict) else []
+    return keys[0] if len(keys) == 1 else None
+
+
+def read_consent(value: object, context_key: str = CONTEXT_KEY) -> ConsentReply:
     """Read a fileConsent/invoke value; raise MalformedConsent for anything Teams would not send."""
     if not isinstance(value, dict):
         raise MalformedConsent("no value")
@@ -86,9 +103,9 @@ def read_consent(value: object) -> ConsentReply:
     context = value.get("context")
     if action not in ("accept", "decline"):
         raise MalformedConsent("unknown action")
-    token = context.get(CONTEXT_KEY) if isinstance(context, dict) else None
+    token = context.get(context_key) if isinstance(context, dict) else None
     if not isinstance(token, str) or not _TOKEN.match(token):
-        raise MalformedConsent("no package token")
+        raise MalformedConsent("no offer token")
     if action == "decline":
         return ConsentReply(action, token, None)
     info = value.get("uploadInfo")
@@ -110,12 +127,12 @@ def file_info_attachment(upload: UploadInfo, fallback_name: str) -> Attachment:
         content_type=FILE_INFO_CARD,
         name=upload.name or fallback_name,
         content_url=upload.content_url,
-        content={"uniqueId": upload.unique_id, "fileType": upload.file_type or "zip"},
+        content={"uniqueId": upload.unique_id, "fileType": upload.file_type or fallback_name.rpartition(".")[2]},
     )
 
 
 def check_upload_url(url: str, allowed_hosts: list[str], allow_http: bool) -> None:
-    """Only send a package to the user's OneDrive/SharePoint (or, in tests, an allowed http host)."""
+    """Only send a file to the user's OneDrive/SharePoint (or, in tests, an allowed http host)."""
     try:
         parsed = URL(url)
     except ValueError as error:
@@ -136,7 +153,7 @@ async def _read_range(path: Path, start: int, length: int) -> AsyncIterator[byte
         while remaining > 0:
             chunk = await asyncio.to_thread(handle.read, min(READ_BYTES, remaining))
             if not chunk:
-                raise UploadFailed("the package file is shorter than expected")
+                raise UploadFailed("the file is shorter than expected")
             remaining -= len(chunk)
             yield chunk
     finally:

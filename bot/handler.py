@@ -11,6 +11,7 @@ from bot.card_actions import CardActionHandler
 from bot.case_packages import CasePackages, is_package_action, package_command
 from bot.file_consent import FILE_CONSENT_INVOKE
 from bot.identity import person_of
+from bot.plan_files import is_plan_consent
 from bot.universal_actions import ADAPTIVE_CARD_ACTION
 from cards.guidance import (
     LAW_COMMAND,
@@ -83,6 +84,8 @@ class VaernBot(TeamsActivityHandler):
                 return await self._packages.on_card_action(turn_context)
             return await self._card_actions.handle(turn_context)
         if name == FILE_CONSENT_INVOKE:  # read defensively here; the SDK's typed path raises on odd values
+            if is_plan_consent(turn_context.activity.value):  # the plan PDF's card; everything else: packages
+                return await self._plans.on_file_consent(turn_context)
             return await self._packages.on_file_consent(turn_context)
         return await super().on_invoke_activity(turn_context)
 

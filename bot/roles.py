@@ -90,6 +90,10 @@ class Directory(Protocol):
 
     def unit(self, unit_id: str) -> Unit | None: ...
 
+    def units_with_role(self, aad_object_id: str | None) -> list[Unit]:
+        """The units where this person is the leader, the deputy or a safety representative, by name."""
+        ...
+
     def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
         """The person's leader and deputy; for a unit's leader, those of the unit above; None if nobody."""
         ...
@@ -215,6 +219,16 @@ class JsonDirectory:
     def unit(self, unit_id: str) -> Unit | None:
         return self._units.get(unit_id)
 
+    def units_with_role(self, aad_object_id: str | None) -> list[Unit]:
+        if not aad_object_id:
+            return []
+        found = [
+            unit
+            for unit in self._units.values()
+            if aad_object_id in (unit.leader, unit.deputy, *unit.safety_representatives)
+        ]
+        return sorted(found, key=lambda unit: (unit.name.casefold(), unit.id))
+
     def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
         unit = self._units.get(person.unit)
         visited: set[str] = set()
@@ -274,6 +288,9 @@ class EmptyDirectory:
 
     def unit(self, unit_id: str) -> Unit | None:
         return None
+
+    def units_with_role(self, aad_object_id: str | None) -> list[Unit]:
+        return []
 
     def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
         return None

@@ -21,10 +21,12 @@ from bot.follow_ups import FollowUpHandler
 from bot.gc_tuning import tune_garbage_collector
 from bot.handler import VaernBot
 from bot.pacing import SendPacer
+from bot.plan_files import PlanFiles
 from bot.plan_reminders import PlanRevisionReminders
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.roles import load_directory
 from bot.scheduler import FollowUpWorker
+from bot.unfinished_actions import UnfinishedActions
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
 from dialogs.my_cases import MyCases
@@ -45,7 +47,7 @@ from storage.evidence_intake import EvidenceIntake
 from storage.job_queue import JobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
-from storage.package_offers import PackageOffers
+from storage.package_offers import PackageOffers, PlanOffers
 from storage.response_plans import ResponsePlanRepository
 
 log = logging.getLogger("vaern.runtime")
@@ -61,12 +63,14 @@ class Runtime:
     follow_up_worker: FollowUpWorker
     jobs: JobQueue
     packages: CasePackages
+    plan_files: PlanFiles
 
     async def close(self) -> None:
         await self.follow_up_worker.stop()
         await self.outbox_worker.stop()
         await self.jobs.close()
         await self.packages.close()
+        await self.plan_files.close()
         await close_connector_pool(self.adapter)
         await self.downloader.close()
         await self.backend.close()
@@ -103,11 +107,12 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         directory, LeaderAssignments(documents), outbox, worker, clock, settings.crisis_line, planner
     )
     plans = ResponsePlanRepository(documents)
+    unfinished = UnfinishedActions(cases, backend.evidence, audit, notifications, clock)
     plan_reminders = PlanRevisionReminders(plans, directory, references, notifications, follow_ups, jobs)
     follow_up_worker = FollowUpWorker(
         jobs,
         FollowUpHandler(cases, backend.evidence, audit, follow_ups, notifications, jobs, clock, plan_reminders),
-        [lambda: planner.sweep(cases), plan_reminders.sweep],
+        [unfinished.sweep, lambda: planner.sweep(cases), plan_reminders.sweep],
         clock,
         settings.scheduler_interval_seconds,
         on_effect=worker,
@@ -150,7 +155,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
             on_saved=plan_reminders.plan,
         ),
     ]
-    plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line)
+    plan_files = PlanFiles(
+        plans,
+        directory,
+        PlanOffers(documents),
+        clock,
+        folder=settings.data_dir / "plan-files",  # plan PDFs wait here until accepted (24 h at most)
+        crisis_line=settings.crisis_line,
+        upload_hosts=settings.evidence_allowed_hosts,
+        upload_allow_http=settings.evidence_allow_http,
+    )
+    plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line, plan_files)
     my_cases = MyCases(cases, case_index, backend.evidence, settings.crisis_line, planner.next_check_in)
     packages = CasePackages(
         cases,
@@ -173,4 +188,4 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     worker.start()
     if settings.scheduler_in_app:
         follow_up_worker.start()
-    return Runtime(adapter, bot, backend, downloader, worker, follow_up_worker, jobs, packages)
+    return Runtime(adapter, bot, backend, downloader, worker, follow_up_worker, jobs, packages, plan_files)

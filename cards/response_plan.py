@@ -1,5 +1,6 @@
 """Cards for the unit's response plan (beredskabsplan): one card per question, contacts, roles, revision date,
-the summary before saving, and the read-only plan every employee of the unit may see.
+the summary before saving, the read-only plan every employee of the unit may see, and the choice of unit for
+someone with a plan in more than one.
 
 Every Action.Submit carries `q: "plan"` and the `step` it belongs to, so a click on an old card is recognised.
 Buttons sit in ActionSets in the body, at most two per row, so no title is cut on a phone.
@@ -7,6 +8,7 @@ Buttons sit in ActionSets in the body, at most two per row, so no title is cut o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -185,8 +187,14 @@ def plan_card(texts: Texts, plan: ResponsePlan, *, today: date, can_edit: bool, 
             paragraph(texts("plan_card.revision_due", date=day(plan.revision_date)), color=act.Colors.ATTENTION)
         )
     body += [paragraph(f"**{texts('plan_export.offender_rule')}**"), *_plan_body(texts, plan)]
-    buttons = [submit(texts("plan_card.export"), {"command": PLAN_EXPORT_COMMAND})]
+    buttons = [submit(texts("plan_card.export"), {"command": PLAN_EXPORT_COMMAND, "unit_id": plan.unit_id})]
     if can_edit:
-        buttons.append(submit(texts("plan_card.edit"), {"command": PLAN_EDIT_COMMAND}))
+        buttons.append(submit(texts("plan_card.edit"), {"command": PLAN_EDIT_COMMAND, "unit_id": plan.unit_id}))
     body += _rows(buttons)
     return build_card(texts, body)
+
+
+def choose_unit_card(texts: Texts, units: Sequence[tuple[str, str]], command: str) -> dict[str, Any]:
+    """One button per (unit id, unit name); each sends `command` again with its unit id."""
+    buttons = [[submit(name, {"command": command, "unit_id": unit_id})] for unit_id, name in units]
+    return build_card(texts, [heading(texts("plan_card.choose_unit")), *_rows(*buttons)])

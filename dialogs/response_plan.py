@@ -8,7 +8,12 @@ resumes at that step. Like the add-evidence dialog it ends with PASS_ON when ano
 after a long pause, saving the draft first, so the handler routes that message.
 
 `ResponsePlanViewer` ("hvad er vores beredskabsplan?"): any employee of the unit sees the current version,
-read-only, and can export it as Markdown.
+read-only, and can export it: as Markdown in the chat and, in their own chat, as a PDF to print, offered with a
+Teams file consent card (bot.plan_files).
+
+Someone who is leader, deputy or safety representative of more than one unit is first asked which one
+(`pick_unit`, a small choice card); for reading, the unit they work in counts too. The choice card's buttons, and
+the plan card's, carry the `unit_id`; a unit id the person has no plan role in (or may not read) is never taken.
 
 Revision reminders: each saved plan is handed to `on_saved`, which plans a follow-up job for its revision date
 (bot/plan_reminders.py); the plan card also shows an overdue date.
@@ -16,19 +21,25 @@ Revision reminders: each saved plan is handed to `on_saved`, which plans a follo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from botbuilder.core import MessageFactory, StatePropertyAccessor, TurnContext
+from botbuilder.core import InvokeResponse, MessageFactory, StatePropertyAccessor, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from bot.identity import person_of
-from bot.roles import Directory, DirectoryPerson, Unit
+from bot.plan_files import PlanFiles
+from bot.roles import Directory, Unit
 from cards.response_plan import (
     ANSWER_INPUT,
+    PLAN_EDIT_COMMAND,
+    PLAN_EXPORT_COMMAND,
     PLAN_QUESTION,
+    PLAN_SHOW_COMMAND,
     REVISION_INPUT,
+    choose_unit_card,
     contacts_card,
     plan_card,
     question_card,
@@ -60,6 +71,8 @@ from domain.response_plan import (
     who_may_edit,
 )
 from storage.response_plans import ResponsePlanRepository
+
+log = logging.getLogger("vaern.plans")
 
 RESPONSE_PLAN_DIALOG_ID = "response_plan"
 STEPS: tuple[str, ...] = (*QUESTION_KEYS, "contacts", "roles", "revision", "summary")
@@ -94,18 +107,26 @@ def _texts(context: TurnContext, crisis_line: str) -> Texts:
     return Texts(language_for(context.activity.locale), {"crisis_line": crisis_line})
 
 
-def _person_and_unit(context: TurnContext, directory: Directory) -> tuple[DirectoryPerson | None, Unit | None]:
-    sender = person_of(context.activity)
-    person = directory.find(sender.aad_object_id)
-    return person, (directory.unit(person.unit) if person is not None else None)
-
-
 async def _say(context: TurnContext, text: str) -> None:
     await context.send_activity(MessageFactory.text(text))
 
 
 async def _show(context: TurnContext, card: dict[str, Any]) -> None:
     await context.send_activity(MessageFactory.attachment(card_attachment(card)))
+
+
+async def pick_unit(context: TurnContext, texts: Texts, units: list[Unit], command: str) -> Unit | None:
+    """The unit this turn is about: the one the card named if it is among `units`, else the only one. With several
+    and none named, a card asks which (each button sends `command` again with its unit) and the answer is None."""
+    wanted = reply_from(context.activity).value.get("unit_id")
+    for unit in units:
+        if unit.id == wanted:
+            return unit
+    if len(units) == 1:
+        return units[0]
+    if units:
+        await _show(context, choose_unit_card(texts, [(unit.id, unit.name) for unit in units], command))
+    return None
 
 
 def markdown_messages(markdown: str, limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -137,16 +158,33 @@ def _saved_on(plan: ResponsePlan) -> date:
 class ResponsePlanViewer:
     """'hvad er vores beredskabsplan?' and 'Eksportér' for anyone of the unit: one turn each, no dialog state."""
 
-    def __init__(self, plans: ResponsePlanRepository, directory: Directory, clock: Clock, crisis_line: str) -> None:
+    def __init__(
+        self, plans: ResponsePlanRepository, directory: Directory, clock: Clock, crisis_line: str, files: PlanFiles
+    ) -> None:
         self._plans = plans
         self._directory = directory
         self._clock = clock
         self._crisis_line = crisis_line
+        self._files = files
 
-    async def _readable(self, context: TurnContext, texts: Texts) -> tuple[ResponsePlan | None, Unit | None]:
-        person, unit = _person_and_unit(context, self._directory)
-        if person is None or unit is None or not may_read(unit, person.aad_object_id, person.unit):
+    def _readable_units(self, aad_object_id: str | None) -> list[Unit]:
+        """The units whose plan the person may read: their own first, then those where they have a plan role."""
+        person = self._directory.find(aad_object_id)
+        own_id = person.unit if person is not None else None
+        own = self._directory.unit(own_id) if own_id else None
+        units = [own] if own is not None else []
+        units += [unit for unit in self._directory.units_with_role(aad_object_id) if unit.id != own_id]
+        return [unit for unit in units if may_read(unit, aad_object_id, own_id)]
+
+    async def _readable(
+        self, context: TurnContext, texts: Texts, command: str
+    ) -> tuple[ResponsePlan | None, Unit | None]:
+        units = self._readable_units(person_of(context.activity).aad_object_id)
+        if not units:
             await _say(context, texts("plan_dialog.not_in_unit"))
+            return None, None
+        unit = await pick_unit(context, texts, units, command)
+        if unit is None:
             return None, None
         current = await self._plans.current(unit.id)
         if current is None:
@@ -156,7 +194,7 @@ class ResponsePlanViewer:
 
     async def show(self, context: TurnContext) -> None:
         texts = _texts(context, self._crisis_line)
-        plan, unit = await self._readable(context, texts)
+        plan, unit = await self._readable(context, texts, PLAN_SHOW_COMMAND)
         if plan is None or unit is None:
             return
         today = self._clock.now().astimezone(DEFAULT_TIMEZONE).date()
@@ -164,12 +202,19 @@ class ResponsePlanViewer:
         await _show(context, plan_card(texts, plan, today=today, can_edit=editor, saved_on=_saved_on(plan)))
 
     async def export(self, context: TurnContext) -> None:
-        """The plan as Markdown in the chat. (The PDF, cards.response_plan_export.plan_pdf, still needs a
-        file-consent offer of its own: bot.case_packages offers only case packages.)"""
+        """The plan as Markdown in the chat, then as a PDF offered with a file consent card (bot.plan_files)."""
         texts = _texts(context, self._crisis_line)
-        plan, _ = await self._readable(context, texts)
-        if plan is not None:
-            await send_markdown(context, texts, plan_markdown(texts, plan))
+        plan, _ = await self._readable(context, texts, PLAN_EXPORT_COMMAND)
+        if plan is None:
+            return
+        await send_markdown(context, texts, plan_markdown(texts, plan))
+        fields = {"unit_id": plan.unit_id, "version": plan.version, "user_id": person_of(context.activity).user_id}
+        log.info("plan exported as markdown", extra={"fields": fields})
+        await self._files.offer(context, plan, texts)
+
+    async def on_file_consent(self, context: TurnContext) -> InvokeResponse:
+        """The answer to the PDF's consent card (bot.handler routes it here by its context key)."""
+        return await self._files.on_file_consent(context)
 
 
 class ResponsePlanDialog(Dialog):
@@ -195,12 +240,14 @@ class ResponsePlanDialog(Dialog):
     async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
         context = dialog_context.context
         texts = _texts(context, self._crisis_line)
-        person, unit = _person_and_unit(context, self._directory)
-        if person is None or unit is None:
-            await _say(context, texts("plan_dialog.unknown_unit"))
+        aad_object_id = person_of(context.activity).aad_object_id
+        units = self._directory.units_with_role(aad_object_id)
+        if not units:
+            known = self._directory.find(aad_object_id) is not None
+            await _say(context, texts("plan_dialog.not_editor" if known else "plan_dialog.unknown_unit"))
             return await dialog_context.end_dialog()
-        if not who_may_edit(unit, person.aad_object_id):
-            await _say(context, texts("plan_dialog.not_editor"))
+        unit = await pick_unit(context, texts, units, PLAN_EDIT_COMMAND)
+        if unit is None:  # asked which unit; the answer starts the dialog again
             return await dialog_context.end_dialog()
         saved = await self._drafts.get(context, None)
         if isinstance(saved, dict) and saved.get("unit_id") == unit.id and saved.get("step") in STEPS:
@@ -395,13 +442,8 @@ class ResponsePlanDialog(Dialog):
 
     async def _save(self, dialog_context: DialogContext, texts: Texts, draft: dict[str, Any]) -> DialogTurnResult:
         context = dialog_context.context
-        person, unit = _person_and_unit(context, self._directory)
-        if (
-            person is None
-            or unit is None
-            or unit.id != draft["unit_id"]
-            or not who_may_edit(unit, person.aad_object_id)
-        ):
+        unit = self._directory.unit(draft["unit_id"])
+        if unit is None or not who_may_edit(unit, person_of(context.activity).aad_object_id):
             await _say(context, texts("plan_dialog.not_editor"))
             return await dialog_context.end_dialog()
         try:

@@ -32,7 +32,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -42,7 +42,8 @@ from domain.audit import AuditEvent
 from domain.authorization import Actor, Role, acting_role, roles_on
 from domain.case import Case, CaseStatus, Person
 from domain.evidence import EvidenceItem
-from domain.handling import FirstAid, Signed
+from domain.file_offer import OFFER_ID, FileOffer
+from domain.handling import FirstAid, HrResponse, Signed
 
 MANIFEST_NAME = "manifest.json"
 SHA256SUMS_NAME = "SHA256SUMS"
@@ -50,8 +51,6 @@ SUMMARY_NAME = "summary.pdf"
 EVIDENCE_FOLDER = "evidence"
 MANIFEST_FORMAT = "vaern-case-package/1"
 GENERATOR = "vaern"  # `uploaded_by` of the files the bot makes itself (summary.pdf)
-OFFER_LIFETIME = timedelta(hours=24)
-PACKAGE_ID = re.compile(r"^[0-9a-f]{32}$")
 _NAME_LIMIT = 80
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -177,9 +176,16 @@ def redacted(case: Case, scope: PackageScope) -> Case:
             handling.work_environment = handling.work_environment.model_copy(
                 update={"conclusion": "", "new_initiative": ""}
             )
+        handling.hr_response.advice = []
     if not scope.internal_handling:
         handling.hr_escalation = None
         handling.work_environment = None
+        handling.hr_response = HrResponse()
+        handling.absence = None
+        handling.check_ins = []
+        handling.check_ins_stopped = None
+    if not scope.audit:
+        copy.last_change = None
     if not scope.police_and_safetynet:
         handling.police = None
         handling.safetynet = None
@@ -426,46 +432,14 @@ def sha256sums_for(manifest: Manifest, manifest_sha256: str) -> str:
 # --- the offer made through the file consent card ---------------------------------------------------------
 
 
-class OfferStatus(StrEnum):
-    OFFERED = "offered"
-    DELIVERED = "delivered"
-    DECLINED = "declined"
-
-
-class OfferRefusal(StrEnum):
-    NOT_REQUESTER = "not_requester"
-    EXPIRED = "expired"
-    DELIVERED = "delivered"
-    DECLINED = "declined"
-
-
-class PackageOffer(BaseModel):
+class PackageOffer(FileOffer):
     """A built package waiting for its requester to accept it. The consent card carries only `package_id`."""
 
-    package_id: str = Field(pattern=PACKAGE_ID.pattern)
+    package_id: str = Field(pattern=OFFER_ID.pattern)
     case_id: str
     case_reference: str
     kind: PackageKind
-    requester: Person
-    tenant_id: str | None = None
-    language: str = "da"
-    file_name: str
-    size: int
-    sha256: str
-    created_at: datetime
-    expires_at: datetime
-    status: OfferStatus = OfferStatus.OFFERED
 
-
-def offer_refusal(offer: PackageOffer, person: Person, tenant_id: str | None, now: datetime) -> OfferRefusal | None:
-    """Why this person may not take this offer now (None: they may). Only the requester ever may."""
-    same_tenant = offer.tenant_id is None or offer.tenant_id == tenant_id
-    if not offer.requester.is_(person) or not same_tenant:
-        return OfferRefusal.NOT_REQUESTER
-    if offer.status is OfferStatus.DELIVERED:
-        return OfferRefusal.DELIVERED
-    if offer.status is OfferStatus.DECLINED:
-        return OfferRefusal.DECLINED
-    if now >= offer.expires_at:
-        return OfferRefusal.EXPIRED
-    return None
+    @property
+    def offer_id(self) -> str:
+        return self.package_id

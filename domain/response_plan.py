@@ -6,7 +6,7 @@ who does what when it happens, and when the plan is revised. It is laid out for 
 situation, alarm, tasks, actions, responsible leader, staffing, communication, contacts, revision date.
 
 Editing is for the unit's leader, its deputy and its safety representatives (arbejdsmiljørepræsentanter);
-every employee of the unit may read the current version.
+every employee of the unit may read the current version, and have it as a PDF (`PlanOffer`, bot.plan_files).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.file_offer import OFFER_ID, FileOffer
 
 # The ten questions of "Ledelsens opgaver – forebyggelse og håndtering", in the guideline's order.
 QUESTION_KEYS: tuple[str, ...] = (
@@ -127,6 +129,19 @@ class ResponsePlan(_Model):
         if field == "revision_date":
             return self.revision_date.isoformat()
         return self.answer(field)
+
+
+class PlanOffer(FileOffer):
+    """One version of a plan as a PDF, waiting for the person who asked to accept it. The card carries `file_id`."""
+
+    file_id: str = Field(pattern=OFFER_ID.pattern)
+    unit_id: str
+    unit_name: str
+    version: int
+
+    @property
+    def offer_id(self) -> str:
+        return self.file_id
 
 
 def check_revision_date(value: date, today: date) -> date:

@@ -4,24 +4,20 @@ police package holds no leadership notes; an accept from anyone but the requeste
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.e2e.consent_steps import FILE_INFO, accept, consent_cards, decline, pdf_text, uploaded_file
 from tests.e2e.leader_steps import ReportedCase, report_case
 from tests.support.connector_stub import ConnectorStub
 from tests.support.stored import all_cases, audit_events
-from tests.support.teams import TeamsUser, texts
+from tests.support.teams import texts
 from tools.verify_package import verify_package
 
-FILE_CONSENT = "application/vnd.microsoft.teams.card.file.consent"
-FILE_INFO = "application/vnd.microsoft.teams.card.file.info"
 PRIVATE = "PRIVAT-UDFALD-5150"
 SMS = "SMS fra 22 33 44 55: Jeg ved hvor du bor på Ærø. Pas på dig selv."
 TODAY = date.today().isoformat()
@@ -32,50 +28,11 @@ def reported(organisation, new_user, connector) -> ReportedCase:
     return report_case(organisation, new_user, connector, pasted_sms=SMS)
 
 
-def consent_cards(activities: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(activity, attachment) for each file consent card among the activities."""
-    return [
-        (activity, attachment)
-        for activity in activities
-        for attachment in activity.get("attachments") or []
-        if attachment.get("contentType") == FILE_CONSENT
-    ]
-
-
-def accept(person: TeamsUser, activity: dict[str, Any], card: dict[str, Any], connector: ConnectorStub, name: str):
-    """What Teams sends when the person chooses Allow: the card's acceptContext and an upload session."""
-    value = {
-        "type": "fileUpload",
-        "action": "accept",
-        "context": card["content"]["acceptContext"],
-        "uploadInfo": {
-            "contentUrl": f"https://contoso-my.sharepoint.com/personal/x/Documents/Applications/{name}",
-            "name": name,
-            "uploadUrl": connector.upload_url(name),
-            "uniqueId": str(uuid.uuid4()).upper(),
-            "fileType": "zip",
-        },
-    }
-    return person.invoke("fileConsent/invoke", value, reply_to_id=activity["id"])
-
-
-def uploaded_package(connector: ConnectorStub, name: str, folder: Path) -> Path:
-    uploads = connector.uploads(name)
-    assert len(uploads) == 1, f"{len(uploads)} uploads of {name}"
-    path = folder / name
-    path.write_bytes(b"".join(call.body for call in uploads))
-    return path
-
-
 def summary_text(package: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (Debian poppler-utils) is not installed")
     pdf = package.with_suffix(".pdf")
     with zipfile.ZipFile(package) as archive:
         pdf.write_bytes(archive.read("summary.pdf"))
-    return subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True
-    ).stdout.decode()
+    return pdf_text(pdf)
 
 
 def test_leader_gets_the_case_package_from_the_card_in_their_chat(
@@ -94,7 +51,7 @@ def test_leader_gets_the_case_package_from_the_card_in_their_chat(
     name = f"Sagspakke-{uuid.uuid4().hex[:8]}.zip"
     status, _ = accept(reported.leader, activity, card, connector, name)
     assert status == 200
-    package = uploaded_package(connector, name, tmp_path)
+    package = uploaded_file(connector, name, tmp_path)
     assert verify_package(package).ok, verify_package(package).problems
     with zipfile.ZipFile(package) as archive:
         evidence = [n for n in archive.namelist() if n.startswith("evidence/")]
@@ -123,7 +80,7 @@ def test_employee_gets_a_police_package_without_leadership_notes(
     assert card["name"].startswith("Politipakke-")
     name = f"Politipakke-{uuid.uuid4().hex[:8]}.zip"
     assert accept(reported.employee, activity, card, connector, name)[0] == 200
-    package = uploaded_package(connector, name, tmp_path)
+    package = uploaded_file(connector, name, tmp_path)
     assert verify_package(package).ok
     text = summary_text(package)
     assert PRIVATE not in text
@@ -157,7 +114,6 @@ def test_a_stranger_pressing_package_learns_nothing(reported: ReportedCase, orga
 
 def test_declining_is_answered_kindly(reported: ReportedCase, connector: ConnectorStub) -> None:
     activity, card = consent_cards(reported.employee.say("politipakke"))[0]
-    value = {"type": "fileUpload", "action": "decline", "context": card["content"]["declineContext"]}
-    status, _ = reported.employee.invoke("fileConsent/invoke", value, reply_to_id=activity["id"])
+    status, _ = decline(reported.employee, activity, card)
     assert status == 200
     assert any("slettet" in text for text in texts(reported.employee.last_turn or []))

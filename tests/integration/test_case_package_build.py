@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -396,12 +396,6 @@ def _turn(adapter: RecordingAdapter, person: Person, activity_type: str = "messa
 class NoDirectory:
     def is_hr(self, aad_object_id: str | None) -> bool:
         return False
-
-
-@pytest.fixture(scope="module")
-def connector() -> Iterator[ConnectorStub]:
-    with ConnectorStub() as stub:
-        yield stub
 
 
 @pytest.fixture

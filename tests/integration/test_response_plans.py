@@ -6,7 +6,8 @@ TestAdapter with the routing proposed for bot/handler.py (create, stop and resum
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -14,8 +15,11 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import DialogSet
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
+from bot.file_consent import FILE_CONSENT_CARD
+from bot.plan_files import PlanFiles
 from bot.roles import DirectoryFile, JsonDirectory
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
+from content import Texts
 from dialogs.add_evidence import PASS_ON
 from dialogs.replies import reply_from
 from dialogs.response_plan import (
@@ -29,12 +33,15 @@ from dialogs.response_plan import (
 )
 from domain.response_plan import QUESTION_KEYS, ResponsePlan
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
+from storage.package_offers import PlanOffers
 from storage.ports import DocumentStore
 from storage.response_plans import ResponsePlanRepository
+from tests.support.connector_stub import ConnectorStub
 from tests.support.teams import card_elements, card_texts
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 CRISIS_LINE = "89 70 12 99"
+TEXTS = Texts("da", {"crisis_line": CRISIS_LINE})
 
 
 def plan_for(unit_id: str, by: str, answer: str, version: int = 1) -> ResponsePlan:
@@ -105,14 +112,15 @@ class FixedClock:
         return self.at
 
 
-def directory() -> JsonDirectory:
+def directory(employee_unit: str = "unit-1") -> JsonDirectory:
     people = [
         ("aad-leader", "Leder Lene", "unit-1"),
         ("aad-deputy", "Stedfortræder Søs", "unit-1"),
         ("aad-amr", "AMR Åge", "unit-1"),
-        ("aad-employee", "Medarbejder Mette", "unit-1"),
+        ("aad-employee", "Medarbejder Mette", employee_unit),
         ("aad-other", "Anden Anders", "unit-2"),
         ("aad-leader2", "Leder To", "unit-2"),
+        ("aad-chief", "Chef Åse", "unit-1"),  # works in Øst, leads Nord and deputises in Vest
     ]
     return JsonDirectory(
         DirectoryFile.model_validate(
@@ -125,7 +133,8 @@ def directory() -> JsonDirectory:
                         "deputy": "aad-deputy",
                         "safety_representatives": ["aad-amr"],
                     },
-                    {"id": "unit-2", "name": "Afdeling Vest", "leader": "aad-leader2"},
+                    {"id": "unit-2", "name": "Afdeling Vest", "leader": "aad-leader2", "deputy": "aad-chief"},
+                    {"id": "unit-3", "name": "Afdeling Nord", "leader": "aad-chief"},
                 ],
                 "people": [
                     {"aad_object_id": aad, "upn": f"{aad}@test.dk", "name": name, "unit": unit}
@@ -136,17 +145,42 @@ def directory() -> JsonDirectory:
     )
 
 
+def personal_activity(aad: str, **fields: Any) -> Activity:
+    """An activity from the person `aad` in their own 1:1 chat (a message unless `type` says otherwise)."""
+    return Activity(
+        **{"type": "message", "locale": "da-DK", **fields},
+        from_property=ChannelAccount(id=f"29:{aad}", name=aad, aad_object_id=aad),
+        conversation=ConversationAccount(id=f"conv-{aad}", conversation_type="personal"),
+    )
+
+
+def plan_files(documents: DocumentStore, clock: FixedClock, folder: Path, people: JsonDirectory) -> PlanFiles:
+    """The plan PDF's delivery, uploading to the connector stub (127.0.0.1 over http) as in the e2e tests."""
+    plans = ResponsePlanRepository(documents)
+    return PlanFiles(
+        plans,
+        people,
+        PlanOffers(documents),
+        clock,
+        folder=folder,
+        crisis_line=CRISIS_LINE,
+        upload_hosts=["127.0.0.1"],
+        upload_allow_http=True,
+    )
+
+
 class PlanBot:
     """The routing proposed for VaernBot.on_message_activity, cut down to the plan's commands."""
 
-    def __init__(self, documents: DocumentStore, clock: FixedClock) -> None:
+    def __init__(self, documents: DocumentStore, clock: FixedClock, folder: Path) -> None:
         self.state = EncodedConversationState(DocumentDialogStateStorage(documents))
         self.dialogs = DialogSet(self.state.create_property("DialogState"))
         self.plans = ResponsePlanRepository(documents)
         people = directory()
         drafts = self.state.create_property(DRAFT_PROPERTY)
         self.dialogs.add(ResponsePlanDialog(self.plans, people, clock, CRISIS_LINE, drafts))
-        self.viewer = ResponsePlanViewer(self.plans, people, clock, CRISIS_LINE)
+        files = plan_files(documents, clock, folder, people)
+        self.viewer = ResponsePlanViewer(self.plans, people, clock, CRISIS_LINE, files)
         self.adapter = TestAdapter(self.on_turn)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -171,15 +205,7 @@ class PlanBot:
     async def send(self, aad: str, *, text: str = "", value: dict[str, Any] | None = None) -> list[str]:
         """One turn from the person `aad` in their own 1:1 chat; everything the bot said or prefilled, as strings."""
         mark = len(self.adapter.activity_buffer)
-        activity = Activity(
-            type="message",
-            text=text or None,
-            value=value,
-            locale="da-DK",
-            from_property=ChannelAccount(id=f"29:{aad}", name=aad, aad_object_id=aad),
-            conversation=ConversationAccount(id=f"conv-{aad}", conversation_type="personal"),
-        )
-        await self.adapter.receive_activity(activity)
+        await self.adapter.receive_activity(personal_activity(aad, text=text or None, value=value))
         said = []
         for sent in self.adapter.activity_buffer[mark:]:
             said.append(sent.text or "")
@@ -194,9 +220,11 @@ def step_value(step: str, action: str = "next", **inputs: str) -> dict[str, Any]
     return {"q": "plan", "step": step, "plan_action": action, **inputs}
 
 
-async def test_a_leader_creates_stops_resumes_and_an_amr_edits_a_second_version(documents: DocumentStore) -> None:
+async def test_a_leader_creates_stops_resumes_and_an_amr_edits_a_second_version(
+    documents: DocumentStore, tmp_path: Path
+) -> None:
     clock = FixedClock()
-    bot = PlanBot(documents, clock)
+    bot = PlanBot(documents, clock, tmp_path)
     said = "\n".join(await bot.send("aad-leader", text="beredskabsplan"))
     assert "Afdeling Øst" in said and "Spørgsmål 1 af 10" in said
     for key in QUESTION_KEYS[:3]:
@@ -256,8 +284,10 @@ async def test_a_leader_creates_stops_resumes_and_an_amr_edits_a_second_version(
     assert len(await bot.plans.history("unit-1")) == 2
 
 
-async def test_a_menu_click_during_the_plan_keeps_the_draft_and_is_routed(documents: DocumentStore) -> None:
-    bot = PlanBot(documents, FixedClock())
+async def test_a_menu_click_during_the_plan_keeps_the_draft_and_is_routed(
+    documents: DocumentStore, tmp_path: Path
+) -> None:
+    bot = PlanBot(documents, FixedClock(), tmp_path)
     await bot.send("aad-leader2", text="beredskabsplan")
     await bot.send("aad-leader2", value=step_value("prevention", plan_answer="Vest forebygger"))
     said = "\n".join(await bot.send("aad-leader2", value={"command": PLAN_SHOW_COMMAND}))
@@ -268,9 +298,86 @@ async def test_a_menu_click_during_the_plan_keeps_the_draft_and_is_routed(docume
     assert "Afdeling Vest har ingen beredskabsplan endnu" in said
 
 
-async def test_a_stale_card_is_answered_with_the_current_step(documents: DocumentStore) -> None:
-    bot = PlanBot(documents, FixedClock())
+async def test_a_stale_card_is_answered_with_the_current_step(documents: DocumentStore, tmp_path: Path) -> None:
+    bot = PlanBot(documents, FixedClock(), tmp_path)
     await bot.send("aad-deputy", text="beredskabsplan")
     await bot.send("aad-deputy", value=step_value("prevention", plan_answer="a"))
     said = "\n".join(await bot.send("aad-deputy", value=step_value("prevention", plan_answer="b")))
     assert "tidligere trin" in said and "Spørgsmål 2 af 10" in said
+
+
+async def test_someone_with_a_plan_role_in_two_units_is_asked_which_and_edits_that_one(
+    documents: DocumentStore, tmp_path: Path
+) -> None:
+    bot = PlanBot(documents, FixedClock(), tmp_path)
+    said = "\n".join(await bot.send("aad-chief", text="beredskabsplan"))
+    assert "flere enheder" in said and "Afdeling Nord" in said and "Afdeling Vest" in said
+    assert "Afdeling Øst" not in said and "Spørgsmål 1" not in said  # no role in their own unit
+    said = "\n".join(await bot.send("aad-chief", value={"command": PLAN_EDIT_COMMAND, "unit_id": "unit-3"}))
+    assert "Afdeling Nord" in said and "Spørgsmål 1 af 10" in said
+    for key in QUESTION_KEYS:
+        await bot.send("aad-chief", value=step_value(key, plan_answer=f"Nord: {key}"))
+    for step in ("contacts", "roles", "revision"):
+        await bot.send("aad-chief", value=step_value(step))
+    said = "\n".join(await bot.send("aad-chief", value=step_value("summary", "save")))
+    assert "Afdeling Nord" in said and "version 1" in said
+    current = await bot.plans.current("unit-3")
+    assert current is not None and current.plan.answer("prevention") == "Nord: prevention"
+    assert await bot.plans.current("unit-1") is None and await bot.plans.current("unit-2") is None
+
+    # a card naming a unit they hold no role in is not theirs to edit: they are asked again
+    said = "\n".join(await bot.send("aad-chief", value={"command": PLAN_EDIT_COMMAND, "unit_id": "unit-1"}))
+    assert "flere enheder" in said and "Spørgsmål 1" not in said
+
+    # reading: their own unit is among the choices too, and the chosen plan comes with its unit on the buttons
+    said = "\n".join(await bot.send("aad-chief", text="hvad er vores beredskabsplan"))
+    assert all(name in said for name in ("Afdeling Øst", "Afdeling Vest", "Afdeling Nord"))
+    said = "\n".join(await bot.send("aad-chief", value={"command": PLAN_SHOW_COMMAND, "unit_id": "unit-3"}))
+    assert "Nord: prevention" in said and "Ret planen" in said
+    said = "\n".join(await bot.send("aad-chief", value={"command": PLAN_EXPORT_COMMAND, "unit_id": "unit-3"}))
+    assert "## Situation" in said and "Nord: prevention" in said
+
+
+# --- the plan as a PDF through the file consent flow --------------------------------------------------------------
+
+
+async def test_the_plan_pdf_is_made_again_when_lost_follows_who_may_read_and_expires(
+    documents: DocumentStore, tmp_path: Path, connector: ConnectorStub
+) -> None:
+    clock = FixedClock()
+    saved = await ResponsePlanRepository(documents).save("unit-1", lambda n, _: plan_for("unit-1", "Lene", "Ærø", n))
+    files = plan_files(documents, clock, tmp_path, directory())
+
+    async def offer() -> str:
+        adapter = TestAdapter()
+        await files.offer(TurnContext(adapter, personal_activity("aad-employee")), saved.plan, TEXTS)
+        [card] = [a for sent in adapter.activity_buffer for a in sent.attachments or []]
+        file_id = card.content["acceptContext"]["plan"]
+        assert card.content_type == FILE_CONSENT_CARD and (tmp_path / f"{file_id}.pdf").is_file()
+        return file_id
+
+    async def accept(delivery: PlanFiles, file_id: str, name: str) -> list[str]:
+        info = {"uploadUrl": connector.upload_url(name), "name": name, "contentUrl": f"https://x/{name}"}
+        value = {"action": "accept", "context": {"plan": file_id}, "uploadInfo": info}
+        adapter = TestAdapter()
+        activity = personal_activity("aad-employee", type="invoke", name="fileConsent/invoke", value=value)
+        assert (await delivery.on_file_consent(TurnContext(adapter, activity))).status == 200
+        return [sent.text for sent in adapter.activity_buffer]
+
+    lost = await offer()
+    (tmp_path / f"{lost}.pdf").unlink()  # a restart, or another instance made it
+    said = await accept(files, lost, f"lost-{lost}.pdf")
+    assert connector.uploads(f"lost-{lost}.pdf")[0].body.startswith(b"%PDF")
+    assert said[-1] == TEXTS("plan_file.delivered", name=f"lost-{lost}.pdf")
+
+    moved = plan_files(documents, clock, tmp_path, directory(employee_unit="unit-2"))  # now works in Vest
+    gone = await offer()
+    assert await accept(moved, gone, f"moved-{gone}.pdf") == [TEXTS("plan_file.not_allowed")]
+    assert connector.uploads(f"moved-{gone}.pdf") == [] and not (tmp_path / f"{gone}.pdf").exists()
+
+    late = await offer()
+    clock.at = NOW + timedelta(days=2)
+    assert await accept(files, late, f"late-{late}.pdf") == [TEXTS("plan_file.expired")]
+    assert connector.uploads(f"late-{late}.pdf") == [] and not (tmp_path / f"{late}.pdf").exists()
+    await files.close()
+    await moved.close()

@@ -23,8 +23,6 @@ from domain.authorization import Actor, Role
 from domain.case import CaseStatus, Person
 from domain.case_package import (
     MANIFEST_NAME,
-    OfferRefusal,
-    OfferStatus,
     PackageKind,
     PackageNotAllowed,
     PackageOffer,
@@ -34,7 +32,6 @@ from domain.case_package import (
     evidence_path,
     generated_manifest_file,
     new_manifest,
-    offer_refusal,
     package_contents,
     package_file_name,
     package_scope,
@@ -43,6 +40,7 @@ from domain.case_package import (
     sha256sums_text,
 )
 from domain.evidence import EvidenceItem, EvidenceSource
+from domain.file_offer import OfferRefusal, OfferStatus, offer_refusal
 from domain.handling import HrEscalation, HrFunction, Signed
 from tests.support.case_samples import (
     CASE_ID,

@@ -24,6 +24,7 @@ from bot.file_consent import (
     file_info_attachment,
     read_consent,
 )
+from bot.plan_files import PLAN_CONTEXT, is_plan_consent
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 SHAREPOINT = ["*.sharepoint.com", "*.1drv.com"]
@@ -108,6 +109,21 @@ def test_file_info_card_points_at_the_uploaded_file() -> None:
 def test_file_info_card_falls_back_to_the_offered_name() -> None:
     upload = UploadInfo(name="", upload_url="https://x", content_url="https://y", unique_id="u", file_type="")
     assert file_info_attachment(upload, "Politipakke-VK-1.zip").name == "Politipakke-VK-1.zip"
+    assert file_info_attachment(upload, "Politipakke-VK-1.zip").content["fileType"] == "zip"
+    assert file_info_attachment(upload, "Beredskabsplan_Jobcenter_Syd_v2.pdf").content["fileType"] == "pdf"
+
+
+def test_the_plan_pdfs_card_has_its_own_context_key_and_is_routed_by_it() -> None:
+    card = file_consent_attachment("Beredskabsplan.pdf", "Beredskabsplan", 52_000, TOKEN, PLAN_CONTEXT).serialize()
+    assert card["content"]["acceptContext"] == card["content"]["declineContext"] == {"plan": TOKEN}
+    plan_accept = {**accept(), "context": {"plan": TOKEN}}
+    assert is_plan_consent(plan_accept) and read_consent(plan_accept, PLAN_CONTEXT).token == TOKEN
+    for other in (accept(), {**accept(), "context": {"plan": TOKEN, "package": TOKEN}}, None, "plan"):
+        assert not is_plan_consent(other)
+    with pytest.raises(MalformedConsent):
+        read_consent(plan_accept)  # the packages' reader never takes a plan's token, nor the other way round
+    with pytest.raises(MalformedConsent):
+        read_consent(accept(), PLAN_CONTEXT)
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botbuilder.core import TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity
 from pydantic import ValidationError
 
 from bot.roles import Unit
 from cards.response_plan import (
+    PLAN_EDIT_COMMAND,
+    choose_unit_card,
     contacts_card,
     plan_card,
     question_card,
@@ -24,7 +29,7 @@ from cards.response_plan import (
 from cards.response_plan_export import plan_markdown, plan_pdf
 from cards.validation import teams_card_problems
 from content import SUPPORTED, Texts
-from dialogs.response_plan import markdown_messages
+from dialogs.response_plan import markdown_messages, pick_unit
 from domain.response_plan import (
     LAYOUT,
     MAX_ANSWER,
@@ -234,6 +239,53 @@ def test_the_plan_card_shows_an_overdue_revision_and_edit_only_to_editors(langua
         ]
         assert commands == (["plan_export", "plan_edit"] if can_edit else ["plan_export"])
         assert (TODAY - timedelta(days=3)).strftime("%d-%m-%Y") in str(card)
+
+
+def test_the_plan_cards_buttons_name_the_plans_unit() -> None:
+    card = plan_card(_texts("da"), plan(), today=TODAY, can_edit=True, saved_on=TODAY)
+    data = [a["data"] for e in card_elements(card) if e.get("type") == "ActionSet" for a in e["actions"]]
+    assert [d["unit_id"] for d in data] == [UNIT.id, UNIT.id]
+
+
+# --- the choice of unit for someone with a plan role in several --------------------------------------------------
+
+NORTH = UNIT.model_copy(update={"id": "unit-north", "name": "Jobcenter Nord"})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_unit_choice_card_has_one_button_per_unit(language: str) -> None:
+    card = choose_unit_card(_texts(language), [(UNIT.id, UNIT.name), (NORTH.id, NORTH.name)], PLAN_EDIT_COMMAND)
+    _assert_valid(card)
+    buttons = [a for e in card_elements(card) if e.get("type") == "ActionSet" for a in e["actions"]]
+    assert [(b["title"], b["data"]) for b in buttons] == [
+        (UNIT.name, {"command": PLAN_EDIT_COMMAND, "unit_id": UNIT.id}),
+        (NORTH.name, {"command": PLAN_EDIT_COMMAND, "unit_id": NORTH.id}),
+    ]
+
+
+async def _pick(units: list[Unit], value: dict[str, Any] | None = None) -> tuple[Unit | None, list[Activity]]:
+    adapter = TestAdapter()
+    context = TurnContext(adapter, Activity(type="message", text="beredskabsplan", value=value, locale="da-DK"))
+    return await pick_unit(context, _texts("da"), units, PLAN_EDIT_COMMAND), list(adapter.activity_buffer)
+
+
+async def test_with_several_units_and_none_named_a_card_asks_which() -> None:
+    chosen, sent = await _pick([UNIT, NORTH])
+    assert chosen is None and len(sent) == 1
+    card = sent[0].attachments[0].content
+    assert "Jobcenter Syd" in str(card) and "Jobcenter Nord" in str(card)
+
+
+async def test_the_named_unit_is_taken_and_a_single_unit_needs_no_question() -> None:
+    assert await _pick([UNIT, NORTH], {"command": PLAN_EDIT_COMMAND, "unit_id": NORTH.id}) == (NORTH, [])
+    assert await _pick([UNIT]) == (UNIT, [])
+    assert await _pick([]) == (None, [])
+
+
+async def test_a_unit_that_is_not_among_the_persons_is_never_taken() -> None:
+    chosen, sent = await _pick([UNIT, NORTH], {"command": PLAN_EDIT_COMMAND, "unit_id": "someone-elses-unit"})
+    assert chosen is None and len(sent) == 1  # asked again, from their own units only
+    assert await _pick([UNIT], {"unit_id": "someone-elses-unit"}) == (UNIT, [])
 
 
 # --- export -------------------------------------------------------------------------------------------------------

@@ -131,6 +131,24 @@ def test_hr_members_by_function(directory: JsonDirectory) -> None:
     assert not directory.is_hr(None)
 
 
+def test_units_with_role_are_those_a_person_leads_deputises_or_represents(directory: JsonDirectory) -> None:
+    assert [unit.id for unit in directory.units_with_role(LEADER)] == ["jobcenter-syd"]
+    assert [unit.id for unit in directory.units_with_role(DEPUTY)] == ["jobcenter-syd"]
+    assert [unit.id for unit in directory.units_with_role(SAFETY_REPRESENTATIVE)] == ["jobcenter-syd"]
+    assert [unit.id for unit in directory.units_with_role(DIRECTOR)] == ["arbejdsmarked"]
+    assert directory.units_with_role(EMPLOYEE) == []  # works in the unit, holds no role in it
+    assert directory.units_with_role(None) == [] and directory.units_with_role("unknown") == []
+
+
+def test_units_with_role_lists_every_unit_by_name(tmp_path: Path) -> None:
+    data = example_data()
+    data["units"].append({"id": "borgerservice", "name": "Borgerservice", "leader": DIRECTOR, "deputy": LEADER})
+    data["units"].append({"id": "ydelse", "name": "Ydelse", "leader": DIRECTOR, "safety_representatives": [LEADER]})
+    directory = load_directory(write(tmp_path, data))
+    assert [unit.name for unit in directory.units_with_role(LEADER)] == ["Borgerservice", "Jobcenter Syd", "Ydelse"]
+    assert [unit.id for unit in directory.units_with_role(DIRECTOR)] == ["arbejdsmarked", "borgerservice", "ydelse"]
+
+
 def test_empty_directory_knows_nobody() -> None:
     directory = load_directory(None)
     assert isinstance(directory, EmptyDirectory)
@@ -138,6 +156,7 @@ def test_empty_directory_knows_nobody() -> None:
     assert directory.search("sara") == []
     assert directory.hr_members() == []
     assert not directory.is_hr(JURA)
+    assert directory.units_with_role(LEADER) == []
 
 
 def test_load_directory_reads_the_file() -> None:
