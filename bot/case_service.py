@@ -77,11 +77,12 @@ class CaseActions:
                 return ActionOutcome(Result.STALE, case, frozenset(roles_on(case, actor)))
             except InvalidCommand as error:
                 return ActionOutcome(Result.INVALID, case, frozenset(roles_on(case, actor)), error.reason)
+            changed.last_change = self._event(changed, actor, verb, correlation_id)
             try:
                 await self._cases.replace(changed, current.etag)
             except PreconditionFailed:
                 continue
-            await self._record(changed, actor, verb, correlation_id)
+            await self._audit.append(changed.last_change, event_id=change_event_id(changed))
             return ActionOutcome(Result.DONE, changed, frozenset(roles_on(changed, actor)))
         raise PreconditionFailed(case_id)
 
@@ -123,16 +124,23 @@ class CaseActions:
         return data[:MAX_TEXT_SHOWN_BYTES].decode("utf-8", errors="replace")
 
     async def _record(self, case: Case, actor: Actor, verb: str, correlation_id: str, detail: str = "") -> None:
-        role = acting_role(case, actor) or Role.LEADER
-        await self._audit.append(
-            AuditEvent(
-                case_id=case.case_id,
-                at=self._clock.now(),
-                actor_id=actor.person.user_id,
-                actor_name=actor.person.name,
-                role=role.value,
-                action=verb,
-                correlation_id=correlation_id,
-                detail=detail,
-            )
+        await self._audit.append(self._event(case, actor, verb, correlation_id, detail))
+
+    def _event(self, case: Case, actor: Actor, verb: str, correlation_id: str, detail: str = "") -> AuditEvent:
+        roles = roles_on(case, actor)
+        role = acting_role(case, actor) or (Role.SUBJECT if Role.SUBJECT in roles else Role.LEADER)
+        return AuditEvent(
+            case_id=case.case_id,
+            at=self._clock.now(),
+            actor_id=actor.person.user_id,
+            actor_name=actor.person.name,
+            role=role.value,
+            action=verb,
+            correlation_id=correlation_id,
+            detail=detail,
         )
+
+
+def change_event_id(case: Case) -> str:
+    """The audit id of the action that made this version of the case (written once, even when repeated)."""
+    return f"v{case.version}"

@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
+from bot.case_service import change_event_id
 from bot.plan_reminders import PlanRevisionReminders
 from cards.check_in import check_in_card
-from domain.audit import AuditEvent
+from domain.audit import SYSTEM_ROLE, AuditEvent
 from domain.case import Case, Person
 from domain.clock import Clock
 from domain.follow_ups import FollowUps, Job, JobKind, work_injury_suggested
@@ -169,6 +170,16 @@ class FollowUpHandler:
         if case.handling.hr_escalation is not None:
             return case
         now, reason = self._clock.now(), AUTOMATIC_ESCALATION[job.kind]
+        event = AuditEvent(
+            case_id=case.case_id,
+            at=now,
+            actor_id=SYSTEM_ACTOR,
+            actor_name=SYSTEM_NAME,
+            role=SYSTEM_ROLE,
+            action="escalate_hr",
+            correlation_id=job.id,
+            detail=reason,
+        )
 
         def escalate(stored: Case) -> Case:
             if stored.handling.hr_escalation is None:
@@ -176,21 +187,12 @@ class FollowUpHandler:
                     by=SYSTEM_ACTOR, by_name=SYSTEM_NAME, at=now, automatic_reason=reason
                 )
                 stored.version += 1
+                stored.last_change = event
             return stored
 
         escalated = await self._cases.update(case.case_id, escalate)
-        await self._audit.append(
-            AuditEvent(
-                case_id=case.case_id,
-                at=now,
-                actor_id=SYSTEM_ACTOR,
-                actor_name=SYSTEM_NAME,
-                role="system",
-                action="escalate_hr",
-                correlation_id=job.id,
-                detail=reason,
-            )
-        )
+        if escalated.last_change == event:
+            await self._audit.append(event, event_id=change_event_id(escalated))
         return escalated
 
 

@@ -141,9 +141,15 @@ class ReportDialog(Dialog):
     async def _submit(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         draft, services = asking.draft, self._services
         existing = await services.cases.get(draft.case_id)
-        if existing is not None:  # sent before, but the bot stopped before it could say so
-            await services.case_index.add(existing.case)  # idempotent: repairs a crash between create and add
-            await asking.show(submitted_card(asking.texts, existing.case.reference, draft))
+        if existing is not None:
+            # Sent before, but the bot stopped before it finished: finish it (each step is idempotent).
+            case = existing.case
+            await services.case_index.add(case)
+            if case.status is not CaseStatus.DRAFT:
+                await services.notifications.case_reported(case, await services.evidence.list_items(case.case_id))
+            await asking.show(submitted_card(asking.texts, case.reference, draft))
+            if case.leader is None:
+                return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
             return await dialog_context.end_dialog(draft.case_id)
         now = services.clock.now()
         reference = await services.references.next_reference(now.year)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+SYSTEM_ROLE = "system"  # Værn itself (e.g. an automatic escalation), not a person
+
 
 class AuditEvent(BaseModel):
     case_id: str

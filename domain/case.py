@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.audit import AuditEvent
 from domain.evidence import EvidenceItem
 from domain.handling import Handling
 
@@ -144,6 +145,9 @@ class Case(BaseModel):
     deputy: Person | None = None
     handling: Handling = Field(default_factory=Handling)
     version: int = 1
+    # The action that made this version, saved with it: its audit entry and messages can be completed after a
+    # crash between saving the case and writing them (bot/unfinished_actions.py).
+    last_change: AuditEvent | None = None
 
     @property
     def reported_on_behalf(self) -> bool:

@@ -1,21 +1,30 @@
-"""Append-only audit log per case: each event is its own create-only document, never rewritten."""
+"""Append-only audit log per case: each event is its own create-only document, never rewritten.
+
+An event with an `event_id` (e.g. "v7" for the action that made version 7 of a case) is written at most once,
+so writing it again after a crash is harmless.
+"""
 
 from __future__ import annotations
 
 import uuid
 
 from domain.audit import AuditEvent
-from storage.ports import DocumentStore
+from storage.ports import DocumentStore, PreconditionFailed
 
 
 class AuditLog:
     def __init__(self, documents: DocumentStore) -> None:
         self._documents = documents
 
-    async def append(self, event: AuditEvent) -> None:
+    async def append(self, event: AuditEvent, event_id: str | None = None) -> None:
         stamp = event.at.strftime("%Y%m%dT%H%M%S%f")
-        key = f"audit/{event.case_id}/{stamp}-{uuid.uuid4().hex[:8]}.json"
-        await self._documents.put(key, event.model_dump_json().encode(), create_only=True)
+        key = f"audit/{event.case_id}/{stamp}-{event_id or uuid.uuid4().hex[:8]}.json"
+        try:
+            await self._documents.put(key, event.model_dump_json().encode(), create_only=True)
+        except PreconditionFailed:
+            if event_id is None:
+                raise
+            # written before: this is a repeat after a crash
 
     async def events(self, case_id: str) -> list[AuditEvent]:
         events = []

@@ -247,7 +247,11 @@ class LocalEvidenceStore:
 
     @staticmethod
     def _read_metadata(folder: Path) -> list[bytes]:
-        return [path.read_bytes() for path in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+        """The committed metadata files. pathlib's glob also matches hidden names, so the `.tmp-…json` a crash
+        can leave behind in a commit (empty, or a duplicate of the linked file) is skipped explicitly."""
+        if not folder.is_dir():
+            return []
+        return [path.read_bytes() for path in sorted(folder.glob("*.json")) if not path.name.startswith(".")]
 
     async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
         path = self._folder(case_id) / check_key(evidence_id)
