@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiohttp.resolver import DefaultResolver
 from botbuilder.schema import Activity, Attachment
 from yarl import URL
 
-from bot.evidence_download import host_is_allowed
+from bot.evidence_download import PublicAddressResolver, host_is_allowed
 
 FILE_CONSENT_INVOKE = "fileConsent/invoke"
 FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
@@ -144,6 +145,13 @@ def check_upload_url(url: str, allowed_hosts: list[str], allow_http: bool) -> No
         raise UploadFailed(f"upload host {parsed.host} is not allowed")
 
 
+def upload_session() -> aiohttp.ClientSession:
+    """The HTTP session uploads go through: as for evidence downloads, a host name that resolves to a private,
+    loopback or link-local address is never connected to (the allowlist alone is checked on names)."""
+    connector = aiohttp.TCPConnector(resolver=PublicAddressResolver(DefaultResolver()))
+    return aiohttp.ClientSession(connector=connector, auto_decompress=False)
+
+
 async def _read_range(path: Path, start: int, length: int) -> AsyncIterator[bytes]:
     """The bytes [start, start + length) of the file, read in a worker thread a megabyte at a time."""
     handle = await asyncio.to_thread(open, path, "rb")
@@ -183,7 +191,11 @@ async def upload_file(
         }
         try:
             async with session.put(
-                upload_url, data=_read_range(path, start, length), headers=headers, timeout=timeout
+                upload_url,
+                data=_read_range(path, start, length),
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,  # the checked upload URL only, never where a redirect points
             ) as response:
                 await response.read()
                 if response.status not in (200, 201, 202):

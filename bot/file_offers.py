@@ -35,6 +35,7 @@ from bot.file_consent import (
     file_info_attachment,
     read_consent,
     upload_file,
+    upload_session,
 )
 from content import Texts
 from domain.authorization import Actor
@@ -106,7 +107,7 @@ class FileOffers(Generic[OfferT]):
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(auto_decompress=False)
+            self._session = upload_session()
             self._owns_session = True
         return self._session
 

@@ -3,9 +3,11 @@ upload may go, and what botbuilder 4.17.1 itself answers to fileConsent/invoke."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
@@ -23,6 +25,8 @@ from bot.file_consent import (
     file_consent_attachment,
     file_info_attachment,
     read_consent,
+    upload_file,
+    upload_session,
 )
 from bot.plan_files import PLAN_CONTEXT, is_plan_consent
 
@@ -213,3 +217,32 @@ async def test_the_sdks_own_path_raises_on_a_malformed_value() -> None:
     for value in ("junk", None, {"action": "accept", "context": "x", "uploadInfo": "y"}):
         with pytest.raises((DeserializationError, AttributeError)):
             await _SdkBot().on_invoke_activity(_invoke(value))
+
+
+async def test_an_upload_host_that_resolves_to_a_private_address_is_never_connected_to(tmp_path: Path) -> None:
+    """`localhost` passes the name allowlist here, but resolves to 127.0.0.1: the guarded session refuses it."""
+    received: list[str] = []
+
+    async def accept(request: web.Request) -> web.Response:
+        received.append(request.path)
+        return web.Response(status=201)
+
+    app = web.Application()
+    app.router.add_put("/{name}", accept)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    package = tmp_path / "plan.pdf"
+    package.write_bytes(b"%PDF-1.7 test")
+    try:
+        url = f"http://localhost:{port}/plan.pdf"
+        check_upload_url(url, ["localhost"], allow_http=True)  # the name check alone would let it through
+        async with upload_session() as session:
+            with pytest.raises(UploadFailed):
+                await upload_file(session, url, package)
+            await upload_file(session, f"http://127.0.0.1:{port}/plan.pdf", package)  # an allowed literal still works
+    finally:
+        await runner.cleanup()
+    assert received == ["/plan.pdf"]
