@@ -57,7 +57,10 @@ class PlanRevisionReminders:
         if plan is None or not self._follow_ups.plan_needs_revision(plan, job):
             return False
         texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
-        text = texts("plan_dialog.revision_reminder", unit=plan.unit_name, date=plan.revision_date.strftime("%d.%m.%Y"))
+        reminder = texts(
+            "plan_dialog.revision_reminder", unit=plan.unit_name, date=plan.revision_date.strftime("%d.%m.%Y")
+        )
+        text = f"{reminder}\n\n{texts('follow_up.footer')}"  # the crisis line, as on every other message
         sent = False
         for role, person in self._recipients(plan):
             reference = await self._references.get(person)

@@ -80,4 +80,6 @@ def test_leader_and_last_editor_are_reminded_once_on_the_revision_date(
     time.sleep(WORKER_ROUNDS)
     assert sorted(reminders(connector, job.id)) == [f"{job.id}.editor", f"{job.id}.leader"]
     leader_messages = [a.get("text") or "" for a in leader.replies()]
-    assert any(unit.unit_name in text and "beredskabsplan" in text for text in leader_messages)
+    assert any(
+        unit.unit_name in text and "beredskabsplan" in text and "89 70 12 99" in text for text in leader_messages
+    )
