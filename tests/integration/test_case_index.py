@@ -19,17 +19,13 @@ from storage.cases import CaseRepository
 from storage.evidence_intake import EvidenceIntake
 from tests.integration.test_storage_backends import RacingDocuments
 from tests.support.backends import Backend
+from tests.support.clock import MovableClock
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 MIA = Person(user_id="29:mia", name="Mia Holm", aad_object_id="aad-mia")
 LARS = Person(user_id="29:lars", name="Lars Berg", aad_object_id="aad-lars")
 STRANGER = Person(user_id="29:stranger", name="Sune Fremmed", aad_object_id="aad-stranger")
 LEADER = Person(user_id="29:leader", name="Lone Leder", aad_object_id="aad-leader")
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 def a_case(
@@ -172,7 +168,7 @@ async def test_an_index_entry_whose_case_is_missing_is_skipped(backend: Backend)
 
 async def test_a_draft_is_listed_with_its_evidence_count(backend: Backend) -> None:
     draft = await stored(backend, a_case(status=CaseStatus.DRAFT))
-    intake = EvidenceIntake(backend.evidence, EvidencePolicy(), FixedClock())
+    intake = EvidenceIntake(backend.evidence, EvidencePolicy(), MovableClock(NOW))
     for text in ("SMS: pas på", "SMS: jeg ved hvor du bor"):
         await intake.secure(
             draft.case_id,

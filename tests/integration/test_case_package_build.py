@@ -39,6 +39,7 @@ from storage.evidence_intake import EvidenceIntake
 from storage.local import LocalDocumentStore, LocalEvidenceStore
 from storage.package_offers import PackageOffers
 from tests.support.case_samples import COLLEAGUE, EMPLOYEE, LEADER, LEADER_NOTES, STRANGER, TENANT, full_case
+from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub
 from tests.support.evidence_files import jpeg_photo, png_screenshot
 from tools.verify_package import main as verify_main
@@ -48,14 +49,6 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 BIG_BYTES = 9 * 1024 * 1024
 TEXTS = Texts("da", {"crisis_line": "89 70 12 99"})
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class FixedClock:
-    def __init__(self, now: datetime = NOW) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
 
 
 @dataclass
@@ -84,7 +77,7 @@ async def stored(tmp_path: Path) -> Stored:
     """A closed case with every duty recorded and three evidence files (one of 9 MB) in local storage."""
     documents = LocalDocumentStore(tmp_path / "documents")
     evidence = LocalEvidenceStore(tmp_path / "evidence")
-    clock = FixedClock(NOW - timedelta(days=2))
+    clock = MovableClock(NOW - timedelta(days=2))
     intake = EvidenceIntake(evidence, EvidencePolicy(), clock)
     case = full_case()
     await CaseRepository(documents).create(case)
@@ -95,7 +88,7 @@ async def stored(tmp_path: Path) -> Stored:
     ]
     items = []
     for minutes, (name, data, person) in enumerate(files):
-        clock.current = NOW - timedelta(days=2) + timedelta(minutes=minutes)
+        clock.move_to(NOW - timedelta(days=2) + timedelta(minutes=minutes))
         item = await intake.secure(
             case.case_id,
             _chunks(data),
@@ -406,7 +399,7 @@ async def packages(stored: Stored) -> AsyncIterator[CasePackages]:
         stored.audit,
         PackageOffers(stored.documents),
         NoDirectory(),  # type: ignore[arg-type]
-        FixedClock(),
+        MovableClock(NOW),
         folder=stored.root / "packages",
         crisis_line="89 70 12 99",
         upload_hosts=["127.0.0.1"],
@@ -540,7 +533,7 @@ async def test_declining_deletes_the_package_and_says_so_kindly(packages: CasePa
 
 async def test_an_expired_offer_is_not_delivered(packages: CasePackages, connector: ConnectorStub) -> None:
     consent = await _ask(packages, EMPLOYEE)
-    packages._clock.current = NOW + timedelta(days=2)  # type: ignore[attr-defined]
+    packages._clock.move_to(NOW + timedelta(days=2))  # type: ignore[attr-defined]
     adapter = RecordingAdapter()
     name = f"late-{os.urandom(4).hex()}.zip"
     value = _accept_value(consent, connector, name)

@@ -36,6 +36,7 @@ from storage.dialog_state import DocumentDialogStateStorage, EncodedConversation
 from storage.package_offers import PlanOffers
 from storage.ports import DocumentStore
 from storage.response_plans import ResponsePlanRepository
+from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub
 from tests.support.teams import card_elements, card_texts
 
@@ -104,14 +105,6 @@ async def test_current_plans_lists_each_units_newest_version(documents: Document
 # --- the dialog in-process, routed as proposed for bot/handler.py -------------------------------------------------
 
 
-class FixedClock:
-    def __init__(self) -> None:
-        self.at = NOW
-
-    def now(self) -> datetime:
-        return self.at
-
-
 def directory(employee_unit: str = "unit-1") -> JsonDirectory:
     people = [
         ("aad-leader", "Leder Lene", "unit-1"),
@@ -154,7 +147,7 @@ def personal_activity(aad: str, **fields: Any) -> Activity:
     )
 
 
-def plan_files(documents: DocumentStore, clock: FixedClock, folder: Path, people: JsonDirectory) -> PlanFiles:
+def plan_files(documents: DocumentStore, clock: MovableClock, folder: Path, people: JsonDirectory) -> PlanFiles:
     """The plan PDF's delivery, uploading to the connector stub (127.0.0.1 over http) as in the e2e tests."""
     plans = ResponsePlanRepository(documents)
     return PlanFiles(
@@ -172,7 +165,7 @@ def plan_files(documents: DocumentStore, clock: FixedClock, folder: Path, people
 class PlanBot:
     """The routing proposed for VaernBot.on_message_activity, cut down to the plan's commands."""
 
-    def __init__(self, documents: DocumentStore, clock: FixedClock, folder: Path) -> None:
+    def __init__(self, documents: DocumentStore, clock: MovableClock, folder: Path) -> None:
         self.state = EncodedConversationState(DocumentDialogStateStorage(documents))
         self.dialogs = DialogSet(self.state.create_property("DialogState"))
         self.plans = ResponsePlanRepository(documents)
@@ -223,7 +216,7 @@ def step_value(step: str, action: str = "next", **inputs: str) -> dict[str, Any]
 async def test_a_leader_creates_stops_resumes_and_an_amr_edits_a_second_version(
     documents: DocumentStore, tmp_path: Path
 ) -> None:
-    clock = FixedClock()
+    clock = MovableClock(NOW)
     bot = PlanBot(documents, clock, tmp_path)
     said = "\n".join(await bot.send("aad-leader", text="beredskabsplan"))
     assert "Afdeling Øst" in said and "Spørgsmål 1 af 10" in said
@@ -287,7 +280,7 @@ async def test_a_leader_creates_stops_resumes_and_an_amr_edits_a_second_version(
 async def test_a_menu_click_during_the_plan_keeps_the_draft_and_is_routed(
     documents: DocumentStore, tmp_path: Path
 ) -> None:
-    bot = PlanBot(documents, FixedClock(), tmp_path)
+    bot = PlanBot(documents, MovableClock(NOW), tmp_path)
     await bot.send("aad-leader2", text="beredskabsplan")
     await bot.send("aad-leader2", value=step_value("prevention", plan_answer="Vest forebygger"))
     said = "\n".join(await bot.send("aad-leader2", value={"command": PLAN_SHOW_COMMAND}))
@@ -299,7 +292,7 @@ async def test_a_menu_click_during_the_plan_keeps_the_draft_and_is_routed(
 
 
 async def test_a_stale_card_is_answered_with_the_current_step(documents: DocumentStore, tmp_path: Path) -> None:
-    bot = PlanBot(documents, FixedClock(), tmp_path)
+    bot = PlanBot(documents, MovableClock(NOW), tmp_path)
     await bot.send("aad-deputy", text="beredskabsplan")
     await bot.send("aad-deputy", value=step_value("prevention", plan_answer="a"))
     said = "\n".join(await bot.send("aad-deputy", value=step_value("prevention", plan_answer="b")))
@@ -309,7 +302,7 @@ async def test_a_stale_card_is_answered_with_the_current_step(documents: Documen
 async def test_someone_with_a_plan_role_in_two_units_is_asked_which_and_edits_that_one(
     documents: DocumentStore, tmp_path: Path
 ) -> None:
-    bot = PlanBot(documents, FixedClock(), tmp_path)
+    bot = PlanBot(documents, MovableClock(NOW), tmp_path)
     said = "\n".join(await bot.send("aad-chief", text="beredskabsplan"))
     assert "flere enheder" in said and "Afdeling Nord" in said and "Afdeling Vest" in said
     assert "Afdeling Øst" not in said and "Spørgsmål 1" not in said  # no role in their own unit
@@ -344,7 +337,7 @@ async def test_someone_with_a_plan_role_in_two_units_is_asked_which_and_edits_th
 async def test_the_plan_pdf_is_made_again_when_lost_follows_who_may_read_and_expires(
     documents: DocumentStore, tmp_path: Path, connector: ConnectorStub
 ) -> None:
-    clock = FixedClock()
+    clock = MovableClock(NOW)
     saved = await ResponsePlanRepository(documents).save("unit-1", lambda n, _: plan_for("unit-1", "Lene", "Ærø", n))
     files = plan_files(documents, clock, tmp_path, directory())
 
@@ -376,7 +369,7 @@ async def test_the_plan_pdf_is_made_again_when_lost_follows_who_may_read_and_exp
     assert connector.uploads(f"moved-{gone}.pdf") == [] and not (tmp_path / f"{gone}.pdf").exists()
 
     late = await offer()
-    clock.at = NOW + timedelta(days=2)
+    clock.move_to(NOW + timedelta(days=2))
     assert await accept(files, late, f"late-{late}.pdf") == [TEXTS("plan_file.expired")]
     assert connector.uploads(f"late-{late}.pdf") == [] and not (tmp_path / f"{late}.pdf").exists()
     await files.close()

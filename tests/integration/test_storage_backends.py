@@ -24,15 +24,11 @@ from storage.dialog_state import DocumentDialogStateStorage, EncodedConversation
 from storage.evidence_intake import EvidenceIntake
 from storage.ports import Document, DocumentStore, EvidenceStore, InvalidKey, PreconditionFailed
 from tests.support.backends import Backend
+from tests.support.clock import MovableClock
 
 KIB = 1024
 MIB = 1024 * KIB
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 def evidence_item(case_id: str, evidence_id: str, data: bytes) -> EvidenceItem:
@@ -379,7 +375,7 @@ async def test_evidence_lists_only_its_own_case_in_order_received(backend: Backe
 
 
 def intake(backend: Backend, max_bytes: int = 50 * MIB) -> EvidenceIntake:
-    return EvidenceIntake(backend.evidence, EvidencePolicy(max_bytes=max_bytes), FixedClock())
+    return EvidenceIntake(backend.evidence, EvidencePolicy(max_bytes=max_bytes), MovableClock(NOW))
 
 
 async def test_intake_secures_a_png_with_its_hash_and_sniffed_type(backend: Backend) -> None:
