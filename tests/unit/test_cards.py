@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from cards import common as card_common
 from cards import report
 from cards.common import build_card, heading, paragraph
 from cards.summary import MAX_FACT_LENGTH, submitted_card, summary_card, summary_facts
@@ -18,6 +19,7 @@ from content import SUPPORTED, Texts
 from domain.case import Channel, HarassmentKind, Impact, Incident, Offender, OffenderRelation, Person, Witness
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.reporting import MAX_LINKS, MAX_WITNESSES, ReportDraft
+from scripts.card_samples import samples
 from tests.support.teams import card_elements
 
 CRISIS_LINE = "89 70 12 99"
@@ -244,3 +246,14 @@ def test_the_teams_width_extension_is_kept_but_not_held_against_the_card() -> No
     assert card["msteams"] == {"width": "Full"}
     assert card["version"] == "1.5"
     assert teams_card_problems(card) == []
+
+
+def test_card_json_is_what_the_json_text_of_every_sample_card_reads_back_as(monkeypatch: pytest.MonkeyPatch) -> None:
+    """cards.common.card_json skips the JSON text; every card Værn builds must come out exactly as through it."""
+    fast = samples()
+    monkeypatch.setattr(card_common, "card_json", lambda card: json.loads(card.to_json()))
+    through_text = samples()
+
+    assert [sample.name for sample in fast] == [sample.name for sample in through_text]
+    for ours, expected in zip(fast, through_text, strict=True):
+        assert json.dumps(ours.card, ensure_ascii=False) == json.dumps(expected.card, ensure_ascii=False), ours.name

@@ -1,7 +1,9 @@
-"""bot/connector_client.py: pooled connector clients, the prebuilt retry list, retries, and the fast body serializer.
+"""bot/connector_client.py: pooled connector clients, the prebuilt retry list, retries, the fast body serializer,
+the direct reply calls and the proxy lookup; bot/adapter.py: replies without the SDK's deep copy.
 
-Everything runs through botbuilder's real CloudAdapter against the local ConnectorStub (no app id: http:// and
-no tokens), as the bot does.
+Everything runs through botbuilder's real CloudAdapter (as the bot wires it: `VaernCloudAdapter`) against the
+local ConnectorStub (no app id: http:// and no tokens), as the bot does. The equivalence tests send the same
+activities through botbuilder's own code (msrest's operations, the stock CloudAdapter) and compare.
 """
 
 from __future__ import annotations
@@ -26,20 +28,28 @@ from botbuilder.schema import (
     CardAction,
     ChannelAccount,
     ConversationAccount,
+    DeliveryModes,
     Entity,
     Mention,
     SuggestedActions,
 )
 from botframework.connector import models as connector_models
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.aio.operations_async import ConversationsOperations
+from botframework.connector.auth import MicrosoftAppCredentials
 from botframework.connector.models import ErrorResponseException
 from msrest import Serializer
+from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
 from urllib3 import Retry
 
+import bot.connector_client as connector_client
+from bot.adapter import ReplyTurnContext, VaernCloudAdapter
 from bot.connector_client import (
     DEFAULT_RETRY,
     RETRY_STATUSES,
     ConnectorClientPool,
+    DirectReplies,
     FastBodySerializer,
     PooledRetryPolicy,
     close_connector_pool,
@@ -57,16 +67,19 @@ BOT = ChannelAccount(id="28:vaern-test-bot", name="Værn")
 
 
 class PortRecordingStub(ConnectorStub):
-    """The stub, also noting the client port of every activity POST (one port = one kept-alive connection)."""
+    """The stub, also noting the client port of every activity POST (one port = one kept-alive connection) and
+    each POST's request line target and bytes as they came (`raw`: method, raw path, headers, body)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.client_ports: list[int] = []
+        self.raw: list[tuple[str, str, dict[str, str], bytes]] = []
 
     async def _send(self, request: web.Request) -> web.Response:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         if peer:
             self.client_ports.append(int(peer[1]))
+        self.raw.append((request.method, request.raw_path, dict(request.headers), await request.read()))
         return await super()._send(request)
 
 
@@ -76,16 +89,30 @@ def stub() -> Iterator[PortRecordingStub]:
         yield running
 
 
-@pytest.fixture
-async def adapter() -> Any:
+async def pooled_adapter(adapter_class: type[CloudAdapter]) -> Any:
     configuration = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
-    pooled = use_connector_pool(CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration)))
+    pooled = use_connector_pool(adapter_class(ConfigurationBotFrameworkAuthentication(configuration)))
     pooled.turn_errors = []
 
     async def on_turn_error(_: TurnContext, error: Exception) -> None:
         pooled.turn_errors.append(error)
 
     pooled.on_turn_error = on_turn_error
+    return pooled
+
+
+@pytest.fixture
+async def adapter() -> Any:
+    """The adapter as bot/adapter.py builds it."""
+    pooled = await pooled_adapter(VaernCloudAdapter)
+    yield pooled
+    await close_connector_pool(pooled)
+
+
+@pytest.fixture
+async def stock_adapter() -> Any:
+    """botbuilder's own CloudAdapter (deep-copying TurnContext), pooled the same way."""
+    pooled = await pooled_adapter(CloudAdapter)
     yield pooled
     await close_connector_pool(pooled)
 
@@ -348,6 +375,205 @@ def test_what_the_fast_path_does_not_know_goes_to_msrest() -> None:
 
     assert fast.body(odd, "Activity") == slow.body(odd, "Activity")
     assert fast.body(odd, "Activity")["conversation"] == {"id": "a:1"}
+
+
+# ---- replies straight through the pooled sender: the request and result msrest's operations give -----------------
+
+
+class FixedTokenCredentials(MicrosoftAppCredentials):
+    """App credentials whose token is fixed (the login host is not reachable here)."""
+
+    def get_access_token(self, force_refresh: bool = False) -> str:
+        return "token-for-tests"
+
+
+async def pooled_client(stub: ConnectorStub) -> tuple[ConnectorClientPool, ConnectorClient]:
+    async def create(service_url: str, audience: str | None = None) -> ConnectorClient:
+        return ConnectorClient(FixedTokenCredentials("app-id", "app-password"), base_url=service_url)
+
+    pool = ConnectorClientPool()
+    return pool, await pool.client(SimpleNamespace(create=create), "app-id", stub.url, None)
+
+
+async def result_of(call: Any) -> tuple[str, Any]:
+    try:
+        response = await call
+    except ErrorResponseException as error:
+        answer = error.response
+        headers = {name: value for name, value in answer.headers.items() if name != "Date"}
+        about = (str(error), type(error.error).__name__, answer.status_code, headers, answer.text)
+        detail = error.error.serialize() if isinstance(error.error, Model) else repr(error.error)
+        return "error", (about, detail)
+    except Exception as error:
+        return "raised", (type(error).__name__, str(error))
+    return "ok", (type(response).__name__, sorted(vars(response)))
+
+
+def without_date(raw: tuple[str, str, dict[str, str], bytes]) -> tuple[str, str, dict[str, str], bytes]:
+    method, path, headers, body = raw
+    return method, path, {name: value for name, value in headers.items() if name != "Date"}, body
+
+
+REPLY_CALLS = {
+    "card reply": lambda ops, a: ops.reply_to_activity("a:1", "1700000000000", a[0]),
+    "text to conversation": lambda ops, a: ops.send_to_conversation("19:a b/ø?#%", a[1]),
+    "typing reply, odd ids": lambda ops, a: ops.reply_to_activity("a:..", "../x", a[2]),
+}
+MSREST_CALLS = {
+    "card reply": lambda ops, a: ConversationsOperations.reply_to_activity(ops, "a:1", "1700000000000", a[0]),
+    "text to conversation": lambda ops, a: ConversationsOperations.send_to_conversation(ops, "19:a b/ø?#%", a[1]),
+    "typing reply, odd ids": lambda ops, a: ConversationsOperations.reply_to_activity(ops, "a:..", "../x", a[2]),
+}
+ANSWERS = {
+    "ok": None,
+    "404 with an error": (404, {"error": {"code": "ConversationNotFound", "message": "no such chat"}}),
+    "400, not an error object": (400, "plain words"),
+    "500 after the retries": (500, {"error": {"code": "ServiceError", "message": "down"}}),
+}
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+@pytest.mark.parametrize("call", REPLY_CALLS)
+async def test_a_direct_reply_sends_and_returns_what_msrest_does(stub, call: str, answer: str) -> None:
+    pool, client = await pooled_client(stub)
+    assert isinstance(client.conversations, DirectReplies)
+    failure = ANSWERS[answer]
+    results, requests = [], []
+    try:
+        for make in (REPLY_CALLS[call], MSREST_CALLS[call]):
+            stub.raw.clear()
+            if failure is not None:
+                client.config.retry_policy.policy = Retry(total=0, raise_on_status=False)  # this task only
+                stub.fail_next(1, failure[0], body=failure[1])
+            results.append(await result_of(make(client.conversations, activities())))
+            requests.append([without_date(raw) for raw in stub.raw])
+    finally:
+        await pool.close()
+
+    direct, msrest = results
+    assert direct == msrest
+    assert requests[0] == requests[1] and len(requests[0]) == 1
+    assert requests[0][0][2]["Authorization"] == "Bearer token-for-tests"
+    assert direct[0] == ("ok" if failure is None else "error")
+
+
+async def test_what_the_direct_path_does_not_know_goes_through_msrest(stub) -> None:
+    pool, client = await pooled_client(stub)
+    reply = MessageFactory.text("hej")
+    try:
+        custom = await result_of(client.conversations.send_to_conversation("a:1", reply, custom_headers={"X-A": "1"}))
+        no_id = await result_of(client.conversations.reply_to_activity(None, "1", reply))
+        msrest_no_id = await result_of(
+            ConversationsOperations.reply_to_activity(client.conversations, None, "1", reply)
+        )
+    finally:
+        await pool.close()
+
+    assert custom[0] == "ok" and stub.raw[0][2]["X-A"] == "1"
+    assert no_id == msrest_no_id and no_id[0] == "raised"
+
+
+# ---- the proxy from the environment, looked up once per host instead of in two threads per request ----------------
+
+
+@pytest.fixture
+def proxy_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    lookups: list[str] = []
+    real = connector_client.get_env_proxy_for_url
+
+    def counted(url: Any) -> Any:
+        lookups.append(str(url))
+        return real(url)
+
+    monkeypatch.setattr(connector_client, "get_env_proxy_for_url", counted)
+    return lookups
+
+
+async def test_replies_go_through_the_proxy_the_environment_names(adapter, stub, proxy_lookups, monkeypatch) -> None:
+    with ConnectorStub() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+        for number in range(3):
+            await reply_turn(adapter, incoming(stub.url, f"via proxy {number}"))
+
+        assert [activity["text"] for activity in proxy.activities()] == [f"svar på via proxy {n}" for n in range(3)]
+        assert not stub.calls and not adapter.turn_errors
+        assert len(proxy_lookups) == 1, "the environment is read once per scheme and host"
+
+
+async def test_no_proxy_hosts_are_reached_directly(adapter, stub, proxy_lookups, monkeypatch) -> None:
+    with ConnectorStub() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        await reply_turn(adapter, incoming(stub.url, "direkte"))
+
+        assert [activity["text"] for activity in stub.activities()] == ["svar på direkte"]
+        assert not proxy.calls and not adapter.turn_errors
+
+
+# ---- replies without the SDK's deep copy: the same requests, responses and caller's activities -------------------
+
+
+def outgoing() -> list[list[Activity]]:
+    """What one turn sends, in three send_activities calls (a card; a text and a typing; a trace)."""
+    card, text, typing, _ = activities()
+    card.conversation = card.from_property = card.recipient = card.reply_to_id = card.service_url = None
+    card.channel_id, card.input_hint = None, None
+    return [[card], [text, typing], [Activity(type=ActivityTypes.trace, name="t", value={"x": 1})]]
+
+
+async def run_sends(adapter: CloudAdapter, stub: PortRecordingStub, delivery_mode: str | None = None) -> dict[str, Any]:
+    batches = outgoing()
+    before = [[json.dumps(activity.serialize(), sort_keys=True) for activity in batch] for batch in batches]
+    seen: dict[str, Any] = {}
+
+    async def logic(turn: TurnContext) -> None:
+        seen["context"] = type(turn).__name__
+        seen["responses"] = [[type(r).__name__ for r in await turn.send_activities(batch)] for batch in batches]
+        seen["responded"] = turn.responded
+        seen["buffered"] = [json.dumps(a.serialize(), sort_keys=True) for a in turn.buffered_reply_activities]
+        seen["turn_state"] = sorted(turn.turn_state)
+
+    stub.raw.clear()
+    inbound = incoming(stub.url, "hej")
+    inbound.id, inbound.delivery_mode = "1700000000001", delivery_mode
+    result = await adapter.process_activity("", inbound, logic)
+    seen["result"] = (result.status, json.dumps(result.body, sort_keys=True)) if result is not None else None
+    seen["requests"] = [without_date(raw) for raw in stub.raw]
+    seen["callers_unchanged"] = before == [[json.dumps(a.serialize(), sort_keys=True) for a in b] for b in batches]
+    return seen
+
+
+@pytest.mark.parametrize("delivery_mode", [None, DeliveryModes.expect_replies])
+async def test_replies_without_the_deep_copy_equal_the_sdks(adapter, stock_adapter, stub, delivery_mode) -> None:
+    ours, stock = await run_sends(adapter, stub, delivery_mode), await run_sends(stock_adapter, stub, delivery_mode)
+
+    assert ours.pop("context") == "ReplyTurnContext" and stock.pop("context") == "TurnContext"
+    assert ours == stock
+    assert ours["callers_unchanged"] and ours["responded"]
+    assert len(ours["requests"]) == (0 if delivery_mode else 3)
+    assert not adapter.turn_errors and not stock_adapter.turn_errors
+
+
+async def test_middleware_that_edits_what_is_sent_gets_the_sdks_deep_copies(adapter, stub) -> None:
+    card = MessageFactory.attachment(Attachment(content_type="application/vnd.microsoft.card.adaptive", content={}))
+
+    async def logic(turn: TurnContext) -> None:
+        async def stamp(_: TurnContext, sending: list[Activity], next_send: Any) -> Any:
+            sending[0].attachments[0].content["stamped"] = True
+            return await next_send()
+
+        turn.on_send_activities(stamp)
+        await turn.send_activity(card)
+
+    await adapter.process_activity("", incoming(stub.url), logic)
+
+    assert card.attachments[0].content == {}, "the caller's card was changed"
+    assert stub.activities()[0]["attachments"][0]["content"] == {"stamped": True}
+    assert isinstance(ReplyTurnContext(adapter, incoming(stub.url)), TurnContext)
 
 
 # ---- shutdown --------------------------------------------------------------------------------------------------
