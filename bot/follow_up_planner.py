@@ -23,10 +23,7 @@ class FollowUpPlanner:
 
     async def plan(self, case: Case) -> int:
         """Queue every job the case needs now that is not queued yet; returns how many were queued."""
-        queued = 0
-        for job in self.follow_ups.planned_jobs(case):
-            queued += await self._queue.schedule(job)
-        return queued
+        return await self._queue.schedule(self.follow_ups.planned_jobs(case))
 
     def overdue(self, case: Case) -> list[JobKind]:
         return self.follow_ups.overdue(case, self._clock.now())

@@ -77,8 +77,7 @@ class FollowUpHandler:
         if job.kind in AUTOMATIC_ESCALATION:
             case = await self._escalate(case, job)
         await self._send(case, job)
-        for later in self._follow_ups.next_jobs(case, job, now):
-            await self._queue.schedule(later)
+        await self._queue.schedule(self._follow_ups.next_jobs(case, job, now))
         log.info("follow-up sent", extra={"fields": fields})
         return True
 

@@ -42,9 +42,9 @@ class PlanRevisionReminders:
         self._follow_ups = follow_ups
         self._queue = queue
 
-    async def plan(self, plan: ResponsePlan) -> bool:
-        """Queue the reminder for this plan's revision date (once)."""
-        return await self._queue.schedule(self._follow_ups.plan_revision(plan))
+    async def plan(self, plan: ResponsePlan) -> int:
+        """Queue the reminder for this plan's revision date (once); 1 if it was new."""
+        return await self._queue.schedule([self._follow_ups.plan_revision(plan)])
 
     async def sweep(self) -> int:
         """Queue the reminder of every unit's current plan; returns how many were new."""

@@ -60,12 +60,12 @@ class AzureJobQueue:
         remaining = (job.due_at - self._clock.now()).total_seconds()
         return int(min(max(0.0, remaining), self._max_delay))
 
-    async def schedule(self, job: Job) -> bool:
-        if await self._markers.exists(job):
-            return False
-        await self._send(job)
-        await self._markers.record(job)
-        return True
+    async def schedule(self, jobs: list[Job]) -> int:
+        missing = await self._markers.unscheduled(jobs)
+        for job in missing:
+            await self._send(job)
+        await self._markers.record(missing)
+        return len(missing)
 
     async def _send(self, job: Job) -> None:
         await self._queue.send_message(

@@ -4,9 +4,11 @@ A `JobQueue` hands out jobs whose due time has come, each under a lease: a worke
 calling `done` loses the lease and the job is handed out again (at-least-once). After `max_attempts`
 hand-outs without `done` a job is moved to the dead letters, where an operator (or HR) can see it.
 What a job *does* is made idempotent elsewhere (deterministic outbox ids); scheduling is idempotent here:
-`schedule` first looks for the job's marker `job-markers/<id>.json`, so planning a case again is cheap
-and never queues the same job twice. The marker is written after the job is queued: a crash between the
-two can queue a job twice, never lose it.
+`schedule` first reads the owner's marker `job-markers/<owner>.json` (the ids of every job queued for one case,
+or one unit's plan; a job id starts with its owner), so planning a case again costs one read and never queues
+the same job twice. The marker is written after the jobs are queued: a crash between the two can queue a job
+twice, never lose it. (One marker per owner rather than per job: planning a new case is one read and one write
+instead of ten of each.)
 
 `LocalJobQueue` (STORAGE_BACKEND=local, one instance) keeps one document per job in the DocumentStore,
 named by due time so a round reads only the due ones:
@@ -19,6 +21,7 @@ The scaled setup uses Azure Storage Queues instead (`storage.azure_queue`).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +38,7 @@ MARKERS = "job-markers/"
 JOBS = "jobs/"
 DEAD = "jobs-dead/"
 KEY_TIME = "%Y%m%dT%H%M%S"
+MAX_MARKER_RETRIES = 10
 
 
 @dataclass
@@ -47,8 +51,8 @@ class JobLease:
 
 
 class JobQueue(Protocol):
-    async def schedule(self, job: Job) -> bool:
-        """Queue the job unless it was queued before; True if queued now."""
+    async def schedule(self, jobs: list[Job]) -> int:
+        """Queue each job unless it was queued before; returns how many were queued now."""
         ...
 
     async def receive(self, now: datetime, max_jobs: int) -> list[JobLease]:
@@ -65,17 +69,46 @@ class JobQueue(Protocol):
 
 
 class ScheduledMarkers:
-    """`job-markers/<id>.json`: which jobs were queued already (kept, so a finished job is not queued again)."""
+    """`job-markers/<owner>.json` {"ids": [...]}: the jobs queued for one owner (kept, so a finished job is not
+    queued again). Updated with the document's etag, so two instances planning at once both get recorded."""
 
     def __init__(self, documents: DocumentStore) -> None:
         self._documents = documents
 
-    async def exists(self, job: Job) -> bool:
-        return await self._documents.get(f"{MARKERS}{job.id}.json") is not None
+    @staticmethod
+    def _key(owner: str) -> str:
+        return f"{MARKERS}{owner}.json"
 
-    async def record(self, job: Job) -> None:
-        with contextlib.suppress(PreconditionFailed):  # another instance planned the same job at the same moment
-            await self._documents.put(f"{MARKERS}{job.id}.json", job.model_dump_json().encode(), create_only=True)
+    @staticmethod
+    def _by_owner(jobs: list[Job]) -> dict[str, list[Job]]:
+        owners: dict[str, list[Job]] = {}
+        for job in jobs:
+            owners.setdefault(job.id.split(".", 1)[0], []).append(job)
+        return owners
+
+    async def unscheduled(self, jobs: list[Job]) -> list[Job]:
+        """The jobs among `jobs` that were never queued."""
+        missing: list[Job] = []
+        for owner, owned in self._by_owner(jobs).items():
+            document = await self._documents.get(self._key(owner))
+            known = set(json.loads(document.data)["ids"]) if document is not None else set()
+            missing += [job for job in owned if job.id not in known]
+        return missing
+
+    async def record(self, jobs: list[Job]) -> None:
+        for owner, owned in self._by_owner(jobs).items():
+            for _ in range(MAX_MARKER_RETRIES):
+                document = await self._documents.get(self._key(owner))
+                ids = set(json.loads(document.data)["ids"]) if document is not None else set()
+                data = json.dumps({"ids": sorted(ids | {job.id for job in owned})}).encode()
+                try:
+                    if document is None:
+                        await self._documents.put(self._key(owner), data, create_only=True)
+                    else:
+                        await self._documents.put(self._key(owner), data, if_match=document.etag)
+                    break
+                except PreconditionFailed:
+                    continue  # another instance recorded jobs of the same owner meanwhile: merge again
 
 
 class StoredJob(BaseModel):
@@ -97,14 +130,14 @@ class LocalJobQueue:
     def _key(job: Job) -> str:
         return f"{JOBS}{job.due_at.strftime(KEY_TIME)}-{job.id}.json"
 
-    async def schedule(self, job: Job) -> bool:
-        if await self._markers.exists(job):
-            return False
-        stored = StoredJob(job=job, visible_at=job.due_at)
-        with contextlib.suppress(PreconditionFailed):  # queued by an earlier attempt that stopped before the marker
-            await self._documents.put(self._key(job), stored.model_dump_json().encode(), create_only=True)
-        await self._markers.record(job)
-        return True
+    async def schedule(self, jobs: list[Job]) -> int:
+        missing = await self._markers.unscheduled(jobs)
+        for job in missing:
+            stored = StoredJob(job=job, visible_at=job.due_at)
+            with contextlib.suppress(PreconditionFailed):  # queued by an attempt that stopped before the marker
+                await self._documents.put(self._key(job), stored.model_dump_json().encode(), create_only=True)
+        await self._markers.record(missing)
+        return len(missing)
 
     async def receive(self, now: datetime, max_jobs: int) -> list[JobLease]:
         leases: list[JobLease] = []

@@ -103,8 +103,7 @@ async def seed(storage_env: dict[str, str], cases: list[Case]) -> int:
     try:
         for case in cases:
             await repository.create(case)
-            for job in FOLLOW_UPS.planned_jobs(case):
-                queued += await queue.schedule(job)
+            queued += await queue.schedule(FOLLOW_UPS.planned_jobs(case))
     finally:
         await queue.close()
         await close()

@@ -82,22 +82,22 @@ def job(name: str, due_in_seconds: float = 0, kind: JobKind = JobKind.ACK_REMIND
 
 
 async def test_a_due_job_is_handed_out_once_and_gone_when_done(jobs: Queue) -> None:
-    assert await jobs.queue.schedule(job("a"))
+    assert await jobs.queue.schedule([job("a")])
     assert [j.id for j in await jobs.receive()] == ["case-a.ack_reminder.1"]
     await jobs.after_lease()
     assert await jobs.receive() == []
 
 
 async def test_scheduling_the_same_job_again_queues_nothing(jobs: Queue) -> None:
-    assert await jobs.queue.schedule(job("a"))
-    assert not await jobs.queue.schedule(job("a"))
+    assert await jobs.queue.schedule([job("a")])
+    assert not await jobs.queue.schedule([job("a")])
     assert len(await jobs.receive()) == 1
-    assert not await jobs.queue.schedule(job("a")), "a finished job is not queued again"
+    assert not await jobs.queue.schedule([job("a")]), "a finished job is not queued again"
 
 
 async def test_a_job_waits_until_it_is_due(jobs: Queue) -> None:
-    await jobs.queue.schedule(job("later", due_in_seconds=3 * 24 * 3600))
-    await jobs.queue.schedule(job("now"))
+    await jobs.queue.schedule([job("later", due_in_seconds=3 * 24 * 3600)])
+    await jobs.queue.schedule([job("now")])
     assert [j.case_id for j in await jobs.receive()] == ["case-now"]
     await jobs.after_lease()
     assert await jobs.receive() == [], "not due yet (on Azure: re-enqueued with the remaining delay)"
@@ -108,7 +108,7 @@ async def test_a_job_waits_until_it_is_due(jobs: Queue) -> None:
 
 
 async def test_a_job_not_done_comes_back_after_its_lease(jobs: Queue) -> None:
-    await jobs.queue.schedule(job("crash"))
+    await jobs.queue.schedule([job("crash")])
     leases = await jobs.queue.receive(jobs.clock.now(), 32)
     assert [lease.attempts for lease in leases] == [1]
     assert await jobs.queue.receive(jobs.clock.now(), 32) == [], "leased: nobody else gets it"
@@ -118,7 +118,7 @@ async def test_a_job_not_done_comes_back_after_its_lease(jobs: Queue) -> None:
 
 
 async def test_a_job_that_keeps_failing_goes_to_the_dead_letters(jobs: Queue) -> None:
-    await jobs.queue.schedule(job("poison"))
+    await jobs.queue.schedule([job("poison")])
     handed_out = 0
     for _ in range(6):
         handed_out += len(await jobs.queue.receive(jobs.clock.now(), 32))
@@ -129,8 +129,23 @@ async def test_a_job_that_keeps_failing_goes_to_the_dead_letters(jobs: Queue) ->
 
 async def test_many_due_jobs_come_out_in_batches(jobs: Queue) -> None:
     for n in range(70):
-        await jobs.queue.schedule(job(f"n{n}"))
+        await jobs.queue.schedule([job(f"n{n}")])
     seen: list[str] = []
     while batch := await jobs.receive(max_jobs=32):
         seen += [j.id for j in batch]
     assert len(seen) == len(set(seen)) == 70
+
+
+async def test_a_case_plans_its_jobs_in_one_go_and_only_new_ones_are_queued(jobs: Queue) -> None:
+    first = [job("a", kind=JobKind.ACK_REMINDER), job("a", kind=JobKind.FIRST_AID)]
+    assert await jobs.queue.schedule(first) == 2
+    assert await jobs.queue.schedule([*first, job("a", kind=JobKind.DEBRIEF)]) == 1
+    assert sorted(j.kind.value for j in await jobs.receive()) == ["ack_reminder", "debrief", "first_aid"]
+
+
+async def test_two_instances_planning_the_same_case_at_once_record_every_job(jobs: Queue) -> None:
+    kinds = [JobKind.ACK_REMINDER, JobKind.ACK_DEPUTY, JobKind.ACK_HR, JobKind.FIRST_AID, JobKind.DEBRIEF]
+    queued = await asyncio.gather(*(jobs.queue.schedule([job("b", kind=kind)]) for kind in kinds))
+    assert sum(queued) == len(kinds)
+    again = await asyncio.gather(*(jobs.queue.schedule([job("b", kind=kind)]) for kind in kinds))
+    assert sum(again) == 0, "every job's marker survived the concurrent writes"
