@@ -37,7 +37,8 @@ def police_package_submit(texts: Texts, case: Case) -> ac.ActionSubmit:
 
 
 def choose_case_card(texts: Texts, cases: Sequence[Case], kind: PackageKind) -> dict[str, Any]:
-    """One button per case (newest first); each submits the package command with its case id."""
+    """One button per case (newest first, one to a row, above the crisis line); each submits the package
+    command with its case id."""
     newest = sorted(cases, key=lambda case: case.created_at, reverse=True)[:MAX_CHOICES]
     buttons = [
         submit(
@@ -50,4 +51,7 @@ def choose_case_card(texts: Texts, cases: Sequence[Case], kind: PackageKind) -> 
         )
         for case in newest
     ]
-    return build_card(texts, [heading(texts("package_chat.choose"))], buttons)
+    # One button to a row in the body: side by side as card actions they are cut to "VK-2026-0…", and Teams shows
+    # at most six card actions.
+    rows = [ac.ActionSet(actions=[button]) for button in buttons]
+    return build_card(texts, [heading(texts("package_chat.choose")), *rows])

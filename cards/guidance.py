@@ -145,6 +145,15 @@ def _platform_name(texts: Texts, platform: str) -> str:
     return texts(f"removal_{platform}.name")
 
 
+def _platform_title(texts: Texts, platform: str) -> str:
+    """The platform card's heading: its own `title` where "Anmeld på {name}" does not read well (a name that
+    is not a proper noun, "Andre hjemmesider"), else the common one."""
+    own = f"removal_{platform}.title"
+    if texts.has(own):
+        return texts(own)
+    return texts("removal_guide.platform_title", platform=_platform_name(texts, platform))
+
+
 def removal_overview_card(texts: Texts) -> Card:
     """Bilag 2: secure the evidence first, then choose where the content is."""
     evidence = [texts(key) for key in numbered(texts, "removal_guide", "evidence_")]
@@ -172,7 +181,7 @@ def removal_platform_card(texts: Texts, platform: str) -> Card:
     if not is_platform(platform):
         raise KeyError(platform)
     body: list[Any] = [
-        heading(texts("removal_guide.platform_title", platform=_platform_name(texts, platform))),
+        heading(_platform_title(texts, platform)),
         paragraph(texts("removal_guide.leader_first"), color=act.Colors.ATTENTION),
         *_numbered_list(platform_steps(texts, platform)),
         _bold(texts("removal_guide.dsa_title"), separator=True),

@@ -10,7 +10,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from bot.case_notifications import CaseNotifications
 from bot.roles import Directory
-from cards.common import build_card, heading, submit
+from cards.choose_leader import LEADER_CHOICE, choose_leader_card
 from content import Texts, language_for
 from dialogs.question import card_attachment
 from dialogs.replies import reply_from
@@ -50,7 +50,7 @@ class ChooseLeaderDialog(Dialog):
         texts = self._texts(dialog_context)
         state = dialog_context.active_dialog.state
         reply = reply_from(dialog_context.context.activity)
-        chosen = reply.value.get("leader")
+        chosen = reply.value.get(LEADER_CHOICE)
         if isinstance(chosen, str) and chosen in state["offered"]:
             return await self._send_to(dialog_context, texts, chosen)
         if reply.navigation == "cancel":
@@ -61,8 +61,7 @@ class ChooseLeaderDialog(Dialog):
             await dialog_context.context.send_activity(texts("leader_lookup.no_match"))
             return Dialog.end_of_turn
         state["offered"] = [person.aad_object_id for person in matches]
-        buttons = [submit(person.name, {"leader": person.aad_object_id}) for person in matches]
-        card = build_card(texts, [heading(texts("leader_lookup.choose"))], buttons)
+        card = choose_leader_card(texts, [(person.aad_object_id, person.name) for person in matches])
         await dialog_context.context.send_activity(MessageFactory.attachment(card_attachment(card)))
         return Dialog.end_of_turn
 

@@ -1,8 +1,11 @@
-"""Sample cards for `render_cards.py`: every card builder of Værn in both languages and the states a
-person meets (each report question, summary, the leader's card from new to closed with each duty done,
-urgent, the EFTER phase with absence, check-ins and HR's advice, HR escalation by the leader or by Værn
-with what is overdue, the employee's status and check-ins, the evidence view). Made from realistic, fixed
-data."""
+"""Sample cards for `render_cards.py`: every Adaptive Card Værn sends, in both languages, in the states a
+person meets (each report question, summary, the choice of leader, the leader's card from new to closed with
+each duty done, urgent, the EFTER phase with absence, check-ins and HR's advice, HR escalation by the leader or
+by Værn with what is overdue, the employee's status and check-ins, "Mine sager" with a case's status and adding
+evidence, the evidence view, the choice of case for a package, the anonymised summary for the work environment
+group, the guidance cards for every platform, and the unit's beredskabsplan from each question to the saved plan
+as an editor and an employee see it). Made from realistic, fixed data. Teams attachments that are not Adaptive
+Cards (file consent and file info cards) are not here."""
 
 from __future__ import annotations
 
@@ -12,11 +15,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cards import guidance, report
+from cards import response_plan as plan_cards
+from cards.case_package import MAX_CHOICES, choose_case_card
 from cards.check_in import check_in_card
+from cards.choose_leader import choose_leader_card
 from cards.evidence import evidence_card
 from cards.leader import employee_status_card, hr_escalation_card, leader_card
+from cards.my_cases import CaseEntry, add_evidence_card, case_detail_card, my_cases_card
 from cards.summary import submitted_card, summary_card
 from cards.welcome import welcome_card
+from cards.work_environment import anonymised_summary_card
 from content import SUPPORTED, Texts
 from domain.authorization import Role
 from domain.case import (
@@ -31,6 +39,7 @@ from domain.case import (
     Person,
     Witness,
 )
+from domain.case_package import PackageKind
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.follow_ups import JobKind
 from domain.handling import (
@@ -59,6 +68,15 @@ from domain.handling import (
 )
 from domain.leader_actions import Verb
 from domain.reporting import MAX_LINKS, ReportDraft
+from domain.response_plan import (
+    MAX_ANSWER,
+    MAX_CONTACT,
+    MAX_ROLE,
+    QUESTION_KEYS,
+    Contacts,
+    ResponsePlan,
+    RolesWhenItHappens,
+)
 
 Card = dict[str, Any]
 DESKTOP, PHONE = 480, 360
@@ -259,6 +277,118 @@ def _largest_case() -> Case:
     return _case(incident=incident, status=CaseStatus.ACKNOWLEDGED, handling=_handling(*DONE))
 
 
+def _older_case(case_id: str, reference: str, days_ago: int, **changes: Any) -> Case:
+    """Another of the employee's cases, reported `days_ago` days before the sample case."""
+    return _case(case_id=case_id, reference=reference, created_at=NOW - timedelta(days=days_ago), **changes)
+
+
+def _my_cases() -> list[CaseEntry]:
+    """Mette's cases in "Mine sager": a draft, the new case, one under way, one closed and one she reported for
+    a colleague."""
+    draft = _case(case_id="d" * 32, reference="", status=CaseStatus.DRAFT, created_at=NOW + timedelta(hours=2))
+    under_way = _older_case(
+        "a1" * 16, "VK-2026-0031", 20, status=CaseStatus.ACKNOWLEDGED, handling=_handling(Verb.FIRST_AID)
+    )
+    closed = _older_case("c1" * 16, "VK-2026-0017", 75, status=CaseStatus.CLOSED, handling=_handling(closed=True))
+    for_colleague = _older_case(
+        "b1" * 16, "VK-2026-0025", 40, subject=Person(user_id="named:Lars Nielsen", name="Lars Nielsen")
+    )
+    return [
+        CaseEntry(draft, Role.SUBJECT, evidence_count=2),
+        CaseEntry(_case(), Role.SUBJECT),
+        CaseEntry(under_way, Role.SUBJECT),
+        CaseEntry(for_colleague, Role.REPORTER),
+        CaseEntry(closed, Role.SUBJECT),
+    ]
+
+
+# The unit's beredskabsplan as its leader and AMR wrote it (the answers are theirs, so Danish in both languages).
+PLAN_UNIT_ID = "unit-jobcenter"
+PLAN_UNIT = "Jobcenter Silkeborg"
+PLAN_ANSWERS: dict[str, str] = {
+    "prevention": (
+        "Vi bruger kun fornavne på skilte og i breve. Retningslinjen gennemgås på personalemødet hvert efterår, "
+        "og nye medarbejdere får den ved opstart."
+    ),
+    "workflow": (
+        "Medarbejderen sikrer beviser (skærmbilleder med dato og link) og anmelder i Værn. Lederen kvitterer "
+        "samme dag og følger retningslinjens tjekliste."
+    ),
+    "protection": (
+        "Borgerne skriver til funktionspostkassen, ikke til personlige mails. En borger med kontaktforbud får "
+        "en fast kontaktperson, og medarbejderen kan flyttes fra skranken."
+    ),
+    "findability": (
+        "Kun fornavn på navneskilte og i mails til borgere. Ingen billeder af medarbejdere på hjemmesiden; "
+        "tavlen i receptionen viser kun funktioner."
+    ),
+    "digital_media": (
+        "Vi svarer ikke borgere på Facebook eller i private beskeder. Vi deler ikke billeder fra arbejdspladsen, "
+        "og vi anbefaler lukkede private profiler."
+    ),
+    "sms_mail": (
+        "Krænkende sms'er og mails gemmes og sendes til lederen; medarbejderen svarer ikke. Lederen svarer fra "
+        "funktionspostkassen."
+    ),
+    "competences": (
+        "Alle med borgerkontakt har haft kursus i konfliktnedtrapning. Nye medarbejdere kommer på kurset inden "
+        "for tre måneder."
+    ),
+    "escalation": (
+        "Afbryd samtalen, og hent en kollega eller lederen. Ring 112 ved trusler om vold. Skriv hændelsen ned "
+        "samme dag."
+    ),
+    "help_offered": (
+        "Samtale med lederen samme dag, debriefing for teamet og psykologhjælp via HR's krisetelefon. Lederen "
+        "følger op efter en uge."
+    ),
+    "offender_handling": (
+        "Kun ledelsen kontakter borgeren: et brev om, at adfærden skal stoppe, og om nødvendigt kontaktforbud. "
+        "Medarbejderne henviser borgeren til lederen."
+    ),
+}
+
+
+def _plan(t: Texts, **changes: Any) -> ResponsePlan:
+    """The plan as saved from a new draft: contacts from the directory, Værn's suggested roles, the ten answers."""
+    plan = ResponsePlan(
+        unit_id=PLAN_UNIT_ID,
+        unit_name=PLAN_UNIT,
+        answers=PLAN_ANSWERS,
+        contacts=Contacts(
+            leader=LEADER.name,
+            deputy=DEPUTY.name,
+            safety_representative=COLLEAGUE.name,
+            hr=t("plan_card.hr_default"),
+            crisis_line=CRISIS_LINE,
+        ),
+        roles_when_it_happens=RolesWhenItHappens(
+            alarm=t("plan_card.role_alarm_default"),
+            responsible_leader=t("plan_card.role_responsible_leader_default", leader=LEADER.name, deputy=DEPUTY.name),
+            staffing=t("plan_card.role_staffing_default"),
+            communication=t("plan_card.role_communication_default"),
+        ),
+        revision_date=DAY + timedelta(days=365),
+        version=3,
+        updated_by=LEADER.name,
+        updated_by_id=LEADER.aad_object_id,
+        updated_at=NOW,
+    )
+    return plan.model_copy(update=changes)
+
+
+def _largest_plan(t: Texts) -> ResponsePlan:
+    """Every answer, role and contact at its longest, and the revision overdue: the card must stay under 28 KB."""
+    return _plan(
+        t,
+        answers={key: "Æøå " * (MAX_ANSWER // 4) for key in QUESTION_KEYS},
+        contacts=Contacts(**{key: "Ø" * MAX_CONTACT for key in Contacts.model_fields}),
+        roles_when_it_happens=RolesWhenItHappens(**{key: "å" * MAX_ROLE for key in RolesWhenItHappens.model_fields}),
+        revision_date=DAY - timedelta(days=1),
+        updated_by="B" * MAX_CONTACT,
+    )
+
+
 # --- the samples ----------------------------------------------------------------------------------------------
 
 SHOW_CARDS = tuple(
@@ -301,13 +431,31 @@ def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(
         f"removal-{lang}", "Remove content: secure evidence first, then the platform", guidance.removal_overview_card(t)
     )
-    yield Sample(f"removal-facebook-{lang}", "Remove content: Facebook", guidance.removal_platform_card(t, "facebook"))
+    for platform in guidance.PLATFORMS:
+        card = guidance.removal_platform_card(t, platform)
+        name = texts_for("en")(f"removal_{platform}.name")
+        yield Sample(f"removal-{platform}-{lang}", f"Remove content: {name}", card)
     yield Sample(f"law-{lang}", "When is it a crime?", guidance.law_card(t))
     for key, build in QUESTIONS.items():
         widths = (DESKTOP, PHONE) if key in ("safety", "evidence") else (DESKTOP,)
         yield Sample(f"report-{key}-{lang}", f"Report question: {key}", build(t), widths)
     yield Sample(f"summary-{lang}", "Summary before sending", summary_card(t, _draft(), _evidence(2)), (DESKTOP, PHONE))
     yield Sample(f"submitted-{lang}", "Report sent", submitted_card(t, "VK-2026-0042", _draft()))
+    yield Sample(
+        f"choose-leader-{lang}",
+        "Leader not in the directory: the matches for the name the employee typed (at most 5)",
+        choose_leader_card(t, LEADER_MATCHES),
+        (DESKTOP, PHONE),
+    )
+
+
+LEADER_MATCHES = [
+    (LEADER.aad_object_id, LEADER.name),
+    ("aad-karen-marie", "Karen Marie Østergaard-Christensen"),
+    ("aad-karen-holm", "Karen Holm"),
+    ("aad-karen-lund", "Karen Lund Sørensen"),
+    ("aad-karina", "Karina Bach"),
+]
 
 
 def _status_cards(t: Texts, lang: str) -> Iterator[Sample]:
@@ -425,11 +573,132 @@ def _evidence_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"evidence-view-{lang}", "Evidence as leadership opens it", card)
 
 
+def _my_cases_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    entries = _my_cases()
+    yield Sample(
+        f"my-cases-{lang}",
+        "Mine sager: a draft, sent, under way, reported for a colleague, closed",
+        my_cases_card(t, entries),
+        (DESKTOP, PHONE),
+    )
+    yield Sample(f"my-cases-empty-{lang}", "Mine sager: no cases yet", my_cases_card(t, []))
+    in_progress = _case(
+        status=CaseStatus.ACKNOWLEDGED, handling=_handling(Verb.FIRST_AID, Verb.CONTACT_OFFENDER, Verb.RESTRICTIONS)
+    )
+    next_check_in = DAY + timedelta(days=7)
+    detail = case_detail_card(t, in_progress, Role.SUBJECT, REFRESH_USERS, next_check_in=next_check_in)
+    yield Sample(f"my-case-{lang}", "Mine sager: a case under way, with the next check-in", detail, (DESKTOP, PHONE))
+    closed = _case(status=CaseStatus.CLOSED, handling=_handling(*DONE, closed=True))
+    closed_detail = case_detail_card(t, closed, Role.SUBJECT, REFRESH_USERS)
+    yield Sample(f"my-case-closed-{lang}", "Mine sager: a closed case (nothing more can be added)", closed_detail)
+    draft = entries[0]
+    draft_detail = case_detail_card(t, draft.case, Role.SUBJECT, evidence_count=draft.evidence_count)
+    yield Sample(f"my-case-draft-{lang}", "Mine sager: a draft, not sent", draft_detail)
+    yield Sample(f"add-evidence-{lang}", "Add evidence or a note to an open case", add_evidence_card(t, _case()))
+
+
+def _package_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    cases = [entry.case for entry in _my_cases() if entry.case.status is not CaseStatus.DRAFT]
+    yield Sample(
+        f"package-choose-police-{lang}",
+        "Police package: which of the employee's cases?",
+        choose_case_card(t, cases, PackageKind.POLICE),
+    )
+    yield Sample(
+        f"package-choose-full-{lang}",
+        "Case package: which of the leader's cases?",
+        choose_case_card(t, cases[:2], PackageKind.FULL),
+    )
+    if lang == "da":
+        many = [_older_case(f"{n:032x}", f"VK-2026-{n:04d}", n, status=CaseStatus.CLOSED) for n in range(MAX_CHOICES)]
+        yield Sample(
+            f"package-choose-most-{lang}",
+            f"Case package: the most cases offered ({MAX_CHOICES})",
+            choose_case_card(t, many, PackageKind.FULL),
+        )
+
+
+def _work_environment_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    case = _case(
+        incident=_incident(colleagues_targeted=True), status=CaseStatus.CLOSED, handling=_handling(*DONE, closed=True)
+    )
+    yield Sample(
+        f"work-environment-{lang}",
+        "Anonymised summary for the unit's arbejdsmiljøgruppe",
+        anonymised_summary_card(t, case),
+    )
+
+
+def _plan_cards(t: Texts, lang: str) -> Iterator[Sample]:
+    plan = _plan(t)
+    for number, key in enumerate(QUESTION_KEYS, start=1):
+        card = plan_cards.question_card(t, PLAN_UNIT, key, "")
+        widths = (DESKTOP, PHONE) if number == 1 else (DESKTOP,)
+        yield Sample(
+            f"plan-question-{key}-{lang}", f"Beredskabsplan, question {number}: {key} (new plan)", card, widths
+        )
+    editing = plan_cards.question_card(t, PLAN_UNIT, "protection", plan.answer("protection"))
+    yield Sample(f"plan-question-editing-{lang}", "Beredskabsplan: a question with the saved answer (editing)", editing)
+    yield Sample(
+        f"plan-contacts-{lang}",
+        "Beredskabsplan: contacts, filled in from the directory",
+        plan_cards.contacts_card(t, PLAN_UNIT, plan.contacts),
+        (DESKTOP, PHONE),
+    )
+    yield Sample(
+        f"plan-roles-{lang}",
+        "Beredskabsplan: who does what when it happens (Værn's suggestions)",
+        plan_cards.roles_card(t, PLAN_UNIT, plan.roles_when_it_happens),
+    )
+    yield Sample(
+        f"plan-revision-{lang}",
+        "Beredskabsplan: revision date",
+        plan_cards.revision_card(t, PLAN_UNIT, plan.revision_date, DAY),
+    )
+    yield Sample(
+        f"plan-summary-{lang}",
+        "Beredskabsplan: review before saving",
+        plan_cards.summary_card(t, plan),
+        (DESKTOP, PHONE),
+    )
+    saved_on = DAY
+    editor = plan_cards.plan_card(t, plan, today=DAY, can_edit=True, saved_on=saved_on)
+    yield Sample(f"plan-view-editor-{lang}", "Beredskabsplan as the leader or AMR sees it (can edit)", editor)
+    employee = plan_cards.plan_card(t, plan, today=DAY, can_edit=False, saved_on=saved_on)
+    yield Sample(f"plan-view-employee-{lang}", "Beredskabsplan as an employee of the unit sees it", employee)
+    overdue_day = plan.revision_date + timedelta(days=14)
+    overdue = plan_cards.plan_card(t, plan, today=overdue_day, can_edit=True, saved_on=saved_on)
+    yield Sample(f"plan-view-overdue-{lang}", "Beredskabsplan past its revision date", overdue)
+    if lang == "da":
+        largest = plan_cards.plan_card(t, _largest_plan(t), today=DAY, can_edit=True, saved_on=saved_on)
+        yield Sample(f"plan-view-largest-{lang}", "Beredskabsplan: every answer at its longest (size check)", largest)
+    units = [
+        (PLAN_UNIT_ID, PLAN_UNIT),
+        ("unit-borgerservice", "Borgerservice Silkeborg"),
+        ("unit-ydelse", "Ydelsescenter"),
+    ]
+    yield Sample(
+        f"plan-choose-unit-{lang}",
+        "Beredskabsplan: which unit? (a role in more than one)",
+        plan_cards.choose_unit_card(t, units, plan_cards.PLAN_EDIT_COMMAND),
+    )
+
+
 def samples() -> list[Sample]:
     """All sample cards, Danish first."""
     result: list[Sample] = []
     for lang in SUPPORTED:
         t = texts_for(lang)
-        for family in (_employee_cards, _status_cards, _check_in_cards, _leader_cards, _evidence_cards):
+        for family in (
+            _employee_cards,
+            _status_cards,
+            _my_cases_cards,
+            _check_in_cards,
+            _leader_cards,
+            _evidence_cards,
+            _package_cards,
+            _work_environment_cards,
+            _plan_cards,
+        ):
             result += family(t, lang)
     return result

@@ -33,10 +33,39 @@ QUESTIONS = (
     "impact",
     "evidence",
 )
+PLAN_QUESTIONS = (
+    "prevention",
+    "workflow",
+    "protection",
+    "findability",
+    "digital_media",
+    "sms_mail",
+    "competences",
+    "escalation",
+    "help_offered",
+    "offender_handling",
+)
+PLATFORMS = (
+    "facebook",
+    "instagram",
+    "x",
+    "tiktok",
+    "youtube",
+    "linkedin",
+    "snapchat",
+    "google",
+    "trustpilot",
+    "websites",
+)
 EVERY_LANGUAGE = (
     "welcome",
+    "prevention",
+    "removal",
+    *(f"removal-{platform}" for platform in PLATFORMS),
+    "law",
     "summary",
     "submitted",
+    "choose-leader",
     "status-new",
     "status-in-progress",
     "status-closed",
@@ -55,7 +84,27 @@ EVERY_LANGUAGE = (
     "check-in-stopped",
     "evidence-view",
     *(f"report-{question}" for question in QUESTIONS),
+    "my-cases",
+    "my-cases-empty",
+    "my-case",
+    "my-case-closed",
+    "my-case-draft",
+    "add-evidence",
+    "package-choose-police",
+    "package-choose-full",
+    "work-environment",
+    *(f"plan-question-{question}" for question in PLAN_QUESTIONS),
+    "plan-question-editing",
+    "plan-contacts",
+    "plan-roles",
+    "plan-revision",
+    "plan-summary",
+    "plan-view-editor",
+    "plan-view-employee",
+    "plan-view-overdue",
+    "plan-choose-unit",
 )
+DANISH_ONLY = ("leader-largest-da", "package-choose-most-da", "plan-view-largest-da")
 TEAMS_MAX_BYTES = 28 * 1024
 
 
@@ -107,6 +156,7 @@ def test_every_card_family_is_rendered_in_both_languages(rendered: tuple[Any, di
     missing = [f"{family}-{lang}" for family in EVERY_LANGUAGE for lang in LANGUAGES if f"{family}-{lang}" not in names]
     assert missing == []
     assert {f"leader-done-{verb}-da" for verb in ("first_aid", "police", "escalate_hr")} <= names
+    assert set(DANISH_ONLY) <= names
 
 
 def test_each_card_has_its_screenshots(rendered: tuple[Any, dict[str, Any], Path]) -> None:

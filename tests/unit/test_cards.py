@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
+import pkgutil
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+import cards as cards_package
 from cards import common as card_common
 from cards import report
 from cards.common import build_card, heading, paragraph
@@ -19,6 +24,7 @@ from content import SUPPORTED, Texts
 from domain.case import Channel, HarassmentKind, Impact, Incident, Offender, OffenderRelation, Person, Witness
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.reporting import MAX_LINKS, MAX_WITNESSES, ReportDraft
+from scripts.card_samples import CRISIS_LINE as SAMPLE_CRISIS_LINE
 from scripts.card_samples import samples
 from tests.support.teams import card_elements
 
@@ -257,3 +263,45 @@ def test_card_json_is_what_the_json_text_of_every_sample_card_reads_back_as(monk
     assert [sample.name for sample in fast] == [sample.name for sample in through_text]
     for ours, expected in zip(fast, through_text, strict=True):
         assert json.dumps(ours.card, ensure_ascii=False) == json.dumps(expected.card, ensure_ascii=False), ours.name
+
+
+def _card_builders() -> list[Callable[..., Card]]:
+    """Every public `*_card` function defined in a module of cards/ (not the frame in cards.common)."""
+    builders = []
+    for module_info in pkgutil.iter_modules(cards_package.__path__):
+        module = importlib.import_module(f"cards.{module_info.name}")
+        if module is card_common:
+            continue
+        builders += [
+            function
+            for name, function in inspect.getmembers(module, inspect.isfunction)
+            if name.endswith("_card") and not name.startswith("_") and function.__module__ == module.__name__
+        ]
+    return builders
+
+
+def test_every_card_builder_is_among_the_rendered_samples() -> None:
+    """scripts/render_cards.py renders what scripts/card_samples.py builds: a new card needs a sample there."""
+    called: set[Any] = set()
+
+    def record(frame: Any, event: str, _: Any) -> None:
+        if event == "call":
+            called.add(frame.f_code)
+
+    before = sys.getprofile()
+    sys.setprofile(record)
+    try:
+        samples()
+    finally:
+        sys.setprofile(before)
+    builders = _card_builders()
+    assert len(builders) > 30
+    missing = [f"{builder.__module__}.{builder.__name__}" for builder in builders if builder.__code__ not in called]
+    assert missing == []
+
+
+def test_every_sample_card_ends_with_the_crisis_line() -> None:
+    for sample in samples():
+        footer = sample.card["body"][-1]
+        assert footer["type"] == "TextBlock", sample.name
+        assert SAMPLE_CRISIS_LINE in footer["text"], sample.name

@@ -57,6 +57,7 @@ from tests.support.case_samples import (
     TENANT,
     full_case,
 )
+from tests.support.teams import card_elements
 
 NOW = REPORTED_AT + timedelta(days=3)
 TEXTS = Texts("da", {"crisis_line": "89 70 12 99"})
@@ -422,8 +423,11 @@ def test_choosing_among_several_cases_is_a_valid_teams_card_newest_first(languag
     newer.case_id, newer.reference, newer.created_at = "f" * 32, "VK-2026-0099", older.created_at + timedelta(days=1)
     card = choose_case_card(Texts(language, {"crisis_line": "89 70 12 99"}), [older, newer], PackageKind.POLICE)
     assert teams_card_problems(card) == []
-    assert [action["data"] for action in card["actions"]] == [
+    buttons = [element for element in card_elements(card) if element["type"] == "Action.Submit"]
+    assert [button["data"] for button in buttons] == [
         {"command": "police_package", "case_id": newer.case_id},
         {"command": "police_package", "case_id": older.case_id},
     ]
-    assert package_command("", card["actions"][0]["data"]) == PackageCommand(PackageKind.POLICE, newer.case_id)
+    assert package_command("", buttons[0]["data"]) == PackageCommand(PackageKind.POLICE, newer.case_id)
+    assert "actions" not in card  # one button to a row in the body: side by side they are cut off
+    assert "89 70 12 99" in card["body"][-1]["text"]

@@ -226,6 +226,16 @@ def test_platform_card_has_the_steps_the_dsa_and_the_help_lines(language: str, p
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_other_websites_have_a_heading_that_reads_as_a_sentence(language: str) -> None:
+    texts = _texts(language)
+    heading = removal_platform_card(texts, "websites")["body"][0]["text"]
+    assert heading == texts("removal_websites.title")
+    assert texts("removal_websites.name") not in heading  # not "Anmeld på Andre hjemmesider"
+    facebook = removal_platform_card(texts, "facebook")["body"][0]["text"]
+    assert facebook == texts("removal_guide.platform_title", platform="Facebook")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_only_the_leader_asks_the_author_to_remove_it(language: str) -> None:
     text = _texts(language)("removal_guide.leader_first").lower()
     assert {"da": "leder", "en": "leader"}[language] in text
