@@ -212,12 +212,14 @@ class FollowUps:
             case JobKind.DEBRIEF:
                 return h.first_aid.colleagues_informed_on is None and not h.first_aid.debriefing_held
             case JobKind.CHECK_IN:
-                return h.check_ins_stopped is None and h.check_in(job.sequence) is None
+                open_ = h.check_ins_stopped is None and h.check_in(job.sequence) is None
+                return open_ and not self._later_check_in_due(case, job.sequence, now)
             case JobKind.SAFETYNET:
                 return h.safetynet is None
             case JobKind.EASY_7 | JobKind.EASY_2 | JobKind.EASY_MISSED:
                 reported = h.safetynet is not None and h.safetynet.category is SafetyNetCategory.WORK_INJURY
-                return not reported and h.absence is not None and h.absence.first_day.isoformat() == job.key
+                same_absence = h.absence is not None and h.absence.first_day.isoformat() == job.key
+                return not reported and same_absence and not self._later_easy_step_due(case, job, now)
             case JobKind.RESTRICTION_EXPIRY:
                 ban_until = h.restrictions.ban_until if h.restrictions else None
                 return ban_until is not None and ban_until.isoformat() == job.key
@@ -235,6 +237,17 @@ class FollowUps:
             if job.kind is JobKind.CHECK_IN and job.due_at > now and self.still_applies(case, job, now)
         ]
         return min(upcoming, default=None)
+
+    def _later_check_in_due(self, case: Case, day: int, now: datetime) -> bool:
+        """A later check-in is due too (the bot was down, or the absence recorded late): ask once, not twice."""
+        later = [d for d in self.policy.check_in_days if d > day]
+        return any(self._check_in(case, d).due_at <= now for d in later)
+
+    def _later_easy_step_due(self, case: Case, job: Job, now: datetime) -> bool:
+        """The 7-day reminder is pointless once the 2-day one is due, and both once the deadline passed."""
+        steps = [JobKind.EASY_7, JobKind.EASY_2, JobKind.EASY_MISSED]
+        later = {j.kind: j for j in self._easy_jobs(case)}
+        return any(later[kind].due_at <= now for kind in steps[steps.index(job.kind) + 1 :])
 
     def overdue(self, case: Case, now: datetime) -> list[JobKind]:
         """What is overdue on the case now, for HR's escalation card: past-due duties not yet done."""

@@ -39,7 +39,7 @@ from tests.support.teams import TeamsUser
 
 pytestmark = pytest.mark.azurite
 
-CASES = 50  # × 10 jobs = 500 jobs, 13 messages per case
+CASES = 50  # × 10 jobs = 500 jobs; 10 messages per case (3 check-ins are overtaken by day 21's)
 KILL_AFTER_MESSAGES = 200
 DELIVERY_TIMEOUT_SECONDS = 240.0
 PACING_PER_CONVERSATION = 3  # per instance: two instances stay within Teams' 7 per second
@@ -78,7 +78,8 @@ def a_month_old_case(unit: UnitPeople, number: int, service_url: str) -> Case:
 
 
 def expected_messages(case: Case, organisation: Organisation) -> set[str]:
-    """The outbox ids each due job of an unacknowledged case sends (see bot/follow_ups.py)."""
+    """The outbox ids each due job of an unacknowledged case sends (see bot/follow_ups.py). Of the four check-ins
+    only day 21's: a check-in that is overtaken by a later one is not sent."""
     roles = {
         JobKind.ACK_REMINDER: ["leader"],
         JobKind.ACK_DEPUTY: ["deputy", "deputy-card"],
@@ -91,7 +92,9 @@ def expected_messages(case: Case, organisation: Organisation) -> set[str]:
         JobKind.SAFETYNET: ["leader"],
         JobKind.CHECK_IN: ["employee"],
     }
-    return {f"{job.id}.{role}" for job in FOLLOW_UPS.planned_jobs(case) for role in roles[job.kind]}
+    now = datetime.now(UTC)
+    due = [job for job in FOLLOW_UPS.planned_jobs(case) if FOLLOW_UPS.still_applies(case, job, now)]
+    return {f"{job.id}.{role}" for job in due for role in roles[job.kind]}
 
 
 async def seed(storage_env: dict[str, str], cases: list[Case]) -> int:

@@ -229,3 +229,32 @@ def test_a_new_revision_date_makes_the_old_reminder_do_nothing() -> None:
     assert FOLLOW_UPS.plan_needs_revision(_plan(date(2027, 6, 1)), old)
     assert not FOLLOW_UPS.plan_needs_revision(_plan(date(2028, 6, 1)), old)
     assert not FOLLOW_UPS.plan_needs_revision(None, old)
+
+
+def test_after_downtime_only_the_latest_due_check_in_is_sent() -> None:
+    case = _case(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))  # a Tuesday: day 1 and day 3 on different days
+    day1, day3 = _job(case, JobKind.CHECK_IN, 1), _job(case, JobKind.CHECK_IN, 3)
+    after_day3 = day3.due_at + timedelta(minutes=5)
+    assert not FOLLOW_UPS.still_applies(case, day1, after_day3)
+    assert FOLLOW_UPS.still_applies(case, day3, after_day3)
+    assert FOLLOW_UPS.still_applies(case, day1, day1.due_at)
+
+
+def test_check_ins_moved_to_the_same_working_morning_are_asked_once() -> None:
+    case = _case()  # 23 December: day 1 and day 3 both fall on Monday 28 December
+    day1, day3 = _job(case, JobKind.CHECK_IN, 1), _job(case, JobKind.CHECK_IN, 3)
+    assert day1.due_at == day3.due_at
+    assert [FOLLOW_UPS.still_applies(case, j, day1.due_at) for j in (day1, day3)] == [False, True]
+
+
+def test_an_absence_recorded_late_sends_only_the_step_that_matters_now() -> None:
+    case = _case()
+    case.handling.absence = Absence(**_signed().model_dump(), first_day=date(2027, 1, 4))  # deadline 18 Jan
+    easy_7, easy_2, missed = (_job(case, kind) for kind in (JobKind.EASY_7, JobKind.EASY_2, JobKind.EASY_MISSED))
+    five_days_left = CALENDAR.local(date(2027, 1, 13), time(12, 0))
+    assert FOLLOW_UPS.still_applies(case, easy_7, five_days_left)
+    one_day_left = CALENDAR.local(date(2027, 1, 17), time(12, 0))
+    assert not FOLLOW_UPS.still_applies(case, easy_7, one_day_left)
+    assert FOLLOW_UPS.still_applies(case, easy_2, one_day_left)
+    too_late = missed.due_at + timedelta(hours=1)
+    assert [FOLLOW_UPS.still_applies(case, j, too_late) for j in (easy_7, easy_2, missed)] == [False, False, True]
