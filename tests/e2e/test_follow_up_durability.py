@@ -1,6 +1,6 @@
-"""Follow-ups survive crashes and a throttling connector: a bot instance (`python app.py`, worker inside) and
+"""Follow-ups survive crashes and a throttling connector: two bot instances (`python app.py`, worker inside) and
 a worker running alone (`python -m bot.scheduler`) share Azure storage on Azurite (blobs for cases and the
-outbox, Azure Storage Queues for the jobs); 500 jobs come due at once; the app is killed with SIGKILL in the
+outbox, Azure Storage Queues for the jobs); 500 jobs come due at once; one app is killed with SIGKILL in the
 middle and restarted; the connector stub answers bursts of 429 (with Retry-After) and 502. Every job's
 messages must arrive, none twice in effect, at a paced rate; the lone worker stops cleanly on SIGTERM.
 
@@ -42,7 +42,7 @@ pytestmark = pytest.mark.azurite
 CASES = 50  # × 10 jobs = 500 jobs; 10 messages per case (3 check-ins are overtaken by day 21's)
 KILL_AFTER_MESSAGES = 200
 DELIVERY_TIMEOUT_SECONDS = 240.0
-PACING_PER_CONVERSATION = 3  # per instance: two instances stay within Teams' 7 per second
+PACING_PER_CONVERSATION = 2  # per instance: three instances stay within Teams' 7 per second
 FOLLOW_UPS = FollowUps(FollowUpPolicy(), WorkingCalendar())
 FAST = {
     "SCHEDULER_INTERVAL_SECONDS": "0.2",
@@ -129,30 +129,39 @@ def max_per_second(moments: list[datetime]) -> int:
 
 
 @pytest.fixture
-def app_and_worker(
+def apps_and_worker(
     bot_env: BotEnv, organisation: Organisation, tmp_path: Path
-) -> Iterator[tuple[BotProcess, subprocess.Popen[bytes]]]:
-    """The bot app, and a follow-up worker running alone on the same storage (same settings)."""
+) -> Iterator[tuple[list[BotProcess], subprocess.Popen[bytes]]]:
+    """Two bot apps, and a follow-up worker running alone, all on the same storage (same settings)."""
     storage = bot_env("azure")
     directory = organisation.write(tmp_path / "directory.json")
-    app = BotProcess(storage.env(DIRECTORY_FILE=str(directory), **FAST), workdir=tmp_path / "app")
-    app.start()
+    env = storage.env(DIRECTORY_FILE=str(directory), **FAST)
+    apps = [BotProcess(env, workdir=tmp_path / f"app-{n}") for n in (1, 2)]
+    for app in apps:
+        app.start()
     with open(tmp_path / "scheduler.log", "wb") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "bot.scheduler"], cwd=REPO_ROOT, env=app.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "bot.scheduler"],
+            cwd=REPO_ROOT,
+            env=apps[0].env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
-        yield app, worker
+        yield apps, worker
     finally:
         worker.kill()
         worker.wait(10)
-        app.stop()
+        for app in apps:
+            app.stop()
 
 
-def test_500_due_jobs_two_workers_one_killed_throttled_connector(
-    app_and_worker: tuple[BotProcess, subprocess.Popen[bytes]], connector: ConnectorStub, organisation: Organisation
+def test_500_due_jobs_three_workers_one_killed_throttled_connector(
+    apps_and_worker: tuple[list[BotProcess], subprocess.Popen[bytes]],
+    connector: ConnectorStub,
+    organisation: Organisation,
 ) -> None:
-    first, lone_worker = app_and_worker
+    (first, second), lone_worker = apps_and_worker
     # Someone talks to the bot first, so it knows its own Teams account for the chats it has to create.
     TeamsUser(first.url, connector).say("hjælp")
     units = [organisation.next_unit() for _ in range(CASES // 2)]
@@ -199,5 +208,6 @@ def test_500_due_jobs_two_workers_one_killed_throttled_connector(
     assert sum(sends.values()) - len(sends) <= 8, f"only a message in flight at the kill may be resent: {sends}"
     assert len(throttled) >= 24
     assert fastest <= 7, "Teams allows about 7 messages per second per conversation"
+    assert first.running and second.running
     lone_worker.send_signal(signal.SIGTERM)
     assert lone_worker.wait(15) == 0, "the worker running alone stops cleanly"
