@@ -1,18 +1,14 @@
-"""Put a case's follow-ups on the job queue: after it is reported, after every action, and in a sweep over all
-open cases when the worker starts (which heals a crash between saving a case and planning its jobs)."""
+"""Put a case's follow-ups on the job queue: after it is reported, after every action, and for every case when
+the worker starts (bot/case_sweep.py; that heals a crash between saving a case and planning its jobs)."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from domain.case import Case
 from domain.clock import Clock
 from domain.follow_ups import FollowUps, JobKind
-from storage.cases import CaseRepository
 from storage.job_queue import JobQueue
-
-log = logging.getLogger("vaern.follow_ups")
 
 
 class FollowUpPlanner:
@@ -35,16 +31,3 @@ class FollowUpPlanner:
         """The local day of the employee's next check-in, for their status card."""
         moment = self.follow_ups.next_check_in(case, self._clock.now())
         return moment.astimezone(self.follow_ups.calendar.zone).date() if moment else None
-
-    async def sweep(self, cases: CaseRepository) -> int:
-        """Plan every stored case (closed ones and drafts plan nothing); returns how many jobs were queued."""
-        queued = 0
-        for case_id in await cases.list_ids():
-            try:
-                current = await cases.get(case_id)
-                if current is not None:
-                    queued += await self.plan(current.case)
-            except Exception:
-                log.exception("follow-up sweep: could not plan a case", extra={"fields": {"case_id": case_id}})
-        log.info("follow-up sweep done", extra={"fields": {"queued": queued}})
-        return queued

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
 from bot.case_service import change_event_id
@@ -110,9 +110,9 @@ class FollowUpHandler:
             case JobKind.EASY_MISSED:
                 await self._to_hr(case, job)
                 deadline = self._follow_ups.easy_deadline(case)
-                await to_leader("easy_missed_leader", deadline=deadline.strftime("%d.%m.%Y") if deadline else "-")
+                await to_leader("easy_missed_leader", deadline=_danish_day(deadline) if deadline else "-")
             case JobKind.RESTRICTION_EXPIRY:
-                await to_leader("restriction_expiry", ban_until=_ban_day(job.key))
+                await to_leader("restriction_expiry", ban_until=_danish_day(date.fromisoformat(job.key)))
             case JobKind.POLICE_HINT:
                 await self._police_hint(case, job, to_leader)
             case JobKind.CHECK_IN:
@@ -146,9 +146,9 @@ class FollowUpHandler:
         days_left = (deadline - self._clock.now().astimezone(COPENHAGEN).date()).days
         await to_leader(
             "easy_reminder",
-            deadline=deadline.strftime("%d.%m.%Y"),
+            deadline=_danish_day(deadline),
             days=max(0, days_left),
-            first_day=absence.first_day.strftime("%d.%m.%Y"),
+            first_day=_danish_day(absence.first_day),
         )
 
     async def _police_hint(self, case: Case, job: Job, to_leader: LeaderMessage) -> None:
@@ -195,5 +195,5 @@ class FollowUpHandler:
         return escalated
 
 
-def _ban_day(iso_day: str) -> str:
-    return f"{iso_day[8:10]}.{iso_day[5:7]}.{iso_day[0:4]}"
+def _danish_day(day: date) -> str:
+    return day.strftime("%d.%m.%Y")

@@ -13,6 +13,7 @@ from bot.card_actions import CardActionHandler
 from bot.case_notifications import CaseNotifications
 from bot.case_packages import CasePackages
 from bot.case_service import CaseActions
+from bot.case_sweep import sweep_cases
 from bot.config import Settings
 from bot.connector_client import close_connector_pool, use_connector_pool
 from bot.evidence_download import SafeDownloader
@@ -107,12 +108,12 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         directory, LeaderAssignments(documents), outbox, worker, clock, settings.crisis_line, planner
     )
     plans = ResponsePlanRepository(documents)
-    unfinished = UnfinishedActions(cases, backend.evidence, audit, notifications, clock)
+    unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)
     plan_reminders = PlanRevisionReminders(plans, directory, references, notifications, follow_ups, jobs)
     follow_up_worker = FollowUpWorker(
         jobs,
         FollowUpHandler(cases, backend.evidence, audit, follow_ups, notifications, jobs, clock, plan_reminders),
-        [unfinished.sweep, lambda: planner.sweep(cases), plan_reminders.sweep],
+        [lambda: sweep_cases(cases, [unfinished.complete, planner.plan]), plan_reminders.sweep],
         clock,
         settings.scheduler_interval_seconds,
         on_effect=worker,

@@ -193,14 +193,5 @@ class LocalJobQueue:
                 jobs.append(StoredJob.model_validate_json(document.data).job)
         return jobs
 
-    async def pending(self) -> list[Job]:
-        """Every queued job, due or not (for tests and operators)."""
-        jobs = []
-        for key in sorted(await self._documents.list_keys(JOBS)):
-            document = await self._documents.get(key)
-            if document is not None:
-                jobs.append(StoredJob.model_validate_json(document.data).job)
-        return jobs
-
     async def close(self) -> None:
         return None

@@ -116,7 +116,7 @@ class Outbox:
 
         Give a deterministic id (e.g. f"{case_id}-leader") to make enqueueing idempotent across retries.
         """
-        if await self._documents.get(self._key(SENT, notification.id)) is not None:
+        if await self.was_sent(notification.id):
             return False
         data = notification.model_dump_json().encode()
         try:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.proactive import NOTIFICATION_ID_KEY
 from domain.case import Case, CaseStatus, Incident, Person
 from domain.clock import SystemClock
 from domain.follow_ups import FollowUpPolicy, FollowUps, JobKind
@@ -35,6 +34,7 @@ from tests.e2e.conftest import BotEnv
 from tests.support.bot_process import REPO_ROOT, BotProcess
 from tests.support.connector_stub import ConnectorStub, RecordedCall
 from tests.support.organisation import Member, Organisation, UnitPeople
+from tests.support.outbox_ids import outbox_id
 from tests.support.teams import TeamsUser
 
 pytestmark = pytest.mark.azurite
@@ -111,11 +111,6 @@ async def seed(storage_env: dict[str, str], cases: list[Case]) -> int:
         await queue.close()
         await close()
     return queued
-
-
-def outbox_id(call: RecordedCall) -> str:
-    body = call.body if call.method == "POST" and isinstance(call.body, dict) else {}
-    return str((body.get("channelData") or {}).get(NOTIFICATION_ID_KEY, ""))
 
 
 def max_per_second(moments: list[datetime]) -> int:

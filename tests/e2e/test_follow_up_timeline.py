@@ -16,15 +16,15 @@ from typing import Any
 
 import pytest
 
-from bot.proactive import NOTIFICATION_ID_KEY
 from domain.case import Case
 from domain.follow_ups import FollowUpPolicy, FollowUps, Job, JobKind
 from domain.working_time import COPENHAGEN, WorkingCalendar
 from tests.e2e.report_walk import answer_from, answer_until
 from tests.support.clock import MovableClock
-from tests.support.connector_stub import ConnectorStub, RecordedCall
+from tests.support.connector_stub import ConnectorStub
 from tests.support.in_process_bot import InProcessBot
 from tests.support.organisation import Organisation
+from tests.support.outbox_ids import outbox_id
 from tests.support.stored import all_cases
 from tests.support.teams import TeamsUser, card_texts, cards
 
@@ -51,29 +51,22 @@ def timeline_bot(tmp_path: Path, organisation: Organisation) -> Iterator[InProce
         yield bot
 
 
-def notification_id(call: RecordedCall) -> str:
-    body = call.body if call.method == "POST" and isinstance(call.body, dict) else {}
-    return str((body.get("channelData") or {}).get(NOTIFICATION_ID_KEY, ""))
-
-
 def sent(connector: ConnectorStub, activity_id: str) -> list[dict[str, Any]]:
     """Every POST of the message with this outbox id (a resend after a crash would show as a second one)."""
-    return [call.body for call in connector.calls if notification_id(call) == activity_id]
+    return [call.body for call in connector.calls if outbox_id(call) == activity_id]
 
 
 def wait_sent(connector: ConnectorStub, activity_id: str) -> dict[str, Any]:
     try:
         return connector.wait_for(lambda _: (sent(connector, activity_id) or [None])[0], WAIT_SECONDS)
     except TimeoutError as error:
-        ids = [notification_id(call) for call in connector.calls[-30:]]
+        ids = [outbox_id(call) for call in connector.calls[-30:]]
         raise AssertionError(f"{activity_id} was not sent; ids of the last activities: {ids}") from error
 
 
 def follow_up_ids(connector: ConnectorStub, case_id: str, since: int = 0) -> list[str]:
     """Ids of every follow-up message of the case sent after connector mark `since`."""
-    return [
-        notification_id(call) for call in connector.calls[since:] if notification_id(call).startswith(f"{case_id}.")
-    ]
+    return [outbox_id(call) for call in connector.calls[since:] if outbox_id(call).startswith(f"{case_id}.")]
 
 
 def text_of(activity: dict[str, Any]) -> str:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.proactive import NOTIFICATION_ID_KEY
 from domain.follow_ups import FollowUpPolicy, FollowUps
 from domain.response_plan import QUESTION_KEYS, ResponsePlan
 from domain.working_time import WorkingCalendar
@@ -20,6 +19,7 @@ from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub
 from tests.support.in_process_bot import InProcessBot
 from tests.support.organisation import Organisation
+from tests.support.outbox_ids import outbox_id
 from tests.support.stored import with_backend
 from tests.support.teams import TeamsUser
 
@@ -44,13 +44,7 @@ def current_plan(bot: InProcessBot, unit_id: str) -> ResponsePlan:
 
 
 def reminders(connector: ConnectorStub, job_id: str) -> list[str]:
-    found = []
-    for call in connector.calls:
-        body = call.body if call.method == "POST" and isinstance(call.body, dict) else {}
-        key = str((body.get("channelData") or {}).get(NOTIFICATION_ID_KEY, ""))
-        if key.startswith(job_id):
-            found.append(key)
-    return found
+    return [found for found in map(outbox_id, connector.calls) if found.startswith(job_id)]
 
 
 def save_plan(user: TeamsUser) -> None:
