@@ -44,6 +44,7 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from urllib3 import Retry
 
+from bot.adapter import ReplyTurnContext
 from bot.inbound_activity import read_activity
 from bot.pacing import SendPacer
 from bot.periodic import PeriodicWorker
@@ -130,7 +131,10 @@ def _prepare(turn_context: TurnContext, recipient: ChannelAccount | None = None)
         activity.reply_to_id = None
         return await next_update()
 
-    turn_context.on_send_activities(not_a_reply)
+    if isinstance(turn_context, ReplyTurnContext):  # Værn's adapter: the same without the SDK's deep copy
+        turn_context.send_as_new_messages(recipient)
+    else:
+        turn_context.on_send_activities(not_a_reply)
     turn_context.on_update_activity(update_not_a_reply)
 
 

@@ -28,6 +28,7 @@ from bot.proactive import OutboxWorker, ProactiveSender
 from bot.roles import load_directory
 from bot.scheduler import FollowUpWorker
 from bot.unfinished_actions import UnfinishedActions
+from cards.common import prepare_card_models
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
 from dialogs.my_cases import MyCases
@@ -185,6 +186,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages, plan_viewer
     )
     log.info("storage backend: %s", settings.storage_backend)
+    prepare_card_models()  # before the freeze below: the first people do not wait for pydantic's schema builds
     tune_garbage_collector()  # after start-up: freeze what it made, collect less often (bot/gc_tuning.py)
     worker.start()
     if settings.scheduler_in_app:

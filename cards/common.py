@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
+from pydantic import BaseModel
 
 from content import Texts
 
@@ -39,6 +41,24 @@ def submit(title: str, data: dict[str, Any], *, primary: bool = False) -> ac.Act
 
 def choices(pairs: Sequence[tuple[str, str]]) -> list[ac.InputChoice]:
     return [ac.InputChoice(title=title, value=value) for value, title in pairs]
+
+
+def prepare_card_models() -> int:
+    """Build the validators of every adaptive-cards model now, at start-up, instead of on first use.
+
+    The library's models have forward references, so pydantic builds each one's schema the first time it is
+    used: 20 ms for a TextBlock, 40 ms for the first question card, 85 ms for the first leader card, about
+    0.36 s for all 26. Done here, the first people after a start do not wait for it, and the schemas exist
+    before `bot/gc_tuning.py` freezes start-up objects, so the collector never walks them. Returns how many
+    models were built.
+    """
+    built = 0
+    for model in vars(ac).values():
+        is_card_model = inspect.isclass(model) and issubclass(model, BaseModel) and model.__module__ == ac.__name__
+        if is_card_model and not model.__pydantic_complete__:
+            model.model_rebuild()
+            built += 1
+    return built
 
 
 def card_json(card: ac.AdaptiveCard) -> dict[str, Any]:

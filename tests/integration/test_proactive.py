@@ -20,6 +20,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
+from bot.adapter import VaernCloudAdapter
 from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
 from bot.retry_after import parse_retry_after
 from domain.case import Person
@@ -75,9 +76,11 @@ class Harness:
         raise AssertionError(f"still pending after {rounds} rounds: {pending}")
 
 
-def make_adapter(turn_errors: list[Exception]) -> CloudAdapter:
+def make_adapter(turn_errors: list[Exception], adapter_class: type[CloudAdapter] = VaernCloudAdapter) -> CloudAdapter:
+    """Værn's adapter (its turn contexts send new messages without the SDK's deep copy) or the stock one (the
+    proactive sender then falls back to an `on_send_activities` handler)."""
     configuration = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    adapter = adapter_class(ConfigurationBotFrameworkAuthentication(configuration))
 
     async def on_turn_error(_: TurnContext, error: Exception) -> None:
         turn_errors.append(error)
@@ -87,12 +90,17 @@ def make_adapter(turn_errors: list[Exception]) -> CloudAdapter:
 
 
 def make_worker(
-    stub: ConnectorStub, root: Path, clock: MovableClock, turn_errors: list[Exception], bot: ChannelAccount | None = BOT
+    stub: ConnectorStub,
+    root: Path,
+    clock: MovableClock,
+    turn_errors: list[Exception],
+    bot: ChannelAccount | None = BOT,
+    adapter_class: type[CloudAdapter] = VaernCloudAdapter,
 ) -> tuple[OutboxWorker, Outbox, ConversationReferenceStore, ProactiveSender, LocalDocumentStore, CloudAdapter]:
     documents = LocalDocumentStore(root)
     outbox = Outbox(documents, base_delay_seconds=0.5, rng=random.Random(7))
     references = ConversationReferenceStore(documents)
-    adapter = make_adapter(turn_errors)
+    adapter = make_adapter(turn_errors, adapter_class)
     sender = ProactiveSender(adapter, "", references, bot_account=bot)
     return OutboxWorker(outbox, sender, clock), outbox, references, sender, documents, adapter
 
@@ -103,12 +111,12 @@ def stub() -> Iterator[ConnectorStub]:
         yield running
 
 
-@pytest.fixture
-async def harness(stub: ConnectorStub, tmp_path: Path) -> AsyncIterator[Harness]:
+@pytest.fixture(params=[VaernCloudAdapter, CloudAdapter], ids=["vaern-adapter", "stock-adapter"])
+async def harness(request: pytest.FixtureRequest, stub: ConnectorStub, tmp_path: Path) -> AsyncIterator[Harness]:
     clock = MovableClock(T0)
     turn_errors: list[Exception] = []
     worker, outbox, references, sender, documents, adapter = make_worker(
-        stub, tmp_path / "documents", clock, turn_errors
+        stub, tmp_path / "documents", clock, turn_errors, adapter_class=request.param
     )
     yield Harness(stub, adapter, documents, outbox, references, sender, clock, worker, turn_errors)
     await worker.stop()
