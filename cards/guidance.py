@@ -16,6 +16,7 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, heading, paragraph, submit
+from cards.memo import memoise
 from content import Texts
 from domain.case import Channel
 
@@ -124,6 +125,7 @@ def _numbered_list(lines: Sequence[str]) -> list[ac.ColumnSet]:
     ]
 
 
+@memoise()
 def prevention_card(texts: Texts) -> Card:
     """The guideline's advice on safe behaviour online, one short block per tip."""
     body: list[Any] = [heading(texts("prevention.title")), paragraph(texts("prevention.intro"))]
@@ -154,6 +156,7 @@ def _platform_title(texts: Texts, platform: str) -> str:
     return texts("removal_guide.platform_title", platform=_platform_name(texts, platform))
 
 
+@memoise()
 def removal_overview_card(texts: Texts) -> Card:
     """Bilag 2: secure the evidence first, then choose where the content is."""
     evidence = [texts(key) for key in numbered(texts, "removal_guide", "evidence_")]
@@ -174,6 +177,7 @@ def removal_overview_card(texts: Texts) -> Card:
     return build_card(texts, body)
 
 
+@memoise()
 def removal_platform_card(texts: Texts, platform: str) -> Card:
     """One platform's reporting steps, the DSA notice and complaint path, and where to get help.
 
@@ -199,6 +203,7 @@ def removal_platform_card(texts: Texts, platform: str) -> Card:
     return build_card(texts, body)
 
 
+@memoise()
 def law_card(texts: Texts) -> Card:
     """Straffeloven in plain words: §§ 119 a, 119, 266, 267/268 with 275, 264 d, 242; kontaktforbud vs. tilhold;
     how to report, and the 72-hour note on offererstatning to check with Jura."""

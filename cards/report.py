@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, choices, heading, paragraph, submit
+from cards.memo import memoise
 from content import Texts
 from domain.case import Channel, HarassmentKind, OffenderRelation
 
@@ -28,6 +30,7 @@ def _question_card(texts: Texts, question: str, body: list[Any], actions: list[A
     return build_card(texts, [*body, *rows])
 
 
+@memoise()
 def safety_card(texts: Texts) -> dict[str, Any]:
     return _question_card(
         texts,
@@ -40,6 +43,7 @@ def safety_card(texts: Texts) -> dict[str, Any]:
     )
 
 
+@memoise()
 def subject_card(texts: Texts) -> dict[str, Any]:
     return _question_card(
         texts,
@@ -55,7 +59,8 @@ def subject_card(texts: Texts) -> dict[str, Any]:
     )
 
 
-def kinds_card(texts: Texts, selected: list[str]) -> dict[str, Any]:
+@memoise()
+def kinds_card(texts: Texts, selected: Sequence[str]) -> dict[str, Any]:
     options = [(kind.value, texts(f"kinds.{kind.value}")) for kind in HarassmentKind]
     return _question_card(
         texts,
@@ -86,6 +91,7 @@ def _yes_no_unknown(texts: Texts, input_id: str, label: str, current: bool | Non
     )
 
 
+@memoise()
 def context_card(texts: Texts, during_work: bool | None, colleagues: bool | None) -> dict[str, Any]:
     return _question_card(
         texts,
@@ -99,6 +105,7 @@ def context_card(texts: Texts, during_work: bool | None, colleagues: bool | None
     )
 
 
+@memoise()
 def channel_card(texts: Texts, current: str | None) -> dict[str, Any]:
     options = [(channel.value, texts(f"channel.{channel.value}")) for channel in Channel]
     return _question_card(
@@ -114,6 +121,7 @@ def channel_card(texts: Texts, current: str | None) -> dict[str, Any]:
     )
 
 
+@memoise()
 def when_card(texts: Texts, today: str) -> dict[str, Any]:
     return _question_card(
         texts,
@@ -130,6 +138,7 @@ def when_card(texts: Texts, today: str) -> dict[str, Any]:
     )
 
 
+@memoise("current")
 def description_card(texts: Texts, current: str) -> dict[str, Any]:
     return _question_card(
         texts,
@@ -143,6 +152,7 @@ def description_card(texts: Texts, current: str) -> dict[str, Any]:
     )
 
 
+@memoise("name", "profile")
 def offender_card(texts: Texts, name: str, profile: str, relation: str | None) -> dict[str, Any]:
     relations = [(relation.value, texts(f"offender.{relation.value}")) for relation in OffenderRelation]
     return _question_card(
@@ -168,7 +178,8 @@ def offender_card(texts: Texts, name: str, profile: str, relation: str | None) -
     )
 
 
-def links_card(texts: Texts, current: list[str]) -> dict[str, Any]:
+@memoise("current")
+def links_card(texts: Texts, current: Sequence[str]) -> dict[str, Any]:
     return _question_card(
         texts,
         "links",
@@ -183,7 +194,8 @@ def links_card(texts: Texts, current: list[str]) -> dict[str, Any]:
     )
 
 
-def witnesses_card(texts: Texts, names: list[str]) -> dict[str, Any]:
+@memoise("names")
+def witnesses_card(texts: Texts, names: Sequence[str]) -> dict[str, Any]:
     body: list[Any] = [heading(texts("witnesses.question"))]
     if names:
         body.append(paragraph("• " + "\n\n• ".join(names), subtle=True))
@@ -202,6 +214,7 @@ def witnesses_card(texts: Texts, names: list[str]) -> dict[str, Any]:
     )
 
 
+@memoise()
 def impact_card(texts: Texts, score: int | None) -> dict[str, Any]:
     options = [(str(n), texts(f"impact.scale_{n}")) for n in range(1, 6)]
     return _question_card(
@@ -221,6 +234,7 @@ def impact_card(texts: Texts, score: int | None) -> dict[str, Any]:
     )
 
 
+@memoise()
 def evidence_card(texts: Texts, count: int) -> dict[str, Any]:
     status = texts("evidence.summary", count=count) if count else texts("evidence.none_yet")
     return _question_card(

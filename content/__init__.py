@@ -43,6 +43,11 @@ class Texts:
         template: str = self._table[section][name]
         return template.format(**{**self._defaults, **values}) if "{" in template else template
 
+    @property
+    def identity(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """What these texts are made of (language and defaults): equal identities give equal texts."""
+        return self.language, tuple(sorted(self._defaults.items()))
+
     def has(self, key: str) -> bool:
         section, name = key.split(".", 1)
         return name in self._table.get(section, {})
