@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.dialogs import Dialog, DialogSet
+from botbuilder.dialogs import Dialog
 from botbuilder.schema import ChannelAccount
 
 from bot.card_actions import CardActionHandler
 from bot.case_packages import CasePackages, is_package_action, package_command
+from bot.dialog_context import LeanDialogSet
 from bot.file_consent import FILE_CONSENT_INVOKE
 from bot.identity import person_of
 from bot.plan_files import is_plan_consent
@@ -55,7 +56,7 @@ class VaernBot(TeamsActivityHandler):
         plans: ResponsePlanViewer,
     ) -> None:
         self._conversation_state = conversation_state
-        self._dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self._dialogs = LeanDialogSet(conversation_state.create_property("DialogState"))
         for dialog in dialogs:
             self._dialogs.add(dialog)
         self._card_actions = card_actions
