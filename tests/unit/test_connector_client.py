@@ -38,10 +38,12 @@ from botframework.connector.aio import ConnectorClient
 from botframework.connector.aio.operations_async import ConversationsOperations
 from botframework.connector.auth import MicrosoftAppCredentials
 from botframework.connector.models import ErrorResponseException
-from msrest import Serializer
+from msrest import Deserializer, Serializer
 from msrest.serialization import Model
 from msrest.universal_http.requests import ClientRetryPolicy
+from multidict import CIMultiDict, CIMultiDictProxy
 from urllib3 import Retry
+from yarl import URL
 
 import bot.connector_client as connector_client
 from bot.adapter import ReplyTurnContext, VaernCloudAdapter
@@ -387,12 +389,12 @@ class FixedTokenCredentials(MicrosoftAppCredentials):
         return "token-for-tests"
 
 
-async def pooled_client(stub: ConnectorStub) -> tuple[ConnectorClientPool, ConnectorClient]:
+async def pooled_client(service_url: str) -> tuple[ConnectorClientPool, ConnectorClient]:
     async def create(service_url: str, audience: str | None = None) -> ConnectorClient:
         return ConnectorClient(FixedTokenCredentials("app-id", "app-password"), base_url=service_url)
 
     pool = ConnectorClientPool()
-    return pool, await pool.client(SimpleNamespace(create=create), "app-id", stub.url, None)
+    return pool, await pool.client(SimpleNamespace(create=create), "app-id", service_url, None)
 
 
 async def result_of(call: Any) -> tuple[str, Any]:
@@ -401,12 +403,20 @@ async def result_of(call: Any) -> tuple[str, Any]:
     except ErrorResponseException as error:
         answer = error.response
         headers = {name: value for name, value in answer.headers.items() if name != "Date"}
-        about = (str(error), type(error.error).__name__, answer.status_code, headers, answer.text)
+        about = (str(error), type(error.error).__name__, answer.url, answer.status_code, headers, answer.text)
         detail = error.error.serialize() if isinstance(error.error, Model) else repr(error.error)
         return "error", (about, detail)
     except Exception as error:
         return "raised", (type(error).__name__, str(error))
-    return "ok", (type(response).__name__, sorted(vars(response)))
+    return "ok", (type(response).__name__, None if response is None else vars(response))
+
+
+def without_id(result: tuple[str, Any]) -> tuple[str, Any]:
+    """A result without the activity id the stub made up for it."""
+    kind, detail = result
+    if kind == "ok" and detail[1] is not None:
+        return kind, (detail[0], {**detail[1], "id": type(detail[1]["id"]).__name__})
+    return result
 
 
 def without_date(raw: tuple[str, str, dict[str, str], bytes]) -> tuple[str, str, dict[str, str], bytes]:
@@ -418,11 +428,13 @@ REPLY_CALLS = {
     "card reply": lambda ops, a: ops.reply_to_activity("a:1", "1700000000000", a[0]),
     "text to conversation": lambda ops, a: ops.send_to_conversation("19:a b/ø?#%", a[1]),
     "typing reply, odd ids": lambda ops, a: ops.reply_to_activity("a:..", "../x", a[2]),
+    "reply, unicode ids": lambda ops, a: ops.reply_to_activity("29:1@x.dk/ø é", "1:é+~", a[1]),
 }
 MSREST_CALLS = {
     "card reply": lambda ops, a: ConversationsOperations.reply_to_activity(ops, "a:1", "1700000000000", a[0]),
     "text to conversation": lambda ops, a: ConversationsOperations.send_to_conversation(ops, "19:a b/ø?#%", a[1]),
     "typing reply, odd ids": lambda ops, a: ConversationsOperations.reply_to_activity(ops, "a:..", "../x", a[2]),
+    "reply, unicode ids": lambda ops, a: ConversationsOperations.reply_to_activity(ops, "29:1@x.dk/ø é", "1:é+~", a[1]),
 }
 ANSWERS = {
     "ok": None,
@@ -435,7 +447,7 @@ ANSWERS = {
 @pytest.mark.parametrize("answer", ANSWERS)
 @pytest.mark.parametrize("call", REPLY_CALLS)
 async def test_a_direct_reply_sends_and_returns_what_msrest_does(stub, call: str, answer: str) -> None:
-    pool, client = await pooled_client(stub)
+    pool, client = await pooled_client(stub.url)
     assert isinstance(client.conversations, DirectReplies)
     failure = ANSWERS[answer]
     results, requests = [], []
@@ -450,7 +462,7 @@ async def test_a_direct_reply_sends_and_returns_what_msrest_does(stub, call: str
     finally:
         await pool.close()
 
-    direct, msrest = results
+    direct, msrest = (without_id(result) for result in results)
     assert direct == msrest
     assert requests[0] == requests[1] and len(requests[0]) == 1
     assert requests[0][0][2]["Authorization"] == "Bearer token-for-tests"
@@ -458,7 +470,7 @@ async def test_a_direct_reply_sends_and_returns_what_msrest_does(stub, call: str
 
 
 async def test_what_the_direct_path_does_not_know_goes_through_msrest(stub) -> None:
-    pool, client = await pooled_client(stub)
+    pool, client = await pooled_client(stub.url)
     reply = MessageFactory.text("hej")
     try:
         custom = await result_of(client.conversations.send_to_conversation("a:1", reply, custom_headers={"X-A": "1"}))
@@ -471,6 +483,123 @@ async def test_what_the_direct_path_does_not_know_goes_through_msrest(stub) -> N
 
     assert custom[0] == "ok" and stub.raw[0][2]["X-A"] == "1"
     assert no_id == msrest_no_id and no_id[0] == "raised"
+
+
+# ---- the direct path's URL and its reading of answers, against msrest's, below both (no server) ---------------------
+
+
+class Exchanges:
+    """Stands in for `AiohttpConnectorSender.exchange`, which both paths send through: notes each request as it would
+    go out (without Content-Length, which aiohttp counts) and gives `answer` (status, Content-Type, body)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, str], Any]] = []
+        self.answer: tuple[int, str | None, bytes] = (200, "application/json; charset=utf-8", b'{"id": "x"}')
+
+    async def __call__(self, method: str, url: str, headers: dict[str, str], data: Any) -> Any:
+        self.sent.append((method, url, {k: v for k, v in headers.items() if k.lower() != "content-length"}, data))
+        status, content_type, body = self.answer
+        answer_headers = CIMultiDict[str]() if content_type is None else CIMultiDict({"Content-Type": content_type})
+        return connector_client._ResponseSnapshot(URL(url), status, "Reason", CIMultiDictProxy(answer_headers), body)
+
+
+@pytest.fixture
+def exchanges(monkeypatch: pytest.MonkeyPatch) -> Exchanges:
+    fake = Exchanges()
+    monkeypatch.setattr(connector_client.AiohttpConnectorSender, "exchange", fake)
+    return fake
+
+
+BASE_URLS = {  # serviceUrl: what msrest's format_url puts before /v3/... (None: braces, msrest formats them)
+    "https://smba.trafficmanager.net/amer/": "https://smba.trafficmanager.net/amer",
+    "https://smba.trafficmanager.net/amer": "https://smba.trafficmanager.net/amer",
+    "http://127.0.0.1:8080": "http://127.0.0.1:8080",
+    "https://smba.trafficmanager.net/emea//teams///": "https://smba.trafficmanager.net/emea/teams",
+    "https://h.example/a/./b/../c/": "https://h.example/a/c",
+    "https://h.example/p?tenant=1#x": "https://h.example",
+    "HTTPS://H.example:443/p%20q/": "https://H.example:443/p%20q",
+    "https://h.example/{tenant}/": None,
+}
+ODD_IDS = [
+    ("a:1", "1700000000000"),
+    ("19:abc@thread.tacv2;messageid=1", "1:é+~"),
+    ("29:1@x.dk/ø é", "%2F%"),
+    ("a?b#c&d=e", "😀"),
+    ("...", " "),
+    ("a", "."),
+    ("..", "b"),
+]
+
+
+@pytest.mark.parametrize("base_url", BASE_URLS)
+async def test_the_direct_url_is_msrests(exchanges: Exchanges, base_url: str) -> None:
+    pool, client = await pooled_client(base_url)
+    operations, reply = client.conversations, MessageFactory.text("hej")
+    results = []
+    try:
+        assert operations._base() == BASE_URLS[base_url]
+        for conversation, activity in ODD_IDS:
+            for call in (
+                operations.reply_to_activity(conversation, activity, reply),
+                ConversationsOperations.reply_to_activity(operations, conversation, activity, reply),
+                operations.send_to_conversation(conversation, reply),
+                ConversationsOperations.send_to_conversation(operations, conversation, reply),
+            ):
+                results.append(await result_of(call))
+    finally:
+        await pool.close()
+
+    assert results[0::2] == results[1::2]
+    assert exchanges.sent[0::2] == exchanges.sent[1::2]
+    assert len(exchanges.sent) == (0 if BASE_URLS[base_url] is None else len(results))  # msrest: KeyError('tenant')
+
+
+ANSWER_BODIES = {
+    "200 id": (200, "application/json; charset=utf-8", b'{"id": "1:x"}'),
+    "201 id": (201, "application/json", b'{"id": "x"}'),
+    "202 empty": (202, None, b""),
+    "no id": (200, "application/json", b"{}"),
+    "extra fields": (200, "application/json", b'{"id": "x", "activityId": "y"}'),
+    "a number id": (200, "application/json", b'{"id": 5}'),
+    "a null id": (200, "application/json", b'{"id": null}'),
+    "a list": (200, "application/json", b'[{"id": "x"}]'),
+    "no Content-Type": (200, None, b'{"id": "x"}'),
+    "a byte order mark": (200, "application/json", '\ufeff{"id": "x"}'.encode()),
+    "text": (200, "text/plain", b"ok"),
+    "broken JSON": (200, "application/json", b'{"id": '),
+    "203 id": (203, "application/json", b'{"id": "x"}'),
+    "404 error": (404, "application/json", b'{"error": {"code": "ConversationNotFound", "message": "no"}}'),
+    "400 text": (400, "text/plain", b"plain words"),
+    "429 empty": (429, None, b""),
+}
+
+
+FAST_ANSWERS = {"200 id", "201 id", "no Content-Type", "a byte order mark"}  # read without msrest's Deserializer
+
+
+@pytest.mark.parametrize("answer", ANSWER_BODIES)
+async def test_a_direct_reply_reads_each_answer_as_msrest_does(exchanges, monkeypatch, answer: str) -> None:
+    exchanges.answer = ANSWER_BODIES[answer]
+    deserialized: list[str] = []
+    real = Deserializer.__call__
+
+    def counted(self: Deserializer, target: str, *args: Any) -> Any:
+        deserialized.append(target)
+        return real(self, target, *args)
+
+    monkeypatch.setattr(Deserializer, "__call__", counted)
+    pool, client = await pooled_client("https://smba.trafficmanager.net/amer/")
+    operations, reply = client.conversations, MessageFactory.text("hej")
+    try:
+        direct = await result_of(operations.reply_to_activity("a:1", "1", reply))
+        deserialized_direct = list(deserialized)
+        msrest = await result_of(ConversationsOperations.reply_to_activity(operations, "a:1", "1", reply))
+    finally:
+        await pool.close()
+
+    assert direct == msrest
+    assert exchanges.sent[0] == exchanges.sent[1]
+    assert (answer in FAST_ANSWERS) == (direct[0] == "ok" and not deserialized_direct)
 
 
 # ---- the proxy from the environment, looked up once per host instead of in two threads per request ----------------
