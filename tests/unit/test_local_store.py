@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +25,20 @@ def store(tmp_path: Path) -> LocalDocumentStore:
     return LocalDocumentStore(tmp_path / "documents")
 
 
-async def test_a_write_waits_only_for_the_lock_of_its_own_key(store: LocalDocumentStore) -> None:
+async def test_a_write_waits_only_for_the_lock_of_its_own_key(tmp_path: Path) -> None:
+    root = tmp_path / "documents"
+    store = LocalDocumentStore(root)
     key = "cases/a.json"
     other = key_on_another_stripe(key)
-    held = store._locked(key)  # as another process would hold it: an fcntl lock on its own open file
-    held.__enter__()
-    try:
-        await asyncio.wait_for(store.put(other, b"other"), timeout=5)
-        blocked = asyncio.ensure_future(store.put(key, b"mine"))
-        done, _ = await asyncio.wait({blocked}, timeout=0.3)
-        assert not done, "a write to the locked key must wait"
-    finally:
-        held.__exit__(None, None, None)
+    with open(root / ".locks" / f"{lock_stripe(key):03d}", "a+") as held:  # as another process holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            await asyncio.wait_for(store.put(other, b"other"), timeout=5)
+            blocked = asyncio.ensure_future(store.put(key, b"mine"))
+            done, _ = await asyncio.wait({blocked}, timeout=0.3)
+            assert not done, "a write to the locked key must wait"
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
     etag = await asyncio.wait_for(blocked, timeout=5)
 
     document = await store.get(key)
@@ -128,3 +132,28 @@ async def test_evidence_is_written_in_few_thread_calls_and_listed_in_one(
     items = await evidence.list_items("case-1")
     assert [item.evidence_id for item in items] == ["e0", "e1"] and len(calls) == 1
     assert b"".join([chunk async for chunk in evidence.read("case-1", "e1")]) == data
+
+
+async def test_a_forked_child_opens_its_own_lock_files_so_its_lock_excludes_the_parent(tmp_path: Path) -> None:
+    store = LocalDocumentStore(tmp_path / "documents")
+    await store.put("cases/a.json", b"parent")  # the parent has its lock files open now
+    ready, release = os.pipe(), os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        try:
+            with store._locks.held("cases/a.json"):
+                os.write(ready[1], b"x")
+                os.read(release[0], 1)
+        finally:
+            os._exit(0)
+    try:
+        assert os.read(ready[0], 1) == b"x"
+        blocked = asyncio.ensure_future(store.put("cases/a.json", b"mine"))
+        done, _ = await asyncio.wait({blocked}, timeout=0.3)
+        assert not done, "the child's lock must hold the parent's write back"
+    finally:
+        os.write(release[1], b"x")
+        os.waitpid(child, 0)
+    await asyncio.wait_for(blocked, timeout=5)
+    document = await store.get("cases/a.json")
+    assert document is not None and document.data == b"mine"
