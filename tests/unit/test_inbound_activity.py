@@ -120,6 +120,7 @@ def same(left: Any, right: Any) -> bool:
             and left.isoformat() == right.isoformat()
             and type(left.tzinfo) is type(right.tzinfo)
             and left.utcoffset() == right.utcoffset()
+            and left.tzname() == right.tzname()
         )
     if isinstance(left, float) and math.isnan(left):
         return math.isnan(right)
@@ -165,6 +166,23 @@ def test_a_mention_keeps_what_the_entity_model_does_not_know_as_additional_prope
 def test_a_timestamp_msrest_cannot_read_is_refused_as_msrest_refuses_it() -> None:
     for stamp in ("", "not a date", "2026-13-40T99:00:00Z", 1700000000):
         assert_reads_like_msrest({**BASE, "timestamp": stamp})
+
+
+@st.composite
+def timestamps(draw: st.DrawFn) -> str:
+    """ISO 8601 texts around the shapes Teams sends: 0-9 fraction digits, Z or an offset, some out of range."""
+    year = draw(st.sampled_from(["0001", "1999", "2026", "9999"]) | st.from_regex(r"\d{4}", fullmatch=True))
+    month, day = draw(st.integers(0, 13)), draw(st.integers(0, 32))
+    hour, minute, second = draw(st.integers(0, 25)), draw(st.integers(0, 60)), draw(st.integers(0, 61))
+    fraction = draw(st.sampled_from(["", "."]) | st.from_regex(r"\.\d{1,9}", fullmatch=True))
+    zone = draw(st.sampled_from(["Z", "+00:00", "-00:00", "+01:00", "-00:30", "+14:00", "-12:00", "+23:59", "z", ""]))
+    return f"{year}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(stamp=timestamps())
+def test_any_timestamp_reads_as_msrest_reads_it(stamp: str) -> None:
+    assert_reads_like_msrest({**BASE, "timestamp": stamp, "localTimestamp": stamp})
 
 
 TYPED_VALUES = [True, False, 0, 1, 2, 1.0, 0.0, 2.5, "1", "true", "False", "no", "", None, [], [1], {}, {"a": 1}]
