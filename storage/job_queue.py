@@ -20,8 +20,6 @@ The scaled setup uses Azure Storage Queues instead (`storage.azure_queue`).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -133,14 +131,12 @@ class LocalJobQueue:
 
     async def schedule(self, jobs: list[Job]) -> int:
         missing = await self._markers.unscheduled(jobs)
-        await asyncio.gather(*(self._queue(job) for job in missing))  # at once: they share the folder's fsyncs
+        # All at once; a job that exists already was queued by an attempt that stopped before the marker.
+        await self._documents.create_all(
+            {self._key(job): StoredJob(job=job, visible_at=job.due_at).model_dump_json().encode() for job in missing}
+        )
         await self._markers.record(missing)
         return len(missing)
-
-    async def _queue(self, job: Job) -> None:
-        stored = StoredJob(job=job, visible_at=job.due_at)
-        with contextlib.suppress(PreconditionFailed):  # queued by an attempt that stopped before the marker
-            await self._documents.put(self._key(job), stored.model_dump_json().encode(), create_only=True)
 
     async def receive(self, now: datetime, max_jobs: int) -> list[JobLease]:
         leases: list[JobLease] = []

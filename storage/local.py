@@ -45,7 +45,7 @@ import hashlib
 import os
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -172,27 +172,54 @@ class LocalDocumentStore:
 
     def _put(self, key: str, data: bytes, if_match: str | None, create_only: bool) -> str:
         path = self._path(key)
+        folder = path.rsplit("/", 1)[0]
+        self._swap_in(key, path, self._write_beside(path, data), if_match, create_only)
+        _folder_sync.sync(folder)
+        return _etag(data)
+
+    async def create_all(self, documents: Mapping[str, bytes]) -> list[str]:
+        """One thread call for all of them, with one fsync per folder (a new case's ten follow-up jobs: one
+        thread hop and one folder fsync instead of ten of each)."""
+        return await _in_thread(self._create_all, dict(documents))
+
+    def _create_all(self, documents: dict[str, bytes]) -> list[str]:
+        paths = {key: self._path(key) for key in documents}
+        created: list[str] = []
+        for key, data in documents.items():
+            try:
+                self._swap_in(key, paths[key], self._write_beside(paths[key], data), None, create_only=True)
+                created.append(key)
+            except PreconditionFailed:
+                continue
+        for folder in sorted({paths[key].rsplit("/", 1)[0] for key in created}):
+            _folder_sync.sync(folder)
+        return created
+
+    @staticmethod
+    def _write_beside(path: str, data: bytes) -> str:
+        """The bytes in a temporary file in the document's folder, on disk; returns its path."""
         folder, name = path.rsplit("/", 1)
         try:
-            temporary = _write_temporary(folder, name, data)
+            return _write_temporary(folder, name, data)
         except FileNotFoundError:  # the folder's first document
             os.makedirs(folder, exist_ok=True)
-            temporary = _write_temporary(folder, name, data)
+            return _write_temporary(folder, name, data)
+
+    def _swap_in(self, key: str, path: str, temporary: str, if_match: str | None, create_only: bool) -> None:
+        """Rename the temporary file into place if the condition holds (under the key's lock); else remove it."""
         try:
             with self._locks.held(key):
                 if create_only or if_match is not None:
                     current = self._get(path)
                     if create_only and current is not None:
-                        raise PreconditionFailed(name)
+                        raise PreconditionFailed(key)
                     if if_match is not None and (current is None or current.etag != if_match):
-                        raise PreconditionFailed(name)
+                        raise PreconditionFailed(key)
                 os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
-        _folder_sync.sync(folder)
-        return _etag(data)
 
     async def delete(self, key: str) -> None:
         await _in_thread(Path(self._path(key)).unlink, True)

@@ -8,7 +8,7 @@ and its metadata are committed, and it can never be overwritten.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,6 +43,11 @@ class DocumentStore(Protocol):
 
     async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
         """Write atomically; return the new etag. Raises PreconditionFailed on a stale etag or an existing key."""
+        ...
+
+    async def create_all(self, documents: Mapping[str, bytes]) -> list[str]:
+        """Create each document that does not exist yet, as `put(key, data, create_only=True)` would one by one;
+        returns the keys created (an existing key is left as it is, not an error)."""
         ...
 
     async def delete(self, key: str) -> None: ...

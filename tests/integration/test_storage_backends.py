@@ -144,6 +144,32 @@ async def test_create_only_refuses_an_existing_key_and_keeps_its_data(backend: B
     assert document is not None and document.data == b"first"
 
 
+async def test_create_all_creates_the_new_documents_and_leaves_existing_ones(backend: Backend) -> None:
+    await backend.documents.put("jobs/b.json", b"queued before")
+
+    created = await backend.documents.create_all(
+        {"jobs/a.json": b"a", "jobs/b.json": b"again", "jobs/c.json": b"c", "markers/d.json": b"d"}
+    )
+
+    assert sorted(created) == ["jobs/a.json", "jobs/c.json", "markers/d.json"]
+    assert await backend.documents.list_keys("jobs/") == ["jobs/a.json", "jobs/b.json", "jobs/c.json"]
+    stored = {key: await backend.documents.get(key) for key in ("jobs/a.json", "jobs/b.json", "markers/d.json")}
+    assert {key: document.data for key, document in stored.items() if document} == {
+        "jobs/a.json": b"a",
+        "jobs/b.json": b"queued before",
+        "markers/d.json": b"d",
+    }
+    assert await backend.documents.create_all({}) == []
+
+
+async def test_concurrent_create_alls_create_each_document_once(backend: Backend) -> None:
+    batches = [{f"jobs/{number}.json": f"{attempt}".encode() for number in range(8)} for attempt in range(4)]
+
+    results = await asyncio.gather(*(backend.documents.create_all(batch) for batch in batches))
+
+    assert sorted(key for created in results for key in created) == sorted(batches[0])
+
+
 async def test_stale_etag_write_is_refused_and_keeps_old_data(backend: Backend) -> None:
     stale = await backend.documents.put("doc.json", b"v1")
     await backend.documents.put("doc.json", b"v2", if_match=stale)
