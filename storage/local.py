@@ -25,7 +25,10 @@ instead of each running its own. Measured (3 KB documents into one folder, 2,000
 time unchanged within the noise (359 / 382 us).
 
 Evidence is buffered up to CHUNK bytes per thread call and listed in one thread call (before: one thread hop
-per downloaded piece and one per metadata file); see `LocalEvidenceWriter`.
+per downloaded piece and one per metadata file); see `LocalEvidenceWriter`. Thread hops, not the fsyncs, are
+what a busy bot pays for (a diagnostic `benchmarks/load.py` run with every fsync left out was no faster at 50
+users; one with the writes in the event loop was 30 % faster), so a case's new follow-up jobs are created in
+one thread call (`create_all`), and CHUNK is 1 MB: a 1 MB screenshot is written at its commit, in one call.
 
 Measured: before, every document write in the process waited for one `.lock` while the previous write
 fsynced its file and its folder, and the waiting writes held threads of the default pool (6 on 2 cores)
@@ -55,7 +58,7 @@ from domain.evidence import EvidenceItem
 from storage.folder_sync import FolderSync
 from storage.ports import Document, PreconditionFailed, check_key
 
-CHUNK = 256 * 1024
+CHUNK = 1024 * 1024  # a typical screenshot in one thread call at its commit (256 KB: four calls more)
 LOCK_STRIPES = 256
 STORAGE_THREADS = 16
 T = TypeVar("T")
