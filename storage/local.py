@@ -25,10 +25,20 @@ instead of each running its own. Measured (3 KB documents into one folder, 2,000
 time unchanged within the noise (359 / 382 us).
 
 Evidence is buffered up to CHUNK bytes per thread call and listed in one thread call (before: one thread hop
-per downloaded piece and one per metadata file); see `LocalEvidenceWriter`. Thread hops, not the fsyncs, are
-what a busy bot pays for (a diagnostic `benchmarks/load.py` run with every fsync left out was no faster at 50
-users; one with the writes in the event loop was 30 % faster), so a case's new follow-up jobs are created in
-one thread call (`create_all`), and CHUNK is 1 MB: a 1 MB screenshot is written at its commit, in one call.
+per downloaded piece and one per metadata file); see `LocalEvidenceWriter`. CHUNK is 1 MB, so a 1 MB
+screenshot is written at its commit, in one call.
+
+Document writes go to the threads in batches (`storage/write_batches.py`, at most WRITE_THREADS at once):
+the writes queued while a batch runs (every turn's dialog state, a new case's ten follow-up jobs from
+`create_all`) are written together next, each fsynced and renamed under its key's lock, then one fsync per
+folder for the batch. Thread hand-overs, not the fsyncs, are what a busy bot pays for: in diagnostic
+`benchmarks/load.py` runs at 50 users, leaving out every fsync (one thread call per write, as then) was no
+faster, while writing in the event loop without fsyncs was 30 % faster. Measured (`benchmarks/load.py`,
+50 users, the variants run in turn, five and two rounds; bot CPU ms per turn, the steadier figure on this
+shared machine): one thread call per write 2.44-3.84 (median 3.17); batches with one writing thread
+2.06-2.59, two 2.22-2.40, four 2.29-3.46. Two it is: about the CPU of one, with two batches' fsyncs in
+flight. The whole benchmark right after: 475 / 632 turns/s at 50 / 200 users (3.80x / 4.98x the stock
+echo; see benchmarks/README.md).
 
 Measured: before, every document write in the process waited for one `.lock` while the previous write
 fsynced its file and its folder, and the waiting writes held threads of the default pool (6 on 2 cores)
@@ -51,16 +61,19 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from domain.evidence import EvidenceItem
 from storage.folder_sync import FolderSync
 from storage.ports import Document, PreconditionFailed, check_key
+from storage.write_batches import WriteBatches
 
 CHUNK = 1024 * 1024  # a typical screenshot in one thread call at its commit (256 KB: four calls more)
 LOCK_STRIPES = 256
 STORAGE_THREADS = 16
+WRITE_THREADS = 2  # threads writing document batches at once (of STORAGE_THREADS)
 T = TypeVar("T")
 
 _executor = ThreadPoolExecutor(max_workers=STORAGE_THREADS, thread_name_prefix="vaern-storage")
@@ -149,6 +162,19 @@ class _StripeLocks:
                 fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
+@dataclass(frozen=True)
+class _Write:
+    key: str
+    path: str
+    data: bytes
+    if_match: str | None
+    create_only: bool
+
+    @property
+    def folder(self) -> str:
+        return self.path.rsplit("/", 1)[0]
+
+
 class LocalDocumentStore:
     """JSON documents as files under a root folder; etag = hash of the bytes."""
 
@@ -158,6 +184,7 @@ class LocalDocumentStore:
         locks = root / ".locks"
         locks.mkdir(parents=True, exist_ok=True)
         self._locks = _StripeLocks(locks)
+        self._writes = WriteBatches(_executor, self._write_batch, max_threads=WRITE_THREADS)
 
     def _path(self, key: str) -> str:
         return f"{self._root_name}/{check_key(key)}"
@@ -171,32 +198,39 @@ class LocalDocumentStore:
         return None if data is None else Document(data=data, etag=_etag(data))
 
     async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
-        return await _in_thread(self._put, key, data, if_match, create_only)
-
-    def _put(self, key: str, data: bytes, if_match: str | None, create_only: bool) -> str:
-        path = self._path(key)
-        folder = path.rsplit("/", 1)[0]
-        self._swap_in(key, path, self._write_beside(path, data), if_match, create_only)
-        _folder_sync.sync(folder)
-        return _etag(data)
+        return await self._writes.submit(_Write(key, self._path(key), data, if_match, create_only))
 
     async def create_all(self, documents: Mapping[str, bytes]) -> list[str]:
-        """One thread call for all of them, with one fsync per folder (a new case's ten follow-up jobs: one
-        thread hop and one folder fsync instead of ten of each)."""
-        return await _in_thread(self._create_all, dict(documents))
+        """Queued at once, so they are written in one batch with one fsync per folder (a new case's ten
+        follow-up jobs: one thread hand-over and one folder fsync instead of ten of each)."""
+        keys = list(documents)
+        outcomes = await asyncio.gather(
+            *(self.put(key, documents[key], create_only=True) for key in keys), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, PreconditionFailed):
+                raise outcome
+        return [key for key, outcome in zip(keys, outcomes, strict=True) if isinstance(outcome, str)]
 
-    def _create_all(self, documents: dict[str, bytes]) -> list[str]:
-        paths = {key: self._path(key) for key in documents}
-        created: list[str] = []
-        for key, data in documents.items():
+    def _write_batch(self, writes: list[_Write]) -> list[str | BaseException]:
+        """In a storage thread: each document's bytes fsynced and renamed into place if its condition holds,
+        then one fsync per folder for all of them (a failed folder fsync fails every write into it)."""
+        results: list[str | BaseException] = []
+        for write in writes:
             try:
-                self._swap_in(key, paths[key], self._write_beside(paths[key], data), None, create_only=True)
-                created.append(key)
-            except PreconditionFailed:
-                continue
-        for folder in sorted({paths[key].rsplit("/", 1)[0] for key in created}):
-            _folder_sync.sync(folder)
-        return created
+                self._swap_in(write, self._write_beside(write.path, write.data))
+                results.append(_etag(write.data))
+            except Exception as error:
+                results.append(error)
+        written = [index for index, result in enumerate(results) if isinstance(result, str)]
+        for folder in sorted({writes[index].folder for index in written}):
+            try:
+                _folder_sync.sync(folder)
+            except OSError as error:
+                for index in written:
+                    if writes[index].folder == folder:
+                        results[index] = error
+        return results
 
     @staticmethod
     def _write_beside(path: str, data: bytes) -> str:
@@ -208,17 +242,17 @@ class LocalDocumentStore:
             os.makedirs(folder, exist_ok=True)
             return _write_temporary(folder, name, data)
 
-    def _swap_in(self, key: str, path: str, temporary: str, if_match: str | None, create_only: bool) -> None:
+    def _swap_in(self, write: _Write, temporary: str) -> None:
         """Rename the temporary file into place if the condition holds (under the key's lock); else remove it."""
         try:
-            with self._locks.held(key):
-                if create_only or if_match is not None:
-                    current = self._get(path)
-                    if create_only and current is not None:
-                        raise PreconditionFailed(key)
-                    if if_match is not None and (current is None or current.etag != if_match):
-                        raise PreconditionFailed(key)
-                os.replace(temporary, path)
+            with self._locks.held(write.key):
+                if write.create_only or write.if_match is not None:
+                    current = self._get(write.path)
+                    if write.create_only and current is not None:
+                        raise PreconditionFailed(write.key)
+                    if write.if_match is not None and (current is None or current.etag != write.if_match):
+                        raise PreconditionFailed(write.key)
+                os.replace(temporary, write.path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
