@@ -10,6 +10,7 @@ from typing import Any
 from bot.follow_up_planner import FollowUpPlanner
 from bot.proactive import OutboxWorker
 from bot.roles import Directory, Responsibles
+from bot.together import together
 from cards.common import ATTACHMENT_CONTENT_TYPE
 from cards.leader import employee_update_text, hr_escalation_card, leader_card
 from cards.work_environment import anonymised_summary_card
@@ -125,8 +126,10 @@ class CaseNotifications:
         if case.leader is None:
             return
         card = self.leader_card(case, evidence)
-        await self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card))
-        await self.planner.plan(case)
+        await together(
+            self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card)),
+            self.planner.plan(case),
+        )
 
     async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:
         """Bring the leader's copy of the card up to date in place (whoever acted, from wherever)."""

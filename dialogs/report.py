@@ -13,6 +13,7 @@ from typing import Any
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from bot.identity import person_of, tenant_of
+from bot.together import together
 from cards.summary import submitted_card
 from content import Texts, language_for
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
@@ -144,9 +145,11 @@ class ReportDialog(Dialog):
         if existing is not None:
             # Sent before, but the bot stopped before it finished: finish it (each step is idempotent).
             case = existing.case
-            await services.case_index.add(case)
-            if case.status is not CaseStatus.DRAFT:
-                await services.notifications.case_reported(case, await services.evidence.list_items(case.case_id))
+            if case.status is CaseStatus.DRAFT:
+                await services.case_index.add(case)
+            else:
+                evidence = await services.evidence.list_items(case.case_id)
+                await together(services.case_index.add(case), services.notifications.case_reported(case, evidence))
             await asking.show(submitted_card(asking.texts, case.reference, draft))
             if case.leader is None:
                 return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
@@ -157,8 +160,7 @@ class ReportDialog(Dialog):
         case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await services.notifications.assign(case)
         await services.cases.create(case)
-        await services.case_index.add(case)
-        await services.notifications.case_reported(case, evidence)
+        await together(services.case_index.add(case), services.notifications.case_reported(case, evidence))
         await asking.show(submitted_card(asking.texts, reference, draft))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
