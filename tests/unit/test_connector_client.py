@@ -419,9 +419,21 @@ def without_id(result: tuple[str, Any]) -> tuple[str, Any]:
     return result
 
 
-def without_date(raw: tuple[str, str, dict[str, str], bytes]) -> tuple[str, str, dict[str, str], bytes]:
+def as_json(body: Any) -> Any:
+    """A request body as the JSON it carries: the direct path writes it compactly in UTF-8 (orjson), msrest with
+    spaces and \\u escapes; the same JSON either way."""
+    try:
+        return json.loads(body)
+    except (TypeError, ValueError):
+        return body
+
+
+def without_date(raw: tuple[str, str, dict[str, str], bytes]) -> tuple[str, str, dict[str, str], Any]:
+    """A recorded request without what may differ: Date, and Content-Length (the body's JSON is compared)."""
     method, path, headers, body = raw
-    return method, path, {name: value for name, value in headers.items() if name != "Date"}, body
+    kept = {name: value for name, value in headers.items() if name not in ("Date", "Content-Length")}
+    assert int(headers.get("Content-Length", len(body))) == len(body)
+    return method, path, kept, as_json(body)
 
 
 REPLY_CALLS = {
@@ -497,7 +509,8 @@ class Exchanges:
         self.answer: tuple[int, str | None, bytes] = (200, "application/json; charset=utf-8", b'{"id": "x"}')
 
     async def __call__(self, method: str, url: str, headers: dict[str, str], data: Any) -> Any:
-        self.sent.append((method, url, {k: v for k, v in headers.items() if k.lower() != "content-length"}, data))
+        kept = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        self.sent.append((method, url, kept, as_json(data)))
         status, content_type, body = self.answer
         answer_headers = CIMultiDict[str]() if content_type is None else CIMultiDict({"Content-Type": content_type})
         return connector_client._ResponseSnapshot(URL(url), status, "Reason", CIMultiDictProxy(answer_headers), body)
@@ -718,3 +731,23 @@ async def test_closing_the_pool_closes_its_session(adapter, stub) -> None:
     assert session.closed
     await reply_turn(adapter, incoming(stub.url))  # a late turn still works: it gets a new session
     assert sends(stub) == [200, 200]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"type": "message", "text": "Værn: æøå ÆØÅ – “citat” 😀", "attachments": [{"content": {"body": []}}]},
+        {"value": {"1": "a", "nested": [1, 2.5, True, None, {"x": "y"}]}},
+        {"value": {1: "integer keys become text, as json.dumps makes them"}},
+        {"value": 2**70},  # beyond 64 bits: json.dumps writes it
+    ],
+)
+def test_a_request_body_is_the_json_msrest_would_send_in_utf_8(value: Any) -> None:
+    body = connector_client.json_body(value)
+
+    assert isinstance(body, bytes)
+    assert json.loads(body) == json.loads(json.dumps(value))
+
+
+def test_a_request_body_keeps_danish_letters_as_utf_8() -> None:
+    assert connector_client.json_body({"text": "Værn æøå"}) == '{"text":"Værn æøå"}'.encode()
