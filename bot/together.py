@@ -5,7 +5,9 @@ depend on each other (filing a new case in the people index, queueing its leader
 follow-ups) need not wait for one another. `together` waits for every step to end - none is left running
 unobserved - and then raises the first failure, like the same steps awaited one after the other would (each
 step is idempotent, so a failure is healed by the same repair as before: the employee's resend, or the start-up
-sweep). Measured with `benchmarks/load.py --steps` at 50 users: see benchmarks/README.md ("confirm").
+sweep). A report's "confirm" now waits for five storage writes in a row instead of seven: reference, case,
+then index | leader's card | follow-ups (their jobs, then their marker), then the dialog state. Instrumented at
+50 users (`benchmarks/load.py`), the three together took 247 ms (p50) of the step's ~500; a write 56-68 ms.
 """
 
 from __future__ import annotations
