@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
@@ -56,17 +56,6 @@ class AzureDocumentStore:
         except (ResourceExistsError, ResourceModifiedError, ResourceNotFoundError) as error:
             raise PreconditionFailed(key) from error
         return result["etag"]
-
-    async def create_all(self, documents: Mapping[str, bytes]) -> list[str]:
-        async def create(key: str, data: bytes) -> str | None:
-            try:
-                await self.put(key, data, create_only=True)
-            except PreconditionFailed:
-                return None
-            return key
-
-        created = await asyncio.gather(*(create(key, data) for key, data in documents.items()))
-        return [key for key in created if key is not None]
 
     async def delete(self, key: str) -> None:
         with contextlib.suppress(ResourceNotFoundError):

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from domain.follow_ups import Job
-from storage.ports import DocumentStore, PreconditionFailed
+from storage.ports import DocumentStore, PreconditionFailed, create_all
 
 log = logging.getLogger("vaern.jobs")
 
@@ -132,8 +132,9 @@ class LocalJobQueue:
     async def schedule(self, jobs: list[Job]) -> int:
         missing = await self._markers.unscheduled(jobs)
         # All at once; a job that exists already was queued by an attempt that stopped before the marker.
-        await self._documents.create_all(
-            {self._key(job): StoredJob(job=job, visible_at=job.due_at).model_dump_json().encode() for job in missing}
+        await create_all(
+            self._documents,
+            {self._key(job): StoredJob(job=job, visible_at=job.due_at).model_dump_json().encode() for job in missing},
         )
         await self._markers.record(missing)
         return len(missing)

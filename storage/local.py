@@ -30,7 +30,7 @@ screenshot is written at its commit, in one call.
 
 Document writes go to the threads in batches (`storage/write_batches.py`, at most WRITE_THREADS at once):
 the writes queued while a batch runs (every turn's dialog state, a new case's ten follow-up jobs from
-`create_all`) are written together next, each fsynced and renamed under its key's lock, then one fsync per
+`storage.ports.create_all`) are written together next, each fsynced and renamed under its key's lock, then one fsync per
 folder for the batch. Thread hand-overs, not the fsyncs, are what a busy bot pays for: in diagnostic
 `benchmarks/load.py` runs at 50 users, leaving out every fsync (one thread call per write, as then) was no
 faster, while writing in the event loop without fsyncs was 30 % faster. Measured (`benchmarks/load.py`,
@@ -58,7 +58,7 @@ import hashlib
 import os
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,18 +94,10 @@ def _etag(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def _write_durably(path: Path, data: bytes) -> Path:
-    temporary = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return temporary
-
-
 def _write_temporary(folder: str, name: str, data: bytes) -> str:
     """`data` in a new hidden file beside `name`, on disk (fsynced); returns its path. Plain descriptors: this
-    runs for every document write, in a storage thread that has to take the GIL for each Python step."""
+    runs for every document and evidence-metadata write, in a storage thread that takes the GIL for each
+    Python step."""
     temporary = f"{folder}/.tmp-{os.urandom(16).hex()}-{name}"
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     try:
@@ -199,18 +191,6 @@ class LocalDocumentStore:
 
     async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
         return await self._writes.submit(_Write(key, self._path(key), data, if_match, create_only))
-
-    async def create_all(self, documents: Mapping[str, bytes]) -> list[str]:
-        """Queued at once, so they are written in one batch with one fsync per folder (a new case's ten
-        follow-up jobs: one thread hand-over and one folder fsync instead of ten of each)."""
-        keys = list(documents)
-        outcomes = await asyncio.gather(
-            *(self.put(key, documents[key], create_only=True) for key in keys), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException) and not isinstance(outcome, PreconditionFailed):
-                raise outcome
-        return [key for key, outcome in zip(keys, outcomes, strict=True) if isinstance(outcome, str)]
 
     def _write_batch(self, writes: list[_Write]) -> list[str | BaseException]:
         """In a storage thread: each document's bytes fsynced and renamed into place if its condition holds,
@@ -323,11 +303,12 @@ class LocalEvidenceWriter:
             raise PreconditionFailed(self._evidence_id) from error
         finally:
             self._temporary.unlink(missing_ok=True)
-        temporary_metadata = _write_durably(metadata, item.model_dump_json().encode())
+        temporary_metadata = _write_temporary(str(self._folder), metadata.name, item.model_dump_json().encode())
         try:
             os.link(temporary_metadata, metadata)
         finally:
-            temporary_metadata.unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary_metadata)
         _folder_sync.sync(str(self._folder))
 
     async def abort(self) -> None:

@@ -7,6 +7,7 @@ and its metadata are committed, and it can never be overwritten.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -45,11 +46,6 @@ class DocumentStore(Protocol):
         """Write atomically; return the new etag. Raises PreconditionFailed on a stale etag or an existing key."""
         ...
 
-    async def create_all(self, documents: Mapping[str, bytes]) -> list[str]:
-        """Create each document that does not exist yet, as `put(key, data, create_only=True)` would one by one;
-        returns the keys created (an existing key is left as it is, not an error)."""
-        ...
-
     async def delete(self, key: str) -> None: ...
 
     async def list_keys(self, prefix: str) -> list[str]: ...
@@ -75,3 +71,23 @@ class EvidenceStore(Protocol):
     async def list_items(self, case_id: str) -> list[EvidenceItem]: ...
 
     def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]: ...
+
+
+async def create_all(store: DocumentStore, documents: Mapping[str, bytes]) -> list[str]:
+    """Create each document that does not exist yet (`put(..., create_only=True)`, all at once: the local
+    backend writes them in a few batches, Azure in parallel); returns the keys created. An existing key is left as
+    it is; any other failure is raised once every put has ended."""
+
+    async def create(key: str, data: bytes) -> bool:
+        try:
+            await store.put(key, data, create_only=True)
+        except PreconditionFailed:
+            return False
+        return True
+
+    keys = list(documents)
+    outcomes = await asyncio.gather(*(create(key, documents[key]) for key in keys), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return [key for key, created in zip(keys, outcomes, strict=True) if created is True]

@@ -22,7 +22,7 @@ from domain.refusals import EvidenceRefused, RefusalReason
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.evidence_intake import EvidenceIntake
-from storage.ports import Document, DocumentStore, EvidenceStore, InvalidKey, PreconditionFailed
+from storage.ports import Document, DocumentStore, EvidenceStore, InvalidKey, PreconditionFailed, create_all
 from tests.support.backends import Backend
 from tests.support.clock import MovableClock
 
@@ -147,8 +147,8 @@ async def test_create_only_refuses_an_existing_key_and_keeps_its_data(backend: B
 async def test_create_all_creates_the_new_documents_and_leaves_existing_ones(backend: Backend) -> None:
     await backend.documents.put("jobs/b.json", b"queued before")
 
-    created = await backend.documents.create_all(
-        {"jobs/a.json": b"a", "jobs/b.json": b"again", "jobs/c.json": b"c", "markers/d.json": b"d"}
+    created = await create_all(
+        backend.documents, {"jobs/a.json": b"a", "jobs/b.json": b"again", "jobs/c.json": b"c", "markers/d.json": b"d"}
     )
 
     assert sorted(created) == ["jobs/a.json", "jobs/c.json", "markers/d.json"]
@@ -159,13 +159,13 @@ async def test_create_all_creates_the_new_documents_and_leaves_existing_ones(bac
         "jobs/b.json": b"queued before",
         "markers/d.json": b"d",
     }
-    assert await backend.documents.create_all({}) == []
+    assert await create_all(backend.documents, {}) == []
 
 
 async def test_concurrent_create_alls_create_each_document_once(backend: Backend) -> None:
     batches = [{f"jobs/{number}.json": f"{attempt}".encode() for number in range(8)} for attempt in range(4)]
 
-    results = await asyncio.gather(*(backend.documents.create_all(batch) for batch in batches))
+    results = await asyncio.gather(*(create_all(backend.documents, batch) for batch in batches))
 
     assert sorted(key for created in results for key in created) == sorted(batches[0])
 
