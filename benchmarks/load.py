@@ -446,6 +446,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--py-spy", type=Path, default=None, help="directory for py-spy profiles of each phase")
     parser.add_argument("--steps", action="store_true", help="also print Værn's latency per report step")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, Værn's data)")
+    parser.add_argument(
+        "--work-parent",
+        type=Path,
+        default=Path(tempfile.gettempdir()),
+        help="the folder (file system) in which the run's work directory with Værn's data is made",
+    )
     args = parser.parse_args(argv)
     args.users = [int(value) for value in str(args.users).split(",") if value.strip()]
     args.targets = [value.strip() for value in str(args.targets).split(",") if value.strip()]
@@ -457,7 +463,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="vaern-bench-"))
+    args.work_parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="vaern-bench-", dir=args.work_parent))
     if args.py_spy:
         args.py_spy.mkdir(parents=True, exist_ok=True)
     results: list[PhaseResult] = []

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from bot.config import Settings
 from domain.clock import Clock
 from storage.job_queue import JobQueue, LocalJobQueue
-from storage.local import LocalDocumentStore, LocalEvidenceStore
+from storage.local import LocalEvidenceStore
 from storage.ports import DocumentStore, EvidenceStore
+from storage.sqlite_documents import SqliteDocumentStore
 
 
 @dataclass
@@ -33,9 +34,8 @@ async def open_backend(settings: Settings) -> StorageBackend:
         )
         return StorageBackend(documents, evidence, close)
     root = settings.data_dir
-    return StorageBackend(
-        LocalDocumentStore(root / "documents"), LocalEvidenceStore(root / "evidence"), _nothing_to_close
-    )
+    documents = SqliteDocumentStore(root / "documents.sqlite3", legacy_folder=root / "documents")
+    return StorageBackend(documents, LocalEvidenceStore(root / "evidence"), documents.close)
 
 
 async def open_job_queue(settings: Settings, documents: DocumentStore, clock: Clock) -> JobQueue:

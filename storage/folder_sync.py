@@ -9,8 +9,9 @@ raises in the thread that ran it; the ones waiting then try again themselves, so
 fsync that covers its rename. Folders nobody is syncing are forgotten, so the table stays as small as the
 number of folders being written at that moment.
 
-Measured (`LocalDocumentStore.put` of a 3 KB document into one folder, 16 threads, 4,000 writes, CPU of all
-threads, this machine): see `storage/local.py`.
+Used by the local evidence store (`storage/local.py`). Measured when the local documents were files too (3 KB
+documents into one folder, 2,000 writes, CPU of all threads): 16 at a time 383-581 -> 327-337 us per write
+with about half the folder fsyncs (2,000 -> 938-1,007); one at a time unchanged within the noise.
 """
 
 from __future__ import annotations

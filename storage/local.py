@@ -1,79 +1,37 @@
-"""Local filesystem backend (the embedded default): one instance, no Azure account needed.
+"""Local filesystem backend for evidence (the embedded default; the documents are in SQLite,
+`storage/sqlite_documents.py`).
 
-Every write goes to a temporary file, is flushed to disk, and is then renamed (documents) or
-hard-linked (evidence, which must never be overwritten) into place, and the folder is fsynced (what makes
-the rename itself durable), so a crash leaves either the old or the new state and a write that returned
-survives a power loss. Compare-and-swap across processes is serialised per key: an fcntl lock on one of
-`LOCK_STRIPES` lock files under `.locks/`, chosen by the key's SHA-256 (unrelated keys share one with
-probability 1/256, which only means a short wait).
-
-Only the compare-and-swap holds the lock: the new bytes are written to their temporary file and fsynced
-before it is taken, and the folder is fsynced after it is released; under the lock the current file is
-read for its etag and the temporary file renamed into place. Both fsyncs are kept (file: the renamed file
-has its bytes; folder: the rename is on disk). Plain reads take no lock (a rename is atomic).
+Evidence bytes stream into a hidden temporary file, are fsynced and hard-linked into place (so an existing
+item can never be replaced); the metadata file is written the same way after them, and the folder is fsynced
+(what makes the links themselves durable). An item is visible only when its metadata file exists, so a crash
+leaves either no item or a whole one.
 
 File work runs in a thread pool of its own (`STORAGE_THREADS`), so storage does not queue behind, or block,
-other users of asyncio's default pool (6 threads on 2 cores). Document reads are the exception: a document
-is a few KB read from the page cache (open, read, close: ~12 us), while the hop to a thread and back costs
-~80 us of CPU (future, queue, wake-ups, the GIL handed over twice) and a turn of the event loop, so `get`
-reads in the event loop (measured: 81.9 -> 11.6 us of CPU per `get` of a 3 KB document, all threads).
-
-Folder fsyncs are shared (`storage/folder_sync.py`): writes into one folder at the same time (every
-conversation's dialog state is in `state/`) wait for one fsync of the folder that began after their rename
-instead of each running its own. Measured (3 KB documents into one folder, 2,000 writes, CPU of all threads):
-16 at a time 383-581 -> 327-337 us per write with about half the folder fsyncs (2,000 -> 938-1,007); one at a
-time unchanged within the noise (359 / 382 us).
+other users of asyncio's default pool. Folder fsyncs are shared between writers into one folder at the same
+time (`storage/folder_sync.py`).
 
 Evidence is buffered up to CHUNK bytes per thread call and listed in one thread call (before: one thread hop
 per downloaded piece and one per metadata file); see `LocalEvidenceWriter`. CHUNK is 1 MB, so a 1 MB
 screenshot is written at its commit, in one call.
-
-Document writes go to the threads in batches (`storage/write_batches.py`, at most WRITE_THREADS at once):
-the writes queued while a batch runs (every turn's dialog state, a new case's ten follow-up jobs from
-`storage.ports.create_all`) are written together next, each fsynced and renamed under its key's lock, then one fsync per
-folder for the batch. Thread hand-overs, not the fsyncs, are what a busy bot pays for: in diagnostic
-`benchmarks/load.py` runs at 50 users, leaving out every fsync (one thread call per write, as then) was no
-faster, while writing in the event loop without fsyncs was 30 % faster. Measured (`benchmarks/load.py`,
-50 users, the variants run in turn, five and two rounds; bot CPU ms per turn, the steadier figure on this
-shared machine): one thread call per write 2.44-3.84 (median 3.17); batches with one writing thread
-2.06-2.59, two 2.22-2.40, four 2.29-3.46. Two it is: about the CPU of one, with two batches' fsyncs in
-flight. The whole benchmark right after: 475 / 632 turns/s at 50 / 200 users (3.80x / 4.98x the stock
-echo; see benchmarks/README.md).
-
-Measured: before, every document write in the process waited for one `.lock` while the previous write
-fsynced its file and its folder, and the waiting writes held threads of the default pool (6 on 2 cores)
-that reads and the evidence download also needed. CPU per write is the same (~420-450 us, nearly all of it
-the kernel's fsyncs and rename); what changes is the waiting. `benchmarks/load.py`, interleaved A/B on a
-shared machine (turns/s at 50 / 200 users, one round each): 213 / 196 before this step, 240 / 219 after;
-in a second, noisier round 119 / 212 and 103 / 171, so within the noise at these rates (the disk here fsyncs
-in ~0.2 ms). The per-key lock matters where the fsync is slow or the counter is hot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
-import hashlib
 import os
-import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from domain.evidence import EvidenceItem
 from storage.folder_sync import FolderSync
-from storage.ports import Document, PreconditionFailed, check_key
-from storage.write_batches import WriteBatches
+from storage.ports import PreconditionFailed, check_key
 
 CHUNK = 1024 * 1024  # a typical screenshot in one thread call at its commit (256 KB: four calls more)
-LOCK_STRIPES = 256
 STORAGE_THREADS = 16
-WRITE_THREADS = 2  # threads writing document batches at once (of STORAGE_THREADS)
 T = TypeVar("T")
 
 _executor = ThreadPoolExecutor(max_workers=STORAGE_THREADS, thread_name_prefix="vaern-storage")
@@ -85,19 +43,8 @@ async def _in_thread(function: Callable[..., T], *args: object) -> T:
     return await asyncio.get_running_loop().run_in_executor(_executor, function, *args)
 
 
-def lock_stripe(key: str) -> int:
-    """Which of the LOCK_STRIPES lock files guards a key (the same in every process)."""
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % LOCK_STRIPES
-
-
-def _etag(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:32]
-
-
 def _write_temporary(folder: str, name: str, data: bytes) -> str:
-    """`data` in a new hidden file beside `name`, on disk (fsynced); returns its path. Plain descriptors: this
-    runs for every document and evidence-metadata write, in a storage thread that takes the GIL for each
-    Python step."""
+    """`data` in a new hidden file beside `name`, on disk (fsynced); returns its path."""
     temporary = f"{folder}/.tmp-{os.urandom(16).hex()}-{name}"
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
     try:
@@ -108,151 +55,6 @@ def _write_temporary(folder: str, name: str, data: bytes) -> str:
     finally:
         os.close(descriptor)
     return temporary
-
-
-def _read_file(path: str) -> bytes | None:
-    try:
-        with open(path, "rb", buffering=0) as handle:
-            return handle.readall()
-    except FileNotFoundError:
-        return None
-
-
-class _StripeLocks:
-    """The LOCK_STRIPES lock files, each opened once per process and held with a thread lock and an fcntl lock:
-    the thread lock orders this process's threads (fcntl locks on one open file do not exclude each other), the
-    fcntl lock other processes. A forked child starts afresh (its own files and thread locks), so it never
-    shares its parent's locks."""
-
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
-        self._start()
-
-    def _start(self) -> None:
-        self._pid = os.getpid()
-        self._thread_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
-        self._descriptors: dict[int, int] = {}
-
-    def _descriptor(self, stripe: int) -> int:
-        descriptor = self._descriptors.get(stripe)
-        if descriptor is None:
-            path = self._folder / f"{stripe:03d}"
-            descriptor = self._descriptors[stripe] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        return descriptor
-
-    @contextmanager
-    def held(self, key: str) -> Iterator[None]:
-        if self._pid != os.getpid():
-            self._start()
-        stripe = lock_stripe(key)
-        with self._thread_locks[stripe]:
-            descriptor = self._descriptor(stripe)
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(descriptor, fcntl.LOCK_UN)
-
-
-@dataclass(frozen=True)
-class _Write:
-    key: str
-    path: str
-    data: bytes
-    if_match: str | None
-    create_only: bool
-
-    @property
-    def folder(self) -> str:
-        return self.path.rsplit("/", 1)[0]
-
-
-class LocalDocumentStore:
-    """JSON documents as files under a root folder; etag = hash of the bytes."""
-
-    def __init__(self, root: Path) -> None:
-        self._root = root
-        self._root_name = str(root)
-        locks = root / ".locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        self._locks = _StripeLocks(locks)
-        self._writes = WriteBatches(_executor, self._write_batch, max_threads=WRITE_THREADS)
-
-    def _path(self, key: str) -> str:
-        return f"{self._root_name}/{check_key(key)}"
-
-    async def get(self, key: str) -> Document | None:
-        return self._get(self._path(key))  # in the event loop: see the module docstring
-
-    @staticmethod
-    def _get(path: str) -> Document | None:
-        data = _read_file(path)
-        return None if data is None else Document(data=data, etag=_etag(data))
-
-    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
-        return await self._writes.submit(_Write(key, self._path(key), data, if_match, create_only))
-
-    def _write_batch(self, writes: list[_Write]) -> list[str | BaseException]:
-        """In a storage thread: each document's bytes fsynced and renamed into place if its condition holds,
-        then one fsync per folder for all of them (a failed folder fsync fails every write into it)."""
-        results: list[str | BaseException] = []
-        for write in writes:
-            try:
-                self._swap_in(write, self._write_beside(write.path, write.data))
-                results.append(_etag(write.data))
-            except Exception as error:
-                results.append(error)
-        written = [index for index, result in enumerate(results) if isinstance(result, str)]
-        for folder in sorted({writes[index].folder for index in written}):
-            try:
-                _folder_sync.sync(folder)
-            except OSError as error:
-                for index in written:
-                    if writes[index].folder == folder:
-                        results[index] = error
-        return results
-
-    @staticmethod
-    def _write_beside(path: str, data: bytes) -> str:
-        """The bytes in a temporary file in the document's folder, on disk; returns its path."""
-        folder, name = path.rsplit("/", 1)
-        try:
-            return _write_temporary(folder, name, data)
-        except FileNotFoundError:  # the folder's first document
-            os.makedirs(folder, exist_ok=True)
-            return _write_temporary(folder, name, data)
-
-    def _swap_in(self, write: _Write, temporary: str) -> None:
-        """Rename the temporary file into place if the condition holds (under the key's lock); else remove it."""
-        try:
-            with self._locks.held(write.key):
-                if write.create_only or write.if_match is not None:
-                    current = self._get(write.path)
-                    if write.create_only and current is not None:
-                        raise PreconditionFailed(write.key)
-                    if write.if_match is not None and (current is None or current.etag != write.if_match):
-                        raise PreconditionFailed(write.key)
-                os.replace(temporary, write.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-
-    async def delete(self, key: str) -> None:
-        await _in_thread(Path(self._path(key)).unlink, True)
-
-    async def list_keys(self, prefix: str) -> list[str]:
-        folder = Path(self._path(prefix.rstrip("/")))
-        return await _in_thread(self._list, folder)
-
-    def _list(self, folder: Path) -> list[str]:
-        if not folder.is_dir():
-            return []
-        return sorted(
-            str(path.relative_to(self._root))
-            for path in folder.rglob("*")
-            if path.is_file() and not path.name.startswith(".")
-        )
 
 
 class LocalEvidenceWriter:

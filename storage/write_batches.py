@@ -1,8 +1,8 @@
 """Blocking writes handed to storage threads in batches, so that a busy bot wakes a thread per batch, not per write.
 
 `WriteBatches.submit(request)` queues one request and waits for its result. A storage thread takes every
-request queued at that moment and runs them together (`run_batch`, e.g. each document's fsynced file and
-rename, then one fsync per folder); meanwhile new requests queue for the next batch, which the same thread
+request queued at that moment and runs them together (`run_batch`: the local documents commit them in one
+SQLite transaction); meanwhile new requests queue for the next batch, which the same thread
 takes next without going back to sleep. At most `max_threads` threads work at once. The results reach the
 event loops in one callback per loop and batch.
 
@@ -10,7 +10,7 @@ Why: on a busy bot the cost of a durable write is not the disk but the hand-over
 each write, the thread and the event loop taking the GIL from each other around every system call, and one
 event-loop wake-up per result. `benchmarks/load.py` with every fsync left out was no faster at 50 users,
 while writing in the event loop (no hand-over, no fsync) was 30 % faster. Measured with the local backend's
-documents: see `storage/local.py`.
+documents: see `storage/sqlite_documents.py` and benchmarks/README.md.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import requests
 from tests.support.bot_process import BotProcess, BotStartError, BotStorage, RunningBot
 from tests.support.connector_stub import ConnectorStub
 from tests.support.jwks_server import KEYS_PATH, METADATA_PATH, JwksServer, SigningKey, b64url
+from tests.support.stored import documents_under
 from tests.support.teams import TeamsUser
 
 APP_ID = str(uuid.uuid4())
@@ -165,12 +166,15 @@ GOOD_TOKENS: dict[str, Token] = {
 
 
 def data_snapshot(root: Path) -> dict[str, str]:
-    """Every file under the bot's data dir and a hash of its content."""
-    return {
+    """Every stored document and every other file under the bot's data dir, with a hash of its content (the
+    database's own files change with reads too, so documents are read through the store)."""
+    files = {
         str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(root.rglob("*"))
-        if path.is_file()
+        if path.is_file() and not path.name.startswith("documents.sqlite3")
     }
+    documents = documents_under(BotStorage(backend="local", data_dir=root), "")
+    return files | {f"document {key}": hashlib.sha256(data).hexdigest() for key, data in documents.items()}
 
 
 # ---- the matrix -----------------------------------------------------------------------------------------------

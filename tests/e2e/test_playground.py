@@ -50,7 +50,7 @@ from tests.support.playground import (
     installed_version,
     node_executable,
 )
-from tests.support.stored import all_cases, case_with_reference, evidence_bytes, evidence_items
+from tests.support.stored import all_cases, case_with_reference, documents_under, evidence_bytes, evidence_items
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DRIVER = REPO_ROOT / "tests" / "support" / "playground_driver.mjs"
@@ -270,8 +270,7 @@ def _playground(user: PlaygroundUser, endpoint: str, workdir: Path) -> Playgroun
 
 
 def _outbox(storage: BotStorage, folder: str) -> list[dict[str, Any]]:
-    path = storage.data_dir / "documents" / folder
-    return [json.loads(item.read_text(encoding="utf-8")) for item in sorted(path.glob("*.json"))]
+    return [json.loads(data) for data in documents_under(storage, f"{folder}/").values()]
 
 
 @dataclass

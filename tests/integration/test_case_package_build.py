@@ -36,8 +36,9 @@ from storage.audit import AuditLog
 from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.cases import CaseRepository
 from storage.evidence_intake import EvidenceIntake
-from storage.local import LocalDocumentStore, LocalEvidenceStore
+from storage.local import LocalEvidenceStore
 from storage.package_offers import PackageOffers
+from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.case_samples import COLLEAGUE, EMPLOYEE, LEADER, LEADER_NOTES, STRANGER, TENANT, full_case
 from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub
@@ -54,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @dataclass
 class Stored:
     case: Case
-    documents: LocalDocumentStore
+    documents: SqliteDocumentStore
     evidence: LocalEvidenceStore
     audit: AuditLog
     items: list[EvidenceItem]
@@ -75,7 +76,7 @@ def _big_video() -> bytes:
 @pytest.fixture
 async def stored(tmp_path: Path) -> Stored:
     """A closed case with every duty recorded and three evidence files (one of 9 MB) in local storage."""
-    documents = LocalDocumentStore(tmp_path / "documents")
+    documents = SqliteDocumentStore(tmp_path / "documents.sqlite3")
     evidence = LocalEvidenceStore(tmp_path / "evidence")
     clock = MovableClock(NOW - timedelta(days=2))
     intake = EvidenceIntake(evidence, EvidencePolicy(), clock)

@@ -17,7 +17,7 @@ import pytest
 
 from domain.follow_ups import Job, JobKind
 from storage.job_queue import JobQueue, LocalJobQueue
-from storage.local import LocalDocumentStore
+from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.clock import MovableClock
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -47,7 +47,11 @@ async def jobs(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
     clock = MovableClock(T0)
     if request.param == "local":
         yield Queue(
-            LocalJobQueue(LocalDocumentStore(tmp_path), lease_seconds=LEASE_SECONDS, max_attempts=3), clock, False
+            LocalJobQueue(
+                SqliteDocumentStore(tmp_path / "documents.sqlite3"), lease_seconds=LEASE_SECONDS, max_attempts=3
+            ),
+            clock,
+            False,
         )
         return
     from storage.azure_blob import open_azure_backend

@@ -25,8 +25,8 @@ from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
 from bot.retry_after import parse_retry_after
 from domain.case import Person
 from storage.conversation_refs import ConversationReferenceStore
-from storage.local import LocalDocumentStore
 from storage.outbox import Notification, Outbox
+from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub, RecordedCall
 
@@ -40,7 +40,7 @@ LEADER = Person(user_id="29:1leader-teams-id", name="Lone Kjær", aad_object_id=
 class Harness:
     stub: ConnectorStub
     adapter: CloudAdapter
-    documents: LocalDocumentStore
+    documents: SqliteDocumentStore
     outbox: Outbox
     references: ConversationReferenceStore
     sender: ProactiveSender
@@ -96,8 +96,8 @@ def make_worker(
     turn_errors: list[Exception],
     bot: ChannelAccount | None = BOT,
     adapter_class: type[CloudAdapter] = VaernCloudAdapter,
-) -> tuple[OutboxWorker, Outbox, ConversationReferenceStore, ProactiveSender, LocalDocumentStore, CloudAdapter]:
-    documents = LocalDocumentStore(root)
+) -> tuple[OutboxWorker, Outbox, ConversationReferenceStore, ProactiveSender, SqliteDocumentStore, CloudAdapter]:
+    documents = SqliteDocumentStore(root / "documents.sqlite3")
     outbox = Outbox(documents, base_delay_seconds=0.5, rng=random.Random(7))
     references = ConversationReferenceStore(documents)
     adapter = make_adapter(turn_errors, adapter_class)
@@ -249,7 +249,12 @@ async def test_502_burst_is_delivered_exactly_once(harness: Harness) -> None:
 
 
 async def test_backoff_grows_and_is_capped(tmp_path: Path) -> None:
-    outbox = Outbox(LocalDocumentStore(tmp_path), base_delay_seconds=2, max_delay_seconds=600, rng=random.Random(1))
+    outbox = Outbox(
+        SqliteDocumentStore(tmp_path / "documents.sqlite3"),
+        base_delay_seconds=2,
+        max_delay_seconds=600,
+        rng=random.Random(1),
+    )
     delays = [outbox.delay(attempt) for attempt in range(1, 13)]
     for attempt, delay in enumerate(delays, start=1):
         ceiling = min(600, 2 * 2 ** (attempt - 1))

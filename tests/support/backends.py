@@ -1,4 +1,4 @@
-"""Both storage backends for integration tests: local files in a temporary folder, or fresh Azurite containers."""
+"""Both storage backends for integration tests: local (evidence files, SQLite documents) or fresh Azurite containers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.local import LocalDocumentStore, LocalEvidenceStore
+from storage.local import LocalEvidenceStore
 from storage.ports import DocumentStore, EvidenceStore
+from storage.sqlite_documents import SqliteDocumentStore
 
 
 @dataclass
@@ -22,7 +23,11 @@ class Backend:
 async def open_test_backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     """The backend named by the fixture parameter ("local" or "azure"), closed after the test."""
     if request.param == "local":
-        yield Backend(LocalDocumentStore(tmp_path / "documents"), LocalEvidenceStore(tmp_path / "evidence"))
+        documents = SqliteDocumentStore(tmp_path / "documents.sqlite3")
+        try:
+            yield Backend(documents, LocalEvidenceStore(tmp_path / "evidence"))
+        finally:
+            await documents.close()
         return
     from storage.azure_blob import open_azure_backend
 

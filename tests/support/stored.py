@@ -70,3 +70,13 @@ def evidence_items(storage: BotStorage, case_id: str) -> list[EvidenceItem]:
 
 def audit_events(storage: BotStorage, case_id: str) -> list[AuditEvent]:
     return with_backend(storage, lambda backend: AuditLog(backend.documents).events(case_id))
+
+
+def documents_under(storage: BotStorage, prefix: str) -> dict[str, bytes]:
+    """Every stored document under `prefix` ("" for all), by key."""
+
+    async def read(backend: StorageBackend) -> dict[str, bytes]:
+        found = {key: await backend.documents.get(key) for key in await backend.documents.list_keys(prefix)}
+        return {key: document.data for key, document in found.items() if document is not None}
+
+    return with_backend(storage, read)

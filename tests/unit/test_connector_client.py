@@ -60,8 +60,8 @@ from bot.connector_client import (
 from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
 from domain.case import Person
 from storage.conversation_refs import ConversationReferenceStore
-from storage.local import LocalDocumentStore
 from storage.outbox import Notification, Outbox
+from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.connector_stub import ConnectorStub
 
 LEADER = Person(user_id="29:1leader", name="Lone Kjær", aad_object_id="0b1c2d3e-0000-4a00-8000-000000000010")
@@ -249,7 +249,7 @@ async def test_a_403_is_not_retried(adapter, stub) -> None:
 
 
 def proactive_parts(adapter: CloudAdapter, root: Path) -> tuple[Outbox, ProactiveSender, OutboxWorker]:
-    documents = LocalDocumentStore(root)
+    documents = SqliteDocumentStore(root / "documents.sqlite3")
     outbox = Outbox(documents, base_delay_seconds=0.5)
     sender = ProactiveSender(adapter, "", ConversationReferenceStore(documents), bot_account=BOT)
     clock = SimpleNamespace(now=lambda: datetime.now(UTC))

@@ -9,18 +9,18 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationR
 
 from domain.case import Person
 from storage.conversation_refs import BOT_KEY, ConversationReferenceStore, _key, fingerprint
-from storage.local import LocalDocumentStore
 from storage.ports import Document
+from storage.sqlite_documents import SqliteDocumentStore
 
 PERSON = Person(user_id="29:anne", name="Anne Jensen", aad_object_id="aad-anne")
 SERVICE_URL = "https://smba.trafficmanager.net/emea/"
 
 
 class CountingDocuments:
-    """A LocalDocumentStore that counts the calls that reach it."""
+    """A SqliteDocumentStore that counts the calls that reach it."""
 
     def __init__(self, root: Path) -> None:
-        self.inner = LocalDocumentStore(root)
+        self.inner = SqliteDocumentStore(root / "documents.sqlite3")
         self.gets: list[str] = []
         self.puts: list[str] = []
 

@@ -1,0 +1,206 @@
+"""The local backend's documents in one SQLite database (`documents.sqlite3` beside the evidence folder).
+
+SQLite is Python's own embedded database: a write-ahead log (WAL) with `synchronous=FULL` makes every commit
+durable (the log is fsynced before `COMMIT` returns), a crash leaves either the old or the new state, and its
+file locks serialise writers across processes (gunicorn workers sharing a data folder). Etags are the SHA-256
+of the bytes, as before, so `if_match` and `create_only` mean exactly what they did.
+
+Writes go to one storage thread in batches (`storage/write_batches.py`): every write queued while a batch
+commits goes into the next transaction, each with its own condition checked inside it, so a busy bot pays one
+log fsync per batch instead of one file, one rename and a folder fsync per document. Reads run in the event
+loop: a lookup by primary key in the page cache costs less than the hop to a thread, and WAL readers never
+wait for the writer.
+
+Documents written by earlier versions as one JSON file each under `documents/` are imported once, at the first
+open (`imports` records that), and the folder is left as it was.
+
+Measured (`benchmarks/load.py`, Værn at 50 users, interleaved with the file-per-document store it replaces):
+460-509 -> 867-877 turns/s, 2.01-2.40 -> 1.25-1.27 ms of bot CPU per turn, p99 639-776 -> 198-210 ms. Why a
+file per write was that dear on the test machine: benchmarks/README.md ("As shipped: the local documents in
+SQLite").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.ports import Document, PreconditionFailed, check_key
+from storage.write_batches import WriteBatches
+
+BUSY_TIMEOUT_MS = 30_000  # another process's write transaction: wait, do not fail
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS documents (key TEXT PRIMARY KEY, data BLOB NOT NULL, etag TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS imports (folder TEXT PRIMARY KEY)",
+)
+_UPSERT = (
+    "INSERT INTO documents (key, data, etag) VALUES (?, ?, ?) "
+    "ON CONFLICT (key) DO UPDATE SET data = excluded.data, etag = excluded.etag"
+)
+
+
+def _etag(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class _Write:
+    key: str
+    data: bytes | None  # None: delete
+    if_match: str | None = None
+    create_only: bool = False
+
+
+class _Connections(threading.local):
+    """One connection per thread and process (a forked child opens its own)."""
+
+    pid: int = -1
+    connection: sqlite3.Connection | None = None
+
+
+class SqliteDocumentStore:
+    """The `DocumentStore` port on one SQLite file (see the module docstring)."""
+
+    def __init__(self, path: Path, *, legacy_folder: Path | None = None) -> None:
+        self._path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._connections = _Connections()
+        self._opened: list[tuple[int, sqlite3.Connection]] = []  # (process, connection)
+        self._opened_lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vaern-documents")
+        self._writes = WriteBatches(self._executor, self._write_batch, max_threads=1)
+        with self._transaction() as connection:
+            for statement in _SCHEMA:
+                connection.execute(statement)
+        if legacy_folder is not None:
+            self._import_files(legacy_folder)
+
+    # ---- connections ----
+
+    def _connection(self) -> sqlite3.Connection:
+        local = self._connections
+        if local.connection is None or local.pid != os.getpid():
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+            local.connection, local.pid = connection, os.getpid()
+            with self._opened_lock:
+                self._opened.append((os.getpid(), connection))
+        return local.connection
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._connection())
+
+    # ---- the port ----
+
+    async def get(self, key: str) -> Document | None:
+        row = self._connection().execute("SELECT data, etag FROM documents WHERE key = ?", (check_key(key),)).fetchone()
+        return None if row is None else Document(data=bytes(row[0]), etag=row[1])
+
+    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+        etag = await self._writes.submit(_Write(check_key(key), bytes(data), if_match, create_only))
+        assert etag is not None
+        return etag
+
+    async def delete(self, key: str) -> None:
+        await self._writes.submit(_Write(check_key(key), None))
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        folder = prefix.strip("/")
+        if not folder:
+            query, arguments = "SELECT key FROM documents ORDER BY key", ()
+        else:
+            check_key(folder)
+            query = "SELECT key FROM documents WHERE key > ? AND key < ? ORDER BY key"
+            arguments = (f"{folder}/", f"{folder}0")  # "0" follows "/": every key under the folder, nothing else
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._keys, query, arguments)
+
+    def _keys(self, query: str, arguments: tuple[str, ...]) -> list[str]:
+        return [row[0] for row in self._connection().execute(query, arguments)]
+
+    # ---- in the storage thread ----
+
+    def _write_batch(self, writes: list[_Write]) -> list[str | BaseException | None]:
+        """One transaction: each write's condition checked and applied in order; if the commit fails, every
+        write of the batch fails with it (none of them is stored)."""
+        results: list[str | BaseException | None] = []
+        try:
+            with self._transaction() as connection:
+                for write in writes:
+                    results.append(self._apply(connection, write))
+        except Exception as error:
+            return [error if not isinstance(result, BaseException) else result for result in results] + [
+                error for _ in writes[len(results) :]
+            ]
+        return results
+
+    @staticmethod
+    def _apply(connection: sqlite3.Connection, write: _Write) -> str | BaseException | None:
+        if write.data is None:
+            connection.execute("DELETE FROM documents WHERE key = ?", (write.key,))
+            return None
+        if write.create_only or write.if_match is not None:
+            row = connection.execute("SELECT etag FROM documents WHERE key = ?", (write.key,)).fetchone()
+            if write.create_only and row is not None:
+                return PreconditionFailed(write.key)
+            if write.if_match is not None and (row is None or row[0] != write.if_match):
+                return PreconditionFailed(write.key)
+        etag = _etag(write.data)
+        connection.execute(_UPSERT, (write.key, write.data, etag))
+        return etag
+
+    def _import_files(self, folder: Path) -> None:
+        """The JSON files of the file-per-document layout, once (keys as their paths under the folder)."""
+        name = str(folder.resolve())
+        connection = self._connection()
+        if connection.execute("SELECT 1 FROM imports WHERE folder = ?", (name,)).fetchone() is not None:
+            return
+        with self._transaction() as connection:
+            if connection.execute("SELECT 1 FROM imports WHERE folder = ?", (name,)).fetchone() is not None:
+                return  # another process imported it meanwhile
+            if folder.is_dir():
+                for path in sorted(folder.rglob("*")):
+                    relative = path.relative_to(folder)
+                    if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+                        data = path.read_bytes()
+                        connection.execute(
+                            "INSERT OR IGNORE INTO documents (key, data, etag) VALUES (?, ?, ?)",
+                            (relative.as_posix(), data, _etag(data)),
+                        )
+            connection.execute("INSERT INTO imports (folder) VALUES (?)", (name,))
+
+    async def close(self) -> None:
+        """Wait for the writes under way, then close the connections this process opened (never a parent's)."""
+        self._executor.shutdown(wait=True)
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+        for pid, connection in opened:
+            if pid == os.getpid():
+                connection.close()
+        self._connections = _Connections()
+
+
+class _Transaction:
+    """`with`: BEGIN IMMEDIATE (the write lock, waiting up to the busy timeout) ... COMMIT, or ROLLBACK on error."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._connection.execute("BEGIN IMMEDIATE")
+        return self._connection
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                self._connection.execute("COMMIT")
+        finally:
+            if self._connection.in_transaction:  # an error before or in COMMIT
+                self._connection.execute("ROLLBACK")

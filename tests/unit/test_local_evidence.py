@@ -1,0 +1,51 @@
+"""The local evidence store's thread calls: a download's pieces are written in few calls, a case listed in one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+async def test_evidence_is_written_in_few_thread_calls_and_listed_in_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from domain.evidence import EvidenceItem, EvidenceSource
+    from storage import local
+
+    calls: list[str] = []
+    real = local._in_thread
+
+    async def counting(function: Any, *args: Any) -> Any:
+        calls.append(getattr(function, "__name__", repr(function)))
+        return await real(function, *args)
+
+    monkeypatch.setattr(local, "_in_thread", counting)
+    evidence = local.LocalEvidenceStore(tmp_path / "evidence")
+    data = bytes(range(256)) * 4096  # 1 MiB
+    for number in range(2):
+        writer = evidence.open_writer("case-1", f"e{number}")
+        for start in range(0, len(data), 4096):
+            await writer.write(data[start : start + 4096])
+        await writer.commit(
+            EvidenceItem(
+                evidence_id=f"e{number}",
+                case_id="case-1",
+                sha256="0" * 64,
+                size=len(data),
+                content_type="image/png",
+                original_name="shot.png",
+                received_at=datetime(2026, 11, 25, 10, number, tzinfo=UTC),
+                uploaded_by="29:anne",
+                source=EvidenceSource.TEAMS_FILE,
+            )
+        )
+    assert len(calls) <= 2 * (len(data) // local.CHUNK + 1), "one thread call per CHUNK, not per 4 KiB piece"
+
+    calls.clear()
+    items = await evidence.list_items("case-1")
+    assert [item.evidence_id for item in items] == ["e0", "e1"] and len(calls) == 1
+    assert b"".join([chunk async for chunk in evidence.read("case-1", "e1")]) == data
