@@ -403,13 +403,17 @@ class CrashRun:
         return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["local", pytest.param("azure", marks=pytest.mark.azurite)])
 def bot(
-    bot_env: Callable[[str], BotStorage], organisation: Organisation, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    bot_env: Callable[[str], BotStorage],
+    organisation: Organisation,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningBot]:
-    """A bot of its own on fresh Azurite containers (instead of the session's shared one): what 21 kills leave
-    behind, e.g. notifications leased for two minutes by a dead process, stays out of the other tests."""
-    storage = bot_env("azure")
+    """A bot of its own on fresh storage (SQLite and files, or Azurite containers) instead of the session's
+    shared one: what 21 kills leave behind, e.g. notifications leased for two minutes by a dead process, stays
+    out of the other tests."""
+    storage = bot_env(request.param)
     workdir = tmp_path_factory.mktemp("crash-bot")
     directory = organisation.write(workdir / "directory.json")
     with BotProcess(storage.env(DIRECTORY_FILE=str(directory)), workdir=workdir) as process:
@@ -422,7 +426,6 @@ def kill_plan(rng: random.Random) -> list[str]:
     return phases
 
 
-@pytest.mark.azurite
 def test_kill_9_at_random_points_loses_nothing(
     bot: RunningBot,
     connector: ConnectorStub,
