@@ -73,7 +73,9 @@ class SqliteDocumentStore:
         self._connections = _Connections()
         self._opened: list[tuple[int, sqlite3.Connection]] = []  # (process, connection)
         self._opened_lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vaern-documents")
+        # Two threads: the write batches (one at a time: SQLite has one writer) keep theirs while writes keep
+        # coming, so listing has a thread of its own rather than waiting for a quiet moment.
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vaern-documents")
         self._writes = WriteBatches(self._executor, self._write_batch, max_threads=1)
         with self._transaction() as connection:
             for statement in _SCHEMA:

@@ -210,3 +210,28 @@ async def test_a_commit_that_fails_is_rolled_back_so_the_next_batch_starts_clean
     assert isinstance(await store.put("cases/a.json", b"kept"), str)
     document = await store.get("cases/a.json")
     assert document is not None and document.data == b"kept"
+
+
+async def test_listing_is_not_held_up_by_a_steady_stream_of_writes(store: SqliteDocumentStore) -> None:
+    """The write batches keep their thread while writes keep coming; listing (the outbox and follow-up workers)
+    must not wait for a quiet moment that a busy bot never has."""
+    await store.put("outbox/a.json", b"{}")
+    writes: list[asyncio.Future[str]] = []
+    writing = True
+
+    async def stream_of_writes() -> None:  # as many turns at once would: new writes while a batch commits
+        while writing:
+            writes.append(asyncio.ensure_future(store.put(f"state/{len(writes) % 50}.json", b"{}")))
+            await asyncio.sleep(0)
+
+    producer = asyncio.ensure_future(stream_of_writes())
+    await asyncio.sleep(0.1)  # the batches are under way
+    try:
+        keys = await asyncio.wait_for(store.list_keys("outbox/"), timeout=2)
+    finally:
+        writing = False
+        await producer
+        await asyncio.gather(*writes)
+
+    assert keys == ["outbox/a.json"]
+    assert len(writes) > 100, "the writes went on meanwhile"
