@@ -8,7 +8,9 @@ leaves either no item or a whole one.
 
 File work runs in a thread pool of its own (`STORAGE_THREADS`), so storage does not queue behind, or block,
 other users of asyncio's default pool. Folder fsyncs are shared between writers into one folder at the same
-time (`storage/folder_sync.py`).
+time (`storage/folder_sync.py`). The metadata is read in the event loop, as the documents are: a case's few
+small files from the page cache cost less than the hop to a thread and back, which under load is two turns of
+a busy event loop (measured at 50 users: `list_items` 11 ms p50 of the report's "confirm" through a thread).
 
 Evidence is buffered up to CHUNK bytes per thread call and listed in one thread call (before: one thread hop
 per downloaded piece and one per metadata file); see `LocalEvidenceWriter`. CHUNK is 1 MB, so a 1 MB
@@ -139,23 +141,30 @@ class LocalEvidenceStore:
     async def get_item(self, case_id: str, evidence_id: str) -> EvidenceItem | None:
         path = self._folder(case_id) / f"{check_key(evidence_id)}.json"
         try:
-            raw = await _in_thread(path.read_bytes)
+            raw = path.read_bytes()  # in the event loop: see the module docstring
         except FileNotFoundError:
             return None
         return EvidenceItem.model_validate_json(raw)
 
     async def list_items(self, case_id: str) -> list[EvidenceItem]:
-        raw = await _in_thread(self._read_metadata, self._folder(case_id))  # one thread hop, not one per item
+        raw = self._read_metadata(self._folder(case_id))  # in the event loop: see the module docstring
         items = [EvidenceItem.model_validate_json(data) for data in raw]
         return sorted(items, key=lambda item: item.received_at)
 
     @staticmethod
     def _read_metadata(folder: Path) -> list[bytes]:
-        """The committed metadata files. pathlib's glob also matches hidden names, so the `.tmp-…json` a crash
-        can leave behind in a commit (empty, or a duplicate of the linked file) is skipped explicitly."""
-        if not folder.is_dir():
+        """The committed metadata files. Hidden names are skipped: the `.tmp-…json` a crash can leave behind in a
+        commit (empty, or a duplicate of the linked file)."""
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(e.name for e in entries if e.name.endswith(".json") and not e.name.startswith("."))
+        except FileNotFoundError:
             return []
-        return [path.read_bytes() for path in sorted(folder.glob("*.json")) if not path.name.startswith(".")]
+        found = []
+        for name in names:
+            with open(folder / name, "rb", buffering=0) as handle:
+                found.append(handle.readall())
+        return found
 
     async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
         path = self._folder(case_id) / check_key(evidence_id)
