@@ -126,9 +126,9 @@ class CaseNotifications:
         if case.leader is None:
             return
         card = self.leader_card(case, evidence)
-        await together(
-            self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card)),
+        await together(  # the planning first: two writes in a row (its jobs, then their marker)
             self.planner.plan(case),
+            self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card)),
         )
 
     async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:

@@ -149,7 +149,7 @@ class ReportDialog(Dialog):
                 await services.case_index.add(case)
             else:
                 evidence = await services.evidence.list_items(case.case_id)
-                await together(services.case_index.add(case), services.notifications.case_reported(case, evidence))
+                await together(services.notifications.case_reported(case, evidence), services.case_index.add(case))
             await asking.show(submitted_card(asking.texts, case.reference, draft))
             if case.leader is None:
                 return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
@@ -160,7 +160,7 @@ class ReportDialog(Dialog):
         case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await services.notifications.assign(case)
         await services.cases.create(case)
-        await together(services.case_index.add(case), services.notifications.case_reported(case, evidence))
+        await together(services.notifications.case_reported(case, evidence), services.case_index.add(case))
         await asking.show(submitted_card(asking.texts, reference, draft))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
