@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,8 +42,9 @@ class Document:
 class DocumentStore(Protocol):
     async def get(self, key: str) -> Document | None: ...
 
-    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
-        """Write atomically; return the new etag. Raises PreconditionFailed on a stale etag or an existing key."""
+    def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> Awaitable[str]:
+        """Write atomically; await the new etag. Raises PreconditionFailed on a stale etag or an existing key.
+        An `async def`, or (the local store) a future for a write queued at the call."""
         ...
 
     async def delete(self, key: str) -> None: ...
@@ -75,19 +76,25 @@ class EvidenceStore(Protocol):
 
 async def create_all(store: DocumentStore, documents: Mapping[str, bytes]) -> list[str]:
     """Create each document that does not exist yet (`put(..., create_only=True)`, all at once: the local
-    backend writes them in a few batches, Azure in parallel); returns the keys created. An existing key is left as
-    it is; any other failure is raised once every put has ended."""
-
-    async def create(key: str, data: bytes) -> bool:
-        try:
-            await store.put(key, data, create_only=True)
-        except PreconditionFailed:
-            return False
-        return True
-
-    keys = list(documents)
-    outcomes = await asyncio.gather(*(create(key, documents[key]) for key in keys), return_exceptions=True)
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
-    return [key for key, created in zip(keys, outcomes, strict=True) if created is True]
+    backend queues them into one batch, Azure sends them in parallel); returns the keys created. An existing key
+    is left as it is; any other failure is raised once every put has ended."""
+    writes = {key: asyncio.ensure_future(store.put(key, data, create_only=True)) for key, data in documents.items()}
+    created: list[str] = []
+    failures: list[Exception] = []
+    try:
+        for key, write in writes.items():  # once the first has ended, the rest of its batch has too
+            try:
+                await write
+            except PreconditionFailed:
+                continue
+            except Exception as error:
+                failures.append(error)
+                continue
+            created.append(key)
+    except BaseException:  # cancelled: as `gather` would, stop whatever has not ended
+        for write in writes.values():
+            write.cancel()
+        raise
+    if failures:
+        raise failures[0]
+    return created

@@ -30,6 +30,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from storage.ports import Document, PreconditionFailed, check_key
 from storage.write_batches import WriteBatches
@@ -106,10 +107,12 @@ class SqliteDocumentStore:
         row = self._connection().execute("SELECT data, etag FROM documents WHERE key = ?", (check_key(key),)).fetchone()
         return None if row is None else Document(data=bytes(row[0]), etag=row[1])
 
-    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
-        etag = await self._writes.submit(_Write(check_key(key), bytes(data), if_match, create_only))
-        assert etag is not None
-        return etag
+    def put(
+        self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False
+    ) -> asyncio.Future[str]:
+        """Queued at once (see `DocumentStore.put`): the future of the new etag."""
+        written = self._writes.submit(_Write(check_key(key), bytes(data), if_match, create_only))
+        return cast("asyncio.Future[str]", written)  # a write's result is its etag (only a delete's is None)
 
     async def delete(self, key: str) -> None:
         await self._writes.submit(_Write(check_key(key), None))

@@ -1,6 +1,8 @@
 """Blocking writes handed to storage threads in batches, so that a busy bot wakes a thread per batch, not per write.
 
-`WriteBatches.submit(request)` queues one request and waits for its result. A storage thread takes every
+`WriteBatches.submit(request)` queues one request at once and returns the future of its result (so writes
+asked for together, e.g. a new case's follow-up jobs, go into one batch without a task each). A storage thread
+takes every
 request queued at that moment and runs them together (`run_batch`: the local documents commit them in one
 SQLite transaction); meanwhile new requests queue for the next batch, which the same thread
 takes next without going back to sleep. At most `max_threads` threads work at once. The results reach the
@@ -62,7 +64,8 @@ class WriteBatches(Generic[R, T]):
         self._working = 0
         self.batches = 0  # batches run, for tests and measurements
 
-    async def submit(self, request: R) -> T:
+    def submit(self, request: R) -> asyncio.Future[T]:
+        """Queue `request` now (call it in the event loop); await the future for its result."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         with self._lock:
             self._waiting.append(_Waiting(request, future))
@@ -71,7 +74,7 @@ class WriteBatches(Generic[R, T]):
                 self._working += 1
         if start:
             self._executor.submit(self._work)
-        return await future
+        return future
 
     def _work(self) -> None:
         """In a storage thread: run batches until nothing waits."""

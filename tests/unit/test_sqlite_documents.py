@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.ports import PreconditionFailed
+from storage.ports import PreconditionFailed, create_all
 from storage.sqlite_documents import SqliteDocumentStore
 
 
@@ -235,3 +235,17 @@ async def test_listing_is_not_held_up_by_a_steady_stream_of_writes(store: Sqlite
 
     assert keys == ["outbox/a.json"]
     assert len(writes) > 100, "the writes went on meanwhile"
+
+
+async def test_a_case_s_follow_up_jobs_go_into_one_batch(store: SqliteDocumentStore) -> None:
+    await store.put("jobs/existing.json", b"queued before")
+    batches_before = store._writes.batches
+
+    jobs = {f"jobs/{number}.json": b"{}" for number in range(10)}
+
+    created = await create_all(store, jobs | {"jobs/existing.json": b"again"})
+
+    assert sorted(created) == sorted(f"jobs/{number}.json" for number in range(10))
+    assert store._writes.batches == batches_before + 1, "one transaction, one log fsync for all of them"
+    document = await store.get("jobs/existing.json")
+    assert document is not None and document.data == b"queued before"
