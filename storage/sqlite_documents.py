@@ -44,6 +44,8 @@ _UPSERT = (
     "INSERT INTO documents (key, data, etag) VALUES (?, ?, ?) "
     "ON CONFLICT (key) DO UPDATE SET data = excluded.data, etag = excluded.etag"
 )
+_CREATE = "INSERT INTO documents (key, data, etag) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING"
+_REPLACE = "UPDATE documents SET data = ?, etag = ? WHERE key = ? AND etag = ?"
 
 
 def _etag(data: bytes) -> str:
@@ -54,6 +56,7 @@ def _etag(data: bytes) -> str:
 class _Write:
     key: str
     data: bytes | None  # None: delete
+    etag: str = ""  # of `data`
     if_match: str | None = None
     create_only: bool = False
 
@@ -111,7 +114,8 @@ class SqliteDocumentStore:
         self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False
     ) -> asyncio.Future[str]:
         """Queued at once (see `DocumentStore.put`): the future of the new etag."""
-        written = self._writes.submit(_Write(check_key(key), bytes(data), if_match, create_only))
+        data = bytes(data)
+        written = self._writes.submit(_Write(check_key(key), data, _etag(data), if_match, create_only))
         return cast("asyncio.Future[str]", written)  # a write's result is its etag (only a delete's is None)
 
     async def delete(self, key: str) -> None:
@@ -148,18 +152,20 @@ class SqliteDocumentStore:
 
     @staticmethod
     def _apply(connection: sqlite3.Connection, write: _Write) -> str | BaseException | None:
+        """One statement per write, with its condition in the statement."""
         if write.data is None:
             connection.execute("DELETE FROM documents WHERE key = ?", (write.key,))
             return None
-        if write.create_only or write.if_match is not None:
-            row = connection.execute("SELECT etag FROM documents WHERE key = ?", (write.key,)).fetchone()
-            if write.create_only and row is not None:
-                return PreconditionFailed(write.key)
-            if write.if_match is not None and (row is None or row[0] != write.if_match):
-                return PreconditionFailed(write.key)
-        etag = _etag(write.data)
-        connection.execute(_UPSERT, (write.key, write.data, etag))
-        return etag
+        etag = write.etag
+        if write.create_only and write.if_match is not None:
+            return PreconditionFailed(write.key)  # must be absent and match an etag: never both
+        if write.create_only:
+            changed = connection.execute(_CREATE, (write.key, write.data, etag)).rowcount
+        elif write.if_match is not None:
+            changed = connection.execute(_REPLACE, (write.data, etag, write.key, write.if_match)).rowcount
+        else:
+            changed = connection.execute(_UPSERT, (write.key, write.data, etag)).rowcount
+        return etag if changed == 1 else PreconditionFailed(write.key)
 
     def _import_files(self, folder: Path) -> None:
         """The JSON files of the file-per-document layout, once (keys as their paths under the folder)."""

@@ -181,9 +181,9 @@ async def test_files_of_the_earlier_layout_are_imported_once(tmp_path: Path) -> 
 
 
 def _write(key: str, data: bytes) -> object:
-    from storage.sqlite_documents import _Write
+    from storage.sqlite_documents import _etag, _Write
 
-    return _Write(key, data)
+    return _Write(key, data, _etag(data))
 
 
 async def test_a_commit_that_fails_is_rolled_back_so_the_next_batch_starts_clean(
