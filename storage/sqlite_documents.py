@@ -171,8 +171,10 @@ class SqliteDocumentStore:
         return etag if changed == 1 else PreconditionFailed(write.key)
 
     def _import_files(self, folder: Path) -> None:
-        """The JSON files of the file-per-document layout, once (keys as their paths under the folder)."""
-        name = str(folder.resolve())
+        """The JSON files of the file-per-document layout, once (keys as their paths under the folder). The import
+        is recorded by the folder's name, not its path: a data folder moved elsewhere later must not bring back
+        what was deleted since (a delivered notification, a finished job)."""
+        name = folder.name
         connection = self._connection()
         if connection.execute("SELECT 1 FROM imports WHERE folder = ?", (name,)).fetchone() is not None:
             return

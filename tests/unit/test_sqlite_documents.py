@@ -249,3 +249,19 @@ async def test_a_case_s_follow_up_jobs_go_into_one_batch(store: SqliteDocumentSt
     assert store._writes.batches == batches_before + 1, "one transaction, one log fsync for all of them"
     document = await store.get("jobs/existing.json")
     assert document is not None and document.data == b"queued before"
+
+
+async def test_a_moved_data_folder_does_not_bring_back_what_was_deleted_since_the_import(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "documents" / "outbox").mkdir(parents=True)
+    (data / "documents" / "outbox" / "n1.json").write_bytes(b"{}")
+    store = SqliteDocumentStore(data / "documents.sqlite3", legacy_folder=data / "documents")
+    await store.delete("outbox/n1.json")  # delivered
+    await store.close()
+
+    moved = tmp_path / "elsewhere"
+    data.rename(moved)
+    reopened = SqliteDocumentStore(moved / "documents.sqlite3", legacy_folder=moved / "documents")
+
+    assert await reopened.list_keys("outbox/") == []
+    await reopened.close()
