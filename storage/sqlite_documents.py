@@ -10,9 +10,9 @@ commits goes into the next transaction, each with its own condition checked insi
 log fsync per batch instead of one file, one rename and a folder fsync per document. `put` queues the write
 when it is called and returns its future, so writes asked for together (a case's follow-up jobs in
 `storage.ports.create_all`) share a batch without a task each (at 50 users the steps of "confirm" that run
-together: 46 -> 37 ms p50). Reads run in the event
-loop: a lookup by primary key in the page cache costs less than the hop to a thread, and WAL readers never
-wait for the writer.
+together: 46 -> 37 ms p50). Reads run in the event loop: a lookup by primary key in the page cache costs
+less than the hop to a thread, and WAL readers never wait for the writer. Listing has a second thread, so it
+never waits behind the batches.
 
 Documents written by earlier versions as one JSON file each under `documents/` are imported once, at the first
 open (`imports` records that), and the folder is left as it was.
@@ -20,7 +20,7 @@ open (`imports` records that), and the folder is left as it was.
 Measured (`benchmarks/load.py`, Værn at 50 users, interleaved with the file-per-document store it replaces):
 460-509 -> 867-877 turns/s, 2.01-2.40 -> 1.25-1.27 ms of bot CPU per turn, p99 639-776 -> 198-210 ms. Why a
 file per write was that dear on the test machine: benchmarks/README.md ("As shipped: the local documents in
-SQLite").
+SQLite, ...").
 """
 
 from __future__ import annotations
