@@ -6,15 +6,16 @@ item can never be replaced); the metadata file is written the same way after the
 (what makes the links themselves durable). An item is visible only when its metadata file exists, so a crash
 leaves either no item or a whole one.
 
-File work runs in a thread pool of its own (`STORAGE_THREADS`), so storage does not queue behind, or block,
-other users of asyncio's default pool. Folder fsyncs are shared between writers into one folder at the same
-time (`storage/folder_sync.py`). The metadata is read in the event loop, as the documents are: a case's few
-small files from the page cache cost less than the hop to a thread and back, which under load is two turns of
-a busy event loop (measured at 50 users: `list_items` 11 ms p50 of the report's "confirm" through a thread).
+File work runs in a thread pool of its own (`STORAGE_THREADS`), so storage does not queue behind, or block, other
+users of asyncio's default pool. Each commit fsyncs its case's folder itself: evidence goes one item at a time
+into a folder of its own case, so the group-committed folder fsyncs the file-per-document store needed (many
+writers into `state/`) had nobody left to share with and were removed. The metadata is read in the event loop, as
+the documents are: a case's few small files from the page cache cost less than the hop to a thread and back, which
+under load is two turns of a busy event loop (measured at 50 users: `list_items` 11 ms p50 of the report's
+"confirm" through a thread).
 
-Evidence is buffered up to CHUNK bytes per thread call and listed in one thread call (before: one thread hop
-per downloaded piece and one per metadata file); see `LocalEvidenceWriter`. CHUNK is 1 MB, so a 1 MB
-screenshot is written at its commit, in one call.
+Evidence is buffered up to CHUNK bytes per thread call (before: one thread hop per downloaded piece); see
+`LocalEvidenceWriter`. CHUNK is 1 MB, so a 1 MB screenshot is written at its commit, in one call.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from domain.evidence import EvidenceItem
-from storage.folder_sync import FolderSync
 from storage.ports import PreconditionFailed, check_key
 
 CHUNK = 1024 * 1024  # a typical screenshot in one thread call at its commit (256 KB: four calls more)
@@ -37,12 +37,20 @@ STORAGE_THREADS = 16
 T = TypeVar("T")
 
 _executor = ThreadPoolExecutor(max_workers=STORAGE_THREADS, thread_name_prefix="vaern-storage")
-_folder_sync = FolderSync()  # one per process: writers into the same folder share its fsyncs
 
 
 async def _in_thread(function: Callable[..., T], *args: object) -> T:
     """Run blocking file work in the storage thread pool."""
     return await asyncio.get_running_loop().run_in_executor(_executor, function, *args)
+
+
+def _fsync_folder(folder: str) -> None:
+    """One fsync of a folder (what makes a link or rename inside it durable)."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _write_temporary(folder: str, name: str, data: bytes) -> str:
@@ -113,7 +121,7 @@ class LocalEvidenceWriter:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary_metadata)
-        _folder_sync.sync(str(self._folder))
+        _fsync_folder(str(self._folder))
 
     async def abort(self) -> None:
         self._buffer = bytearray()
