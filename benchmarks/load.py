@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
@@ -394,7 +395,16 @@ def steps(results: list[PhaseResult]) -> str:
             p50, p99 = ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
             parts.append(f"{step} {p50:.0f}/{p99:.0f}")
         lines.append(f"Værn {result.users} users, p50/p99 ms per step: " + ", ".join(parts))
+        lines.append(f"Værn {result.users} users, the slowest 1 % of turns by step: " + _tail_by_step(result))
     return "\n".join(lines)
+
+
+def _tail_by_step(result: PhaseResult) -> str:
+    """Which steps the turns above the phase's p99 belong to (their share of those turns)."""
+    threshold = result.percentile(99)
+    slow = Counter(step for step, values in result.step_latencies_ms.items() for value in values if value > threshold)
+    total = sum(slow.values()) or 1
+    return ", ".join(f"{step} {count * 100 / total:.0f} %" for step, count in slow.most_common())
 
 
 def ratios(results: list[PhaseResult]) -> str:

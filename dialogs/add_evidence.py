@@ -20,7 +20,7 @@ from bot.identity import person_of, tenant_of
 from bot.logging_setup import correlation_id
 from cards.my_cases import ADD_EVIDENCE_QUESTION, add_evidence_card, is_open
 from content import Texts, language_for
-from dialogs.evidence_question import secure_files, secure_text
+from dialogs.evidence_question import secure_files, secure_text, together_in_one_message
 from dialogs.question import Asking, card_attachment
 from dialogs.replies import DONE_WORDS, Reply, reply_from
 from dialogs.report_services import ReportServices
@@ -105,11 +105,9 @@ class AddEvidenceDialog(Dialog):
             await _say(dialog_context, texts("add_evidence.empty_note"))
             return Dialog.end_of_turn
         asking = self._asking(dialog_context, texts, case)
-        if reply.files:
-            await secure_files(asking, reply.files)
-        if note:
-            await secure_text(asking, note)
-        await asking.say(texts("add_evidence.more"))
+        files_outcome = await secure_files(asking, reply.files) if reply.files else ""
+        note_outcome = await secure_text(asking, note) if note else ""
+        await asking.say(together_in_one_message(files_outcome, note_outcome, texts("add_evidence.more")))
         return Dialog.end_of_turn
 
     async def _finish(

@@ -27,11 +27,23 @@ async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def secure_files(asking: Asking, files: list[IncomingFile]) -> None:
-    """Download and store each file; tell the user the outcome of every single one."""
+def together_in_one_message(*texts: str) -> str:
+    """Texts said at once, as paragraphs of one message (one bubble on the phone, one call to Teams)."""
+    return "\n\n".join(text for text in texts if text)
+
+
+async def secure_files(asking: Asking, files: list[IncomingFile]) -> str:
+    """Download and store each file; the user hears the outcome of every single one.
+
+    Each outcome is said as its file is done, but the last, which is returned for the caller to say with what
+    comes next (`together_in_one_message`): an upload answered in one message instead of two.
+    """
     await asking.turn.send_activity(Activity(type=ActivityTypes.typing))
     token: str | None = None
+    outcome = ""
     for file in files:
+        if outcome:
+            await asking.say(outcome)
         if file.needs_bot_token and token is None:
             token = await bot_bearer_token(asking.turn)
         stream = asking.services.downloader.stream(file.url, token if file.needs_bot_token else None)
@@ -45,16 +57,16 @@ async def secure_files(asking: Asking, files: list[IncomingFile]) -> None:
                     source=file.source,
                 )
         except EvidenceRefused as refusal:
-            await asking.say(_refusal_text(asking, file.name, refusal))
+            outcome = _refusal_text(asking, file.name, refusal)
             continue
-        await asking.say(
-            asking.texts(
-                "evidence.saved", name=item.original_name, size=human_size(item.size), short_hash=item.short_hash
-            )
+        outcome = asking.texts(
+            "evidence.saved", name=item.original_name, size=human_size(item.size), short_hash=item.short_hash
         )
+    return outcome
 
 
-async def secure_text(asking: Asking, text: str) -> None:
+async def secure_text(asking: Asking, text: str) -> str:
+    """Store pasted text as evidence; returns its outcome for the caller to say with what comes next."""
     count = len(await asking.services.evidence.list_items(asking.draft.case_id))
     try:
         item = await asking.services.intake.secure(
@@ -65,9 +77,8 @@ async def secure_text(asking: Asking, text: str) -> None:
             source=EvidenceSource.PASTED_TEXT,
         )
     except EvidenceRefused as refusal:
-        await asking.say(_refusal_text(asking, "tekst", refusal))
-        return
-    await asking.say(asking.texts("evidence.saved_text", short_hash=item.short_hash))
+        return _refusal_text(asking, "tekst", refusal)
+    return asking.texts("evidence.saved_text", short_hash=item.short_hash)
 
 
 def _refusal_text(asking: Asking, name: str, refusal: EvidenceRefused) -> str:
@@ -85,18 +96,17 @@ class EvidenceQuestion(Question):
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
         if reply.files:
-            await secure_files(asking, reply.files)
-            await self._how_many(asking)
+            await self._how_many(asking, after=await secure_files(asking, reply.files))
             return STAY
         if reply.answer == "done" or reply.word in DONE_WORDS:
             return NEXT
         pasted = reply.field("pasted_text") if reply.value else reply.text
-        if pasted:
-            await secure_text(asking, pasted)
-        await self._how_many(asking)
+        outcome = await secure_text(asking, pasted) if pasted else ""
+        await self._how_many(asking, after=outcome)
         return STAY
 
     @staticmethod
-    async def _how_many(asking: Asking) -> None:
+    async def _how_many(asking: Asking, after: str) -> None:
+        """How many pieces of evidence the report holds, said with the outcome of what was just sent."""
         count = len(await asking.services.evidence.list_items(asking.draft.case_id))
-        await asking.say(asking.texts("evidence.more", count=count))
+        await asking.say(together_in_one_message(after, asking.texts("evidence.more", count=count)))

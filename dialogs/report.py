@@ -77,8 +77,9 @@ class ReportDialog(Dialog):
         state.update(draft=draft.model_dump(mode="json"), index=0, editing=False)
         asking = self._asking(dialog_context, draft)
         await asking.say(f"{asking.texts('report.started')} {asking.texts('common.nav_hint')}")
-        if isinstance(options, dict) and options.get(SECURE_ATTACHED_FILES):
-            await secure_files(asking, reply_from(activity).files)
+        files = reply_from(activity).files if isinstance(options, dict) and options.get(SECURE_ATTACHED_FILES) else []
+        if files:
+            await asking.say(await secure_files(asking, files))
         await self._questions[0].ask(asking)
         return Dialog.end_of_turn
 

@@ -83,7 +83,7 @@ class LocalEvidenceWriter:
 
     async def write(self, chunk: bytes) -> None:
         self._buffer += chunk
-        if len(self._buffer) >= CHUNK:
+        if len(self._buffer) > CHUNK:  # a file of CHUNK bytes or less is written by its commit, in one call
             pending, self._buffer = self._buffer, bytearray()
             await _in_thread(self._append, pending)
 

@@ -81,8 +81,12 @@ def test_full_report_with_two_screenshots_and_a_pasted_sms_is_stored_with_hashes
     assert hashlib.sha256(screenshot).hexdigest()[:12] in seen
     assert hashlib.sha256(photo).hexdigest()[:12] in seen
     assert seen.count("Gemt") == 2
+    messages = texts(turn)
+    assert len(messages) == 2, "the first file's outcome at once; the last one's with the count, in one message"
+    assert "IMG_2041.jpg" in messages[-1] and "gemt 2 beviser" in messages[-1]
     turn = user.submit({"q": "evidence", "answer": "text", "pasted_text": sms})
-    assert hashlib.sha256(sms.encode()).hexdigest()[:12] in joined(turn)
+    assert len(texts(turn)) == 1
+    assert hashlib.sha256(sms.encode()).hexdigest()[:12] in joined(turn) and "gemt 3 beviser" in joined(turn)
 
     turn = user.submit({"q": "evidence", "answer": "done"})
     seen = joined(turn)

@@ -26,7 +26,7 @@ async def test_evidence_is_written_in_few_thread_calls_and_listed_without_one(
 
     monkeypatch.setattr(local, "_in_thread", counting)
     evidence = local.LocalEvidenceStore(tmp_path / "evidence")
-    data = bytes(range(256)) * 4096  # 1 MiB
+    data = bytes(range(256)) * (local.CHUNK // 256)  # exactly CHUNK bytes: written by the commit alone
     for number in range(2):
         writer = evidence.open_writer("case-1", f"e{number}")
         for start in range(0, len(data), 4096):
@@ -44,10 +44,48 @@ async def test_evidence_is_written_in_few_thread_calls_and_listed_without_one(
                 source=EvidenceSource.TEAMS_FILE,
             )
         )
-    assert len(calls) <= 2 * (len(data) // local.CHUNK + 1), "one thread call per CHUNK, not per 4 KiB piece"
+    assert calls == ["_commit", "_commit"], "a file of CHUNK bytes in 4 KiB pieces: one thread call, its commit"
 
     calls.clear()
     items = await evidence.list_items("case-1")
     assert [item.evidence_id for item in items] == ["e0", "e1"] and calls == []
     assert await evidence.list_items("case-without-evidence") == []
     assert b"".join([chunk async for chunk in evidence.read("case-1", "e1")]) == data
+
+
+async def test_a_file_larger_than_the_buffer_is_written_in_one_call_per_chunk_and_kept_whole(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from domain.evidence import EvidenceItem, EvidenceSource
+    from storage import local
+
+    evidence = local.LocalEvidenceStore(tmp_path / "evidence")
+    data = bytes(range(251)) * (2 * local.CHUNK // 251 + 7)  # a bit over two CHUNKs, not a multiple of the piece
+    writer = evidence.open_writer("case-1", "big")
+    appends = 0
+    real_append = writer._append
+
+    def counting_append(pending: bytes | bytearray) -> None:
+        nonlocal appends
+        appends += 1
+        real_append(pending)
+
+    writer._append = counting_append  # type: ignore[method-assign]
+    for start in range(0, len(data), 256 * 1024):
+        await writer.write(data[start : start + 256 * 1024])
+    await writer.commit(
+        EvidenceItem(
+            evidence_id="big",
+            case_id="case-1",
+            sha256="0" * 64,
+            size=len(data),
+            content_type="application/pdf",
+            original_name="big.pdf",
+            received_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+            uploaded_by="29:anne",
+            source=EvidenceSource.TEAMS_FILE,
+        )
+    )
+    # 256 KiB pieces: the buffer passes CHUNK at 1.25 MiB and is written; the remaining ~0.75 MiB at the commit
+    assert appends == 2, "one call per buffer that passed CHUNK, then one for the rest at the commit"
+    assert b"".join([chunk async for chunk in evidence.read("case-1", "big")]) == data
