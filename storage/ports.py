@@ -74,11 +74,24 @@ class EvidenceStore(Protocol):
     def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]: ...
 
 
-async def create_all(store: DocumentStore, documents: Mapping[str, bytes]) -> list[str]:
-    """Create each document that does not exist yet (`put(..., create_only=True)`, all at once: the local
-    backend queues them into one batch, Azure sends them in parallel); returns the keys created. An existing key
-    is left as it is; any other failure is raised once every put has ended."""
+def writes_in_call_order(store: DocumentStore) -> bool:
+    """True when `store` makes its writes durable in the order `put` was called and never makes one durable when
+    a write made before it failed (the local SQLite store says so with `writes_in_call_order = True`). A write
+    that must not outlive an earlier one (a job marker after its jobs) may then be made before the earlier one
+    has ended. A store that does not say so (Azure: each write an HTTP request of its own; a test's wrapper)
+    is waited for."""
+    return getattr(store, "writes_in_call_order", False) is True
+
+
+def create_all(store: DocumentStore, documents: Mapping[str, bytes]) -> Awaitable[list[str]]:
+    """Create each document that does not exist yet (`put(..., create_only=True)`), all at once and at the call:
+    the local backend queues them into one batch, Azure sends them in parallel. Await the result for the keys
+    created. An existing key is left as it is; any other failure is raised once every put has ended."""
     writes = {key: asyncio.ensure_future(store.put(key, data, create_only=True)) for key, data in documents.items()}
+    return _created(writes)
+
+
+async def _created(writes: Mapping[str, asyncio.Future[str]]) -> list[str]:
     created: list[str] = []
     failures: list[Exception] = []
     try:

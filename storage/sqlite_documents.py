@@ -74,6 +74,10 @@ class _Connections(threading.local):
 class SqliteDocumentStore:
     """The `DocumentStore` port on one SQLite file (see the module docstring)."""
 
+    # `put` queues the write at the call; one writer thread commits batches in that order, and a failed batch fails
+    # the writes queued behind it (storage/write_batches.py, "Order").
+    writes_in_call_order = True
+
     def __init__(self, path: Path, *, legacy_folder: Path | None = None) -> None:
         self._path = path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,18 +144,11 @@ class SqliteDocumentStore:
     # ---- in the storage thread ----
 
     def _write_batch(self, writes: list[_Write]) -> list[str | BaseException | None]:
-        """One transaction: each write's condition checked and applied in order; if the commit fails, every
-        write of the batch fails with it (none of them is stored)."""
-        results: list[str | BaseException | None] = []
-        try:
-            with self._transaction() as connection:
-                for write in writes:
-                    results.append(self._apply(connection, write))
-        except Exception as error:
-            return [error if not isinstance(result, BaseException) else result for result in results] + [
-                error for _ in writes[len(results) :]
-            ]
-        return results
+        """One transaction: each write's condition checked and applied in order. If the transaction fails, the
+        error is raised: none of the batch is stored, and `WriteBatches` fails every write of it and those
+        queued behind it."""
+        with self._transaction() as connection:
+            return [self._apply(connection, write) for write in writes]
 
     @staticmethod
     def _apply(connection: sqlite3.Connection, write: _Write) -> str | BaseException | None:

@@ -7,6 +7,12 @@ SQLite transaction); meanwhile new requests queue for the next batch, which the 
 going back to sleep. At most `max_threads` threads work at once. The results reach the event loops in one callback
 per loop and batch.
 
+Order: with one thread (as the local documents run it) batches are committed in the order their writes were
+queued, and a batch that fails as a whole (`run_batch` raises, e.g. its COMMIT) fails the writes queued behind it
+meanwhile as well. So a write never becomes durable when a write queued before it failed, and a caller may queue
+a write that must not outlive an earlier one (a job marker after its jobs) without waiting for the earlier one
+(`storage.ports.writes_in_call_order`).
+
 Why: on a busy bot the cost of a durable write is not the disk but the hand-over: waking a pool thread for
 each write, the thread and the event loop taking the GIL from each other around every system call, and one
 event-loop wake-up per result. `benchmarks/load.py` with every fsync left out was no faster at 50 users,
@@ -104,7 +110,10 @@ class WriteBatches(Generic[R, T]):
             results: Sequence[Any] = self._run_batch([waiting.request for waiting in batch])
             if len(results) != len(batch):
                 raise RuntimeError(f"a batch of {len(batch)} writes gave {len(results)} results")
-        except BaseException as error:  # a bug in run_batch: every write of the batch hears of it
+        except BaseException as error:  # the batch failed: its writes and those queued behind it (see Order)
+            with self._lock:
+                behind, self._waiting = self._waiting, []
+            batch = batch + behind
             results = [error] * len(batch)
         self.batches += 1
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}

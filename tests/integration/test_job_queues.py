@@ -8,10 +8,13 @@ is checked against the test's clock, exactly as a 21-day job hops in 7-day steps
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,3 +156,90 @@ async def test_two_instances_planning_the_same_case_at_once_record_every_job(job
     assert sum(queued) == len(kinds)
     again = await asyncio.gather(*(jobs.queue.schedule([job("b", kind=kind)]) for kind in kinds))
     assert sum(again) == 0, "every job's marker survived the concurrent writes"
+
+
+# The local queue's jobs and their marker: one batch, and never the marker without its jobs.
+
+
+async def test_a_case_s_jobs_and_their_marker_are_written_in_one_batch(tmp_path: Path) -> None:
+    documents = SqliteDocumentStore(tmp_path / "documents.sqlite3")
+    queue = LocalJobQueue(documents)
+    try:
+        await documents.put("cases/case-a.json", b"{}")  # the storage thread is running, as on a bot that has started
+        before = documents._writes.batches
+        assert await queue.schedule([job("a", kind=kind) for kind in JobKind]) == len(JobKind)
+        assert documents._writes.batches == before + 1, "the marker shares its jobs' transaction and log fsync"
+        assert await queue.schedule([job("a", kind=kind) for kind in JobKind]) == 0
+    finally:
+        await documents.close()
+
+
+async def test_when_the_jobs_cannot_be_written_neither_is_their_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = SqliteDocumentStore(tmp_path / "documents.sqlite3")
+    queue = LocalJobQueue(documents)
+    real_apply = documents._apply
+    first_job_written = asyncio.Event()
+    release = threading.Event()
+
+    def full_disk_once(connection: sqlite3.Connection, write: Any) -> Any:
+        """The first batch (the first job: the storage thread starts and takes it alone) fails once, after the
+        other jobs and the marker have queued behind it; the disk is fine again for the next batch."""
+        if not first_job_written.is_set():
+            first_job_written.set()
+            release.wait(5)
+            raise sqlite3.OperationalError("database or disk is full")
+        return real_apply(connection, write)
+
+    monkeypatch.setattr(documents, "_apply", full_disk_once)
+    try:
+        scheduling = asyncio.ensure_future(queue.schedule([job("a", kind=kind) for kind in JobKind]))
+        await asyncio.sleep(0.2)
+        assert first_job_written.is_set() and len(documents._writes._waiting) == len(JobKind)  # jobs 2.. and marker
+        release.set()
+        with pytest.raises(sqlite3.OperationalError):
+            await scheduling
+        assert await documents.list_keys("jobs/") == []
+        assert await documents.list_keys("job-markers/") == [], "a marker without its jobs would lose them for good"
+
+        monkeypatch.setattr(documents, "_apply", real_apply)
+        assert await queue.schedule([job("a", kind=kind) for kind in JobKind]) == len(JobKind)
+        assert len(await documents.list_keys("jobs/")) == len(JobKind)
+    finally:
+        await documents.close()
+
+
+async def test_a_store_that_does_not_keep_call_order_writes_the_marker_only_after_its_jobs(tmp_path: Path) -> None:
+    from storage.ports import Document
+
+    class Recording:
+        """Writes as an HTTP store makes them: each one on its own; records when each starts and ends."""
+
+        def __init__(self, inner: SqliteDocumentStore) -> None:
+            self.inner, self.events = inner, []
+
+        async def get(self, key: str) -> Document | None:
+            return await self.inner.get(key)
+
+        async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+            self.events.append(("start", key))
+            etag = await self.inner.put(key, data, if_match=if_match, create_only=create_only)
+            self.events.append(("end", key))
+            return etag
+
+        async def delete(self, key: str) -> None:
+            await self.inner.delete(key)
+
+        async def list_keys(self, prefix: str) -> list[str]:
+            return await self.inner.list_keys(prefix)
+
+    inner = SqliteDocumentStore(tmp_path / "documents.sqlite3")
+    recording = Recording(inner)
+    try:
+        assert await LocalJobQueue(recording).schedule([job("a", kind=kind) for kind in JobKind]) == len(JobKind)
+    finally:
+        await inner.close()
+    marker_start = recording.events.index(("start", "job-markers/case-a.json"))
+    job_ends = [i for i, (what, key) in enumerate(recording.events) if what == "end" and key.startswith("jobs/")]
+    assert len(job_ends) == len(JobKind) and max(job_ends) < marker_start

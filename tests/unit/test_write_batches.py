@@ -89,6 +89,33 @@ async def test_a_batch_runner_that_breaks_fails_its_writes_and_the_next_writes_s
     assert await batches.submit(2) == 2
 
 
+async def test_a_failed_batch_fails_the_writes_queued_behind_it_so_none_outlives_an_earlier_one(
+    executor: ThreadPoolExecutor,
+) -> None:
+    first_running, let_it_fail = threading.Event(), threading.Event()
+    ran: list[list[int]] = []
+
+    def first_batch_fails(requests: list[int]) -> list[int]:
+        ran.append(requests)
+        if requests == [0]:
+            first_running.set()
+            let_it_fail.wait(5)
+            raise OSError("disk full")
+        return list(requests)
+
+    batches = WriteBatches(executor, first_batch_fails, max_threads=1)
+    first = asyncio.ensure_future(batches.submit(0))
+    assert await asyncio.to_thread(first_running.wait, 5)
+    behind = [asyncio.ensure_future(batches.submit(number)) for number in (1, 2, 3)]  # e.g. a marker after its jobs
+    await asyncio.sleep(0)
+    let_it_fail.set()
+
+    results = await asyncio.gather(first, *behind, return_exceptions=True)
+    assert all(isinstance(result, OSError) for result in results)
+    assert ran == [[0]], "the writes queued behind the failed batch were never run"
+    assert await batches.submit(4) == 4, "writes queued after the failure was known go on"
+
+
 async def test_a_wrong_number_of_results_is_an_error_not_a_hang(executor: ThreadPoolExecutor) -> None:
     batches = WriteBatches(executor, lambda requests: [], max_threads=1)
 
