@@ -35,7 +35,8 @@ from dialogs.report_questions import (
 )
 from dialogs.report_services import ReportServices
 from dialogs.summary_question import SummaryQuestion
-from domain.case import CaseStatus
+from domain.case import Case, CaseStatus
+from domain.evidence import EvidenceItem
 from domain.reporting import ReportDraft, to_case
 
 REPORT_DIALOG_ID = "report"
@@ -160,12 +161,21 @@ class ReportDialog(Dialog):
         evidence = await services.evidence.list_items(draft.case_id)
         case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await services.notifications.assign(case)
-        await services.cases.create(case)
-        await together(services.notifications.case_reported(case, evidence), services.case_index.add(case))
+        # The case is stored while its follow-ups are planned and it is filed under the people (both keyed by the
+        # case id and idempotent); the leader's card waits for the stored case.
+        await together(
+            self._store_and_tell_leader(case, evidence),
+            services.notifications.plan_follow_ups(case),
+            services.case_index.add(case),
+        )
         await asking.show(submitted_card(asking.texts, reference, draft))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
+
+    async def _store_and_tell_leader(self, case: Case, evidence: list[EvidenceItem]) -> None:
+        await self._services.cases.create(case)
+        await self._services.notifications.tell_leader(case, evidence)
 
     async def _cancel(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         draft, services = asking.draft, self._services

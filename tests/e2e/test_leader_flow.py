@@ -4,16 +4,19 @@ Every action is authorized by role, refused when stale, and audited."""
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
+import requests
 
 from cards.validation import teams_card_problems
 from tests.e2e.leader_steps import ReportedCase, execute_data, report_case, wait_for_card
 from tests.e2e.report_walk import answer_until
 from tests.support.stored import all_cases, audit_events
-from tests.support.teams import actions, card_texts, texts
+from tests.support.teams import actions, card_texts, cards, texts
 
 TODAY = date.today().isoformat()
 IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
@@ -210,6 +213,45 @@ def test_deputy_can_act_on_the_case(bot, reported: ReportedCase) -> None:
     data = {"case_id": reported.case_id, "version": reported.version}
     assert card_of(reported.deputy.execute("acknowledge", data)[1])
     assert [event.role for event in audit_events(bot, reported.case_id)] == ["deputy"]
+
+
+def test_two_confirms_of_one_report_at_once_make_one_case_and_one_leader_card_with_its_reference(
+    bot, organisation, new_user, connector
+) -> None:
+    """A stressed double tap that reaches the bot as two turns at the same moment: the case is stored once, and
+    the leader's one card carries the stored case's reference. (The order that guarantees it, the card only
+    after the stored case, is pinned by tests/unit/test_report_submit.py; this race is rarely that close.)"""
+    unit = organisation.next_unit()
+    leader = new_user(**unit.leader.teams_details())
+    employee = new_user(**unit.employee.teams_details())
+    mark = connector.mark()
+    answer_until(employee, "evidence")
+    employee.submit({"q": "evidence", "answer": "done"})
+    confirm = json.dumps(employee.activity(value={"q": "summary", "answer": "confirm"})).encode()
+    statuses: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def tap() -> None:
+        barrier.wait(5)
+        statuses.append(
+            requests.post(
+                employee.messages_url, data=confirm, headers={"Content-Type": "application/json"}, timeout=30
+            ).status_code
+        )
+
+    taps = [threading.Thread(target=tap) for _ in range(2)]
+    for thread in taps:
+        thread.start()
+    for thread in taps:
+        thread.join(timeout=30)
+
+    assert len(statuses) == 2 and all(200 <= status < 300 for status in statuses)
+    card = wait_for_card(connector, leader, mark)
+    stored = [case for case in all_cases(bot) if case.subject.user_id == employee.user_id]
+    assert len(stored) == 1
+    assert stored[0].reference in "\n".join(card_texts(card))
+    time.sleep(1.0)  # a second card would be delivered by now
+    assert len(cards(connector.activities(leader.conversation_id, since=mark))) == 1
 
 
 def test_unknown_leader_is_asked_for_and_then_notified(organisation, new_user, connector) -> None:

@@ -1,0 +1,47 @@
+"""The order of a confirmed report's writes: the leader's card only after the case is stored, never without it."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from dialogs.report import ReportDialog
+from storage.ports import PreconditionFailed
+
+
+class Recorder:
+    def __init__(self, create_fails: bool) -> None:
+        self.events: list[str] = []
+        self._create_fails = create_fails
+
+    async def create(self, case: Any) -> str:
+        self.events.append("storing the case")
+        await asyncio.sleep(0.01)  # a storage round trip
+        if self._create_fails:  # e.g. a second confirm of the same report at the same moment
+            raise PreconditionFailed("cases/x.json")
+        self.events.append("case stored")
+        return "etag"
+
+    async def tell_leader(self, case: Any, evidence: list[Any]) -> None:
+        self.events.append("leader's card queued")
+
+
+def dialog_with(recorder: Recorder) -> ReportDialog:
+    services = SimpleNamespace(cases=recorder, notifications=recorder)
+    return ReportDialog(services, crisis_line="89 70 12 99")  # type: ignore[arg-type]
+
+
+async def test_the_leaders_card_is_queued_after_the_case_is_stored() -> None:
+    recorder = Recorder(create_fails=False)
+    await dialog_with(recorder)._store_and_tell_leader(SimpleNamespace(), [])  # type: ignore[arg-type]
+    assert recorder.events == ["storing the case", "case stored", "leader's card queued"]
+
+
+async def test_no_card_is_queued_when_the_case_could_not_be_stored() -> None:
+    recorder = Recorder(create_fails=True)
+    with pytest.raises(PreconditionFailed):
+        await dialog_with(recorder)._store_and_tell_leader(SimpleNamespace(), [])  # type: ignore[arg-type]
+    assert recorder.events == ["storing the case"]
