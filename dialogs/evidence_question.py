@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
-from botbuilder.schema import Activity, ActivityTypes
-
 from bot.attachments import IncomingFile, bot_bearer_token
+from bot.typing_indicator import typing_while_busy
 from cards import report as cards
 from dialogs.question import NEXT, STAY, Asking, Question, Step
 from dialogs.replies import DONE_WORDS, Reply
@@ -36,9 +35,14 @@ async def secure_files(asking: Asking, files: list[IncomingFile]) -> str:
     """Download and store each file; the user hears the outcome of every single one.
 
     Each outcome is said as its file is done, but the last, which is returned for the caller to say with what
-    comes next (`together_in_one_message`): an upload answered in one message instead of two.
+    comes next (`together_in_one_message`): an upload answered in one message instead of two. Teams shows the
+    typing indicator while a download takes longer than half a second (`bot.typing_indicator`).
     """
-    await asking.turn.send_activity(Activity(type=ActivityTypes.typing))
+    async with typing_while_busy(asking.turn):
+        return await _secure_each(asking, files)
+
+
+async def _secure_each(asking: Asking, files: list[IncomingFile]) -> str:
     token: str | None = None
     outcome = ""
     for file in files:

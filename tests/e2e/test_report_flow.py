@@ -77,7 +77,6 @@ def test_full_report_with_two_screenshots_and_a_pasted_sms_is_stored_with_hashes
 
     turn = user.send_files([("skaermbillede.png", first), ("IMG_2041.jpg", second)])
     seen = joined(turn)
-    assert any(activity.get("type") == "typing" for activity in turn)
     assert hashlib.sha256(screenshot).hexdigest()[:12] in seen
     assert hashlib.sha256(photo).hexdigest()[:12] in seen
     assert seen.count("Gemt") == 2
@@ -127,6 +126,29 @@ def test_full_report_with_two_screenshots_and_a_pasted_sms_is_stored_with_hashes
     assert by_name["IMG_2041.jpg"].content_type == "image/jpeg"
     assert by_name["tekst-3.txt"].content_type == "text/plain"
     assert by_name["skaermbillede.png"].received_at <= case.created_at
+
+
+def test_a_slow_download_shows_the_typing_indicator_until_its_outcome_and_never_after(
+    bot, user: TeamsUser, file_server: FileServer
+) -> None:
+    prefix = png_screenshot(shade=120)
+    size = len(prefix) + 16 * 64 * 1024  # sixteen blocks of 64 KiB, 0.2 s each: about 3.3 s
+    url = file_server.add_generated(
+        f"/personal/{uuid.uuid4().hex}/optagelse.png",
+        size,
+        b"\x01",
+        prefix=prefix,
+        content_type="image/png",
+        delay_per_block=0.2,
+    )
+    answer_until(user, "evidence")
+
+    turn = user.send_files([("optagelse.png", url)])
+
+    kinds = [activity.get("type") for activity in turn]
+    assert kinds.count("typing") >= 2, kinds  # after 0.5 s, then every 2 s while the download runs
+    assert kinds[-1] == "message" and "typing" not in kinds[kinds.index("message") :], kinds
+    assert "optagelse.png" in joined(turn) and "gemt 1 beviser" in joined(turn)
 
 
 def test_inline_image_is_secured(bot, user: TeamsUser, file_server: FileServer) -> None:
