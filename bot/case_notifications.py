@@ -123,22 +123,17 @@ class CaseNotifications:
         return case
 
     async def case_reported(self, case: Case, evidence: list[EvidenceItem]) -> None:
-        """A stored case was reported: its leader's card and its follow-ups (both idempotent)."""
-        await together(self.tell_leader(case, evidence), self.plan_follow_ups(case))
-
-    async def tell_leader(self, case: Case, evidence: list[EvidenceItem]) -> None:
-        """Queue the leader's card of a reported case. Only once the case is stored: the card is the leader's
-        way into it, and its reference must be the stored case's."""
-        if case.leader is not None:
-            card = self.leader_card(case, evidence)
-            await self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card))
-
-    async def plan_follow_ups(self, case: Case) -> None:
-        """Queue a reported case's follow-ups (once it has a leader; choosing one plans them). Keyed by the case
-        id, so this may run while the case itself is being stored: should that fail, the jobs find no case
-        when due and do nothing, and the next attempt finds them planned."""
-        if case.leader is not None:
-            await self.planner.plan(case)
+        """A case was reported and is stored (not before: the card is the leader's way into the case and carries
+        its reference, and a follow-up that came due before its case was stored would find none and be
+        dropped): its leader's card and its follow-ups, both idempotent. Nothing until it has a leader
+        (choosing one calls this again)."""
+        if case.leader is None:
+            return
+        card = self.leader_card(case, evidence)
+        await together(  # the planning first: its jobs and their marker (one transaction locally)
+            self.planner.plan(case),
+            self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card)),
+        )
 
     async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:
         """Bring the leader's copy of the card up to date in place (whoever acted, from wherever)."""

@@ -161,21 +161,17 @@ class ReportDialog(Dialog):
         evidence = await services.evidence.list_items(draft.case_id)
         case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await services.notifications.assign(case)
-        # The case is stored while its follow-ups are planned and it is filed under the people (both keyed by the
-        # case id and idempotent); the leader's card waits for the stored case.
-        await together(
-            self._store_and_tell_leader(case, evidence),
-            services.notifications.plan_follow_ups(case),
-            services.case_index.add(case),
-        )
+        # Filed under the people while the case is stored (the index holds case ids, and readers pass over one
+        # whose case is not there); the leader's card and the follow-ups once it is stored.
+        await together(self._store_and_report(case, evidence), services.case_index.add(case))
         await asking.show(submitted_card(asking.texts, reference, draft))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
 
-    async def _store_and_tell_leader(self, case: Case, evidence: list[EvidenceItem]) -> None:
+    async def _store_and_report(self, case: Case, evidence: list[EvidenceItem]) -> None:
         await self._services.cases.create(case)
-        await self._services.notifications.tell_leader(case, evidence)
+        await self._services.notifications.case_reported(case, evidence)
 
     async def _cancel(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         draft, services = asking.draft, self._services

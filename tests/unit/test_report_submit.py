@@ -1,4 +1,5 @@
-"""The order of a confirmed report's writes: the leader's card only after the case is stored, never without it."""
+"""The order of a confirmed report's writes: the leader's card and the follow-ups only after the case is stored,
+never without it."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ class Recorder:
         self.events.append("case stored")
         return "etag"
 
-    async def tell_leader(self, case: Any, evidence: list[Any]) -> None:
-        self.events.append("leader's card queued")
+    async def case_reported(self, case: Any, evidence: list[Any]) -> None:
+        self.events.append("leader's card and follow-ups queued")
 
 
 def dialog_with(recorder: Recorder) -> ReportDialog:
@@ -34,14 +35,14 @@ def dialog_with(recorder: Recorder) -> ReportDialog:
     return ReportDialog(services, crisis_line="89 70 12 99")  # type: ignore[arg-type]
 
 
-async def test_the_leaders_card_is_queued_after_the_case_is_stored() -> None:
+async def test_the_leaders_card_and_the_follow_ups_are_queued_after_the_case_is_stored() -> None:
     recorder = Recorder(create_fails=False)
-    await dialog_with(recorder)._store_and_tell_leader(SimpleNamespace(), [])  # type: ignore[arg-type]
-    assert recorder.events == ["storing the case", "case stored", "leader's card queued"]
+    await dialog_with(recorder)._store_and_report(SimpleNamespace(), [])  # type: ignore[arg-type]
+    assert recorder.events == ["storing the case", "case stored", "leader's card and follow-ups queued"]
 
 
-async def test_no_card_is_queued_when_the_case_could_not_be_stored() -> None:
+async def test_nothing_is_queued_when_the_case_could_not_be_stored() -> None:
     recorder = Recorder(create_fails=True)
     with pytest.raises(PreconditionFailed):
-        await dialog_with(recorder)._store_and_tell_leader(SimpleNamespace(), [])  # type: ignore[arg-type]
+        await dialog_with(recorder)._store_and_report(SimpleNamespace(), [])  # type: ignore[arg-type]
     assert recorder.events == ["storing the case"]
