@@ -156,7 +156,7 @@ class LocalJobQueue:
             await jobs_created  # the marker must never be durable without its jobs
             await self._markers.record(missing)
             return len(missing)
-        try:  # the marker is written behind its jobs (one batch, or a later one that fails if theirs did)
+        try:  # the marker's put is made right behind its jobs' (nothing read between: see record)
             await self._markers.record(missing, markers)
         finally:
             await jobs_created

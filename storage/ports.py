@@ -75,11 +75,12 @@ class EvidenceStore(Protocol):
 
 
 def writes_in_call_order(store: DocumentStore) -> bool:
-    """True when `store` makes its writes durable in the order `put` was called and never makes one durable when
-    a write made before it failed (the local SQLite store says so with `writes_in_call_order = True`). A write
-    that must not outlive an earlier one (a job marker after its jobs) may then be made before the earlier one
-    has ended. A store that does not say so (Azure: each write an HTTP request of its own; a test's wrapper)
-    is waited for."""
+    """True when `store` makes its writes durable in the order `put` was called, and a write made right behind
+    others, in the same run of the caller's code (no `await` between that could suspend), is never durable when
+    one of them failed (the local SQLite store says so with `writes_in_call_order = True`; how it keeps that:
+    storage/write_batches.py, "Order"). A write that must not outlive earlier ones (a job marker after its jobs)
+    may then be made before they have ended. A store that does not say so (Azure: each write an HTTP request
+    of its own; a test's wrapper) is waited for."""
     return getattr(store, "writes_in_call_order", False) is True
 
 

@@ -116,6 +116,35 @@ async def test_a_failed_batch_fails_the_writes_queued_behind_it_so_none_outlives
     assert await batches.submit(4) == 4, "writes queued after the failure was known go on"
 
 
+async def test_a_write_queued_after_a_batch_failed_but_before_the_loop_heard_of_it_fails_too(
+    executor: ThreadPoolExecutor,
+) -> None:
+    """A caller queues jobs and then their marker in one run of its code; the storage thread may take the jobs,
+    fail and be done before the marker is queued. The marker must fail with them, not be written alone."""
+    failed = threading.Event()
+
+    def fails_first(requests: list[int]) -> list[int]:
+        if requests == [1]:
+            failed.set()
+            raise OSError("disk full")
+        return list(requests)
+
+    batches = WriteBatches(executor, fails_first, max_threads=1)
+    jobs = batches.submit(1)
+    assert failed.wait(5)  # no await: this code has not yet let the loop hear of the failure
+    for _ in range(500):
+        if batches._failure is not None:
+            break
+        time.sleep(0.001)
+    marker = batches.submit(2)
+
+    with pytest.raises(OSError, match="disk full"):
+        await jobs
+    with pytest.raises(OSError, match="disk full"):
+        await marker
+    assert await batches.submit(3) == 3, "once the loop was told, writes go on"
+
+
 async def test_a_wrong_number_of_results_is_an_error_not_a_hang(executor: ThreadPoolExecutor) -> None:
     batches = WriteBatches(executor, lambda requests: [], max_threads=1)
 
