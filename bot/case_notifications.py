@@ -123,17 +123,22 @@ class CaseNotifications:
         return case
 
     async def case_reported(self, case: Case, evidence: list[EvidenceItem]) -> None:
-        """A case was reported and is stored (not before: the card is the leader's way into the case and carries
-        its reference, and a follow-up that came due before its case was stored would find none and be
-        dropped): its leader's card and its follow-ups, both idempotent. Nothing until it has a leader
-        (choosing one calls this again)."""
-        if case.leader is None:
-            return
-        card = self.leader_card(case, evidence)
-        await together(  # the planning first: its jobs and their marker (one transaction locally)
-            self.planner.plan(case),
-            self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card)),
-        )
+        """A case was reported and is stored: its follow-ups and its leader's card (both idempotent)."""
+        await together(self.plan_follow_ups(case), self.tell_leader(case, evidence))
+
+    async def tell_leader(self, case: Case, evidence: list[EvidenceItem]) -> None:
+        """Queue the leader's card of a reported case, once the case is stored: the card is the leader's way
+        into it and carries its reference. Nothing until it has a leader (choosing one reports it again)."""
+        if case.leader is not None:
+            card = self.leader_card(case, evidence)
+            await self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card))
+
+    async def plan_follow_ups(self, case: Case) -> None:
+        """Queue a reported case's follow-up jobs and their marker, once the case is stored (a job that came due
+        without its case would find none and be dropped) or right behind its write on a store that keeps the
+        order of writes (see `ReportDialog._file`). Nothing until it has a leader."""
+        if case.leader is not None:
+            await self.planner.plan(case)
 
     async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:
         """Bring the leader's copy of the card up to date in place (whoever acted, from wherever)."""

@@ -8,6 +8,7 @@ created when the employee sends the report. A cancelled report that holds eviden
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
@@ -161,16 +162,40 @@ class ReportDialog(Dialog):
         evidence = await services.evidence.list_items(draft.case_id)
         case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await services.notifications.assign(case)
-        # Filed under the people while the case is stored (the index holds case ids, and readers pass over one
-        # whose case is not there); the leader's card and the follow-ups once it is stored.
-        await together(self._store_and_report(case, evidence), services.case_index.add(case))
+        await self._file(case, evidence)
         await asking.show(submitted_card(asking.texts, reference, draft))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
 
-    async def _store_and_report(self, case: Case, evidence: list[EvidenceItem]) -> None:
-        await self._services.cases.create(case)
+    async def _file(self, case: Case, evidence: list[EvidenceItem]) -> None:
+        """Store the reported case, its follow-ups, its leader's card and its place in the people index.
+
+        The follow-ups and the card need the stored case (a follow-up that came due without its case would be
+        dropped; the card carries its reference). Where the store keeps the order of writes, the follow-ups are
+        queued right behind the case in the same run of this code (`together` runs its first step at once, and
+        planning reads only in the event loop until its writes are made), so they are stored in the case's
+        transaction or fail with it (storage/write_batches.py, "Order"); a second confirm of the same report
+        at the same moment only writes the same jobs again, and its card waits for its own case, which fails.
+        The index holds case ids and its readers pass over one whose case is not there, so it never waits.
+        """
+        services = self._services
+        stored = services.cases.create(case)
+        if services.cases.keeps_write_order:
+            await together(
+                services.notifications.plan_follow_ups(case),
+                self._tell_leader_once_stored(stored, case, evidence),
+                services.case_index.add(case),
+            )
+        else:
+            await together(self._report_once_stored(stored, case, evidence), services.case_index.add(case))
+
+    async def _tell_leader_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
+        await stored
+        await self._services.notifications.tell_leader(case, evidence)
+
+    async def _report_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
+        await stored
         await self._services.notifications.case_reported(case, evidence)
 
     async def _cancel(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:

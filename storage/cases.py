@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from domain.case import Case
-from storage.ports import DocumentStore, PreconditionFailed
+from storage.ports import DocumentStore, PreconditionFailed, writes_in_call_order
 
 MAX_CONFLICT_RETRIES = 20
 COUNTER_RETRY_PAUSE_SECONDS = 0.005  # doubled per conflict, random below that, at most 0.2 s
@@ -30,8 +30,16 @@ class CaseRepository:
     def _key(case_id: str) -> str:
         return f"cases/{case_id}.json"
 
-    async def create(self, case: Case) -> str:
-        return await self._documents.put(self._key(case.case_id), case.model_dump_json().encode(), create_only=True)
+    def create(self, case: Case) -> Awaitable[str]:
+        """Store a new case: the put is made at the call (on the local store, queued); await it for the etag.
+        PreconditionFailed if the case exists."""
+        return self._documents.put(self._key(case.case_id), case.model_dump_json().encode(), create_only=True)
+
+    @property
+    def keeps_write_order(self) -> bool:
+        """Whether writes made right behind a case's creation are stored with it or fail with it
+        (`storage.ports.writes_in_call_order`), so they need not wait for it."""
+        return writes_in_call_order(self._documents)
 
     async def get(self, case_id: str) -> VersionedCase | None:
         document = await self._documents.get(self._key(case_id))
