@@ -7,8 +7,9 @@ unobserved - and then raises the first failure, like the same steps awaited one 
 step is idempotent, so a failure is healed by the same repair as before: the employee's resend, or the start-up
 sweep). A report's "confirm" waits for four storage writes in a row: the reference, then the case with its
 follow-ups queued right behind it (locally) | its leader's card once it is stored | the people index, then the
-dialog state (`ReportDialog._file`). (When this was written it waited for five instead of seven, and instrumented at 50 users
-(`benchmarks/load.py`) the three together took 247 ms (p50) of the step's ~500; a write 56-68 ms.)
+dialog state (`ReportDialog._file`). (When this was written it waited for five instead of seven, and
+instrumented at 50 users (`benchmarks/load.py`) the three together took 247 ms (p50) of the step's ~500; a
+write 56-68 ms.)
 
 The first step runs in the caller's own task, the others in tasks of their own; once the first has ended, the
 others' outcomes are taken as they are if they have ended too. Under load every extra task start and every

@@ -172,11 +172,12 @@ class ReportDialog(Dialog):
         """Store the reported case, its follow-ups, its leader's card and its place in the people index.
 
         The follow-ups and the card need the stored case (a follow-up that came due without its case would be
-        dropped; the card carries its reference). Where the store keeps the order of writes, the follow-ups are
-        queued right behind the case in the same run of this code (`together` runs its first step at once, and
-        planning reads only in the event loop until its writes are made), so they are stored in the case's
-        transaction or fail with it (storage/write_batches.py, "Order"); a second confirm of the same report
-        at the same moment only writes the same jobs again, and its card waits for its own case, which fails.
+        dropped; the card carries its reference). Where the store keeps the order of writes (the local one, which
+        also holds the local job queue's jobs), the follow-ups are queued right behind the case in the same run of
+        this code (`together` runs its first step at once, and planning reads only in the event loop until its
+        writes are made), so they are stored in the case's transaction or a later one, or fail with it
+        (storage/write_batches.py, "Order"); a second confirm of the same report at the same moment only writes
+        the same jobs again, and its card waits for its own case, which fails.
         The index holds case ids and its readers pass over one whose case is not there, so it never waits.
         """
         services = self._services
