@@ -1,5 +1,5 @@
 """Choose and open the storage backend named in the settings (local filesystem or Azure Blob), and the
-follow-up job queue that goes with it (file-backed locally, Azure Storage Queues with Azure)."""
+follow-up job queue that goes with it (jobs as documents locally, Azure Storage Queues with Azure)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Due follow-up jobs: the queue port, its idempotent scheduling, and the file-backed local implementation.
+"""Due follow-up jobs: the queue port, its idempotent scheduling, and the local implementation on the documents.
 
 A `JobQueue` hands out jobs whose due time has come, each under a lease: a worker that dies before
 calling `done` loses the lease and the job is handed out again (at-least-once). After `max_attempts`

@@ -19,7 +19,7 @@ open (`imports` records that), and the folder is left as it was.
 
 Measured (`benchmarks/load.py`, Værn at 50 users, interleaved with the file-per-document store it replaces):
 460-509 -> 867-877 turns/s, 2.01-2.40 -> 1.25-1.27 ms of bot CPU per turn, p99 639-776 -> 198-210 ms. Why a
-file per write was that dear on the test machine: benchmarks/README.md ("As shipped: the local documents in
+file per write was that dear on the test machine: benchmarks/README.md ("Before: the local documents in
 SQLite, ...").
 """
 

@@ -1,4 +1,5 @@
-"""The follow-up job queue on both backends: file-backed locally, Azure Storage Queues on Azurite.
+"""The follow-up job queue on both backends: jobs as SQLite documents locally, Azure Storage Queues on
+Azurite.
 
 Azure delays are real visibility timeouts, so the Azure queue here waits at most 1 s per message
 (JOB_QUEUE_MAX_DELAY_SECONDS=1) and leases for 1 s: a job due later simply comes back every second and
