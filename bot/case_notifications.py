@@ -5,6 +5,7 @@ or down; and after every change the case's follow-ups are planned (bot.follow_up
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from bot.follow_up_planner import FollowUpPlanner
@@ -126,19 +127,24 @@ class CaseNotifications:
         """A case was reported and is stored: its follow-ups and its leader's card (both idempotent)."""
         await together(self.plan_follow_ups(case), self.tell_leader(case, evidence))
 
-    async def tell_leader(self, case: Case, evidence: list[EvidenceItem]) -> None:
-        """Queue the leader's card of a reported case, once the case is stored: the card is the leader's way
-        into it and carries its reference. Nothing until it has a leader (choosing one reports it again)."""
+    async def tell_leader(
+        self, case: Case, evidence: list[EvidenceItem], *, if_stored: Awaitable[str] | None = None
+    ) -> None:
+        """Queue the leader's card of a reported case once the case is stored, or `if_stored` its write: the
+        card is the leader's way into it and carries its reference. Nothing until it has a leader (choosing one
+        reports it again)."""
         if case.leader is not None:
             card = self.leader_card(case, evidence)
-            await self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card))
+            await self.enqueue(
+                _leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card), if_stored=if_stored
+            )
 
-    async def plan_follow_ups(self, case: Case) -> None:
-        """Queue a reported case's follow-up jobs and their marker, once the case is stored (a job that came due
-        without its case would find none and be dropped) or right behind its write on a store that keeps the
-        order of writes (see `ReportDialog._file`). Nothing until it has a leader."""
+    async def plan_follow_ups(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> None:
+        """Queue a reported case's follow-up jobs and their marker once the case is stored, or `if_stored` its
+        write (a job that came due without its case would find none and be dropped). Nothing until it has a
+        leader."""
         if case.leader is not None:
-            await self.planner.plan(case)
+            await self.planner.plan(case, if_stored=if_stored)
 
     async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:
         """Bring the leader's copy of the card up to date in place (whoever acted, from wherever)."""
@@ -260,8 +266,11 @@ class CaseNotifications:
         kind: str,
         payload: dict[str, Any],
         update: tuple[str, str] | None = None,
+        *,
+        if_stored: Awaitable[str] | None = None,
     ) -> None:
-        """Store the notification for the worker; `update` = (conversation id, activity id) to edit in place."""
+        """Store the notification for the worker; `update` = (conversation id, activity id) to edit in place;
+        `if_stored`: only if that write is stored (`Outbox.enqueue`)."""
         if _is_named_only(to):
             return
         await self.notify(
@@ -273,6 +282,7 @@ class CaseNotifications:
             service_url=case.service_url,
             case_id=case.case_id,
             update=update,
+            if_stored=if_stored,
         )
 
     async def notify(
@@ -286,6 +296,7 @@ class CaseNotifications:
         service_url: str,
         case_id: str | None = None,
         update: tuple[str, str] | None = None,
+        if_stored: Awaitable[str] | None = None,
     ) -> None:
         """Any proactive message through the outbox (idempotent by `notification_id`), sent as soon as possible."""
         notification = Notification(
@@ -300,5 +311,5 @@ class CaseNotifications:
             update_conversation_id=update[0] if update else None,
             update_activity_id=update[1] if update else None,
         )
-        await self._outbox.enqueue(notification)
+        await self._outbox.enqueue(notification, if_stored=if_stored)
         self._worker.wake()

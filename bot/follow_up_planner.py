@@ -3,6 +3,7 @@ the worker starts (bot/case_sweep.py; that heals a crash between saving a case a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
 
 from domain.case import Case
@@ -17,9 +18,10 @@ class FollowUpPlanner:
         self._queue = queue
         self._clock = clock
 
-    async def plan(self, case: Case) -> int:
-        """Queue every job the case needs now that is not queued yet; returns how many were queued."""
-        return await self._queue.schedule(self.follow_ups.planned_jobs(case))
+    async def plan(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> int:
+        """Queue every job the case needs now that is not queued yet; returns how many were queued. With
+        `if_stored` (the case's own write), only if that write is stored (`JobQueue.schedule`)."""
+        return await self._queue.schedule(self.follow_ups.planned_jobs(case), if_stored=if_stored)
 
     def overdue(self, case: Case) -> list[JobKind]:
         return self.follow_ups.overdue(case, self._clock.now())

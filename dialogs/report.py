@@ -39,9 +39,11 @@ from dialogs.summary_question import SummaryQuestion
 from domain.case import Case, CaseStatus
 from domain.evidence import EvidenceItem
 from domain.reporting import ReportDraft, to_case
+from storage.ports import PreconditionFailed, RequiredWriteFailed
 
 REPORT_DIALOG_ID = "report"
 SECURE_ATTACHED_FILES = "secure_attached_files"
+MAX_REFERENCE_ATTEMPTS = 20
 
 
 class ReportDialog(Dialog):
@@ -158,42 +160,61 @@ class ReportDialog(Dialog):
                 return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
             return await dialog_context.end_dialog(draft.case_id)
         now = services.clock.now()
-        reference = await services.references.next_reference(now.year)
         evidence = await services.evidence.list_items(draft.case_id)
-        case = to_case(draft, reference=reference, evidence=evidence, now=now, status=CaseStatus.REPORTED)
+        case = to_case(draft, reference="", evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await services.notifications.assign(case)
-        await self._file(case, evidence)
-        await asking.show(submitted_card(asking.texts, reference, draft))
+        await self._file_with_reference(case, evidence, now.year)
+        await asking.show(submitted_card(asking.texts, case.reference, draft))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
 
-    async def _file(self, case: Case, evidence: list[EvidenceItem]) -> None:
-        """Store the reported case, its follow-ups, its leader's card and its place in the people index.
+    async def _file_with_reference(self, case: Case, evidence: list[EvidenceItem], year: int) -> None:
+        """Give the case the next reference and file it; a number another bot process took first (its counter
+        write failed, so the case was not stored either) is replaced by the next one."""
+        for _ in range(MAX_REFERENCE_ATTEMPTS):
+            reservation = await self._services.references.reserve(year)
+            case.reference = reservation.reference
+            try:
+                await self._file(case, evidence, reservation.counted)
+                return
+            except RequiredWriteFailed:
+                try:
+                    await reservation.counted
+                except PreconditionFailed:
+                    continue
+                raise
+        raise PreconditionFailed(f"no case reference after {MAX_REFERENCE_ATTEMPTS} attempts")
+
+    async def _file(self, case: Case, evidence: list[EvidenceItem], counted: Awaitable[str]) -> None:
+        """Store the reported case with its reference's number (`counted`, the counter's write), its follow-ups,
+        its leader's card and its place in the people index.
 
         The follow-ups and the card need the stored case (a follow-up that came due without its case would be
         dropped; the card carries its reference). Where the store keeps the order of writes (the local one, which
-        also holds the local job queue's jobs), the follow-ups are queued right behind the case in the same run of
-        this code (`together` runs its first step at once, and planning reads only in the event loop until its
-        writes are made), so they are stored in the case's transaction or a later one, or fail with it
-        (storage/write_batches.py, "Order"); a second confirm of the same report at the same moment only writes
-        the same jobs again, and its card waits for its own case, which fails.
+        also holds the local job queue's jobs), nothing waits: the case is queued right behind its number and
+        stored only if the number is, the follow-ups and the card right behind the case and stored only if it is
+        (`storage.ports.put_if_stored`), so all of it is one transaction, or a few in a row, and "confirm" waits
+        for one commit. A second confirm of the same report at the same moment stores neither a case (it exists)
+        nor a card or jobs (theirs wait for that case's write, which failed); its number stays unused.
+        Elsewhere (Azure) the case is stored first, then its follow-ups and card.
         The index holds case ids and its readers pass over one whose case is not there, so it never waits.
         """
         services = self._services
-        stored = services.cases.create(case)
-        if services.cases.keeps_write_order:
-            await together(
-                services.notifications.plan_follow_ups(case),
-                self._tell_leader_once_stored(stored, case, evidence),
-                services.case_index.add(case),
-            )
-        else:
+        stored = services.cases.create(case, if_stored=counted)
+        if not services.cases.keeps_write_order:
             await together(self._report_once_stored(stored, case, evidence), services.case_index.add(case))
-
-    async def _tell_leader_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
-        await stored
-        await self._services.notifications.tell_leader(case, evidence)
+            return
+        try:
+            await together(
+                services.notifications.plan_follow_ups(case, if_stored=stored),
+                services.notifications.tell_leader(case, evidence, if_stored=stored),
+                services.case_index.add(case),
+                stored,
+            )
+        except RequiredWriteFailed:
+            await stored  # what kept the case from being stored kept the rest: raise that
+            raise
 
     async def _report_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
         await stored

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
@@ -24,7 +25,7 @@ from azure.storage.queue.aio import QueueClient, QueueServiceClient
 from domain.clock import Clock
 from domain.follow_ups import Job
 from storage.job_queue import JobLease, ScheduledMarkers
-from storage.ports import DocumentStore
+from storage.ports import DocumentStore, RequiredWriteFailed
 
 log = logging.getLogger("vaern.jobs")
 
@@ -60,7 +61,12 @@ class AzureJobQueue:
         remaining = (job.due_at - self._clock.now()).total_seconds()
         return int(min(max(0.0, remaining), self._max_delay))
 
-    async def schedule(self, jobs: list[Job]) -> int:
+    async def schedule(self, jobs: list[Job], *, if_stored: Awaitable[str] | None = None) -> int:
+        if if_stored is not None:  # a queue message cannot wait for a document's write: wait here
+            try:
+                await if_stored
+            except Exception as error:
+                raise RequiredWriteFailed("follow-up jobs") from error
         missing = await self._markers.unscheduled(jobs)
         for job in missing:
             await self._send(job)

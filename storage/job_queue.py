@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,7 +33,14 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from domain.follow_ups import Job
-from storage.ports import Document, DocumentStore, PreconditionFailed, create_all, writes_in_call_order
+from storage.ports import (
+    Document,
+    DocumentStore,
+    PreconditionFailed,
+    create_all,
+    put_if_stored,
+    writes_in_call_order,
+)
 
 log = logging.getLogger("vaern.jobs")
 
@@ -54,8 +61,10 @@ class JobLease:
 
 
 class JobQueue(Protocol):
-    async def schedule(self, jobs: list[Job]) -> int:
-        """Queue each job unless it was queued before; returns how many were queued now."""
+    async def schedule(self, jobs: list[Job], *, if_stored: Awaitable[str] | None = None) -> int:
+        """Queue each job unless it was queued before; returns how many were queued now. With `if_stored` (the
+        write of the jobs' case), queued only if that write is stored, else RequiredWriteFailed
+        (`storage.ports.put_if_stored`)."""
         ...
 
     async def receive(self, now: datetime, max_jobs: int) -> list[JobLease]:
@@ -104,10 +113,16 @@ class ScheduledMarkers:
             missing += [job for job in owned if job.id not in known]
         return missing, markers
 
-    async def record(self, jobs: list[Job], markers_read: Mapping[str, Document | None] | None = None) -> None:
+    async def record(
+        self,
+        jobs: list[Job],
+        markers_read: Mapping[str, Document | None] | None = None,
+        *,
+        if_stored: Awaitable[str] | None = None,
+    ) -> None:
         """Add the jobs to their owners' markers. With `markers_read` (from `unscheduled_and_markers`) the first
         attempt writes without reading again, so the write is made at once, right behind the jobs' writes (and
-        on the local store in their batch); a conflict reads the marker again."""
+        on the local store in their batch); a conflict reads the marker again. `if_stored`: as in `schedule`."""
         for owner, owned in self._by_owner(jobs).items():
             for attempt in range(MAX_MARKER_RETRIES):
                 if attempt == 0 and markers_read is not None and owner in markers_read:
@@ -116,11 +131,9 @@ class ScheduledMarkers:
                     document = await self._documents.get(self._key(owner))
                 ids = set(json.loads(document.data)["ids"]) if document is not None else set()
                 data = json.dumps({"ids": sorted(ids | {job.id for job in owned})}).encode()
+                key, etag = self._key(owner), document.etag if document is not None else None
                 try:
-                    if document is None:
-                        await self._documents.put(self._key(owner), data, create_only=True)
-                    else:
-                        await self._documents.put(self._key(owner), data, if_match=document.etag)
+                    await put_if_stored(self._documents, if_stored, key, data, if_match=etag, create_only=etag is None)
                     break
                 except PreconditionFailed:
                     continue  # another instance recorded jobs of the same owner meanwhile: merge again
@@ -145,19 +158,20 @@ class LocalJobQueue:
     def _key(job: Job) -> str:
         return f"{JOBS}{job.due_at.strftime(KEY_TIME)}-{job.id}.json"
 
-    async def schedule(self, jobs: list[Job]) -> int:
+    async def schedule(self, jobs: list[Job], *, if_stored: Awaitable[str] | None = None) -> int:
         missing, markers = await self._markers.unscheduled_and_markers(jobs)
         # All at once; a job that exists already was queued by an attempt that stopped before the marker.
         jobs_created = create_all(
             self._documents,
             {self._key(job): StoredJob(job=job, visible_at=job.due_at).model_dump_json().encode() for job in missing},
+            if_stored=if_stored,
         )
         if not writes_in_call_order(self._documents):
             await jobs_created  # the marker must never be durable without its jobs
             await self._markers.record(missing)
             return len(missing)
         try:  # the marker's put is made right behind its jobs' (nothing read between: see record)
-            await self._markers.record(missing, markers)
+            await self._markers.record(missing, markers, if_stored=if_stored)
         finally:
             await jobs_created
         return len(missing)

@@ -3,6 +3,7 @@
 `DocumentStore` holds small JSON documents with optimistic concurrency (etags).
 `EvidenceStore` holds evidence bytes, append-only: an item becomes visible only when all its bytes
 and its metadata are committed, and it can never be overwritten.
+`put_if_stored` writes a document only if an earlier write is stored (a case only with its reference's number).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%-]*(/[A-Za-z0-9][A-Za-z0-9._%-
 
 class PreconditionFailed(Exception):
     """The document changed since it was read (etag mismatch), or already exists on a create."""
+
+
+class RequiredWriteFailed(Exception):
+    """A write made `if_stored` an earlier one (`put_if_stored`) was not stored, because that one was not."""
 
 
 class InvalidKey(ValueError):
@@ -84,11 +89,48 @@ def writes_in_call_order(store: DocumentStore) -> bool:
     return getattr(store, "writes_in_call_order", False) is True
 
 
-def create_all(store: DocumentStore, documents: Mapping[str, bytes]) -> Awaitable[list[str]]:
+def put_if_stored(
+    store: DocumentStore,
+    required: Awaitable[str] | None,
+    key: str,
+    data: bytes,
+    *,
+    if_match: str | None = None,
+    create_only: bool = False,
+) -> Awaitable[str]:
+    """`store.put`, stored only if the earlier write `required` (a put of the same store; None: no condition)
+    is stored, and only with it or after it; else RequiredWriteFailed. A store that keeps the order of writes
+    (`writes_in_call_order`) takes the condition itself: the put is queued at the call, right behind `required`,
+    with no wait (storage/sqlite_documents.py, `put(..., if_stored=...)`). Any other store waits for `required`
+    first, and the put is made when the result is awaited."""
+    if required is None:
+        return store.put(key, data, if_match=if_match, create_only=create_only)
+    if writes_in_call_order(store):
+        return store.put(key, data, if_match=if_match, create_only=create_only, if_stored=required)  # type: ignore[call-arg]
+    return _put_once_stored(required, store, key, data, if_match=if_match, create_only=create_only)
+
+
+async def _put_once_stored(
+    required: Awaitable[str], store: DocumentStore, key: str, data: bytes, *, if_match: str | None, create_only: bool
+) -> str:
+    try:
+        await required
+    except Exception as error:
+        raise RequiredWriteFailed(key) from error
+    return await store.put(key, data, if_match=if_match, create_only=create_only)
+
+
+def create_all(
+    store: DocumentStore, documents: Mapping[str, bytes], *, if_stored: Awaitable[str] | None = None
+) -> Awaitable[list[str]]:
     """Create each document that does not exist yet (`put(..., create_only=True)`), all at once and at the call:
     the local backend queues them into one batch, Azure sends them in parallel. Await the result for the keys
-    created. An existing key is left as it is; any other failure is raised once every put has ended."""
-    writes = {key: asyncio.ensure_future(store.put(key, data, create_only=True)) for key, data in documents.items()}
+    created. An existing key is left as it is; any other failure is raised once every put has ended. With
+    `if_stored`, only if that earlier write is stored (`put_if_stored`)."""
+    writes = {
+        key: asyncio.ensure_future(put_if_stored(store, if_stored, key, data, create_only=True))
+        for key, data in documents.items()
+    }
     return _created(writes)
 
 

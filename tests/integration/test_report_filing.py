@@ -1,14 +1,17 @@
-"""Filing a confirmed report on the local store: the follow-up jobs and their marker are queued right behind the
-case and never stored without it (in its transaction or a later one; when its transaction fails, theirs fails
-too), the leader's card only once the case is stored, and a second confirm of the same report at the same moment
-adds no card."""
+"""Filing a confirmed report on the local store: the case is stored only with its reference's number, and its
+follow-up jobs, their marker and its leader's card only with the case (in its transaction or a later one; when
+its write fails, theirs fail too). A second confirm of the same report at the same moment stores nothing of its
+own, and a number another bot process took first is replaced by the next one."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,25 +23,16 @@ from domain.case import Case, CaseStatus, Incident, Person
 from domain.follow_ups import FollowUpPolicy, FollowUps
 from domain.working_time import WorkingCalendar
 from storage.case_index import CaseIndex
-from storage.cases import CaseRepository
+from storage.cases import CaseRepository, ReferenceCounter
 from storage.job_queue import LocalJobQueue
-from storage.ports import PreconditionFailed
+from storage.outbox import Outbox
+from storage.ports import Document, PreconditionFailed
 from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.clock import MovableClock
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
-
-
-class LeaderCards(CaseNotifications):
-    """The real follow-up planning; the leader's card only recorded, with whether its case was stored then."""
-
-    def __init__(self, planner: FollowUpPlanner, cases: CaseRepository) -> None:
-        super().__init__(None, None, None, None, MovableClock(NOW), "89 70 12 99", planner)  # type: ignore[arg-type]
-        self._cases = cases
-        self.cards: list[bool] = []
-
-    async def tell_leader(self, case: Case, evidence: list[Any]) -> None:
-        self.cards.append(await self._cases.get(case.case_id) is not None)
+COUNTER = "counters/case-reference-2026"
+CARD = "outbox/c0ffee-reported.json"
 
 
 @pytest.fixture
@@ -49,12 +43,11 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteDocumentStore]:
     await opened.close()
 
 
-def reported_case(reference: str) -> Case:
+def reported_case() -> Case:
     anne = Person(user_id="29:anne", name="Anne", aad_object_id="aad-anne")
     leader = Person(user_id="29:lone", name="Lone", aad_object_id="aad-lone")
     return Case(
         case_id="c0ffee",
-        reference=reference,
         subject=anne,
         reporter=anne,
         incident=Incident(),
@@ -64,43 +57,92 @@ def reported_case(reference: str) -> Case:
     )
 
 
-def filing(store: SqliteDocumentStore) -> tuple[ReportDialog, LeaderCards, list[list[str]]]:
-    cases = CaseRepository(store)
-    planner = FollowUpPlanner(FollowUps(FollowUpPolicy(), WorkingCalendar()), LocalJobQueue(store), MovableClock(NOW))
-    notifications = LeaderCards(planner, cases)
-    services = type("Services", (), {"cases": cases, "notifications": notifications, "case_index": CaseIndex(store)})
-    batches: list[list[str]] = []
-    run_batch = store._writes._run_batch
-
-    def recording(writes: list[Any]) -> Any:
-        batches.append([write.key for write in writes])
-        return run_batch(writes)
-
-    store._writes._run_batch = recording  # type: ignore[method-assign]
-    return ReportDialog(services, crisis_line="89 70 12 99"), notifications, batches  # type: ignore[arg-type]
+class Filing(SimpleNamespace):
+    dialog: ReportDialog
+    batches: list[list[str]]  # the keys of each batch the store committed
+    stored_before: dict[str, set[str]]  # per key, the keys stored when its write was queued
 
 
-async def test_the_jobs_and_their_marker_are_stored_behind_the_case_and_the_card_after_it(
+def filing(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Filing:
+    """The report dialog's filing with the real cases, counter, job queue, outbox and index on `store`, with
+    what the store was asked and when; each commit takes at least `commit_seconds` (a busy disk)."""
+    clock = MovableClock(NOW)
+    planner = FollowUpPlanner(FollowUps(FollowUpPolicy(), WorkingCalendar()), LocalJobQueue(store), clock)
+    worker = SimpleNamespace(wake=lambda: None)
+    notifications = CaseNotifications(None, None, Outbox(store), worker, clock, "89 70 12 99", planner)  # type: ignore[arg-type]
+    notifications.leader_card(reported_case(), [])  # warm: the first card and plan ever made take long
+    planner.follow_ups.planned_jobs(reported_case())
+    services = SimpleNamespace(
+        cases=CaseRepository(store),
+        references=ReferenceCounter(store),
+        notifications=notifications,
+        case_index=CaseIndex(store),
+    )
+    record = Filing(dialog=ReportDialog(services, crisis_line="89 70 12 99"), batches=[], stored_before={})  # type: ignore[arg-type]
+    stored: set[str] = set()
+    run_batch, submit = store._writes._run_batch, store._writes.submit
+
+    def recording_batch(writes: list[Any]) -> Any:
+        keys = [write.key for write in writes]
+        record.batches.append(keys)
+        time.sleep(commit_seconds)
+        results = run_batch(writes)
+        stored.update(keys)
+        return results
+
+    def recording_submit(write: Any) -> Any:
+        record.stored_before[write.key] = set(stored)
+        return submit(write)
+
+    store._writes._run_batch = recording_batch  # type: ignore[method-assign]
+    store._writes.submit = recording_submit  # type: ignore[method-assign]
+    return record
+
+
+async def file(dialog: ReportDialog, case: Case) -> None:
+    await dialog._file_with_reference(case, [], NOW.year)
+
+
+async def jobs_of_the_case(store: SqliteDocumentStore) -> list[str]:
+    return [key for key in await store.list_keys("jobs/") if "c0ffee" in key]
+
+
+async def card_text(store: SqliteDocumentStore) -> str:
+    document = await store.get(CARD)
+    assert document is not None
+    return json.dumps(json.loads(document.data)["payload"], ensure_ascii=False)
+
+
+async def test_the_number_case_jobs_marker_and_card_are_stored_in_that_order_without_waiting_between(
     store: SqliteDocumentStore,
 ) -> None:
-    dialog, notifications, batches = filing(store)
+    filed = filing(store, commit_seconds=0.1)
+    case = reported_case()
 
-    await dialog._file(reported_case("VK-2026-0042"), [])
+    await file(filed.dialog, case)
 
     def batch_of(key: str) -> int:
-        return next(number for number, batch in enumerate(batches) if key in batch)
+        return next(number for number, batch in enumerate(filed.batches) if key in batch)
 
-    jobs = [key for key in await store.list_keys("jobs/") if "c0ffee" in key]
+    jobs = await jobs_of_the_case(store)
+    assert case.reference == "VK-2026-0001"
+    assert (await store.get(COUNTER)).data == b"1"  # type: ignore[union-attr]
+    stored = await CaseRepository(store).get("c0ffee")
+    assert stored is not None and stored.case.reference == "VK-2026-0001"
+    assert "VK-2026-0001" in await card_text(store)
     assert len(jobs) >= 8
-    assert batch_of("cases/c0ffee.json") <= min(map(batch_of, jobs))
+    assert batch_of(COUNTER) <= batch_of("cases/c0ffee.json") <= min(map(batch_of, jobs))
     assert max(map(batch_of, jobs)) <= batch_of("job-markers/c0ffee.json")
-    assert notifications.cards == [True], "one card, queued once its case was stored"
+    assert batch_of("cases/c0ffee.json") <= batch_of(CARD)
+    assert COUNTER not in filed.stored_before["cases/c0ffee.json"], "the case queued before its number was stored"
+    for key in [*jobs, "job-markers/c0ffee.json", CARD]:
+        assert "cases/c0ffee.json" not in filed.stored_before[key], f"{key} queued before the case was stored"
 
 
 async def test_when_the_case_cannot_be_stored_neither_are_its_jobs_nor_its_card(
     store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dialog, notifications, _ = filing(store)
+    dialog = filing(store).dialog
     real_apply = store._apply
 
     def full_disk_for_the_case(connection: sqlite3.Connection, write: Any) -> Any:
@@ -111,26 +153,57 @@ async def test_when_the_case_cannot_be_stored_neither_are_its_jobs_nor_its_card(
     monkeypatch.setattr(store, "_apply", full_disk_for_the_case)
 
     with pytest.raises(sqlite3.OperationalError):
-        await dialog._file(reported_case("VK-2026-0042"), [])
+        await file(dialog, reported_case())
 
     assert await store.get("cases/c0ffee.json") is None
-    assert [key for key in await store.list_keys("jobs/") if "c0ffee" in key] == []
+    assert await jobs_of_the_case(store) == []
     assert await store.get("job-markers/c0ffee.json") is None, "a marker without jobs would lose them for good"
-    assert notifications.cards == []
+    assert await store.get(CARD) is None
 
 
-async def test_a_second_confirm_at_the_same_moment_adds_no_card_and_no_job_of_its_own(
+async def test_a_second_confirm_at_the_same_moment_stores_no_card_and_no_job_of_its_own(
     store: SqliteDocumentStore,
 ) -> None:
-    first, first_cards, _ = filing(store)
-    await first._file(reported_case("VK-2026-0042"), [])
-    jobs_before = await store.list_keys("jobs/")
-    second, second_cards, _ = filing(store)
+    first = filing(store).dialog
+    await file(first, reported_case())
+    jobs_before = await jobs_of_the_case(store)
+    card_before = await store.get(CARD)
+    second = filing(store).dialog
 
     with pytest.raises(PreconditionFailed):
-        await second._file(reported_case("VK-2026-0043"), [])  # its case exists: the first one's
+        await file(second, reported_case())  # its case exists: the first one's
 
-    assert second_cards.cards == [] and first_cards.cards == [True]
-    assert await store.list_keys("jobs/") == jobs_before, "the same jobs, already planned"
+    assert await store.get(CARD) == card_before
+    assert "VK-2026-0001" in await card_text(store)
+    assert await jobs_of_the_case(store) == jobs_before
     stored = await CaseRepository(store).get("c0ffee")
-    assert stored is not None and stored.case.reference == "VK-2026-0042"
+    assert stored is not None and stored.case.reference == "VK-2026-0001"
+
+
+async def test_a_number_another_process_took_first_is_replaced_and_nothing_is_stored_with_it(
+    store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another bot process on the same data folder counted between this one's read of the counter and its
+    write: the write fails on the etag, so the case (and with it its jobs and card) is not stored with that
+    number; the report takes the next number."""
+    await store.put(COUNTER, b"1")  # the other process's report, VK-2026-0001
+    dialog = filing(store).dialog
+    real_get = store.get
+    stale_reads = [None]  # this process's first read of the counter: from before the other's write
+
+    async def get(key: str) -> Document | None:
+        if key == COUNTER and stale_reads:
+            return stale_reads.pop()
+        return await real_get(key)
+
+    monkeypatch.setattr(store, "get", get)
+    case = reported_case()
+
+    await file(dialog, case)
+
+    assert case.reference == "VK-2026-0002"
+    assert (await real_get(COUNTER)).data == b"2"  # type: ignore[union-attr]
+    stored = await CaseRepository(store).get("c0ffee")
+    assert stored is not None and stored.case.reference == "VK-2026-0002"
+    assert "VK-2026-0002" in await card_text(store) and "VK-2026-0001" not in await card_text(store)
+    assert len(await jobs_of_the_case(store)) >= 8

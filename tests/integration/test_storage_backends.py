@@ -22,7 +22,16 @@ from domain.refusals import EvidenceRefused, RefusalReason
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.evidence_intake import EvidenceIntake
-from storage.ports import Document, DocumentStore, EvidenceStore, InvalidKey, PreconditionFailed, create_all
+from storage.ports import (
+    Document,
+    DocumentStore,
+    EvidenceStore,
+    InvalidKey,
+    PreconditionFailed,
+    RequiredWriteFailed,
+    create_all,
+    put_if_stored,
+)
 from tests.support.backends import Backend
 from tests.support.clock import MovableClock
 
@@ -168,6 +177,37 @@ async def test_concurrent_create_alls_create_each_document_once(backend: Backend
     results = await asyncio.gather(*(create_all(backend.documents, batch) for batch in batches))
 
     assert sorted(key for created in results for key in created) == sorted(batches[0])
+
+
+async def test_a_put_if_stored_is_stored_only_when_the_write_it_depends_on_is(backend: Backend) -> None:
+    documents = backend.documents
+    await documents.put("cases/taken.json", b"first")
+    refused = asyncio.ensure_future(documents.put("cases/taken.json", b"second", create_only=True))
+    accepted = asyncio.ensure_future(documents.put("cases/new.json", b"new", create_only=True))
+
+    orphan = put_if_stored(documents, refused, "jobs/of-taken.json", b"job", create_only=True)
+    follower = put_if_stored(documents, accepted, "jobs/of-new.json", b"job", create_only=True)
+    results = await asyncio.gather(refused, orphan, accepted, follower, return_exceptions=True)
+
+    assert [type(result) for result in results] == [PreconditionFailed, RequiredWriteFailed, str, str]
+    assert await documents.get("jobs/of-taken.json") is None
+    assert (await documents.get("jobs/of-new.json")).data == b"job"  # type: ignore[union-attr]
+
+
+async def test_a_reserved_reference_s_case_is_stored_with_its_number(backend: Backend) -> None:
+    counter, cases = ReferenceCounter(backend.documents), CaseRepository(backend.documents)
+    reservations = await asyncio.gather(*(counter.reserve(2026) for _ in range(5)))
+    stored = []
+    for number, reservation in enumerate(reservations):
+        case = new_case(f"case-{number}")
+        case.reference = reservation.reference
+        stored.append(cases.create(case, if_stored=reservation.counted))
+
+    await asyncio.gather(*stored)
+
+    references = [(await cases.get(f"case-{number}")).case.reference for number in range(5)]  # type: ignore[union-attr]
+    assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 6)]
+    assert (await backend.documents.get("counters/case-reference-2026")).data == b"5"  # type: ignore[union-attr]
 
 
 async def test_stale_etag_write_is_refused_and_keeps_old_data(backend: Backend) -> None:

@@ -21,7 +21,8 @@ class Recorder:
         self.events: list[str] = []
         self._create_fails = create_fails
 
-    async def create(self, case: Any) -> str:
+    async def create(self, case: Any, *, if_stored: Any = None) -> str:
+        await if_stored  # its reference's number, stored
         self.events.append("storing the case")
         await asyncio.sleep(0.01)  # a storage round trip
         if self._create_fails:  # e.g. a second confirm of the same report at the same moment
@@ -36,6 +37,10 @@ class Recorder:
         self.events.append("indexed")
 
 
+async def counted() -> str:
+    return "the counter's etag"
+
+
 def dialog_with(recorder: Recorder) -> ReportDialog:
     services = SimpleNamespace(cases=recorder, notifications=recorder, case_index=recorder)
     return ReportDialog(services, crisis_line="89 70 12 99")  # type: ignore[arg-type]
@@ -43,7 +48,7 @@ def dialog_with(recorder: Recorder) -> ReportDialog:
 
 async def test_the_follow_ups_and_the_leaders_card_are_queued_after_the_case_is_stored() -> None:
     recorder = Recorder(create_fails=False)
-    await dialog_with(recorder)._file(SimpleNamespace(), [])  # type: ignore[arg-type]
+    await dialog_with(recorder)._file(SimpleNamespace(), [], counted())  # type: ignore[arg-type]
     events = [event for event in recorder.events if event != "indexed"]
     assert events == ["storing the case", "case stored", "follow-ups and leader's card queued"]
     assert "indexed" in recorder.events
@@ -52,5 +57,5 @@ async def test_the_follow_ups_and_the_leaders_card_are_queued_after_the_case_is_
 async def test_nothing_is_queued_when_the_case_could_not_be_stored() -> None:
     recorder = Recorder(create_fails=True)
     with pytest.raises(PreconditionFailed):
-        await dialog_with(recorder)._file(SimpleNamespace(), [])  # type: ignore[arg-type]
+        await dialog_with(recorder)._file(SimpleNamespace(), [], counted())  # type: ignore[arg-type]
     assert "follow-ups and leader's card queued" not in recorder.events
