@@ -14,8 +14,9 @@ the documents are: a case's few small files from the page cache cost less than t
 under load is two turns of a busy event loop (measured at 50 users: `list_items` 11 ms p50 of the report's
 "confirm" through a thread).
 
-Evidence is buffered up to CHUNK bytes per thread call (before: one thread hop per downloaded piece); see
-`LocalEvidenceWriter`. CHUNK is 1 MB, so a 1 MB screenshot is written at its commit, in one call.
+Evidence is buffered up to CHUNK bytes per thread call (before: one thread hop per downloaded piece), and a full
+buffer is written behind the download, not waited for; see `LocalEvidenceWriter`. So a turn that secures a
+screenshot waits for one thread call, its commit, whatever the screenshot's size.
 """
 
 from __future__ import annotations
@@ -25,14 +26,14 @@ import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from domain.evidence import EvidenceItem
 from storage.ports import PreconditionFailed, check_key
 
-CHUNK = 1024 * 1024  # a typical screenshot in one thread call at its commit (256 KB: four calls more)
+CHUNK = 1024 * 1024  # bytes per thread call (256 KB: four times the calls for a screenshot)
 STORAGE_THREADS = 16
 T = TypeVar("T")
 
@@ -71,7 +72,14 @@ class LocalEvidenceWriter:
     """Streams into a hidden temporary file; commit hard-links it into place (fails if it exists).
 
     Chunks are gathered in memory up to CHUNK bytes and written from the thread pool in one call (a download
-    arrives in pieces of a few KB to 256 KB; one thread hop per piece was most of a screenshot turn's hops).
+    arrives in pieces of a few KB to 256 KB; one thread hop per piece was most of a screenshot turn's hops). A
+    buffer that passes CHUNK is written behind the download: the next pieces arrive while it is written, and the
+    commit waits for it in its own thread call. At most one such write is under way (the next full buffer waits
+    for it), so a download holds at most about 2 x CHUNK in memory, and a failed write fails the next `write` or
+    the commit, so nothing becomes visible without all its bytes.
+
+    Why: a screenshot a little over CHUNK (the benchmark's is 1 MB + 382 bytes) took two thread calls in a row,
+    each a hop to a thread and a turn of the event loop back (~10 ms each at 50 users); see benchmarks/README.md.
     """
 
     def __init__(self, folder: Path, evidence_id: str) -> None:
@@ -80,12 +88,25 @@ class LocalEvidenceWriter:
         self._temporary = folder / f".tmp-{uuid.uuid4().hex}"
         self._handle: BinaryIO | None = None
         self._buffer = bytearray()
+        self._writing: Future[None] | None = None  # the full buffer being written behind the download
 
     async def write(self, chunk: bytes) -> None:
         self._buffer += chunk
         if len(self._buffer) > CHUNK:  # a file of CHUNK bytes or less is written by its commit, in one call
+            await self._written()
             pending, self._buffer = self._buffer, bytearray()
-            await _in_thread(self._append, pending)
+            self._writing = _executor.submit(self._append, pending)
+
+    async def _written(self) -> None:
+        """Wait for the write behind the download (without a turn of the event loop if it has ended); its
+        failure is raised here."""
+        writing, self._writing = self._writing, None
+        if writing is None:
+            return
+        if writing.done():
+            writing.result()
+        else:
+            await asyncio.wrap_future(writing)
 
     def _append(self, data: bytes | bytearray) -> None:
         if self._handle is None:
@@ -94,9 +115,12 @@ class LocalEvidenceWriter:
         self._handle.write(data)
 
     async def commit(self, item: EvidenceItem) -> None:
-        await _in_thread(self._commit, item)
+        writing, self._writing = self._writing, None
+        await _in_thread(self._commit, item, writing)
 
-    def _commit(self, item: EvidenceItem) -> None:
+    def _commit(self, item: EvidenceItem, writing: Future[None] | None) -> None:
+        if writing is not None:  # submitted before this call, so taken by a thread before it: never a deadlock
+            writing.result()
         if self._buffer:
             pending, self._buffer = self._buffer, bytearray()
             self._append(pending)
@@ -125,6 +149,8 @@ class LocalEvidenceWriter:
 
     async def abort(self) -> None:
         self._buffer = bytearray()
+        with contextlib.suppress(Exception):  # what failed is being reported already
+            await self._written()
         if self._handle is not None:
             await _in_thread(self._handle.close)
         self._temporary.unlink(missing_ok=True)

@@ -15,8 +15,7 @@ was (checked inside the transaction that applies it; RequiredWriteFailed otherwi
 depend on each other (a case on its reference's number, its follow-ups and card on the case) is queued at once
 and stored together or not at all, without a wait between (`storage.ports.put_if_stored`). Reads run in the
 event loop: a lookup by primary key in the page cache costs less than the hop to a thread, and WAL readers never
-wait for the writer. Listing has a second thread, so it
-never waits behind the batches.
+wait for the writer. Listing has a second thread, so it never waits behind the batches.
 
 Documents written by earlier versions as one JSON file each under `documents/` are imported once, at the first
 open (`imports` records that), and the folder is left as it was.

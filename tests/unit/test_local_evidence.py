@@ -1,5 +1,5 @@
-"""The local evidence store's thread calls: a download's pieces are written in few calls; a case is listed in the
-event loop."""
+"""The local evidence store's thread calls: a download's pieces are written in few calls, a full buffer behind the
+download (so the turn waits for the commit alone); a case is listed in the event loop."""
 
 from __future__ import annotations
 
@@ -89,3 +89,81 @@ async def test_a_file_larger_than_the_buffer_is_written_in_one_call_per_chunk_an
     # 256 KiB pieces: the buffer passes CHUNK at 1.25 MiB and is written; the remaining ~0.75 MiB at the commit
     assert appends == 2, "one call per buffer that passed CHUNK, then one for the rest at the commit"
     assert b"".join([chunk async for chunk in evidence.read("case-1", "big")]) == data
+
+
+def item_of(data: bytes, evidence_id: str) -> Any:
+    from datetime import UTC, datetime
+
+    from domain.evidence import EvidenceItem, EvidenceSource
+
+    return EvidenceItem(
+        evidence_id=evidence_id,
+        case_id="case-1",
+        sha256="0" * 64,
+        size=len(data),
+        content_type="image/png",
+        original_name="shot.png",
+        received_at=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
+        uploaded_by="29:anne",
+        source=EvidenceSource.TEAMS_FILE,
+    )
+
+
+async def test_a_screenshot_a_little_over_the_buffer_is_waited_for_in_one_thread_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import local
+
+    awaited: list[str] = []
+    real = local._in_thread
+
+    async def counting(function: Any, *args: Any) -> Any:
+        awaited.append(getattr(function, "__name__", repr(function)))
+        return await real(function, *args)
+
+    monkeypatch.setattr(local, "_in_thread", counting)
+    evidence = local.LocalEvidenceStore(tmp_path / "evidence")
+    data = bytes(range(256)) * (local.CHUNK // 256) + b"tail of a real screenshot"
+    writer = evidence.open_writer("case-1", "shot")
+    for start in range(0, len(data), 256 * 1024):
+        await writer.write(data[start : start + 256 * 1024])
+    await writer.commit(item_of(data, "shot"))
+
+    assert awaited == ["_commit"], "the full buffer is written behind the download; the turn waits for the commit"
+    assert b"".join([chunk async for chunk in evidence.read("case-1", "shot")]) == data
+
+
+async def test_a_write_behind_the_download_that_fails_fails_the_commit_and_nothing_is_visible(tmp_path: Path) -> None:
+    from storage import local
+
+    evidence = local.LocalEvidenceStore(tmp_path / "evidence")
+    data = b"x" * (local.CHUNK + 1)
+    writer = evidence.open_writer("case-1", "shot")
+
+    def full_disk(pending: bytes | bytearray) -> None:
+        raise OSError(28, "No space left on device")
+
+    writer._append = full_disk  # type: ignore[method-assign]
+    await writer.write(data)  # the write is under way behind the download: no error yet
+
+    with pytest.raises(OSError, match="No space"):
+        await writer.commit(item_of(data, "shot"))
+    await writer.abort()
+
+    assert await evidence.get_item("case-1", "shot") is None
+    assert await evidence.list_items("case-1") == []
+    folder = tmp_path / "evidence" / "case-1"
+    assert not folder.exists() or list(folder.iterdir()) == [], "no temporary file is left behind"
+
+
+async def test_an_aborted_download_waits_for_its_write_and_leaves_no_file(tmp_path: Path) -> None:
+    from storage import local
+
+    evidence = local.LocalEvidenceStore(tmp_path / "evidence")
+    writer = evidence.open_writer("case-1", "refused")
+    await writer.write(b"y" * (local.CHUNK + 1))  # written behind the download, into the temporary file
+
+    await writer.abort()
+
+    assert list((tmp_path / "evidence" / "case-1").iterdir()) == []
+    assert await evidence.list_items("case-1") == []
