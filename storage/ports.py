@@ -98,8 +98,9 @@ def put_if_stored(
     if_match: str | None = None,
     create_only: bool = False,
 ) -> Awaitable[str]:
-    """`store.put`, stored only if the earlier write `required` (a put of the same store; None: no condition)
-    is stored, and only with it or after it; else RequiredWriteFailed. A store that keeps the order of writes
+    """`store.put`, stored only if the earlier write `required` (the future of a put of the same store, as the
+    local store's `put` returns it or `asyncio.ensure_future` makes it; None: no condition) is stored, and only
+    with it or after it; else RequiredWriteFailed. A store that keeps the order of writes
     (`writes_in_call_order`) takes the condition itself: the put is queued at the call, right behind `required`,
     with no wait (storage/sqlite_documents.py, `put(..., if_stored=...)`). Any other store waits for `required`
     first, and the put is made when the result is awaited."""

@@ -68,7 +68,7 @@ class _Write:
     if_match: str | None = None
     create_only: bool = False
     if_stored: _Write | None = None  # an earlier write this one is stored only with (`put(..., if_stored=)`)
-    stored: bool = False  # set in the storage thread once its transaction has committed it
+    stored: bool = False  # set in the storage thread once applied; unset again if its transaction fails
 
 
 class _Connections(threading.local):
