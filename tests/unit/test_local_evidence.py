@@ -9,12 +9,28 @@ from typing import Any
 import pytest
 
 
-async def test_evidence_is_written_in_few_thread_calls_and_listed_without_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def item_of(data: bytes, evidence_id: str, minute: int = 0) -> Any:
+    """The metadata committed with `data` (its hash is not checked here)."""
     from datetime import UTC, datetime
 
     from domain.evidence import EvidenceItem, EvidenceSource
+
+    return EvidenceItem(
+        evidence_id=evidence_id,
+        case_id="case-1",
+        sha256="0" * 64,
+        size=len(data),
+        content_type="image/png",
+        original_name="shot.png",
+        received_at=datetime(2026, 11, 26, 10, minute, tzinfo=UTC),
+        uploaded_by="29:anne",
+        source=EvidenceSource.TEAMS_FILE,
+    )
+
+
+@pytest.fixture
+def thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions the local evidence store runs in its threads and waits for."""
     from storage import local
 
     calls: list[str] = []
@@ -25,25 +41,22 @@ async def test_evidence_is_written_in_few_thread_calls_and_listed_without_one(
         return await real(function, *args)
 
     monkeypatch.setattr(local, "_in_thread", counting)
+    return calls
+
+
+async def test_evidence_is_written_in_few_thread_calls_and_listed_without_one(
+    tmp_path: Path, thread_calls: list[str]
+) -> None:
+    from storage import local
+
+    calls = thread_calls
     evidence = local.LocalEvidenceStore(tmp_path / "evidence")
     data = bytes(range(256)) * (local.CHUNK // 256)  # exactly CHUNK bytes: written by the commit alone
     for number in range(2):
         writer = evidence.open_writer("case-1", f"e{number}")
         for start in range(0, len(data), 4096):
             await writer.write(data[start : start + 4096])
-        await writer.commit(
-            EvidenceItem(
-                evidence_id=f"e{number}",
-                case_id="case-1",
-                sha256="0" * 64,
-                size=len(data),
-                content_type="image/png",
-                original_name="shot.png",
-                received_at=datetime(2026, 11, 25, 10, number, tzinfo=UTC),
-                uploaded_by="29:anne",
-                source=EvidenceSource.TEAMS_FILE,
-            )
-        )
+        await writer.commit(item_of(data, f"e{number}", minute=number))
     assert calls == ["_commit", "_commit"], "a file of CHUNK bytes in 4 KiB pieces: one thread call, its commit"
 
     calls.clear()
@@ -54,9 +67,6 @@ async def test_evidence_is_written_in_few_thread_calls_and_listed_without_one(
 
 
 async def test_a_file_larger_than_the_buffer_is_written_in_one_call_per_chunk_and_kept_whole(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    from domain.evidence import EvidenceItem, EvidenceSource
     from storage import local
 
     evidence = local.LocalEvidenceStore(tmp_path / "evidence")
@@ -73,55 +83,17 @@ async def test_a_file_larger_than_the_buffer_is_written_in_one_call_per_chunk_an
     writer._append = counting_append  # type: ignore[method-assign]
     for start in range(0, len(data), 256 * 1024):
         await writer.write(data[start : start + 256 * 1024])
-    await writer.commit(
-        EvidenceItem(
-            evidence_id="big",
-            case_id="case-1",
-            sha256="0" * 64,
-            size=len(data),
-            content_type="application/pdf",
-            original_name="big.pdf",
-            received_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
-            uploaded_by="29:anne",
-            source=EvidenceSource.TEAMS_FILE,
-        )
-    )
+    await writer.commit(item_of(data, "big"))
     # 256 KiB pieces: the buffer passes CHUNK at 1.25 MiB and is written; the remaining ~0.75 MiB at the commit
     assert appends == 2, "one call per buffer that passed CHUNK, then one for the rest at the commit"
     assert b"".join([chunk async for chunk in evidence.read("case-1", "big")]) == data
 
 
-def item_of(data: bytes, evidence_id: str) -> Any:
-    from datetime import UTC, datetime
-
-    from domain.evidence import EvidenceItem, EvidenceSource
-
-    return EvidenceItem(
-        evidence_id=evidence_id,
-        case_id="case-1",
-        sha256="0" * 64,
-        size=len(data),
-        content_type="image/png",
-        original_name="shot.png",
-        received_at=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
-        uploaded_by="29:anne",
-        source=EvidenceSource.TEAMS_FILE,
-    )
-
-
 async def test_a_screenshot_a_little_over_the_buffer_is_waited_for_in_one_thread_call(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, thread_calls: list[str]
 ) -> None:
     from storage import local
 
-    awaited: list[str] = []
-    real = local._in_thread
-
-    async def counting(function: Any, *args: Any) -> Any:
-        awaited.append(getattr(function, "__name__", repr(function)))
-        return await real(function, *args)
-
-    monkeypatch.setattr(local, "_in_thread", counting)
     evidence = local.LocalEvidenceStore(tmp_path / "evidence")
     data = bytes(range(256)) * (local.CHUNK // 256) + b"tail of a real screenshot"
     writer = evidence.open_writer("case-1", "shot")
@@ -129,7 +101,7 @@ async def test_a_screenshot_a_little_over_the_buffer_is_waited_for_in_one_thread
         await writer.write(data[start : start + 256 * 1024])
     await writer.commit(item_of(data, "shot"))
 
-    assert awaited == ["_commit"], "the full buffer is written behind the download; the turn waits for the commit"
+    assert thread_calls == ["_commit"], "the full buffer is written behind the download; the turn waits for the commit"
     assert b"".join([chunk async for chunk in evidence.read("case-1", "shot")]) == data
 
 

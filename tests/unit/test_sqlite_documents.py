@@ -23,6 +23,18 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteDocumentStore]:
     await opened.close()
 
 
+def fail_applying(store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch, key: str, error: str) -> None:
+    """Writing `key` fails the whole transaction it is in, as a full or failing disk would."""
+    real = store._apply
+
+    def failing(connection: sqlite3.Connection, write: object) -> object:
+        if getattr(write, "key", "") == key:
+            raise sqlite3.OperationalError(error)
+        return real(connection, write)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_apply", failing)
+
+
 async def test_every_connection_logs_ahead_and_fsyncs_each_commit(store: SqliteDocumentStore) -> None:
     await store.put("cases/a.json", b"{}")
     connection = store._connection()
@@ -102,14 +114,7 @@ async def test_a_refused_write_in_a_batch_leaves_its_old_bytes_and_the_others_wr
 async def test_a_failed_commit_fails_every_write_of_its_batch_and_stores_none(
     store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = store._apply
-
-    def failing(connection: sqlite3.Connection, write: object) -> object:
-        if getattr(write, "key", "") == "cases/bad.json":
-            raise sqlite3.OperationalError("disk I/O error")
-        return real(connection, write)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(store, "_apply", failing)
+    fail_applying(store, monkeypatch, "cases/bad.json", "disk I/O error")
     with pytest.raises(sqlite3.OperationalError):  # WriteBatches then fails every write of the batch with it
         store._write_batch([_write("cases/good.json", b"good"), _write("cases/bad.json", b"bad")])
 
@@ -324,14 +329,7 @@ async def test_if_stored_a_write_that_has_ended_is_decided_at_once(store: Sqlite
 async def test_a_write_made_if_stored_fails_with_the_transaction_of_the_one_it_depends_on(
     store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = store._apply
-
-    def full_disk(connection: sqlite3.Connection, write: object) -> object:
-        if getattr(write, "key", "") == "cases/a.json":
-            raise sqlite3.OperationalError("database or disk is full")
-        return real(connection, write)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(store, "_apply", full_disk)
+    fail_applying(store, monkeypatch, "cases/a.json", "database or disk is full")
     case = store.put("cases/a.json", b"a", create_only=True)
     job = store.put("jobs/a.json", b"job", create_only=True, if_stored=case)
 
