@@ -39,11 +39,11 @@ from dialogs.summary_question import SummaryQuestion
 from domain.case import Case, CaseStatus
 from domain.evidence import EvidenceItem
 from domain.reporting import ReportDraft, to_case
-from storage.ports import PreconditionFailed, RequiredWriteFailed
+from storage.cases import Reservation
+from storage.ports import RequiredWriteFailed
 
 REPORT_DIALOG_ID = "report"
 SECURE_ATTACHED_FILES = "secure_attached_files"
-MAX_REFERENCE_ATTEMPTS = 20
 
 
 class ReportDialog(Dialog):
@@ -163,32 +163,16 @@ class ReportDialog(Dialog):
         evidence = await services.evidence.list_items(draft.case_id)
         case = to_case(draft, reference="", evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await services.notifications.assign(case)
-        await self._file_with_reference(case, evidence, now.year)
+        await services.references.use_next(now.year, lambda reservation: self._file(case, evidence, reservation))
         await asking.show(submitted_card(asking.texts, case.reference, draft))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
 
-    async def _file_with_reference(self, case: Case, evidence: list[EvidenceItem], year: int) -> None:
-        """Give the case the next reference and file it; a number another bot process took first (its counter
-        write failed, so the case was not stored either) is replaced by the next one."""
-        for _ in range(MAX_REFERENCE_ATTEMPTS):
-            reservation = await self._services.references.reserve(year)
-            case.reference = reservation.reference
-            try:
-                await self._file(case, evidence, reservation.counted)
-                return
-            except RequiredWriteFailed:
-                try:
-                    await reservation.counted
-                except PreconditionFailed:
-                    continue
-                raise
-        raise PreconditionFailed(f"no case reference after {MAX_REFERENCE_ATTEMPTS} attempts")
-
-    async def _file(self, case: Case, evidence: list[EvidenceItem], counted: Awaitable[str]) -> None:
-        """Store the reported case with its reference's number (`counted`, the counter's write), its follow-ups,
-        its leader's card and its place in the people index.
+    async def _file(self, case: Case, evidence: list[EvidenceItem], reservation: Reservation) -> None:
+        """Store the reported case with its reference (the counter's write of its number: `reservation.counted`),
+        its follow-ups, its leader's card and its place in the people index. A number another bot process took
+        first fails the case and all of it, and `ReferenceCounter.use_next` files it again with the next.
 
         The follow-ups and the card need the stored case (a follow-up that came due without its case would be
         dropped; the card carries its reference). Where the store keeps the order of writes (the local one, which
@@ -201,7 +185,8 @@ class ReportDialog(Dialog):
         The index holds case ids and its readers pass over one whose case is not there, so it never waits.
         """
         services = self._services
-        stored = services.cases.create(case, if_stored=counted)
+        case.reference = reservation.reference
+        stored = services.cases.create(case, if_stored=reservation.counted)
         if not services.cases.keeps_write_order:
             await together(self._report_once_stored(stored, case, evidence), services.case_index.add(case))
             return

@@ -6,12 +6,21 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from domain.case import Case
-from storage.ports import Document, DocumentStore, PreconditionFailed, put_if_stored, writes_in_call_order
+from storage.ports import (
+    Document,
+    DocumentStore,
+    PreconditionFailed,
+    RequiredWriteFailed,
+    put_if_stored,
+    writes_in_call_order,
+)
 
 MAX_CONFLICT_RETRIES = 20
 COUNTER_RETRY_PAUSE_SECONDS = 0.005  # doubled per conflict, random below that, at most 0.2 s
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ class CaseRepository:
 class Reservation:
     """A case reference and the counter's write that takes it. Store the case `if_stored=counted`
     (`storage.ports.put_if_stored`): it is then stored only with its number. A `counted` that fails with
-    PreconditionFailed lost its number to another process: reserve again."""
+    PreconditionFailed lost its number to another process: reserve again (`ReferenceCounter.use_next` does)."""
 
     reference: str
     counted: Awaitable[str]
@@ -111,15 +120,17 @@ class ReferenceCounter:
         self._waiting: dict[str, list[asyncio.Future[tuple[int, Awaitable[str]]]]] = {}
         self._writers: dict[str, asyncio.Task[None]] = {}
 
-    async def next_reference(self, year: int) -> str:
-        """A reference whose number is stored (for a caller that does not store its case `if_stored`)."""
+    async def use_next(self, year: int, use: Callable[[Reservation], Awaitable[T]]) -> T:
+        """`use` the next reference (store what carries it `if_stored=reservation.counted`); if its number was
+        lost to another process (its counter write failed on the etag, and so did what `use` stored with it),
+        `use` the next one. Any other failure of `use` is raised."""
         for _ in range(MAX_CONFLICT_RETRIES):
             reservation = await self.reserve(year)
             try:
-                await reservation.counted
-            except PreconditionFailed:
-                continue  # another process took the number first
-            return reservation.reference
+                return await use(reservation)
+            except (PreconditionFailed, RequiredWriteFailed):
+                if not await _lost(reservation):
+                    raise
         raise PreconditionFailed(f"case-reference-{year}")
 
     async def reserve(self, year: int) -> Reservation:
@@ -187,3 +198,12 @@ class ReferenceCounter:
         if document is None:
             return self._documents.put(key, new, create_only=True)
         return self._documents.put(key, new, if_match=document.etag)
+
+
+async def _lost(reservation: Reservation) -> bool:
+    """Whether the reservation's number went to another process (its counter write failed on the etag)."""
+    try:
+        await reservation.counted
+    except PreconditionFailed:
+        return True
+    return False

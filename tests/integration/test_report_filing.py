@@ -100,7 +100,7 @@ def filing(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Filing:
 
 
 async def file(dialog: ReportDialog, case: Case) -> None:
-    await dialog._file_with_reference(case, [], NOW.year)
+    await dialog._services.references.use_next(NOW.year, lambda reservation: dialog._file(case, [], reservation))
 
 
 async def jobs_of_the_case(store: SqliteDocumentStore) -> list[str]:

@@ -19,7 +19,7 @@ from botbuilder.schema import Activity, ConversationAccount
 from domain.case import Case, Incident, Person
 from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
 from domain.refusals import EvidenceRefused, RefusalReason
-from storage.cases import CaseRepository, ReferenceCounter
+from storage.cases import CaseRepository, ReferenceCounter, Reservation
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.evidence_intake import EvidenceIntake
 from storage.ports import (
@@ -313,10 +313,20 @@ async def test_creating_a_case_twice_is_refused(backend: Backend) -> None:
     assert await repository.list_ids() == ["case-1"]
 
 
+async def next_reference(counter: ReferenceCounter) -> str:
+    """A reference whose number is stored, as a report takes it (`use_next`: another number if it was lost)."""
+
+    async def stored(reservation: Reservation) -> str:
+        await reservation.counted
+        return reservation.reference
+
+    return await counter.use_next(2026, stored)
+
+
 async def test_reference_counter_hands_out_unique_sequential_references_under_concurrency(backend: Backend) -> None:
     counter = ReferenceCounter(backend.documents)
 
-    references = await asyncio.gather(*(counter.next_reference(2026) for _ in range(20)))
+    references = await asyncio.gather(*(next_reference(counter) for _ in range(20)))
 
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 21)]
 
@@ -324,7 +334,7 @@ async def test_reference_counter_hands_out_unique_sequential_references_under_co
 async def test_reference_counter_survives_many_reports_at_once_and_a_second_process(backend: Backend) -> None:
     ours, theirs = ReferenceCounter(backend.documents), ReferenceCounter(backend.documents)  # theirs: another bot
 
-    references = await asyncio.gather(*(counter.next_reference(2026) for counter in [ours, theirs] * 40))
+    references = await asyncio.gather(*(next_reference(counter) for counter in [ours, theirs] * 40))
 
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 81)]
 
@@ -333,8 +343,8 @@ async def test_reference_counter_writes_the_numbers_of_waiting_reports_in_one_ba
     documents = CountingDocuments(backend.documents)
     counter = ReferenceCounter(documents)
 
-    references = await asyncio.gather(*(counter.next_reference(2026) for _ in range(50)))
-    later = await counter.next_reference(2026)
+    references = await asyncio.gather(*(next_reference(counter) for _ in range(50)))
+    later = await next_reference(counter)
 
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 51)]
     assert later == "VK-2026-0051"
@@ -351,15 +361,15 @@ async def test_reference_counter_failure_reaches_every_waiting_report_and_the_ne
 
     counter = ReferenceCounter(FailingOnce(backend.documents))
 
-    results = await asyncio.gather(*(counter.next_reference(2026) for _ in range(5)), return_exceptions=True)
+    results = await asyncio.gather(*(next_reference(counter) for _ in range(5)), return_exceptions=True)
 
     assert all(isinstance(result, OSError) for result in results)
-    assert await counter.next_reference(2026) == "VK-2026-0001"
+    assert await next_reference(counter) == "VK-2026-0001"
 
 
 async def test_a_report_cancelled_while_waiting_for_its_number_does_not_disturb_the_others(backend: Backend) -> None:
     counter = ReferenceCounter(backend.documents)
-    waiting = [asyncio.ensure_future(counter.next_reference(2026)) for _ in range(5)]
+    waiting = [asyncio.ensure_future(next_reference(counter)) for _ in range(5)]
     await asyncio.sleep(0)
     waiting[2].cancel()
 
@@ -369,7 +379,7 @@ async def test_a_report_cancelled_while_waiting_for_its_number_does_not_disturb_
     assert sorted(result for index, result in enumerate(results) if index != 2) == [
         f"VK-2026-{number:04d}" for number in range(1, 5)
     ], "cancelled before its batch was written: no number taken"
-    assert await counter.next_reference(2026) == "VK-2026-0005"
+    assert await next_reference(counter) == "VK-2026-0005"
 
 
 # Evidence
