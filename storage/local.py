@@ -99,14 +99,15 @@ class LocalEvidenceWriter:
 
     async def _written(self) -> None:
         """Wait for the write behind the download (without a turn of the event loop if it has ended); its
-        failure is raised here."""
-        writing, self._writing = self._writing, None
+        failure is raised here. It stays recorded until it has ended, so an abort after a cancelled wait still
+        waits for it before removing the file."""
+        writing = self._writing
         if writing is None:
             return
-        if writing.done():
-            writing.result()
-        else:
+        if not writing.done():
             await asyncio.wrap_future(writing)
+        self._writing = None
+        writing.result()
 
     def _append(self, data: bytes | bytearray) -> None:
         if self._handle is None:

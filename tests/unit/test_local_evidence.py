@@ -139,3 +139,37 @@ async def test_an_aborted_download_waits_for_its_write_and_leaves_no_file(tmp_pa
 
     assert list((tmp_path / "evidence" / "case-1").iterdir()) == []
     assert await evidence.list_items("case-1") == []
+
+
+async def test_a_download_cancelled_while_its_write_runs_leaves_no_file_once_aborted(tmp_path: Path) -> None:
+    """The turn is cancelled (a shutdown) while the next full buffer waits for the write behind the download;
+    the abort that follows waits for that write before it removes the temporary file."""
+    import asyncio
+    import threading
+
+    from storage import local
+
+    evidence = local.LocalEvidenceStore(tmp_path / "evidence")
+    writer = evidence.open_writer("case-1", "cancelled")
+    release = threading.Event()
+    real_append = writer._append
+
+    def slow_append(pending: bytes | bytearray) -> None:
+        release.wait(5)
+        real_append(pending)
+
+    writer._append = slow_append  # type: ignore[method-assign]
+    await writer.write(b"z" * (local.CHUNK + 1))  # the first write runs behind the download, held up
+    waiting = asyncio.ensure_future(writer.write(b"z" * (local.CHUNK + 1)))  # waits for the first
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+    aborting = asyncio.ensure_future(writer.abort())
+    await asyncio.sleep(0.05)
+    assert not aborting.done(), "the abort waits for the write under way"
+    release.set()
+    await aborting
+
+    assert list((tmp_path / "evidence" / "case-1").iterdir()) == []
