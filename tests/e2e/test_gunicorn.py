@@ -154,11 +154,14 @@ def gunicorn(
         server.kill()
 
 
-def connection_to_each_worker(server: Gunicorn) -> dict[int, requests.Session]:
+def connection_to_each_worker(server: Gunicorn, seconds: float = 30.0) -> dict[int, requests.Session]:
     """A keep-alive connection (a session with its own user agent) to each worker, by pid: new connections until
-    every worker has answered one."""
+    every worker has answered one. The kernel hands a new connection to whichever worker accepts first, so a
+    worker busy for a moment (a start-up sweep on a loaded machine) can miss a quick run of them: they are spread
+    over up to `seconds`."""
     pinned: dict[int, requests.Session] = {}
-    for _ in range(50):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         http = requests.Session()
         http.trust_env = False
         http.headers["User-Agent"] = f"pinned-{uuid.uuid4().hex[:8]}"
@@ -170,6 +173,7 @@ def connection_to_each_worker(server: Gunicorn) -> dict[int, requests.Session]:
             pinned[pid] = http
         if len(pinned) == WORKERS:
             return pinned
+        time.sleep(0.05)
     raise AssertionError(f"new connections did not reach {WORKERS} workers:\n{server.log_tail()}")
 
 
