@@ -25,7 +25,7 @@ from azure.storage.queue.aio import QueueClient, QueueServiceClient
 from domain.clock import Clock
 from domain.follow_ups import Job
 from storage.job_queue import JobLease, ScheduledMarkers
-from storage.ports import DocumentStore, RequiredWriteFailed
+from storage.ports import DocumentStore, wait_until_stored
 
 log = logging.getLogger("vaern.jobs")
 
@@ -63,10 +63,7 @@ class AzureJobQueue:
 
     async def schedule(self, jobs: list[Job], *, if_stored: Awaitable[str] | None = None) -> int:
         if if_stored is not None:  # a queue message cannot wait for a document's write: wait here
-            try:
-                await if_stored
-            except Exception as error:
-                raise RequiredWriteFailed("follow-up jobs") from error
+            await wait_until_stored(if_stored, "follow-up jobs")
         missing = await self._markers.unscheduled(jobs)
         for job in missing:
             await self._send(job)

@@ -114,11 +114,17 @@ def put_if_stored(
 async def _put_once_stored(
     required: Awaitable[str], store: DocumentStore, key: str, data: bytes, *, if_match: str | None, create_only: bool
 ) -> str:
+    await wait_until_stored(required, key)
+    return await store.put(key, data, if_match=if_match, create_only=create_only)
+
+
+async def wait_until_stored(required: Awaitable[str], what: str) -> None:
+    """Wait for the earlier write `required` before writing `what` where the store cannot take the condition
+    itself; RequiredWriteFailed (from its error) if it was not stored."""
     try:
         await required
     except Exception as error:
-        raise RequiredWriteFailed(key) from error
-    return await store.put(key, data, if_match=if_match, create_only=create_only)
+        raise RequiredWriteFailed(what) from error
 
 
 def create_all(

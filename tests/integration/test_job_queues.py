@@ -21,6 +21,7 @@ import pytest
 
 from domain.follow_ups import Job, JobKind
 from storage.job_queue import JobQueue, LocalJobQueue
+from storage.ports import PreconditionFailed, RequiredWriteFailed
 from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.clock import MovableClock
 
@@ -94,6 +95,21 @@ async def test_a_due_job_is_handed_out_once_and_gone_when_done(jobs: Queue) -> N
     assert [j.id for j in await jobs.receive()] == ["case-a.ack_reminder.1"]
     await jobs.after_lease()
     assert await jobs.receive() == []
+
+
+async def test_jobs_scheduled_if_stored_a_write_are_queued_only_if_it_was(jobs: Queue) -> None:
+    """A case's follow-ups are planned `if_stored` the case's write: none of them, and no marker, without it."""
+    loop = asyncio.get_running_loop()
+    refused, stored = loop.create_future(), loop.create_future()
+    refused.set_exception(PreconditionFailed("cases/case-orphan.json"))
+    stored.set_result("etag of cases/case-kept.json")
+
+    with pytest.raises(RequiredWriteFailed):
+        await jobs.queue.schedule([job("orphan")], if_stored=refused)
+    assert await jobs.queue.schedule([job("kept")], if_stored=stored) == 1
+
+    assert [j.id for j in await jobs.receive()] == ["case-kept.ack_reminder.1"]
+    assert await jobs.queue.schedule([job("orphan")]) == 1, "not recorded as queued when it was not"
 
 
 async def test_scheduling_the_same_job_again_queues_nothing(jobs: Queue) -> None:
