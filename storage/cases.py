@@ -10,8 +10,8 @@ from typing import TypeVar
 
 from domain.case import Case
 from storage.ports import (
-    Document,
     DocumentStore,
+    OrderedDocumentStore,
     PreconditionFailed,
     RequiredWriteFailed,
     put_if_stored,
@@ -91,39 +91,23 @@ class Reservation:
 
 
 class ReferenceCounter:
-    """Hands out human case references, VK-<year>-0001, 0002 …, safely across processes.
+    """Hands out human case references, VK-<year>-0001, 0002 …, safely across processes: one counter document
+    per year, written with a compare-and-swap on its etag, so a number is taken only when the counter's write of
+    it is stored. Numbers stay unique; a report that stops after taking its number leaves it unused.
 
-    One counter document is every report's hot spot. Within the process, the reports that ask while an
-    increment is under way wait for the next one, which then takes all their numbers in one write (group
-    commit, `_write_batches`): one read and one compare-and-swap per batch instead of per report. Across
-    processes the etag decides, with a short random pause before each retry. Numbers stay unique; a report cancelled
-    while its batch is being written leaves its number unused (as a cancelled increment always could).
-
-    On a store that keeps the order of writes (the local one, `storage.ports.writes_in_call_order`) `reserve`
-    hands out the numbers as soon as their write is queued, not once it is stored: the report queues its case
-    right behind it, stored only if the counter's write is (`Reservation`), so the number and the case are
-    stored in one transaction or the case not at all, and "confirm" waits for one commit instead of two in a
-    row. Measured at 50 users (`benchmarks/load.py --steps`): see benchmarks/README.md, "As shipped".
-
-    Before the batching, increments took turns within the process (an asyncio lock: one read and one
-    compare-and-swap per report, each through the thread pool); with no lock at all, 45 of 80 concurrent
-    increments failed with PreconditionFailed after 20 lost races. `benchmarks/load.py` at 200 users, p50 of
-    the "confirm" turn (the report is stored; it also writes the case and the outbox): 2.2-5.0 s with the lock,
-    1.4-1.6 s with the batches (interleaved A/B, same code otherwise); the remaining time is the confirm
-    turn's other storage calls and replies waiting their turn on a saturated event loop. 50 reports at once
-    now take at most 3 writes of the counter (tests/integration/test_storage_backends.py).
+    On a store that keeps the order of writes (the local one) the numbers are queued (`_QueuedNumbers`), so
+    "confirm" waits for no other report's commit; elsewhere (Azure) the reports that ask at once share one
+    stored increment (`_BatchedNumbers`).
     """
 
     def __init__(self, documents: DocumentStore, prefix: str = "VK") -> None:
-        self._documents = documents
         self._prefix = prefix
-        self._waiting: dict[str, list[asyncio.Future[tuple[int, Awaitable[str]]]]] = {}
-        self._writers: dict[str, asyncio.Task[None]] = {}
+        self._numbers = _QueuedNumbers(documents) if writes_in_call_order(documents) else _BatchedNumbers(documents)
 
     async def use_next(self, year: int, use: Callable[[Reservation], Awaitable[T]]) -> T:
         """`use` the next reference (store what carries it `if_stored=reservation.counted`); if its number was
         lost to another process (its counter write failed on the etag, and so did what `use` stored with it),
-        `use` the next one. Any other failure of `use` is raised."""
+        `use` the next one after a short random pause. Any other failure of `use` is raised."""
         for _ in range(MAX_CONFLICT_RETRIES):
             reservation = await self.reserve(year)
             try:
@@ -131,14 +115,88 @@ class ReferenceCounter:
             except (PreconditionFailed, RequiredWriteFailed):
                 if not await _lost(reservation):
                     raise
+            await asyncio.sleep(random.uniform(0, COUNTER_RETRY_PAUSE_SECONDS))
         raise PreconditionFailed(f"case-reference-{year}")
 
     async def reserve(self, year: int) -> Reservation:
-        """The next reference; see `Reservation` and the class docstring for when its number is stored."""
-        number, counted = await self._next_number(f"counters/case-reference-{year}")
+        """The next reference; see `Reservation` for when its number is stored."""
+        number, counted = await self._numbers.take(f"counters/case-reference-{year}")
         return Reservation(f"{self._prefix}-{year}-{number:04d}", counted)
 
-    async def _next_number(self, key: str) -> tuple[int, Awaitable[str]]:
+
+@dataclass(frozen=True)
+class _Queued:
+    """The counter's newest write of ours: the value it writes, the etag that value will have, the write."""
+
+    value: int
+    etag: str
+    counted: asyncio.Future[str]
+
+
+class _QueuedNumbers:
+    """Numbers on a store that keeps the order of writes: each number's counter write is queued at once, right
+    behind our previous one, matching the etag that one's bytes will have (`OrderedDocumentStore.etag_of`), so a
+    report waits only for the commit that stores its own number (with its case, `Reservation`). The counter is
+    read from the store only when none of our writes is under way.
+
+    If another process wrote the counter in between, our queued write fails on the etag, and so do those queued
+    behind it (the counter then holds bytes none of them expected): each of their reports reserves again and
+    reads the counter anew. The etag is a function of the counter's value, and the counter only grows, so an
+    etag that matches means the numbers up to that value are taken, whoever wrote it: ours are the next.
+
+    Measured at 50 users (benchmarks/README.md, "Numbers queued"): storing the case in "confirm", which waited
+    for about three commits (the previous increment's, the next batch's, its own), p50 53-56 -> 41-44 ms.
+    """
+
+    def __init__(self, documents: OrderedDocumentStore) -> None:
+        self._documents = documents
+        self._newest: dict[str, _Queued] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def take(self, key: str) -> tuple[int, Awaitable[str]]:
+        async with self._locks.setdefault(key, asyncio.Lock()):  # one reader of the counter at a time
+            newest = self._newest.get(key)
+            if newest is not None and not newest.counted.done():
+                value, etag = newest.value, newest.etag
+            else:
+                document = await self._documents.get(key)
+                value, etag = (int(document.data), document.etag) if document else (0, None)
+            data = str(value + 1).encode()
+            if etag is None:
+                counted = self._documents.put(key, data, create_only=True)
+            else:
+                counted = self._documents.put(key, data, if_match=etag)
+            counted.add_done_callback(_retrieve)
+            self._newest[key] = _Queued(value + 1, self._documents.etag_of(data), counted)
+            return value + 1, counted
+
+
+def _retrieve(counted: asyncio.Future[str]) -> None:
+    """A lost number is its report's to hear of (`use_next`); one whose report stopped is not worth a warning."""
+    if not counted.cancelled():
+        counted.exception()
+
+
+class _BatchedNumbers:
+    """Numbers on a store that writes when asked (Azure): the reports that ask while an increment is under way
+    wait for the next one, which then takes all their numbers in one stored write (group commit): one read and
+    one compare-and-swap per batch instead of per report. Across processes the etag decides, with a short random
+    pause before each retry.
+
+    Before the batching, increments took turns within the process (an asyncio lock: one read and one
+    compare-and-swap per report, each through the thread pool); with no lock at all, 45 of 80 concurrent
+    increments failed with PreconditionFailed after 20 lost races. `benchmarks/load.py` at 200 users, p50 of
+    the "confirm" turn (the report is stored; it also writes the case and the outbox): 2.2-5.0 s with the lock,
+    1.4-1.6 s with the batches (interleaved A/B, same code otherwise). 50 reports at once take at most 3 writes
+    of the counter (tests/integration/test_storage_backends.py).
+    """
+
+    def __init__(self, documents: DocumentStore) -> None:
+        self._documents = documents
+        self._waiting: dict[str, list[asyncio.Future[tuple[int, Awaitable[str]]]]] = {}
+        self._writers: dict[str, asyncio.Task[None]] = {}
+
+    async def take(self, key: str) -> tuple[int, Awaitable[str]]:
         number: asyncio.Future[tuple[int, Awaitable[str]]] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(key, []).append(number)
         if key not in self._writers:
@@ -146,8 +204,7 @@ class ReferenceCounter:
         return await number
 
     async def _write_batches(self, key: str) -> None:
-        """Take everyone waiting, write their numbers in one increment; repeat until nobody waits. The next
-        increment reads the counter only once this one has ended."""
+        """Take everyone waiting, write their numbers in one increment; repeat until nobody waits."""
         try:
             while batch := [waiter for waiter in self._waiting.pop(key, []) if not waiter.done()]:
                 try:
@@ -162,42 +219,30 @@ class ReferenceCounter:
                 for offset, waiter in enumerate(batch):
                     if not waiter.done():
                         waiter.set_result((first + offset, counted))
-                try:
-                    await counted
-                except PreconditionFailed:  # another process counted first: its reports reserve again
-                    await asyncio.sleep(random.uniform(0, COUNTER_RETRY_PAUSE_SECONDS))
-                except Exception:  # the reports waiting for it hear of it from their own writes
-                    continue
         finally:
             del self._writers[key]
             for waiter in self._waiting.pop(key, []):  # only if this task itself was cancelled
                 if not waiter.done():
                     waiter.set_exception(PreconditionFailed(key))
 
-    async def _increment(self, key: str, count: int = 1) -> tuple[int, Awaitable[str]]:
-        """Add `count` to the counter: the first of the numbers taken and the counter's write. On a store that
-        keeps the order of writes the write is only queued (one attempt; a conflict is the reserving reports'
-        to retry); elsewhere it is stored, retried on conflicts."""
-        if writes_in_call_order(self._documents):
-            document = await self._documents.get(key)
-            return (int(document.data) if document else 0) + 1, self._write(key, document, count)
+    async def _increment(self, key: str, count: int) -> tuple[int, Awaitable[str]]:
+        """Add `count` to the counter, retried on conflicts: the first of the numbers taken and the stored write."""
         for attempt in range(MAX_CONFLICT_RETRIES):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(0.2, COUNTER_RETRY_PAUSE_SECONDS * 2**attempt)))
             document = await self._documents.get(key)
-            written = asyncio.ensure_future(self._write(key, document, count))
+            value = int(document.data) if document else 0
+            new = str(value + count).encode()
+            if document is None:
+                written = asyncio.ensure_future(self._documents.put(key, new, create_only=True))
+            else:
+                written = asyncio.ensure_future(self._documents.put(key, new, if_match=document.etag))
             try:
                 await written
             except PreconditionFailed:
                 continue
-            return (int(document.data) if document else 0) + 1, written
+            return value + 1, written
         raise PreconditionFailed(key)
-
-    def _write(self, key: str, document: Document | None, count: int) -> Awaitable[str]:
-        new = str((int(document.data) if document else 0) + count).encode()
-        if document is None:
-            return self._documents.put(key, new, create_only=True)
-        return self._documents.put(key, new, if_match=document.etag)
 
 
 async def _lost(reservation: Reservation) -> bool:

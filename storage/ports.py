@@ -12,7 +12,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol, TypeGuard
 
 from domain.evidence import EvidenceItem
 
@@ -79,7 +79,30 @@ class EvidenceStore(Protocol):
     def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]: ...
 
 
-def writes_in_call_order(store: DocumentStore) -> bool:
+class OrderedDocumentStore(DocumentStore, Protocol):
+    """A DocumentStore that keeps the order of writes (`writes_in_call_order`): `put` queues the write at the call
+    and returns its future, takes `if_stored` itself (`put_if_stored`), and names each write's etag by its bytes
+    (`etag_of`), so a compare-and-swap can be queued right behind the write it follows."""
+
+    writes_in_call_order: Literal[True]
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        if_match: str | None = None,
+        create_only: bool = False,
+        if_stored: Awaitable[str] | None = None,
+    ) -> asyncio.Future[str]: ...
+
+    @staticmethod
+    def etag_of(data: bytes) -> str:
+        """The etag `data` has once stored."""
+        ...
+
+
+def writes_in_call_order(store: DocumentStore) -> TypeGuard[OrderedDocumentStore]:
     """True when `store` makes its writes durable in the order `put` was called, and a write made right behind
     others, in the same run of the caller's code (no `await` between that could suspend), is never durable when
     one of them failed (the local SQLite store says so with `writes_in_call_order = True`; how it keeps that:
@@ -107,7 +130,7 @@ def put_if_stored(
     if required is None:
         return store.put(key, data, if_match=if_match, create_only=create_only)
     if writes_in_call_order(store):
-        return store.put(key, data, if_match=if_match, create_only=create_only, if_stored=required)  # type: ignore[call-arg]
+        return store.put(key, data, if_match=if_match, create_only=create_only, if_stored=required)
     return _put_once_stored(required, store, key, data, if_match=if_match, create_only=create_only)
 
 

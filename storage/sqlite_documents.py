@@ -38,7 +38,7 @@ from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 from storage.ports import Document, PreconditionFailed, RequiredWriteFailed, check_key
 from storage.write_batches import WriteBatches
@@ -83,7 +83,8 @@ class SqliteDocumentStore:
 
     # `put` queues the write at the call; one writer thread commits batches in that order, and a failed batch fails
     # the writes queued behind it (storage/write_batches.py, "Order").
-    writes_in_call_order = True
+    writes_in_call_order: Literal[True] = True
+    etag_of = staticmethod(_etag)  # `OrderedDocumentStore.etag_of`: a write's etag is known when it is queued
 
     def __init__(self, path: Path, *, legacy_folder: Path | None = None) -> None:
         self._path = path

@@ -376,10 +376,14 @@ async def test_a_report_cancelled_while_waiting_for_its_number_does_not_disturb_
     results = await asyncio.gather(*waiting, return_exceptions=True)
 
     assert isinstance(results[2], asyncio.CancelledError)
-    assert sorted(result for index, result in enumerate(results) if index != 2) == [
-        f"VK-2026-{number:04d}" for number in range(1, 5)
-    ], "cancelled before its batch was written: no number taken"
-    assert await next_reference(counter) == "VK-2026-0005"
+    others = [result for index, result in enumerate(results) if index != 2]
+    assert len(set(others)) == 4
+    assert set(others) <= {f"VK-2026-{number:04d}" for number in range(1, 6)}
+    later = await next_reference(counter)
+    assert later not in others
+    # Its number is either never taken (Azure: cancelled before its batch was written) or taken and left unused
+    # (local: queued at once); it is never handed out again.
+    assert later in ("VK-2026-0005", "VK-2026-0006")
 
 
 # Evidence
