@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.adapter import check_authentication_settings
 from bot.config import Settings
+from bot.event_loop import loop_name, new_event_loop
 from bot.logging_setup import configure_logging
 from bot.messages_endpoint import handle_messages
 from bot.runtime import RUNTIME, build_runtime
@@ -53,7 +54,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     runtime = await build_runtime(app[SETTINGS], app.get(CLOCK))
     app[RUNTIME] = runtime
     app[LIFECYCLE].phase = "ready"
-    log.info("ready", extra=_pid())
+    log.info("ready", extra={"fields": {"pid": os.getpid(), "event_loop": loop_name(asyncio.get_running_loop())}})
     yield
     await runtime.close()
     log.info("runtime closed", extra=_pid())
@@ -121,7 +122,7 @@ async def gunicorn_app() -> web.Application:
 def main() -> None:
     settings = Settings()
     _prepare_process(settings)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None, loop=new_event_loop())
 
 
 if __name__ == "__main__":

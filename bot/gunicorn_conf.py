@@ -1,9 +1,9 @@
 """gunicorn's settings for Værn in production: `gunicorn -c python:bot.gunicorn_conf app:gunicorn_app`.
 
-Each worker is a process with its own event loop (aiohttp.GunicornWebWorker) and its own runtime (outbox and
-follow-up workers included); the workers share the listening socket and the storage, which must then be
-STORAGE_BACKEND=azure when they run on more than one machine (README: Production serving). Read from the
-environment (and `.env`, as the bot reads it):
+Each worker is a process with its own event loop (aiohttp.GunicornUVLoopWebWorker; GunicornWebWorker where uvloop
+is not installed, bot/event_loop.py) and its own runtime (outbox and follow-up workers included); the workers
+share the listening socket and the storage, which must then be STORAGE_BACKEND=azure when they run on more than
+one machine (README: Production serving). Read from the environment (and `.env`, as the bot reads it):
 
   HOST, PORT        where to listen: the bot's own settings, as for `python app.py` (default 127.0.0.1:3978)
   WEB_CONCURRENCY   number of workers (default 2); gunicorn's own name for it
@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from bot.config import Settings
+from bot.event_loop import gunicorn_worker_class
 
 _settings = Settings()
 
@@ -27,7 +28,7 @@ def _address(host: str, port: int) -> str:
 
 bind = [_address(_settings.host, _settings.port)]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "aiohttp.GunicornWebWorker"
+worker_class = gunicorn_worker_class()  # on uvloop where installed (bot/event_loop.py)
 # On SIGTERM a worker stops listening and gives its requests in flight 95 % of this (aiohttp's shutdown_timeout),
 # then closes the runtime; gunicorn kills what is still running when it is over. An evidence download can take
 # up to EVIDENCE_DOWNLOAD_TIMEOUT_SECONDS (120 s): a turn slower than this is cut off, and the file not stored.

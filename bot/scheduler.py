@@ -15,6 +15,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+from bot.event_loop import run
 from bot.follow_ups import FollowUpHandler
 from bot.periodic import PeriodicWorker
 from domain.clock import Clock
@@ -98,4 +99,4 @@ async def run_alone() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(run_alone())
+    run(run_alone())

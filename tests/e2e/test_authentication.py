@@ -251,6 +251,12 @@ def test_header_beyond_the_http_limit_is_a_clean_4xx(secured_bot: RunningBot, te
     assert requests.get(f"{secured_bot.url}/healthz", timeout=5).status_code == 200
 
 
+def test_the_bot_process_runs_on_uvloop(secured_bot: RunningBot) -> None:
+    lines = [json.loads(line) for line in secured_bot.process.log_text().splitlines() if line.startswith("{")]
+    ready = [line for line in lines if line.get("logger") == "vaern.app" and line.get("message") == "ready"]
+    assert [line["event_loop"] for line in ready] == ["uvloop"]
+
+
 def test_app_id_with_allow_unauthenticated_still_authenticates_and_says_so(secured_bot: RunningBot) -> None:
     output = secured_bot.process.log_text()
     assert "ALLOW_UNAUTHENTICATED is ignored" in output

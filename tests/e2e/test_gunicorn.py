@@ -106,6 +106,10 @@ class Gunicorn:
         """Pids of the workers whose app logged a message starting with `message`, in log order."""
         return [event["pid"] for _, event in self._app_lines(message)]
 
+    def app_event_values(self, message: str, field: str) -> list[Any]:
+        """One field of each such log line, in log order."""
+        return [event.get(field) for _, event in self._app_lines(message)]
+
     def event_position(self, message: str, pid: int) -> int:
         return next(index for index, event in self._app_lines(message) if event["pid"] == pid)
 
@@ -191,6 +195,7 @@ def submit(user: TeamsUser, value: dict[str, Any], http: requests.Session) -> li
 def test_two_workers_are_live_and_ready_on_shared_azure_storage(gunicorn: Gunicorn) -> None:
     workers = set(gunicorn.app_events("ready"))
     assert len(workers) == WORKERS and gunicorn.process is not None and gunicorn.process.pid not in workers
+    assert gunicorn.app_event_values("ready", "event_loop") == ["uvloop"] * WORKERS
     for path in ("/livez", "/healthz"):
         response = gunicorn.http.get(gunicorn.url + path, timeout=5)
         assert response.status_code == 200 and response.json() == {"status": "ok"}
