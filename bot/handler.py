@@ -7,6 +7,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import Dialog
 from botbuilder.schema import ChannelAccount
 
+from bot.adapter import conversation_reference_of
 from bot.card_actions import CardActionHandler
 from bot.case_packages import CasePackages, is_package_action, package_command
 from bot.dialog_context import LeanDialogSet
@@ -75,7 +76,7 @@ class VaernBot(TeamsActivityHandler):
         """Keep each person's 1:1 conversation so the bot can reach them later (notifications)."""
         activity = turn_context.activity
         if activity.conversation is not None and activity.conversation.conversation_type in (None, "personal"):
-            reference = TurnContext.get_conversation_reference(activity)
+            reference = conversation_reference_of(turn_context)
             await self._references.save(person_of(activity), reference)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:

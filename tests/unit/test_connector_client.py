@@ -28,6 +28,7 @@ from botbuilder.schema import (
     CardAction,
     ChannelAccount,
     ConversationAccount,
+    ConversationReference,
     DeliveryModes,
     Entity,
     Mention,
@@ -46,7 +47,7 @@ from urllib3 import Retry
 from yarl import URL
 
 import bot.connector_client as connector_client
-from bot.adapter import ReplyTurnContext, VaernCloudAdapter
+from bot.adapter import ReplyTurnContext, VaernCloudAdapter, conversation_reference_of
 from bot.connector_client import (
     DEFAULT_RETRY,
     RETRY_STATUSES,
@@ -698,6 +699,29 @@ async def test_replies_without_the_deep_copy_equal_the_sdks(adapter, stock_adapt
     assert ours["callers_unchanged"] and ours["responded"]
     assert len(ours["requests"]) == (0 if delivery_mode else 3)
     assert not adapter.turn_errors and not stock_adapter.turn_errors
+
+
+async def test_a_turn_makes_its_conversation_reference_once_for_all_its_sends(adapter, stub, monkeypatch) -> None:
+    made: list[Activity] = []
+    sdk_reference = TurnContext.get_conversation_reference
+
+    def counted(activity: Activity) -> ConversationReference:
+        made.append(activity)
+        return sdk_reference(activity)
+
+    monkeypatch.setattr(TurnContext, "get_conversation_reference", staticmethod(counted))
+    references: list[ConversationReference] = []
+
+    async def logic(turn: TurnContext) -> None:
+        references.append(conversation_reference_of(turn))  # as the bot remembers the conversation
+        for batch in outgoing():
+            await turn.send_activities(batch)
+
+    await adapter.process_activity("", incoming(stub.url, "hej"), logic)
+
+    assert len(made) == 1 and len(references) == 1
+    assert len(stub.raw) == 3  # the card, the text and the typing; a trace is not sent to Teams
+    assert {activity["conversation"]["id"] for activity in stub.activities()} == {references[0].conversation.id}
 
 
 async def test_middleware_that_edits_what_is_sent_gets_the_sdks_deep_copies(adapter, stub) -> None:
