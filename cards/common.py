@@ -67,7 +67,12 @@ def card_json(card: ac.AdaptiveCard) -> dict[str, Any]:
     leader's card (tests/unit/test_cards.py compares both on every sample card). Not `card.to_dict()`: that
     keeps enum objects, which the Bot Framework serialiser would send as "FontSize.MEDIUM" instead of "medium".
     """
-    return card.model_dump(mode="json", exclude_none=True, by_alias=True, warnings=False)
+    return element_json(card)
+
+
+def element_json(element: BaseModel) -> dict[str, Any]:
+    """One card element as `card_json` writes it inside a card."""
+    return element.model_dump(mode="json", exclude_none=True, by_alias=True, warnings=False)
 
 
 def build_card(
@@ -76,13 +81,18 @@ def build_card(
     actions: Sequence[Any] = (),
     *,
     with_crisis_line: bool = True,
+    finished: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """Assemble a Teams card as a dict ready to send; the crisis line closes every card."""
+    """Assemble a Teams card as a dict ready to send; the crisis line closes every card. `finished`: elements
+    already in JSON (`element_json`, or memoised), placed after `body`."""
     items = [*body, crisis_footer(texts)] if with_crisis_line else list(body)
     builder = ac.AdaptiveCard.new().version(CARD_VERSION).add_items(items)
     if actions:
         builder = builder.add_actions(list(actions))
     card = card_json(builder.create())
+    if finished:
+        at = len(body)
+        card["body"][at:at] = finished
     card["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
     card["msteams"] = {"width": "Full"}
     return card

@@ -21,7 +21,8 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.case_package import package_button
-from cards.common import build_card, choices, heading, paragraph
+from cards.common import build_card, choices, element_json, heading, paragraph
+from cards.memo import PartMemo
 from cards.summary import format_time, summary_facts
 from content import Texts
 from domain.authorization import Role
@@ -708,24 +709,68 @@ def _show_card(texts: Texts, case: Case, verb: Verb) -> ac.ActionShowCard:
     return ac.ActionShowCard(title=f"✓ {title}" if _is_recorded(case, verb) else title, card=inner)
 
 
-def _show_card_rows(texts: Texts, case: Case, verbs: Sequence[Verb]) -> list[ac.ActionSet]:
+_NO_FIRST_AID = FirstAid()
+# Whether a duty's form shows nothing of the case but its Action.Execute data: nothing recorded for the duty (the
+# SafetyNet form also says whether a work injury is suggested, `_blank_form`). The offender's letter and the
+# removal form (the case's links and platform) always show the case.
+_BLANK: dict[Verb, Callable[[Handling], bool]] = {
+    Verb.FIRST_AID: lambda handling: handling.first_aid == _NO_FIRST_AID,
+    Verb.RESTRICTIONS: lambda handling: handling.restrictions is None,
+    Verb.POLICE: lambda handling: handling.police is None,
+    Verb.SAFETYNET: lambda handling: handling.safetynet is None,
+    Verb.ABSENCE: lambda handling: handling.absence is None,
+    Verb.ESCALATE_HR: lambda handling: handling.hr_escalation is None,
+    Verb.WORK_ENVIRONMENT: lambda handling: handling.work_environment is None,
+    Verb.HR_ASSIGN: lambda handling: _hr_function(handling) is None,
+    Verb.CLOSE: lambda handling: True,
+    Verb.HR_ADVICE: lambda handling: True,
+}
+_BLANK_FORMS = PartMemo(size=4 * len(_BLANK) * 2)  # both languages, recorded or not, work injury suggested or not
+
+
+def _blank_form(case: Case, verb: Verb) -> tuple[Verb, bool, bool] | None:
+    """The memo key of a duty's form while it is blank (see `_BLANK`), else None."""
+    blank = _BLANK.get(verb)
+    if blank is None or not blank(case.handling):
+        return None
+    return verb, _is_recorded(case, verb), verb is Verb.SAFETYNET and suggests_work_injury(case)
+
+
+def _show_card_json(texts: Texts, case: Case, verb: Verb) -> Card:
+    """`_show_card` as JSON. Blank forms are memoised (a new case's card has ten, built as ~100 typed elements):
+    the same for every case but the data of their Action.Execute, which is set on the copy. A new case's
+    leader card in-process (process_time, 3 x 200 builds): 525-530 -> 322-326 us; at 50 users in
+    `benchmarks/load.py` building it was 6-7 % of the bot's CPU, all of it in the "confirm" step."""
+    key = _blank_form(case, verb)
+    if key is None:
+        return element_json(_show_card(texts, case, verb))
+    form = _BLANK_FORMS.part((texts.identity, *key), lambda: element_json(_show_card(texts, case, verb)))
+    form["card"]["actions"][0]["data"] = _case_data(case)
+    return form
+
+
+def _show_card_rows(texts: Texts, case: Case, verbs: Sequence[Verb]) -> list[Card]:
     return [
-        ac.ActionSet(actions=[_show_card(texts, case, verb) for verb in verbs[row : row + BUTTONS_PER_ROW]])
+        {
+            "type": "ActionSet",
+            "actions": [_show_card_json(texts, case, verb) for verb in verbs[row : row + BUTTONS_PER_ROW]],
+        }
         for row in range(0, len(verbs), BUTTONS_PER_ROW)
     ]
 
 
-def _action_sections(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset()) -> list[Any]:
+def _action_sections(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset()) -> list[Card]:
     """'Kvittér' as a direct action, the other duties in three captioned groups, two buttons a row so no title
     is cut on a phone (360 px). `skip` leaves duties out (HR neither acknowledges for the leader nor asks
-    itself for advice)."""
-    body: list[Any] = [heading(texts("leader.actions_title"))]
+    itself for advice). In JSON, for `build_card(finished=...)`: most duty forms come from `_BLANK_FORMS`."""
+    body: list[Card] = [element_json(heading(texts("leader.actions_title")))]
     if case.handling.acknowledged is None and Verb.ACKNOWLEDGE not in skip:
         acknowledge = _execute(texts("actions.acknowledge"), Verb.ACKNOWLEDGE.value, case, primary=True)
-        body.append(ac.ActionSet(actions=[acknowledge]))
+        body.append(element_json(ac.ActionSet(actions=[acknowledge])))
     for caption, group in ACTION_GROUPS:
         verbs = [verb for verb in group if verb not in skip]
-        body.append(ac.TextBlock(text=texts(caption), weight=act.FontWeight.BOLDER, spacing=act.Spacing.MEDIUM))
+        caption_block = ac.TextBlock(text=texts(caption), weight=act.FontWeight.BOLDER, spacing=act.Spacing.MEDIUM)
+        body.append(element_json(caption_block))
         body += _show_card_rows(texts, case, verbs)
     return body
 
@@ -734,8 +779,11 @@ def _closed_banner(texts: Texts) -> ac.Container:
     return ac.Container(items=[paragraph(texts("leader.closed_banner"))], style=act.ContainerStyle.GOOD)
 
 
-def _actions_or_closed(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset()) -> list[Any]:
-    return [_closed_banner(texts)] if case.status is CaseStatus.CLOSED else _action_sections(texts, case, skip)
+def _actions_or_closed(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset()) -> list[Card]:
+    """The duties (`_action_sections`), or the banner of a closed case; in JSON."""
+    if case.status is CaseStatus.CLOSED:
+        return [element_json(_closed_banner(texts))]
+    return _action_sections(texts, case, skip)
 
 
 def leader_card(
@@ -756,9 +804,9 @@ def leader_card(
         *_done_section(texts, case, easy_deadline),
         *_check_in_section(texts, case, for_leader=True),
         *_hr_response_section(texts, case, for_leader=True),
-        *_actions_or_closed(texts, case),
     ]
-    return _with_refresh(build_card(texts, body), case, refresh_user_ids)
+    card = build_card(texts, body, finished=_actions_or_closed(texts, case))
+    return _with_refresh(card, case, refresh_user_ids)
 
 
 def _evidence_access(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> list[Any]:
@@ -860,9 +908,9 @@ def hr_escalation_card(
         *_hr_actions(texts, case),
         *_done_section(texts, case, easy_deadline),
         *_check_in_section(texts, case, for_leader=False),
-        *_actions_or_closed(texts, case, skip=HR_SKIPS),
     ]
-    return _with_refresh(build_card(texts, body), case, refresh_user_ids)
+    card = build_card(texts, body, finished=_actions_or_closed(texts, case, skip=HR_SKIPS))
+    return _with_refresh(card, case, refresh_user_ids)
 
 
 # --- the employee's view ----------------------------------------------------------------------------------

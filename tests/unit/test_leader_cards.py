@@ -27,6 +27,7 @@ from cards.leader import (
     leader_card,
     offender_letter,
 )
+from cards.memo import clear_card_memos, memoised_cards
 from cards.validation import TEAMS_HOST_KEYS, TEAMS_MAX_BYTES, teams_card_problems
 from content import SUPPORTED, Texts
 from domain.authorization import Role
@@ -180,6 +181,29 @@ def _everything_done() -> Handling:
             **SIGNED.model_dump(), conclusion=CONCLUSION_MARKER, new_initiative=INITIATIVE_MARKER
         ),
     )
+
+
+def _everything_done_otherwise() -> Handling:
+    """The same duties done, with every value different (days, choices, words): the same cards but for them."""
+    text = _everything_done().model_dump_json()
+    for done, otherwise in (
+        (DAY.isoformat(), (DAY + timedelta(days=1)).isoformat()),
+        ("2027-01-31", "2027-02-28"),
+        ("1200-80151-00123-26", "1200-80151-00999-26"),
+        ("man–fre 9–12", "tirs 10–11"),
+        ('"debriefing_held":true', '"debriefing_held":false'),
+        ('"caseworker_changed":true', '"caseworker_changed":false'),
+        ('"doctor_advised":true', '"doctor_advised":false'),
+        (SafetyNetCategory.WORK_INJURY, SafetyNetCategory.MINOR_VIOLENCE_THREATS_HARASSMENT),
+        (f'"{HrFunction.JURA}"', f'"{HrFunction.WORK_ENVIRONMENT_COORDINATOR}"'),
+        *((marker, f"{marker}-otherwise") for marker in (OUTCOME_MARKER, HR_MESSAGE_MARKER, CONCLUSION_MARKER)),
+        (INITIATIVE_MARKER, f"{INITIATIVE_MARKER}-otherwise"),
+    ):
+        assert done in text, done
+        text = text.replace(done, otherwise)
+    otherwise = Handling.model_validate_json(text)
+    otherwise.absence = Absence(**SIGNED.model_dump(), first_day=FIRST_DAY - timedelta(days=1))  # the EFTER case's
+    return otherwise
 
 
 def _closed_handling() -> Handling:
@@ -418,6 +442,49 @@ def test_input_ids_are_unique_on_the_card(case_name: str, language: str) -> None
     card, _ = _build("leader", case_name, language)
     ids = [element["id"] for element in _inputs(card)]
     assert len(ids) == len(set(ids))
+
+
+# ---- the duty forms memoised while blank (cards.leader._BLANK_FORMS) ---------------------------------------
+
+
+# Every sample case, and the duties done once more with other values: a form memoised with what one case recorded
+# would show on the other's card.
+MEMO_CASES = {
+    **CASES,
+    "everything-done-otherwise": lambda: (
+        _case(status=CaseStatus.ACKNOWLEDGED, handling=_everything_done_otherwise()),
+        _evidence(3),
+    ),
+}
+
+
+def _leadership_cards(case_name: str, language: str) -> tuple[Card, Card]:
+    case, evidence = MEMO_CASES[case_name]()
+    return _leader(_texts(language), case, evidence), _hr(_texts(language), case, evidence)
+
+
+def test_a_card_is_the_same_whichever_cases_filled_the_memo_of_blank_forms() -> None:
+    alone = {}
+    for name in MEMO_CASES:
+        for language in LANGUAGES:
+            clear_card_memos()
+            alone[name, language] = _leadership_cards(name, language)
+    clear_card_memos()
+
+    for name in reversed(list(MEMO_CASES)):  # each now built from forms other cases left in the memo
+        for language in LANGUAGES:
+            assert _leadership_cards(name, language) == alone[name, language], name
+    assert memoised_cards() > 0
+
+
+def test_memoised_forms_carry_each_cases_own_id_and_version() -> None:
+    texts = _texts("da")
+    _leader(texts, _case(), [])  # the memo now holds this case's blank forms
+
+    executes = _of_type(_leader(texts, _case(case_id="another-case", version=9), []), "Action.Execute")
+
+    assert len(executes) >= 12  # acknowledge, the eleven duties' saves, the case package
+    assert all(action["data"] == {"case_id": "another-case", "version": 9} for action in executes)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
