@@ -39,6 +39,11 @@ class SendPacer:
         self._buckets: dict[str, TokenBucket] = {}
         self._max_buckets = max_buckets
 
+    @property
+    def per_conversation(self) -> float:
+        """Messages a second to one conversation."""
+        return self._per_conversation
+
     def _bucket(self, key: str, rate: float) -> TokenBucket:
         bucket = self._buckets.get(key)
         if bucket is None:

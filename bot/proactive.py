@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -308,12 +309,17 @@ class OutboxWorker(PeriodicWorker):
         self._lease_seconds = lease_seconds
         self._concurrency = max(1, concurrency)
         self._pacer = pacer or SendPacer()
+        # A round sends one person no more than the pacer lets through in about a second; the rest of a backlog
+        # is not even read whole (`Outbox.due`), and the next round follows at once.
+        self._per_recipient = max(1, math.ceil(self._pacer.per_conversation))
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many were sent. Per recipient in order, recipients in parallel."""
         groups: OrderedDict[str, list[Notification]] = OrderedDict()
-        for notification in await self._outbox.due(self._clock.now()):
+        for notification in await self._outbox.due(self._clock.now(), per_recipient=self._per_recipient):
             groups.setdefault(notification.recipient_key, []).append(notification)
+        if any(len(group) == self._per_recipient for group in groups.values()):
+            self.wake()  # maybe more behind them
         limit = asyncio.Semaphore(self._concurrency)
 
         async def deliver_in_order(notifications: list[Notification]) -> int:

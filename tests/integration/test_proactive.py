@@ -7,6 +7,7 @@ The adapter has an empty app id, so it sends to the stub's http:// serviceUrl wi
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -21,11 +22,13 @@ from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFramewo
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
 from bot.adapter import VaernCloudAdapter
+from bot.pacing import SendPacer
 from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
 from bot.retry_after import parse_retry_after
 from domain.case import Person
+from storage import outbox as outbox_module
 from storage.conversation_refs import ConversationReferenceStore
-from storage.outbox import Notification, Outbox
+from storage.outbox import SCAN_SLICE, Notification, Outbox
 from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub, RecordedCall
@@ -359,6 +362,96 @@ async def test_a_claim_with_a_stale_etag_loses(harness: Harness) -> None:
     assert len(await harness.outbox.due(harness.clock.now())) == 1, "an expired lease frees it again"
 
 
+async def test_due_hands_out_at_most_so_many_per_recipient_oldest_first(harness: Harness) -> None:
+    other = Person(user_id="29:other", name="Mads", aad_object_id="0b1c2d3e-0000-4a00-8000-000000000011")
+    for number in range(5):
+        await harness.outbox.enqueue(harness.notification(text=f"leder {number}"))
+        harness.clock.advance(1)
+        await harness.outbox.enqueue(harness.notification(other, text=f"mads {number}"))
+        harness.clock.advance(1)
+
+    due = await harness.outbox.due(harness.clock.now(), per_recipient=2)
+
+    assert [notification.payload["text"] for notification in due] == ["leder 0", "mads 0", "leder 1", "mads 1"]
+    assert all(notification.etag for notification in due), "read whole, ready to be claimed"
+    assert len(await harness.outbox.due(harness.clock.now())) == 10
+
+
+async def test_a_long_backlog_is_read_in_slices_that_let_the_turns_run(harness: Harness) -> None:
+    for number in range(100):
+        await harness.outbox.enqueue(harness.notification(text=f"kort {number}"))
+    turns = 0
+    documents = harness.documents
+    seen_at: list[int] = []  # for each pending document read, how often other work had run by then
+
+    class Noting:
+        """The store, noting when each document is read."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(documents, name)
+
+        async def get(self, key: str) -> Any:
+            seen_at.append(turns)
+            return await documents.get(key)
+
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    meanwhile = asyncio.ensure_future(other_work())
+    due = await Outbox(Noting()).due(harness.clock.now())  # type: ignore[arg-type]
+    meanwhile.cancel()
+
+    runs = [len(list(group)) for _, group in itertools.groupby(seen_at)]
+    assert len(due) == 100 and sum(runs) == 100
+    assert max(runs) <= SCAN_SLICE, "never more than a slice of reads without letting other work run"
+
+
+async def test_each_stored_version_of_a_pending_notification_is_parsed_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(3):
+        await harness.outbox.enqueue(harness.notification(text=f"kort {number}"))
+    parsed: list[bytes] = []
+    parse = outbox_module._Schedule.model_validate_json
+
+    def counted(data: bytes) -> Any:
+        parsed.append(data)
+        return parse(data)
+
+    monkeypatch.setattr(outbox_module._Schedule, "model_validate_json", counted)
+    now = harness.clock.now()
+    await harness.outbox.due(now)
+    [first, *_] = await harness.outbox.due(now)
+    assert len(parsed) == 3, "the second round knew all three"
+
+    assert await harness.outbox.claim(first, now, lease_seconds=60)  # a new version of the first
+    assert await harness.outbox.due(now) == [], "leased, it holds back the two behind it"
+
+    assert len(parsed) == 4
+
+
+async def test_a_backlog_to_one_person_is_delivered_in_rounds_one_after_the_other(harness: Harness) -> None:
+    from domain.clock import SystemClock
+
+    texts = [f"kort {number}" for number in range(10)]
+    for text in texts:
+        notification = harness.notification(text=text)
+        notification.created_at = notification.next_attempt_at = datetime.now(UTC)
+        await harness.outbox.enqueue(notification)
+    # Four a second to one chat: a round takes four of the ten; an hour between rounds unless woken.
+    worker = OutboxWorker(harness.outbox, harness.sender, SystemClock(), interval_seconds=3600, pacer=SendPacer(4))
+    worker.start()
+    try:
+        activities = await asyncio.to_thread(harness.stub.wait_for_activities, None, len(texts), timeout=10)
+    finally:
+        await worker.stop()
+
+    assert [activity["text"] for activity in activities] == texts
+
+
 # ---- updates, bot account, background loop ---------------------------------------------------------------------
 
 
@@ -421,12 +514,12 @@ async def test_background_worker_delivers_on_wake_and_survives_errors(harness: H
     calls = 0
     real_due = harness.outbox.due
 
-    async def flaky_due(now: datetime) -> list[Notification]:
+    async def flaky_due(now: datetime, *, per_recipient: int | None = None) -> list[Notification]:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise OSError("storage hiccup")
-        return await real_due(now)
+        return await real_due(now, per_recipient=per_recipient)
 
     harness.outbox.due = flaky_due  # type: ignore[method-assign]
     worker = OutboxWorker(harness.outbox, harness.sender, SystemClock(), interval_seconds=0.05)
