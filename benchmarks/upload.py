@@ -48,6 +48,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from azure.storage.blob.aio import BlobServiceClient  # noqa: E402
 
+from bot.event_loop import run as run_on_bot_loop  # noqa: E402
 from bot.evidence_download import SafeDownloader  # noqa: E402
 from domain.clock import SystemClock  # noqa: E402
 from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource  # noqa: E402
@@ -289,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sha256", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.role == "bot":
-        result = asyncio.run(bot_path(args.connection_string, args.url, args.warmup_url, args.bytes, args.sha256))
+        # On the bot's own event loop (uvloop, bot/event_loop.py); the raw upload on asyncio's, as the SDK comes.
+        result = run_on_bot_loop(bot_path(args.connection_string, args.url, args.warmup_url, args.bytes, args.sha256))
     elif args.role == "raw":
         result = asyncio.run(raw_upload(args.connection_string, args.bytes))
     else:
