@@ -9,20 +9,11 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from storage.cases import ReferenceCounter, Reservation
+from storage.cases import ReferenceCounter
 from storage.sqlite_documents import SqliteDocumentStore
+from tests.support.references import next_reference
 
 COUNTER = "counters/case-reference-2026"
-
-
-async def stored_reference(counter: ReferenceCounter) -> str:
-    """A reference whose number is stored, as a report takes it (another one if its number was lost)."""
-
-    async def stored(reservation: Reservation) -> str:
-        await reservation.counted
-        return reservation.reference
-
-    return await counter.use_next(2026, stored)
 
 
 async def test_a_number_is_handed_out_while_the_write_of_the_one_before_is_still_queued(tmp_path: Path) -> None:
@@ -47,7 +38,7 @@ async def test_numbers_queued_behind_one_another_process_took_are_kept_and_the_l
     another_process = sqlite3.connect(path, isolation_level=None)
     another_process.execute("BEGIN IMMEDIATE")  # it holds the write lock: our writes wait for it
 
-    reports = [asyncio.ensure_future(stored_reference(ours)) for _ in range(3)]
+    reports = [asyncio.ensure_future(next_reference(ours)) for _ in range(3)]
     await asyncio.sleep(0)  # each has read the counter (nothing yet) or followed the one before: 0001-0003 queued
     another_process.execute(
         "INSERT INTO documents (key, data, etag) VALUES (?, ?, ?)", (COUNTER, b"1", SqliteDocumentStore.etag_of(b"1"))
@@ -66,15 +57,15 @@ async def test_the_counter_is_read_again_once_our_writes_have_ended(tmp_path: Pa
     path = tmp_path / "documents.sqlite3"
     ours, theirs = ReferenceCounter(SqliteDocumentStore(path)), ReferenceCounter(SqliteDocumentStore(path))
 
-    assert await stored_reference(ours) == "VK-2026-0001"
-    assert await stored_reference(theirs) == "VK-2026-0002"
-    assert await stored_reference(ours) == "VK-2026-0003", "not 0002 from its own memory"
+    assert await next_reference(ours) == "VK-2026-0001"
+    assert await next_reference(theirs) == "VK-2026-0002"
+    assert await next_reference(ours) == "VK-2026-0003", "not 0002 from its own memory"
 
 
 async def test_many_reports_of_two_processes_at_once_get_every_number_once(tmp_path: Path) -> None:
     path = tmp_path / "documents.sqlite3"
     ours, theirs = ReferenceCounter(SqliteDocumentStore(path)), ReferenceCounter(SqliteDocumentStore(path))
 
-    references = await asyncio.gather(*(stored_reference(counter) for counter in [ours, theirs] * 30))
+    references = await asyncio.gather(*(next_reference(counter) for counter in [ours, theirs] * 30))
 
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 61)]

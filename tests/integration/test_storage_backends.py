@@ -19,7 +19,7 @@ from botbuilder.schema import Activity, ConversationAccount
 from domain.case import Case, Incident, Person
 from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
 from domain.refusals import EvidenceRefused, RefusalReason
-from storage.cases import CaseRepository, ReferenceCounter, Reservation
+from storage.cases import CaseRepository, ReferenceCounter
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.evidence_intake import EvidenceIntake
 from storage.ports import (
@@ -34,6 +34,7 @@ from storage.ports import (
 )
 from tests.support.backends import Backend
 from tests.support.clock import MovableClock
+from tests.support.references import next_reference
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -311,16 +312,6 @@ async def test_creating_a_case_twice_is_refused(backend: Backend) -> None:
         await repository.create(new_case("case-1"))
 
     assert await repository.list_ids() == ["case-1"]
-
-
-async def next_reference(counter: ReferenceCounter) -> str:
-    """A reference whose number is stored, as a report takes it (`use_next`: another number if it was lost)."""
-
-    async def stored(reservation: Reservation) -> str:
-        await reservation.counted
-        return reservation.reference
-
-    return await counter.use_next(2026, stored)
 
 
 async def test_reference_counter_hands_out_unique_sequential_references_under_concurrency(backend: Backend) -> None:
