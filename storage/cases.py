@@ -159,13 +159,9 @@ class _QueuedNumbers:
             if newest is not None and not newest.counted.done():
                 value, etag = newest.value, newest.etag
             else:
-                document = await self._documents.get(key)
-                value, etag = (int(document.data), document.etag) if document else (0, None)
+                value, etag = await _read_counter(self._documents, key)
             data = str(value + 1).encode()
-            if etag is None:
-                counted = self._documents.put(key, data, create_only=True)
-            else:
-                counted = self._documents.put(key, data, if_match=etag)
+            counted = self._documents.put(key, data, if_match=etag, create_only=etag is None)
             counted.add_done_callback(_retrieve)
             self._newest[key] = _Queued(value + 1, self._documents.etag_of(data), counted)
             return value + 1, counted
@@ -230,19 +226,21 @@ class _BatchedNumbers:
         for attempt in range(MAX_CONFLICT_RETRIES):
             if attempt:
                 await asyncio.sleep(random.uniform(0, min(0.2, COUNTER_RETRY_PAUSE_SECONDS * 2**attempt)))
-            document = await self._documents.get(key)
-            value = int(document.data) if document else 0
+            value, etag = await _read_counter(self._documents, key)
             new = str(value + count).encode()
-            if document is None:
-                written = asyncio.ensure_future(self._documents.put(key, new, create_only=True))
-            else:
-                written = asyncio.ensure_future(self._documents.put(key, new, if_match=document.etag))
+            written = asyncio.ensure_future(self._documents.put(key, new, if_match=etag, create_only=etag is None))
             try:
                 await written
             except PreconditionFailed:
                 continue
             return value + 1, written
         raise PreconditionFailed(key)
+
+
+async def _read_counter(documents: DocumentStore, key: str) -> tuple[int, str | None]:
+    """The counter's stored value and etag; 0 and None before its first write (which is then create-only)."""
+    document = await documents.get(key)
+    return (int(document.data), document.etag) if document else (0, None)
 
 
 async def _lost(reservation: Reservation) -> bool:
