@@ -12,6 +12,10 @@ Jobs (all intervals in `FollowUpPolicy`):
   safetynet (#1, #2, ...)              until the case is registered in SafetyNet (each one plans the next)
   easy_7 / easy_2 / easy_missed        work-injury (EASY) deadline after the first day of absence
   restriction_expiry                   a few days before a time-limited contact ban ends
+
+A reminder *before* a deadline (EASY, a ban's end) that falls on a day off moves earlier, to the last working
+day before it, never later. The deadline itself is counted in calendar days as the law counts it (days off do
+not move it); what happens *after* a deadline (easy_missed) goes out on the next working day.
   police_hint                          a planned police report not yet made, within 72 h of the incident
   plan_revision                        a unit's beredskabsplan reached its revision date (about a unit, not a case)
 """
@@ -146,7 +150,12 @@ class FollowUps:
         due = self.calendar.local(self.calendar.next_working_day(local_day), self.policy.check_in_at)
         return _job(case, JobKind.CHECK_IN, due, sequence=day)
 
+    def _before_deadline(self, day: date) -> datetime:
+        """A reminder meant for `day`, moved to the last working day on or before it."""
+        return self.calendar.local(self.calendar.last_working_day(day), self.policy.reminder_at)
+
     def easy_deadline(self, case: Case) -> date | None:
+        """The last day to report a work injury: `easy_deadline_days` calendar days after the first day of absence."""
         absence = case.handling.absence
         return absence.first_day + timedelta(days=self.policy.easy_deadline_days) if absence else None
 
@@ -156,10 +165,11 @@ class FollowUps:
             return []
         key, at = absence.first_day.isoformat(), self.policy.reminder_at
         first, second = self.policy.easy_reminder_days_left
+        missed = self.calendar.local(self.calendar.next_working_day(deadline + timedelta(days=1)), at)
         return [
-            _job(case, JobKind.EASY_7, self.calendar.local(deadline - timedelta(days=first), at), key=key),
-            _job(case, JobKind.EASY_2, self.calendar.local(deadline - timedelta(days=second), at), key=key),
-            _job(case, JobKind.EASY_MISSED, self.calendar.local(deadline + timedelta(days=1), at), key=key),
+            _job(case, JobKind.EASY_7, self._before_deadline(deadline - timedelta(days=first)), key=key),
+            _job(case, JobKind.EASY_2, self._before_deadline(deadline - timedelta(days=second)), key=key),
+            _job(case, JobKind.EASY_MISSED, missed, key=key),
         ]
 
     def _restriction_jobs(self, case: Case) -> list[Job]:
@@ -167,7 +177,7 @@ class FollowUps:
         if restrictions is None or restrictions.ban_until is None:
             return []
         remind_on = restrictions.ban_until - timedelta(days=self.policy.restriction_reminder_days)
-        due = self.calendar.local(self.calendar.next_working_day(remind_on), self.policy.reminder_at)
+        due = self._before_deadline(remind_on)
         return [_job(case, JobKind.RESTRICTION_EXPIRY, due, key=restrictions.ban_until.isoformat())]
 
     def plan_revision(self, plan: ResponsePlan) -> Job:

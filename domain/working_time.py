@@ -47,6 +47,12 @@ class WorkingCalendar:
             day += timedelta(days=1)
         return day
 
+    def last_working_day(self, day: date) -> date:
+        """The last working day on or before `day`: where a reminder before a deadline goes when its day is off."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
     def local(self, day: date, at: time) -> datetime:
         """A local wall-clock time on `day`, as UTC."""
         return datetime.combine(day, at, self.zone).astimezone(UTC)

@@ -34,18 +34,31 @@ CALENDAR = WorkingCalendar()
 FOLLOW_UPS = FollowUps(FollowUpPolicy(), CALENDAR)
 
 
-def a_full_working_week_ahead() -> datetime:
-    """09:00 Copenhagen time on the next Monday whose week has no holiday: the timeline below is then the same
-    whatever day the test runs (and still in the future, so the incident the day before is in the past)."""
-    monday = date.today() + timedelta(days=7 - date.today().weekday())
-    while not all(CALENDAR.is_working_day(monday + timedelta(days=n)) for n in range(5)):
-        monday += timedelta(days=7)
+# Each run starts at 09:00 on a Monday of a full working week, pinned so that every day of the year gives the
+# same answer. The EASY deadline, the contact ban and the check-ins then run across days off:
+START_DAYS = {
+    # First day of absence Thu 17 Dec, EASY deadline Thu 31 Dec: the 7-days-left reminder (24 Dec, juleaftensdag)
+    # moves to Wed 23 Dec; the ban ends Sun 27 Dec, its reminder (24 Dec) too; the missed deadline goes to HR on
+    # Mon 4 Jan (1 Jan is a holiday).
+    "christmas-new-year": date(2026, 12, 14),
+    # First day of absence Thu 18 Mar, deadline Thu 1 Apr: the reminder on 25 Mar (skærtorsdag) moves to Wed 24 Mar;
+    # the 2-days-left one (Tue 30 Mar) follows Easter Monday.
+    "easter": date(2027, 3, 15),
+    # No holiday: reminders on their own days, the ban ending on a Sunday.
+    "weekends-only": date(2027, 2, 1),
+}
+
+
+@pytest.fixture(params=list(START_DAYS), ids=list(START_DAYS))
+def start(request: pytest.FixtureRequest) -> datetime:
+    monday: date = START_DAYS[request.param]
+    assert monday.weekday() == 0 and all(CALENDAR.is_working_day(monday + timedelta(days=n)) for n in range(5))
     return CALENDAR.local(monday, time(9, 0))
 
 
 @pytest.fixture
-def timeline_bot(tmp_path: Path, organisation: Organisation) -> Iterator[InProcessBot]:
-    clock = MovableClock(a_full_working_week_ahead())
+def timeline_bot(tmp_path: Path, organisation: Organisation, start: datetime) -> Iterator[InProcessBot]:
+    clock = MovableClock(start)
     bot = InProcessBot(tmp_path / "data", organisation.write(tmp_path / "directory.json"), clock)
     with bot:
         yield bot
@@ -209,17 +222,23 @@ def test_a_case_from_report_to_close(
     status, body = employee.execute("stop_check_ins", card_data(wait_sent(connector, f"{day3.id}.employee")))
     assert status == 200 and body["statusCode"] == 200
 
-    # The restriction ends soon: the leader is reminded to extend or lift it.
+    # The restriction ends soon: the leader is reminded to extend or lift it (before the ban ends, on a working day).
     expiry = t.job(JobKind.RESTRICTION_EXPIRY)
+    expiry_day = expiry.due_at.astimezone(COPENHAGEN).date()
+    assert CALENDAR.is_working_day(expiry_day) and expiry_day <= ban_until - timedelta(days=3)
     t.move_to(expiry)
     assert ban_until.strftime("%d.%m.%Y") in text_of(wait_sent(connector, f"{expiry.id}.leader"))
 
-    # EASY: reminders at 7 and 2 days left, then the missed deadline goes to HR (Værn escalates itself).
+    # EASY: reminders at 7 and 2 days left (earlier when that day is off, never later), then the missed deadline
+    # goes to HR (Værn escalates itself).
     easy_7, easy_2, missed = t.job(JobKind.EASY_7), t.job(JobKind.EASY_2), t.job(JobKind.EASY_MISSED)
-    t.move_to(easy_7)
-    assert "7 dage" in text_of(wait_sent(connector, f"{easy_7.id}.leader"))
-    t.move_to(easy_2)
-    assert "2 dage" in text_of(wait_sent(connector, f"{easy_2.id}.leader"))
+    deadline = first_day + timedelta(days=14)
+    for reminder, days in ((easy_7, 7), (easy_2, 2)):
+        due_day = reminder.due_at.astimezone(COPENHAGEN).date()
+        assert CALENDAR.is_working_day(due_day) and due_day == CALENDAR.last_working_day(deadline - timedelta(days))
+        t.move_to(reminder)
+        text = text_of(wait_sent(connector, f"{reminder.id}.leader"))
+        assert f"({(deadline - due_day).days} dage tilbage)" in text and deadline.strftime("%d.%m.%Y") in text
     t.move_to(missed)
     hr_card = wait_sent(connector, f"{missed.id}.hr-{organisation.hr_coordinator.aad_object_id}")
     assert reference in text_of(hr_card)

@@ -30,9 +30,8 @@ ANSWERS = {key: f"Vores svar om {key}" for key in QUESTION_KEYS}
 
 @pytest.fixture
 def plan_bot(tmp_path: Path, organisation: Organisation) -> Iterator[InProcessBot]:
-    bot = InProcessBot(
-        tmp_path / "data", organisation.write(tmp_path / "directory.json"), MovableClock(datetime.now(UTC))
-    )
+    clock = MovableClock(datetime(2026, 12, 22, 9, 0, tzinfo=UTC))  # pinned: the same answer every day of the year
+    bot = InProcessBot(tmp_path / "data", organisation.write(tmp_path / "directory.json"), clock)
     with bot:
         yield bot
 

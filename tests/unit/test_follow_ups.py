@@ -111,8 +111,47 @@ def test_absence_plans_easy_reminders_at_7_and_2_days_and_the_missed_deadline() 
     jobs = _jobs(case)
     assert FOLLOW_UPS.easy_deadline(case) == date(2027, 1, 18)
     assert _local(jobs["easy_7.1"])[0] == date(2027, 1, 11)
-    assert _local(jobs["easy_2.1"])[0] == date(2027, 1, 16)
+    assert _local(jobs["easy_2.1"])[0] == date(2027, 1, 15)  # 16 Jan is a Saturday: the Friday before
     assert _local(jobs["easy_missed.1"])[0] == date(2027, 1, 19)
+
+
+@pytest.mark.parametrize(
+    ("first_day", "deadline", "easy_7", "easy_2", "missed"),
+    [
+        # Christmas: 24 Dec (juleaftensdag) is off, so the 7-days-left reminder comes on 23 Dec, never on 28 Dec;
+        # 1 Jan is off, so the missed deadline reaches HR on the next working day.
+        (date(2026, 12, 17), date(2026, 12, 31), date(2026, 12, 23), date(2026, 12, 29), date(2027, 1, 4)),
+        # Christmas and New Year both: 2 days left is 31 Dec (nytårsaftensdag, off): the last working day is 30 Dec.
+        (date(2026, 12, 19), date(2027, 1, 2), date(2026, 12, 23), date(2026, 12, 30), date(2027, 1, 4)),
+        # Easter 2027: 25 Mar is skærtorsdag, 26 Mar langfredag, 29 Mar 2. påskedag.
+        (date(2027, 3, 18), date(2027, 4, 1), date(2027, 3, 24), date(2027, 3, 30), date(2027, 4, 2)),
+        (date(2027, 3, 14), date(2027, 3, 28), date(2027, 3, 19), date(2027, 3, 24), date(2027, 3, 30)),
+        # A weekend: 2 days left is a Sunday: the Friday before.
+        (date(2027, 2, 2), date(2027, 2, 16), date(2027, 2, 9), date(2027, 2, 12), date(2027, 2, 17)),
+    ],
+    ids=["christmas", "new-year", "easter-thursday", "easter-sunday", "weekend"],
+)
+def test_easy_reminders_move_earlier_over_days_off_never_later(
+    first_day: date, deadline: date, easy_7: date, easy_2: date, missed: date
+) -> None:
+    case = _case()
+    case.handling.absence = Absence(**_signed().model_dump(), first_day=first_day)
+    jobs = _jobs(case)
+    assert FOLLOW_UPS.easy_deadline(case) == deadline  # counted in calendar days: days off do not move it
+    assert [_local(jobs[f"{kind}.1"]) for kind in ("easy_7", "easy_2", "easy_missed")] == [
+        (easy_7, time(9, 0)),
+        (easy_2, time(9, 0)),
+        (missed, time(9, 0)),
+    ]
+    assert all(day <= deadline - timedelta(days=n) for day, n in ((easy_7, 7), (easy_2, 2)))
+    assert all(CALENDAR.is_working_day(day) for day in (easy_7, easy_2, missed))
+
+
+def test_the_last_working_day_goes_back_over_holidays_and_weekends() -> None:
+    assert CALENDAR.last_working_day(date(2026, 12, 27)) == date(2026, 12, 23)
+    assert CALENDAR.last_working_day(date(2027, 3, 29)) == date(2027, 3, 24)
+    assert CALENDAR.last_working_day(date(2027, 2, 14)) == date(2027, 2, 12)
+    assert CALENDAR.last_working_day(date(2027, 2, 15)) == date(2027, 2, 15)
 
 
 def test_easy_deadline_is_configurable() -> None:
@@ -125,6 +164,12 @@ def test_a_time_limited_ban_plans_a_reminder_three_days_before_it_ends() -> None
     case = _case()
     case.handling.restrictions = ContactRestrictions(**_signed().model_dump(), ban_until=date(2027, 2, 12))
     assert _local(_jobs(case)["restriction_expiry.1"]) == (date(2027, 2, 9), time(9, 0))
+
+
+def test_a_ban_ending_after_christmas_is_reminded_of_before_it_not_after() -> None:
+    case = _case()  # ends Sun 27 Dec; three days before is 24 Dec (off): the reminder comes on Wed 23 Dec
+    case.handling.restrictions = ContactRestrictions(**_signed().model_dump(), ban_until=date(2026, 12, 27))
+    assert _local(_jobs(case)["restriction_expiry.1"]) == (date(2026, 12, 23), time(9, 0))
 
 
 def test_a_planned_police_report_plans_a_hint_within_72_hours_of_the_incident() -> None:
@@ -176,7 +221,7 @@ def test_safetynet_reminders_repeat_until_registered() -> None:
     case.handling.safetynet = SafetyNetRegistration(
         **_signed().model_dump(),
         category=SafetyNetCategory.MINOR_VIOLENCE_THREATS_HARASSMENT,
-        registered_on=date.today(),
+        registered_on=BEFORE_CHRISTMAS.date(),
     )
     assert not FOLLOW_UPS.still_applies(case, second, second.due_at)
 
