@@ -43,6 +43,7 @@ from domain.evidence import EvidenceItem
 from domain.reporting import DEFAULT_TIMEZONE
 from storage.audit import AuditLog
 from storage.ports import EvidenceStore
+from storage.private_files import make_private_folder, open_private
 
 HASH_CHUNK = 1024 * 1024
 
@@ -103,10 +104,10 @@ async def build_package(
     items = await evidence.list_items(case.case_id)
     events = await audit.events(case.case_id) if scope.audit else []
     contents = package_contents(case, items, events, scope, requested_by=requested_by, generated_at=generated_at)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(destination.parent)
     partial = destination.with_name(f".part-{uuid.uuid4().hex}-{destination.name}")
     try:
-        handle = await asyncio.to_thread(open, partial, "wb")
+        handle = await asyncio.to_thread(open_private, partial)
         try:
             manifest = await _write_zip(handle, contents, evidence, texts)
             await asyncio.to_thread(_flush, handle)
