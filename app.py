@@ -26,9 +26,11 @@ from bot.logging_setup import configure_logging
 from bot.messages_endpoint import handle_messages
 from bot.runtime import RUNTIME, build_runtime
 from domain.clock import Clock
+from storage.package_signing import PackageSigner, SigningKeyProblem, load_package_signer
 from storage.private_files import DataFolderExposed, check_data_folder, restrict_umask
 
 SETTINGS = web.AppKey("settings", Settings)
+SIGNER = web.AppKey("signer", PackageSigner)
 CLOCK = web.AppKey("clock", Clock)
 BLOCKING_CALL_TIMEOUT_SECONDS = 20.0
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -52,7 +54,7 @@ def _pid() -> dict[str, object]:
 
 
 async def _runtime(app: web.Application) -> AsyncIterator[None]:
-    runtime = await build_runtime(app[SETTINGS], app.get(CLOCK))
+    runtime = await build_runtime(app[SETTINGS], app.get(CLOCK), app[SIGNER])
     app[RUNTIME] = runtime
     app[LIFECYCLE].phase = "ready"
     log.info("ready", extra={"fields": {"pid": os.getpid(), "event_loop": loop_name(asyncio.get_running_loop())}})
@@ -89,8 +91,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings()
     check_authentication_settings(settings)
     _check_data_folder(settings)
+    signer = _package_signer(settings)
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
+    app[SIGNER] = signer
     app[LIFECYCLE] = Lifecycle()
     if clock is not None:
         app[CLOCK] = clock
@@ -109,6 +113,15 @@ def _check_data_folder(settings: Settings) -> None:
         check_data_folder(settings.data_dir)
     except DataFolderExposed as exposed:
         log.critical("refusing to start: %s", exposed)
+        raise SystemExit(EXIT_UNSAFE_SETTINGS) from None
+
+
+def _package_signer(settings: Settings) -> PackageSigner:
+    """The organisation's key for case packages, or refuse to start saying what is wrong with it."""
+    try:
+        return load_package_signer(settings)
+    except SigningKeyProblem as problem:
+        log.critical("refusing to start: %s", problem)
         raise SystemExit(EXIT_UNSAFE_SETTINGS) from None
 
 

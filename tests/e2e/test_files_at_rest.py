@@ -1,6 +1,7 @@
 """Files at rest through the real bot (`python app.py`) started under the usual umask 022: after a report with
 evidence and a case package waiting for its leader, every folder it made is 0700 and every file 0600 (SQLite's
--wal and -shm included); a data folder others may enter makes it refuse to start, saying how to fix it."""
+-wal and -shm included, and the package signing key it made); a data folder others may enter, or a signing key
+it cannot use, makes it refuse to start, saying what to fix."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ def test_everything_the_bot_stores_is_private_under_umask_022(
         assert {"documents.sqlite3", "documents.sqlite3-wal", "documents.sqlite3-shm"} <= names
         assert any(name.startswith("evidence/") and name.endswith(".json") for name in names), names
         assert any(name.startswith("packages/") and name.endswith(".zip") for name in names), names
+        assert {"package-signing-key.pem", "package-signing-key.pub.pem"} <= names
         modes = {name: stat.S_IMODE(path.stat().st_mode) for name, path in made.items()}
         expected = {name: 0o700 if path.is_dir() else 0o600 for name, path in made.items()}
         assert modes == expected
@@ -78,3 +80,15 @@ def test_a_data_folder_others_may_read_refuses_to_start_and_says_how_to_fix_it(t
     assert f"chmod 700 {data}" in refusal[0]["message"] and "0755" in refusal[0]["message"]
     assert "Traceback" not in output
     assert list(data.iterdir()) == []  # nothing was opened or written there
+
+
+def test_a_package_signing_key_that_cannot_be_used_refuses_to_start(tmp_path: Path) -> None:
+    env = BotStorage(backend="local", data_dir=tmp_path / "data").env(PACKAGE_SIGNING_KEY="not a key")
+    process = BotProcess(env, workdir=tmp_path / "bot")
+    with pytest.raises(BotStartError):
+        process.start()
+    assert process.returncode == 2
+    output = process.log_text()
+    refusal = [json.loads(line) for line in output.splitlines() if "refusing to start" in line]
+    assert len(refusal) == 1 and "PACKAGE_SIGNING_KEY is not an unencrypted PEM private key" in refusal[0]["message"]
+    assert "Traceback" not in output
