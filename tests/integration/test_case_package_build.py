@@ -227,6 +227,21 @@ async def test_an_unzipped_package_checks_with_sha256sum(stored: Stored) -> None
     assert checked.stdout.count(": OK") == 5
 
 
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+async def test_an_unzipped_packages_signature_checks_with_openssl_as_documented(stored: Stored) -> None:
+    built = await _build(stored, EMPLOYEE, PackageKind.POLICE)
+    folder = stored.root / "unzipped"
+    with zipfile.ZipFile(built.path) as archive:
+        archive.extractall(folder)
+    key = write_public_key(stored.root)
+    command = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(key), "-rawin"]
+    command += ["-in", MANIFEST_NAME, "-sigfile", SIGNATURE_NAME]
+    checked = subprocess.run(command, cwd=folder, capture_output=True, text=True)
+    assert checked.returncode == 0 and "Signature Verified Successfully" in checked.stdout, checked.stderr
+    (folder / MANIFEST_NAME).write_bytes((folder / MANIFEST_NAME).read_bytes().replace(b"police", b"full"))
+    assert subprocess.run(command, cwd=folder, capture_output=True, text=True).returncode != 0
+
+
 # --- tampering --------------------------------------------------------------------------------------------------
 
 
