@@ -19,15 +19,18 @@ from typing import Literal
 
 from aiohttp import web
 
-from bot.adapter import check_authentication_settings
+from bot.adapter import EXIT_UNSAFE_SETTINGS, check_authentication_settings
 from bot.config import Settings
 from bot.event_loop import loop_name, new_event_loop
 from bot.logging_setup import configure_logging
 from bot.messages_endpoint import handle_messages
 from bot.runtime import RUNTIME, build_runtime
 from domain.clock import Clock
+from storage.package_signing import PackageSigner, SigningKeyProblem, load_package_signer
+from storage.private_files import DataFolderExposed, check_data_folder, restrict_umask
 
 SETTINGS = web.AppKey("settings", Settings)
+SIGNER = web.AppKey("signer", PackageSigner)
 CLOCK = web.AppKey("clock", Clock)
 BLOCKING_CALL_TIMEOUT_SECONDS = 20.0
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -51,7 +54,7 @@ def _pid() -> dict[str, object]:
 
 
 async def _runtime(app: web.Application) -> AsyncIterator[None]:
-    runtime = await build_runtime(app[SETTINGS], app.get(CLOCK))
+    runtime = await build_runtime(app[SETTINGS], app.get(CLOCK), app[SIGNER])
     app[RUNTIME] = runtime
     app[LIFECYCLE].phase = "ready"
     log.info("ready", extra={"fields": {"pid": os.getpid(), "event_loop": loop_name(asyncio.get_running_loop())}})
@@ -87,8 +90,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     """The web app; `clock` replaces the server's clock (tests that move time)."""
     settings = settings or Settings()
     check_authentication_settings(settings)
+    _check_data_folder(settings)
+    signer = _package_signer(settings)
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
+    app[SIGNER] = signer
     app[LIFECYCLE] = Lifecycle()
     if clock is not None:
         app[CLOCK] = clock
@@ -101,7 +107,27 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     return app
 
 
+def _check_data_folder(settings: Settings) -> None:
+    """Refuse to start when others may read the data folder (storage/private_files.py); create it 0700 if new."""
+    try:
+        check_data_folder(settings.data_dir)
+    except DataFolderExposed as exposed:
+        log.critical("refusing to start: %s", exposed)
+        raise SystemExit(EXIT_UNSAFE_SETTINGS) from None
+
+
+def _package_signer(settings: Settings) -> PackageSigner:
+    """The organisation's key for case packages, or refuse to start saying what is wrong with it."""
+    try:
+        return load_package_signer(settings)
+    except SigningKeyProblem as problem:
+        log.critical("refusing to start: %s", problem)
+        raise SystemExit(EXIT_UNSAFE_SETTINGS) from None
+
+
 def _prepare_process(settings: Settings) -> None:
+    """Once per process, before anything is opened (in each gunicorn worker too)."""
+    restrict_umask()  # files made by SQLite or a library are private as well (storage/private_files.py)
     configure_logging(settings.log_level)
     # botbuilder fetches the OpenID metadata and tokens with synchronous `requests` and no timeout; a host that
     # never answers would freeze the bot. asyncio's own sockets are non-blocking and unaffected by this default.

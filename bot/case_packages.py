@@ -12,6 +12,9 @@ package; anyone else is told the package can't be found (a forged accept learns 
 audited. The ZIP is deleted once delivered, declined or expired. Building, refusals, delivery and declines are
 audited (`package_built`, `package_refused`, `package_delivered`, `package_delivery_failed`, `package_declined`,
 `package_consent_refused`).
+Every package's manifest is signed with the organisation's key (storage.package_signing); `package_built`
+records the ZIP's own SHA-256, the signed manifest's and the key's fingerprint, so a package shown later can be
+matched to the one built.
 
 If the bot restarts (or another instance gets the accept), a missing ZIP is built again from storage.
 """
@@ -57,6 +60,7 @@ from storage.audit import AuditLog
 from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.cases import CaseRepository
 from storage.package_offers import PackageOffers
+from storage.package_signing import PackageSigner
 from storage.ports import EvidenceStore
 
 log = logging.getLogger("vaern.packages")
@@ -132,6 +136,7 @@ class CasePackages:
         lifetime: timedelta = OFFER_LIFETIME,
         session: aiohttp.ClientSession | None = None,
         person_cases: Callable[[Person], Awaitable[list[str]]] | None = None,
+        signer: PackageSigner,
     ) -> None:
         self._cases = cases
         self._evidence = evidence
@@ -140,6 +145,7 @@ class CasePackages:
         self._clock = clock
         self._crisis_line = crisis_line
         self._person_cases = person_cases
+        self._signer = signer
         self._files = FileOffers(
             offers,
             clock,
@@ -267,6 +273,7 @@ class CasePackages:
                 requested_by=actor.person,
                 generated_at=self._clock.now(),
                 destination=self._files.path(package_id),
+                signer=self._signer,
             )
         except EvidenceIntegrityError as error:
             log.error(
@@ -280,6 +287,7 @@ class CasePackages:
             return "failed"
         detail = (
             f"kind={scope.kind.value} package={package_id} sha256={built.sha256} size={built.size} "
+            f"manifest_sha256={built.manifest_sha256} signed_by={built.manifest.signed_by.public_key_sha256} "
             f"files={len(built.manifest.files)} evidence={','.join(built.evidence_ids) or '-'}"
         )
         await self._record(case, actor, scope.role.value, "package_built", detail)

@@ -6,7 +6,7 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.follow_ups import FollowUpPolicy
@@ -85,12 +85,19 @@ class Settings(BaseSettings):
     teams_terms_url: str = ""
     bot_domain: str = ""
 
+    # The organisation running Værn, named in the signed manifest of every case package (storage/package_signing.py).
+    organisation_name: str = Field(default="Silkeborg Kommune", min_length=1)
+    # The organisation's Ed25519 key that signs case packages: the PEM itself (e.g. a Key Vault reference) wins over
+    # the file; no file configured means DATA_DIR/package-signing-key.pem, made at first start with local storage.
+    package_signing_key: SecretStr = SecretStr("")
+    package_signing_key_file: Path | None = None
+
     max_request_bytes: int = Field(default=1024 * 1024, gt=0)
     crisis_line: str = "89 70 12 99"
     case_reference_prefix: str = "VK"
     log_level: str = "INFO"
 
-    @field_validator("directory_file", mode="before")
+    @field_validator("directory_file", "package_signing_key_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

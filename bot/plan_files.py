@@ -32,6 +32,7 @@ from domain.case_package import safe_file_name
 from domain.clock import Clock
 from domain.response_plan import PlanOffer, ResponsePlan, may_read, who_may_edit
 from storage.package_offers import PlanOffers
+from storage.private_files import write_private
 from storage.response_plans import ResponsePlanRepository
 
 log = logging.getLogger("vaern.plans")
@@ -44,11 +45,6 @@ PDF = "application/pdf"
 def is_plan_consent(value: object) -> bool:
     """True for a fileConsent/invoke that answers a plan PDF's consent card."""
     return consent_kind(value) == PLAN_CONTEXT
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 class PlanFiles:
@@ -78,7 +74,7 @@ class PlanFiles:
     async def _make(self, file_id: str, plan: ResponsePlan, texts: Texts) -> bytes:
         """Render the plan and put the PDF where the offer expects it (in worker threads: fpdf is CPU work)."""
         data = await asyncio.to_thread(plan_pdf, texts, plan)
-        await asyncio.to_thread(_write, self._files.path(file_id), data)
+        await asyncio.to_thread(write_private, self._files.path(file_id), data)
         return data
 
     async def offer(self, turn_context: TurnContext, plan: ResponsePlan, texts: Texts) -> None:

@@ -50,6 +50,7 @@ from storage.job_queue import JobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
 from storage.package_offers import PackageOffers, PlanOffers
+from storage.package_signing import PackageSigner, load_package_signer
 from storage.response_plans import ResponsePlanRepository
 
 log = logging.getLogger("vaern.runtime")
@@ -81,9 +82,11 @@ class Runtime:
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
-async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Everything from the settings; `clock` is the server's own unless a test moves time."""
+async def build_runtime(settings: Settings, clock: Clock | None = None, signer: PackageSigner | None = None) -> Runtime:
+    """Everything from the settings; `clock` is the server's own unless a test moves time; `signer` is the one
+    app.py loaded at start (else loaded here)."""
     clock = clock or SystemClock()
+    signer = signer or load_package_signer(settings)
     backend = await open_backend(settings)
     documents = backend.documents
     jobs = await open_job_queue(settings, documents, clock)
@@ -181,6 +184,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         upload_hosts=settings.evidence_allowed_hosts,  # the OneDrive/SharePoint hosts Teams files live on
         upload_allow_http=settings.evidence_allow_http,
         person_cases=case_index.case_ids_for,
+        signer=signer,
     )
     bot = VaernBot(
         conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages, plan_viewer

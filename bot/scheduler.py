@@ -82,7 +82,9 @@ async def run_alone() -> None:
     from bot.config import Settings
     from bot.logging_setup import configure_logging
     from bot.runtime import build_runtime
+    from storage.private_files import restrict_umask
 
+    restrict_umask()
     settings = Settings(scheduler_in_app=True)
     configure_logging(settings.log_level)
     runtime = await build_runtime(settings)

@@ -22,8 +22,11 @@ Who may ask (need-to-know, `domain.authorization`):
 Every package is cut to its scope in one place, `package_contents`, which redacts a copy of the case; the PDF
 and the manifest are made only from that copy, so a note can't leak through a forgotten branch.
 
-The manifest lists every file with its SHA-256, size, content type, server receive time and uploader;
-SHA256SUMS repeats the hashes (plus the manifest's own) in the format `sha256sum -c` reads.
+The manifest lists every file with its SHA-256, size, content type, server receive time and uploader, and who
+signs it (`signed_by`: the organisation and its key's fingerprint); manifest.json.sig is the Ed25519 signature
+of manifest.json's exact bytes by the organisation's key (storage.package_signing), so the hashes cannot be
+recomputed by anyone else. SHA256SUMS repeats the hashes (plus the manifest's own) in the format `sha256sum -c`
+reads.
 """
 
 from __future__ import annotations
@@ -48,8 +51,10 @@ from domain.handling import FirstAid, HrResponse, Signed
 MANIFEST_NAME = "manifest.json"
 SHA256SUMS_NAME = "SHA256SUMS"
 SUMMARY_NAME = "summary.pdf"
+SIGNATURE_NAME = "manifest.json.sig"  # the raw 64-byte Ed25519 signature of manifest.json
+SIGNATURE_ALGORITHM = "Ed25519"
 EVIDENCE_FOLDER = "evidence"
-MANIFEST_FORMAT = "vaern-case-package/1"
+MANIFEST_FORMAT = "vaern-case-package/2"  # 2: signed (`signed_by`, manifest.json.sig)
 GENERATOR = "vaern"  # `uploaded_by` of the files the bot makes itself (summary.pdf)
 _NAME_LIMIT = 80
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -358,8 +363,17 @@ class ManifestFile(BaseModel):
     evidence_id: str | None = None
 
 
+class ManifestSigner(BaseModel):
+    """Who signs the manifest: the organisation running Værn, by the key with this fingerprint."""
+
+    organisation: str
+    algorithm: Literal["Ed25519"] = SIGNATURE_ALGORITHM
+    public_key_sha256: str = Field(pattern=_SHA256.pattern)  # SHA-256 of the public key's DER SubjectPublicKeyInfo
+    signature_file: Literal["manifest.json.sig"] = SIGNATURE_NAME
+
+
 class Manifest(BaseModel):
-    format: Literal["vaern-case-package/1"] = MANIFEST_FORMAT
+    format: Literal["vaern-case-package/2"] = MANIFEST_FORMAT
     kind: PackageKind
     case_id: str
     case_reference: str
@@ -368,6 +382,7 @@ class Manifest(BaseModel):
     requested_by_name: str = ""
     requested_role: str
     hash_algorithm: Literal["sha256"] = "sha256"
+    signed_by: ManifestSigner
     files: list[ManifestFile] = Field(default_factory=list)
 
     def to_bytes(self) -> bytes:
@@ -401,8 +416,9 @@ def generated_manifest_file(path: str, sha256: str, size: int, content_type: str
     )
 
 
-def new_manifest(contents: PackageContents, files: Sequence[ManifestFile]) -> Manifest:
+def new_manifest(contents: PackageContents, files: Sequence[ManifestFile], signed_by: ManifestSigner) -> Manifest:
     return Manifest(
+        signed_by=signed_by,
         kind=contents.scope.kind,
         case_id=contents.case.case_id,
         case_reference=contents.reference,

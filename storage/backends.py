@@ -11,6 +11,7 @@ from domain.clock import Clock
 from storage.job_queue import JobQueue, LocalJobQueue
 from storage.local import LocalEvidenceStore
 from storage.ports import DocumentStore, EvidenceStore
+from storage.private_files import check_data_folder
 from storage.sqlite_documents import SqliteDocumentStore
 
 
@@ -26,6 +27,7 @@ async def _nothing_to_close() -> None:
 
 
 async def open_backend(settings: Settings) -> StorageBackend:
+    check_data_folder(settings.data_dir)  # packages and plan PDFs wait there with either backend
     if settings.storage_backend == "azure":
         from storage.azure_blob import open_azure_backend
 

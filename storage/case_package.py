@@ -1,5 +1,6 @@
-"""Build a case package on disk: a ZIP with summary.pdf, the evidence files byte for byte, manifest.json and
-SHA256SUMS (what goes in for whom is `domain.case_package`'s decision).
+"""Build a case package on disk: a ZIP with summary.pdf, the evidence files byte for byte, manifest.json, its
+signature by the organisation's key (manifest.json.sig, storage.package_signing) and SHA256SUMS (what goes in for
+whom is `domain.case_package`'s decision).
 
 Evidence is streamed from the store into the ZIP uncompressed (ZIP_STORED: never recompressed or changed), and
 each file's SHA-256 and size are checked while it is copied: a stored file that no longer matches what was
@@ -28,6 +29,7 @@ from domain.case import Case, Person
 from domain.case_package import (
     MANIFEST_NAME,
     SHA256SUMS_NAME,
+    SIGNATURE_NAME,
     SUMMARY_NAME,
     Manifest,
     ManifestFile,
@@ -42,7 +44,9 @@ from domain.case_package import (
 from domain.evidence import EvidenceItem
 from domain.reporting import DEFAULT_TIMEZONE
 from storage.audit import AuditLog
+from storage.package_signing import PackageSigner
 from storage.ports import EvidenceStore
+from storage.private_files import make_private_folder, open_private
 
 HASH_CHUNK = 1024 * 1024
 
@@ -67,6 +71,7 @@ class BuiltPackage:
     size: int
     sha256: str  # of the ZIP itself, recorded in the audit log
     manifest: Manifest
+    manifest_sha256: str  # of manifest.json's bytes, the ones signed
     contents: PackageContents
 
     @property
@@ -98,17 +103,18 @@ async def build_package(
     requested_by: Person,
     generated_at: datetime,
     destination: Path,
+    signer: PackageSigner,
 ) -> BuiltPackage:
     """Write the package for `scope` to `destination` (a .zip path; its folder is created)."""
     items = await evidence.list_items(case.case_id)
     events = await audit.events(case.case_id) if scope.audit else []
     contents = package_contents(case, items, events, scope, requested_by=requested_by, generated_at=generated_at)
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(destination.parent)
     partial = destination.with_name(f".part-{uuid.uuid4().hex}-{destination.name}")
     try:
-        handle = await asyncio.to_thread(open, partial, "wb")
+        handle = await asyncio.to_thread(open_private, partial)
         try:
-            manifest = await _write_zip(handle, contents, evidence, texts)
+            manifest, manifest_sha256 = await _write_zip(handle, contents, evidence, texts, signer)
             await asyncio.to_thread(_flush, handle)
         finally:
             await asyncio.to_thread(handle.close)
@@ -116,10 +122,19 @@ async def build_package(
         await asyncio.to_thread(os.replace, partial, destination)
     finally:
         partial.unlink(missing_ok=True)
-    return BuiltPackage(path=destination, size=size, sha256=sha256, manifest=manifest, contents=contents)
+    return BuiltPackage(
+        path=destination,
+        size=size,
+        sha256=sha256,
+        manifest=manifest,
+        manifest_sha256=manifest_sha256,
+        contents=contents,
+    )
 
 
-async def _write_zip(handle: BinaryIO, contents: PackageContents, evidence: EvidenceStore, texts: Texts) -> Manifest:
+async def _write_zip(
+    handle: BinaryIO, contents: PackageContents, evidence: EvidenceStore, texts: Texts, signer: PackageSigner
+) -> tuple[Manifest, str]:
     at = contents.generated_at
     archive = zipfile.ZipFile(handle, "w", allowZip64=True)
     try:
@@ -131,14 +146,17 @@ async def _write_zip(handle: BinaryIO, contents: PackageContents, evidence: Evid
         for item, path in zip(contents.evidence, contents.evidence_paths(), strict=True):
             await _copy_evidence(archive, evidence, item, path)
             files.append(evidence_manifest_file(contents, item, path))
-        manifest = new_manifest(contents, files)
+        manifest = new_manifest(contents, files, signer.signed_by)
         manifest_bytes = manifest.to_bytes()
-        sums = sha256sums_for(manifest, hashlib.sha256(manifest_bytes).hexdigest()).encode("utf-8")
+        manifest_sha256 = hashlib.sha256(manifest_bytes).hexdigest()
+        signature = signer.sign(manifest_bytes)  # the exact bytes written below
+        sums = sha256sums_for(manifest, manifest_sha256).encode("utf-8")
         await asyncio.to_thread(archive.writestr, _member(MANIFEST_NAME, at, zipfile.ZIP_DEFLATED), manifest_bytes)
+        await asyncio.to_thread(archive.writestr, _member(SIGNATURE_NAME, at, zipfile.ZIP_STORED), signature)
         await asyncio.to_thread(archive.writestr, _member(SHA256SUMS_NAME, at, zipfile.ZIP_DEFLATED), sums)
     finally:
         await asyncio.to_thread(archive.close)
-    return manifest
+    return manifest, manifest_sha256
 
 
 async def _copy_evidence(archive: zipfile.ZipFile, evidence: EvidenceStore, item: EvidenceItem, path: str) -> None:

@@ -4,7 +4,7 @@
 Evidence bytes stream into a hidden temporary file, are fsynced and hard-linked into place (so an existing
 item can never be replaced); the metadata file is written the same way after them, and the folder is fsynced
 (what makes the links themselves durable). An item is visible only when its metadata file exists, so a crash
-leaves either no item or a whole one.
+leaves either no item or a whole one. Folders are made 0700 and files 0600 (storage/private_files.py).
 
 File work runs in a thread pool of its own (`STORAGE_THREADS`), so storage does not queue behind, or block, other
 users of asyncio's default pool. Each commit fsyncs its case's folder itself: evidence goes one item at a time
@@ -32,6 +32,7 @@ from typing import BinaryIO, TypeVar
 
 from domain.evidence import EvidenceItem
 from storage.ports import PreconditionFailed, check_key
+from storage.private_files import create_private, make_private_folder, open_private, touch_private
 
 CHUNK = 1024 * 1024  # bytes per thread call (256 KB: four times the calls for a screenshot)
 STORAGE_THREADS = 16
@@ -57,7 +58,7 @@ def _fsync_folder(folder: str) -> None:
 def _write_temporary(folder: str, name: str, data: bytes) -> str:
     """`data` in a new hidden file beside `name`, on disk (fsynced); returns its path."""
     temporary = f"{folder}/.tmp-{os.urandom(16).hex()}-{name}"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    descriptor = create_private(temporary)
     try:
         view = memoryview(data)
         while view:
@@ -111,8 +112,8 @@ class LocalEvidenceWriter:
 
     def _append(self, data: bytes | bytearray) -> None:
         if self._handle is None:
-            self._folder.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self._temporary, "wb")  # noqa: SIM115 - closed by commit or abort
+            make_private_folder(self._folder)
+            self._handle = open_private(self._temporary)  # closed by commit or abort
         self._handle.write(data)
 
     async def commit(self, item: EvidenceItem) -> None:
@@ -126,8 +127,8 @@ class LocalEvidenceWriter:
             pending, self._buffer = self._buffer, bytearray()
             self._append(pending)
         if self._handle is None:
-            self._folder.mkdir(parents=True, exist_ok=True)
-            self._temporary.touch()
+            make_private_folder(self._folder)
+            touch_private(self._temporary)
         else:
             self._handle.flush()
             os.fsync(self._handle.fileno())
@@ -165,7 +166,7 @@ class LocalEvidenceStore:
 
     def __init__(self, root: Path) -> None:
         self._root = root
-        self._root.mkdir(parents=True, exist_ok=True)
+        make_private_folder(self._root)
 
     def _folder(self, case_id: str) -> Path:
         return self._root / check_key(case_id)

@@ -17,6 +17,9 @@ and stored together or not at all, without a wait between (`storage.ports.put_if
 event loop: a lookup by primary key in the page cache costs less than the hop to a thread, and WAL readers never
 wait for the writer. Listing has a second thread, so it never waits behind the batches.
 
+The database is created 0600 in a 0700 folder before SQLite opens it, and SQLite makes its -wal and -shm with
+the database's mode (storage/private_files.py).
+
 Documents written by earlier versions as one JSON file each under `documents/` are imported once, at the first
 open (`imports` records that), and the folder is left as it was.
 
@@ -41,6 +44,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from storage.ports import Document, PreconditionFailed, RequiredWriteFailed, check_key
+from storage.private_files import make_private_folder, touch_private
 from storage.write_batches import WriteBatches
 
 BUSY_TIMEOUT_MS = 30_000  # another process's write transaction: wait, do not fail
@@ -88,7 +92,8 @@ class SqliteDocumentStore:
 
     def __init__(self, path: Path, *, legacy_folder: Path | None = None) -> None:
         self._path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(path.parent)
+        touch_private(path)  # 0600 before SQLite opens it: SQLite gives its -wal and -shm the database's mode
         self._connections = _Connections()
         self._opened: list[tuple[int, sqlite3.Connection]] = []  # (process, connection)
         self._opened_lock = threading.Lock()

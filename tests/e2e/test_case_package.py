@@ -14,9 +14,9 @@ import pytest
 from tests.e2e.consent_steps import FILE_INFO, accept, consent_cards, decline, pdf_text, uploaded_file
 from tests.e2e.leader_steps import ReportedCase, report_case
 from tests.support.connector_stub import ConnectorStub
+from tests.support.signing import verify
 from tests.support.stored import all_cases, audit_events
 from tests.support.teams import texts
-from tools.verify_package import verify_package
 
 PRIVATE = "PRIVAT-UDFALD-5150"
 SMS = "SMS fra 22 33 44 55: Jeg ved hvor du bor på Ærø. Pas på dig selv."
@@ -52,7 +52,9 @@ def test_leader_gets_the_case_package_from_the_card_in_their_chat(
     status, _ = accept(reported.leader, activity, card, connector, name)
     assert status == 200
     package = uploaded_file(connector, name, tmp_path)
-    assert verify_package(package).ok, verify_package(package).problems
+    checked = verify(package, bot.package_public_key())
+    assert checked.ok, checked.problems
+    assert checked.organisation == "Silkeborg Kommune"
     with zipfile.ZipFile(package) as archive:
         evidence = [n for n in archive.namelist() if n.startswith("evidence/")]
         assert len(evidence) == 1 and archive.read(evidence[0]).decode() == SMS
@@ -81,7 +83,7 @@ def test_employee_gets_a_police_package_without_leadership_notes(
     name = f"Politipakke-{uuid.uuid4().hex[:8]}.zip"
     assert accept(reported.employee, activity, card, connector, name)[0] == 200
     package = uploaded_file(connector, name, tmp_path)
-    assert verify_package(package).ok
+    assert verify(package, bot.package_public_key()).ok
     text = summary_text(package)
     assert PRIVATE not in text
     for letter in ("æ", "ø", "å"):

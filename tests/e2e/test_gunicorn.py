@@ -151,10 +151,13 @@ def gunicorn(
     directory = organisation.write(workdir / "directory.json")
     env = {**minimal_base_env(), **settings_defaults(), **storage.env(DIRECTORY_FILE=str(directory))}
     server = Gunicorn(env, workdir)
+    previous = os.umask(0o022)  # a shell's usual umask: the workers must make private files all the same
     try:
         server.start()
+        os.umask(previous)
         yield server
     finally:
+        os.umask(previous)
         server.kill()
 
 
@@ -201,6 +204,18 @@ def test_two_workers_are_live_and_ready_on_shared_azure_storage(gunicorn: Gunico
         assert response.status_code == 200 and response.json() == {"status": "ok"}
     response = gunicorn.http.get(gunicorn.url + "/readyz", timeout=5)
     assert response.status_code == 200 and response.json() == {"status": "ready"}
+
+
+def _umask(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("Umask:")), 8)
+
+
+@pytest.mark.azurite
+def test_each_worker_creates_private_files_whatever_umask_gunicorn_was_started_with(gunicorn: Gunicorn) -> None:
+    workers = set(gunicorn.app_events("ready"))
+    assert gunicorn.process is not None and _umask(gunicorn.process.pid) == 0o022  # as started (fixture)
+    assert len(workers) == WORKERS and {pid: _umask(pid) for pid in workers} == dict.fromkeys(workers, 0o077)
 
 
 @pytest.mark.azurite

@@ -23,6 +23,9 @@ import aiohttp
 import pytest
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ResourceResponse
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from bot.case_packages import CasePackages, PackageCommand
 from bot.file_consent import FILE_CONSENT_CARD, FILE_INFO_CARD, upload_file
@@ -30,7 +33,14 @@ from content import Texts
 from domain.audit import AuditEvent
 from domain.authorization import Actor
 from domain.case import Case, Person
-from domain.case_package import MANIFEST_NAME, SHA256SUMS_NAME, SUMMARY_NAME, PackageKind, package_scope
+from domain.case_package import (
+    MANIFEST_NAME,
+    SHA256SUMS_NAME,
+    SIGNATURE_NAME,
+    SUMMARY_NAME,
+    PackageKind,
+    package_scope,
+)
 from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
 from storage.audit import AuditLog
 from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
@@ -38,13 +48,14 @@ from storage.cases import CaseRepository
 from storage.evidence_intake import EvidenceIntake
 from storage.local import LocalEvidenceStore
 from storage.package_offers import PackageOffers
+from storage.package_signing import PackageSigner, public_key_pem
 from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.case_samples import COLLEAGUE, EMPLOYEE, LEADER, LEADER_NOTES, STRANGER, TENANT, full_case
 from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub
 from tests.support.evidence_files import jpeg_photo, png_screenshot
+from tests.support.signing import TEST_SIGNER, verify, write_public_key
 from tools.verify_package import main as verify_main
-from tools.verify_package import verify_package
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 BIG_BYTES = 9 * 1024 * 1024
@@ -112,6 +123,7 @@ async def _build(stored: Stored, person: Person, kind: PackageKind, name: str = 
         requested_by=person,
         generated_at=NOW,
         destination=stored.root / "out" / name,
+        signer=TEST_SIGNER,
     )
 
 
@@ -150,7 +162,14 @@ async def test_full_package_holds_every_evidence_file_unchanged_and_each_hash_ma
         names = archive.namelist()
         manifest = json.loads(archive.read(MANIFEST_NAME))
         listed = {entry["path"]: entry for entry in manifest["files"]}
-        assert set(names) == {*listed, MANIFEST_NAME, SHA256SUMS_NAME}
+        assert set(names) == {*listed, MANIFEST_NAME, SIGNATURE_NAME, SHA256SUMS_NAME}
+        assert manifest["signed_by"] == {
+            "organisation": "Silkeborg Kommune",
+            "algorithm": "Ed25519",
+            "public_key_sha256": TEST_SIGNER.fingerprint,
+            "signature_file": SIGNATURE_NAME,
+        }
+        TEST_SIGNER.public_key.verify(archive.read(SIGNATURE_NAME), archive.read(MANIFEST_NAME))
         assert SUMMARY_NAME in listed
         by_id = {item.evidence_id: item for item in stored.items}
         evidence_entries = [entry for entry in manifest["files"] if entry["path"].startswith("evidence/")]
@@ -175,17 +194,26 @@ async def test_full_package_holds_every_evidence_file_unchanged_and_each_hash_ma
         assert f"{hashlib.sha256(archive.read(MANIFEST_NAME)).hexdigest()}  {MANIFEST_NAME}\n" in sums
         assert listed[SUMMARY_NAME]["sha256"] == hashlib.sha256(archive.read(SUMMARY_NAME)).hexdigest()
 
-    result = verify_package(built.path)
+    result = verify(built.path)
     assert result.ok, result.problems
     assert result.files == 4
 
 
-async def test_the_verify_command_says_ok_for_a_good_package(stored: Stored) -> None:
+def _verify_command(stored: Stored, *packages: Path, key: Path | None = None) -> subprocess.CompletedProcess[str]:
+    key = key or write_public_key(stored.root)
+    command = [sys.executable, "-m", "tools.verify_package", "--public-key", str(key), *map(str, packages)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+async def test_the_verify_command_says_ok_for_a_good_package_and_what_that_proved(stored: Stored) -> None:
     built = await _build(stored, LEADER, PackageKind.FULL)
-    command = [sys.executable, "-m", "tools.verify_package", str(built.path)]
-    checked = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    checked = _verify_command(stored, built.path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert checked.stdout.strip().startswith("OK 4 files")
+    lines = checked.stdout.strip().splitlines()
+    assert lines[0] == f"OK 4 files ({built.path}): signed by Værn of Silkeborg Kommune"
+    assert lines[1].startswith(f"  proved: {MANIFEST_NAME} is signed by the public key you gave")
+    assert TEST_SIGNER.fingerprint in lines[1] and "each of the 4 files" in lines[1]
+    assert lines[2].startswith("  not proved: that this key is the organisation's")
 
 
 @pytest.mark.skipif(shutil.which("sha256sum") is None, reason="GNU sha256sum is not installed")
@@ -197,6 +225,21 @@ async def test_an_unzipped_package_checks_with_sha256sum(stored: Stored) -> None
     checked = subprocess.run(["sha256sum", "-c", SHA256SUMS_NAME], cwd=folder, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.count(": OK") == 5
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+async def test_an_unzipped_packages_signature_checks_with_openssl_as_documented(stored: Stored) -> None:
+    built = await _build(stored, EMPLOYEE, PackageKind.POLICE)
+    folder = stored.root / "unzipped"
+    with zipfile.ZipFile(built.path) as archive:
+        archive.extractall(folder)
+    key = write_public_key(stored.root)
+    command = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(key), "-rawin"]
+    command += ["-in", MANIFEST_NAME, "-sigfile", SIGNATURE_NAME]
+    checked = subprocess.run(command, cwd=folder, capture_output=True, text=True)
+    assert checked.returncode == 0 and "Signature Verified Successfully" in checked.stdout, checked.stderr
+    (folder / MANIFEST_NAME).write_bytes((folder / MANIFEST_NAME).read_bytes().replace(b"police", b"full"))
+    assert subprocess.run(command, cwd=folder, capture_output=True, text=True).returncode != 0
 
 
 # --- tampering --------------------------------------------------------------------------------------------------
@@ -221,11 +264,10 @@ async def test_one_changed_byte_in_an_evidence_file_fails_verification_naming_th
     built = await _build(stored, LEADER, PackageKind.FULL)
     target = next(entry.path for entry in built.manifest.files if entry.size == BIG_BYTES)
     _flip_byte_in_member(built.path, target, offset=4_000_000)
-    assert verify_main([str(built.path)]) == 1
+    assert verify_main(["--public-key", str(write_public_key(stored.root)), str(built.path)]) == 1
     output = capsys.readouterr().out
-    assert "FAILED" in output and target in output
-    command = [sys.executable, "-m", "tools.verify_package", str(built.path)]
-    checked = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "FAILED" in output and target in output and "OK" not in output
+    checked = _verify_command(stored, built.path)
     assert checked.returncode == 1 and target in checked.stdout
 
 
@@ -246,7 +288,7 @@ async def test_a_replaced_evidence_file_with_a_valid_zip_is_caught_by_its_hash(s
     built = await _build(stored, EMPLOYEE, PackageKind.POLICE)
     target = built.manifest.files[1].path
     _rewrite(built.path, {target: b"\x89PNG forged screenshot"})
-    problems = verify_package(built.path).problems
+    problems = verify(built.path).problems
     assert any(target in problem and "SHA-256" in problem for problem in problems), problems
     assert any(target in problem and "size" in problem for problem in problems), problems
 
@@ -256,7 +298,7 @@ async def test_missing_unlisted_and_disagreeing_files_are_all_reported(stored: S
     removed = built.manifest.files[1].path
     sums = "".join(f"{'0' * 64}  {f.path}\n" for f in built.manifest.files)
     _rewrite(built.path, {removed: None, SHA256SUMS_NAME: sums.encode()}, add={"evidence/99-extra.png": b"x"})
-    problems = "\n".join(verify_package(built.path).problems)
+    problems = "\n".join(verify(built.path).problems)
     assert f"{removed}: listed in {MANIFEST_NAME} but missing" in problems
     assert "evidence/99-extra.png: in the package but not listed" in problems
     assert f"{SUMMARY_NAME}: {SHA256SUMS_NAME} and {MANIFEST_NAME} disagree" in problems
@@ -269,15 +311,89 @@ async def test_a_changed_manifest_is_caught_by_sha256sums(stored: Stored) -> Non
         manifest = json.loads(archive.read(MANIFEST_NAME))
     manifest["files"][1]["uploaded_by"] = "29:someone-else"
     _rewrite(built.path, {MANIFEST_NAME: json.dumps(manifest).encode()})
-    problems = verify_package(built.path).problems
+    problems = verify(built.path).problems
     assert any(problem.startswith(f"{MANIFEST_NAME}: SHA-256 is") for problem in problems), problems
 
 
 def test_a_file_that_is_no_zip_fails_verification(tmp_path: Path) -> None:
     path = tmp_path / "not.zip"
     path.write_bytes(b"hello")
-    assert not verify_package(path).ok
+    assert not verify(path).ok
     assert verify_main([]) == 2
+
+
+# --- the signature: hashes anyone can recompute prove nothing; the organisation's key does --------------------------
+
+
+def _forge(package: Path, target: str, forged: bytes, signer: PackageSigner | None = None) -> None:
+    """Replace one file and make every hash agree again (manifest.json and SHA256SUMS recomputed), as someone
+    who knows the format would; `signer` re-signs the manifest with their own key and names that key."""
+    with zipfile.ZipFile(package) as archive:
+        manifest = json.loads(archive.read(MANIFEST_NAME))
+    for entry in manifest["files"]:
+        if entry["path"] == target:
+            entry["sha256"], entry["size"] = hashlib.sha256(forged).hexdigest(), len(forged)
+    change: dict[str, bytes | None] = {target: forged}
+    if signer is not None:
+        manifest["signed_by"]["public_key_sha256"] = signer.fingerprint
+    manifest_bytes = (json.dumps(manifest, indent=2) + "\n").encode()
+    change[MANIFEST_NAME] = manifest_bytes
+    if signer is not None:
+        change[SIGNATURE_NAME] = signer.sign(manifest_bytes)
+    sums = [(entry["sha256"], entry["path"]) for entry in manifest["files"]]
+    sums.append((hashlib.sha256(manifest_bytes).hexdigest(), MANIFEST_NAME))
+    change[SHA256SUMS_NAME] = "".join(f"{sha}  {path}\n" for sha, path in sums).encode()
+    _rewrite(package, change)
+
+
+async def test_replaced_evidence_with_every_hash_recomputed_fails_on_the_signature(stored: Stored) -> None:
+    built = await _build(stored, LEADER, PackageKind.FULL)
+    target = built.manifest.files[1].path
+    _forge(built.path, target, b"\x89PNG a different screenshot")
+    checked = _verify_command(stored, built.path)
+    assert checked.returncode == 1, checked.stdout
+    assert checked.stdout.startswith(f"FAILED {built.path}: 1 problem(s); this package proves nothing")
+    assert f"{SIGNATURE_NAME}: the signature does not match {MANIFEST_NAME}" in checked.stdout
+    assert "OK" not in checked.stdout and "signed by Værn" not in checked.stdout
+
+
+async def test_a_police_package_re_signed_with_another_key_fails_naming_both_keys(stored: Stored) -> None:
+    built = await _build(stored, EMPLOYEE, PackageKind.POLICE)
+    other = PackageSigner(Ed25519PrivateKey.generate(), "Silkeborg Kommune")
+    _forge(built.path, built.manifest.files[1].path, b"forged text", signer=other)
+    result = verify(built.path)
+    assert not result.ok and not result.organisation
+    problems = "\n".join(result.problems)
+    assert f"signed by the key with fingerprint {other.fingerprint}, not by the public key you gave" in problems
+    assert TEST_SIGNER.fingerprint in problems and "the signature does not match" in problems
+    assert verify(built.path, public_key_pem(other.public_key)).ok  # the forger's own key is all it proves
+
+
+async def test_a_package_without_its_signature_fails_loudly(stored: Stored) -> None:
+    built = await _build(stored, LEADER, PackageKind.FULL)
+    _rewrite(built.path, {SIGNATURE_NAME: None})
+    checked = _verify_command(stored, built.path)
+    assert checked.returncode == 1
+    assert f"{SIGNATURE_NAME} is missing: the package is not signed, nothing proves its origin" in checked.stdout
+    with zipfile.ZipFile(built.path) as archive:
+        manifest = json.loads(archive.read(MANIFEST_NAME))
+    del manifest["signed_by"]  # an unsigned manifest, hashes made to agree
+    _rewrite(built.path, {MANIFEST_NAME: json.dumps(manifest).encode()})
+    assert any("names no Ed25519 signer" in problem for problem in verify(built.path).problems)
+
+
+async def test_the_verifier_needs_a_usable_public_key(stored: Stored, capsys: pytest.CaptureFixture[str]) -> None:
+    built = await _build(stored, LEADER, PackageKind.FULL)
+    assert verify_main([str(built.path)]) == 2
+    assert "give --public-key" in capsys.readouterr().err
+    wrong = stored.root / "rsa.pem"
+    wrong.write_bytes(
+        rsa.generate_private_key(65537, 2048).public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
+    assert verify_main(["--public-key", str(wrong), str(built.path)]) == 2
+    assert "not the Ed25519 key" in capsys.readouterr().err
+    assert verify_main(["--public-key", str(stored.root / "missing.pem"), str(built.path)]) == 2
+    assert "cannot read the public key" in capsys.readouterr().err
 
 
 async def test_stored_evidence_that_no_longer_matches_its_hash_is_refused(stored: Stored) -> None:
@@ -318,7 +434,7 @@ async def test_police_package_has_all_evidence_but_no_leader_notes_and_no_audit(
         _event(stored.case, "evidence_read", "AUDIT-MARKER-3141"),
     )
     built = await _build(stored, EMPLOYEE, PackageKind.POLICE)
-    assert verify_package(built.path).ok
+    assert verify(built.path).ok
     with zipfile.ZipFile(built.path) as archive:
         text = _pdf_text(archive.read(SUMMARY_NAME), stored.root)
         manifest = json.loads(archive.read(MANIFEST_NAME))
@@ -334,7 +450,7 @@ async def test_a_colleague_who_reported_gets_only_what_they_uploaded(stored: Sto
     built = await _build(stored, COLLEAGUE, PackageKind.POLICE)
     uploaders = {f.uploaded_by for f in built.manifest.files if f.path.startswith("evidence/")}
     assert uploaders == {COLLEAGUE.user_id}
-    assert verify_package(built.path).ok
+    assert verify(built.path).ok
 
 
 def _event(case: Case, action: str, detail: str) -> AuditEvent:
@@ -405,6 +521,7 @@ async def packages(stored: Stored) -> AsyncIterator[CasePackages]:
         crisis_line="89 70 12 99",
         upload_hosts=["127.0.0.1"],
         upload_allow_http=True,
+        signer=TEST_SIGNER,
     )
     yield service
     await service.close()
@@ -459,7 +576,7 @@ async def test_the_employee_gets_the_police_package_through_the_file_consent_flo
     assert uploads[0].headers["Content-Range"] == f"bytes 0-{len(uploaded) - 1}/{len(uploaded)}"
     package = stored.root / "uploaded.zip"
     package.write_bytes(uploaded)
-    assert verify_package(package).ok
+    assert verify(package).ok
     info_cards = [
         a for activity in adapter.sent for a in activity.attachments or [] if a.content_type == FILE_INFO_CARD
     ]
@@ -469,9 +586,15 @@ async def test_the_employee_gets_the_police_package_through_the_file_consent_flo
     assert [activity.id for activity in adapter.updated] == ["consent-card-1"]
     assert not list((stored.root / "packages").glob("*.zip"))  # delivered: the local copy is gone
 
-    actions = [(event.action, event.actor_id, event.role) for event in await stored.audit.events(stored.case.case_id)]
+    events = await stored.audit.events(stored.case.case_id)
+    actions = [(event.action, event.actor_id, event.role) for event in events]
     assert ("package_built", EMPLOYEE.user_id, "subject") in actions
     assert ("package_delivered", EMPLOYEE.user_id, "subject") in actions
+    [built] = [event.detail for event in events if event.action == "package_built"]
+    with zipfile.ZipFile(package) as archive:
+        manifest_sha256 = hashlib.sha256(archive.read(MANIFEST_NAME)).hexdigest()
+    assert f"sha256={hashlib.sha256(uploaded).hexdigest()} " in built  # the package's own hash, as delivered
+    assert f"manifest_sha256={manifest_sha256} signed_by={TEST_SIGNER.fingerprint} " in built
 
     again = RecordingAdapter()
     replay = _turn(again, EMPLOYEE, "invoke", name="fileConsent/invoke", value=_accept_value(consent, connector, name))
@@ -555,7 +678,7 @@ async def test_a_package_lost_with_a_restart_is_built_again_on_accept(
     await packages.on_file_consent(_turn(adapter, EMPLOYEE, "invoke", name="fileConsent/invoke", value=value))
     package = stored.root / "rebuilt.zip"
     package.write_bytes(connector.uploads(name)[0].body)
-    assert verify_package(package).ok
+    assert verify(package).ok
 
 
 async def test_a_stranger_asking_gets_no_case_and_no_package(packages: CasePackages, stored: Stored) -> None:

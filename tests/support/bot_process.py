@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import requests
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HEALTH_TIMEOUT_SECONDS = 30.0
@@ -34,6 +34,8 @@ def free_port() -> int:
 
 
 def _env_value(value: Any) -> str:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
     if isinstance(value, BaseModel):
         return value.model_dump_json()
     if isinstance(value, bool):
@@ -80,7 +82,12 @@ class BotStorage:
     container_prefix: str | None = None  # azure only
 
     def env(self, **overrides: str) -> dict[str, str]:
-        """The bot's settings for this storage (no auth, evidence from 127.0.0.1 over http), plus overrides."""
+        """The bot's settings for this storage (no auth, evidence from 127.0.0.1 over http), plus overrides.
+
+        With local storage the bot makes its package signing key in the data dir at first start; with Azure it must
+        be given one, as in production: the tests' key (tests/support/signing.py)."""
+        from tests.support.signing import TEST_KEY_PEM
+
         env = {
             "MICROSOFT_APP_ID": "",
             "MICROSOFT_APP_PASSWORD": "",
@@ -92,9 +99,19 @@ class BotStorage:
             "EVIDENCE_ALLOWED_HOSTS": "127.0.0.1",
             "EVIDENCE_ALLOW_HTTP": "true",
             "LOG_LEVEL": "INFO",
+            "PACKAGE_SIGNING_KEY": TEST_KEY_PEM if self.backend == "azure" else "",
         }
         env.update(overrides)
         return env
+
+    def package_public_key(self) -> bytes:
+        """The PEM public key the bot's case packages are signed with (tools.verify_package --public-key)."""
+        from storage.package_signing import DEFAULT_KEY_NAME, public_key_file
+        from tests.support.signing import TEST_PUBLIC_PEM
+
+        if self.backend == "azure":
+            return TEST_PUBLIC_PEM
+        return public_key_file(self.data_dir / DEFAULT_KEY_NAME).read_bytes()
 
 
 class BotStartError(RuntimeError):

@@ -23,6 +23,7 @@ from domain.authorization import Actor, Role
 from domain.case import CaseStatus, Person
 from domain.case_package import (
     MANIFEST_NAME,
+    ManifestSigner,
     PackageKind,
     PackageNotAllowed,
     PackageOffer,
@@ -280,6 +281,8 @@ def test_package_file_names_follow_the_language() -> None:
 
 # --- manifest and SHA256SUMS --------------------------------------------------------------------------------------
 
+SIGNER = ManifestSigner(organisation="Silkeborg Kommune", public_key_sha256="c" * 64)
+
 
 def test_manifest_lists_hash_size_type_receive_time_and_uploader_of_every_file() -> None:
     contents = contents_for(LEADER, PackageKind.FULL)
@@ -288,9 +291,15 @@ def test_manifest_lists_hash_size_type_receive_time_and_uploader_of_every_file()
         for e, p in zip(contents.evidence, contents.evidence_paths(), strict=True)
     ]
     files.insert(0, generated_manifest_file("summary.pdf", "0" * 64, 10, "application/pdf", NOW))
-    manifest = new_manifest(contents, files)
+    manifest = new_manifest(contents, files, SIGNER)
     data = json.loads(manifest.to_bytes())
-    assert data["format"] == "vaern-case-package/1" and data["kind"] == "full"
+    assert data["format"] == "vaern-case-package/2" and data["kind"] == "full"
+    assert data["signed_by"] == {
+        "organisation": "Silkeborg Kommune",
+        "algorithm": "Ed25519",
+        "public_key_sha256": "c" * 64,
+        "signature_file": "manifest.json.sig",
+    }
     assert data["case_reference"] == "VK-2026-0042" and data["requested_role"] == "leader"
     evidence = data["files"][1]
     assert set(evidence) >= {"path", "sha256", "size", "content_type", "received_at", "uploaded_by", "original_name"}
@@ -315,7 +324,8 @@ def test_sha256sums_is_what_sha256sum_reads(tmp_path: Path) -> None:
 
 def test_sha256sums_lists_the_manifest_itself_last() -> None:
     contents = contents_for(LEADER, PackageKind.FULL)
-    manifest = new_manifest(contents, [generated_manifest_file("summary.pdf", "a" * 64, 1, "application/pdf", NOW)])
+    summary = generated_manifest_file("summary.pdf", "a" * 64, 1, "application/pdf", NOW)
+    manifest = new_manifest(contents, [summary], SIGNER)
     lines = sha256sums_for(manifest, "b" * 64).splitlines()
     assert lines == [f"{'a' * 64}  summary.pdf", f"{'b' * 64}  {MANIFEST_NAME}"]
 
