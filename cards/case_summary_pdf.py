@@ -9,19 +9,25 @@ Helvetica only knows Latin-1, which has æ, ø and å but not the names people a
 Đorđević, Greek or Cyrillic ones) nor the dashes and quotes in pasted messages; a case summary that goes to the
 police must not turn those into question marks. fpdf2 embeds only the glyphs used (a few tens of KB). A character
 the font lacks (e.g. most emoji) is written as [U+XXXX], so nothing typed is silently lost.
+
+Tables are laid out here, line by line, rather than with fpdf2's table, whose rows must each fit on one page: every
+free text may be as long as its validation allows (a 4,000-character description, twenty 2,048-character links), so
+a row goes on over as many pages as it needs, its first column saying it is continued, and a word wider than its
+column (a link, a pasted token) is broken.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF, XPos, YPos
-from fpdf.fonts import FontFace
 
 from cards.leader import hr_automatic_reason, restriction_rules
 from content import Texts
@@ -48,12 +54,33 @@ MARGIN_MM = 18
 LINE_MM = 5.2
 BODY_PT = 10
 SMALL_PT = 8.5
+HASH_PT = 8
 LABEL_WIDTH_MM = 48
+BOTTOM_MARGIN_MM = 18
+CELL_PADDING_MM = 1.2
 ACCENT = (31, 73, 125)
+HEADING_FILL = (232, 238, 246)
 MUTED = 90
+RULE = 120
 KEEP_WITH_HEADING_MM = 45  # a heading never ends a page: it keeps this much of what follows with it
-HASH = FontFace(size_pt=8)
-HEADING = FontFace(emphasis="BOLD", fill_color=(232, 238, 246))
+KEEP_ROW_WHOLE_MM = 60  # a row up to this tall moves to the next page whole rather than being split
+MIN_LINES_ON_PAGE = 3  # a split row leaves at least this many lines at the foot of a page
+
+
+@dataclass(frozen=True)
+class Style:
+    size: float = BODY_PT
+    bold: bool = False
+    muted: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """Column widths (mm), the height of one line, and the heading row repeated on each page (if any)."""
+
+    widths: tuple[float, ...]
+    line_mm: float
+    heading: Sequence[tuple[str, Style]] = ()
 
 
 @cache
@@ -107,6 +134,60 @@ def _grouped(number: int, language: str) -> str:
     return f"{number:,}".replace(",", "." if language == "da" else ",")
 
 
+def _listed(items: Sequence[str]) -> str:
+    """Several items one to a line, each behind a bullet so a long one that wraps is still told from the next."""
+    return "\n".join(f"• {item}" for item in items) if len(items) > 1 else "".join(items)
+
+
+def wrap_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """`text` in lines no wider than `width` as `measure` measures them: broken at spaces (dropped there), kept
+    at line breaks, and a word wider than a line (a link, a pasted token) broken after a '/', '?', '&', '=' or '-'
+    where one falls in its second half, else between two characters."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = "", 0.0
+        for token in _SPACES.split(paragraph):
+            if not token:
+                continue
+            size = measure(token)
+            if used + size <= width + _TOLERANCE_MM:
+                line, used = line + token, used + size
+                continue
+            if token.isspace():
+                lines.append(line)
+                line, used = "", 0.0
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+            while size > width + _TOLERANCE_MM:
+                piece = _longest_fitting(token, width, measure)
+                lines.append(piece)
+                token = token[len(piece) :]
+                size -= measure(piece)
+            line, used = token, size
+        lines.append(line.rstrip())
+    return lines
+
+
+_SPACES = re.compile(r"( +)")
+_TOLERANCE_MM = 0.01
+_URL_BREAKS = "/?&=-"
+
+
+def _longest_fitting(word: str, width: float, measure: Callable[[str], float]) -> str:
+    """The start of `word` to put on a line of its own: as much as fits, ending at a URL break when one is near."""
+    fits, used = 0, 0.0
+    for character in word:
+        used += measure(character)
+        if used > width + _TOLERANCE_MM:
+            break
+        fits += 1
+    fits = max(fits, 1)  # a single character wider than the column still goes somewhere
+    head = word[:fits]
+    cut = max(head.rfind(mark) for mark in _URL_BREAKS) + 1
+    return head[:cut] if cut > fits // 2 else head
+
+
 class A4Document(FPDF):
     """A4 pages with the case reference and page numbers in the footer."""
 
@@ -116,7 +197,7 @@ class A4Document(FPDF):
         for style, name in FONT_FILES.items():
             self.add_font(FAMILY, style, str(FONT_FOLDER / name))
         self.set_margins(MARGIN_MM, 16, MARGIN_MM)
-        self.set_auto_page_break(True, margin=18)
+        self.set_auto_page_break(True, margin=BOTTOM_MARGIN_MM)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -162,41 +243,120 @@ class _Writer:
         pdf.ln(2)
 
     def facts(self, rows: Sequence[tuple[str, str]], *, small_values: frozenset[str] = frozenset()) -> None:
-        pdf = self.pdf
-        pdf.set_font(FAMILY, size=BODY_PT)
-        width = pdf.w - 2 * MARGIN_MM
-        with pdf.table(
-            col_widths=(LABEL_WIDTH_MM, width - LABEL_WIDTH_MM),
-            first_row_as_headings=False,
-            borders_layout="HORIZONTAL_LINES",
-            line_height=LINE_MM,
-            text_align="LEFT",
-            padding=1.2,
-        ) as table:
-            for label, value in rows:
-                row = table.row()
-                row.cell(printable(label), style=FontFace(emphasis="BOLD"))
-                row.cell(printable(value or self.t("summary.not_given")), style=HASH if label in small_values else None)
+        """Label and value side by side; a long value flows on over the next pages."""
+        width = self.pdf.w - 2 * MARGIN_MM
+        label, value, small = Style(bold=True), Style(), Style(size=HASH_PT)
+        table = Table((LABEL_WIDTH_MM, width - LABEL_WIDTH_MM), LINE_MM)
+        self.table(
+            table,
+            [
+                [(text, label), (content or self.t("summary.not_given"), small if text in small_values else value)]
+                for text, content in rows
+            ],
+        )
 
     def grid(self, headings: Sequence[str], widths: Sequence[float], rows: Sequence[Sequence[str]]) -> None:
+        """Columns under a shaded heading row that is drawn again on every page the grid goes on to."""
+        style = Style(size=SMALL_PT + 0.5)
+        table = Table(
+            tuple(widths), LINE_MM * 0.9, heading=[(text, Style(size=style.size, bold=True)) for text in headings]
+        )
+        self.table(table, [[(text, style) for text in values] for values in rows])
+
+    def table(self, table: Table, rows: Sequence[Sequence[tuple[str, Style]]]) -> None:
+        if table.heading:
+            self.table_row(table, table.heading, heading=True)
+        else:
+            self.rule()
+        for cells in rows:
+            self.flowing_row(table, cells)
+
+    def wrap(self, text: str, width: float, style: Style) -> list[str]:
+        """The lines `text` takes in a column of `width` mm (less the cell margins on both sides)."""
+        self.use(style)
+        return wrap_lines(printable(text), width - 2 * self.pdf.c_margin, self.measure())
+
+    def measure(self) -> Callable[[str], float]:
+        """The width of a text in mm in the current font: fpdf's `get_string_width` without its per-call setup,
+        which long texts measured word by word can't afford. Only for text that went through `printable`."""
         pdf = self.pdf
-        pdf.set_font(FAMILY, size=SMALL_PT + 0.5)
-        with pdf.table(
-            col_widths=tuple(widths),
-            headings_style=HEADING,
-            borders_layout="HORIZONTAL_LINES",
-            line_height=LINE_MM * 0.9,
-            text_align="LEFT",
-            padding=1.2,
-            repeat_headings=1,
-        ) as table:
-            header = table.row()
-            for text in headings:
-                header.cell(printable(text))
-            for values in rows:
-                row = table.row()
-                for text in values:
-                    row.cell(printable(text))
+        widths, scale = pdf.current_font.cw, pdf.font_size_pt * 0.001 / pdf.k
+        return lambda text: sum(map(widths.__getitem__, map(ord, text))) * scale
+
+    def use(self, style: Style) -> None:
+        self.pdf.set_font(FAMILY, "B" if style.bold else "", style.size)
+        self.pdf.set_text_color(MUTED if style.muted else 0)
+
+    def rule(self) -> None:
+        pdf = self.pdf
+        pdf.set_draw_color(RULE)
+        pdf.set_line_width(0.2)
+        pdf.line(MARGIN_MM, pdf.get_y(), pdf.w - MARGIN_MM, pdf.get_y())
+
+    def flowing_row(self, table: Table, cells: Sequence[tuple[str, Style]]) -> None:
+        """One row, split over pages where it has to be: never taller than a page, never fewer than a few lines
+        left alone at the foot of one. Where a row goes on, its first column says so (muted)."""
+        pdf = self.pdf
+        wrapped = [self.wrap(text, width, style) for (text, style), width in zip(cells, table.widths, strict=True)]
+        done = [0] * len(cells)
+        first, fresh_page = True, False
+        while True:
+            left = max(len(lines) - shown for lines, shown in zip(wrapped, done, strict=True))
+            marker: list[str] = []
+            if not first and done[0] >= len(wrapped[0]):
+                marker = self.wrap(self.t("package_pdf.continued", text=cells[0][0]), table.widths[0], cells[0][1])
+            room = int((pdf.page_break_trigger - pdf.get_y() - 2 * CELL_PADDING_MM) / table.line_mm + 1e-6)
+            whole = left * table.line_mm <= KEEP_ROW_WHOLE_MM
+            need = max(len(marker), left if first and whole else min(left, MIN_LINES_ON_PAGE))
+            if room < need and not fresh_page:
+                self.next_page(table)
+                fresh_page = True
+                continue
+            take = max(1, min(left, room))
+            pieces: list[tuple[list[str], Style]] = []
+            for index, (lines, (_, style)) in enumerate(zip(wrapped, cells, strict=True)):
+                piece = lines[done[index] : done[index] + take]
+                if index == 0 and marker:
+                    piece, style = marker, Style(size=style.size, muted=True)
+                pieces.append((piece, style))
+            self.table_row(table, pieces)
+            done = [min(len(lines), shown + take) for lines, shown in zip(wrapped, done, strict=True)]
+            if all(shown >= len(lines) for lines, shown in zip(wrapped, done, strict=True)):
+                return
+            first, fresh_page = False, True
+            self.next_page(table)
+
+    def next_page(self, table: Table) -> None:
+        self.pdf.add_page()
+        if table.heading:
+            self.table_row(table, table.heading, heading=True)
+        else:
+            self.rule()
+
+    def table_row(self, table: Table, cells: Sequence[tuple[list[str] | str, Style]], *, heading: bool = False) -> None:
+        """Draws lines that are known to fit (wrapped beforehand) at the current height, then a rule under them."""
+        pdf = self.pdf
+        columns = [
+            (self.wrap(content, width, style) if isinstance(content, str) else content, style)
+            for (content, style), width in zip(cells, table.widths, strict=True)
+        ]
+        height = max(len(lines) for lines, _ in columns) * table.line_mm + 2 * CELL_PADDING_MM
+        top, x = pdf.get_y(), float(MARGIN_MM)
+        pdf.set_auto_page_break(False)
+        if heading:
+            pdf.set_fill_color(*HEADING_FILL)
+            pdf.rect(MARGIN_MM, top, sum(table.widths), height, style="F")
+        for (lines, style), width in zip(columns, table.widths, strict=True):
+            self.use(style)
+            baseline = top + CELL_PADDING_MM + 0.5 * table.line_mm + 0.3 * pdf.font_size
+            for number, line in enumerate(lines):
+                if line:
+                    pdf.text(x + pdf.c_margin, baseline + number * table.line_mm, line)
+            x += width
+        pdf.set_auto_page_break(True, margin=BOTTOM_MARGIN_MM)
+        pdf.set_text_color(0)
+        pdf.set_xy(MARGIN_MM, top + height)
+        self.rule()
 
     # --- the document ------------------------------------------------------------------------------------
 
@@ -276,7 +436,7 @@ class _Writer:
         offender_text = "\n".join(
             part for part in (offender.name, offender.profile, self.t(f"offender.{offender.relation.value}")) if part
         )
-        witnesses = "\n".join(", ".join(part for part in (w.name, w.phone) if part) for w in incident.witnesses)
+        witnesses = _listed([", ".join(part for part in (w.name, w.phone) if part) for w in incident.witnesses])
         impact = self.t(f"impact.scale_{incident.impact.score}") if incident.impact else ""
         rows += [
             (self.t("summary.kinds"), kinds),
@@ -285,7 +445,7 @@ class _Writer:
             (self.t("summary.when"), _local(incident.occurred_at, self.texts)),
             (self.t("summary.description"), incident.description),
             (self.t("summary.offender"), offender_text),
-            (self.t("summary.links"), "\n".join(incident.links)),
+            (self.t("summary.links"), _listed(incident.links)),
             (self.t("summary.witnesses"), witnesses),
             (self.t("leader.impact"), impact),
         ]

@@ -41,7 +41,8 @@ from domain.case_package import (
     PackageKind,
     package_scope,
 )
-from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
+from domain.evidence import MAX_NAME_CHARS, EvidenceItem, EvidencePolicy, EvidenceSource
+from domain.reporting import MAX_FREE_TEXT, clean_free_text
 from storage.audit import AuditLog
 from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.cases import CaseRepository
@@ -50,11 +51,23 @@ from storage.local import LocalEvidenceStore
 from storage.package_offers import PackageOffers
 from storage.package_signing import PackageSigner, public_key_pem
 from storage.sqlite_documents import SqliteDocumentStore
-from tests.support.case_samples import COLLEAGUE, EMPLOYEE, LEADER, LEADER_NOTES, STRANGER, TENANT, full_case
+from tests.support.case_samples import (
+    COLLEAGUE,
+    EMPLOYEE,
+    LEADER,
+    LEADER_NOTES,
+    STRANGER,
+    TENANT,
+    filler,
+    free_texts,
+    full_case,
+    longest_case,
+)
 from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub
 from tests.support.evidence_files import jpeg_photo, png_screenshot
 from tests.support.signing import TEST_SIGNER, verify, write_public_key
+from tests.support.summary_pdf import flat, flows_in, layout_problems, page_count, text_of
 from tools.verify_package import main as verify_main
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -443,6 +456,46 @@ async def test_police_package_has_all_evidence_but_no_leader_notes_and_no_audit(
     for marker in (*LEADER_NOTES, "AUDIT-MARKER-3141"):
         assert marker not in text, marker
     assert "politi.dk" in text and "VK-2026-0042" in text
+
+
+@needs_pdftotext
+@pytest.mark.parametrize(("person", "kind"), [(LEADER, PackageKind.FULL), (EMPLOYEE, PackageKind.POLICE)])
+async def test_a_case_with_every_free_text_at_its_longest_still_gets_both_packages(
+    stored: Stored, person: Person, kind: PackageKind
+) -> None:
+    stored.case = longest_case()
+    intake = EvidenceIntake(stored.evidence, EvidencePolicy(), MovableClock(NOW - timedelta(days=1)))
+    pasted = clean_free_text(filler("PASTED", MAX_FREE_TEXT))  # as the evidence question keeps it
+    long_name = filler("FILENAME", MAX_NAME_CHARS - 4, lines=False) + ".png"
+    for name, data, source in [
+        ("tekst-4.txt", pasted.encode(), EvidenceSource.PASTED_TEXT),
+        (long_name, png_screenshot(), EvidenceSource.TEAMS_FILE),
+    ]:
+        item = await intake.secure(
+            stored.case.case_id, _chunks(data), original_name=name, uploaded_by=EMPLOYEE.user_id, source=source
+        )
+        stored.items.append(item)
+
+    built = await _build(stored, person, kind)
+    result = verify(built.path)
+    assert result.ok, result.problems
+    assert result.files == 6
+    with zipfile.ZipFile(built.path) as archive:
+        (stored.root / "summary.pdf").write_bytes(archive.read(SUMMARY_NAME))
+        pasted_path = next(file.path for file in built.manifest.files if file.original_name == "tekst-4.txt")
+        assert archive.read(pasted_path).decode() == pasted
+    summary = stored.root / "summary.pdf"
+    assert page_count(summary) > 20
+    document = flat(text_of(summary))
+    for item in stored.items:
+        assert item.sha256 in document
+    shown = free_texts(built.contents.case) | {"file name": stored.items[-1].original_name}  # as intake cleaned it
+    assert len(shown) > 50
+    for name, text in shown.items():
+        assert flows_in(document, text) is not None, f"{name} is not all in the PDF"
+    for marker in LEADER_NOTES:
+        assert (marker in document) is (kind is PackageKind.FULL), marker
+    assert layout_problems(summary) == []
 
 
 async def test_a_colleague_who_reported_gets_only_what_they_uploaded(stored: Stored) -> None:

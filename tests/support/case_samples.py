@@ -3,8 +3,10 @@ whether they leaked into something the employee gets."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
+from cards.leader import field_max_length
 from domain.case import (
     Case,
     CaseStatus,
@@ -36,6 +38,8 @@ from domain.handling import (
     Signed,
     WorkEnvironmentReview,
 )
+from domain.leader_actions import Verb
+from domain.reporting import MAX_FREE_TEXT, MAX_LINKS, MAX_WITNESSES
 
 # Leadership's own notes: never in a police package.
 OUTCOME_NOTE = "NOTE-OUTCOME-4411"
@@ -150,3 +154,121 @@ def full_case(*, reporter: Person = EMPLOYEE, status: CaseStatus = CaseStatus.CL
         handling=handling,
         version=11,
     )
+
+
+# --- every free-text field at the longest its validation lets through -------------------------------------------
+
+# The report dialog's own cuts (dialogs/report_questions.py): names typed into a card, the offender's profile and the
+# impact text. The description and anything typed in chat are cut at MAX_FREE_TEXT (domain.reporting.clean_free_text);
+# a leader's texts at their command's max_length (cards.leader.field_max_length reads it).
+CARD_NAME_CHARS = 200
+OFFENDER_PROFILE_CHARS = 500
+IMPACT_TEXT_CHARS = 2000
+LONGEST_PHONE = "+45 20 30 40 50 60 70"  # the longest number domain.reporting._PHONE accepts: 21 characters
+LONG_TOKEN = "Rødgrødmedfløde" * 20  # one 300-character word, no place to break it
+EMOJI = "😟 👩‍👩‍👧 ❤️ 👍🏽"
+OFFENDER_CONTACTS = 3
+
+
+def filler(key: str, length: int, *, lines: bool = True) -> str:
+    """Exactly `length` characters that start with `key`-BEGIN and end with `key`-END, with Danish letters, emoji,
+    a 300-character word, a link and (when `lines`) many short lines, as pasted messages have."""
+    begin, end = f"{key}-BEGIN ", f" {key}-END"
+    parts = [
+        "Han skrev, at han ved hvor jeg bor på Ærø, og at jeg skal passe på. Blåbærgrød og ØL på Åen.",
+        EMOJI,
+        LONG_TOKEN,
+        "https://www.facebook.com/groups/1234567890/permalink/9876543210/?comment_id=1122334455&svar=ÆØÅ",
+        *(f"\n{number}. linje" for number in range(1, 6) if lines),
+        "Ærgerligt, men sådan er det. Øv!",
+    ]
+    body = " ".join(itertools.islice(itertools.cycle(parts), length))[: length - len(begin) - len(end)]
+    return begin + body + end
+
+
+def noted(note: str, key: str, length: int) -> str:
+    """A leader's note of `length` characters that starts with its marker, so a test can see where it went."""
+    return f"{note} " + filler(key, length - len(note) - 1)
+
+
+def longest_link(number: int) -> str:
+    """A link of 2,048 characters, the most domain.reporting.is_web_link takes."""
+    head, tail = f"https://www.facebook.com/groups/ærø-{number}/posts/", f"-LINK{number:02d}-END"
+    return head + ("a1b2c3/" * 300)[: 2048 - len(head) - len(tail)] + tail
+
+
+def _limit(verb: Verb, field: str) -> int:
+    limit = field_max_length(verb, field)
+    assert limit is not None, f"{verb}.{field} has no max_length"
+    return limit
+
+
+def longest_case() -> Case:
+    """`full_case` with every free-text field it shows as long as validation allows."""
+    case = full_case()
+    incident, handling = case.incident, case.handling
+    incident.description = filler("DESCRIPTION", MAX_FREE_TEXT)
+    incident.offender = Offender(
+        name=filler("OFFENDER", CARD_NAME_CHARS, lines=False),
+        profile=filler("PROFILE", OFFENDER_PROFILE_CHARS, lines=False),
+        relation=OffenderRelation.RELATIVE,
+    )
+    incident.links = [longest_link(number) for number in range(1, MAX_LINKS + 1)]
+    incident.witnesses = [
+        Witness(name=filler(f"WITNESS{number:02d}", CARD_NAME_CHARS, lines=False), phone=LONGEST_PHONE)
+        for number in range(1, MAX_WITNESSES)
+    ]
+    # A witness typed in chat as "name, phone" is cut only by the chat's MAX_FREE_TEXT.
+    typed = filler("TYPEDWITNESS", MAX_FREE_TEXT - len(LONGEST_PHONE) - 2, lines=False)
+    incident.witnesses.append(Witness(name=typed, phone=LONGEST_PHONE))
+    incident.impact = Impact(score=5, text=filler("IMPACT", IMPACT_TEXT_CHARS))
+    contact = handling.offender_contacts[0]
+    handling.offender_contacts = [
+        contact.model_copy(
+            update={"outcome": noted(OUTCOME_NOTE, f"OUTCOME{n}", _limit(Verb.CONTACT_OFFENDER, "outcome"))}
+        )
+        for n in range(1, OFFENDER_CONTACTS + 1)
+    ]
+    hours = filler("HOURS", _limit(Verb.RESTRICTIONS, "limited_contact_hours"), lines=False)
+    handling.restrictions = handling.restrictions.model_copy(update={"limited_contact_hours": hours})
+    removal = handling.removals[0]
+    handling.removals = [
+        removal.model_copy(
+            update={"link": link, "platform": filler(f"PLATFORM{n:02d}", _limit(Verb.REMOVAL, "platform"), lines=False)}
+        )
+        for n, link in enumerate(incident.links, start=1)
+    ]
+    journal = filler("JOURNAL", _limit(Verb.POLICE, "journal_number"), lines=False)
+    handling.police = handling.police.model_copy(update={"journal_number": journal})
+    message = noted(HR_NOTE, "HRMESSAGE", _limit(Verb.ESCALATE_HR, "message"))
+    handling.hr_escalation = handling.hr_escalation.model_copy(update={"message": message})
+    review = {
+        "conclusion": noted(CONCLUSION_NOTE, "CONCLUSION", _limit(Verb.WORK_ENVIRONMENT, "conclusion")),
+        "new_initiative": noted(INITIATIVE_NOTE, "INITIATIVE", _limit(Verb.WORK_ENVIRONMENT, "new_initiative")),
+    }
+    handling.work_environment = handling.work_environment.model_copy(update=review)
+    reason = noted(CLOSING_NOTE, "CLOSING", _limit(Verb.CLOSE, "reason"))
+    handling.closure = handling.closure.model_copy(update={"reason": reason})
+    return case
+
+
+def free_texts(case: Case) -> dict[str, str]:
+    """Every free text of `case` that a package's summary shows, by where it comes from (empty ones left out)."""
+    incident, handling = case.incident, case.handling
+    texts = {
+        "description": incident.description,
+        "offender name": incident.offender.name,
+        "offender profile": incident.offender.profile,
+        "impact text": incident.impact.text if incident.impact else "",
+        **{f"link {n}": link for n, link in enumerate(incident.links, start=1)},
+        **{f"witness {n}": w.name for n, w in enumerate(incident.witnesses, start=1)},
+        **{f"outcome {n}": c.outcome for n, c in enumerate(handling.offender_contacts, start=1)},
+        "contact hours": handling.restrictions.limited_contact_hours if handling.restrictions else "",
+        **{f"removal {n} platform": r.platform for n, r in enumerate(handling.removals, start=1)},
+        "journal number": handling.police.journal_number if handling.police else "",
+        "hr message": handling.hr_escalation.message if handling.hr_escalation else "",
+        "conclusion": handling.work_environment.conclusion if handling.work_environment else "",
+        "new initiative": handling.work_environment.new_initiative if handling.work_environment else "",
+        "closing reason": handling.closure.reason if handling.closure else "",
+    }
+    return {name: text for name, text in texts.items() if text}

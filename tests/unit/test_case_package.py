@@ -15,7 +15,7 @@ import pytest
 
 from bot.case_packages import PackageCommand, is_package_action, package_command
 from cards.case_package import choose_case_card, package_button
-from cards.case_summary_pdf import printable, render_case_summary
+from cards.case_summary_pdf import printable, render_case_summary, wrap_lines
 from cards.validation import teams_card_problems
 from content import Texts
 from domain.audit import AuditEvent
@@ -40,9 +40,10 @@ from domain.case_package import (
     sha256sums_for,
     sha256sums_text,
 )
-from domain.evidence import EvidenceItem, EvidenceSource
+from domain.evidence import MAX_NAME_CHARS, EvidenceItem, EvidenceSource
 from domain.file_offer import OfferRefusal, OfferStatus, offer_refusal
 from domain.handling import HrEscalation, HrFunction, Signed
+from domain.reporting import MAX_FREE_TEXT
 from tests.support.case_samples import (
     CASE_ID,
     CLOSING_NOTE,
@@ -56,8 +57,13 @@ from tests.support.case_samples import (
     REPORTED_AT,
     STRANGER,
     TENANT,
+    filler,
+    free_texts,
     full_case,
+    longest_case,
+    longest_link,
 )
+from tests.support.summary_pdf import flat, flows_in, layout_problems, page_count, text_of
 from tests.support.teams import card_elements
 
 NOW = REPORTED_AT + timedelta(days=3)
@@ -241,6 +247,91 @@ def test_characters_the_font_lacks_are_written_as_code_points_not_dropped() -> N
     assert printable("Blåbær æøå ÆØÅ Łukasz") == "Blåbær æøå ÆØÅ Łukasz"
     assert printable("ok ✅") == "ok [U+2705]"
     assert printable("a\x00b\x07c\r\nd") == "abc\nd"
+
+
+# --- long texts flow over pages ---------------------------------------------------------------------------------
+
+
+def test_lines_break_at_spaces_keep_line_breaks_and_break_a_word_wider_than_a_line() -> None:
+    assert wrap_lines("aaa bbb ccc", 7, len) == ["aaa bbb", "ccc"]
+    assert wrap_lines("a\n\n  b  ", 5, len) == ["a", "", "  b"]
+    assert wrap_lines("https://x.dk/abc/defghij", 10, len) == ["https://", "x.dk/abc/", "defghij"]
+    assert wrap_lines("see " + "x" * 25, 10, len) == ["see", "x" * 10, "x" * 10, "x" * 5]
+    assert wrap_lines("", 10, len) == [""]
+
+
+def test_wrapped_lines_fit_and_keep_every_character_of_the_longest_texts() -> None:
+    for name, text in free_texts(longest_case()).items():
+        lines = wrap_lines(text, 60, len)
+        assert max(len(line) for line in lines) <= 60, name
+        assert "".join("".join(lines).split()) == "".join(text.split()), name
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
+@pytest.mark.parametrize("kind", [PackageKind.FULL, PackageKind.POLICE])
+def test_a_case_with_every_free_text_at_its_longest_flows_over_pages(tmp_path: Path, kind: PackageKind) -> None:
+    person = LEADER if kind is PackageKind.FULL else EMPLOYEE
+    case = longest_case()
+    long_name = filler("FILENAME", MAX_NAME_CHARS - 4, lines=False) + ".png"
+    evidence = [item(1, EMPLOYEE.user_id, long_name), item(2, EMPLOYEE.user_id, "tekst-1.txt", "text/plain")]
+    scope = package_scope(case, actor(person), kind)
+    contents = package_contents(
+        case, evidence, [audit_event("evidence_read")], scope, requested_by=person, generated_at=NOW
+    )
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(render_case_summary(contents, TEXTS))
+
+    assert page_count(path) > 20
+    document = flat(text_of(path))
+    shown = free_texts(contents.case) | {"file name": long_name}
+    for name, text in shown.items():
+        parts = flows_in(document, text)
+        assert parts is not None, f"{name} is not all in the PDF"
+        assert parts <= 2 + len(text) // 1000, f"{name} is in {parts} parts"  # broken only where a page is
+    for marker in LEADER_NOTES:
+        assert (marker in document) is (kind is PackageKind.FULL), marker
+    assert "[U+1F469]" in document and "Rødgrødmedfløde" in document
+    assert layout_problems(path) == []
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
+def test_a_row_split_over_pages_loses_and_repeats_no_line(tmp_path: Path) -> None:
+    case = full_case()
+    case.incident.description = "\n".join(f"D{number:03d}" for number in range(1, 801))  # 3,999 characters
+    case.handling.closure = case.handling.closure.model_copy(
+        update={"reason": "\n".join(f"R{number:03d}" for number in range(1, 401))}  # 1,999 characters
+    )
+    contents = package_contents(
+        case, [], [], package_scope(case, actor(LEADER), PackageKind.FULL), requested_by=LEADER, generated_at=NOW
+    )
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(render_case_summary(contents, TEXTS))
+    text = text_of(path)
+    assert re.findall(r"\bD\d{3}\b", text) == [f"D{number:03d}" for number in range(1, 801)]
+    assert re.findall(r"\bR\d{3}\b", text) == [f"R{number:03d}" for number in range(1, 401)]
+    assert text.count(TEXTS("package_pdf.continued", text=TEXTS("summary.description"))) >= 3
+    assert layout_problems(path) == []
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "ord " * 850,  # ~3,400 characters
+        "\n".join(f"linje {number}" for number in range(1, 52)),  # 51 short pasted lines
+        "Ø\n" * 2000,  # the most lines 4,000 characters make
+        "x" * MAX_FREE_TEXT,  # one word
+        "😟" * MAX_FREE_TEXT,  # a character the font lacks, written as [U+1F61F]
+    ],
+    ids=["3400-characters", "51-lines", "2000-lines", "one-word", "emoji"],
+)
+def test_a_long_description_never_stops_the_summary(description: str) -> None:
+    case = full_case()
+    case.incident.description = description
+    case.incident.links = [longest_link(number) for number in range(1, 21)]
+    contents = package_contents(
+        case, [], [], package_scope(case, actor(EMPLOYEE), PackageKind.POLICE), requested_by=EMPLOYEE, generated_at=NOW
+    )
+    assert render_case_summary(contents, TEXTS).startswith(b"%PDF-")
 
 
 # --- names in the zip --------------------------------------------------------------------------------------------
