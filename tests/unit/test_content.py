@@ -130,3 +130,46 @@ def test_contact_with_the_offender_is_left_to_the_leader(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_crisis_line_text_shows_the_configured_number(language: str) -> None:
     assert "89 70 12 99" in Texts(language, {"crisis_line": "89 70 12 99"})("common.crisis_line")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_reminders_name_the_button_the_card_really_has(language: str) -> None:
+    texts = Texts(language)
+    button = texts("actions.acknowledge")
+    for key in ("follow_up.ack_reminder", "follow_up.ack_hr_leader"):
+        template = _table(language)["follow_up"][key.split(".")[1]]
+        assert button in template, (key, template)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_texts_say_what_is_true(language: str) -> None:
+    everything = " ".join(text for _key, text in _all_texts(language)).lower()
+    # The revision reminder exists (leader and last editor are reminded on the revision date).
+    assert "ingen planlægger" not in everything and "no reminder scheduler" not in everything
+    # The guideline says debriefing; one statement about offererstatning's 72 hours, not two.
+    assert "defusing" not in everything
+    assert "kan kræve" not in everything and "may require" not in everything and "normally requires" not in everything
+    # Sending the case to the work environment group is not the group having discussed it.
+    update = _table(language)["employee_update"]["work_environment"].lower()
+    assert "drøftet" not in update and "discussed" not in update
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_blocking_a_work_mailbox_or_phone_is_agreed_with_the_leader(language: str) -> None:
+    for key in ("email", "sms", "phone"):
+        advice = next(
+            text
+            for name, text in _all_texts(language)
+            if name.endswith(f".{key}") and ("blok" in text.lower() or "block" in text.lower())
+        )
+        assert LEADER_WORD[language] in advice, advice
+
+
+def test_the_law_card_states_section_275_and_268_in_full() -> None:
+    danish = Texts("da")
+    assert "§ 275, stk. 2" in danish("law.s275_request_text")
+    for part in ("§§ 263–264 d", "§ 268", "offentlig stilling", "anonymt"):
+        assert part in danish("law.s275_request_text"), part
+    assert "rimelig grund" in danish("law.s267_text")
+    english = Texts("en")
+    assert "§ 275(2)" in english("law.s275_request_text") and "reasonable grounds" in english("law.s267_text")
