@@ -1,4 +1,8 @@
-"""Texts in Danish and English, kept as editable TOML data; this module only loads them."""
+"""Texts in Danish and English, kept as editable TOML data; this module loads them and fills them in.
+
+A text that depends on a number is a table of CLDR plural forms (`{ one = "...", other = "..." }`), chosen by
+Babel's plural rule for the language from the value named by `by` (default `count`): "1 bevis", "2 beviser".
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from babel import Locale
 
 _FOLDER = Path(__file__).parent
 SUPPORTED = ("da", "en")
@@ -30,6 +36,21 @@ def load_table(language: str) -> dict[str, Any]:
     return table
 
 
+def forms(entry: str | dict[str, str]) -> list[str]:
+    """The template texts of one entry: itself, or each of its plural forms."""
+    return [entry] if isinstance(entry, str) else [text for name, text in entry.items() if name != "by"]
+
+
+def plural_form(language: str, number: int | float) -> str:
+    """The CLDR plural category ("one", "other", ...) of `number` in `language`."""
+    return _locale(language).plural_form(abs(number))
+
+
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
+
+
 class Texts:
     """Look up `section.key` in one language and fill its {placeholders}."""
 
@@ -40,8 +61,14 @@ class Texts:
 
     def __call__(self, key: str, **values: object) -> str:
         section, name = key.split(".", 1)
-        template: str = self._table[section][name]
+        entry: str | dict[str, str] = self._table[section][name]
+        template = entry if isinstance(entry, str) else self._plural(entry, values)
         return template.format(**{**self._defaults, **values}) if "{" in template else template
+
+    def _plural(self, forms: dict[str, str], values: dict[str, object]) -> str:
+        number = values[forms.get("by", "count")]
+        form = plural_form(self.language, number if isinstance(number, int | float) else int(str(number)))
+        return forms.get(form, forms["other"])
 
     @property
     def identity(self) -> tuple[str, tuple[tuple[str, str], ...]]:

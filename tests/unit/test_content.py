@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import content
-from content import SUPPORTED, Texts, language_for, load_table
+from content import SUPPORTED, Texts, forms, language_for, load_table
 from domain.case import Channel, HarassmentKind, OffenderRelation
 from domain.refusals import RefusalReason
 
@@ -36,7 +36,22 @@ def _table(language: str) -> dict[str, dict[str, str]]:
 
 
 def _all_texts(language: str) -> list[tuple[str, str]]:
-    return [(f"{section}.{key}", text) for section, keys in _table(language).items() for key, text in keys.items()]
+    """Every template as (key, text); a text with plural forms gives one pair per form."""
+    return [
+        (f"{section}.{key}", form)
+        for section, keys in _table(language).items()
+        for key, entry in keys.items()
+        for form in forms(entry)
+    ]
+
+
+def _plural_entries(language: str) -> list[tuple[str, dict[str, str]]]:
+    return [
+        (f"{section}.{key}", entry)
+        for section, keys in _table(language).items()
+        for key, entry in keys.items()
+        if isinstance(entry, dict)
+    ]
 
 
 def _placeholders(template: str) -> set[str]:
@@ -67,8 +82,11 @@ def test_english_uses_every_placeholder_the_danish_text_uses() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_text_can_be_filled_in(language: str) -> None:
     texts = Texts(language, {"crisis_line": "89 70 12 99"})
+    plural = dict(_plural_entries(language))
     for key, template in _all_texts(language):
-        values = {name: f"<{name}>" for name in _placeholders(template) if name != "crisis_line"}
+        values: dict[str, object] = {name: f"<{name}>" for name in _placeholders(template) if name != "crisis_line"}
+        if key in plural:
+            values[plural[key].get("by", "count")] = 2
         filled = texts(key, **values)
         assert "{" not in filled and "}" not in filled, key
 
@@ -130,3 +148,97 @@ def test_contact_with_the_offender_is_left_to_the_leader(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_crisis_line_text_shows_the_configured_number(language: str) -> None:
     assert "89 70 12 99" in Texts(language, {"crisis_line": "89 70 12 99"})("common.crisis_line")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_reminders_name_the_button_the_card_really_has(language: str) -> None:
+    texts = Texts(language)
+    button = texts("actions.acknowledge")
+    for key in ("follow_up.ack_reminder", "follow_up.ack_hr_leader"):
+        template = _table(language)["follow_up"][key.split(".")[1]]
+        assert button in template, (key, template)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_texts_say_what_is_true(language: str) -> None:
+    everything = " ".join(text for _key, text in _all_texts(language)).lower()
+    # The revision reminder exists (leader and last editor are reminded on the revision date).
+    assert "ingen planlægger" not in everything and "no reminder scheduler" not in everything
+    # The guideline says debriefing; one statement about offererstatning's 72 hours, not two.
+    assert "defusing" not in everything
+    assert "kan kræve" not in everything and "may require" not in everything and "normally requires" not in everything
+    # Sending the case to the work environment group is not the group having discussed it.
+    update = _table(language)["employee_update"]["work_environment"].lower()
+    assert "drøftet" not in update and "discussed" not in update
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_blocking_a_work_mailbox_or_phone_is_agreed_with_the_leader(language: str) -> None:
+    for key in ("email", "sms", "phone"):
+        advice = next(
+            text
+            for name, text in _all_texts(language)
+            if name.endswith(f".{key}") and ("blok" in text.lower() or "block" in text.lower())
+        )
+        assert LEADER_WORD[language] in advice, advice
+
+
+def test_the_law_card_states_section_275_and_268_in_full() -> None:
+    danish = Texts("da")
+    assert "§ 275, stk. 2" in danish("law.s275_request_text")
+    for part in ("§§ 263–264 d", "§ 268", "offentlig stilling", "anonymt"):
+        assert part in danish("law.s275_request_text"), part
+    assert "rimelig grund" in danish("law.s267_text")
+    english = Texts("en")
+    assert "§ 275(2)" in english("law.s275_request_text") and "reasonable grounds" in english("law.s267_text")
+
+
+# Numbers: every text that shows a count has a singular and a plural form, chosen by the language's plural rule.
+COUNTED = ("count", "days")
+WRONG_SINGULARS = (
+    "1 beviser",
+    "1 filer",
+    "1 nye",
+    "gang(e)",
+    "bevis(er)",
+    "1 dage",
+    "(s)",
+    "1 pieces",
+    "1 files",
+    "1 days",
+    "1 times",
+    "1 links",
+    "1 earlier pieces",
+)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_with_a_count_has_plural_forms(language: str) -> None:
+    for section, keys in _table(language).items():
+        for key, entry in keys.items():
+            if isinstance(entry, str):
+                assert not _placeholders(entry) & set(COUNTED), f"{section}.{key} needs one/other forms"
+            else:
+                assert {"one", "other"} <= entry.keys() and entry.get("by", "count") in COUNTED, f"{section}.{key}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_one_reads_as_one_and_many_as_many(language: str) -> None:
+    texts = Texts(language, {"crisis_line": "89 70 12 99"})
+    for key, entry in _plural_entries(language):
+        counted = entry.get("by", "count")
+        others = {name: f"<{name}>" for name in _placeholders(entry["other"]) | _placeholders(entry["one"])}
+        one, many = texts(key, **(others | {counted: 1})), texts(key, **(others | {counted: 3}))
+        assert not [wrong for wrong in WRONG_SINGULARS if wrong in one], (key, one)
+        assert "(s)" not in many and "(er)" not in many and "(e)" not in many, (key, many)
+        if "{" + counted + "}" in entry["other"]:
+            assert "3" in many, (key, many)
+
+
+def test_plural_forms_follow_babel_for_danish_and_english() -> None:
+    assert Texts("da")("evidence.summary", count=1) == "Du har gemt 1 bevis."
+    assert Texts("da")("evidence.summary", count=0) == "Du har gemt 0 beviser."
+    assert Texts("en")("leader.evidence_count", count=1) == "1 file"
+    assert Texts("da")("handling.offender_contacted_value", count=2, method="brev", date="1.1") == (
+        "2 gange, senest brev 1.1"
+    )
