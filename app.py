@@ -2,9 +2,9 @@
 `gunicorn -c python:bot.gunicorn_conf app:gunicorn_app` runs several (README: Production serving).
 
 Health: GET /livez (and /healthz) answers 200 while the process serves (liveness). GET /readyz answers 200 only
-when the runtime is built, storage answers a read within READINESS_TIMEOUT_SECONDS and shutdown has not begun;
-otherwise 503 with the reason (readiness). On shutdown aiohttp stops listening, lets the requests in flight
-finish, then the runtime closes.
+when the runtime is built, storage takes a small write (and its delete) within READINESS_TIMEOUT_SECONDS and shutdown
+has not begun; otherwise 503 with the reason (readiness): a full disk or a store that only reads is not ready.
+On shutdown aiohttp stops listening, lets the requests in flight finish, then the runtime closes.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ SIGNER = web.AppKey("signer", PackageSigner)
 CLOCK = web.AppKey("clock", Clock)
 BLOCKING_CALL_TIMEOUT_SECONDS = 20.0
 READINESS_TIMEOUT_SECONDS = 2.0
-READINESS_PROBE_KEY = "health/readiness-probe"  # never written: reading it is one cheap round trip to storage
+READINESS_PROBE_KEY = "health/readiness-probe"  # written and deleted again by every readiness probe
+READINESS_PROBE_DATA = b'{"probe": "readiness"}'
 
 log = logging.getLogger("vaern.app")
 
@@ -77,12 +78,14 @@ async def _ready(request: web.Request) -> web.Response:
     phase = request.app[LIFECYCLE].phase
     if phase != "ready":
         return web.json_response({"status": phase}, status=503)
+    documents = request.app[RUNTIME].backend.documents
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
-            await request.app[RUNTIME].backend.documents.get(READINESS_PROBE_KEY)
+            await documents.put(READINESS_PROBE_KEY, READINESS_PROBE_DATA)
+            await documents.delete(READINESS_PROBE_KEY)
     except Exception as error:  # any way storage can fail means "do not send me traffic", never a 500
-        log.warning("not ready: storage did not answer (%s)", type(error).__name__)
-        return web.json_response({"status": "storage unreachable"}, status=503)
+        log.warning("not ready: storage did not take a write (%s: %s)", type(error).__name__, str(error)[:200])
+        return web.json_response({"status": "storage not writable"}, status=503)
     return web.json_response({"status": "ready"})
 
 

@@ -20,7 +20,7 @@ from cards.leader import action_error_text, hr_escalation_card, leader_card
 from cards.my_cases import case_detail_card
 from content import Texts, language_for
 from domain.authorization import Actor, Role
-from domain.leader_actions import EMPLOYEE_VERBS, Verb
+from domain.leader_actions import EMPLOYEE_VERBS, Verb, check_in_day
 from storage.ports import EvidenceStore
 
 
@@ -69,8 +69,7 @@ class CardActionHandler:
         """The check-in card the employee answered, now saying thank you (or that check-ins stopped)."""
         case = outcome.case
         assert case is not None
-        day = action.data.get("day")
-        day = int(day) if isinstance(day, int | str) and str(day).isdigit() else 0
+        day = check_in_day(action.data)  # valid: the command was checked before it was applied
         stopped = action.verb == Verb.STOP_CHECK_INS
         return check_in_card(texts, case, day, answer=case.handling.check_in(day), stopped=stopped)
 

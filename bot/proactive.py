@@ -12,7 +12,9 @@ newest stored conversation reference (with an empty app id, the id the channel g
 known the send fails (retryably) and the notification waits in the outbox.
 
 `OutboxWorker` drains the durable outbox (`storage.outbox`) in the background: claim → send → mark sent,
-or count the failure, retry later (honouring Retry-After), and dead-letter after `max_attempts`.
+or count the failure, retry later (honouring Retry-After), and dead-letter after `max_attempts`. At shutdown it
+claims nothing more and cancels a send still in flight after STOP_GRACE_SECONDS; undelivered notifications stay
+stored (a cancelled one is sent again once its lease has run out).
 
 Two things botbuilder does that this module undoes on its own connector client:
   * msrest/urllib3 retry inside one call (3 retries with sleeps for PUT/5xx, Retry-After sleeps, and a
@@ -60,6 +62,9 @@ log = logging.getLogger("vaern.proactive")
 TEAMS_CHANNEL = "msteams"
 NOTIFICATION_ID_KEY = "vaernNotificationId"  # in channelData: the outbox id, the same on every resend
 RETRYABLE_STATUSES = frozenset({408, 409, 412, 429})
+# At shutdown a send in flight gets this long before it is cancelled: the runtime closes within the second or so
+# that gunicorn's graceful_timeout leaves after the requests in flight (95 % of it), and `python app.py` as promptly.
+STOP_GRACE_SECONDS = 1.0
 
 
 class SendFailed(Exception):
@@ -313,6 +318,12 @@ class OutboxWorker(PeriodicWorker):
         # is not even read whole (`Outbox.due`), and the next round follows at once.
         self._per_recipient = max(1, math.ceil(self._pacer.per_conversation))
 
+    async def stop(self, timeout: float = STOP_GRACE_SECONDS) -> None:
+        """Stop sending: nothing more is claimed from now on, and a send in flight gets `timeout` seconds before it
+        is cancelled. Whatever was not delivered stays in the outbox for the next worker (a cancelled send's
+        notification once its lease has run out)."""
+        await super().stop(timeout)
+
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many were sent. Per recipient in order, recipients in parallel."""
         groups: OrderedDict[str, list[Notification]] = OrderedDict()
@@ -336,6 +347,8 @@ class OutboxWorker(PeriodicWorker):
     async def _deliver(self, notification: Notification) -> bool:
         fields: dict[str, Any] = {"notification_id": notification.id, "kind": notification.kind}
         fields["case_id"] = notification.case_id
+        if self._stopping:  # shutdown began: leave it pending for the next worker
+            return False
         try:
             if not await self._outbox.claim(notification, self._clock.now(), self._lease_seconds):
                 return False

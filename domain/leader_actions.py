@@ -7,11 +7,13 @@ cards (an old case version), validates the command and bumps the version. Most v
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from domain.authorization import Actor, Role, acting_role, roles_on
 from domain.case import Case, CaseStatus
@@ -81,6 +83,33 @@ class InvalidCommand(Exception):
 
 def _text(value: object, limit: int = 2000) -> str:
     return clean_free_text(value, limit) if isinstance(value, str) else ""
+
+
+_DAY_DIGITS = re.compile(r"[0-9]{1,3}")  # fullmatch; str.isdigit would let "²" and other scripts' digits through
+
+
+def _day_number(value: object) -> object:
+    """A check-in's day as its card sends it: a number, or the same in ASCII digits (Adaptive Cards send text)."""
+    if isinstance(value, bool):
+        raise ValueError("the day is a number")
+    if isinstance(value, str):
+        if not _DAY_DIGITS.fullmatch(value):
+            raise ValueError("the day is a number")
+        return int(value)
+    return value
+
+
+# The day after the report a check-in belongs to (1, 3, 7, 21; at most a year), as every check-in card carries it.
+CheckInDay = Annotated[int, BeforeValidator(_day_number), Field(strict=True, ge=1, le=366)]
+_CHECK_IN_DAY: TypeAdapter[int] = TypeAdapter(CheckInDay)
+
+
+def check_in_day(data: Mapping[str, Any]) -> int:
+    """The day of the check-in card an action came from; 0 when it carries none (or none that is valid)."""
+    try:
+        return _CHECK_IN_DAY.validate_python(data.get("day"))
+    except ValidationError:
+        return 0
 
 
 class Command(BaseModel):
@@ -232,7 +261,7 @@ class AbsenceCommand(Command):
 
 
 class CheckInCommand(Command):
-    day: int = Field(ge=1, le=366)
+    day: CheckInDay
     score: int = Field(ge=1, le=5)
     text: str = Field(default="", max_length=2000)
     talk_to_leader: bool = False
@@ -245,6 +274,8 @@ class CheckInCommand(Command):
 
 
 class StopCheckInsCommand(Command):
+    day: CheckInDay | None = None  # the card's; checked like a check-in's, so a forged one changes nothing
+
     def apply(self, case: Case, signed: Signed) -> None:
         case.handling.check_ins_stopped = case.handling.check_ins_stopped or signed
 

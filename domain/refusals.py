@@ -10,6 +10,7 @@ class RefusalReason(StrEnum):
     HOST_NOT_ALLOWED = "host_not_allowed"
     INSECURE_URL = "insecure_url"
     DOWNLOAD_FAILED = "download_failed"
+    NOT_STORED = "not_stored"  # storage could not take it (a full disk, storage unreachable): send it again
 
 
 class EvidenceRefused(Exception):

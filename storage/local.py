@@ -154,7 +154,8 @@ class LocalEvidenceWriter:
         with contextlib.suppress(Exception):  # what failed is being reported already
             await self._written()
         if self._handle is not None:
-            await _in_thread(self._handle.close)
+            with contextlib.suppress(OSError):  # flushing what a full disk refused fails again; the file still closes
+                await _in_thread(self._handle.close)
         self._temporary.unlink(missing_ok=True)
 
 

@@ -1,14 +1,18 @@
 """Evidence the bot must refuse, each with a kind message, and with nothing stored: too large, wrong type,
-empty, from a host it may not fetch from (SSRF: IP forms, internal addresses, redirects inward), insecure URLs."""
+empty, from a host it may not fetch from (SSRF: IP forms, internal addresses, redirects inward), insecure URLs;
+and evidence storage could not take (a full disk): the file is named as not stored, never said to be safe."""
 
 from __future__ import annotations
 
+import resource
 import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.e2e.report_walk import answer_until
+from tests.support.bot_process import BotProcess
 from tests.support.evidence_files import png_screenshot, windows_executable
 from tests.support.file_server import FileServer
 from tests.support.stored import cases_reported_by
@@ -176,3 +180,54 @@ def test_a_file_name_with_path_parts_and_control_characters_is_saved_cleaned(
     assert f"Gemt: **{saved}**" in seen
     if bot.backend == "local":  # the name never becomes a path: only random evidence ids are on disk
         assert not [p for p in Path(bot.data_dir).rglob("*") if "passwd" in p.name or "Windows" in p.name]
+
+
+MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+FILE_SIZE_LIMIT = 1024 * 1024  # RLIMIT_FSIZE: no file of the bot's may grow past it (a full disk, for one file)
+
+
+def limit_file_sizes(process: BotProcess, limit: int) -> None:
+    """Set the running bot's RLIMIT_FSIZE (Python ignores SIGXFSZ: a write past it fails with EFBIG)."""
+    assert process.pid is not None
+    resource.prlimit(process.pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+
+def readiness(process: BotProcess) -> tuple[int, str]:
+    response = requests.get(f"{process.url}/readyz", timeout=10)
+    return response.status_code, response.json()["status"]
+
+
+def test_a_full_disk_names_the_file_that_was_not_stored_and_makes_the_bot_not_ready(
+    bot_env, connector, file_server: FileServer, tmp_path: Path
+) -> None:
+    storage = bot_env("local")
+    process = BotProcess(storage.env(), workdir=tmp_path).start()
+    try:
+        user = TeamsUser(process.url, connector)
+        answer_until(user, "evidence")
+        biggest = max(
+            path.stat().st_size for path in [*storage.data_dir.rglob("*"), process.log_path] if path.is_file()
+        )
+        assert biggest < FILE_SIZE_LIMIT // 2, "the documents and the log must fit under the limit"
+        url = file_server.add_generated(unique("optagelse.mp4"), 2 * FILE_SIZE_LIMIT, prefix=MP4_HEADER)
+        limit_file_sizes(process, FILE_SIZE_LIMIT)
+
+        seen = joined(user.send_files([("optagelse.mp4", url)]))
+        assert "**optagelse.mp4** blev ikke gemt" in seen and "send den igen" in seen, seen
+        assert "Gemt:" not in seen and "ikke gået tabt" not in seen and "noget gik galt" not in seen, seen
+        assert "gemt 0 beviser" in seen
+        evidence_root = storage.data_dir / "evidence"
+        assert [path for path in evidence_root.rglob("*") if path.is_file()] == []  # no part of it, not even hidden
+        assert readiness(process) == (200, "ready")  # the documents still take writes
+
+        limit_file_sizes(process, 0)  # now nothing can be written at all
+        assert readiness(process) == (503, "storage not writable")
+        seen = joined(user.submit({"q": "evidence", "answer": "text", "pasted_text": "SMS: du er inkompetent"}))
+        assert "**tekst** blev ikke gemt" in seen and "✅" not in seen and "ikke gået tabt" not in seen, seen
+
+        limit_file_sizes(process, resource.RLIM_INFINITY)
+        assert readiness(process) == (200, "ready")
+        seen = joined(user.send_files([("optagelse.mp4", url)]))
+        assert "Gemt: **optagelse.mp4**" in seen and "gemt 1 beviser" in seen, seen
+    finally:
+        process.stop()

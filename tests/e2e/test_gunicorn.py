@@ -286,16 +286,22 @@ def _refuses_connections(server: Gunicorn) -> Callable[[], bool]:
 
 
 class _Documents:
-    """A DocumentStore stand-in whose reads succeed, fail or hang, as the test says."""
+    """A DocumentStore stand-in whose writes succeed, fail or hang, as the test says."""
 
     def __init__(self) -> None:
         self.mode = "answer"
+        self.stored: dict[str, bytes] = {}
 
-    async def get(self, key: str) -> None:
+    async def put(self, key: str, data: bytes) -> str:
         if self.mode == "fail":
-            raise ConnectionError("storage is down")
+            raise OSError(27, "File too large")
         if self.mode == "hang":
             await asyncio.sleep(60)
+        self.stored[key] = data
+        return "etag"
+
+    async def delete(self, key: str) -> None:
+        self.stored.pop(key, None)
 
 
 class _Runtime:
@@ -329,10 +335,11 @@ async def test_readiness_follows_the_runtime_and_storage_and_ends_when_shutdown_
     async with TestClient(TestServer(application)) as client:
         assert phases_while_building == [(503, "starting")]
         assert await _readiness(client) == (200, "ready")
+        assert documents.stored == {}  # the probe's write was deleted again
         documents.mode = "fail"
-        assert await _readiness(client) == (503, "storage unreachable")
+        assert await _readiness(client) == (503, "storage not writable")
         documents.mode = "hang"
-        assert await _readiness(client) == (503, "storage unreachable")
+        assert await _readiness(client) == (503, "storage not writable")
         documents.mode = "answer"
         assert await _readiness(client) == (200, "ready")
         await application.shutdown()  # what aiohttp runs once it stopped listening, before the requests in flight end

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import requests
 
@@ -44,3 +46,48 @@ def test_invalid_utf8_is_400(bot) -> None:
 def test_activity_types_the_bot_does_not_handle_are_accepted_quietly(user: TeamsUser) -> None:
     turn = user.send(user.activity("messageReaction"))
     assert turn.status in (200, 201) and list(turn) == []
+
+
+def with_nested_value(activity: dict, depth: int) -> bytes:
+    """The activity as JSON with a `value` nesting objects and arrays `depth` levels deep (json.dumps would stop at
+    its own recursion limit)."""
+    opening = "".join('{"n": ' if level % 2 else "[" for level in range(depth))
+    closing = "".join("}" if level % 2 else "]" for level in reversed(range(depth)))
+    return json.dumps(activity | {"value": "NESTED"}).replace('"NESTED"', f'{opening}"bund"{closing}').encode()
+
+
+def test_deeply_nested_json_is_400_before_anything_reads_it(bot, user: TeamsUser) -> None:
+    refused = post(bot, b"[" * 100_000)
+    assert refused.status_code == 400 and "nests" in refused.json()["error"]
+    invoke = user.activity("invoke", name="adaptiveCard/action")
+    for depth in (64, 900, 2_000):  # past the limit; at the SDK's own recursion; past json's own limit
+        answer = post(bot, with_nested_value(invoke, depth))
+        assert answer.status_code == 400 and "nests" in answer.json()["error"], depth
+    reaction = user.activity("messageReaction")
+    assert post(bot, with_nested_value(reaction, 63)).status_code in (200, 201)  # with the activity: 64 levels
+    brackets_in_text = reaction | {"value": "{[" * 5_000}
+    assert post(bot, json.dumps(brackets_in_text).encode()).status_code in (200, 201)
+
+
+HALF_SENT = 20
+
+
+def test_bodies_the_client_abandons_are_logged_quietly(bot) -> None:
+    """A client that closes its connection halfway through the body is not an error of the bot: one INFO line
+    each, no ERROR and no traceback, and the bot serves on."""
+    mark = len(bot.process.log_text())
+    for _ in range(HALF_SENT):
+        with socket.create_connection(("127.0.0.1", bot.process.port), timeout=5) as connection:
+            connection.sendall(
+                b"POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 4000\r\n\r\n{"type": "message", "text": "halv'
+            )
+            time.sleep(0.02)  # the bot is waiting for the rest of the body when the connection closes
+    deadline = time.monotonic() + 10
+    while bot.process.log_text()[mark:].count("request abandoned") < HALF_SENT and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = [json.loads(line) for line in bot.process.log_text()[mark:].splitlines() if line.startswith("{")]
+    abandoned = [line for line in lines if "request abandoned" in line["message"]]
+    assert len(abandoned) == HALF_SENT and {line["level"] for line in abandoned} == {"INFO"}
+    assert not [line for line in lines if line["level"] == "ERROR" or "error" in line], lines[-1:]
+    assert requests.get(f"{bot.url}/healthz", timeout=5).status_code == 200

@@ -15,6 +15,7 @@ import requests
 from cards.validation import teams_card_problems
 from tests.e2e.leader_steps import ReportedCase, execute_data, report_case, wait_for_card
 from tests.e2e.report_walk import answer_until
+from tests.support.integrity import read_case
 from tests.support.stored import all_cases, audit_events
 from tests.support.teams import actions, card_texts, cards, texts
 
@@ -175,6 +176,21 @@ def test_invalid_input_gets_a_clear_message_and_changes_nothing(bot, reported: R
     _status, body = reported.leader.execute("close", {**data, "employee_informed": "false", "follow_up": "done"})
     assert body["statusCode"] == 400 and body["value"]["message"]
     assert audit_events(bot, reported.case_id) == []
+
+
+def test_stop_check_ins_with_a_bad_day_is_refused_before_anything_is_stored(bot, reported: ReportedCase) -> None:
+    """`day` comes from the check-in card; a forged one ("²" is a digit to str.isdigit, not to int) is a 400."""
+    data = {"case_id": reported.case_id, "version": reported.version}
+    for day in ("²", "9" * 5000, "0", "367", -3, True, [3], " 3", "٣", 2.5):
+        status, body = reported.employee.execute("stop_check_ins", {**data, "day": day})
+        assert status == 200 and body["statusCode"] == 400, repr(day)[:20]
+        assert body["value"]["message"], repr(day)[:20]
+    stored = read_case(bot, reported.case_id)
+    assert stored.handling.check_ins_stopped is None and stored.version == reported.version
+    assert audit_events(bot, reported.case_id) == []
+    status, body = reported.employee.execute("stop_check_ins", {**data, "day": 3})
+    assert status == 200 and card_of(body)
+    assert read_case(bot, reported.case_id).handling.check_ins_stopped is not None
 
 
 def test_a_stale_card_is_refreshed_not_applied(bot, reported: ReportedCase) -> None:

@@ -241,3 +241,50 @@ async def test_a_hostile_name_is_stored_cleaned_and_nothing_lands_outside_the_st
     assert len(item.original_name) <= MAX_NAME_CHARS
     expected = [root / CASE_ID / item.evidence_id, root / CASE_ID / f"{item.evidence_id}.json"]
     assert _files_under(tmp_path) == sorted(expected)
+
+
+# --- storage that cannot take the file ----------------------------------------------------------------------
+
+
+class _FullDisk:
+    """A writer over the local one that fails where a full disk would: on a write, or on the commit. `abort_fails`:
+    cleaning up fails too (the disk or the account still refuses)."""
+
+    def __init__(self, inner, fail_on: str, abort_fails: bool) -> None:
+        self._inner, self._fail_on, self._abort_fails = inner, fail_on, abort_fails
+
+    async def write(self, chunk: bytes) -> None:
+        if self._fail_on == "write":
+            raise OSError(28, "No space left on device")
+        await self._inner.write(chunk)
+
+    async def commit(self, item: EvidenceItem) -> None:
+        if self._fail_on == "commit":
+            raise OSError(27, "File too large")
+        await self._inner.commit(item)
+
+    async def abort(self) -> None:
+        await self._inner.abort()
+        if self._abort_fails:
+            raise ConnectionError("storage unreachable")
+
+
+class _FullDiskStore(LocalEvidenceStore):
+    def __init__(self, root: Path, fail_on: str, abort_fails: bool) -> None:
+        super().__init__(root)
+        self._fail_on, self._abort_fails = fail_on, abort_fails
+
+    def open_writer(self, case_id: str, evidence_id: str) -> _FullDisk:  # type: ignore[override]
+        return _FullDisk(super().open_writer(case_id, evidence_id), self._fail_on, self._abort_fails)
+
+
+@pytest.mark.parametrize("abort_fails", [False, True], ids=["cleaned-up", "clean-up-fails"])
+@pytest.mark.parametrize("fail_on", ["write", "commit"])
+async def test_a_write_the_store_cannot_take_is_refused_as_not_stored(
+    root: Path, fail_on: str, abort_fails: bool
+) -> None:
+    intake = EvidenceIntake(_FullDiskStore(root, fail_on, abort_fails), EvidencePolicy(), SystemClock())
+    refusal = await _refused(intake, [png_screenshot(), b"\0" * 1000], "skaermbillede.png")
+    assert refusal.reason is RefusalReason.NOT_STORED and "OSError" in refusal.detail
+    assert _files_under(root) == []
+    assert await LocalEvidenceStore(root).list_items(CASE_ID) == []

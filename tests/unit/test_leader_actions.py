@@ -18,7 +18,16 @@ from domain.handling import (
     SafetyNetCategory,
     Signed,
 )
-from domain.leader_actions import EMPLOYEE_VERBS, HR_VERBS, InvalidCommand, NotAllowed, StaleCard, Verb, execute
+from domain.leader_actions import (
+    EMPLOYEE_VERBS,
+    HR_VERBS,
+    InvalidCommand,
+    NotAllowed,
+    StaleCard,
+    Verb,
+    check_in_day,
+    execute,
+)
 from domain.reporting import ReportDraft, to_case
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 11:00 in Copenhagen
@@ -476,6 +485,20 @@ def test_employee_can_stop_check_ins_once() -> None:
     stopped = execute(_case(), Verb.STOP_CHECK_INS, {}, AS_EMPLOYEE, NOW, card_version=1)
     again = execute(stopped, Verb.STOP_CHECK_INS, {}, AS_EMPLOYEE, LATER, card_version=1)
     assert again.handling.check_ins_stopped is not None and again.handling.check_ins_stopped.at == NOW
+
+
+@pytest.mark.parametrize("day", ["²", "٣", "9" * 5000, "0", "367", " 3", "3.0", 2.5, True, -1, [3], {"d": 3}])
+@pytest.mark.parametrize("verb", [Verb.CHECK_IN, Verb.STOP_CHECK_INS])
+def test_a_check_in_day_that_is_no_day_of_a_card_is_invalid(verb: Verb, day: object) -> None:
+    with pytest.raises(InvalidCommand):
+        execute(_case(), verb, CHECK_IN | {"day": day}, AS_EMPLOYEE, NOW, card_version=1)
+    assert check_in_day({"day": day}) == 0
+
+
+@pytest.mark.parametrize("day", ["1", "21", 366])
+def test_stopping_check_ins_from_a_days_card_is_recorded(day: object) -> None:
+    stopped = execute(_case(), Verb.STOP_CHECK_INS, {"day": day}, AS_EMPLOYEE, NOW, card_version=1)
+    assert stopped.handling.check_ins_stopped is not None and check_in_day({"day": day}) == int(day)
 
 
 @pytest.mark.parametrize("score", ["0", "6", "x", ""])
