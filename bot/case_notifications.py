@@ -1,7 +1,8 @@
 """Who must hear about a case and what they get: the leader's action card when a case is reported, the
 employee's short update after each action, HR's card on escalation, the leader's alert after a hard
 check-in or HR's advice. Everything goes through the outbox, so no notification is lost when Teams is slow
-or down; and after every change the case's follow-ups are planned (bot.follow_up_planner)."""
+or down; and after every change the case's follow-ups are planned (bot.follow_up_planner). Teams reads a
+message's text as Markdown: what people wrote goes into it escaped (`cards.markdown.escape_markdown`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.roles import Directory, Responsibles
 from bot.together import together
 from cards.common import ATTACHMENT_CONTENT_TYPE
 from cards.leader import employee_update_text, hr_escalation_card, leader_card
+from cards.markdown import escape_markdown
 from cards.work_environment import anonymised_summary_card
 from content import Texts
 from domain.case import Case, Person
@@ -221,7 +223,8 @@ class CaseNotifications:
         texts = self.texts(LEADERSHIP_LANGUAGE)
         latest = advice[-1]
         reference = case.reference or case.case_id[:8]
-        text = texts("follow_up.hr_advice", reference=reference, by=latest.by_name or latest.by, advice=latest.text)
+        by, advice = escape_markdown(latest.by_name or latest.by), escape_markdown(latest.text)
+        text = texts("follow_up.hr_advice", reference=reference, by=by, advice=advice)
         await self.enqueue(notification_id, case, case.leader, HR_ADVICE, text_payload(text))
 
     async def evidence_added(self, case: Case, added: int, evidence: list[EvidenceItem]) -> None:

@@ -4,7 +4,8 @@ check-in or escalation through the outbox.
 Every message gets the id `<job id>.<recipient>`, and the outbox never sends an id twice, so a job that is
 handed out again (a worker crashed before deleting it) has no second effect. The automatic HR escalation
 is written to the case only if the case has none yet, with the case's etag. A job that fails with an
-exception is not marked done: it comes back after its lease, up to the queue's attempt limit.
+exception is not marked done: it comes back after its lease, up to the queue's attempt limit. The unit's name
+goes into the messages escaped (`cards.markdown`), since Teams reads them as Markdown.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_
 from bot.case_service import change_event_id
 from bot.plan_reminders import PlanRevisionReminders
 from cards.check_in import check_in_card
+from cards.markdown import escape_markdown
 from domain.audit import SYSTEM_ROLE, AuditEvent
 from domain.case import Case, Person
 from domain.clock import Clock
@@ -93,7 +95,7 @@ class FollowUpHandler:
 
         match job.kind:
             case JobKind.ACK_REMINDER:
-                await to_leader("ack_reminder", unit=case.unit or "-")
+                await to_leader("ack_reminder", unit=escape_markdown(case.unit or "-"))
             case JobKind.ACK_DEPUTY:
                 await self._to_deputy(case, job)
             case JobKind.ACK_HR:
@@ -128,7 +130,8 @@ class FollowUpHandler:
             return
         texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
         hours = f"{self._follow_ups.policy.ack_deputy_working_hours:g}"
-        intro = texts("follow_up.ack_deputy", reference=case.reference, unit=case.unit or "-", hours=hours)
+        unit = escape_markdown(case.unit or "-")
+        intro = texts("follow_up.ack_deputy", reference=case.reference, unit=unit, hours=hours)
         await self._text(job, "deputy", case, deputy, intro)
         evidence = await self._evidence.list_items(case.case_id)
         viewers = [deputy.user_id] if deputy.user_id.startswith("29:") else []

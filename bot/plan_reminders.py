@@ -13,6 +13,7 @@ import logging
 
 from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, text_payload
 from bot.roles import Directory
+from cards.markdown import escape_markdown
 from domain.case import Person
 from domain.follow_ups import FollowUps, Job
 from domain.response_plan import ResponsePlan
@@ -58,7 +59,9 @@ class PlanRevisionReminders:
             return False
         texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
         reminder = texts(
-            "plan_dialog.revision_reminder", unit=plan.unit_name, date=plan.revision_date.strftime("%d.%m.%Y")
+            "plan_dialog.revision_reminder",
+            unit=escape_markdown(plan.unit_name),
+            date=plan.revision_date.strftime("%d.%m.%Y"),
         )
         text = f"{reminder}\n\n{texts('follow_up.footer')}"  # the crisis line, as on every other message
         sent = False

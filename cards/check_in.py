@@ -18,6 +18,7 @@ from adaptive_cards import types as act
 
 from cards.common import build_card, choices, heading, paragraph
 from cards.leader import check_in_wishes, field_max_length
+from cards.markdown import escape_markdown
 from content import Texts
 from domain.case import Case
 from domain.handling import CheckInAnswer
@@ -92,7 +93,7 @@ def _thanks(texts: Texts, case: Case, answer: CheckInAnswer) -> tuple[list[Any],
         facts.append((texts("check_in.your_wishes"), wishes))
     if answer.text:
         words = answer.text if len(answer.text) <= WORDS_SHOWN else answer.text[: WORDS_SHOWN - 1] + "…"
-        facts.append((texts("check_in.your_words"), words))
+        facts.append((texts("check_in.your_words"), escape_markdown(words)))
     body: list[Any] = [
         heading(texts("check_in.thanks_title")),
         ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in facts]),
@@ -109,7 +110,7 @@ def _thanks(texts: Texts, case: Case, answer: CheckInAnswer) -> tuple[list[Any],
 
 
 def _stopped(texts: Texts, case: Case) -> tuple[list[Any], list[ac.ActionSet]]:
-    leader = case.leader.name if case.leader and case.leader.name else ""
+    leader = escape_markdown(case.leader.name) if case.leader else ""
     contact = texts("check_in.stopped_contact_named", name=leader) if leader else texts("check_in.stopped_contact")
     body = [
         heading(texts("check_in.stopped_title")),

@@ -9,6 +9,7 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, heading, paragraph
+from cards.markdown import escape_markdown
 from cards.summary import format_time
 from content import Texts
 from domain.case import Case
@@ -23,11 +24,13 @@ def evidence_card(texts: Texts, case: Case, items: list[EvidenceItem], contents:
     for item in items:
         facts = [
             ac.Fact(title=texts("evidence_view.received"), value=format_time(item.received_at, texts)),
-            ac.Fact(title=texts("evidence_view.type"), value=f"{item.content_type}, {item.size} B"),
+            ac.Fact(title=texts("evidence_view.type"), value=escape_markdown(f"{item.content_type}, {item.size} B")),
             ac.Fact(title="SHA-256", value=item.sha256),
         ]
         body += [
-            ac.TextBlock(text=item.original_name, weight=act.FontWeight.BOLDER, wrap=True, separator=True),
+            ac.TextBlock(
+                text=escape_markdown(item.original_name), weight=act.FontWeight.BOLDER, wrap=True, separator=True
+            ),
             ac.FactSet(facts=facts),
         ]
         if item.evidence_id in contents:

@@ -9,6 +9,8 @@ advice to the leader); HR's card adds what is overdue and HR's own actions.
 Every Action.Execute carries `case_id` and `version`; the inputs of each action use exactly the field names
 of the matching command in `domain.leader_actions.COMMANDS`, since Teams merges input values into `data`
 by input id. Every card carries `refresh` so each person sees their own view when the card is opened.
+Whatever people wrote (names, notes, links, the offender's name in the letter) is escaped where a card reads
+Markdown (`cards.markdown.escape_markdown`); `offender_letter` is the letter as plain text.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from adaptive_cards import types as act
 
 from cards.case_package import package_button
 from cards.common import build_card, choices, element_json, heading, paragraph
+from cards.markdown import escape_markdown
 from cards.memo import PartMemo
 from cards.summary import format_time, summary_facts
 from content import Texts
@@ -121,6 +124,11 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _shown(text: str, limit: int | None = None) -> str:
+    """What someone wrote, cut to `limit`, as Markdown that shows it as written."""
+    return escape_markdown(text if limit is None else _short(text, limit))
+
+
 def _day(value: date) -> str:
     return value.strftime("%d-%m-%Y")
 
@@ -171,7 +179,7 @@ def _evidence_text(texts: Texts, evidence: list[EvidenceItem]) -> str:
         return texts("leader.no_evidence")
     lines = [texts("leader.evidence_count", count=len(evidence))]
     lines += [
-        f"{_short(item.original_name, EVIDENCE_NAME_LIMIT)} · {item.short_hash}"
+        f"{_shown(item.original_name, EVIDENCE_NAME_LIMIT)} · {item.short_hash}"
         for item in evidence[:MAX_EVIDENCE_LISTED]
     ]
     if len(evidence) > MAX_EVIDENCE_LISTED:
@@ -183,10 +191,10 @@ def _incident_facts(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> F
     """The report as the leader needs it: the employee's summary facts, relabelled for the leader."""
     facts: Facts = [(texts("leader.reported_at"), format_time(case.created_at, texts))]
     if case.unit:
-        facts.append((texts("leader.unit"), case.unit))
-    facts.append((texts("leader.employee"), case.subject.name or texts("summary.not_given")))
+        facts.append((texts("leader.unit"), _shown(case.unit)))
+    facts.append((texts("leader.employee"), _shown(case.subject.name) or texts("summary.not_given")))
     if case.reported_on_behalf:
-        facts.append((texts("leader.reported_by"), case.reporter.name or texts("summary.not_given")))
+        facts.append((texts("leader.reported_by"), _shown(case.reporter.name) or texts("summary.not_given")))
     skipped = {texts("summary.urgent"), texts("summary.reported_for"), texts("summary.evidence")}
     renamed = {texts("summary.impact"): texts("leader.impact")}
     for title, value in summary_facts(texts, _as_draft(case), []):
@@ -194,7 +202,7 @@ def _incident_facts(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> F
             facts.append((renamed.get(title, title), value))
     impact = case.incident.impact
     if impact and impact.text:
-        facts.append((texts("leader.impact_text"), _short(impact.text, DESCRIPTION_LIMIT)))
+        facts.append((texts("leader.impact_text"), _shown(impact.text, DESCRIPTION_LIMIT)))
     facts.append((texts("leader.evidence"), _evidence_text(texts, evidence)))
     return facts
 
@@ -213,13 +221,20 @@ def _title_block(texts: Texts, case: Case, title: str) -> ac.Container:
 # --- what has been done -------------------------------------------------------------------------------
 
 
-def restriction_rules(texts: Texts, restrictions: ContactRestrictions) -> list[str]:
-    """The contact restrictions in force, in plain words."""
+def restriction_rules(texts: Texts, restrictions: ContactRestrictions, *, markdown: bool = False) -> list[str]:
+    """The contact restrictions in force, in plain words; with `markdown`, for a card (the hours the leader
+    wrote escaped)."""
     rules = [texts("handling.ban_until", date=_day(restrictions.ban_until))] if restrictions.ban_until else []
     rules += [texts(f"handling.{name}") for name in RESTRICTION_TOGGLES if getattr(restrictions, name)]
     if restrictions.limited_contact_hours:
-        rules.append(texts("handling.limited_contact_hours", hours=restrictions.limited_contact_hours))
+        hours = restrictions.limited_contact_hours
+        rules.append(texts("handling.limited_contact_hours", hours=escape_markdown(hours) if markdown else hours))
     return rules
+
+
+def _restrictions_text(texts: Texts, restrictions: ContactRestrictions) -> str:
+    """The rules in force on one line of a card, cut to a note's length."""
+    return _short("; ".join(restriction_rules(texts, restrictions, markdown=True)), NOTE_LIMIT)
 
 
 def removal_counts(texts: Texts, handling: Handling) -> str:
@@ -238,7 +253,7 @@ def _first_aid_lines(texts: Texts, first_aid: FirstAid) -> list[tuple[str, str |
 
 
 def _acknowledged_text(texts: Texts, acknowledged: Signed) -> str:
-    return texts("handling.by_at", name=acknowledged.by_name, time=format_time(acknowledged.at, texts))
+    return texts("handling.by_at", name=_shown(acknowledged.by_name), time=format_time(acknowledged.at, texts))
 
 
 def _contacts_text(texts: Texts, contacts: list[OffenderContact]) -> str:
@@ -253,7 +268,7 @@ def _police_text(texts: Texts, police: PoliceReport) -> str:
     parts = [texts("handling.police_reported", date=_day(police.reported_on))] if police.reported_on else []
     parts = parts or [texts("handling.police_decided")]
     if police.journal_number:
-        parts.append(texts("handling.police_journal", number=police.journal_number))
+        parts.append(texts("handling.police_journal", number=_shown(police.journal_number)))
     if police.joint_report:
         parts.append(texts("handling.police_joint"))
     return ", ".join(parts)
@@ -305,7 +320,8 @@ def _reported_as_work_injury(handling: Handling) -> bool:
 
 def _closure_text(texts: Texts, closure: Closure) -> str:
     follow_up = texts(f"handling.follow_up_{closure.follow_up.value}")
-    return texts("handling.closure_value", date=_local_day(closure.at), name=closure.by_name, follow_up=follow_up)
+    name = _shown(closure.by_name)
+    return texts("handling.closure_value", date=_local_day(closure.at), name=name, follow_up=follow_up)
 
 
 def handling_facts(texts: Texts, case: Case, easy_deadline: date | None = None) -> Facts:
@@ -320,7 +336,7 @@ def handling_facts(texts: Texts, case: Case, easy_deadline: date | None = None) 
         ("offender_contacted", _contacts_text(texts, h.offender_contacts) if h.offender_contacts else None),
         (
             "restrictions",
-            _short("; ".join(restriction_rules(texts, restrictions)), NOTE_LIMIT) if restrictions else None,
+            _restrictions_text(texts, restrictions) if restrictions else None,
         ),
         ("removals", removal_counts(texts, h) if h.removals else None),
         ("police", _police_text(texts, h.police) if h.police else None),
@@ -377,7 +393,7 @@ def _check_in_section(texts: Texts, case: Case, *, for_leader: bool) -> list[Any
         if wishes:
             facts.append((texts("check_in_status.wishes"), wishes))
         if for_leader and latest.text:
-            facts.append((texts("check_in_status.words"), _short(latest.text, DESCRIPTION_LIMIT)))
+            facts.append((texts("check_in_status.words"), _shown(latest.text, DESCRIPTION_LIMIT)))
     if h.check_ins_stopped is not None:
         stopped = texts("check_in_status.stopped", date=_local_day(h.check_ins_stopped.at))
         facts.append((texts("check_in_status.check_ins"), stopped))
@@ -390,8 +406,8 @@ def _check_in_section(texts: Texts, case: Case, *, for_leader: bool) -> list[Any
 
 
 def _advice_block(texts: Texts, advice: HrAdvice) -> ac.Container:
-    by = texts("hr_response.advice_by", name=advice.by_name, time=format_time(advice.at, texts))
-    items = [paragraph(by, subtle=True), paragraph(_short(advice.text, ADVICE_LIMIT))]
+    by = texts("hr_response.advice_by", name=_shown(advice.by_name), time=format_time(advice.at, texts))
+    items = [paragraph(by, subtle=True), paragraph(_shown(advice.text, ADVICE_LIMIT))]
     return ac.Container(items=items, style=act.ContainerStyle.EMPHASIS, spacing=act.Spacing.SMALL)
 
 
@@ -407,7 +423,7 @@ def _hr_response_section(texts: Texts, case: Case, *, for_leader: bool) -> list[
         facts.append((texts("hr_response.acknowledged"), _acknowledged_text(texts, response.acknowledged)))
     if response.assigned is not None:
         function = texts(f"handling.function_{response.assigned.function.value}")
-        facts.append((texts("hr_response.assigned"), f"{function} ({response.assigned.by_name})"))
+        facts.append((texts("hr_response.assigned"), f"{function} ({_shown(response.assigned.by_name)})"))
     if facts:
         body.append(_fact_set(facts))
     earlier = len(response.advice) - MAX_ADVICE_SHOWN
@@ -520,8 +536,8 @@ def _links_within(links: Sequence[str], budget: int) -> list[str]:
 def _letter_block(texts: Texts, case: Case) -> list[Any]:
     """The letter template inside the card, with as many links as fit; the full text is `offender_letter`."""
     links = _links_within(case.incident.links, LETTER_LINKS_BUDGET)
-    leader_name = case.leader.name if case.leader and case.leader.name else texts("letter.leader_unknown")
-    letter = _letter(texts, case, leader_name, MUNICIPALITY, links)
+    leader_name = escape_markdown(case.leader.name if case.leader else "") or texts("letter.leader_unknown")
+    letter = _letter(texts, case, leader_name, MUNICIPALITY, links, written=escape_markdown)
     items: list[Any] = [ac.TextBlock(text=texts("actions.letter_title"), weight=act.FontWeight.BOLDER, wrap=True)]
     items += [paragraph(part) for part in letter.split("\n\n")]
     if len(links) < len(case.incident.links):
@@ -832,10 +848,10 @@ def _escalation_facts(texts: Texts, escalation: HrEscalation) -> Facts:
             (texts("hr.why"), hr_automatic_reason(texts, escalation)),
             (texts("hr.sent"), format_time(escalation.at, texts)),
         ]
-    requested = texts("handling.by_at", name=escalation.by_name, time=format_time(escalation.at, texts))
+    requested = texts("handling.by_at", name=_shown(escalation.by_name), time=format_time(escalation.at, texts))
     return [
         (texts("hr.function"), texts(f"handling.function_{escalation.function.value}")),
-        (texts("hr.message"), _short(escalation.message, NOTE_LIMIT) or texts("hr.no_message")),
+        (texts("hr.message"), _shown(escalation.message, NOTE_LIMIT) or texts("hr.no_message")),
         (texts("hr.requested"), requested),
     ]
 
@@ -845,7 +861,7 @@ def _hr_facts(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Facts:
     missing = texts("summary.not_given")
     facts: Facts = []
     if case.unit:
-        facts.append((texts("leader.unit"), case.unit))
+        facts.append((texts("leader.unit"), _shown(case.unit)))
     if incident.urgent:
         facts.append((texts("summary.urgent"), "⚠ " + texts("common.yes")))
     if escalation:
@@ -924,7 +940,7 @@ def _talk_step(texts: Texts, case: Case, for_reporter: bool) -> ac.TextBlock:
     talked = case.handling.first_aid.talked_through_on is not None
     if for_reporter:
         key = "employee_status.step_talked_other" if talked else "employee_status.step_talked_other_waiting"
-        return _step(talked, texts(key, name=case.subject.name))
+        return _step(talked, texts(key, name=_shown(case.subject.name)))
     return _step(talked, texts("employee_status.step_talked" if talked else "employee_status.step_talked_waiting"))
 
 
@@ -978,7 +994,7 @@ def _status_steps(
     elif case.incident.offender.is_known:
         steps.append(_step(False, texts("employee_status.step_offender_waiting")))
     if handling.restrictions and handling.restrictions.any:
-        rules = _short("; ".join(restriction_rules(texts, handling.restrictions)), NOTE_LIMIT)
+        rules = _restrictions_text(texts, handling.restrictions)
         steps.append(_step(True, texts("employee_status.step_restrictions", rules=rules)))
     if handling.removals:
         steps.append(_step(True, texts("employee_status.step_removals", counts=removal_counts(texts, handling))))
@@ -1003,7 +1019,7 @@ def employee_status_card(
     for_reporter = viewer is Role.REPORTER and case.reported_on_behalf
     body: list[Any] = [heading(texts("employee_status.title", reference=_reference(case)))]
     if for_reporter:
-        body.append(paragraph(texts("employee_status.on_behalf", name=case.subject.name)))
+        body.append(paragraph(texts("employee_status.on_behalf", name=_shown(case.subject.name))))
     body += _status_steps(texts, case, for_reporter, next_check_in)
     body += [
         paragraph(texts("common.leader_handles_offender"), color=act.Colors.ATTENTION),
@@ -1016,12 +1032,21 @@ def employee_status_card(
 # --- texts ------------------------------------------------------------------------------------------------
 
 
-def _letter(texts: Texts, case: Case, leader_name: str, municipality: str, links: Sequence[str]) -> str:
+def _letter(
+    texts: Texts,
+    case: Case,
+    leader_name: str,
+    municipality: str,
+    links: Sequence[str],
+    written: Callable[[str], str] = str,
+) -> str:
+    """The letter; `written` is applied to every text someone wrote (names, links) before it goes in."""
     offender = case.incident.offender
-    greeting = texts("letter.greeting_named", name=offender.name) if offender.name else texts("letter.greeting_unknown")
-    employee = case.subject.name or texts("letter.employee_unknown")
+    name = written(offender.name)
+    greeting = texts("letter.greeting_named", name=name) if offender.name else texts("letter.greeting_unknown")
+    employee = written(case.subject.name) or texts("letter.employee_unknown")
     if links:
-        removal = texts("letter.removal_links", links="\n".join(f"- {link}" for link in links))
+        removal = texts("letter.removal_links", links="\n".join(f"- {written(link)}" for link in links))
     else:
         removal = texts("letter.removal_general")
     return texts(

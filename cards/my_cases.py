@@ -17,6 +17,7 @@ from adaptive_cards import types as act
 
 from cards.common import build_card, heading, paragraph, submit
 from cards.leader import employee_status_card
+from cards.markdown import escape_markdown
 from content import Texts
 from domain.authorization import Role
 from domain.case import Case, CaseStatus
@@ -64,7 +65,7 @@ def _entry(texts: Texts, entry: CaseEntry) -> ac.Container:
         paragraph(status_text(texts, case, entry.evidence_count), subtle=True),
     ]
     if entry.viewer is Role.REPORTER and case.reported_on_behalf:
-        items.append(paragraph(texts("my_cases.on_behalf", name=case.subject.name), subtle=True))
+        items.append(paragraph(texts("my_cases.on_behalf", name=escape_markdown(case.subject.name)), subtle=True))
     if case.status is not CaseStatus.DRAFT:
         status = submit(texts("my_cases.open_button"), {"command": CASE_STATUS_COMMAND, "case_id": case.case_id})
         items.append(ac.ActionSet(actions=[status]))

@@ -10,6 +10,7 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, choices, heading, paragraph, submit
+from cards.markdown import escape_markdown
 from cards.memo import memoise
 from content import Texts
 from domain.case import Channel, HarassmentKind, OffenderRelation
@@ -198,7 +199,7 @@ def links_card(texts: Texts, current: Sequence[str]) -> dict[str, Any]:
 def witnesses_card(texts: Texts, names: Sequence[str]) -> dict[str, Any]:
     body: list[Any] = [heading(texts("witnesses.question"))]
     if names:
-        body.append(paragraph("• " + "\n\n• ".join(names), subtle=True))
+        body.append(paragraph("• " + "\n\n• ".join(map(escape_markdown, names)), subtle=True))
     body += [
         ac.InputText(id="witness_name", label=texts("witnesses.name"), max_length=200),
         ac.InputText(id="witness_phone", label=texts("witnesses.phone"), max_length=30, style=act.TextInputStyle.TEL),

@@ -3,7 +3,8 @@ the summary before saving, the read-only plan every employee of the unit may see
 someone with a plan in more than one.
 
 Every Action.Submit carries `q: "plan"` and the `step` it belongs to, so a click on an old card is recognised.
-Buttons sit in ActionSets in the body, at most two per row, so no title is cut on a phone.
+Buttons sit in ActionSets in the body, at most two per row, so no title is cut on a phone. The unit's name,
+the answers and who saved the plan are escaped where the card reads Markdown (`cards.markdown`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, heading, paragraph, submit
+from cards.markdown import escape_markdown
 from cards.response_plan_export import day, sections
 from content import Texts
 from domain.response_plan import (
@@ -55,7 +57,7 @@ def _navigation(texts: Texts, step: str, *, forward: str, forward_title: str, ba
 
 
 def _title(texts: Texts, unit_name: str, subtitle: str = "") -> list[Any]:
-    items: list[Any] = [heading(texts("plan_card.title", unit=unit_name))]
+    items: list[Any] = [heading(texts("plan_card.title", unit=escape_markdown(unit_name)))]
     if subtitle:
         items.append(paragraph(subtitle, subtle=True))
     return items
@@ -142,7 +144,10 @@ def revision_card(texts: Texts, unit_name: str, current: date, today: date) -> d
 
 
 def _short(texts: Texts, text: str) -> str:
-    return text if len(text) <= CARD_TEXT_LIMIT else text[:CARD_TEXT_LIMIT].rstrip() + texts("plan_card.truncated")
+    """An answer as the card shows it: cut to CARD_TEXT_LIMIT, escaped."""
+    if len(text) <= CARD_TEXT_LIMIT:
+        return escape_markdown(text)
+    return escape_markdown(text[:CARD_TEXT_LIMIT].rstrip()) + texts("plan_card.truncated")
 
 
 def _plan_body(texts: Texts, plan: ResponsePlan) -> list[Any]:
@@ -161,7 +166,7 @@ def _plan_body(texts: Texts, plan: ResponsePlan) -> list[Any]:
 
 def summary_card(texts: Texts, plan: ResponsePlan) -> dict[str, Any]:
     body = [
-        heading(texts("plan_card.summary_title", unit=plan.unit_name)),
+        heading(texts("plan_card.summary_title", unit=escape_markdown(plan.unit_name))),
         paragraph(texts("plan_card.summary_unsaved"), subtle=True),
         *_plan_body(texts, plan),
         *_rows(
@@ -180,8 +185,10 @@ def summary_card(texts: Texts, plan: ResponsePlan) -> dict[str, Any]:
 
 def plan_card(texts: Texts, plan: ResponsePlan, *, today: date, can_edit: bool, saved_on: date) -> dict[str, Any]:
     """The current plan, read-only; leaders and AMR also get 'Ret planen'."""
-    version = texts("plan_card.view_version", version=plan.version, date=day(saved_on), name=plan.updated_by or "–")
-    body: list[Any] = [heading(texts("plan_card.view_title", unit=plan.unit_name)), paragraph(version, subtle=True)]
+    name = escape_markdown(plan.updated_by) or "–"
+    version = texts("plan_card.view_version", version=plan.version, date=day(saved_on), name=name)
+    unit = escape_markdown(plan.unit_name)
+    body: list[Any] = [heading(texts("plan_card.view_title", unit=unit)), paragraph(version, subtle=True)]
     if plan.revision_due(today):
         body.append(
             paragraph(texts("plan_card.revision_due", date=day(plan.revision_date)), color=act.Colors.ATTENTION)

@@ -1,16 +1,19 @@
 """The response plan as a document the MED committee / work environment group can print: Markdown (sent as a
 message) and PDF (fpdf2 with the bundled DejaVu fonts, as cards/case_summary_pdf.py, so æ, ø, å and every name
 render). Both follow the common plan layout of domain.response_plan.LAYOUT: situation, alarm, tasks, actions,
-responsible leader, staffing, communication, contacts, revision date.
+responsible leader, staffing, communication, contacts, revision date. In the Markdown, what people wrote (the
+unit's name, the answers, who saved it) is escaped (`cards.markdown`) so it shows as written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from fpdf import XPos, YPos
 
 from cards.case_summary_pdf import FAMILY, MARGIN_MM, A4Document, printable
+from cards.markdown import escape_markdown
 from content import Texts
 from domain.reporting import DEFAULT_TIMEZONE
 from domain.response_plan import LAYOUT, ResponsePlan
@@ -50,22 +53,22 @@ def sections(texts: Texts, plan: ResponsePlan) -> list[tuple[str, list[tuple[str
     ]
 
 
-def title_lines(texts: Texts, plan: ResponsePlan) -> tuple[str, str]:
+def title_lines(texts: Texts, plan: ResponsePlan, written: Callable[[str], str] = str) -> tuple[str, str]:
+    """Title and subtitle; `written` is applied to the unit's name and who saved the plan."""
     saved = plan.updated_at.astimezone(DEFAULT_TIMEZONE).date()
     return (
-        texts("plan_export.title", unit=plan.unit_name),
-        texts("plan_export.subtitle", version=plan.version, date=day(saved), name=plan.updated_by or "–"),
+        texts("plan_export.title", unit=written(plan.unit_name)),
+        texts("plan_export.subtitle", version=plan.version, date=day(saved), name=written(plan.updated_by) or "–"),
     )
 
 
 def _markdown_text(text: str) -> str:
-    """Keep line breaks in Teams/Markdown (two spaces before a newline) and stop a line from becoming a heading."""
-    lines = [f"\\{line}" if line.startswith("#") else line for line in text.splitlines()]
-    return "  \n".join(lines)
+    """An answer shown as written, its line breaks kept in Teams/Markdown (two spaces before a newline)."""
+    return "  \n".join(escape_markdown(line) for line in text.splitlines())
 
 
 def plan_markdown(texts: Texts, plan: ResponsePlan, *, draft: bool = False) -> str:
-    title, subtitle = title_lines(texts, plan)
+    title, subtitle = title_lines(texts, plan, written=escape_markdown)
     out = [f"# {title}", "", f"_{subtitle}_", ""]
     if draft:
         out += [f"**{texts('plan_card.draft_marker')}**", ""]

@@ -9,6 +9,7 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, choices, heading, paragraph, submit
+from cards.markdown import escape_markdown
 from content import Texts
 from domain.evidence import EvidenceItem
 from domain.reporting import DEFAULT_TIMEZONE, ReportDraft
@@ -29,7 +30,8 @@ MAX_FACT_LENGTH = 600
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= MAX_FACT_LENGTH else text[: MAX_FACT_LENGTH - 1] + "…"
+    """What the person wrote, cut to a fact's length, as Markdown that shows it as written."""
+    return escape_markdown(text if len(text) <= MAX_FACT_LENGTH else text[: MAX_FACT_LENGTH - 1] + "…")
 
 
 def format_time(moment: datetime | None, texts: Texts) -> str:
@@ -39,14 +41,15 @@ def format_time(moment: datetime | None, texts: Texts) -> str:
 
 
 def summary_facts(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem]) -> list[tuple[str, str]]:
-    """The report as (label, value) pairs, in the order the questions were asked."""
+    """The report as (label, value) pairs for a FactSet, in the order the questions were asked; what the person
+    wrote is escaped (`escape_markdown`)."""
     incident = draft.incident
     missing = texts("summary.not_given")
     facts: list[tuple[str, str]] = []
     if incident.urgent:
         facts.append((texts("summary.urgent"), "⚠ " + texts("common.yes")))
     if draft.on_behalf_of:
-        facts.append((texts("summary.reported_for"), draft.on_behalf_of))
+        facts.append((texts("summary.reported_for"), _short(draft.on_behalf_of)))
     facts.append((texts("summary.kinds"), ", ".join(texts(f"kinds.{k.value}") for k in incident.kinds) or missing))
     context = []
     if incident.during_work_hours is not None:
@@ -109,7 +112,7 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
 def submitted_card(texts: Texts, reference: str, draft: ReportDraft) -> dict[str, Any]:
     lines = [texts("submitted.body"), texts("submitted.next_steps")]
     if draft.on_behalf_of:
-        lines.append(texts("submitted.on_behalf", name=draft.on_behalf_of))
+        lines.append(texts("submitted.on_behalf", name=escape_markdown(draft.on_behalf_of)))
     return build_card(
         texts,
         [heading(texts("submitted.title", reference=reference)), *(paragraph(line) for line in lines)],

@@ -7,6 +7,7 @@ from typing import Any
 from adaptive_cards import card as ac
 
 from cards.common import build_card, heading, paragraph, submit
+from cards.markdown import escape_markdown
 from content import Texts
 
 
@@ -25,7 +26,9 @@ def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
         [
             heading(texts("welcome.title")),
             paragraph(
-                f"{texts('welcome.greeting', name=name)} {texts('welcome.intro')}" if name else texts("welcome.intro")
+                f"{texts('welcome.greeting', name=escape_markdown(name))} {texts('welcome.intro')}"
+                if name
+                else texts("welcome.intro")
             ),
             ac.ActionSet(actions=[report]),
             ac.ActionSet(actions=more),
