@@ -11,6 +11,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from bot.case_notifications import CaseNotifications
 from bot.roles import Directory
 from cards.choose_leader import LEADER_CHOICE, choose_leader_card
+from cards.markdown import escape_markdown
 from content import Texts, language_for
 from dialogs.question import card_attachment
 from dialogs.replies import reply_from
@@ -74,7 +75,7 @@ class ChooseLeaderDialog(Dialog):
         await self._cases.update(case_id, lambda stored: _with_leadership(stored, case))
         await self._notifications.case_reported(case, await self._evidence.list_items(case_id))
         leader_name = case.leader.name if case.leader else ""
-        await dialog_context.context.send_activity(texts("leader_lookup.sent", name=leader_name))
+        await dialog_context.context.send_activity(texts("leader_lookup.sent", name=escape_markdown(leader_name)))
         return await dialog_context.end_dialog()
 
 

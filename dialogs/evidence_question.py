@@ -8,6 +8,7 @@ from contextlib import aclosing
 from bot.attachments import IncomingFile, bot_bearer_token
 from bot.typing_indicator import typing_while_busy
 from cards import report as cards
+from cards.markdown import escape_markdown
 from dialogs.question import NEXT, STAY, Asking, Question, Step
 from dialogs.replies import DONE_WORDS, Reply
 from domain.evidence import EvidenceSource, clean_original_name
@@ -64,7 +65,10 @@ async def _secure_each(asking: Asking, files: list[IncomingFile]) -> str:
             outcome = _refusal_text(asking, file.name, refusal)
             continue
         outcome = asking.texts(
-            "evidence.saved", name=item.original_name, size=human_size(item.size), short_hash=item.short_hash
+            "evidence.saved",
+            name=escape_markdown(item.original_name),
+            size=human_size(item.size),
+            short_hash=item.short_hash,
         )
     return outcome
 
@@ -87,7 +91,7 @@ async def secure_text(asking: Asking, text: str) -> str:
 
 def _refusal_text(asking: Asking, name: str, refusal: EvidenceRefused) -> str:
     """The kind refusal, naming the file as it will be recorded (cleaned: no control or direction characters)."""
-    shown = clean_original_name(name)
+    shown = escape_markdown(clean_original_name(name))
     return asking.texts(f"evidence.refused_{refusal.reason.value}", name=shown, max_mb=asking.services.max_evidence_mb)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cards import report as cards
+from cards.markdown import escape_markdown
 from dialogs.question import NEXT, STAY, Asking, Question, Step
 from dialogs.replies import NO_WORDS, NONE_WORDS, YES_WORDS, Reply
 from domain.case import Channel, HarassmentKind, Impact, Offender, OffenderRelation, Witness
@@ -204,7 +205,7 @@ class LinksQuestion(Question):
             return NEXT
         valid, invalid = parse_links(reply.field("links") or reply.text)
         if invalid or not valid:
-            await asking.say(asking.texts("links.invalid", links=", ".join(invalid) or "–"))
+            await asking.say(asking.texts("links.invalid", links=escape_markdown(", ".join(invalid)) or "–"))
             return STAY
         asking.draft.incident.links = valid
         return NEXT
@@ -238,7 +239,7 @@ class WitnessesQuestion(Question):
         witnesses = asking.draft.incident.witnesses
         if len(witnesses) < MAX_WITNESSES:
             witnesses.append(Witness(name=name, phone=phone))
-        await asking.say(asking.texts("witnesses.added", name=name))
+        await asking.say(asking.texts("witnesses.added", name=escape_markdown(name)))
         await self.ask(asking)
         return STAY
 

@@ -32,6 +32,7 @@ from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 from bot.identity import person_of
 from bot.plan_files import PlanFiles
 from bot.roles import Directory, Unit
+from cards.markdown import escape_markdown
 from cards.response_plan import (
     ANSWER_INPUT,
     PLAN_EDIT_COMMAND,
@@ -188,7 +189,7 @@ class ResponsePlanViewer:
             return None, None
         current = await self._plans.current(unit.id)
         if current is None:
-            await _say(context, texts("plan_dialog.no_plan", unit=unit.name))
+            await _say(context, texts("plan_dialog.no_plan", unit=escape_markdown(unit.name)))
             return None, unit
         return current.plan, unit
 
@@ -252,14 +253,16 @@ class ResponsePlanDialog(Dialog):
         saved = await self._drafts.get(context, None)
         if isinstance(saved, dict) and saved.get("unit_id") == unit.id and saved.get("step") in STEPS:
             draft = saved
-            await _say(context, texts("plan_dialog.resumed", unit=unit.name))
+            await _say(context, texts("plan_dialog.resumed", unit=escape_markdown(unit.name)))
         else:
             current = await self._plans.current(unit.id)
             draft = self._new_draft(texts, unit, current.plan if current else None)
             if current is None:
-                await _say(context, texts("plan_dialog.started", unit=unit.name))
+                await _say(context, texts("plan_dialog.started", unit=escape_markdown(unit.name)))
             else:
-                await _say(context, texts("plan_dialog.editing", unit=unit.name, version=current.plan.version))
+                await _say(
+                    context, texts("plan_dialog.editing", unit=escape_markdown(unit.name), version=current.plan.version)
+                )
         dialog_context.active_dialog.state.update(draft=draft, last_at=self._clock.now().isoformat())
         await self._ask(context, texts, draft)
         return Dialog.end_of_turn
@@ -459,11 +462,11 @@ class ResponsePlanDialog(Dialog):
         plan = saved.plan
         if self._on_saved is not None and not saved.superseded:
             await self._on_saved(plan)
-        await _say(context, texts("plan_dialog.saved", unit=plan.unit_name, version=plan.version))
+        await _say(context, texts("plan_dialog.saved", unit=escape_markdown(plan.unit_name), version=plan.version))
         if saved.superseded:
             newest = await self._plans.current(unit.id)
             name = newest.plan.updated_by if newest is not None else ""
-            await _say(context, texts("plan_dialog.superseded", version=plan.version, name=name))
+            await _say(context, texts("plan_dialog.superseded", version=plan.version, name=escape_markdown(name)))
         card = plan_card(texts, plan, today=self._today(), can_edit=True, saved_on=_saved_on(plan))
         await _show(context, card)
         return await dialog_context.end_dialog()

@@ -215,3 +215,25 @@ def test_typed_answers_work_without_cards(bot, user: TeamsUser) -> None:
     seen = joined(user.say("færdig"))
     assert "Tjek din anmeldelse" in seen
     assert "https://example.org/opslag/1" in seen and "Karen Vidne" in seen
+
+
+PHISH = "[Åbn sikker besked](https://phish.example/login)"
+PHISH_SHOWN = r"\[Åbn sikker besked\](https://phish.example/login)"
+
+
+def test_replies_repeat_what_the_employee_wrote_as_text_never_as_a_link(
+    bot, user: TeamsUser, file_server: FileServer
+) -> None:
+    answer_until(user, "links")
+    turn = user.submit({"q": "links", "links": "[klik](https://phish.example/login)"})
+    assert r"\[klik\](https://phish.example/login)" in joined(turn), joined(turn)
+    user.submit({"q": "links", "answer": "none"})
+    turn = user.submit({"q": "witnesses", "answer": "add", "witness_name": PHISH, "witness_phone": ""})
+    assert PHISH_SHOWN in joined(turn) and PHISH not in joined(turn).replace(PHISH_SHOWN, "")
+    user.submit({"q": "witnesses", "answer": "done"})
+    answer_from(user, "impact", stop_before="evidence")
+    name = "**vigtigt** [se her](phish.example).png"
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/skærm.png", png_screenshot(shade=33), "image/png")
+    turn = user.send_files([(name, url)])
+    seen = joined(turn)
+    assert r"\*\*vigtigt\*\* \[se her\](phish.example).png" in seen, seen
