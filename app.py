@@ -3,8 +3,9 @@
 
 Health: GET /livez (and /healthz) answers 200 while the process serves (liveness). GET /readyz answers 200 only
 when the runtime is built, storage answers a read within READINESS_TIMEOUT_SECONDS and shutdown has not begun;
-otherwise 503 with the reason (readiness). On shutdown aiohttp stops listening, lets the requests in flight
-finish, then the runtime closes.
+otherwise 503 with the reason (readiness). When ready its detail counts the outbox's dead letters (notifications
+given up and not delivered; they do not make the instance unready). On shutdown aiohttp stops listening, lets the
+requests in flight finish, then the runtime closes.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ async def _ready(request: web.Request) -> web.Response:
     except Exception as error:  # any way storage can fail means "do not send me traffic", never a 500
         log.warning("not ready: storage did not answer (%s)", type(error).__name__)
         return web.json_response({"status": "storage unreachable"}, status=503)
-    return web.json_response({"status": "ready"})
+    return web.json_response({"status": "ready", "dead_letters": request.app[RUNTIME].outbox_worker.dead_letters})
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> web.Application:

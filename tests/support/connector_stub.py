@@ -161,6 +161,7 @@ class ConnectorStub(BackgroundServer):
         self._lock = threading.Condition()
         self._calls: list[RecordedCall] = []
         self._failures: list[_Failure] = []
+        self._outages: dict[str | None, _Failure] = {}  # conversation id (None: every call) -> the answer
         self._members: dict[str, _Member] = {}
         self._personal_chats: dict[str, str] = {}
 
@@ -231,10 +232,24 @@ class ConnectorStub(BackgroundServer):
         return self.wait_for(enough, timeout)
 
     def clear(self) -> None:
-        """Forget recorded calls and scripted failures (registered members and chats are kept)."""
+        """Forget recorded calls, scripted failures and outages (registered members and chats are kept)."""
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+            self._outages.clear()
+
+    def start_outage(
+        self, status: int = 503, headers: Mapping[str, str] | None = None, *, conversation_id: str | None = None
+    ) -> None:
+        """Answer `status` to every send and update (in `conversation_id`, or anywhere, where creating a chat fails
+        too) until `end_outage`: the connector down for as long as a test likes. Failed calls are recorded."""
+        body = {"error": {"code": "ServiceUnavailable", "message": f"stub outage {status}"}}
+        with self._lock:
+            self._outages[conversation_id] = _Failure(status, dict(headers or {}), body, conversation_id)
+
+    def end_outage(self, *, conversation_id: str | None = None) -> None:
+        with self._lock:
+            self._outages.pop(conversation_id, None)
 
     def fail_next(
         self,
@@ -306,6 +321,9 @@ class ConnectorStub(BackgroundServer):
 
     def _take_failure(self, conversation_id: str | None) -> _Failure | None:
         with self._lock:
+            outage = self._outages.get(None) or self._outages.get(conversation_id)
+            if outage is not None:
+                return outage
             for index, failure in enumerate(self._failures):
                 if failure.conversation_id in (None, conversation_id):
                     return self._failures.pop(index)
@@ -324,7 +342,13 @@ class ConnectorStub(BackgroundServer):
 
     async def _update(self, request: web.Request) -> web.Response:
         activity_id = unquote(request.match_info["aid"])
-        self._record(await self._call(request, "update", activity_id=activity_id))
+        call = await self._call(request, "update", activity_id=activity_id)
+        with self._lock:
+            outage = self._outages.get(None) or self._outages.get(call.conversation_id)
+        if outage is not None:
+            self._record(replace(call, status=outage.status))
+            return web.json_response(outage.body, status=outage.status, headers=outage.headers)
+        self._record(call)
         return web.json_response({"id": activity_id})
 
     async def _delete(self, request: web.Request) -> web.Response:
@@ -334,6 +358,11 @@ class ConnectorStub(BackgroundServer):
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         call = await self._call(request, "create_conversation")
+        with self._lock:
+            outage = self._outages.get(None)
+        if outage is not None:
+            self._record(replace(call, status=outage.status))
+            return web.json_response(outage.body, status=outage.status, headers=outage.headers)
         body = call.body if isinstance(call.body, dict) else {}
         conversation_id = self._existing_personal_chat(body) or f"a:{uuid.uuid4().hex}"
         activity_id = uuid.uuid4().hex
