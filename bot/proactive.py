@@ -19,7 +19,8 @@ logs them at ERROR and tries the `keep_trying` ones (cards that hand over a case
 
 Two things botbuilder does that this module undoes on its own connector client:
   * msrest/urllib3 retry inside one call (3 retries with sleeps for PUT/5xx, Retry-After sleeps, and a
-    final `RetryError` that hides the HTTP status): retries are switched off, the outbox retries instead;
+    final `RetryError` that hides the HTTP status): retries are switched off for every call of a send,
+    creating the chat included (`connector_client.without_retries`), the outbox retries instead;
   * a proactive message is sent as a reply to the made-up id of the continuation event: `replyToId` is
     cleared so it is a plain new message.
 And errors raised inside the turn callback never reach `continue_conversation`'s caller (the adapter gives
@@ -50,6 +51,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from urllib3 import Retry
 
 from bot.adapter import ReplyTurnContext
+from bot.connector_client import without_retries
 from bot.inbound_activity import read_activity
 from bot.pacing import SendPacer
 from bot.periodic import PeriodicWorker
@@ -163,6 +165,7 @@ class ProactiveSender:
 
     async def send(self, notification: Notification) -> tuple[str, str]:
         """Deliver the payload; returns (activity id, conversation id). Raises SendFailed on connector errors."""
+        without_retries()  # in this task: the outbox retries, and creating the chat must not wait out a Retry-After
         activity = _activity(notification.payload)
         # A resend after a crash carries the same key (CloudAdapter clears `id` on every outgoing activity).
         activity.channel_data = {**(activity.channel_data or {}), NOTIFICATION_ID_KEY: notification.id}
@@ -183,6 +186,7 @@ class ProactiveSender:
         bot_id: str | None = None,
     ) -> str:
         """Replace an activity sent earlier (e.g. a card after an action); returns its id."""
+        without_retries()
         bot = await self._bot(bot_id)
         reference = ConversationReference(
             channel_id=self._channel_id,
