@@ -3,8 +3,9 @@
 
 Health: GET /livez (and /healthz) answers 200 while the process serves (liveness). GET /readyz answers 200 only
 when the runtime is built, storage takes a small write (and its delete) within READINESS_TIMEOUT_SECONDS and shutdown
-has not begun; otherwise 503 with the reason (readiness): a full disk or a store that only reads is not ready.
-On shutdown aiohttp stops listening, lets the requests in flight finish, then the runtime closes.
+has not begun; otherwise 503 with the reason (readiness): a full disk or a store that only reads is not ready. When
+ready its detail counts the outbox's dead letters (notifications given up and not delivered; they do not make the
+instance unready). On shutdown aiohttp stops listening, lets the requests in flight finish, then the runtime closes.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ async def _ready(request: web.Request) -> web.Response:
     except Exception as error:  # any way storage can fail means "do not send me traffic", never a 500
         log.warning("not ready: storage did not take a write (%s: %s)", type(error).__name__, str(error)[:200])
         return web.json_response({"status": "storage not writable"}, status=503)
-    return web.json_response({"status": "ready"})
+    return web.json_response({"status": "ready", "dead_letters": request.app[RUNTIME].outbox_worker.dead_letters})
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> web.Application:

@@ -1,12 +1,15 @@
 """Who must hear about a case and what they get: the leader's action card when a case is reported, the
 employee's short update after each action, HR's card on escalation, the leader's alert after a hard
 check-in or HR's advice. Everything goes through the outbox, so no notification is lost when Teams is slow
-or down; and after every change the case's follow-ups are planned (bot.follow_up_planner). Teams reads a
-message's text as Markdown: what people wrote goes into it escaped (`cards.markdown.escape_markdown`)."""
+or down; and after every change the case's follow-ups are planned (bot.follow_up_planner). The cards that hand
+a case to someone (the leader's first card, a deputy's, HR's) are `keep_trying`: the outbox tries them again
+after it gave them up, until they are delivered. Teams reads a message's text as Markdown: what people wrote
+goes into it escaped (`cards.markdown.escape_markdown`)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 from bot.follow_up_planner import FollowUpPlanner
@@ -23,14 +26,16 @@ from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.leader_actions import Verb
 from storage.leader_assignments import LeaderAssignments
-from storage.outbox import EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
+from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
 
+FOLLOW_UP_TEXT = "follow_up"
 WORK_ENVIRONMENT_CARD = "work_environment_card"
 EVIDENCE_ADDED = "evidence_added"
 CHECK_IN_ALERT = "check_in_alert"
 HR_ADVICE = "hr_advice"
 
 LEADERSHIP_LANGUAGE = "da"
+HANDOVER_KINDS = frozenset({LEADER_CARD, DEPUTY_CARD, HR_CARD})  # new cards of these kinds are `keep_trying`
 
 
 def card_payload(card: dict[str, Any]) -> dict[str, Any]:
@@ -140,6 +145,36 @@ class CaseNotifications:
             await self.enqueue(
                 _leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card), if_stored=if_stored
             )
+
+    async def leader_card_delivery(self, case: Case) -> tuple[datetime | None, bool]:
+        """Where the leader's first card is: when it was queued (None if it is not waiting), and whether it was
+        delivered."""
+        card_id = _leader_card_id(case)
+        if await self._outbox.was_sent(card_id):
+            return None, True
+        return await self._outbox.queued_at(card_id), False
+
+    async def handed_over_to(self, case: Case, id_prefix: str) -> set[str]:
+        """Who of the deputy ("deputy") and HR ("hr") has received the card sent with `id_prefix`
+        (`send_deputy_card`, `send_hr_cards`)."""
+        reached = set()
+        if case.deputy is not None and await self._outbox.was_sent(f"{id_prefix}.deputy-card"):
+            reached.add("deputy")
+        for member in self._directory.hr_members():
+            if await self._outbox.was_sent(f"{id_prefix}.hr-{member.aad_object_id}"):
+                reached.add("hr")
+                break
+        return reached
+
+    async def send_deputy_card(self, case: Case, evidence: list[EvidenceItem], id_prefix: str, intro: str) -> None:
+        """The deputy gets the leadership card (they can act on it) after a short text saying why."""
+        deputy = case.deputy
+        if deputy is None:
+            return
+        await self.enqueue(f"{id_prefix}.deputy", case, deputy, FOLLOW_UP_TEXT, text_payload(intro))
+        viewers = [deputy.user_id] if deputy.user_id.startswith("29:") else []
+        card = card_payload(self.leader_card(case, evidence, viewers))
+        await self.enqueue(f"{id_prefix}.deputy-card", case, deputy, DEPUTY_CARD, card)
 
     async def plan_follow_ups(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> None:
         """Queue a reported case's follow-up jobs and their marker once the case is stored, or `if_stored` its
@@ -313,6 +348,7 @@ class CaseNotifications:
             created_at=self._clock.now(),
             update_conversation_id=update[0] if update else None,
             update_activity_id=update[1] if update else None,
+            keep_trying=kind in HANDOVER_KINDS and update is None,
         )
         await self._outbox.enqueue(notification, if_stored=if_stored)
         self._worker.wake()

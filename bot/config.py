@@ -59,12 +59,20 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     # How long a worker holds a notification it is sending; after a crash another worker sends it after this.
     outbox_lease_seconds: float = Field(default=120.0, gt=0)
+    # Retries of a failed proactive message: the longest wait between two attempts (also the cap on a
+    # connector's Retry-After), how long throttling, server and network errors are retried before the message
+    # is given up (counted from its first failure), how often given-up cards that hand over a case are tried
+    # again, and after how many failed calls one round of the outbox worker stops sending.
+    outbox_max_delay_seconds: float = Field(default=300.0, gt=0)
+    outbox_retry_hours: float = Field(default=48.0, gt=0)
+    outbox_dead_letter_retry_minutes: float = Field(default=60.0, gt=0)
+    outbox_max_failures_per_round: int = Field(default=16, ge=1)
     # Teams' limits for proactive messages (bot/pacing.py), per running instance.
     pacing_per_conversation: float = Field(default=7.0, gt=0)
     pacing_per_tenant: float = Field(default=50.0, gt=0)
 
     # Follow-ups (domain/follow_ups.py). Every interval can be set, e.g. FOLLOW_UP__EASY_DEADLINE_DAYS=9,
-    # FOLLOW_UP__CHECK_IN_DAYS=[1,3,7,21], FOLLOW_UP__ACK_HR_WORKING_HOURS=24.
+    # FOLLOW_UP__CHECK_IN_DAYS=[1,3,7,21], FOLLOW_UP__ACK_HR_WORKING_HOURS=24, FOLLOW_UP__FIRST_CARD_MINUTES=15.
     follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
     working_day_start: time = time(8, 0)
     working_day_end: time = time(16, 0)

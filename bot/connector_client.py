@@ -162,11 +162,22 @@ CONNECTION_LIMIT = 100
 KEEPALIVE_SECONDS = 30.0
 
 
+NO_RETRY = Retry(total=0, raise_on_status=False, respect_retry_after_header=False)
+_NO_RETRIES: ContextVar[bool] = ContextVar("connector-no-retries", default=False)
+
+
+def without_retries() -> None:
+    """Every pooled connector call from here on in the current asyncio task (and tasks it starts) is tried once:
+    for a caller that retries itself (the outbox), including calls made before it holds a client of its own
+    (creating a 1:1 chat), so a connector's Retry-After never holds it inside one call."""
+    _NO_RETRIES.set(True)
+
+
 class PooledRetryPolicy(ClientRetryPolicy):
     """msrest's ClientRetryPolicy with a prebuilt `Retry` (no 999 x 500 scan) and per-task assignments.
 
-    Reading `policy` gives the value assigned in the current asyncio task (or a task it was started from),
-    else the shared default. See the module docstring for why.
+    Reading `policy` gives NO_RETRY after `without_retries()` in the current task, else the value assigned in the
+    current asyncio task (or a task it was started from), else the shared default. See the module docstring.
     """
 
     def __init__(self, default: Retry = DEFAULT_RETRY) -> None:  # no super().__init__: that is the scan
@@ -175,7 +186,7 @@ class PooledRetryPolicy(ClientRetryPolicy):
 
     @property  # type: ignore[override]
     def policy(self) -> Retry:
-        return self._assigned.get() or self._default
+        return NO_RETRY if _NO_RETRIES.get() else self._assigned.get() or self._default
 
     @policy.setter
     def policy(self, value: Retry) -> None:

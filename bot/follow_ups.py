@@ -1,5 +1,6 @@
 """What a due follow-up job does: re-read the case, and only if the job still applies, send its reminder,
-check-in or escalation through the outbox.
+check-in or escalation through the outbox. A first_card job reads where the leader's first card is in the outbox
+and does what `FollowUps.first_card_step` says: hand the case to the deputy and HR, or tell the employee who has it.
 
 Every message gets the id `<job id>.<recipient>`, and the outbox never sends an id twice, so a job that is
 handed out again (a worker crashed before deleting it) has no second effect. The automatic HR escalation
@@ -22,12 +23,13 @@ from cards.markdown import escape_markdown
 from domain.audit import SYSTEM_ROLE, AuditEvent
 from domain.case import Case, Person
 from domain.clock import Clock
-from domain.follow_ups import FollowUps, Job, JobKind, work_injury_suggested
+from domain.follow_ups import HANDED_OVER, FollowUps, Job, JobKind, work_injury_suggested
 from domain.handling import HrEscalation
 from domain.working_time import COPENHAGEN
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
 from storage.job_queue import JobQueue
+from storage.outbox import EMPLOYEE_UPDATE
 from storage.ports import EvidenceStore
 
 log = logging.getLogger("vaern.follow_ups")
@@ -38,6 +40,12 @@ SYSTEM_NAME = "Værn"
 FOLLOW_UP = "follow_up"
 CHECK_IN = "check_in"
 AUTOMATIC_ESCALATION = {JobKind.ACK_HR: "ack_overdue", JobKind.EASY_MISSED: "easy_deadline_missed"}
+LEADER_CARD_UNDELIVERED = "leader_card_undelivered"
+
+
+def handover_prefix(case: Case) -> str:
+    """The outbox ids of a case's handover (deputy, HR, employee) start with this, whichever job did it."""
+    return f"{case.case_id}.{JobKind.FIRST_CARD.value}.handover"
 
 
 def _local_time(moment: datetime) -> str:
@@ -76,8 +84,10 @@ class FollowUpHandler:
             log.info("follow-up no longer applies", extra={"fields": fields})
             return False
         case = current.case
+        if job.kind is JobKind.FIRST_CARD:
+            return await self._first_card(case, job, now, fields)
         if job.kind in AUTOMATIC_ESCALATION:
-            case = await self._escalate(case, job)
+            case = await self._escalate(case, job, AUTOMATIC_ESCALATION[job.kind])
         await self._send(case, job)
         await self._queue.schedule(self._follow_ups.next_jobs(case, job, now))
         log.info("follow-up sent", extra={"fields": fields})
@@ -125,18 +135,57 @@ class FollowUpHandler:
         await self._notifications.enqueue(f"{job.id}.{role}", case, to, FOLLOW_UP, text_payload(f"{text}\n\n{footer}"))
 
     async def _to_deputy(self, case: Case, job: Job) -> None:
-        deputy = case.deputy
-        if deputy is None:
+        if case.deputy is None:
             return
         texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
         hours = f"{self._follow_ups.policy.ack_deputy_working_hours:g}"
         unit = escape_markdown(case.unit or "-")
         intro = texts("follow_up.ack_deputy", reference=case.reference, unit=unit, hours=hours)
-        await self._text(job, "deputy", case, deputy, intro)
+        footer = texts("follow_up.footer")
         evidence = await self._evidence.list_items(case.case_id)
-        viewers = [deputy.user_id] if deputy.user_id.startswith("29:") else []
-        card = self._notifications.leader_card(case, evidence, viewers)
-        await self._notifications.enqueue(f"{job.id}.deputy-card", case, deputy, FOLLOW_UP, card_payload(card))
+        await self._notifications.send_deputy_card(case, evidence, job.id, f"{intro}\n\n{footer}")
+
+    async def _first_card(self, case: Case, job: Job, now: datetime, fields: dict[str, object]) -> bool:
+        """The leader's first card is late: hand the case over, or tell the employee who has it, or wait."""
+        prefix = handover_prefix(case)
+        queued_at, delivered = await self._notifications.leader_card_delivery(case)
+        reached = await self._notifications.handed_over_to(case, prefix) if job.key == HANDED_OVER else set()
+        step = self._follow_ups.first_card_step(
+            case, job, now, queued_at=queued_at, delivered=delivered, reached=reached
+        )
+        if step.hand_over:
+            await self._hand_over(case, job, prefix)
+            log.warning(
+                "leader's first card not delivered in time: case handed to deputy and HR", extra={"fields": fields}
+            )
+        if step.tell:
+            await self._tell_who_has_it(case, step.tell, prefix)
+            log.info("employee told who has the case", extra={"fields": fields | {"who": list(step.tell)}})
+        if step.next_job is not None:
+            await self._queue.schedule([step.next_job])
+        return step.hand_over or bool(step.tell)
+
+    async def _hand_over(self, case: Case, job: Job, prefix: str) -> None:
+        """The deputy gets the leadership card, and Organisation og Personale the case (an automatic escalation)."""
+        case = await self._escalate(case, job, LEADER_CARD_UNDELIVERED)
+        evidence = await self._evidence.list_items(case.case_id)
+        texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
+        minutes = f"{self._follow_ups.first_card_time(case).total_seconds() / 60:g}"
+        leader = escape_markdown(case.leader.name) if case.leader is not None and case.leader.name else "-"
+        unit = escape_markdown(case.unit or "-")
+        intro = texts("first_card.deputy", reference=case.reference, unit=unit, leader=leader, minutes=minutes)
+        await self._notifications.send_deputy_card(case, evidence, prefix, f"{intro}\n\n{texts('follow_up.footer')}")
+        await self._notifications.send_hr_cards(case, evidence, f"{prefix}.hr")
+
+    async def _tell_who_has_it(self, case: Case, who: tuple[str, ...], prefix: str) -> None:
+        """The one who reported was told the leader would hear: now, plainly, who has the case."""
+        texts = self._notifications.texts(case.locale)
+        deputy = escape_markdown(case.deputy.name) if case.deputy is not None and case.deputy.name else "-"
+        key = "first_card.told_both" if len(who) == 2 else f"first_card.told_{who[0]}"
+        text = f"{texts(key, reference=case.reference, deputy=deputy)}\n\n{texts('follow_up.footer')}"
+        await self._notifications.enqueue(
+            f"{prefix}.employee", case, case.reporter, EMPLOYEE_UPDATE, text_payload(text)
+        )
 
     async def _to_hr(self, case: Case, job: Job) -> None:
         evidence = await self._evidence.list_items(case.case_id)
@@ -167,11 +216,11 @@ class FollowUpHandler:
         card = check_in_card(self._notifications.texts(case.locale), case, job.sequence)
         await self._notifications.enqueue(f"{job.id}.employee", case, case.subject, CHECK_IN, card_payload(card))
 
-    async def _escalate(self, case: Case, job: Job) -> Case:
+    async def _escalate(self, case: Case, job: Job, reason: str) -> Case:
         """Værn hands the case to Organisation og Personale itself (once), so HR may open it."""
         if case.handling.hr_escalation is not None:
             return case
-        now, reason = self._clock.now(), AUTOMATIC_ESCALATION[job.kind]
+        now = self._clock.now()
         event = AuditEvent(
             case_id=case.case_id,
             at=now,

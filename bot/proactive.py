@@ -12,13 +12,17 @@ newest stored conversation reference (with an empty app id, the id the channel g
 known the send fails (retryably) and the notification waits in the outbox.
 
 `OutboxWorker` drains the durable outbox (`storage.outbox`) in the background: claim → send → mark sent,
-or count the failure, retry later (honouring Retry-After), and dead-letter after `max_attempts`. At shutdown it
+or count the failure and retry later (capped backoff, capped Retry-After) until the outbox gives it up. A round
+stops sending after `max_failures_per_round` failures (an outage costs a few quick calls a round, not one per
+pending message). Every `dead_letter_retry_seconds` it counts the dead letters (`dead_letters`, for /readyz),
+logs them at ERROR and tries the `keep_trying` ones (cards that hand over a case) once more. At shutdown it
 claims nothing more and cancels a send still in flight after STOP_GRACE_SECONDS; undelivered notifications stay
 stored (a cancelled one is sent again once its lease has run out).
 
 Two things botbuilder does that this module undoes on its own connector client:
   * msrest/urllib3 retry inside one call (3 retries with sleeps for PUT/5xx, Retry-After sleeps, and a
-    final `RetryError` that hides the HTTP status): retries are switched off, the outbox retries instead;
+    final `RetryError` that hides the HTTP status): retries are switched off for every call of a send,
+    creating the chat included (`connector_client.without_retries`), the outbox retries instead;
   * a proactive message is sent as a reply to the made-up id of the continuation event: `replyToId` is
     cleared so it is a plain new message.
 And errors raised inside the turn callback never reach `continue_conversation`'s caller (the adapter gives
@@ -32,6 +36,7 @@ import logging
 import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
@@ -48,6 +53,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from urllib3 import Retry
 
 from bot.adapter import ReplyTurnContext
+from bot.connector_client import without_retries
 from bot.inbound_activity import read_activity
 from bot.pacing import SendPacer
 from bot.periodic import PeriodicWorker
@@ -55,7 +61,7 @@ from bot.retry_after import parse_retry_after
 from domain.case import Person
 from domain.clock import Clock
 from storage.conversation_refs import ConversationReferenceStore
-from storage.outbox import Notification, Outbox
+from storage.outbox import SCAN_SLICE, Notification, Outbox
 
 log = logging.getLogger("vaern.proactive")
 
@@ -164,6 +170,7 @@ class ProactiveSender:
 
     async def send(self, notification: Notification) -> tuple[str, str]:
         """Deliver the payload; returns (activity id, conversation id). Raises SendFailed on connector errors."""
+        without_retries()  # in this task: the outbox retries, and creating the chat must not wait out a Retry-After
         activity = _activity(notification.payload)
         # A resend after a crash carries the same key (CloudAdapter clears `id` on every outgoing activity).
         activity.channel_data = {**(activity.channel_data or {}), NOTIFICATION_ID_KEY: notification.id}
@@ -184,6 +191,7 @@ class ProactiveSender:
         bot_id: str | None = None,
     ) -> str:
         """Replace an activity sent earlier (e.g. a card after an action); returns its id."""
+        without_retries()
         bot = await self._bot(bot_id)
         reference = ConversationReference(
             channel_id=self._channel_id,
@@ -305,12 +313,19 @@ class OutboxWorker(PeriodicWorker):
         lease_seconds: float = 120.0,
         concurrency: int = 4,
         pacer: SendPacer | None = None,
+        max_failures_per_round: int = 16,
+        dead_letter_retry_seconds: float = 3600.0,
     ) -> None:
         super().__init__(interval_seconds)
         self._outbox = outbox
         self._sender = sender
         self._clock = clock
         self._max_attempts = max_attempts
+        self._max_failures = max(1, max_failures_per_round)
+        self._failures = 0  # in the current round
+        self._dead_letter_retry = timedelta(seconds=dead_letter_retry_seconds)
+        self._next_dead_letter_pass: datetime | None = None  # None: at the first round
+        self._dead_ids: set[str] = set()  # dead letters at the last pass, and those given up since
         self._lease_seconds = lease_seconds
         self._concurrency = max(1, concurrency)
         self._pacer = pacer or SendPacer()
@@ -324,8 +339,16 @@ class OutboxWorker(PeriodicWorker):
         notification once its lease has run out)."""
         await super().stop(timeout)
 
+    @property
+    def dead_letters(self) -> int:
+        """Notifications given up and not delivered since, as of this worker's last look at the dead letters (at
+        most `dead_letter_retry_seconds` old) and its own deliveries and give-ups since."""
+        return len(self._dead_ids)
+
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many were sent. Per recipient in order, recipients in parallel."""
+        await self._dead_letter_pass()
+        self._failures = 0
         groups: OrderedDict[str, list[Notification]] = OrderedDict()
         for notification in await self._outbox.due(self._clock.now(), per_recipient=self._per_recipient):
             groups.setdefault(notification.recipient_key, []).append(notification)
@@ -344,11 +367,36 @@ class OutboxWorker(PeriodicWorker):
 
         return sum(await asyncio.gather(*(deliver_in_order(group) for group in groups.values())))
 
+    async def _dead_letter_pass(self) -> None:
+        """Now and then: count the dead letters, log them at ERROR, and put the `keep_trying` ones back in the
+        outbox for one more attempt each (they go back to the dead letters if it fails)."""
+        now = self._clock.now()
+        if self._next_dead_letter_pass is not None and now < self._next_dead_letter_pass:
+            return
+        self._next_dead_letter_pass = now + self._dead_letter_retry
+        try:
+            ids = await self._outbox.dead_letter_ids()
+            self._dead_ids = set(ids)
+            if not ids:
+                return
+            revived = 0
+            for index, notification_id in enumerate(ids):
+                if index % SCAN_SLICE == SCAN_SLICE - 1:
+                    await asyncio.sleep(0)
+                revived += await self._outbox.revive(notification_id, now)
+        except Exception:
+            log.exception("outbox: could not look at the dead letters")
+            return
+        fields = {"dead_letters": len(self._dead_ids), "tried_again": revived}
+        log.error("outbox: notifications given up and not delivered", extra={"fields": fields})
+
     async def _deliver(self, notification: Notification) -> bool:
         fields: dict[str, Any] = {"notification_id": notification.id, "kind": notification.kind}
         fields["case_id"] = notification.case_id
         if self._stopping:  # shutdown began: leave it pending for the next worker
             return False
+        if self._failures >= self._max_failures:
+            return False  # enough failed calls this round: the connector is in trouble; the next round goes on
         try:
             if not await self._outbox.claim(notification, self._clock.now(), self._lease_seconds):
                 return False
@@ -373,12 +421,14 @@ class OutboxWorker(PeriodicWorker):
             else:
                 activity_id, conversation_id = await self._sender.send(notification)
         except SendFailed as failure:
-            await self._failed(notification, str(failure), failure.retry_after, fields | {"status": failure.status})
+            status = {"status": failure.status}
+            await self._failed(notification, str(failure), failure.retry_after, fields | status, failure.retryable)
             return False
         except Exception as error:
             log.exception("outbox: unexpected error while sending", extra={"fields": fields})
-            await self._failed(notification, f"{type(error).__name__}: {error}", None, fields)
+            await self._failed(notification, f"{type(error).__name__}: {error}", None, fields, retryable=False)
             return False
+        self._dead_ids.discard(notification.id)
         try:
             await self._outbox.mark_sent(notification, activity_id, conversation_id, self._clock.now())
         except Exception:
@@ -387,12 +437,18 @@ class OutboxWorker(PeriodicWorker):
         log.info("proactive message sent", extra={"fields": fields | {"attempts": notification.attempts + 1}})
         return True
 
-    async def _failed(self, notification: Notification, error: str, retry_after: float | None, fields: dict) -> None:
+    async def _failed(
+        self, notification: Notification, error: str, retry_after: float | None, fields: dict, retryable: bool
+    ) -> None:
+        self._failures += 1
         try:
-            updated = await self._outbox.mark_failed(notification, error, self._clock.now(), retry_after)
-            if updated.attempts >= self._max_attempts:
+            now = self._clock.now()
+            updated = await self._outbox.mark_failed(notification, error, now, retry_after)
+            if self._outbox.gives_up(updated, now, retryable=retryable, max_attempts=self._max_attempts):
                 await self._outbox.dead(updated)
-                log.error("outbox: gave up, dead-lettered", extra={"fields": fields | {"attempts": updated.attempts}})
+                self._dead_ids.add(updated.id)
+                given_up = {"attempts": updated.attempts, "failing_since": str(updated.failing_since), "error": error}
+                log.error("outbox: gave up, dead-lettered", extra={"fields": fields | given_up})
             else:
                 retry = {"attempts": updated.attempts, "next_attempt_at": str(updated.next_attempt_at)}
                 log.warning("outbox: send failed, will retry", extra={"fields": fields | retry | {"error": error}})

@@ -96,7 +96,11 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     cases = CaseRepository(documents)
     case_index = CaseIndex(documents)
     audit = AuditLog(documents)
-    outbox = Outbox(documents)
+    outbox = Outbox(
+        documents,
+        max_delay_seconds=settings.outbox_max_delay_seconds,
+        retry_budget_seconds=settings.outbox_retry_hours * 3600,
+    )
     worker = OutboxWorker(
         outbox,
         ProactiveSender(adapter, settings.microsoft_app_id, references),
@@ -104,6 +108,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         interval_seconds=settings.outbox_interval_seconds,
         lease_seconds=settings.outbox_lease_seconds,
         pacer=SendPacer(settings.pacing_per_conversation, settings.pacing_per_tenant),
+        max_failures_per_round=settings.outbox_max_failures_per_round,
+        dead_letter_retry_seconds=settings.outbox_dead_letter_retry_minutes * 60,
     )
     calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
     follow_ups = FollowUps(settings.follow_up, calendar)

@@ -18,11 +18,15 @@ day before it, never later. The deadline itself is counted in calendar days as t
 not move it); what happens *after* a deadline (easy_missed) goes out on the next working day.
   police_hint                          a planned police report not yet made, within 72 h of the incident
   plan_revision                        a unit's beredskabsplan reached its revision date (about a unit, not a case)
+  first_card (#1, #2, ...)             the leader's first card not delivered within 15 minutes (5 when urgent): the
+                                       deputy and HR get the case; later ones wait until one of them has it, then the
+                                       employee is told who (`first_card_step`)
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
@@ -48,6 +52,7 @@ class JobKind(StrEnum):
     RESTRICTION_EXPIRY = "restriction_expiry"
     POLICE_HINT = "police_hint"
     PLAN_REVISION = "plan_revision"
+    FIRST_CARD = "first_card"
 
 
 class FollowUpPolicy(BaseModel):
@@ -69,6 +74,24 @@ class FollowUpPolicy(BaseModel):
     restriction_reminder_days: int = 3
     police_hint_hours: float = 48
     police_window_hours: float = 72
+    first_card_minutes: float = 15
+    first_card_urgent_minutes: float = 5
+    first_card_recheck_minutes: float = 5
+    first_card_watch_hours: float = 48
+
+
+HANDED_OVER = "handed-over"  # the key of the first_card jobs after the case was handed to the deputy and HR
+LATEST_RECHECK = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class FirstCardStep:
+    """What a due first_card job does: hand the case to the deputy and HR, tell the employee who has it now
+    (`tell`: "deputy", "hr"), and which first_card job comes next (None: no more)."""
+
+    hand_over: bool = False
+    tell: tuple[str, ...] = ()
+    next_job: Job | None = None
 
 
 class Job(BaseModel):
@@ -132,6 +155,7 @@ class FollowUps:
         jobs += self._easy_jobs(case)
         jobs += self._restriction_jobs(case)
         jobs += self._police_jobs(case)
+        jobs.append(_job(case, JobKind.FIRST_CARD, start + self.first_card_time(case)))
         return jobs
 
     def safetynet_reminder(self, case: Case, sequence: int, after: datetime) -> Job:
@@ -207,6 +231,48 @@ class FollowUps:
         hint_at = self.incident_time(case) + timedelta(hours=self.policy.police_hint_hours)
         return [_job(case, JobKind.POLICE_HINT, max(hint_at, police.at))]
 
+    # -- the leader's first card ------------------------------------------------------------------------------
+
+    def first_card_time(self, case: Case) -> timedelta:
+        """How long the leader's first card may take to reach them before the deputy and HR get the case."""
+        p = self.policy
+        return timedelta(minutes=p.first_card_urgent_minutes if case.incident.urgent else p.first_card_minutes)
+
+    def first_card_step(
+        self, case: Case, job: Job, now: datetime, *, queued_at: datetime | None, delivered: bool, reached: set[str]
+    ) -> FirstCardStep:
+        """The rule for a due first_card job (the case is open and unacknowledged: `still_applies`), from where the
+        leader's card is (`queued_at`: when it was queued, None if it never was; `delivered`) and which handover
+        cards reached their people (`reached`: "deputy", "hr").
+
+        Before the handover: a delivered card ends the watch; a card queued less than `first_card_time` ago (the
+        employee named the leader late) is checked again when that time is up; else the case is handed over.
+        After it: once the deputy or HR has their card the employee is told exactly who has the case; until then
+        it is checked again (after `first_card_recheck_minutes`, doubling, at most hourly) for
+        `first_card_watch_hours`. The employee hears only what is true when they hear it."""
+        if job.key != HANDED_OVER:
+            if delivered or queued_at is None:
+                return FirstCardStep()
+            late_at = queued_at + self.first_card_time(case)
+            if now < late_at:
+                return FirstCardStep(next_job=self._first_card_job(case, job.sequence + 1, late_at))
+            return FirstCardStep(hand_over=True, next_job=self._recheck(case, job, now))
+        if reached:
+            return FirstCardStep(tell=tuple(role for role in ("deputy", "hr") if role in reached))
+        return FirstCardStep(next_job=self._recheck(case, job, now))
+
+    def _recheck(self, case: Case, job: Job, now: datetime) -> Job | None:
+        """The next check after the handover: recheck minutes × 2^(sequence-1), at most an hour, within the watch."""
+        doubling = 2 ** min(job.sequence - 1, 16)
+        wait = min(LATEST_RECHECK, timedelta(minutes=self.policy.first_card_recheck_minutes) * doubling)
+        watch_ends = case.created_at + self.first_card_time(case) + timedelta(hours=self.policy.first_card_watch_hours)
+        if now + wait > watch_ends:
+            return None
+        return self._first_card_job(case, job.sequence + 1, now + wait, key=HANDED_OVER)
+
+    def _first_card_job(self, case: Case, sequence: int, due_at: datetime, key: str = "") -> Job:
+        return _job(case, JobKind.FIRST_CARD, due_at, sequence=sequence, key=key)
+
     # -- when a job comes due -------------------------------------------------------------------------------------
 
     def still_applies(self, case: Case, job: Job, now: datetime) -> bool:
@@ -237,6 +303,8 @@ class FollowUps:
                 window_ends = self.incident_time(case) + timedelta(hours=self.policy.police_window_hours)
                 planned = h.police is not None and h.police.employee_decided_to_report
                 return planned and h.police is not None and h.police.reported_on is None and now < window_ends
+            case JobKind.FIRST_CARD:
+                return h.acknowledged is None
         return False
 
     def next_check_in(self, case: Case, now: datetime) -> datetime | None:

@@ -3,7 +3,13 @@
 Layout in the DocumentStore:
   outbox/<id>.json       pending notifications (one document each)
   outbox-sent/<id>.json  delivered ones, without their payload (ids of the sent activity, for card updates)
-  outbox-dead/<id>.json  given up after too many attempts, with payload and last error, for an operator
+  outbox-dead/<id>.json  given up, with payload and last error: counted and logged for an operator
+
+Retries back off exponentially with jitter up to a cap, and a connector's Retry-After is capped the same way (a
+header asking for a day must not park a leader's card for a day). A notification is given up only when its
+failures were not worth retrying (`max_attempts` of them) or kept failing for the whole retry budget
+(`retry_budget_seconds`, hours, from its first failure). A dead letter marked `keep_trying` (a card that hands
+over a case) is tried again later: `revive` puts it back in the outbox for one more attempt.
 
 Several workers (processes) may share one store. A worker *claims* a notification before sending it by
 writing a lease (`lease_until`, a random `lease_token`) with `if_match` on the etag it read, so only one of
@@ -41,6 +47,7 @@ SCAN_SLICE = 32  # pending documents read between two chances for other work to 
 LEADER_CARD = "leader_card"
 EMPLOYEE_UPDATE = "employee_update"
 HR_CARD = "hr_card"
+DEPUTY_CARD = "deputy_card"
 
 
 class Notification(BaseModel):
@@ -66,6 +73,9 @@ class Notification(BaseModel):
     next_attempt_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = None
+    failing_since: datetime | None = None  # the first failed attempt: the retry budget counts from here
+    keep_trying: bool = False  # a dead letter is tried again (`Outbox.revive`) until it is delivered
+    revived_at: datetime | None = None  # put back from the dead letters for one more attempt
     lease_until: datetime | None = None
     lease_token: str | None = None
     sent_at: datetime | None = None
@@ -126,19 +136,21 @@ def _is_due(notification: Notification | _Schedule, now: datetime) -> bool:
 
 
 class Outbox:
-    """Pending notifications with leases, retries with exponential backoff and jitter, and dead letters."""
+    """Pending notifications with leases, retries with capped exponential backoff and jitter, and dead letters."""
 
     def __init__(
         self,
         documents: DocumentStore,
         *,
         base_delay_seconds: float = 2.0,
-        max_delay_seconds: float = 600.0,
+        max_delay_seconds: float = 300.0,
+        retry_budget_seconds: float = 48 * 3600.0,
         rng: random.Random | None = None,
     ) -> None:
         self._documents = documents
         self._base_delay = base_delay_seconds
         self._max_delay = max_delay_seconds
+        self._retry_budget = timedelta(seconds=retry_budget_seconds)
         self._rng = rng or random.Random()
         self._schedules: dict[str, tuple[str, _Schedule]] = {}  # pending key -> (etag, its schedule), last scan
 
@@ -272,6 +284,7 @@ class Outbox:
         """
         notification.attempts += 1
         notification.last_error = error[:MAX_ERROR_CHARS]
+        notification.failing_since = notification.failing_since or now
         notification.next_attempt_at = now + timedelta(seconds=self.delay(notification.attempts, retry_after))
         notification.lease_until = notification.lease_token = None
         if not await self._replace(notification, notification.etag):
@@ -279,16 +292,64 @@ class Outbox:
         return notification
 
     def delay(self, attempts: int, retry_after: float | None = None) -> float:
-        """Seconds before the next attempt: base·2^(attempts-1), capped, times a jitter of 0.5–1; ≥ retry_after."""
+        """Seconds before the next attempt: base·2^(attempts-1), capped, times a jitter of 0.5–1; at least
+        retry_after, which is capped too."""
         exponential = min(self._max_delay, self._base_delay * 2 ** max(0, attempts - 1))
         jittered = exponential * self._rng.uniform(0.5, 1.0)
-        return max(jittered, retry_after or 0.0)
+        return max(jittered, min(retry_after or 0.0, self._max_delay))
+
+    def gives_up(self, notification: Notification, now: datetime, *, retryable: bool, max_attempts: int) -> bool:
+        """After a failed attempt (counted by `mark_failed`): whether to stop trying. A revived dead letter had its
+        one more attempt; a failure not worth retrying (a 403, say) gets `max_attempts`; one worth retrying
+        (throttled, 5xx, network) is retried for the whole retry budget, whatever the number of attempts."""
+        if notification.revived_at is not None:
+            return True
+        if not retryable:
+            return notification.attempts >= max_attempts
+        started = notification.failing_since or now
+        return now >= started + self._retry_budget
 
     async def dead(self, notification: Notification) -> None:
-        """Give up: keep the whole notification (payload, last error) under outbox-dead/ for an operator."""
+        """Give up: keep the whole notification (payload, last error) under outbox-dead/."""
         notification.lease_until = notification.lease_token = None
+        notification.revived_at = None
         await self._documents.put(self._key(DEAD, notification.id), notification.model_dump_json().encode())
         await self._documents.delete(self._key(PENDING, notification.id))
+
+    async def dead_letter_ids(self) -> list[str]:
+        """Ids of the notifications under outbox-dead/ (the keys only: cheap enough to count them often)."""
+        keys = await self._documents.list_keys(DEAD)
+        return [key[len(DEAD) : -len(".json")] for key in keys if key.endswith(".json")]
+
+    async def revive(self, notification_id: str, now: datetime) -> bool:
+        """Put a `keep_trying` dead letter back in the outbox for one more attempt now; True if it was. One that
+        was delivered meanwhile (enqueued again) is removed; one already pending again stays as it is."""
+        document = await self._documents.get(self._key(DEAD, notification_id))
+        if document is None:
+            return False
+        if await self.was_sent(notification_id):
+            await self._documents.delete(self._key(DEAD, notification_id))
+            return False
+        notification = self._notification(self._key(DEAD, notification_id), document)
+        if notification is None or not notification.keep_trying:
+            return False
+        notification.next_attempt_at = notification.revived_at = now
+        notification.lease_until = notification.lease_token = None
+        try:
+            key = self._key(PENDING, notification_id)
+            await self._documents.put(key, notification.model_dump_json().encode(), create_only=True)
+        except PreconditionFailed:
+            pass  # enqueued again under the same id: that copy is pending already
+        await self._documents.delete(self._key(DEAD, notification_id))
+        return True
+
+    async def queued_at(self, notification_id: str) -> datetime | None:
+        """When a notification that is not delivered yet was queued (pending or dead); None if it is neither."""
+        for folder in (PENDING, DEAD):
+            document = await self._documents.get(self._key(folder, notification_id))
+            if document is not None:
+                return _Schedule.model_validate_json(document.data).created_at
+        return None
 
     async def was_sent(self, notification_id: str) -> bool:
         """Whether a notification with this id was delivered before. A worker asks after claiming: a delivery

@@ -203,7 +203,7 @@ def test_two_workers_are_live_and_ready_on_shared_azure_storage(gunicorn: Gunico
         response = gunicorn.http.get(gunicorn.url + path, timeout=5)
         assert response.status_code == 200 and response.json() == {"status": "ok"}
     response = gunicorn.http.get(gunicorn.url + "/readyz", timeout=5)
-    assert response.status_code == 200 and response.json() == {"status": "ready"}
+    assert response.status_code == 200 and response.json() == {"status": "ready", "dead_letters": 0}
 
 
 def _umask(pid: int) -> int:
@@ -307,6 +307,7 @@ class _Documents:
 class _Runtime:
     def __init__(self, documents: _Documents) -> None:
         self.backend = SimpleNamespace(documents=documents)
+        self.outbox_worker = SimpleNamespace(dead_letters=0)
         self.closed = False
 
     async def close(self) -> None:

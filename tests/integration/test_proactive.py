@@ -266,13 +266,13 @@ async def test_backoff_grows_and_is_capped(tmp_path: Path) -> None:
     assert outbox.delay(1, retry_after=30) == 30
 
 
-# ---- (d) give up after 8 attempts -------------------------------------------------------------------------------
+# ---- (d) give up: refusals after 8 attempts, outages after the retry budget; cards are tried again -------------
 
 
-async def test_after_eight_failures_the_notification_is_dead_lettered(harness: Harness) -> None:
+async def test_a_refusal_is_given_up_after_eight_attempts(harness: Harness) -> None:
     notification = harness.notification(text="kommer aldrig frem")
     await harness.outbox.enqueue(notification)
-    harness.stub.fail_next(8, 500)
+    harness.stub.fail_next(8, 403)
 
     await harness.run_until_empty()
 
@@ -280,13 +280,127 @@ async def test_after_eight_failures_the_notification_is_dead_lettered(harness: H
     [dead] = await harness.outbox.dead_letters()
     assert dead.id == notification.id and dead.attempts == 8
     assert dead.payload == notification.payload, "a dead letter keeps its payload for an operator"
-    assert dead.last_error is not None and "500" in dead.last_error
+    assert dead.last_error is not None and "403" in dead.last_error
     assert harness.stub.activities() == []
     assert len(harness.calls("send")) == 8
+    assert harness.worker.dead_letters == 1
 
     harness.clock.advance(3600)
     assert await harness.worker.run_once() == 0
-    assert len(harness.calls("send")) == 8
+    assert len(harness.calls("send")) == 8, "not a card that hands over a case: it stays with the operator"
+    assert harness.worker.dead_letters == 1
+
+
+async def test_server_errors_are_retried_past_eight_attempts(harness: Harness) -> None:
+    notification = harness.notification(text="efter 12 x 500")
+    await harness.outbox.enqueue(notification)
+    harness.stub.fail_next(12, 500)
+
+    assert await harness.run_until_empty(rounds=30) == 1
+
+    assert [call.status for call in harness.calls("send")] == [500] * 12 + [200]
+    assert await harness.outbox.dead_letters() == []
+
+
+async def outage_harness(stub: ConnectorStub, root: Path, budget_hours: float) -> Harness:
+    clock = MovableClock(T0)
+    turn_errors: list[Exception] = []
+    documents = SqliteDocumentStore(root / "documents.sqlite3")
+    retries = {"retry_budget_seconds": budget_hours * 3600, "max_delay_seconds": 600}
+    outbox = Outbox(documents, **retries, rng=random.Random(3))
+    references = ConversationReferenceStore(documents)
+    adapter = make_adapter(turn_errors)
+    sender = ProactiveSender(adapter, "", references, bot_account=BOT)
+    worker = OutboxWorker(outbox, sender, clock, dead_letter_retry_seconds=3600)
+    return Harness(stub, adapter, documents, outbox, references, sender, clock, worker, turn_errors)
+
+
+async def test_a_card_outlives_an_outage_longer_than_the_retry_budget(
+    stub: ConnectorStub, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness = await outage_harness(stub, tmp_path, budget_hours=4)
+    card = harness.notification(text="ny sag", id="case-1-reported", keep_trying=True)
+    await harness.outbox.enqueue(card)
+    stub.start_outage(503, {"Retry-After": "86400"})  # and it asks for a day: capped like the backoff
+
+    # The connector is down for 6 hours of (moved) time; the worker runs whenever something is due.
+    end = harness.clock.now() + timedelta(hours=6)
+    while harness.clock.now() < end:
+        await harness.worker.run_once()
+        pending = await harness.outbox.pending()
+        waits = [n.next_attempt_at for n in pending if n.next_attempt_at and n.next_attempt_at > harness.clock.now()]
+        harness.clock.move_to(min(waits, default=harness.clock.now() + timedelta(minutes=10)))
+
+    failed = [call for call in stub.calls if call.status == 503]
+    assert len(failed) > 20, "kept trying for hours, every ten minutes at most, not 8 times in 220 s"
+    [dead] = await harness.outbox.dead_letters()
+    assert dead.id == card.id and dead.failing_since == T0
+    assert dead.attempts == len(failed)
+    assert harness.worker.dead_letters == 1
+    given_up = [r for r in caplog.records if r.levelname == "ERROR" and "dead-lettered" in r.getMessage()]
+    assert given_up, "giving up is logged at ERROR"
+    assert harness.calls("send") == [] or all(call.status == 503 for call in harness.calls("send"))
+
+    # Back again: within the hour the dead letter is tried again and delivered.
+    stub.end_outage()
+    harness.clock.advance(hours=1)
+    assert await harness.worker.run_once() == 1
+    assert [a["text"] for a in stub.activities()] == ["ny sag"]
+    assert await harness.outbox.dead_letters() == [] and await harness.outbox.pending() == []
+    assert harness.worker.dead_letters == 0
+    assert await harness.outbox.sent(card.id) is not None
+    await harness.worker.stop()
+    assert not harness.turn_errors
+
+
+async def test_a_revived_card_that_fails_again_goes_back_after_one_attempt(stub: ConnectorStub, tmp_path: Path) -> None:
+    harness = await outage_harness(stub, tmp_path, budget_hours=1)
+    card = harness.notification(text="kort", keep_trying=True)
+    await harness.outbox.enqueue(card)
+    stub.start_outage(503)
+    for _ in range(100):
+        await harness.worker.run_once()
+        if await harness.outbox.dead_letters():
+            break
+        harness.clock.advance(minutes=5)
+    attempts = len([call for call in stub.calls if call.status == 503])
+
+    harness.clock.advance(hours=1)
+    assert await harness.worker.run_once() == 0
+    assert len([call for call in stub.calls if call.status == 503]) == attempts + 1, "one more attempt"
+    [dead] = await harness.outbox.dead_letters()
+    assert dead.revived_at is None and await harness.outbox.pending() == []
+    harness.clock.advance(minutes=30)
+    assert await harness.worker.run_once() == 0
+    assert len([call for call in stub.calls if call.status == 503]) == attempts + 1, "not before the next hour"
+    assert harness.worker.dead_letters == 1
+
+
+async def test_retry_after_is_capped_like_the_backoff(tmp_path: Path) -> None:
+    outbox = Outbox(SqliteDocumentStore(tmp_path / "documents.sqlite3"), max_delay_seconds=300)
+    assert outbox.delay(1, retry_after=86400) == 300
+    assert outbox.delay(1, retry_after=30) >= 30
+
+
+async def test_a_round_stops_after_so_many_failures(stub: ConnectorStub, tmp_path: Path) -> None:
+    harness = await outage_harness(stub, tmp_path, budget_hours=1)
+    worker = OutboxWorker(harness.outbox, harness.sender, harness.clock, max_failures_per_round=5, concurrency=2)
+    for number in range(40):
+        person = Person(user_id=f"29:user-{number}", name=f"Person {number}", aad_object_id=f"aad-{number}")
+        await harness.outbox.enqueue(harness.notification(person, text=f"til {number}"))
+    stub.start_outage(503)
+
+    await worker.run_once()
+
+    assert 5 <= len(stub.calls) <= 5 + 2, "a few failed calls, then the round ends"
+    stub.end_outage()
+    delivered = 0
+    for _ in range(20):
+        delivered += await worker.run_once()
+        if not await harness.outbox.pending():
+            break
+        harness.clock.advance(minutes=5)
+    assert delivered == 40
 
 
 async def test_a_waiting_notification_holds_back_later_ones_to_the_same_person(harness: Harness) -> None:

@@ -132,6 +132,15 @@ class _Failure:
     headers: dict[str, str]
     body: Any
     conversation_id: str | None
+    proactive_only: bool = False  # an outage that spares the replies within a turn
+
+    def hits(self, kind: str, body: Any) -> bool:
+        """Whether this outage answers this call: any, or only what the bot does on its own (a send carries its
+        outbox id in channelData, bot/proactive.py; creating a chat and updating a sent card are the outbox's too)."""
+        if not self.proactive_only or kind != "send":
+            return True
+        channel_data = body.get("channelData") if isinstance(body, dict) else None
+        return isinstance(channel_data, dict) and "vaernNotificationId" in channel_data
 
 
 @dataclass
@@ -161,6 +170,7 @@ class ConnectorStub(BackgroundServer):
         self._lock = threading.Condition()
         self._calls: list[RecordedCall] = []
         self._failures: list[_Failure] = []
+        self._outages: dict[str | None, _Failure] = {}  # conversation id (None: every call) -> the answer
         self._members: dict[str, _Member] = {}
         self._personal_chats: dict[str, str] = {}
 
@@ -231,10 +241,31 @@ class ConnectorStub(BackgroundServer):
         return self.wait_for(enough, timeout)
 
     def clear(self) -> None:
-        """Forget recorded calls and scripted failures (registered members and chats are kept)."""
+        """Forget recorded calls, scripted failures and outages (registered members and chats are kept)."""
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+            self._outages.clear()
+
+    def start_outage(
+        self,
+        status: int = 503,
+        headers: Mapping[str, str] | None = None,
+        *,
+        conversation_id: str | None = None,
+        proactive_only: bool = False,
+    ) -> None:
+        """Answer `status` to every send and update (in `conversation_id`, or anywhere, where creating a chat fails
+        too) until `end_outage`: the connector down for as long as a test likes. `proactive_only` spares the replies
+        within a turn (a user's report goes on while the bot's own messages fail). Failed calls are recorded."""
+        body = {"error": {"code": "ServiceUnavailable", "message": f"stub outage {status}"}}
+        with self._lock:
+            outage = _Failure(status, dict(headers or {}), body, conversation_id, proactive_only)
+            self._outages[conversation_id] = outage
+
+    def end_outage(self, *, conversation_id: str | None = None) -> None:
+        with self._lock:
+            self._outages.pop(conversation_id, None)
 
     def fail_next(
         self,
@@ -304,7 +335,17 @@ class ConnectorStub(BackgroundServer):
             **extra,
         )
 
-    def _take_failure(self, conversation_id: str | None) -> _Failure | None:
+    def _outage(self, kind: str, conversation_id: str | None, body: Any) -> _Failure | None:
+        with self._lock:
+            for outage in (self._outages.get(None), self._outages.get(conversation_id)):
+                if outage is not None and outage.hits(kind, body):
+                    return outage
+        return None
+
+    def _take_failure(self, conversation_id: str | None, body: Any = None) -> _Failure | None:
+        outage = self._outage("send", conversation_id, body)
+        if outage is not None:
+            return outage
         with self._lock:
             for index, failure in enumerate(self._failures):
                 if failure.conversation_id in (None, conversation_id):
@@ -314,7 +355,7 @@ class ConnectorStub(BackgroundServer):
     async def _send(self, request: web.Request) -> web.Response:
         reply_to = request.match_info.get("aid")
         call = await self._call(request, "send", reply_to_id=unquote(reply_to) if reply_to else None)
-        failure = self._take_failure(call.conversation_id)
+        failure = self._take_failure(call.conversation_id, call.body)
         if failure is not None:
             self._record(replace(call, status=failure.status))
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
@@ -324,7 +365,12 @@ class ConnectorStub(BackgroundServer):
 
     async def _update(self, request: web.Request) -> web.Response:
         activity_id = unquote(request.match_info["aid"])
-        self._record(await self._call(request, "update", activity_id=activity_id))
+        call = await self._call(request, "update", activity_id=activity_id)
+        outage = self._outage("update", call.conversation_id, call.body)
+        if outage is not None:
+            self._record(replace(call, status=outage.status))
+            return web.json_response(outage.body, status=outage.status, headers=outage.headers)
+        self._record(call)
         return web.json_response({"id": activity_id})
 
     async def _delete(self, request: web.Request) -> web.Response:
@@ -334,6 +380,10 @@ class ConnectorStub(BackgroundServer):
 
     async def _create_conversation(self, request: web.Request) -> web.Response:
         call = await self._call(request, "create_conversation")
+        outage = self._outage("create_conversation", None, call.body)
+        if outage is not None:
+            self._record(replace(call, status=outage.status))
+            return web.json_response(outage.body, status=outage.status, headers=outage.headers)
         body = call.body if isinstance(call.body, dict) else {}
         conversation_id = self._existing_personal_chat(body) or f"a:{uuid.uuid4().hex}"
         activity_id = uuid.uuid4().hex

@@ -282,6 +282,19 @@ async def test_a_proactive_send_is_not_retried_inside_the_call(adapter, stub, tm
     assert sends(stub) == [429], "the outbox retries, not the connector client"
 
 
+async def test_creating_the_chat_for_a_proactive_send_is_not_retried_inside_the_call(
+    adapter, stub, tmp_path: Path
+) -> None:
+    _, sender, _ = proactive_parts(adapter, tmp_path)
+    stub.start_outage(503, {"Retry-After": "60"})  # the recipient has no chat with the bot yet: it must be made
+
+    with pytest.raises(SendFailed) as raised:
+        await asyncio.wait_for(asyncio.create_task(sender.send(notification(stub, "første"))), 10)
+
+    assert (raised.value.status, raised.value.retry_after) == (503, 60.0)
+    assert [call.status for call in stub.calls] == [503], "one call: the outbox waits out the Retry-After"
+
+
 async def test_the_outbox_switching_retries_off_does_not_reach_replies(adapter, stub, tmp_path: Path) -> None:
     outbox, _, worker = proactive_parts(adapter, tmp_path)
     await outbox.enqueue(notification(stub, "til lederen"))

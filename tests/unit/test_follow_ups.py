@@ -87,6 +87,7 @@ def test_a_new_case_plans_acknowledgement_first_aid_check_ins_and_safetynet() ->
         "check_in.3",
         "check_in.7",
         "check_in.21",
+        "first_card.1",
     }
     assert _local(jobs["ack_hr.1"]) == (date(2026, 12, 30), time(14, 0))  # 24 working hours
     # Check-ins at 10:00 on a working day: day 1 (24 Dec) moves to Monday 28 Dec.
