@@ -20,6 +20,7 @@ from typing import Literal
 from aiohttp import web
 
 from bot.adapter import check_authentication_settings
+from bot.admission import ADMISSION, admission_from_settings
 from bot.config import Settings
 from bot.event_loop import loop_name, new_event_loop
 from bot.logging_setup import configure_logging
@@ -87,8 +88,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     """The web app; `clock` replaces the server's clock (tests that move time)."""
     settings = settings or Settings()
     check_authentication_settings(settings)
+    admission = admission_from_settings(settings)
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
+    app[ADMISSION] = admission
     app[LIFECYCLE] = Lifecycle()
     if clock is not None:
         app[CLOCK] = clock

@@ -106,7 +106,14 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
     follow_ups = FollowUps(settings.follow_up, calendar)
     planner = FollowUpPlanner(follow_ups, jobs, clock)
     notifications = CaseNotifications(
-        directory, LeaderAssignments(documents), outbox, worker, clock, settings.crisis_line, planner
+        directory,
+        LeaderAssignments(documents),
+        outbox,
+        worker,
+        clock,
+        settings.crisis_line,
+        planner,
+        hr_intake=settings.hr_intake_function,
     )
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)
@@ -181,6 +188,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         upload_hosts=settings.evidence_allowed_hosts,  # the OneDrive/SharePoint hosts Teams files live on
         upload_allow_http=settings.evidence_allow_http,
         person_cases=case_index.case_ids_for,
+        hr_intake=settings.hr_intake_function,
     )
     bot = VaernBot(
         conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages, plan_viewer

@@ -13,7 +13,7 @@ from datetime import date
 
 from botbuilder.core import MessageFactory, TurnContext
 
-from bot.case_notifications import refresh_user_ids
+from bot.case_notifications import own_refresh_user_ids
 from bot.identity import person_of, tenant_of
 from cards.my_cases import MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
 from content import Texts, language_for
@@ -83,7 +83,7 @@ class MyCases:
         count = len(await self._evidence.list_items(case.case_id)) if case.status is CaseStatus.DRAFT else 0
         next_check_in = self._next_check_in(case) if role is Role.SUBJECT else None
         card = case_detail_card(
-            texts, case, role, refresh_user_ids(case), evidence_count=count, next_check_in=next_check_in
+            texts, case, role, own_refresh_user_ids(actor.person), evidence_count=count, next_check_in=next_check_in
         )
         await _show(turn_context, card)
 
