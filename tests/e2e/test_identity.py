@@ -44,8 +44,12 @@ def case_of(bot: RunningBot, case_id: str):
 
 
 def stored_anywhere(bot: RunningBot, text: str) -> list[str]:
-    """Keys of the stored documents that contain `text` (a person's id: every accepted turn stores one)."""
-    return [key for key, data in documents_under(bot, "").items() if text.encode() in data]
+    """Keys of the stored documents that contain `text` (a person's id: every accepted turn stores at least their
+    conversation reference)."""
+    found = []
+    for prefix in ("references/", "state/", "index/", "cases/", "assignments/"):
+        found += [key for key, data in documents_under(bot, prefix).items() if text.encode() in data]
+    return found
 
 
 def log_lines(bot: RunningBot, since: int) -> list[dict[str, Any]]:
@@ -150,6 +154,7 @@ def test_a_tenant_must_be_named_and_named_the_same_everywhere(bot: RunningBot, n
         assert turn.status == 403 and list(turn) == []
     assert stored_anywhere(bot, insider.user_id) == []
     assert insider.say("hej").status in (200, 201)  # the same person from our tenant is served
+    assert stored_anywhere(bot, insider.user_id) != []  # and the check above would have seen it
     assert insider.tenant_id == DEFAULT_TENANT_ID
 
 
