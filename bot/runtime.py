@@ -25,6 +25,7 @@ from bot.pacing import SendPacer
 from bot.plan_files import PlanFiles
 from bot.plan_reminders import PlanRevisionReminders
 from bot.proactive import OutboxWorker, ProactiveSender
+from bot.refused_access import RefusedAccess
 from bot.roles import load_directory
 from bot.scheduler import FollowUpWorker
 from bot.unfinished_actions import UnfinishedActions
@@ -175,7 +176,14 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> Runti
         upload_allow_http=settings.evidence_allow_http,
     )
     plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line, plan_files)
-    my_cases = MyCases(cases, case_index, backend.evidence, settings.crisis_line, planner.next_check_in)
+    my_cases = MyCases(
+        cases,
+        case_index,
+        backend.evidence,
+        settings.crisis_line,
+        planner.next_check_in,
+        refusals=RefusedAccess(audit, clock),
+    )
     packages = CasePackages(
         cases,
         backend.evidence,

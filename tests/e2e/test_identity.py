@@ -197,6 +197,9 @@ def test_refused_views_and_actions_are_logged_and_audited_with_who_tried(
     assert stranger.execute("refresh", {"case_id": unknown_id, "version": 1})[1]["statusCode"] == 403
     # the employee may see the case but not act on it as the leader: refused too, in their role
     assert reported.employee.execute("close", {**data, "employee_informed": "true"})[1]["statusCode"] == 403
+    # "Mine sager" for someone else's case: the same "not found" as before, and recorded
+    turn = stranger.submit({"command": "case_status", "case_id": reported.case_id})
+    assert reported.case_id not in json.dumps(list(turn)) and SMS not in json.dumps(list(turn))
 
     events = audit_events(bot, reported.case_id)
     assert [(event.action, event.detail) for event in events] == [
@@ -204,8 +207,9 @@ def test_refused_views_and_actions_are_logged_and_audited_with_who_tried(
         (REFUSED, "evidence: no_role"),
         (REFUSED, "acknowledge: no_role"),
         (REFUSED, "close: not_allowed"),
+        (REFUSED, "case_status: no_role"),
     ]
-    by_stranger, by_employee = events[:3], events[3]
+    by_stranger, by_employee = [*events[:3], events[4]], events[3]
     assert {(e.actor_id, e.actor_aad_object_id, e.actor_name) for e in by_stranger} == {
         (stranger.user_id, stranger.aad_object_id, stranger.name)
     }
@@ -225,6 +229,7 @@ def test_refused_views_and_actions_are_logged_and_audited_with_who_tried(
         ("acknowledge", "no_role"),
         ("refresh", "unknown_case"),
         ("close", "not_allowed"),
+        ("case_status", "no_role"),
     ]
-    assert {line["actor_aad_object_id"] for line in lines[:4]} == {stranger.aad_object_id}
+    assert {line["actor_aad_object_id"] for line in [*lines[:4], lines[5]]} == {stranger.aad_object_id}
     assert {line["tenant_id"] for line in lines} == {DEFAULT_TENANT_ID}
