@@ -21,6 +21,7 @@ from typing import Literal
 from aiohttp import web
 
 from bot.adapter import EXIT_UNSAFE_SETTINGS, check_authentication_settings
+from bot.admission import ADMISSION, admission_from_settings
 from bot.config import Settings
 from bot.event_loop import loop_name, new_event_loop
 from bot.logging_setup import configure_logging
@@ -94,10 +95,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     """The web app; `clock` replaces the server's clock (tests that move time)."""
     settings = settings or Settings()
     check_authentication_settings(settings)
+    admission = admission_from_settings(settings)
     _check_data_folder(settings)
     signer = _package_signer(settings)
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
+    app[ADMISSION] = admission
     app[SIGNER] = signer
     app[LIFECYCLE] = Lifecycle()
     if clock is not None:

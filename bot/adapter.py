@@ -193,7 +193,9 @@ def create_adapter(settings: Settings) -> VaernCloudAdapter:
     configuration = SdkConfiguration(
         APP_ID=settings.microsoft_app_id,
         APP_PASSWORD=settings.microsoft_app_password,
-        APP_TYPE=settings.microsoft_app_type,
+        # Without an app id nothing is authenticated and no token is fetched; botbuilder's SingleTenant and
+        # managed-identity credentials would refuse to be built without one, so the plain kind is named then.
+        APP_TYPE=settings.microsoft_app_type if settings.microsoft_app_id else "MultiTenant",
         APP_TENANTID=settings.microsoft_app_tenant_id,
         TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=settings.bot_openid_metadata_url,
     )

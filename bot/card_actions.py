@@ -1,16 +1,17 @@
 """The adaptiveCard/action invoke: who is acting, what they asked, and the card (or error) they get back.
 
 Everyone gets a view fitted to their role (leader/deputy/HR: the action card; the employee: a status
-card); a stranger or a forged invoke gets a 403 error and learns nothing about the case.
+card); a stranger or a forged invoke gets a 403 error and learns nothing about the case. Roles come from
+`from.aadObjectId` alone (bot/identity.py); the employee's card names no one else in `refresh.userIds`.
 """
 
 from __future__ import annotations
 
 from botbuilder.core import InvokeResponse, TurnContext
 
-from bot.case_notifications import CaseNotifications, refresh_user_ids
+from bot.case_notifications import CaseNotifications, own_refresh_user_ids, refresh_user_ids
 from bot.case_service import ActionOutcome, CaseActions, Result
-from bot.identity import person_of, tenant_of
+from bot.identity import actor_of
 from bot.logging_setup import correlation_id
 from bot.roles import Directory
 from bot.universal_actions import CardAction, MalformedAction, card_response, error_response, read_card_action
@@ -46,8 +47,7 @@ class CardActionHandler:
             action = read_card_action(activity.value)
         except MalformedAction:
             return error_response(400, "BadRequest", action_error_text(texts, "invalid_input"))
-        person = person_of(activity)
-        actor = Actor(person, is_hr=self._directory.is_hr(person.aad_object_id), tenant_id=tenant_of(activity))
+        actor = actor_of(activity, self._directory, self._notifications.hr_intake)
         outcome = await self._actions.perform(
             actor, action.verb, action.case_id, action.data, action.card_version, correlation_id.get()
         )
@@ -62,7 +62,7 @@ class CardActionHandler:
             await self._notifications.after_action(outcome.case, action.verb, evidence)
         if action.verb in EMPLOYEE_VERBS:
             return card_response(self._check_in_card(texts, outcome, action))
-        return card_response(await self._card_for(texts, outcome))
+        return card_response(await self._card_for(texts, outcome, actor))
 
     @staticmethod
     def _check_in_card(texts: Texts, outcome: ActionOutcome, action: CardAction) -> dict:
@@ -73,7 +73,7 @@ class CardActionHandler:
         stopped = action.verb == Verb.STOP_CHECK_INS
         return check_in_card(texts, case, day, answer=case.handling.check_in(day), stopped=stopped)
 
-    async def _card_for(self, texts: Texts, outcome: ActionOutcome) -> dict:
+    async def _card_for(self, texts: Texts, outcome: ActionOutcome, actor: Actor) -> dict:
         """Each person's own view: leader/deputy the action card, HR its card, the employee the status."""
         case = outcome.case
         assert case is not None
@@ -90,4 +90,5 @@ class CardActionHandler:
         viewer = Role.SUBJECT if Role.SUBJECT in roles else Role.REPORTER
         next_check_in = planner.next_check_in(case) if viewer is Role.SUBJECT else None
         # keeps "add evidence or a note" on refresh
-        return case_detail_card(texts, case, viewer, viewers, next_check_in=next_check_in)
+        own = own_refresh_user_ids(actor.person)
+        return case_detail_card(texts, case, viewer, own, next_check_in=next_check_in)

@@ -24,6 +24,7 @@ from content import Texts
 from domain.case import Case, Person
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
+from domain.handling import HrFunction
 from domain.leader_actions import Verb
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
@@ -47,9 +48,15 @@ def text_payload(text: str) -> dict[str, Any]:
 
 
 def refresh_user_ids(case: Case) -> list[str]:
-    """Teams user ids of everyone who gets their own view of the case card when it refreshes."""
+    """Teams user ids of everyone who gets their own view of a leadership card (leader's, HR's) when it
+    refreshes. Never on a card the employee gets: that carries `own_refresh_user_ids` only."""
     people = [case.leader, case.deputy, case.subject, case.reporter]
     return list(dict.fromkeys(p.user_id for p in people if p is not None and p.user_id.startswith("29:")))
+
+
+def own_refresh_user_ids(viewer: Person) -> list[str]:
+    """The employee's (or reporting colleague's) own card refreshes for them alone: no one else's ids on it."""
+    return [viewer.user_id] if viewer.user_id.startswith("29:") else []
 
 
 def _leader_card_id(case: Case) -> str:
@@ -71,8 +78,10 @@ class CaseNotifications:
         clock: Clock,
         crisis_line: str,
         planner: FollowUpPlanner,
+        hr_intake: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR,
     ) -> None:
         self._directory = directory
+        self.hr_intake = hr_intake
         self.planner = planner
         self._assignments = assignments
         self._outbox = outbox
@@ -219,7 +228,8 @@ class CaseNotifications:
 
     async def send_hr_cards(self, case: Case, evidence: list[EvidenceItem], id_prefix: str) -> None:
         """HR's escalation card (with what is overdue) to the members of the function the case was given to,
-        or to all of Organisation og Personale when none was named (an automatic escalation)."""
+        or of the intake function when none was named (Værn's own escalation): need-to-know, as
+        domain/authorization.py lets them see it."""
         escalation = case.handling.hr_escalation
         if escalation is None:
             return
@@ -227,7 +237,7 @@ class CaseNotifications:
         card = hr_escalation_card(
             texts, case, evidence, overdue=self.planner.overdue(case), easy_deadline=self.planner.easy_deadline(case)
         )
-        function = escalation.function.value if escalation.function else None
+        function = (escalation.function or self.hr_intake).value
         for member in self._directory.hr_members(function):
             person = Person(user_id=f"aad:{member.aad_object_id}", name=member.name, aad_object_id=member.aad_object_id)
             await self.enqueue(f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, card_payload(card))

@@ -36,7 +36,7 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 
 from bot.file_consent import CONTEXT_KEY, in_personal_chat
 from bot.file_offers import NO_ROLE, FileKind, FileOffers, say
-from bot.identity import person_of, tenant_of
+from bot.identity import actor_of
 from bot.logging_setup import correlation_id
 from bot.roles import Directory
 from bot.universal_actions import MalformedAction, error_response, read_card_action
@@ -56,6 +56,7 @@ from domain.case_package import (
 )
 from domain.clock import Clock
 from domain.file_offer import OFFER_LIFETIME
+from domain.handling import HrFunction
 from storage.audit import AuditLog
 from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.cases import CaseRepository
@@ -137,8 +138,10 @@ class CasePackages:
         session: aiohttp.ClientSession | None = None,
         person_cases: Callable[[Person], Awaitable[list[str]]] | None = None,
         signer: PackageSigner,
+        hr_intake: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR,
     ) -> None:
         self._cases = cases
+        self._hr_intake = hr_intake
         self._evidence = evidence
         self._audit = audit
         self._directory = directory
@@ -164,10 +167,7 @@ class CasePackages:
         return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
 
     def _actor(self, turn_context: TurnContext) -> Actor:
-        person = person_of(turn_context.activity)
-        return Actor(
-            person, is_hr=self._directory.is_hr(person.aad_object_id), tenant_id=tenant_of(turn_context.activity)
-        )
+        return actor_of(turn_context.activity, self._directory, self._hr_intake)
 
     # --- asking -------------------------------------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 """Carry out a card action on a case: authorize, apply with optimistic concurrency, audit, and tell the
-people concerned. Knows nothing of botbuilder; the invoke handler turns its outcomes into cards."""
+people concerned. Knows nothing of botbuilder; the invoke handler turns its outcomes into cards. Every refusal
+is recorded with who tried (bot/refused_access.py)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.refused_access import RefusedAccess
 from domain.audit import AuditEvent
 from domain.authorization import Actor, Role, acting_role, can_read_evidence, roles_on
 from domain.case import Case
@@ -17,7 +18,6 @@ from storage.audit import AuditLog
 from storage.cases import MAX_CONFLICT_RETRIES, CaseRepository
 from storage.ports import EvidenceStore, PreconditionFailed
 
-log = logging.getLogger("vaern.cases")
 REFRESH = "refresh"
 OPEN_EVIDENCE = "evidence"
 TEXT_EVIDENCE_TYPES = ("text/plain", "message/rfc822")
@@ -52,13 +52,26 @@ class CaseActions:
         self._evidence = evidence
         self._audit = audit
         self._clock = clock
+        self._refused = RefusedAccess(audit, clock)
+
+    async def _refuse(
+        self, actor: Actor, verb: str, case_id: str, case: Case | None, correlation_id: str
+    ) -> ActionOutcome:
+        if case is None:
+            reason = "unknown_case"
+        elif not actor.person.aad_object_id:
+            reason = "no_aad_object_id"
+        else:
+            reason = "not_allowed" if roles_on(case, actor) else "no_role"
+        await self._refused.record(actor, verb, case_id, case, reason, correlation_id)
+        return FORBIDDEN
 
     async def perform(
         self, actor: Actor, verb: str, case_id: str, data: dict, card_version: int, correlation_id: str
     ) -> ActionOutcome:
         """Refresh a view or apply one leadership action. A stranger learns nothing about the case."""
         if verb == REFRESH:
-            return await self._view(actor, case_id)
+            return await self._view(actor, case_id, correlation_id)
         if verb == OPEN_EVIDENCE:
             return await self._open_evidence(actor, case_id, correlation_id)
         if verb not in Verb.__members__.values():
@@ -66,13 +79,12 @@ class CaseActions:
         for _ in range(MAX_CONFLICT_RETRIES):
             current = await self._cases.get(case_id)
             if current is None:
-                return FORBIDDEN
+                return await self._refuse(actor, verb, case_id, None, correlation_id)
             case = current.case
             try:
                 changed = execute(case, Verb(verb), data, actor, self._clock.now(), card_version)
             except NotAllowed:
-                log.warning("action refused", extra={"fields": {"case_id": case_id, "verb": verb}})
-                return FORBIDDEN
+                return await self._refuse(actor, verb, case_id, case, correlation_id)
             except StaleCard:
                 return ActionOutcome(Result.STALE, case, frozenset(roles_on(case, actor)))
             except InvalidCommand as error:
@@ -86,20 +98,19 @@ class CaseActions:
             return ActionOutcome(Result.DONE, changed, frozenset(roles_on(changed, actor)))
         raise PreconditionFailed(case_id)
 
-    async def _view(self, actor: Actor, case_id: str) -> ActionOutcome:
+    async def _view(self, actor: Actor, case_id: str, correlation_id: str) -> ActionOutcome:
         current = await self._cases.get(case_id)
-        if current is None:
-            return FORBIDDEN
-        roles = roles_on(current.case, actor)
-        if not roles:
-            return FORBIDDEN
+        roles = roles_on(current.case, actor) if current is not None else set()
+        if current is None or not roles:
+            return await self._refuse(actor, REFRESH, case_id, current.case if current else None, correlation_id)
         return ActionOutcome(Result.VIEW, current.case, frozenset(roles))
 
     async def _open_evidence(self, actor: Actor, case_id: str, correlation_id: str) -> ActionOutcome:
         """Leadership opens the evidence: only what they may read, and every item read is audited."""
         current = await self._cases.get(case_id)
         if current is None or acting_role(current.case, actor) is None:
-            return FORBIDDEN
+            case_or_none = current.case if current is not None else None
+            return await self._refuse(actor, OPEN_EVIDENCE, case_id, case_or_none, correlation_id)
         case = current.case
         items = [
             item
@@ -138,6 +149,8 @@ class CaseActions:
             action=verb,
             correlation_id=correlation_id,
             detail=detail,
+            actor_aad_object_id=actor.person.aad_object_id,
+            tenant_id=actor.tenant_id,
         )
 
 

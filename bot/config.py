@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.follow_ups import FollowUpPolicy
+from domain.handling import HrFunction
 
 DEFAULT_EVIDENCE_HOSTS = [
     "*.sharepoint.com",
@@ -38,12 +39,17 @@ class Settings(BaseSettings):
     microsoft_app_id: str = ""
     microsoft_app_password: str = ""
     microsoft_app_tenant_id: str = ""
-    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "SingleTenant"
     # Every /api/messages request must carry a Bot Connector token verified against this OpenID metadata
     # (another cloud, or a local stand-in in tests). Answering unauthenticated requests needs BOTH an empty
     # MICROSOFT_APP_ID and ALLOW_UNAUTHENTICATED=true (local testing only); an empty app id alone refuses to start.
     bot_openid_metadata_url: str = Field(default=BOT_FRAMEWORK_OPENID_METADATA_URL, pattern=r"^https?://\S+$")
     allow_unauthenticated: bool = False
+    # Who may talk to the bot (bot/admission.py). Only Teams (channel msteams) from these Microsoft 365 tenants;
+    # empty: MICROSOFT_APP_TENANT_ID. With an app id one of the two is required. ALLOWED_DEV_CHANNELS adds
+    # "emulator" and/or "webchat" for local development, only without an app id.
+    allowed_tenant_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    allowed_dev_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     storage_backend: Literal["local", "azure"] = "local"
     data_dir: Path = Path("data")
@@ -56,6 +62,8 @@ class Settings(BaseSettings):
     evidence_download_timeout_seconds: float = Field(default=120.0, gt=0)
 
     directory_file: Path | None = None
+    # The HR function (Organisation og Personale) that receives Værn's own escalations when a deadline passed.
+    hr_intake_function: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
     # How long a worker holds a notification it is sending; after a crash another worker sends it after this.
     outbox_lease_seconds: float = Field(default=120.0, gt=0)
@@ -110,9 +118,9 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("evidence_allowed_hosts", mode="before")
+    @field_validator("evidence_allowed_hosts", "allowed_tenant_ids", "allowed_dev_channels", mode="before")
     @classmethod
-    def _split_hosts(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
-            return [host.strip().lower() for host in value.split(",") if host.strip()]
+            return [item.strip().lower() for item in value.split(",") if item.strip()]
         return value

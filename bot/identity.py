@@ -1,10 +1,15 @@
-"""Who sent an activity, and from which Microsoft 365 tenant (Teams puts it in channelData.tenant.id)."""
+"""Who sent an activity, and from which Microsoft 365 tenant (Teams puts it in channelData.tenant.id and in
+conversation.tenantId). Roles are decided by the Azure AD object id (`from.aadObjectId`) alone: the Teams user id
+and the name are only shown and used to address messages (domain/authorization.py)."""
 
 from __future__ import annotations
 
 from botbuilder.schema import Activity
 
+from bot.roles import Directory
+from domain.authorization import Actor
 from domain.case import Person
+from domain.handling import HrFunction
 
 
 def person_of(activity: Activity) -> Person:
@@ -12,14 +17,50 @@ def person_of(activity: Activity) -> Person:
     return Person(
         user_id=(sender.id if sender else "") or "unknown",
         name=(sender.name if sender else "") or "",
-        aad_object_id=getattr(sender, "aad_object_id", None) if sender else None,
+        aad_object_id=(getattr(sender, "aad_object_id", None) if sender else None) or None,
     )
 
 
-def tenant_of(activity: Activity) -> str | None:
+def _channel_data_tenant(activity: Activity) -> str | None:
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = channel_data.get("tenant")
-    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str) and tenant["id"]:
         return tenant["id"]
-    conversation_tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
-    return conversation_tenant or None
+    return None
+
+
+def _conversation_tenant(activity: Activity) -> str | None:
+    """Teams writes conversation.tenantId; botbuilder's model reads "tenantID", so it lands among the extras."""
+    conversation = activity.conversation
+    if conversation is None:
+        return None
+    extras = getattr(conversation, "additional_properties", None) or {}
+    tenant = getattr(conversation, "tenant_id", None) or extras.get("tenantId")
+    return tenant if isinstance(tenant, str) and tenant else None
+
+
+def tenant_of(activity: Activity) -> str | None:
+    return _channel_data_tenant(activity) or _conversation_tenant(activity)
+
+
+def tenant_ids_of(activity: Activity) -> frozenset[str]:
+    """Every tenant the activity names (lowercase), in channelData and in the conversation."""
+    named = (_channel_data_tenant(activity), _conversation_tenant(activity))
+    return frozenset(tenant.strip().lower() for tenant in named if tenant)
+
+
+def actor_of(activity: Activity, directory: Directory, hr_intake: HrFunction) -> Actor:
+    """The sender as an actor on cases: their HR function (from the directory, by Azure AD object id) and
+    whether that function takes Værn's own escalations (`hr_intake`)."""
+    person = person_of(activity)
+    function: HrFunction | None = None
+    if directory.is_hr(person.aad_object_id):
+        member = next((m for m in directory.hr_members() if m.aad_object_id == person.aad_object_id), None)
+        function = HrFunction(member.function) if member is not None else None
+    return Actor(
+        person,
+        is_hr=function is not None,
+        tenant_id=tenant_of(activity),
+        hr_function=function,
+        hr_intake=function is not None and function == hr_intake,
+    )

@@ -8,7 +8,8 @@ not-before with its 5-minute clock skew, serviceurl claim equal to the activity'
 Bodies nested deeper than MAX_JSON_DEPTH are refused (400), as is JSON beyond the json module's own nesting limit;
 a client that closes the connection before its body arrived is logged at INFO, without a traceback.
 
-The activity is read by `bot/inbound_activity.py` (msrest's result, ~4x faster: 105 -> 24 us per message).
+An authenticated activity from another channel than Teams or from another tenant gets 403 and reaches no dialog
+(bot/admission.py). The activity is read by `bot/inbound_activity.py`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from aiohttp import web
 from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 
+from bot.admission import ADMISSION
+from bot.identity import tenant_of
 from bot.inbound_activity import read_activity
 from bot.logging_setup import new_correlation_id
 from bot.runtime import RUNTIME
@@ -94,10 +97,29 @@ async def handle_messages(request: web.Request) -> web.Response:
     if not _expires(authentication.claims_identity):
         log.warning("request refused: token without an expiry (exp claim)")
         return _problem(401, "unauthorized")
+    refusal = request.app[ADMISSION].refusal(activity)
+    if refusal is not None:
+        _log_refused_activity(activity, refusal)
+        return _problem(403, "forbidden")
     invoke_response = await adapter.process_activity(authentication, activity, bot.on_turn)
     if invoke_response is not None:
         return web.json_response(invoke_response.body, status=invoke_response.status)
     return web.Response(status=201)
+
+
+def _log_refused_activity(activity: Activity, refusal: str) -> None:
+    """Who tried, from where (the values as the request gave them, cut short)."""
+    sender = activity.from_property
+    fields = {
+        "refused": refusal,
+        "channel_id": str(activity.channel_id)[:40],
+        "tenant_id": str(tenant_of(activity))[:80],
+        "activity_type": str(activity.type)[:40],
+        "activity_name": str(activity.name)[:80] if activity.name else None,
+        "from_id": str(sender.id)[:120] if sender and sender.id else None,
+        "from_aad_object_id": str(sender.aad_object_id)[:80] if sender and sender.aad_object_id else None,
+    }
+    log.warning("activity refused: %s not allowed", refusal, extra={"fields": fields})
 
 
 def _expires(identity: ClaimsIdentity) -> bool:

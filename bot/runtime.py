@@ -25,6 +25,7 @@ from bot.pacing import SendPacer
 from bot.plan_files import PlanFiles
 from bot.plan_reminders import PlanRevisionReminders
 from bot.proactive import OutboxWorker, ProactiveSender
+from bot.refused_access import RefusedAccess
 from bot.roles import load_directory
 from bot.scheduler import FollowUpWorker
 from bot.unfinished_actions import UnfinishedActions
@@ -115,7 +116,14 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     follow_ups = FollowUps(settings.follow_up, calendar)
     planner = FollowUpPlanner(follow_ups, jobs, clock)
     notifications = CaseNotifications(
-        directory, LeaderAssignments(documents), outbox, worker, clock, settings.crisis_line, planner
+        directory,
+        LeaderAssignments(documents),
+        outbox,
+        worker,
+        clock,
+        settings.crisis_line,
+        planner,
+        hr_intake=settings.hr_intake_function,
     )
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)
@@ -177,7 +185,14 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         upload_allow_http=settings.evidence_allow_http,
     )
     plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line, plan_files)
-    my_cases = MyCases(cases, case_index, backend.evidence, settings.crisis_line, planner.next_check_in)
+    my_cases = MyCases(
+        cases,
+        case_index,
+        backend.evidence,
+        settings.crisis_line,
+        planner.next_check_in,
+        refusals=RefusedAccess(audit, clock),
+    )
     packages = CasePackages(
         cases,
         backend.evidence,
@@ -191,6 +206,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         upload_allow_http=settings.evidence_allow_http,
         person_cases=case_index.case_ids_for,
         signer=signer,
+        hr_intake=settings.hr_intake_function,
     )
     bot = VaernBot(
         conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages, plan_viewer

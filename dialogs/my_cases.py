@@ -2,7 +2,8 @@
 cases they reported) list their cases and open one case's status. One turn each, no dialog state.
 
 Cases are found through the CaseIndex only (never a scan of every case); each one found is checked again
-with domain.authorization, so the index can never show a case to someone without a role on it.
+with domain.authorization, so the index can never show a case to someone without a role on it. Asking for a case
+one has no role on (or that does not exist) is recorded with who tried (bot/refused_access.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from datetime import date
 
 from botbuilder.core import MessageFactory, TurnContext
 
-from bot.case_notifications import refresh_user_ids
+from bot.case_notifications import own_refresh_user_ids
 from bot.identity import person_of, tenant_of
-from cards.my_cases import MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
+from bot.logging_setup import correlation_id
+from bot.refused_access import RefusedAccess
+from cards.my_cases import CASE_STATUS_COMMAND, MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
 from content import Texts, language_for
 from dialogs.question import card_attachment
 from domain.authorization import Actor, Role, roles_on
@@ -46,8 +49,10 @@ class MyCases:
         evidence: EvidenceStore,
         crisis_line: str,
         next_check_in: Callable[[Case], date | None] = lambda _: None,
+        refusals: RefusedAccess | None = None,
     ) -> None:
         self._cases = cases
+        self._refusals = refusals
         self._next_check_in = next_check_in
         self._index = index
         self._evidence = evidence
@@ -78,12 +83,15 @@ class MyCases:
         case = await self._case(case_id) if isinstance(case_id, str) else None
         role = viewer_role(case, actor) if case is not None else None
         if case is None or role is None:
+            if self._refusals is not None:
+                reason = "unknown_case" if case is None else "no_role"
+                await self._refusals.record(actor, CASE_STATUS_COMMAND, case_id, case, reason, correlation_id.get())
             await turn_context.send_activity(MessageFactory.text(texts("my_cases.not_found")))
             return
         count = len(await self._evidence.list_items(case.case_id)) if case.status is CaseStatus.DRAFT else 0
         next_check_in = self._next_check_in(case) if role is Role.SUBJECT else None
         card = case_detail_card(
-            texts, case, role, refresh_user_ids(case), evidence_count=count, next_check_in=next_check_in
+            texts, case, role, own_refresh_user_ids(actor.person), evidence_count=count, next_check_in=next_check_in
         )
         await _show(turn_context, card)
 

@@ -1,4 +1,5 @@
-"""Audit events: who did or read what on a case, in which role, when, under which request."""
+"""Audit events: who did or read what on a case, in which role, when, under which request; and who tried and
+was refused (action REFUSED, the verb and the reason in `detail`, the caller's Azure AD object id and tenant)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import datetime
 from pydantic import BaseModel
 
 SYSTEM_ROLE = "system"  # Værn itself (e.g. an automatic escalation), not a person
+NO_ROLE = "none"  # someone without a role on the case
+REFUSED = "refused"  # an action or view that was not allowed
 
 
 class AuditEvent(BaseModel):
@@ -18,3 +21,5 @@ class AuditEvent(BaseModel):
     action: str
     correlation_id: str = "-"
     detail: str = ""
+    actor_aad_object_id: str | None = None
+    tenant_id: str | None = None

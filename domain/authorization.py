@@ -1,5 +1,11 @@
 """Who may see and do what on a case (need-to-know). Anyone without a role learns nothing, not even that
-the case exists."""
+the case exists.
+
+Every role is decided by the Azure AD object id alone (Teams' `from.aadObjectId`): an actor without one has no
+role on any case, and a matching Teams user id or name counts for nothing. HR (Organisation og Personale) sees an
+escalated case only when they belong to the function it went to: the one the leader named, the intake function
+for Værn's own escalation, and the one HR assigned it to since.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.case import Case, CaseStatus, Person
+from domain.handling import HrFunction
 
 
 class Role(StrEnum):
@@ -19,27 +26,47 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """A person acting through the bot; `is_hr` comes from the directory (Organisation og Personale)."""
+    """A person acting through the bot. From the directory (Organisation og Personale): `is_hr`, their
+    `hr_function`, and `hr_intake` when that function receives Værn's own escalations."""
 
     person: Person
     is_hr: bool = False
     tenant_id: str | None = None
+    hr_function: HrFunction | None = None
+    hr_intake: bool = False
+
+
+def _same(actor: Person, other: Person | None) -> bool:
+    """The same person by Azure AD object id; without one on either side, nobody."""
+    return bool(actor.aad_object_id) and other is not None and other.aad_object_id == actor.aad_object_id
+
+
+def _hr_may_see(case: Case, actor: Actor) -> bool:
+    escalation = case.handling.hr_escalation
+    if escalation is None or not actor.is_hr or actor.hr_function is None:
+        return False
+    if case.tenant_id is not None and actor.tenant_id != case.tenant_id:
+        return False
+    reached = actor.hr_intake if escalation.function is None else escalation.function == actor.hr_function
+    assigned = case.handling.hr_response.assigned
+    return reached or (assigned is not None and assigned.function == actor.hr_function)
 
 
 def roles_on(case: Case, actor: Actor) -> set[Role]:
     roles: set[Role] = set()
-    if case.subject.is_(actor.person):
+    if not actor.person.aad_object_id:
+        return roles
+    if _same(actor.person, case.subject):
         roles.add(Role.SUBJECT)
-    if case.reporter.is_(actor.person):
+    if _same(actor.person, case.reporter):
         roles.add(Role.REPORTER)
     if case.status is CaseStatus.DRAFT:
         return roles  # a draft is the reporter's own until it is sent
-    if actor.person.is_(case.leader):
+    if _same(actor.person, case.leader):
         roles.add(Role.LEADER)
-    if actor.person.is_(case.deputy):
+    if _same(actor.person, case.deputy):
         roles.add(Role.DEPUTY)
-    same_tenant = case.tenant_id is None or actor.tenant_id == case.tenant_id
-    if actor.is_hr and same_tenant and case.handling.hr_escalation is not None:
+    if _hr_may_see(case, actor):
         roles.add(Role.HR)
     return roles
 

@@ -1,7 +1,8 @@
 """Append-only audit log per case: each event is its own create-only document, never rewritten.
 
 An event with an `event_id` (e.g. "v7" for the action that made version 7 of a case) is written at most once,
-so writing it again after a crash is harmless.
+so writing it again after a crash is harmless. A refused attempt on a case id that names no case is kept apart
+(`audit-unknown-cases/`), as there is no case log to put it in.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import uuid
 
 from domain.audit import AuditEvent
 from storage.ports import DocumentStore, PreconditionFailed
+
+UNKNOWN_CASES = "audit-unknown-cases/"
 
 
 class AuditLog:
@@ -26,9 +29,21 @@ class AuditLog:
                 raise
             # written before: this is a repeat after a crash
 
+    async def append_unknown_case(self, event: AuditEvent) -> None:
+        """A refused attempt on a case id that names no case."""
+        stamp = event.at.strftime("%Y%m%dT%H%M%S%f")
+        key = f"{UNKNOWN_CASES}{stamp}-{uuid.uuid4().hex[:8]}.json"
+        await self._documents.put(key, event.model_dump_json().encode(), create_only=True)
+
+    async def unknown_case_events(self) -> list[AuditEvent]:
+        return await self._read(UNKNOWN_CASES)
+
     async def events(self, case_id: str) -> list[AuditEvent]:
+        return await self._read(f"audit/{case_id}/")
+
+    async def _read(self, prefix: str) -> list[AuditEvent]:
         events = []
-        for key in await self._documents.list_keys(f"audit/{case_id}/"):
+        for key in await self._documents.list_keys(prefix):
             document = await self._documents.get(key)
             if document is not None:
                 events.append(AuditEvent.model_validate_json(document.data))

@@ -12,7 +12,7 @@ from tests.support.bot_process import BotProcess, BotStorage, RunningBot
 from tests.support.connector_stub import ConnectorStub
 from tests.support.file_server import FileServer
 from tests.support.organisation import Organisation
-from tests.support.teams import TeamsUser
+from tests.support.teams import DEFAULT_TENANT_ID, TeamsUser
 
 BotEnv = Callable[[str], BotStorage]
 
@@ -69,11 +69,13 @@ def bot(
     organisation: Organisation,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningBot]:
-    """The real bot (`python app.py`), one per storage backend for the session; tests get both backends."""
+    """The real bot (`python app.py`), one per storage backend for the session; tests get both backends. It serves
+    the Teams users' tenant (TeamsUser's default) only."""
     storage = bot_env(request.param)
     workdir = tmp_path_factory.mktemp(f"bot-{request.param}-process")
     directory = organisation.write(workdir / "directory.json")
-    process = BotProcess(storage.env(DIRECTORY_FILE=str(directory)), workdir=workdir)
+    env = storage.env(DIRECTORY_FILE=str(directory), ALLOWED_TENANT_IDS=DEFAULT_TENANT_ID)
+    process = BotProcess(env, workdir=workdir)
     process.start()
     try:
         yield RunningBot(**vars(storage), process=process)

@@ -24,11 +24,12 @@ from tests.support.bot_process import BotProcess, BotStartError, BotStorage, Run
 from tests.support.connector_stub import ConnectorStub
 from tests.support.jwks_server import KEYS_PATH, METADATA_PATH, JwksServer, SigningKey, b64url
 from tests.support.stored import documents_under
-from tests.support.teams import TeamsUser
+from tests.support.teams import DEFAULT_TENANT_ID, TeamsUser
 
 APP_ID = str(uuid.uuid4())
 OTHER_APP_ID = str(uuid.uuid4())
 UNAUTHORIZED = {"error": "unauthorized"}
+FORBIDDEN = {"error": "forbidden"}
 SKEW_SECONDS = 5 * 60  # botbuilder's clock tolerance for exp and nbf
 
 # Keys the bot can see besides the server's own: one endorsed for Teams among other channels (a second valid
@@ -60,6 +61,7 @@ def secured_bot(
     env = storage.env(
         MICROSOFT_APP_ID=APP_ID,
         MICROSOFT_APP_PASSWORD="not-a-real-secret",
+        MICROSOFT_APP_TENANT_ID=DEFAULT_TENANT_ID,  # the only tenant served (ALLOWED_TENANT_IDS left empty)
         ALLOW_UNAUTHENTICATED="true",
         BOT_OPENID_METADATA_URL=jwks.metadata_url,
     )
@@ -263,6 +265,85 @@ def test_app_id_with_allow_unauthenticated_still_authenticates_and_says_so(secur
     assert "requests are authenticated against http://127.0.0.1:" in output
 
 
+# ---- a valid token is not enough: only Teams, only our tenant ---------------------------------------------------
+
+
+def test_valid_token_for_another_channel_is_refused(
+    secured_bot: RunningBot, teams_user: TeamsUser, jwks: JwksServer
+) -> None:
+    """A token signed by a key endorsed for Web Chat passes botbuilder's checks for a webchat activity; but there
+    the client writes `from` itself (here the leader's Teams id and no aadObjectId), so the bot refuses it."""
+    service_url = teams_user.connector.url
+    before = data_snapshot(secured_bot.data_dir)
+    log_before = len(secured_bot.process.log_text())
+    for channel in ("webchat", "directline"):
+        key = MULTI_CHANNEL_KEY if channel == "webchat" else WEBCHAT_ONLY_KEY
+        activity = teams_user.activity(
+            "invoke",
+            name="adaptiveCard/action",
+            value={"action": {"type": "Action.Execute", "verb": "refresh", "data": {"case_id": "0" * 32}}},
+            channelId=channel,
+            **{"from": {"id": "29:the-leaders-teams-id", "name": "Mallory"}},
+        )
+        token = bearer(jwks, service_url, key=key)
+        response = post(secured_bot, activity, token)
+        if channel == "webchat":
+            assert response.status_code == 403 and response.json() == FORBIDDEN, response.text[:300]
+        else:  # no key is endorsed for directline: botbuilder already refuses the token
+            assert response.status_code == 401
+    assert data_snapshot(secured_bot.data_dir) == before
+    logged = secured_bot.process.log_text()[log_before:]
+    assert "activity refused: channel not allowed" in logged and "29:the-leaders-teams-id" in logged
+
+
+def test_valid_token_from_another_tenant_is_refused(
+    secured_bot: RunningBot, connector: ConnectorStub, jwks: JwksServer
+) -> None:
+    outsider = TeamsUser(secured_bot.url, connector, tenant_id=str(uuid.uuid4()))
+    before = data_snapshot(secured_bot.data_dir)
+    mark = connector.mark()
+    for activity in (outsider.activity(text="anmeld"), outsider.activity("messageReaction")):
+        response = post(secured_bot, activity, bearer(jwks, outsider.connector.url))
+        assert response.status_code == 403 and response.json() == FORBIDDEN, response.text[:300]
+    assert data_snapshot(secured_bot.data_dir) == before
+    assert connector.activities(outsider.conversation_id, since=mark) == []
+    assert outsider.tenant_id in secured_bot.process.log_text()
+
+
+def test_app_id_serves_the_app_tenant_and_says_so(secured_bot: RunningBot) -> None:
+    assert f"activities are accepted from Teams in tenant(s) {DEFAULT_TENANT_ID}" in secured_bot.process.log_text()
+
+
+@pytest.mark.parametrize(
+    ("settings", "says"),
+    [
+        ({"MICROSOFT_APP_TENANT_ID": ""}, "ALLOWED_TENANT_IDS"),
+        ({"ALLOWED_DEV_CHANNELS": "emulator"}, "ALLOWED_DEV_CHANNELS is for local development"),
+        ({"MICROSOFT_APP_TENANT_ID": "", "ALLOWED_TENANT_IDS": DEFAULT_TENANT_ID}, "SingleTenant needs"),
+    ],
+    ids=["no tenant", "dev channels", "single tenant without its tenant"],
+)
+def test_app_id_with_unsafe_admission_settings_refuses_to_start(
+    tmp_path: Path, jwks: JwksServer, settings: dict[str, str], says: str
+) -> None:
+    storage = BotStorage(backend="local", data_dir=tmp_path / "data")
+    env = storage.env(
+        **{
+            "MICROSOFT_APP_ID": APP_ID,
+            "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+            "MICROSOFT_APP_TENANT_ID": DEFAULT_TENANT_ID,
+            "BOT_OPENID_METADATA_URL": jwks.metadata_url,
+            **settings,
+        }
+    )
+    process = BotProcess(env, workdir=tmp_path / "bot")
+    with pytest.raises(BotStartError):
+        process.start()
+    assert process.returncode == 2
+    refusal = [json.loads(line) for line in process.log_text().splitlines() if "refusing to start" in line]
+    assert len(refusal) == 1 and refusal[0]["level"] == "CRITICAL" and says in refusal[0]["message"]
+
+
 # ---- starting without an app id -------------------------------------------------------------------------------
 
 
@@ -288,5 +369,21 @@ def test_empty_app_id_with_explicit_opt_out_starts_and_warns(tmp_path: Path, con
             if line.startswith("{") and "NOT authenticated" in line
         ]
         assert len(warnings) == 1 and warnings[0]["level"] == "WARNING"
-        user = TeamsUser(process.url, connector)
+        assert "activities from ANY tenant are accepted" in process.log_text()
+        user = TeamsUser(process.url, connector, tenant_id=str(uuid.uuid4()))
         assert post(process, user.activity("messageReaction"), None).status_code in (200, 201)
+        # the Bot Framework Emulator's channel only when ALLOWED_DEV_CHANNELS names it
+        emulator = user.activity("messageReaction", channelId="emulator")
+        assert post(process, emulator, None).status_code == 403
+
+
+def test_local_development_may_allow_the_emulator(tmp_path: Path, connector: ConnectorStub) -> None:
+    storage = BotStorage(backend="local", data_dir=tmp_path / "data")
+    env = storage.env(ALLOW_UNAUTHENTICATED="true", ALLOWED_DEV_CHANNELS="emulator")
+    with BotProcess(env, workdir=tmp_path / "bot") as process:
+        assert "channels emulator are accepted besides Teams" in process.log_text()
+        user = TeamsUser(process.url, connector)
+        emulator = user.activity("messageReaction", channelId="emulator", channelData={})
+        emulator["conversation"].pop("tenantId")
+        assert post(process, emulator, None).status_code in (200, 201)
+        assert post(process, user.activity("messageReaction", channelId="webchat"), None).status_code == 403

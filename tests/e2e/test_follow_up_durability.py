@@ -85,10 +85,8 @@ def expected_messages(case: Case, organisation: Organisation) -> set[str]:
     roles = {
         JobKind.ACK_REMINDER: ["leader"],
         JobKind.ACK_DEPUTY: ["deputy", "deputy-card"],
-        JobKind.ACK_HR: [
-            "leader",
-            *(f"hr-{m.aad_object_id}" for m in (organisation.hr_jura, organisation.hr_coordinator)),
-        ],
+        # Værn's own escalation goes to the intake function only (HR_INTAKE_FUNCTION, the coordinator by default)
+        JobKind.ACK_HR: ["leader", f"hr-{organisation.hr_coordinator.aad_object_id}"],
         JobKind.FIRST_AID: ["leader"],
         JobKind.DEBRIEF: ["leader"],
         JobKind.SAFETYNET: ["leader"],

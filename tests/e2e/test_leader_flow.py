@@ -153,7 +153,8 @@ def test_stranger_learns_nothing_and_changes_nothing(bot, reported: ReportedCase
         assert reported.case_id not in str(body)
     unknown = stranger.execute("refresh", {"case_id": "0" * 32, "version": 1})[1]
     assert unknown["statusCode"] == 403 and unknown["value"]["message"] == body["value"]["message"]
-    assert audit_events(bot, reported.case_id) == []
+    # nothing changed: the case's audit log holds only the three refusals (who tried: tests/e2e/test_identity.py)
+    assert [event.action for event in audit_events(bot, reported.case_id)] == ["refused"] * 3
 
 
 def test_forged_and_malformed_invokes_are_refused(reported: ReportedCase) -> None:

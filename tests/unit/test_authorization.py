@@ -10,7 +10,7 @@ import pytest
 from domain.authorization import Actor, Role, acting_role, can_act, can_read_evidence, can_see_case, roles_on
 from domain.case import Case, CaseStatus, Incident, Person
 from domain.evidence import EvidenceItem, EvidenceSource
-from domain.handling import HrEscalation, HrFunction
+from domain.handling import HrAssignment, HrEscalation, HrFunction
 from domain.reporting import ReportDraft, to_case
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -149,7 +149,7 @@ def test_case_without_leader_or_deputy_has_no_one_to_act() -> None:
 
 def test_hr_cannot_see_or_act_before_escalation() -> None:
     case = _own_case()
-    hr = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1")
+    hr = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA)
     assert not can_see_case(case, hr)
     assert not can_act(case, hr)
     assert not can_read_evidence(case, hr, EMPLOYEE.user_id)
@@ -157,7 +157,7 @@ def test_hr_cannot_see_or_act_before_escalation() -> None:
 
 def test_hr_can_see_and_act_after_escalation() -> None:
     case = _escalated(_own_case())
-    hr = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1")
+    hr = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA)
     assert can_see_case(case, hr)
     assert can_act(case, hr)
     assert acting_role(case, hr) is Role.HR
@@ -177,7 +177,7 @@ def test_draft_is_visible_to_its_reporter_and_subject_only() -> None:
     assert can_see_case(case, Actor(EMPLOYEE))
     assert not can_see_case(case, Actor(LEADER))
     assert not can_see_case(case, Actor(DEPUTY))
-    assert not can_see_case(case, Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1"))
+    assert not can_see_case(case, Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA))
     assert not can_see_case(case, Actor(STRANGER))
 
 
@@ -261,7 +261,7 @@ def test_subject_leader_and_deputy_read_all_evidence(person: Person) -> None:
 
 def test_escalated_hr_reads_all_evidence() -> None:
     case = _escalated(_on_behalf_case())
-    hr = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1")
+    hr = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA)
     for item in case.evidence:
         assert can_read_evidence(case, hr, item.uploaded_by)
 
@@ -277,14 +277,14 @@ def test_stranger_reads_no_evidence_even_their_own_upload_id() -> None:
 
 def test_acting_role_prefers_leader_over_deputy_and_hr() -> None:
     case = _escalated(_own_case()).model_copy(update={"deputy": LEADER})
-    actor = Actor(LEADER, is_hr=True, tenant_id="tenant-1")
+    actor = Actor(LEADER, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA)
     assert roles_on(case, actor) >= {Role.LEADER, Role.DEPUTY, Role.HR}
     assert acting_role(case, actor) is Role.LEADER
 
 
 def test_acting_role_prefers_deputy_over_hr() -> None:
     case = _escalated(_own_case())
-    actor = Actor(DEPUTY, is_hr=True, tenant_id="tenant-1")
+    actor = Actor(DEPUTY, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA)
     assert roles_on(case, actor) == {Role.DEPUTY, Role.HR}
     assert acting_role(case, actor) is Role.DEPUTY
 
@@ -296,5 +296,62 @@ def test_acting_role_of_leader_who_is_also_subject_is_leader() -> None:
 
 def test_hr_of_another_tenant_sees_nothing_of_an_escalated_case() -> None:
     case = _escalated(_own_case())
-    assert can_see_case(case, Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1"))
-    assert not can_see_case(case, Actor(HR_PERSON, is_hr=True, tenant_id="tenant-2"))
+    assert can_see_case(case, Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA))
+    assert not can_see_case(case, Actor(HR_PERSON, is_hr=True, tenant_id="tenant-2", hr_function=HrFunction.JURA))
+
+
+# Roles by Azure AD object id alone
+
+
+@pytest.mark.parametrize("person", [EMPLOYEE, COLLEAGUE, LEADER, DEPUTY])
+def test_the_teams_id_of_someone_with_a_role_without_an_aad_id_has_no_role(person: Person) -> None:
+    case = _escalated(_on_behalf_case())
+    impostor = Person(user_id=person.user_id, name="Mallory")
+    for is_hr in (False, True):
+        actor = Actor(impostor, is_hr=is_hr, tenant_id="tenant-1", hr_function=HrFunction.JURA if is_hr else None)
+        assert roles_on(case, actor) == set()
+        assert not can_read_evidence(case, actor, person.user_id)
+
+
+def test_people_stored_without_an_aad_id_are_matched_by_no_one() -> None:
+    case = _own_case().model_copy(update={"leader": Person(user_id="29:leader", name="Karen Leder")})
+    assert not can_act(case, Actor(Person(user_id="29:leader")))
+    assert not can_act(case, Actor(LEADER))
+
+
+# HR: only the function the case went to
+
+
+COORDINATOR = Person(user_id="29:coordinator", name="Karsten Koordinator", aad_object_id="aad-karsten")
+
+
+def _hr(person: Person, function: HrFunction, *, intake: bool = False) -> Actor:
+    return Actor(person, is_hr=True, tenant_id="tenant-1", hr_function=function, hr_intake=intake)
+
+
+def test_hr_of_another_function_sees_nothing_of_a_case_escalated_to_jura() -> None:
+    case = _escalated(_own_case())
+    coordinator = _hr(COORDINATOR, HrFunction.WORK_ENVIRONMENT_COORDINATOR, intake=True)
+    assert roles_on(case, coordinator) == set()
+    assert not can_read_evidence(case, coordinator, EMPLOYEE.user_id)
+    assert acting_role(case, _hr(HR_PERSON, HrFunction.JURA)) is Role.HR
+
+
+def test_hr_without_a_function_sees_no_escalated_case() -> None:
+    assert not can_see_case(_escalated(_own_case()), Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1"))
+
+
+def test_an_automatic_escalation_goes_to_the_intake_function_only() -> None:
+    case = _own_case()
+    case.handling.hr_escalation = HrEscalation(by="vaern", by_name="Værn", at=NOW, automatic_reason="ack_overdue")
+    assert can_see_case(case, _hr(COORDINATOR, HrFunction.WORK_ENVIRONMENT_COORDINATOR, intake=True))
+    assert not can_see_case(case, _hr(HR_PERSON, HrFunction.JURA))
+    assert can_see_case(case, _hr(HR_PERSON, HrFunction.JURA, intake=True))  # when Jura is the intake
+
+
+def test_the_function_hr_assigned_the_case_to_sees_it_too() -> None:
+    case = _own_case()
+    case.handling.hr_escalation = HrEscalation(by="vaern", by_name="Værn", at=NOW, automatic_reason="ack_overdue")
+    case.handling.hr_response.assigned = HrAssignment(by=COORDINATOR.user_id, at=NOW, function=HrFunction.JURA)
+    assert can_see_case(case, _hr(HR_PERSON, HrFunction.JURA))
+    assert can_see_case(case, _hr(COORDINATOR, HrFunction.WORK_ENVIRONMENT_COORDINATOR, intake=True))

@@ -70,8 +70,11 @@ NOW = REPORTED_AT + timedelta(days=3)
 TEXTS = Texts("da", {"crisis_line": "89 70 12 99"})
 
 
-def actor(person: Person, *, hr: bool = False, tenant: str | None = TENANT) -> Actor:
-    return Actor(person, is_hr=hr, tenant_id=tenant)
+def actor(
+    person: Person, *, hr: bool = False, tenant: str | None = TENANT, function: HrFunction = HrFunction.JURA
+) -> Actor:
+    """HR actors belong to `function` (the sample case is escalated to Jura)."""
+    return Actor(person, is_hr=hr, tenant_id=tenant, hr_function=function if hr else None)
 
 
 def item(
@@ -502,7 +505,12 @@ def test_hr_message_is_a_note_even_when_hr_reads_the_police_cut() -> None:
         message="SECRET-HR",
     )
     contents = package_contents(
-        case, [], [], package_scope(case, actor(HR, hr=True), PackageKind.POLICE), requested_by=HR, generated_at=NOW
+        case,
+        [],
+        [],
+        package_scope(case, actor(HR, hr=True, function=case.handling.hr_escalation.function), PackageKind.POLICE),
+        requested_by=HR,
+        generated_at=NOW,
     )
     assert "SECRET-HR" not in contents.case.model_dump_json()
 

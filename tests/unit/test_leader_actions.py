@@ -175,7 +175,7 @@ def test_escalated_hr_can_act_and_is_recorded() -> None:
         case,
         Verb.WORK_ENVIRONMENT,
         VALID[Verb.WORK_ENVIRONMENT],
-        actor=Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1"),
+        actor=Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA),
     )
     assert changed.handling.work_environment is not None
     assert changed.handling.work_environment.by == HR_PERSON.user_id
@@ -206,7 +206,14 @@ def test_acknowledge_keeps_the_first_acknowledgement() -> None:
 @pytest.mark.parametrize("person", [EMPLOYEE, STRANGER, HR_PERSON])
 def test_actor_without_leadership_role_is_not_allowed(person: Person) -> None:
     with pytest.raises(NotAllowed):
-        _run(_case(), Verb.ACKNOWLEDGE, {}, actor=Actor(person, is_hr=person is HR_PERSON))
+        _run(
+            _case(),
+            Verb.ACKNOWLEDGE,
+            {},
+            actor=Actor(
+                person, is_hr=person is HR_PERSON, hr_function=HrFunction.JURA if person is HR_PERSON else None
+            ),
+        )
 
 
 def test_not_allowed_comes_before_stale_card() -> None:
@@ -449,10 +456,14 @@ def test_first_aid_keeps_earlier_answers_when_adding_new_ones() -> None:
     assert first_aid.recorded.at == LATER
 
 
+def _jura_if(person: Person) -> HrFunction | None:
+    return HrFunction.JURA if person is HR_PERSON else None
+
+
 # The employee's check-ins and HR's own verbs
 
 AS_EMPLOYEE = Actor(EMPLOYEE)
-AS_HR = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1")
+AS_HR = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA)  # escalated to Jura
 CHECK_IN = {"day": "3", "score": "4", "text": "Sover dårligt", "talk_to_leader": "true", "professional_help": "false"}
 
 
