@@ -105,7 +105,7 @@ def test_one_refused_file_does_not_drop_the_good_one_beside_it(
     bad = file_server.add(unique("virus.png"), windows_executable(), "image/png")
     seen = joined(at_evidence_step.send_files([("virus.png", bad), ("ok.png", good)]))
     assert "filtype" in seen and "Gemt: **ok.png**" in seen
-    assert "1 beviser" in finish_and_cancel(at_evidence_step)
+    assert "Det bevis, du sendte" in finish_and_cancel(at_evidence_step)
 
 
 def test_missing_file_gives_a_try_again_message(bot, at_evidence_step: TeamsUser, file_server: FileServer) -> None:
@@ -228,6 +228,6 @@ def test_a_full_disk_names_the_file_that_was_not_stored_and_makes_the_bot_not_re
         limit_file_sizes(process, resource.RLIM_INFINITY)
         assert readiness(process) == (200, "ready")
         seen = joined(user.send_files([("optagelse.mp4", url)]))
-        assert "Gemt: **optagelse.mp4**" in seen and "gemt 1 beviser" in seen, seen
+        assert "Gemt: **optagelse.mp4**" in seen and "gemt 1 bevis." in seen, seen
     finally:
         process.stop()

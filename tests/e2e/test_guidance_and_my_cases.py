@@ -154,7 +154,7 @@ def test_a_cancelled_report_with_evidence_shows_as_a_draft(user: TeamsUser) -> N
     user.submit({"q": "evidence", "answer": "text", "pasted_text": "SMS: Jeg ved hvor du bor."})
     user.say("annuller")
     seen = joined(user.say("mine sager"))
-    assert "Kladde" in seen and "1 beviser gemt" in seen
+    assert "Kladde" in seen and "1 bevis gemt" in seen
 
 
 def test_evidence_and_a_note_added_later_are_stored_and_the_leader_is_told(

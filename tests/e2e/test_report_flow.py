@@ -148,7 +148,7 @@ def test_a_slow_download_shows_the_typing_indicator_until_its_outcome_and_never_
     kinds = [activity.get("type") for activity in turn]
     assert kinds.count("typing") >= 2, kinds  # after 0.5 s, then every 2 s while the download runs
     assert kinds[-1] == "message" and "typing" not in kinds[kinds.index("message") :], kinds
-    assert "optagelse.png" in joined(turn) and "gemt 1 beviser" in joined(turn)
+    assert "optagelse.png" in joined(turn) and "gemt 1 bevis." in joined(turn)
 
 
 def test_inline_image_is_secured(bot, user: TeamsUser, file_server: FileServer) -> None:

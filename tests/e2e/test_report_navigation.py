@@ -38,7 +38,7 @@ def test_cancel_after_evidence_keeps_the_evidence_in_a_draft(bot, user: TeamsUse
     answer_until(user, "evidence")
     user.send_files([("bevis.png", url)])
     seen = joined(user.submit({"q": "evidence", "nav": "cancel"}))
-    assert "1 beviser" in seen and "gemt sikkert" in seen
+    assert "Det bevis, du sendte" in seen and "gemt sikkert" in seen
     drafts = cases_reported_by(bot, user.user_id)
     assert len(drafts) == 1 and drafts[0].status == "draft"
     assert [item.original_name for item in drafts[0].evidence] == ["bevis.png"]
