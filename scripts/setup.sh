@@ -1,11 +1,38 @@
 #!/usr/bin/env bash
-# Create .venv with Python 3.11 and install Værn's pinned dependencies (pass "dev" for test tools too).
+# Create .venv with Python 3.12 or newer and install Værn's pinned dependencies (pass "dev" for test tools too).
+# The interpreter is looked for on PATH, then under pyenv (where CI machines keep it); VAERN_PYTHON overrides both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python=$(command -v python3.11 || command -v python3)
-if ! "$python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-  echo "Værn needs Python 3.11 (found $("$python" --version))." >&2
+
+suitable() { "$1" -c 'import sys; sys.exit(not (3, 12) <= sys.version_info[:2] < (3, 14))' 2>/dev/null; }
+
+find_python() {
+  local candidate root
+  for candidate in "${VAERN_PYTHON:-}" python3.12 python3.13 python3; do
+    [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && suitable "$candidate" && {
+      command -v "$candidate"
+      return
+    }
+  done
+  root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
+  for candidate in $(ls -d "$root"/versions/3.12.* "$root"/versions/3.13.* 2>/dev/null | sort -V); do
+    suitable "$candidate/bin/python" && {
+      echo "$candidate/bin/python"
+      return
+    }
+  done
+  return 1
+}
+
+if ! python=$(find_python); then
+  echo "Værn needs Python 3.12 or 3.13, and none was found on PATH or under pyenv." >&2
+  echo "Install one (e.g. 'apt-get install python3.12 python3.12-venv' or 'pyenv install 3.12')," >&2
+  echo "or point VAERN_PYTHON at it: VAERN_PYTHON=/path/to/python3.12 bash scripts/setup.sh" >&2
   exit 1
+fi
+if [ -x .venv/bin/python ] && ! suitable .venv/bin/python; then
+  echo "replacing .venv ($(.venv/bin/python --version 2>&1)) with one on $("$python" --version)" >&2
+  rm -rf .venv
 fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
