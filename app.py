@@ -88,7 +88,11 @@ async def _ready(request: web.Request) -> web.Response:
     except Exception as error:  # any way storage can fail means "do not send me traffic", never a 500
         log.warning("not ready: storage did not take a write (%s: %s)", type(error).__name__, str(error)[:200])
         return web.json_response({"status": "storage not writable"}, status=503)
-    return web.json_response({"status": "ready", "dead_letters": request.app[RUNTIME].outbox_worker.dead_letters})
+    runtime = request.app[RUNTIME]
+    body: dict[str, object] = {"status": "ready", "dead_letters": runtime.outbox_worker.dead_letters}
+    if runtime.graph_directory is not None:  # a stale directory still answers (the last good read): a detail only
+        body["directory"] = runtime.graph_directory.health()
+    return web.json_response(body)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> web.Application:
