@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.roles import DirectoryFile, DirectoryPerson, HrMember, JsonDirectory, Responsibles, Unit
-from directory.graph_client import GraphClient, GraphError
+from directory.graph_client import GraphClient
 
 log = logging.getLogger("vaern.directory.graph")
 
@@ -44,6 +44,7 @@ NO_UNIT_ID = "uden-enhed"
 NO_UNIT_NAME = "Uden enhed"
 FAILED_REFRESH_RETRY_SECONDS = 60.0
 MISSING_PERSON_RETRY_SECONDS = 300.0
+OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 @dataclass(frozen=True)
@@ -296,8 +297,8 @@ class GraphDirectory:
         try:
             await self.refresh()
             return True
-        except (GraphError, OSError, ValueError) as error:
-            self.last_error = str(error)
+        except Exception as error:  # the refresh must outlive anything Graph or the network does
+            self.last_error = str(error)[:500]
             age = self.age_seconds()
             log.error(
                 "directory: reading Microsoft Graph failed (%s); %s",
@@ -359,7 +360,7 @@ class GraphDirectory:
             if item is None:
                 return
             manager = await self._client.get(f"/users/{aad_object_id}/manager", {"$select": "id"})
-        except (GraphError, OSError, ValueError) as error:
+        except Exception as error:  # a lone lookup is a help, never a failure of the turn
             log.warning("directory: looking up a person new since the last read failed (%s)", error)
             return
         snapshot = self._snapshot
@@ -386,7 +387,7 @@ class GraphDirectory:
 
     def find(self, aad_object_id: str | None, upn: str | None = None) -> DirectoryPerson | None:
         found = self._view.find(aad_object_id, upn)
-        if found is None and aad_object_id and self._snapshot is not None:
+        if found is None and aad_object_id and OBJECT_ID.match(aad_object_id) and self._snapshot is not None:
             self._look_up_later(aad_object_id)
         return found
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from azure.core.exceptions import AzureError
 
 from bot.retry_after import parse_retry_after
 
@@ -87,7 +88,11 @@ class GraphClient:
         for attempt in range(1, self._max_attempts + 1):
             wait = self._first_backoff * 2 ** (attempt - 1)
             try:
-                headers = {"Authorization": f"Bearer {await self._token()}", "Accept": "application/json"}
+                token = await self._token()
+            except AzureError as error:  # a wrong secret, an unknown tenant, the authority unreachable
+                raise GraphError(f"no token for Graph: {type(error).__name__}: {str(error)[:300]}") from error
+            try:
+                headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
                 async with self._session.get(url, params=params, headers=headers) as response:
                     if response.status == 200:
                         body = await response.json(content_type=None)
