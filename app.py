@@ -27,6 +27,8 @@ from bot.event_loop import loop_name, new_event_loop
 from bot.logging_setup import configure_logging
 from bot.messages_endpoint import handle_messages
 from bot.runtime import RUNTIME, build_runtime
+from directory.factory import credential_settings
+from directory.graph_token import credential_problem
 from domain.clock import Clock
 from storage.package_signing import PackageSigner, SigningKeyProblem, load_package_signer
 from storage.private_files import DataFolderExposed, check_data_folder, restrict_umask
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     check_authentication_settings(settings)
     admission = admission_from_settings(settings)
     _check_data_folder(settings)
+    _check_graph_credential(settings)
     signer = _package_signer(settings)
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
@@ -125,6 +128,14 @@ def _check_data_folder(settings: Settings) -> None:
     except DataFolderExposed as exposed:
         log.critical("refusing to start: %s", exposed)
         raise SystemExit(EXIT_UNSAFE_SETTINGS) from None
+
+
+def _check_graph_credential(settings: Settings) -> None:
+    """With DIRECTORY_SOURCE=graph, refuse to start without a credential that can work (directory/graph_token.py)."""
+    problem = credential_problem(credential_settings(settings)) if settings.directory_source == "graph" else None
+    if problem is not None:
+        log.critical("refusing to start: %s", problem)
+        raise SystemExit(EXIT_UNSAFE_SETTINGS)
 
 
 def _package_signer(settings: Settings) -> PackageSigner:

@@ -40,14 +40,10 @@ def graph_scope(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/.default"
 
 
-def make_credential(settings: GraphCredentialSettings) -> AsyncTokenCredential:
-    """The azure-identity credential the settings name; GraphCredentialError when one is incomplete."""
-    transport = {"connection_verify": str(settings.ca_file)} if settings.ca_file else {}
+def credential_problem(settings: GraphCredentialSettings) -> str | None:
+    """What keeps these settings from naming a usable credential (checked at start), or None."""
     if settings.kind == "managed_identity":
-        # A user-assigned identity is named by its client id; without one, the system-assigned identity.
-        if settings.client_id:
-            return ManagedIdentityCredential(client_id=settings.client_id, **transport)
-        return ManagedIdentityCredential(**transport)
+        return None
     named = (("tenant id", settings.tenant_id), ("client id (GRAPH_CLIENT_ID or MICROSOFT_APP_ID)", settings.client_id))
     missing = [name for name, value in named if not value]
     if settings.kind == "secret" and not settings.client_secret:
@@ -55,11 +51,24 @@ def make_credential(settings: GraphCredentialSettings) -> AsyncTokenCredential:
     if settings.kind == "certificate" and settings.certificate_path is None:
         missing.append("certificate (GRAPH_CERTIFICATE_PATH)")
     if missing:
-        raise GraphCredentialError(f"the Microsoft Graph directory needs a {', '.join(missing)}")
+        return f"the Microsoft Graph directory needs a {', '.join(missing)}"
+    if settings.kind == "certificate" and settings.certificate_path and not settings.certificate_path.is_file():
+        return f"GRAPH_CERTIFICATE_PATH {settings.certificate_path}: not found"
+    return None
+
+
+def make_credential(settings: GraphCredentialSettings) -> AsyncTokenCredential:
+    """The azure-identity credential the settings name; GraphCredentialError when one is incomplete."""
+    problem = credential_problem(settings)
+    if problem is not None:
+        raise GraphCredentialError(problem)
+    transport = {"connection_verify": str(settings.ca_file)} if settings.ca_file else {}
+    if settings.kind == "managed_identity":
+        # A user-assigned identity is named by its client id; without one, the system-assigned identity.
+        if settings.client_id:
+            return ManagedIdentityCredential(client_id=settings.client_id, **transport)
+        return ManagedIdentityCredential(**transport)
     if settings.kind == "certificate":
-        assert settings.certificate_path is not None
-        if not settings.certificate_path.is_file():
-            raise GraphCredentialError(f"GRAPH_CERTIFICATE_PATH {settings.certificate_path}: not found")
         return CertificateCredential(
             settings.tenant_id,
             settings.client_id,
