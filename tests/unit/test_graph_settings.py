@@ -62,3 +62,19 @@ def test_a_credential_that_cannot_work_is_refused_with_what_is_missing() -> None
 def test_an_http_authority_is_refused_by_the_settings() -> None:
     with pytest.raises(ValueError, match="graph_authority_host"):
         Settings(_env_file=None, graph_authority_host="http://login.example")  # type: ignore[call-arg]
+
+
+def test_the_bot_refuses_to_start_on_graph_without_a_credential(tmp_path: Path) -> None:
+    from app import create_app
+    from bot.adapter import EXIT_UNSAFE_SETTINGS
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        allow_unauthenticated=True,
+        data_dir=tmp_path / "data",
+        directory_source="graph",
+        graph_tenant_id="t",
+    )
+    with pytest.raises(SystemExit) as stopped:
+        create_app(settings)
+    assert stopped.value.code == EXIT_UNSAFE_SETTINGS
