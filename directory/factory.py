@@ -43,7 +43,7 @@ def credential_settings(settings: Settings) -> GraphCredentialSettings:
     )
 
 
-async def open_graph_directory(settings: Settings, first_read_timeout: float = 30.0) -> GraphDirectory:
+async def open_graph_directory(settings: Settings) -> GraphDirectory:
     """The Graph directory, started; raises GraphCredentialError when the settings name no usable credential."""
     credential = make_credential(credential_settings(settings))
     token = GraphToken(credential, graph_scope(settings.graph_base_url))
@@ -58,7 +58,7 @@ async def open_graph_directory(settings: Settings, first_read_timeout: float = 3
     directory = GraphDirectory(
         GraphClient(settings.graph_base_url, token, session), graph_config(settings), on_close=close
     )
-    await directory.start(first_read_timeout)
+    await directory.start()
     return directory
 
 

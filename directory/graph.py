@@ -43,6 +43,7 @@ PAGE_SIZE = "999"  # Graph's largest page for users and group members
 NO_UNIT_ID = "uden-enhed"
 NO_UNIT_NAME = "Uden enhed"
 FAILED_REFRESH_RETRY_SECONDS = 60.0
+FIRST_READ_WAIT_SECONDS = 10.0
 MISSING_PERSON_RETRY_SECONDS = 300.0
 OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -284,14 +285,15 @@ class GraphDirectory:
                 members.append(item)
         return members
 
-    async def start(self, first_read_timeout: float = 30.0) -> None:
-        """Read once (up to `first_read_timeout`), then keep refreshing in the background."""
+    async def start(self, first_read_timeout: float = FIRST_READ_WAIT_SECONDS) -> None:
+        """Start reading in the background and wait for the first read up to `first_read_timeout` (a slow Graph
+        must not hold up the start, gunicorn replaces a worker that takes 30 s); the read goes on meanwhile."""
+        first_read = asyncio.Event()
+        self._task = asyncio.create_task(self._loop(first_read), name="vaern-directory-refresh")
         try:
-            await asyncio.wait_for(self._refresh_logged(), first_read_timeout)
+            await asyncio.wait_for(first_read.wait(), first_read_timeout)
         except TimeoutError:
-            self.last_error = "the first read of the directory took too long"
-            log.error("directory: the first read from Microsoft Graph took over %.0f s", first_read_timeout)
-        self._task = asyncio.create_task(self._loop(), name="vaern-directory-refresh")
+            log.warning("directory: the first read from Microsoft Graph goes on in the background")
 
     async def _refresh_logged(self) -> bool:
         try:
@@ -307,8 +309,9 @@ class GraphDirectory:
             )
             return False
 
-    async def _loop(self) -> None:
-        ok = self._snapshot is not None
+    async def _loop(self, first_read: asyncio.Event) -> None:
+        ok = await self._refresh_logged()
+        first_read.set()
         while True:
             pause = self._config.refresh_seconds
             pause = pause if ok else min(FAILED_REFRESH_RETRY_SECONDS, pause)

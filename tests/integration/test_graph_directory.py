@@ -251,3 +251,21 @@ async def test_disabled_accounts_are_left_out(stub, org, graph) -> None:
     await directory.refresh()
     assert directory.person(org.leader) is None
     assert directory.responsibles_for(directory.person(org.employee)) is None  # the card could not reach her
+
+
+async def test_graph_down_at_start_holds_nothing_up_and_the_directory_fills_in_later(stub, org, graph) -> None:
+    stub.down_status = 503
+    directory = directory_for(stub, graph, org.config(refresh_seconds=0.2))
+    await directory.start(first_read_timeout=5)
+    try:
+        assert directory.find(org.employee) is None  # knows nobody yet, as without a directory
+        assert directory.health()["stale"] and "503" in directory.health()["last_error"]
+        stub.down_status = None
+        for _ in range(100):
+            if directory.find(org.employee) is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert directory.responsibles_for(directory.person(org.employee)).leader.aad_object_id == org.leader
+        assert directory.health()["last_error"] is None
+    finally:
+        await directory.close()
