@@ -27,6 +27,8 @@ from bot.event_loop import loop_name, new_event_loop
 from bot.logging_setup import configure_logging
 from bot.messages_endpoint import handle_messages
 from bot.runtime import RUNTIME, build_runtime
+from directory.factory import credential_settings
+from directory.graph_token import credential_problem
 from domain.clock import Clock
 from storage.package_signing import PackageSigner, SigningKeyProblem, load_package_signer
 from storage.private_files import DataFolderExposed, check_data_folder, restrict_umask
@@ -88,7 +90,11 @@ async def _ready(request: web.Request) -> web.Response:
     except Exception as error:  # any way storage can fail means "do not send me traffic", never a 500
         log.warning("not ready: storage did not take a write (%s: %s)", type(error).__name__, str(error)[:200])
         return web.json_response({"status": "storage not writable"}, status=503)
-    return web.json_response({"status": "ready", "dead_letters": request.app[RUNTIME].outbox_worker.dead_letters})
+    runtime = request.app[RUNTIME]
+    body: dict[str, object] = {"status": "ready", "dead_letters": runtime.outbox_worker.dead_letters}
+    if runtime.graph_directory is not None:  # a stale directory still answers (the last good read): a detail only
+        body["directory"] = runtime.graph_directory.health()
+    return web.json_response(body)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> web.Application:
@@ -97,6 +103,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     check_authentication_settings(settings)
     admission = admission_from_settings(settings)
     _check_data_folder(settings)
+    _check_graph_credential(settings)
     signer = _package_signer(settings)
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
@@ -121,6 +128,14 @@ def _check_data_folder(settings: Settings) -> None:
     except DataFolderExposed as exposed:
         log.critical("refusing to start: %s", exposed)
         raise SystemExit(EXIT_UNSAFE_SETTINGS) from None
+
+
+def _check_graph_credential(settings: Settings) -> None:
+    """With DIRECTORY_SOURCE=graph, refuse to start without a credential that can work (directory/graph_token.py)."""
+    problem = credential_problem(credential_settings(settings)) if settings.directory_source == "graph" else None
+    if problem is not None:
+        log.critical("refusing to start: %s", problem)
+        raise SystemExit(EXIT_UNSAFE_SETTINGS)
 
 
 def _package_signer(settings: Settings) -> PackageSigner:

@@ -6,7 +6,7 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.follow_ups import FollowUpPolicy
@@ -26,6 +26,16 @@ DEFAULT_EVIDENCE_HOSTS = [
 
 # Where the Bot Connector's token signing keys are published (botbuilder's ToBotFromChannelOpenIdMetadataUrl).
 BOT_FRAMEWORK_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+
+
+class GraphUnitGroups(BaseModel):
+    """One unit's Entra groups (object ids) for the Graph directory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    deputies: str | None = None
+    work_environment_group: str | None = None
+    safety_representatives: str | None = None
 
 
 class Settings(BaseSettings):
@@ -62,6 +72,34 @@ class Settings(BaseSettings):
     evidence_download_timeout_seconds: float = Field(default=120.0, gt=0)
 
     directory_file: Path | None = None
+    # Where the directory comes from: "file" (DIRECTORY_FILE, the local default) or "graph": Microsoft Entra ID through
+    # Microsoft Graph, the app's own credential and application permissions (directory/graph.py, manifest/README.md).
+    directory_source: Literal["file", "graph"] = "file"
+    # Graph and the token authority (another cloud, or local stand-ins in tests; the authority must be https).
+    graph_base_url: str = Field(default="https://graph.microsoft.com/v1.0", pattern=r"^https?://\S+$")
+    graph_authority_host: str = Field(default="https://login.microsoftonline.com", pattern=r"^https://\S+$")
+    # The tenant to read (empty: MICROSOFT_APP_TENANT_ID); the credential: the app's secret (MICROSOFT_APP_PASSWORD),
+    # its certificate (GRAPH_CERTIFICATE_PATH, a PEM with the private key) or a managed identity (user-assigned when
+    # a client id is set).
+    graph_tenant_id: str = ""
+    # Another app registration for reading the directory (empty: MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD).
+    graph_client_id: str = ""
+    graph_client_secret: SecretStr = SecretStr("")
+    graph_credential: Literal["secret", "certificate", "managed_identity"] = "secret"
+    graph_certificate_path: Path | None = None
+    # The user property that names a person's unit: department, an extension attribute (extension_<appid>_unit) or
+    # onPremisesExtensionAttributes/extensionAttribute1..15.
+    graph_unit_property: str = Field(default="department", pattern=r"^[A-Za-z][A-Za-z0-9_]*(/[A-Za-z][A-Za-z0-9_]*)?$")
+    # Entra groups (object ids) whose members are HR's functions: Jura and Arbejdsmiljøkoordinatoren. Værn's own
+    # escalations go to the HR_INTAKE_FUNCTION's group.
+    graph_hr_jura_group_id: str = ""
+    graph_hr_work_environment_coordinator_group_id: str = ""
+    # Per unit (the unit property's value) its groups, as JSON: {"Jobcenter Syd": {"deputies": "<group id>",
+    # "work_environment_group": "<group id>", "safety_representatives": "<group id>"}}. Without a deputies group a
+    # unit's deputy is its leader's own manager.
+    graph_unit_groups: dict[str, GraphUnitGroups] = Field(default_factory=dict)
+    # How often the directory is read again from Graph, in seconds (the last good read answers meanwhile).
+    directory_refresh_seconds: float = Field(default=900.0, gt=0)
     # The HR function (Organisation og Personale) that receives Værn's own escalations when a deadline passed.
     hr_intake_function: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR
     outbox_interval_seconds: float = Field(default=1.0, gt=0)
@@ -113,7 +151,7 @@ class Settings(BaseSettings):
     case_reference_prefix: str = "VK"
     log_level: str = "INFO"
 
-    @field_validator("directory_file", "package_signing_key_file", mode="before")
+    @field_validator("directory_file", "package_signing_key_file", "graph_certificate_path", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -26,7 +26,6 @@ from bot.plan_files import PlanFiles
 from bot.plan_reminders import PlanRevisionReminders
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.refused_access import RefusedAccess
-from bot.roles import load_directory
 from bot.scheduler import FollowUpWorker
 from bot.unfinished_actions import UnfinishedActions
 from cards.common import prepare_card_models
@@ -36,6 +35,8 @@ from dialogs.my_cases import MyCases
 from dialogs.report import ReportDialog
 from dialogs.report_services import ReportServices
 from dialogs.response_plan import DRAFT_PROPERTY, ResponsePlanDialog, ResponsePlanViewer
+from directory.factory import open_directory
+from directory.graph import GraphDirectory
 from domain.clock import Clock, SystemClock
 from domain.evidence import EvidencePolicy
 from domain.follow_ups import FollowUps
@@ -68,8 +69,11 @@ class Runtime:
     jobs: JobQueue
     packages: CasePackages
     plan_files: PlanFiles
+    graph_directory: GraphDirectory | None = None  # DIRECTORY_SOURCE=graph: its refresh and health
 
     async def close(self) -> None:
+        if self.graph_directory is not None:
+            await self.graph_directory.close()
         await self.follow_up_worker.stop()
         await self.outbox_worker.stop()
         await self.jobs.close()
@@ -92,7 +96,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     documents = backend.documents
     jobs = await open_job_queue(settings, documents, clock)
     adapter = use_connector_pool(create_adapter(settings))  # one connector client per serviceUrl, keep-alive
-    directory = load_directory(settings.directory_file)
+    directory, graph_directory = await open_directory(settings)
     references = ConversationReferenceStore(documents)
     cases = CaseRepository(documents)
     case_index = CaseIndex(documents)
@@ -217,4 +221,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     worker.start()
     if settings.scheduler_in_app:
         follow_up_worker.start()
-    return Runtime(adapter, bot, backend, downloader, worker, follow_up_worker, jobs, packages, plan_files)
+    return Runtime(
+        adapter, bot, backend, downloader, worker, follow_up_worker, jobs, packages, plan_files, graph_directory
+    )

@@ -308,6 +308,7 @@ class _Runtime:
     def __init__(self, documents: _Documents) -> None:
         self.backend = SimpleNamespace(documents=documents)
         self.outbox_worker = SimpleNamespace(dead_letters=0)
+        self.graph_directory = None  # DIRECTORY_SOURCE=file
         self.closed = False
 
     async def close(self) -> None:

@@ -1,0 +1,105 @@
+"""The real bot (`python app.py`) reads its directory from Microsoft Graph (a local Graph over HTTPS,
+tests/support/graph_stub.py): an employee's report goes to her own manager in Entra ID, who can act on it; an
+employee with no manager is asked to name a leader, as without a directory. Graph's calls are those of the timed
+read, none per case."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.e2e.leader_steps import execute_data, wait_for_card
+from tests.e2e.report_walk import answer_until
+from tests.support.bot_process import BotProcess
+from tests.support.graph_stub import GraphStub
+from tests.support.teams import DEFAULT_TENANT_ID, TeamsUser, card_texts, texts
+
+UNIT = "Jobcenter Syd"
+
+
+class Org:
+    def __init__(self, stub: GraphStub) -> None:
+        self.director = stub.add_user("Birgitte Direktør", "Arbejdsmarked")
+        self.leader = stub.add_user("Lone Leder", UNIT, self.director)
+        self.deputy = stub.add_user("Mads Stedfortræder", UNIT, self.leader)
+        self.employee = stub.add_user("Sara Medarbejder", UNIT, self.leader)
+        self.colleague = stub.add_user("Jens Kollega", UNIT, self.leader)
+        self.lonely = stub.add_user("Ulla Udenleder", UNIT)  # no manager in Entra ID
+        self.jura = stub.add_user("Karen Jura", "HR", self.director)
+        self.groups = {
+            "GRAPH_HR_JURA_GROUP_ID": stub.add_group([self.jura]),
+            "GRAPH_HR_WORK_ENVIRONMENT_COORDINATOR_GROUP_ID": stub.add_group([self.jura]),
+            "GRAPH_UNIT_GROUPS": json.dumps(
+                {
+                    UNIT: {
+                        "deputies": stub.add_group([self.deputy]),
+                        "work_environment_group": stub.add_group([self.leader, self.colleague]),
+                    }
+                }
+            ),
+        }
+        self.names = {user_id: user.displayName for user_id, user in stub.users.items()}
+
+
+@pytest.fixture(scope="module")
+def graph() -> Iterator[GraphStub]:
+    with GraphStub(page_size=3) as stub:
+        yield stub
+
+
+@pytest.fixture(scope="module")
+def org(graph: GraphStub) -> Org:
+    return Org(graph)
+
+
+@pytest.fixture(scope="module")
+def graph_bot(graph: GraphStub, org: Org, bot_env, tmp_path_factory) -> Iterator[BotProcess]:
+    storage = bot_env("local")
+    env = storage.env(**graph.bot_env(**org.groups), ALLOWED_TENANT_IDS=DEFAULT_TENANT_ID)
+    process = BotProcess(env, workdir=tmp_path_factory.mktemp("bot-graph-process"))
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def person(graph_bot: BotProcess, connector, org: Org, aad_object_id: str) -> TeamsUser:
+    return TeamsUser(graph_bot.url, connector, name=org.names[aad_object_id], aad_object_id=aad_object_id)
+
+
+def test_the_report_goes_to_the_employees_own_manager_from_graph(graph_bot, graph, org, connector) -> None:
+    ready = requests.get(f"{graph_bot.url}/readyz", timeout=5).json()
+    assert ready["status"] == "ready"
+    assert ready["directory"]["source"] == "graph" and ready["directory"]["age_seconds"] is not None
+    read = [call.path for call in graph.graph_calls()]
+    assert "/v1.0/users" in read and len(graph.token_requests) >= 1
+
+    leader = person(graph_bot, connector, org, org.leader)
+    employee = person(graph_bot, connector, org, org.employee)
+    graph.clear_calls()
+    mark = connector.mark()
+    answer_until(employee, "summary")
+    employee.submit({"q": "summary", "answer": "confirm"})
+    card = wait_for_card(connector, leader, mark)
+    seen = "\n".join(card_texts(card))
+    assert "Kvittér" in seen and UNIT in seen
+    assert graph.graph_calls() == []  # the case was answered from the directory read, no Graph call of its own
+
+    data = {"case_id": execute_data(card)["case_id"], "version": execute_data(card)["version"]}
+    status, body = leader.execute("acknowledge", data)
+    assert status == 200 and body["statusCode"] == 200  # she is the case's leader by her Entra object id
+    deputy = person(graph_bot, connector, org, org.deputy)
+    assert deputy.execute("refresh", {**data, "version": int(data["version"]) + 1})[1]["statusCode"] == 200
+    stranger = person(graph_bot, connector, org, org.colleague)
+    assert stranger.execute("refresh", {**data, "version": int(data["version"]) + 1})[1]["statusCode"] == 403
+
+
+def test_an_employee_with_no_manager_in_graph_is_asked_for_a_leader(graph_bot, org, connector) -> None:
+    lonely = person(graph_bot, connector, org, org.lonely)
+    answer_until(lonely, "summary")
+    seen = "\n".join(texts(lonely.submit({"q": "summary", "answer": "confirm"})))
+    assert "Skriv din leders navn" in seen
