@@ -22,10 +22,11 @@ from aiohttp import web
 
 from bot.adapter import EXIT_UNSAFE_SETTINGS, check_authentication_settings
 from bot.admission import ADMISSION, admission_from_settings
+from bot.authentication import Authenticator
 from bot.config import Settings
 from bot.event_loop import loop_name, new_event_loop
 from bot.logging_setup import configure_logging
-from bot.messages_endpoint import handle_messages
+from bot.messages_endpoint import AUTHENTICATOR, handle_messages
 from bot.runtime import RUNTIME, build_runtime
 from domain.clock import Clock
 from storage.package_signing import PackageSigner, SigningKeyProblem, load_package_signer
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
     app[ADMISSION] = admission
+    app[AUTHENTICATOR] = Authenticator(settings)
     app[SIGNER] = signer
     app[LIFECYCLE] = Lifecycle()
     if clock is not None:
