@@ -22,7 +22,8 @@ from typing import Any
 
 import aiohttp
 from jwt import PyJWK, get_unverified_header
-from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, ClaimsIdentity
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes, ClaimsIdentity
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 
 from bot.config import Settings
@@ -30,6 +31,14 @@ from bot.config import Settings
 log = logging.getLogger("vaern.authentication")
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+# A MultiTenant bot gets its outbound tokens from the Bot Framework's own tenant (botbuilder's "MultiTenant").
+BOT_FRAMEWORK_TENANT = "botframework.com"
+# MICROSOFT_APP_TYPE (botbuilder's names, kept for operators) as the SDK's kinds of credentials.
+AUTH_TYPES = {
+    "MultiTenant": AuthTypes.client_secret,
+    "SingleTenant": AuthTypes.client_secret,
+    "UserAssignedMSI": AuthTypes.user_managed_identity,
+}
 KEYS_LIFETIME_SECONDS = 24 * 3600  # botbuilder's and Microsoft's advice: refresh the keys once a day
 FETCH_TIMEOUT_SECONDS = 20.0
 
@@ -98,16 +107,28 @@ class BotFrameworkValidator(JwtTokenValidator):
         self._jwk_client_manager = _KeysByKid(keys)
 
 
+def sdk_configuration(settings: Settings) -> dict[str, Any]:
+    """Værn's documented settings (MICROSOFT_APP_ID, _PASSWORD, _TENANT_ID, _TYPE, ALLOW_UNAUTHENTICATED) as the
+    configuration the SDK reads (what its `load_configuration_from_env` makes of CONNECTIONS__SERVICE_CONNECTION__
+    SETTINGS__*): one service connection, the Bot Framework issuer only, checked."""
+    connection: dict[str, Any] = {
+        "AUTHTYPE": AUTH_TYPES[settings.microsoft_app_type],
+        "ANONYMOUS_ALLOWED": not settings.microsoft_app_id and settings.allow_unauthenticated,
+        "ISSUERS": [BOT_FRAMEWORK_ISSUER],
+        "VALIDATE_ISSUER": True,
+    }
+    if settings.microsoft_app_id:
+        connection["CLIENTID"] = settings.microsoft_app_id
+        tenant = settings.microsoft_app_tenant_id
+        connection["TENANTID"] = BOT_FRAMEWORK_TENANT if settings.microsoft_app_type == "MultiTenant" else tenant
+        if settings.microsoft_app_type != "UserAssignedMSI" and settings.microsoft_app_password:
+            connection["CLIENTSECRET"] = settings.microsoft_app_password
+    return {"CONNECTIONS": {"SERVICE_CONNECTION": {"SETTINGS": connection}}, "CONNECTIONSMAP": []}
+
+
 def agent_auth_configuration(settings: Settings) -> AgentAuthConfiguration:
-    """Værn's documented settings as the SDK's connection configuration."""
-    return AgentAuthConfiguration(
-        client_id=settings.microsoft_app_id or None,
-        tenant_id=settings.microsoft_app_tenant_id or None,
-        client_secret=settings.microsoft_app_password or None,
-        anonymous_allowed=not settings.microsoft_app_id and settings.allow_unauthenticated,
-        issuers=[BOT_FRAMEWORK_ISSUER],
-        validate_issuer=True,
-    )
+    """The SDK's configuration of the service connection, as its connection manager builds it from ours."""
+    return MsalConnectionManager(**sdk_configuration(settings)).get_default_connection_configuration()
 
 
 class Authenticator:

@@ -100,3 +100,36 @@ def test_without_an_app_id_and_with_the_opt_out_no_token_is_needed(jwks: JwksSer
     authenticator = Authenticator(open_settings)
     assert not authenticator.required
     assert asyncio.run(authenticator.authenticate(None, "msteams", SERVICE_URL)).claims == {}
+
+
+@pytest.mark.parametrize(
+    ("app_type", "tenant", "auth_type", "secret"),
+    [
+        ("SingleTenant", "the-tenant", "ClientSecret", "not-a-secret"),
+        ("MultiTenant", "botframework.com", "ClientSecret", "not-a-secret"),
+        ("UserAssignedMSI", "the-tenant", "UserManagedIdentity", None),
+    ],
+)
+def test_the_documented_settings_are_the_sdks_configuration(
+    app_type: str, tenant: str, auth_type: str, secret: str | None
+) -> None:
+    configuration = agent_auth_configuration(
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            microsoft_app_id=APP_ID,
+            microsoft_app_password="not-a-secret",
+            microsoft_app_tenant_id="the-tenant",
+            microsoft_app_type=app_type,
+        )
+    )
+    assert configuration.CLIENT_ID == APP_ID and tenant == configuration.TENANT_ID
+    assert auth_type == configuration.AUTH_TYPE and secret == configuration.CLIENT_SECRET
+    assert configuration.VALIDATE_ISSUER and configuration.ISSUERS == ["https://api.botframework.com"]
+    assert not configuration.ANONYMOUS_ALLOWED
+
+
+def test_allow_unauthenticated_counts_only_without_an_app_id(jwks: JwksServer) -> None:
+    with_id = Settings(_env_file=None, microsoft_app_id=APP_ID, allow_unauthenticated=True)  # type: ignore[call-arg]
+    assert not agent_auth_configuration(with_id).ANONYMOUS_ALLOWED
+    without = Settings(_env_file=None, microsoft_app_id="", allow_unauthenticated=True)  # type: ignore[call-arg]
+    assert agent_auth_configuration(without).ANONYMOUS_ALLOWED
