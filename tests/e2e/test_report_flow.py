@@ -10,6 +10,7 @@ from cards.validation import teams_card_problems
 from tests.e2e.report_walk import TWO_DAYS_AGO, answer_from, answer_until, start_report
 from tests.support.evidence_files import jpeg_photo, png_screenshot
 from tests.support.file_server import FileServer
+from tests.support.markdown import shown
 from tests.support.stored import case_with_reference, evidence_bytes
 from tests.support.teams import TeamsUser, cards, texts
 
@@ -82,7 +83,7 @@ def test_full_report_with_two_screenshots_and_a_pasted_sms_is_stored_with_hashes
     assert seen.count("Gemt") == 2
     messages = texts(turn)
     assert len(messages) == 2, "the first file's outcome at once; the last one's with the count, in one message"
-    assert "IMG_2041.jpg" in messages[-1] and "gemt 2 beviser" in messages[-1]
+    assert "IMG_2041.jpg" in shown(messages[-1]) and "gemt 2 beviser" in messages[-1]  # the name as Teams shows it
     turn = user.submit({"q": "evidence", "answer": "text", "pasted_text": sms})
     assert len(texts(turn)) == 1
     assert hashlib.sha256(sms.encode()).hexdigest()[:12] in joined(turn) and "gemt 3 beviser" in joined(turn)
