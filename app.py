@@ -22,10 +22,11 @@ from aiohttp import web
 
 from bot.adapter import EXIT_UNSAFE_SETTINGS, check_authentication_settings
 from bot.admission import ADMISSION, admission_from_settings
+from bot.authentication import Authenticator
 from bot.config import Settings
 from bot.event_loop import loop_name, new_event_loop
 from bot.logging_setup import configure_logging
-from bot.messages_endpoint import handle_messages
+from bot.messages_endpoint import AUTHENTICATOR, handle_messages
 from bot.runtime import RUNTIME, build_runtime
 from directory.factory import credential_settings
 from directory.graph_token import credential_problem
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app = web.Application(client_max_size=settings.max_request_bytes)
     app[SETTINGS] = settings
     app[ADMISSION] = admission
+    app[AUTHENTICATOR] = Authenticator(settings)
     app[SIGNER] = signer
     app[LIFECYCLE] = Lifecycle()
     if clock is not None:
@@ -151,8 +153,9 @@ def _prepare_process(settings: Settings) -> None:
     """Once per process, before anything is opened (in each gunicorn worker too)."""
     restrict_umask()  # files made by SQLite or a library are private as well (storage/private_files.py)
     configure_logging(settings.log_level)
-    # botbuilder fetches the OpenID metadata and tokens with synchronous `requests` and no timeout; a host that
-    # never answers would freeze the bot. asyncio's own sockets are non-blocking and unaffected by this default.
+    # botbuilder fetches its outbound tokens with synchronous `requests` and no timeout; a host that never answers
+    # would freeze the bot (the OpenID metadata is fetched with aiohttp and a timeout: bot/authentication.py).
+    # asyncio's own sockets are non-blocking and unaffected by this default.
     socket.setdefaulttimeout(BLOCKING_CALL_TIMEOUT_SECONDS)
 
 

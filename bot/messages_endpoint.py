@@ -1,9 +1,9 @@
 """POST /api/messages: check the request, authenticate it, and hand the activity to the bot.
 
-Bad input gets a clear 4xx; a bad or missing token gets 401 (botbuilder alone would answer 500 for many of them:
-unknown kid or key, expired, alg none, not a JWT). The token checks themselves are botbuilder's (issuer, audience
-= our app id, RS256 signature by a key from the OpenID metadata endorsed for the activity's channel, expiry and
-not-before with its 5-minute clock skew, serviceurl claim equal to the activity's serviceUrl).
+Bad input gets a clear 4xx; a bad or missing token gets 401, never 500. The token checks are the Microsoft 365
+Agents SDK's validator with the gaps closed in bot/authentication.py (issuer, audience = our app id, RS256 signature
+by a key from the OpenID metadata endorsed for the activity's channel, expiry and not-before with a 5-minute clock
+skew, serviceurl claim equal to the activity's serviceUrl).
 
 Bodies nested deeper than MAX_JSON_DEPTH are refused (400), as is JSON beyond the json module's own nesting limit;
 a client that closes the connection before its body arrived is logged at INFO, without a traceback.
@@ -18,16 +18,19 @@ import json
 import logging
 
 from aiohttp import web
-from botbuilder.schema import Activity
-from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
+from botbuilder.schema import Activity, CallerIdConstants
+from botframework.connector.auth import AuthenticateRequestResult, AuthenticationConstants, ClaimsIdentity
 
 from bot.admission import ADMISSION
+from bot.authentication import Authenticator, Refused
 from bot.identity import tenant_of
 from bot.inbound_activity import read_activity
 from bot.logging_setup import new_correlation_id
 from bot.runtime import RUNTIME
 
 log = logging.getLogger("vaern.messages")
+
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 
 # Bot Connector tokens are about 1 KB (Azure AD ones on the emulator path 1.5-3 KB). A longer Authorization header
 # is refused before any decoding. aiohttp itself answers 400 to header values over 8190 bytes, before this code.
@@ -83,20 +86,20 @@ async def handle_messages(request: web.Request) -> web.Response:
     activity = _activity_from(body)
     if activity is None:
         return _problem(400, "body is not a Bot Framework activity")
-    # None, not "", when there is no token: botbuilder's parameterized authentication only takes its "auth
-    # disabled" path (no app id) for None, and refuses "" even then.
     auth_header = request.headers.get("Authorization") or None
     if auth_header is not None and len(auth_header) > MAX_AUTHORIZATION_CHARS:
         log.warning("request refused: Authorization header of %d characters", len(auth_header))
         return _problem(401, "unauthorized")
+    authenticator = request.app[AUTHENTICATOR]
     try:
-        authentication = await adapter.bot_framework_authentication.authenticate_request(activity, auth_header)
-    except Exception as error:  # every way a token can be wrong must end as 401, never 500
-        log.warning("request refused: %s: %s", type(error).__name__, str(error)[:200])
+        identity = await authenticator.authenticate(auth_header, str(activity.channel_id), activity.service_url)
+    except Refused as refused:
+        log.warning("request refused: %s", refused)
         return _problem(401, "unauthorized")
-    if not _expires(authentication.claims_identity):
-        log.warning("request refused: token without an expiry (exp claim)")
-        return _problem(401, "unauthorized")
+    if authenticator.required:
+        authentication = _verified(adapter, identity.claims)
+    else:  # botbuilder's own "authentication disabled" result (no app id, ALLOW_UNAUTHENTICATED=true)
+        authentication = await adapter.bot_framework_authentication.authenticate_request(activity, None)
     refusal = request.app[ADMISSION].refusal(activity)
     if refusal is not None:
         _log_refused_activity(activity, refusal)
@@ -122,11 +125,16 @@ def _log_refused_activity(activity: Activity, refusal: str) -> None:
     log.warning("activity refused: %s not allowed", refusal, extra={"fields": fields})
 
 
-def _expires(identity: ClaimsIdentity) -> bool:
-    """botbuilder checks exp only when a token has one, so a signed token without exp would never expire."""
-    if identity.authentication_type == AuthenticationConstants.ANONYMOUS_AUTH_TYPE:
-        return True  # no token: authentication is off (no app id and ALLOW_UNAUTHENTICATED=true)
-    return isinstance(identity.claims.get("exp"), int | float)
+def _verified(adapter: object, claims: dict) -> AuthenticateRequestResult:
+    """What botbuilder's adapter needs to run a turn whose token the Agents SDK verified: the identity, and the
+    connector factory for replies to the Bot Connector (botbuilder's own, from the same app settings)."""
+    identity = ClaimsIdentity(dict(claims), True)
+    result = AuthenticateRequestResult()
+    result.claims_identity = identity
+    result.audience = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+    result.caller_id = CallerIdConstants.public_azure_channel.value
+    result.connector_factory = adapter.bot_framework_authentication.create_connector_factory(identity)
+    return result
 
 
 def _activity_from(body: object) -> Activity | None:
