@@ -6,7 +6,7 @@ arbejdsmiljøgruppe, HR members by function), plus each person's own manager. A 
 every `refresh_seconds`. When Graph fails, the last good snapshot stays and answers (logged, its age in
 `health()`); before the first good read the directory knows nobody, as with no directory at all.
 
-Rules (docs/decisions/0001-directory-from-entra-id.md):
+Rules (docs/decisions/0002-directory-from-entra-id.md):
 - A person's leader is their own manager in Entra ID (`manager`); no manager (Graph's 404) means no leader: the
   employee names one, as with the JSON file. The case's unit is the unit that manager works in.
 - A unit is the value of a configurable user property (`department`, an `extension_..._x` attribute or
