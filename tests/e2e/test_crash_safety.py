@@ -58,6 +58,7 @@ DURING_TURN_SHARE = 0.7  # of the report kills: while a turn is being handled (e
 TURN_KILL_WINDOW_SECONDS = 0.06  # a report turn on Azurite takes some tens of ms
 CONFIRM_KILL_SHARE = 1 / 3  # of the report kills: walk on to the summary and kill while the report is sent
 ACTION_KILL_WINDOW_SECONDS = 0.05
+SWEEP_TIMEOUT_SECONDS = 30.0  # the restarted process's start-up case sweep (it logs "case sweep done")
 UPLOAD_BYTES = 5 * 1024 * 1024 + 12_345  # more than one 4 MiB block staged on Azure before the commit
 UPLOAD_PATTERN_BYTES = 16  # divides the file server's 64 KiB block, so the file is prefix + pattern repeated
 UPLOAD_DELAY_PER_BLOCK = 0.006  # ~0.5 s per upload, so the kill lands inside it
@@ -176,8 +177,20 @@ class CrashRun:
         if flight is not None:
             flight.join(JOIN_TIMEOUT_SECONDS)
         self.tally.kills[phase] += 1
+        mark = len(self.bot.process.log_text())
         self.bot.process.start()
+        self.wait_for_start_up_sweep(mark)
         self.check_storage()
+
+    def wait_for_start_up_sweep(self, mark: int) -> None:
+        """The start-up case sweep completes what the kill interrupted (bot/unfinished_actions.py): storage is
+        judged once it has run, however slowly the machine starts the new process's worker."""
+        deadline = time.monotonic() + SWEEP_TIMEOUT_SECONDS
+        while "case sweep done" not in self.bot.process.log_text()[mark:]:
+            if time.monotonic() > deadline:
+                self.problem(f"no start-up case sweep within {SWEEP_TIMEOUT_SECONDS} s of the restart")
+                return
+            time.sleep(0.05)
 
     def check_storage(self, *, full: bool = False) -> Sweep:
         sweep = self.checker.sweep(full=full)
