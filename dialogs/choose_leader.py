@@ -8,14 +8,14 @@ from typing import Any
 from botbuilder.core import MessageFactory
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from bot.case_notifications import CaseNotifications
-from bot.roles import Directory
 from cards.choose_leader import LEADER_CHOICE, choose_leader_card
 from cards.markdown import escape_markdown
 from content import Texts, language_for
 from dialogs.question import card_attachment
 from dialogs.replies import reply_from
 from domain.case import Case
+from services.notifications import CaseNotifications
+from services.roles import Directory
 from storage.cases import CaseRepository
 from storage.ports import EvidenceStore
 

@@ -146,7 +146,7 @@ class Case(BaseModel):
     handling: Handling = Field(default_factory=Handling)
     version: int = 1
     # The action that made this version, saved with it: its audit entry and messages can be completed after a
-    # crash between saving the case and writing them (bot/unfinished_actions.py).
+    # crash between saving the case and writing them (services/unfinished_actions.py).
     last_change: AuditEvent | None = None
 
     @property

@@ -183,7 +183,7 @@ def changed_fields(before: ResponsePlan | None, after: ResponsePlan) -> list[str
 
 
 def who_may_edit(unit: Any, aad_object_id: str | None) -> bool:
-    """The unit's leader, its deputy or one of its safety representatives (AMR). `unit` is a bot.roles.Unit."""
+    """The unit's leader, its deputy or one of its safety representatives (AMR). `unit` is a services.roles.Unit."""
     if not aad_object_id or unit is None:
         return False
     return aad_object_id in {unit.leader, unit.deputy, *unit.safety_representatives}

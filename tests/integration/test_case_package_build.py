@@ -43,8 +43,8 @@ from domain.case_package import (
 )
 from domain.evidence import MAX_NAME_CHARS, EvidenceItem, EvidencePolicy, EvidenceSource
 from domain.reporting import MAX_FREE_TEXT, clean_free_text
+from exports.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.audit import AuditLog
-from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.cases import CaseRepository
 from storage.evidence_intake import EvidenceIntake
 from storage.local import LocalEvidenceStore

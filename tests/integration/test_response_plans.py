@@ -17,7 +17,6 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
 from bot.file_consent import FILE_CONSENT_CARD
 from bot.plan_files import PlanFiles
-from bot.roles import DirectoryFile, JsonDirectory
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
 from content import Texts
 from dialogs.add_evidence import PASS_ON
@@ -32,6 +31,7 @@ from dialogs.response_plan import (
     ResponsePlanViewer,
 )
 from domain.response_plan import QUESTION_KEYS, ResponsePlan
+from services.roles import DirectoryFile, JsonDirectory
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.package_offers import PlanOffers
 from storage.ports import DocumentStore

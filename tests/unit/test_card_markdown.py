@@ -25,7 +25,7 @@ from cards.my_cases import CaseEntry, case_detail_card, my_cases_card
 from cards.report import witnesses_card
 from cards.response_plan import contacts_card, plan_card, question_card, roles_card
 from cards.response_plan import summary_card as plan_summary_card
-from cards.response_plan_export import plan_markdown
+from cards.response_plan_text import plan_markdown
 from cards.summary import submitted_card, summary_card
 from cards.validation import teams_card_problems
 from cards.welcome import welcome_card

@@ -15,7 +15,6 @@ import pytest
 
 from bot.case_packages import PackageCommand, is_package_action, package_command
 from cards.case_package import choose_case_card, package_button
-from cards.case_summary_pdf import printable, render_case_summary, wrap_lines
 from cards.validation import teams_card_problems
 from content import Texts
 from domain.audit import AuditEvent
@@ -44,6 +43,7 @@ from domain.evidence import MAX_NAME_CHARS, EvidenceItem, EvidenceSource
 from domain.file_offer import OfferRefusal, OfferStatus, offer_refusal
 from domain.handling import HrEscalation, HrFunction, Signed
 from domain.reporting import MAX_FREE_TEXT
+from exports.case_summary_pdf import printable, render_case_summary, wrap_lines
 from tests.support.case_samples import (
     CASE_ID,
     CLOSING_NOTE,

@@ -15,7 +15,6 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity
 from pydantic import ValidationError
 
-from bot.roles import Unit
 from cards.response_plan import (
     PLAN_EDIT_COMMAND,
     choose_unit_card,
@@ -26,7 +25,7 @@ from cards.response_plan import (
     roles_card,
     summary_card,
 )
-from cards.response_plan_export import plan_markdown, plan_pdf
+from cards.response_plan_text import plan_markdown
 from cards.validation import teams_card_problems
 from content import SUPPORTED, Texts
 from dialogs.response_plan import markdown_messages, pick_unit
@@ -44,6 +43,8 @@ from domain.response_plan import (
     may_read,
     who_may_edit,
 )
+from exports.response_plan import plan_pdf
+from services.roles import Unit
 from tests.support.markdown import shown
 from tests.support.teams import card_elements
 

@@ -1,19 +1,19 @@
 """Carry out a card action on a case: authorize, apply with optimistic concurrency, audit, and tell the
 people concerned. Knows nothing of botbuilder; the invoke handler turns its outcomes into cards. Every refusal
-is recorded with who tried (bot/refused_access.py)."""
+is recorded with who tried (services/refused_access.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
 
-from bot.refused_access import RefusedAccess
 from domain.audit import AuditEvent
 from domain.authorization import Actor, Role, acting_role, can_read_evidence, roles_on
 from domain.case import Case
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.leader_actions import InvalidCommand, NotAllowed, StaleCard, Verb, execute
+from services.refused_access import RefusedAccess
 from storage.audit import AuditLog
 from storage.cases import MAX_CONFLICT_RETRIES, CaseRepository
 from storage.ports import EvidenceStore, PreconditionFailed

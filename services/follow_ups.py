@@ -15,9 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
-from bot.case_service import change_event_id
-from bot.plan_reminders import PlanRevisionReminders
 from cards.check_in import check_in_card
 from cards.markdown import escape_markdown
 from domain.audit import SYSTEM_ROLE, AuditEvent
@@ -26,6 +23,9 @@ from domain.clock import Clock
 from domain.follow_ups import HANDED_OVER, FollowUps, Job, JobKind, work_injury_suggested
 from domain.handling import HrEscalation
 from domain.working_time import COPENHAGEN
+from services.case_service import change_event_id
+from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
+from services.plan_reminders import PlanRevisionReminders
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
 from storage.job_queue import JobQueue

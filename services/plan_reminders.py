@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, text_payload
-from bot.roles import Directory
 from cards.markdown import escape_markdown
 from domain.case import Person
 from domain.follow_ups import FollowUps, Job
 from domain.response_plan import ResponsePlan
+from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, text_payload
+from services.roles import Directory
 from storage.conversation_refs import ConversationReferenceStore
 from storage.job_queue import JobQueue
 from storage.response_plans import ResponsePlanRepository

@@ -1,7 +1,7 @@
 """Who must hear about a case and what they get: the leader's action card when a case is reported, the
 employee's short update after each action, HR's card on escalation, the leader's alert after a hard
 check-in or HR's advice. Everything goes through the outbox, so no notification is lost when Teams is slow
-or down; and after every change the case's follow-ups are planned (bot.follow_up_planner). The cards that hand
+or down; and after every change the case's follow-ups are planned (services.follow_up_planner). The cards that hand
 a case to someone (the leader's first card, a deputy's, HR's) are `keep_trying`: the outbox tries them again
 after it gave them up, until they are delivered. Teams reads a message's text as Markdown: what people wrote
 goes into it escaped (`cards.markdown.escape_markdown`)."""
@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from bot.follow_up_planner import FollowUpPlanner
-from bot.proactive import OutboxWorker
-from bot.roles import Directory, Responsibles
 from bot.together import together
 from cards.common import ATTACHMENT_CONTENT_TYPE
 from cards.leader import employee_update_text, hr_escalation_card, leader_card
@@ -26,6 +23,8 @@ from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.handling import HrFunction
 from domain.leader_actions import Verb
+from services.follow_up_planner import FollowUpPlanner
+from services.roles import Directory, Responsibles
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
 
@@ -37,6 +36,12 @@ HR_ADVICE = "hr_advice"
 
 LEADERSHIP_LANGUAGE = "da"
 HANDOVER_KINDS = frozenset({LEADER_CARD, DEPUTY_CARD, HR_CARD})  # new cards of these kinds are `keep_trying`
+
+
+class Sender(Protocol):
+    """What sends the outbox (the Teams edge's outbox worker): woken when a message is waiting."""
+
+    def wake(self) -> None: ...
 
 
 def card_payload(card: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +79,7 @@ class CaseNotifications:
         directory: Directory,
         assignments: LeaderAssignments,
         outbox: Outbox,
-        worker: OutboxWorker,
+        worker: Sender,
         clock: Clock,
         crisis_line: str,
         planner: FollowUpPlanner,
