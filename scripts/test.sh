@@ -19,4 +19,5 @@ bash scripts/setup.sh dev
 npm ci --silent --no-audit --no-fund
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports  # the one direction of imports (pyproject.toml [tool.importlinter])
 .venv/bin/python -m pytest "$@"
