@@ -14,7 +14,7 @@ from cards.check_in import check_in_card
 from cards.evidence import evidence_card
 from cards.leader import action_error_text, hr_escalation_card, leader_card
 from cards.my_cases import case_detail_card
-from content import Texts, language_for
+from content import Texts
 from dialogs.identity import actor_of
 from domain.authorization import Actor, Role
 from domain.leader_actions import EMPLOYEE_VERBS, Verb, check_in_day
@@ -42,7 +42,7 @@ class CardActionHandler:
 
     async def handle(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
-        texts = Texts(language_for(activity.locale), {"crisis_line": self._crisis_line})
+        texts = self._notifications.texts(activity.locale)
         try:
             action = read_card_action(activity.value)
         except MalformedAction:

@@ -36,7 +36,7 @@ from bot.file_consent import CONTEXT_KEY, in_personal_chat
 from bot.file_offers import NO_ROLE, FileKind, FileOffers, say
 from bot.universal_actions import MalformedAction, error_response, read_card_action
 from cards.case_package import COMMANDS, PACKAGE_VERB, choose_case_card
-from content import Texts, language_for
+from content import Texts, texts_for
 from dialogs.identity import actor_of
 from domain.authorization import Actor
 from domain.case import Case, Person
@@ -155,7 +155,7 @@ class CasePackages:
         await self._files.close()
 
     def _texts(self, turn_context: TurnContext) -> Texts:
-        return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
+        return texts_for(turn_context.activity.locale, self._crisis_line)
 
     def _actor(self, turn_context: TurnContext) -> Actor:
         return actor_of(turn_context.activity, self._directory, self._hr_intake)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from content import DEFAULT_ORGANISATION
 from domain.follow_ups import FollowUpPolicy
 from domain.handling import HrFunction
 from storage.backends import StorageChoice
@@ -103,8 +104,9 @@ class Settings(BaseSettings):
     teams_terms_url: str = ""
     bot_domain: str = ""
 
-    # The organisation running Værn, named in the signed manifest of every case package (storage/package_signing.py).
-    organisation_name: str = Field(default="Silkeborg Kommune", min_length=1)
+    # The organisation running Værn, named in the signed manifest of every case package (storage/package_signing.py)
+    # and in the letter to the offender (cards/leader.py).
+    organisation_name: str = Field(default=DEFAULT_ORGANISATION, min_length=1)
     # The organisation's Ed25519 key that signs case packages: the PEM itself (e.g. a Key Vault reference) wins over
     # the file; no file configured means DATA_DIR/package-signing-key.pem, made at first start with local storage.
     package_signing_key: SecretStr = SecretStr("")

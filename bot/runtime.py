@@ -124,6 +124,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         settings.crisis_line,
         planner,
         hr_intake=settings.hr_intake_function,
+        organisation=settings.organisation_name,
     )
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)

@@ -16,7 +16,7 @@ Markdown (`cards.markdown.escape_markdown`); `offender_letter` is the letter as 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from adaptive_cards import card as ac
@@ -31,7 +31,7 @@ from content import Texts
 from domain.authorization import Role
 from domain.case import Case, CaseStatus
 from domain.evidence import EvidenceItem
-from domain.follow_ups import OVERDUE_KINDS, FollowUpPolicy, JobKind
+from domain.follow_ups import OVERDUE_KINDS, JobKind, reported_as_work_injury, work_injury_suggested
 from domain.handling import (
     CheckInAnswer,
     Closure,
@@ -50,12 +50,9 @@ from domain.handling import (
     SafetyNetRegistration,
     Signed,
 )
-from domain.leader_actions import COMMANDS, EMPLOYEE_VERBS, HR_VERBS, Verb
+from domain.leader_actions import COMMANDS, EMPLOYEE_VERBS, HR_VERBS, OPEN_EVIDENCE, REFRESH, Verb
 from domain.reporting import DEFAULT_TIMEZONE, ReportDraft
 
-REFRESH_VERB = "refresh"
-OPEN_EVIDENCE_VERB = "evidence"
-MUNICIPALITY = "Silkeborg Kommune"
 DESCRIPTION_LIMIT = 300
 NOTE_LIMIT = 600
 MAX_EVIDENCE_LISTED = 10
@@ -65,7 +62,6 @@ LINK_CHOICES_BUDGET = 4000  # characters of links offered as choices; beyond it 
 LETTER_LINKS_BUDGET = 2500  # characters of links shown in the card's letter template
 MAX_ADVICE_SHOWN = 2  # HR's latest pieces of advice on the card (the leader gets each in full in the chat)
 ADVICE_LIMIT = NOTE_LIMIT
-DEFAULT_EASY_DEADLINE_DAYS = FollowUpPolicy().easy_deadline_days
 DONE, WAITING = "✅", "⏳"
 BUTTONS_PER_ROW = 2
 HR_SKIPS = frozenset({Verb.ACKNOWLEDGE, Verb.ESCALATE_HR})  # the leader's own, or HR asking itself
@@ -156,7 +152,7 @@ def _fact_set(facts: Facts) -> ac.FactSet:
 
 def _with_refresh(card: Card, case: Case, user_ids: Sequence[str]) -> Card:
     """adaptive-cards-py types `Refresh.action` as a string, so the block is set on the finished dict."""
-    action = {"type": "Action.Execute", "verb": REFRESH_VERB, "data": _case_data(case)}
+    action = {"type": "Action.Execute", "verb": REFRESH, "data": _case_data(case)}
     card["refresh"] = {"action": action, "userIds": list(user_ids)}
     return card
 
@@ -298,24 +294,11 @@ def _hr_text(texts: Texts, handling: Handling, escalation: HrEscalation) -> str:
     )
 
 
-def easy_deadline_of(case: Case, easy_deadline: date | None = None) -> date | None:
-    """The work-injury (EASY) deadline once the first day of absence is recorded: `easy_deadline` when the
-    caller has it from its follow-up policy, else the default number of days after the first day."""
-    absence = case.handling.absence
-    if absence is None:
-        return None
-    return easy_deadline or absence.first_day + timedelta(days=DEFAULT_EASY_DEADLINE_DAYS)
-
-
 def _absence_text(texts: Texts, case: Case, easy_deadline: date | None) -> str | None:
-    deadline, absence = easy_deadline_of(case, easy_deadline), case.handling.absence
+    deadline, absence = easy_deadline, case.handling.absence
     if deadline is None or absence is None:
         return None
     return texts("handling.absence_value", date=_day(absence.first_day), deadline=_day(deadline))
-
-
-def _reported_as_work_injury(handling: Handling) -> bool:
-    return handling.safetynet is not None and handling.safetynet.category is SafetyNetCategory.WORK_INJURY
 
 
 def _closure_text(texts: Texts, closure: Closure) -> str:
@@ -326,8 +309,8 @@ def _closure_text(texts: Texts, closure: Closure) -> str:
 
 def handling_facts(texts: Texts, case: Case, easy_deadline: date | None = None) -> Facts:
     """What leadership has recorded on the case so far, one short line per duty that has a record (the first
-    day of absence with its EASY deadline, see `easy_deadline_of`). Free-text notes (outcomes, HR message,
-    the work environment conclusion) stay out."""
+    day of absence with its EASY deadline, as `domain.follow_ups.FollowUps.easy_deadline` gives it). Free-text
+    notes (outcomes, HR message, the work environment conclusion) stay out."""
     h = case.handling
     restrictions = h.restrictions if h.restrictions and h.restrictions.any else None
     lines: list[tuple[str, str | None]] = [
@@ -362,9 +345,8 @@ def _done_section(texts: Texts, case: Case, easy_deadline: date | None) -> list[
     facts = handling_facts(texts, case, easy_deadline)
     body: list[Any] = [_section_title(texts("leader.done_title"))]
     body.append(_fact_set(facts) if facts else paragraph(texts("leader.nothing_done"), subtle=True))
-    deadline = easy_deadline_of(case, easy_deadline)
-    if deadline and not _reported_as_work_injury(case.handling) and case.status is not CaseStatus.CLOSED:
-        body.append(paragraph(texts("handling.easy_reminder", date=_day(deadline)), color=act.Colors.ATTENTION))
+    if easy_deadline and not reported_as_work_injury(case) and case.status is not CaseStatus.CLOSED:
+        body.append(paragraph(texts("handling.easy_reminder", date=_day(easy_deadline)), color=act.Colors.ATTENTION))
     return body
 
 
@@ -400,7 +382,7 @@ def _check_in_section(texts: Texts, case: Case, *, for_leader: bool) -> list[Any
     body: list[Any] = [_section_title(texts("check_in_status.title")), _fact_set(facts)]
     if for_leader and latest is not None and latest.needs_leader and case.status is not CaseStatus.CLOSED:
         body.append(paragraph(texts("check_in_status.talk_soon"), color=act.Colors.ATTENTION))
-        if latest.suggests_work_injury and not _reported_as_work_injury(h):
+        if latest.suggests_work_injury and not reported_as_work_injury(case):
             body.append(paragraph(texts("check_in_status.consider_work_injury"), color=act.Colors.ATTENTION))
     return body
 
@@ -537,7 +519,7 @@ def _letter_block(texts: Texts, case: Case) -> list[Any]:
     """The letter template inside the card, with as many links as fit; the full text is `offender_letter`."""
     links = _links_within(case.incident.links, LETTER_LINKS_BUDGET)
     leader_name = escape_markdown(case.leader.name if case.leader else "") or texts("letter.leader_unknown")
-    letter = _letter(texts, case, leader_name, MUNICIPALITY, links, written=escape_markdown)
+    letter = _letter(texts, case, leader_name, links, written=escape_markdown)
     items: list[Any] = [ac.TextBlock(text=texts("actions.letter_title"), weight=act.FontWeight.BOLDER, wrap=True)]
     items += [paragraph(part) for part in letter.split("\n\n")]
     if len(links) < len(case.incident.links):
@@ -603,15 +585,9 @@ def _police_inputs(texts: Texts, case: Case) -> list[Any]:
     ]
 
 
-def suggests_work_injury(case: Case) -> bool:
-    """Grave cases or a strong reaction are reported as arbejdsskade (guideline: Anmeldelse i SafetyNet)."""
-    impact = case.incident.impact
-    return case.incident.urgent or bool(impact and impact.is_strong)
-
-
 def _safetynet_inputs(texts: Texts, case: Case) -> list[Any]:
     current = case.handling.safetynet
-    suggested = SafetyNetCategory.WORK_INJURY if suggests_work_injury(case) else None
+    suggested = SafetyNetCategory.WORK_INJURY if work_injury_suggested(case) else None
     category = current.category if current else suggested
     options = [(c.value, texts(f"handling.category_{c.value}")) for c in SafetyNetCategory]
     body: list[Any] = [paragraph(texts("actions.safetynet_hint"))]
@@ -749,7 +725,7 @@ def _blank_form(case: Case, verb: Verb) -> tuple[Verb, bool, bool] | None:
     blank = _BLANK.get(verb)
     if blank is None or not blank(case.handling):
         return None
-    return verb, _is_recorded(case, verb), verb is Verb.SAFETYNET and suggests_work_injury(case)
+    return verb, _is_recorded(case, verb), verb is Verb.SAFETYNET and work_injury_suggested(case)
 
 
 def _show_card_json(texts: Texts, case: Case, verb: Verb) -> Card:
@@ -810,8 +786,8 @@ def leader_card(
     easy_deadline: date | None = None,
 ) -> Card:
     """What the case's leader or deputy sees: the report, what has been done (with the EASY deadline once
-    absence is recorded, see `easy_deadline_of`), the employee's latest check-in, HR's answer and advice,
-    and the duties as actions."""
+    absence is recorded, as `domain.follow_ups.FollowUps.easy_deadline` gives it), the employee's latest
+    check-in, HR's answer and advice, and the duties as actions."""
     body = [
         _title_block(texts, case, texts("leader.title", reference=_reference(case))),
         paragraph(texts("leader.intro")),
@@ -828,7 +804,7 @@ def leader_card(
 def _evidence_access(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> list[Any]:
     """The note that every opening is logged, and the button that opens the evidence through the bot."""
     note = paragraph(texts("leader.evidence_access"), subtle=True)
-    actions = [_execute(texts("leader.open_evidence"), OPEN_EVIDENCE_VERB, case)] if evidence else []
+    actions = [_execute(texts("leader.open_evidence"), OPEN_EVIDENCE, case)] if evidence else []
     return [note, ac.ActionSet(actions=[*actions, package_button(texts, case)])]
 
 
@@ -1036,11 +1012,12 @@ def _letter(
     texts: Texts,
     case: Case,
     leader_name: str,
-    municipality: str,
     links: Sequence[str],
     written: Callable[[str], str] = str,
+    **organisation: str,
 ) -> str:
-    """The letter; `written` is applied to every text someone wrote (names, links) before it goes in."""
+    """The letter, signed for the organisation the texts name (`content.texts_for`) unless `organisation` is given;
+    `written` is applied to every text someone wrote (names, links) before it goes in."""
     offender = case.incident.offender
     name = written(offender.name)
     greeting = texts("letter.greeting_named", name=name) if offender.name else texts("letter.greeting_unknown")
@@ -1052,18 +1029,19 @@ def _letter(
     return texts(
         "letter.body",
         greeting=greeting,
-        municipality=municipality,
+        **organisation,
         employee=employee,
         removal=removal,
         leader_name=leader_name,
     ).strip()
 
 
-def offender_letter(texts: Texts, case: Case, leader_name: str, municipality: str = MUNICIPALITY) -> str:
+def offender_letter(texts: Texts, case: Case, leader_name: str, organisation: str | None = None) -> str:
     """The letter or mail the leader may send the offender: stop, remove the posts (all the case's links),
     continued harassment may be reported to the police. Names the employee only if the case has the name;
     never phone numbers or witnesses."""
-    return _letter(texts, case, leader_name, municipality, case.incident.links)
+    named = {"organisation": organisation} if organisation else {}
+    return _letter(texts, case, leader_name, case.incident.links, **named)
 
 
 def employee_update_text(texts: Texts, verb: Verb | str) -> str:

@@ -15,7 +15,7 @@ from datetime import date
 from botbuilder.core import MessageFactory, TurnContext
 
 from cards.my_cases import CASE_STATUS_COMMAND, MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
-from content import Texts, language_for
+from content import Texts, texts_for
 from dialogs.identity import person_of, tenant_of
 from dialogs.question import card_attachment
 from domain.authorization import Actor, Role, roles_on
@@ -103,7 +103,7 @@ class MyCases:
         return versioned.case if versioned is not None else None
 
     def _texts(self, turn_context: TurnContext) -> Texts:
-        return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
+        return texts_for(turn_context.activity.locale, self._crisis_line)
 
 
 def _actor(turn_context: TurnContext) -> Actor:

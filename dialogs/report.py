@@ -13,7 +13,7 @@ from typing import Any
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
 from cards.summary import submitted_card
-from content import Texts, language_for
+from content import language_for, texts_for
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.evidence_question import EvidenceQuestion, secure_files
 from dialogs.identity import person_of, tenant_of
@@ -155,5 +155,5 @@ class ReportDialog(Dialog):
         return await dialog_context.end_dialog()
 
     def _asking(self, dialog_context: DialogContext, draft: ReportDraft) -> Asking:
-        texts = Texts(language_for(dialog_context.context.activity.locale), {"crisis_line": self._crisis_line})
+        texts = texts_for(dialog_context.context.activity.locale, self._crisis_line)
         return Asking(dialog_context.context, texts, draft, self._services)

@@ -46,7 +46,7 @@ from cards.response_plan import (
     summary_card,
 )
 from cards.response_plan_text import plan_markdown
-from content import Texts, language_for
+from content import Texts, texts_for
 from dialogs.add_evidence import PASS_ON
 from dialogs.identity import person_of
 from dialogs.question import card_attachment
@@ -104,7 +104,7 @@ PLAN_SHOW_WORDS = {
 
 
 def _texts(context: TurnContext, crisis_line: str) -> Texts:
-    return Texts(language_for(context.activity.locale), {"crisis_line": crisis_line})
+    return texts_for(context.activity.locale, crisis_line)
 
 
 async def _say(context: TurnContext, text: str) -> None:

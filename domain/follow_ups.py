@@ -107,6 +107,17 @@ class Job(BaseModel):
     key: str = ""  # what the job was planned for (a ban's end date, a first day of absence)
 
 
+def easy_deadline(case: Case, days: int) -> date | None:
+    """The last day to report a work injury (EASY): `days` calendar days after the first day of absence."""
+    absence = case.handling.absence
+    return absence.first_day + timedelta(days=days) if absence else None
+
+
+def reported_as_work_injury(case: Case) -> bool:
+    safetynet = case.handling.safetynet
+    return safetynet is not None and safetynet.category is SafetyNetCategory.WORK_INJURY
+
+
 def work_injury_suggested(case: Case) -> bool:
     """Grave cases or a strong reaction are reported as arbejdsskade (guideline: Anmeldelse i SafetyNet): an
     urgent report, a strong impact at the report, or a check-in answer that says so."""
@@ -180,8 +191,7 @@ class FollowUps:
 
     def easy_deadline(self, case: Case) -> date | None:
         """The last day to report a work injury: `easy_deadline_days` calendar days after the first day of absence."""
-        absence = case.handling.absence
-        return absence.first_day + timedelta(days=self.policy.easy_deadline_days) if absence else None
+        return easy_deadline(case, self.policy.easy_deadline_days)
 
     def _easy_jobs(self, case: Case) -> list[Job]:
         deadline, absence = self.easy_deadline(case), case.handling.absence

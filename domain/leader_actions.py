@@ -40,6 +40,10 @@ from domain.handling import (
 )
 from domain.reporting import DEFAULT_TIMEZONE, clean_free_text, is_web_link
 
+# The verbs of a case card that only look (no duty recorded): the card's refresh, and opening the evidence.
+REFRESH = "refresh"
+OPEN_EVIDENCE = "evidence"
+
 
 class Verb(StrEnum):
     ACKNOWLEDGE = "acknowledge"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import content
 from cards import guidance, report
 from cards import response_plan as plan_cards
 from cards.case_package import MAX_CHOICES, choose_case_card
@@ -108,7 +109,7 @@ class Sample:
 
 
 def texts_for(language: str) -> Texts:
-    return Texts(language, {"crisis_line": CRISIS_LINE})
+    return content.texts_for(language, CRISIS_LINE)
 
 
 # --- sample data --------------------------------------------------------------------------------------------

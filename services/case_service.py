@@ -12,14 +12,12 @@ from domain.authorization import Actor, Role, acting_role, can_read_evidence, ro
 from domain.case import Case
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
-from domain.leader_actions import InvalidCommand, NotAllowed, StaleCard, Verb, execute
+from domain.leader_actions import OPEN_EVIDENCE, REFRESH, InvalidCommand, NotAllowed, StaleCard, Verb, execute
 from services.refused_access import RefusedAccess
 from storage.audit import AuditLog
 from storage.cases import MAX_CONFLICT_RETRIES, CaseRepository
 from storage.ports import EvidenceStore, PreconditionFailed
 
-REFRESH = "refresh"
-OPEN_EVIDENCE = "evidence"
 TEXT_EVIDENCE_TYPES = ("text/plain", "message/rfc822")
 MAX_TEXT_SHOWN_BYTES = 64 * 1024
 

@@ -17,7 +17,7 @@ from cards.common import ATTACHMENT_CONTENT_TYPE
 from cards.leader import employee_update_text, hr_escalation_card, leader_card
 from cards.markdown import escape_markdown
 from cards.work_environment import anonymised_summary_card
-from content import Texts
+from content import DEFAULT_ORGANISATION, Texts, texts_for
 from domain.case import Case, Person
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
@@ -84,8 +84,10 @@ class CaseNotifications:
         crisis_line: str,
         planner: FollowUpPlanner,
         hr_intake: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR,
+        organisation: str = DEFAULT_ORGANISATION,
     ) -> None:
         self._directory = directory
+        self._organisation = organisation
         self.hr_intake = hr_intake
         self.planner = planner
         self._assignments = assignments
@@ -94,8 +96,9 @@ class CaseNotifications:
         self._clock = clock
         self._crisis_line = crisis_line
 
-    def texts(self, language: str) -> Texts:
-        return Texts(language, {"crisis_line": self._crisis_line})
+    def texts(self, language: str | None) -> Texts:
+        """Texts in a language ("da", "en") or a Teams locale, naming the crisis line and the organisation."""
+        return texts_for(language, self._crisis_line, self._organisation)
 
     def leader_card(self, case: Case, evidence: list[EvidenceItem], viewers: list[str] | None = None) -> dict:
         """The leadership card as it is now (with the EASY deadline as configured)."""

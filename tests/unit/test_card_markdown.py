@@ -30,7 +30,7 @@ from cards.summary import submitted_card, summary_card
 from cards.validation import teams_card_problems
 from cards.welcome import welcome_card
 from cards.work_environment import anonymised_summary_card
-from content import SUPPORTED, Texts
+from content import SUPPORTED, Texts, texts_for
 from domain.authorization import Role
 from domain.case import (
     Case,
@@ -238,7 +238,7 @@ CARDS: dict[str, Build] = {
 
 
 def _texts(language: str) -> Texts:
-    return Texts(language, {"crisis_line": "89 70 12 99"})
+    return texts_for(language, "89 70 12 99")
 
 
 def _compare(hostile: list[str], plain: list[str], written: str) -> None:

@@ -27,7 +27,7 @@ from cards.response_plan import (
 )
 from cards.response_plan_text import plan_markdown
 from cards.validation import teams_card_problems
-from content import SUPPORTED, Texts
+from content import SUPPORTED, Texts, texts_for
 from dialogs.response_plan import markdown_messages, pick_unit
 from domain.response_plan import (
     LAYOUT,
@@ -66,7 +66,7 @@ needs_pdftotext = pytest.mark.skipif(
 
 
 def _texts(language: str) -> Texts:
-    return Texts(language, {"crisis_line": CRISIS_LINE})
+    return texts_for(language, CRISIS_LINE)
 
 
 def plan(**changes: Any) -> ResponsePlan:
