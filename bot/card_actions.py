@@ -12,7 +12,9 @@ from botbuilder.core import InvokeResponse, TurnContext
 from bot.universal_actions import CardAction, MalformedAction, card_response, error_response, read_card_action
 from cards.check_in import check_in_card
 from cards.evidence import evidence_card
-from cards.leader import action_error_text, hr_escalation_card, leader_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
+from cards.leader.messages import action_error_text
 from cards.my_cases import case_detail_card
 from content import Texts
 from dialogs.identity import actor_of

@@ -105,7 +105,7 @@ class Settings(BaseSettings):
     bot_domain: str = ""
 
     # The organisation running Værn, named in the signed manifest of every case package (storage/package_signing.py)
-    # and in the letter to the offender (cards/leader.py).
+    # and in the letter to the offender (cards/leader/letter.py).
     organisation_name: str = Field(default=DEFAULT_ORGANISATION, min_length=1)
     # The organisation's Ed25519 key that signs case packages: the PEM itself (e.g. a Key Vault reference) wins over
     # the file; no file configured means DATA_DIR/package-signing-key.pem, made at first start with local storage.

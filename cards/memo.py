@@ -9,7 +9,7 @@ Arguments that hold the person's own words (a description, an offender's name, l
 named in `memoise(...)`: while they are filled in, the card is built as before and nothing is kept, so no
 report text stays in memory. Lists are keyed as tuples. Cards with per-case data (leader, summary, status)
 and the welcome card (the person's first name) are not memoised as a whole; `PartMemo` keeps parts of them that
-are the same for every case (the leader's blank duty forms, `cards.leader`).
+are the same for every case (the leader's blank duty forms, `cards.leader.forms`).
 
 Measured in-process (process_time, min of 5 x 2000 builds, a new Texts each call as a turn makes it, us):
 safety 28 -> 4.0, subject 31 -> 4.4, kinds 41 -> 5.2, context 39 -> 5.1, channel 49 -> 5.7, when 33 -> 4.6,
@@ -69,7 +69,7 @@ def memoise(*own_words: str) -> Callable[[Builder[P]], Builder[P]]:
 class PartMemo:
     """Finished parts of cards (JSON) by a key the caller gives, for parts that are a pure function of it even
     though the builder needs more (the leader's duty forms while nothing is recorded for them, whatever the
-    case: `cards.leader`). Bounded (LRU of `size`); `part` hands out a fresh copy each call, as `memoise`."""
+    case: `cards.leader.forms`). Bounded (LRU of `size`); `part` hands out a fresh copy each call, as `memoise`."""
 
     def __init__(self, size: int) -> None:
         self._size = size

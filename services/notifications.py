@@ -14,7 +14,9 @@ from typing import Any, Protocol
 
 from bot.together import together
 from cards.common import ATTACHMENT_CONTENT_TYPE
-from cards.leader import employee_update_text, hr_escalation_card, leader_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
+from cards.leader.messages import employee_update_text
 from cards.markdown import escape_markdown
 from cards.work_environment import anonymised_summary_card
 from content import DEFAULT_ORGANISATION, Texts, texts_for

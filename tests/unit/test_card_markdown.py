@@ -19,7 +19,9 @@ import pytest
 
 from cards.check_in import check_in_card
 from cards.evidence import evidence_card
-from cards.leader import employee_status_card, hr_escalation_card, leader_card
+from cards.leader.employee_view import employee_status_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
 from cards.markdown import escape_markdown
 from cards.my_cases import CaseEntry, case_detail_card, my_cases_card
 from cards.report import witnesses_card

@@ -15,16 +15,12 @@ import pytest
 from jsonschema import Draft6Validator
 
 from cards.case_package import PACKAGE_VERB
-from cards.leader import (
-    ACTION_ERRORS,
-    action_error_text,
-    employee_status_card,
-    employee_update_text,
-    handling_facts,
-    hr_escalation_card,
-    leader_card,
-    offender_letter,
-)
+from cards.leader.employee_view import employee_status_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
+from cards.leader.letter import offender_letter
+from cards.leader.messages import ACTION_ERRORS, action_error_text, employee_update_text
+from cards.leader.parts import handling_facts
 from cards.memo import clear_card_memos, memoised_cards
 from cards.validation import TEAMS_HOST_KEYS, TEAMS_MAX_BYTES, teams_card_problems
 from content import SUPPORTED, Texts, texts_for
