@@ -14,7 +14,7 @@ import signal
 
 from bot.config import Settings
 from bot.event_loop import run
-from bot.logging_setup import configure_logging
+from services.logging_setup import configure_logging
 from storage.private_files import restrict_umask
 
 log = logging.getLogger("vaern.scheduler")

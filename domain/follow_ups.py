@@ -303,7 +303,7 @@ class FollowUps:
             case JobKind.SAFETYNET:
                 return h.safetynet is None
             case JobKind.EASY_7 | JobKind.EASY_2 | JobKind.EASY_MISSED:
-                reported = h.safetynet is not None and h.safetynet.category is SafetyNetCategory.WORK_INJURY
+                reported = reported_as_work_injury(case)
                 same_absence = h.absence is not None and h.absence.first_day.isoformat() == job.key
                 return not reported and same_absence and not self._later_easy_step_due(case, job, now)
             case JobKind.RESTRICTION_EXPIRY:
@@ -315,7 +315,8 @@ class FollowUps:
                 return planned and h.police is not None and h.police.reported_on is None and now < window_ends
             case JobKind.FIRST_CARD:
                 return h.acknowledged is None
-        return False
+            case JobKind.PLAN_REVISION:  # a unit's plan, not a case's (services.plan_reminders)
+                return False
 
     def next_check_in(self, case: Case, now: datetime) -> datetime | None:
         """When the employee will next be asked how they are (None: no more check-ins)."""

@@ -96,7 +96,7 @@ class ResponsePlan(_Model):
 
     unit_id: str = Field(min_length=1)
     unit_name: str = Field(min_length=1)
-    answers: dict[QuestionKey, str] = Field(default_factory=dict)
+    answers: dict[QuestionKey, str] = Field(default_factory=dict[QuestionKey, str])
     contacts: Contacts = Field(default_factory=Contacts)
     roles_when_it_happens: RolesWhenItHappens = Field(default_factory=RolesWhenItHappens)
     revision_date: date

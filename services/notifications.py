@@ -102,7 +102,7 @@ class CaseNotifications:
         """Texts in a language ("da", "en") or a Teams locale, naming the crisis line and the organisation."""
         return texts_for(language, self._crisis_line, self._organisation)
 
-    def leader_card(self, case: Case, evidence: list[EvidenceItem], viewers: list[str] | None = None) -> dict:
+    def leader_card(self, case: Case, evidence: list[EvidenceItem], viewers: list[str] | None = None) -> dict[str, Any]:
         """The leadership card as it is now (with the EASY deadline as configured)."""
         viewers = refresh_user_ids(case) if viewers is None else viewers
         texts = self.texts(LEADERSHIP_LANGUAGE)
@@ -176,7 +176,7 @@ class CaseNotifications:
     async def handed_over_to(self, case: Case, id_prefix: str) -> set[str]:
         """Who of the deputy ("deputy") and HR ("hr") has received the card sent with `id_prefix`
         (`send_deputy_card`, `send_hr_cards`)."""
-        reached = set()
+        reached: set[str] = set()
         if case.deputy is not None and await self._outbox.was_sent(f"{id_prefix}.deputy-card"):
             reached.add("deputy")
         for member in self._directory.hr_members():

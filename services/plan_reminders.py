@@ -70,13 +70,13 @@ class PlanRevisionReminders:
             if reference is None or not reference.service_url:
                 log.warning("plan reminder: no chat with this person yet", extra={"fields": {"unit_id": plan.unit_id}})
                 continue
-            tenant = reference.conversation.tenant_id if reference.conversation else None
+            tenant = getattr(getattr(reference, "conversation", None), "tenant_id", None)  # an untyped SDK model
             await self._notifications.notify(
                 f"{job.id}.{role}",
                 person,
                 PLAN_REVISION,
                 text_payload(text),
-                tenant_id=tenant,
+                tenant_id=tenant if isinstance(tenant, str) else None,
                 service_url=reference.service_url,
             )
             sent = True

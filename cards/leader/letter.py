@@ -47,7 +47,7 @@ def _letter(
     leader_name: str,
     links: Sequence[str],
     written: Callable[[str], str] = str,
-    **organisation: str,
+    organisation: str | None = None,
 ) -> str:
     """The letter, signed for the organisation the texts name (`content.texts_for`) unless `organisation` is given;
     `written` is applied to every text someone wrote (names, links) before it goes in."""
@@ -62,7 +62,7 @@ def _letter(
     return texts(
         "letter.body",
         greeting=greeting,
-        **organisation,
+        **({"organisation": organisation} if organisation else {}),
         employee=employee,
         removal=removal,
         leader_name=leader_name,
@@ -73,5 +73,4 @@ def offender_letter(texts: Texts, case: Case, leader_name: str, organisation: st
     """The letter or mail the leader may send the offender: stop, remove the posts (all the case's links),
     continued harassment may be reported to the police. Names the employee only if the case has the name;
     never phone numbers or witnesses."""
-    named = {"organisation": organisation} if organisation else {}
-    return _letter(texts, case, leader_name, case.incident.links, **named)
+    return _letter(texts, case, leader_name, case.incident.links, organisation=organisation)
