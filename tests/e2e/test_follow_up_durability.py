@@ -37,7 +37,7 @@ from tests.support.organisation import Member, Organisation, UnitPeople
 from tests.support.outbox_ids import outbox_id
 from tests.support.teams import TeamsUser
 
-pytestmark = pytest.mark.azurite
+pytestmark = [pytest.mark.slow, pytest.mark.azurite]
 
 # × 11 jobs = 550 jobs (the first_card check has no card to watch here and sends nothing); 10 messages per case
 # (3 check-ins are overtaken by day 21's)

@@ -100,7 +100,7 @@ def _missing_tools() -> str | None:
 
 if (_missing := _missing_tools()) is not None and os.environ.get("VAERN_REQUIRE_PLAYGROUND") == "1":
     raise RuntimeError(f"VAERN_REQUIRE_PLAYGROUND=1 but {_missing}")  # CI must not skip this silently
-pytestmark = pytest.mark.skipif(_missing is not None, reason=_missing or "")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(_missing is not None, reason=_missing or "")]
 
 
 def directory() -> dict[str, Any]:
