@@ -24,13 +24,13 @@ from bot.adapter import EXIT_UNSAFE_SETTINGS, check_authentication_settings
 from bot.admission import ADMISSION, admission_from_settings
 from bot.authentication import Authenticator
 from bot.config import Settings
+from bot.directory_source import credential_settings
 from bot.event_loop import loop_name, new_event_loop
-from bot.logging_setup import configure_logging
 from bot.messages_endpoint import AUTHENTICATOR, handle_messages
 from bot.runtime import RUNTIME, build_runtime
-from directory.factory import credential_settings
 from directory.graph_token import credential_problem
 from domain.clock import Clock
+from services.logging_setup import configure_logging
 from storage.package_signing import PackageSigner, SigningKeyProblem, load_package_signer
 from storage.private_files import DataFolderExposed, check_data_folder, restrict_umask
 
@@ -143,7 +143,7 @@ def _check_graph_credential(settings: Settings) -> None:
 def _package_signer(settings: Settings) -> PackageSigner:
     """The organisation's key for case packages, or refuse to start saying what is wrong with it."""
     try:
-        return load_package_signer(settings)
+        return load_package_signer(settings.signing_key_source())
     except SigningKeyProblem as problem:
         log.critical("refusing to start: %s", problem)
         raise SystemExit(EXIT_UNSAFE_SETTINGS) from None

@@ -49,10 +49,10 @@ if str(REPO_ROOT) not in sys.path:
 from azure.storage.blob.aio import BlobServiceClient  # noqa: E402
 
 from bot.event_loop import run as run_on_bot_loop  # noqa: E402
-from bot.evidence_download import SafeDownloader  # noqa: E402
 from domain.clock import SystemClock  # noqa: E402
 from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource  # noqa: E402
 from storage.azure_blob import STAGING_BLOCKS, open_azure_backend  # noqa: E402
+from storage.evidence_download import SafeDownloader  # noqa: E402
 from storage.evidence_intake import EvidenceIntake  # noqa: E402
 from tests.support.azurite import running_azurite  # noqa: E402
 from tests.support.file_server import STREAM_BLOCK_BYTES, FileServer  # noqa: E402

@@ -48,8 +48,8 @@ from botframework.connector.auth import (
 )
 
 from bot.config import Settings
-from bot.logging_setup import correlation_id
 from content import Texts, language_for
+from services.logging_setup import correlation_id
 
 log = logging.getLogger("vaern.adapter")
 

@@ -19,7 +19,7 @@ from aiohttp import web
 from botbuilder.schema import Activity
 
 from bot.config import Settings
-from bot.identity import tenant_ids_of
+from dialogs.identity import tenant_ids_of
 
 log = logging.getLogger("vaern.admission")
 

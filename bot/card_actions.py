@@ -2,26 +2,28 @@
 
 Everyone gets a view fitted to their role (leader/deputy/HR: the action card; the employee: a status
 card); a stranger or a forged invoke gets a 403 error and learns nothing about the case. Roles come from
-`from.aadObjectId` alone (bot/identity.py); the employee's card names no one else in `refresh.userIds`.
+`from.aadObjectId` alone (dialogs/identity.py); the employee's card names no one else in `refresh.userIds`.
 """
 
 from __future__ import annotations
 
 from botbuilder.core import InvokeResponse, TurnContext
 
-from bot.case_notifications import CaseNotifications, own_refresh_user_ids, refresh_user_ids
-from bot.case_service import ActionOutcome, CaseActions, Result
-from bot.identity import actor_of
-from bot.logging_setup import correlation_id
-from bot.roles import Directory
 from bot.universal_actions import CardAction, MalformedAction, card_response, error_response, read_card_action
 from cards.check_in import check_in_card
 from cards.evidence import evidence_card
-from cards.leader import action_error_text, hr_escalation_card, leader_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
+from cards.leader.messages import action_error_text
 from cards.my_cases import case_detail_card
-from content import Texts, language_for
+from content import Texts
+from dialogs.identity import actor_of
 from domain.authorization import Actor, Role
 from domain.leader_actions import EMPLOYEE_VERBS, Verb, check_in_day
+from services.case_service import ActionOutcome, CaseActions, Result
+from services.logging_setup import correlation_id
+from services.notifications import CaseNotifications, own_refresh_user_ids, refresh_user_ids
+from services.roles import Directory
 from storage.ports import EvidenceStore
 
 
@@ -42,7 +44,7 @@ class CardActionHandler:
 
     async def handle(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
-        texts = Texts(language_for(activity.locale), {"crisis_line": self._crisis_line})
+        texts = self._notifications.texts(activity.locale)
         try:
             action = read_card_action(activity.value)
         except MalformedAction:

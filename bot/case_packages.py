@@ -1,5 +1,5 @@
-"""Case packages through Teams: who asks (a card button or a typed command), building the package, offering it
-with a file consent card, and delivering it to the requester's OneDrive when they accept.
+"""Case packages through Teams: who asks (a card button or a typed command), offering the package (built by
+services.case_packages) with a file consent card, and delivering it to the requester's OneDrive when they accept.
 
   * leader / deputy / escalated HR: the "package" button (Action.Execute) on their case card → a FULL package;
     they may also write "sagspakke" (or "case package"), optionally with the case reference;
@@ -21,9 +21,7 @@ If the bot restarts (or another instance gets the accept), a missing ZIP is buil
 
 from __future__ import annotations
 
-import logging
 import re
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,20 +34,16 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 
 from bot.file_consent import CONTEXT_KEY, in_personal_chat
 from bot.file_offers import NO_ROLE, FileKind, FileOffers, say
-from bot.identity import actor_of
-from bot.logging_setup import correlation_id
-from bot.roles import Directory
 from bot.universal_actions import MalformedAction, error_response, read_card_action
 from cards.case_package import COMMANDS, PACKAGE_VERB, choose_case_card
-from content import Texts, language_for
-from domain.audit import AuditEvent
+from content import Texts, texts_for
+from dialogs.identity import actor_of
 from domain.authorization import Actor
 from domain.case import Case, Person
 from domain.case_package import (
     PackageKind,
     PackageNotAllowed,
     PackageOffer,
-    PackageScope,
     allowed_kinds,
     package_file_name,
     package_scope,
@@ -57,14 +51,14 @@ from domain.case_package import (
 from domain.clock import Clock
 from domain.file_offer import OFFER_LIFETIME
 from domain.handling import HrFunction
+from services.case_packages import CasePackageService
+from services.logging_setup import correlation_id
+from services.roles import Directory
 from storage.audit import AuditLog
-from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.cases import CaseRepository
 from storage.package_offers import PackageOffers
 from storage.package_signing import PackageSigner
 from storage.ports import EvidenceStore
-
-log = logging.getLogger("vaern.packages")
 
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 WORDS = {  # Danish first, then English
@@ -142,13 +136,10 @@ class CasePackages:
     ) -> None:
         self._cases = cases
         self._hr_intake = hr_intake
-        self._evidence = evidence
-        self._audit = audit
         self._directory = directory
         self._clock = clock
         self._crisis_line = crisis_line
-        self._person_cases = person_cases
-        self._signer = signer
+        self._service = CasePackageService(cases, evidence, audit, clock, signer, person_cases)
         self._files = FileOffers(
             offers,
             clock,
@@ -164,7 +155,7 @@ class CasePackages:
         await self._files.close()
 
     def _texts(self, turn_context: TurnContext) -> Texts:
-        return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
+        return texts_for(turn_context.activity.locale, self._crisis_line)
 
     def _actor(self, turn_context: TurnContext) -> Actor:
         return actor_of(turn_context.activity, self._directory, self._hr_intake)
@@ -190,7 +181,7 @@ class CasePackages:
         """A typed (or card-submitted) request: one case → offer it; several → ask which; none → say so."""
         texts = self._texts(turn_context)
         actor = self._actor(turn_context)
-        candidates = await self._candidates(actor, command)
+        candidates = await self._service.candidates(actor, command.kind, command.case_id, command.reference)
         if not candidates:
             await turn_context.send_activity(MessageFactory.text(texts(f"package_chat.no_cases_{command.kind.value}")))
         elif len(candidates) > 1:
@@ -200,27 +191,6 @@ class CasePackages:
             problem = await self._offer(turn_context, actor, candidates[0], command.kind, texts)
             if problem:
                 await say(turn_context, _problem_text(texts, problem, command.kind))
-
-    async def _candidates(self, actor: Actor, command: PackageCommand) -> list[Case]:
-        """The cases this actor may have this kind of package of, narrowed to the named one if any.
-
-        A police package is looked up in the person's own cases (`person_cases`, e.g. storage.case_index) when
-        given; otherwise every case is read, which is fine for a municipality's few hundred cases a year.
-        """
-        if command.case_id:
-            case_ids = [command.case_id]
-        elif command.kind is PackageKind.POLICE and self._person_cases is not None:
-            case_ids = await self._person_cases(actor.person)
-        else:
-            case_ids = await self._cases.list_ids()
-        found = []
-        for case_id in case_ids:
-            versioned = await self._cases.get(case_id)
-            if versioned is not None and command.kind in allowed_kinds(versioned.case, actor):
-                found.append(versioned.case)
-        if command.reference:
-            found = [case for case in found if case.reference.upper() == command.reference]
-        return found
 
     async def _offer(
         self, turn_context: TurnContext, actor: Actor, case: Case, kind: PackageKind, texts: Texts
@@ -234,7 +204,7 @@ class CasePackages:
             return "personal_only"
         await self._files.sweep()
         package_id = uuid.uuid4().hex
-        built = await self._build(case, actor, scope, texts, package_id)
+        built = await self._service.build(case, actor, scope, texts, package_id, self._files.path(package_id))
         if isinstance(built, str):
             return built
         now = self._clock.now()
@@ -258,59 +228,6 @@ class CasePackages:
         await self._files.offer(turn_context, offer, description)
         return None
 
-    async def _build(
-        self, case: Case, actor: Actor, scope: PackageScope, texts: Texts, package_id: str
-    ) -> BuiltPackage | str:
-        started = time.perf_counter()
-        fields: dict[str, Any] = {"case_id": case.case_id, "package_id": package_id, "kind": scope.kind.value}
-        try:
-            built = await build_package(
-                case,
-                self._evidence,
-                self._audit,
-                scope,
-                texts,
-                requested_by=actor.person,
-                generated_at=self._clock.now(),
-                destination=self._files.path(package_id),
-                signer=self._signer,
-            )
-        except EvidenceIntegrityError as error:
-            log.error(
-                "package refused: stored evidence does not match its record",
-                extra={"fields": fields | {"error": str(error)}},
-            )
-            await self._record(case, actor, scope.role.value, "package_refused", f"package={package_id} {error}")
-            return "integrity_failed"
-        except Exception:
-            log.exception("package could not be built", extra={"fields": fields})
-            return "failed"
-        detail = (
-            f"kind={scope.kind.value} package={package_id} sha256={built.sha256} size={built.size} "
-            f"manifest_sha256={built.manifest_sha256} signed_by={built.manifest.signed_by.public_key_sha256} "
-            f"files={len(built.manifest.files)} evidence={','.join(built.evidence_ids) or '-'}"
-        )
-        await self._record(case, actor, scope.role.value, "package_built", detail)
-        log.info(
-            "package built",
-            extra={"fields": fields | {"bytes": built.size, "seconds": round(time.perf_counter() - started, 3)}},
-        )
-        return built
-
-    async def _record(self, case: Case | str, actor: Actor, role: str, action: str, detail: str) -> None:
-        await self._audit.append(
-            AuditEvent(
-                case_id=case if isinstance(case, str) else case.case_id,
-                at=self._clock.now(),
-                actor_id=actor.person.user_id,
-                actor_name=actor.person.name,
-                role=role,
-                action=action,
-                correlation_id=correlation_id.get(),
-                detail=detail,
-            )
-        )
-
     # --- the answer to the consent card (bot.file_offers asks `ready` and calls `record`) --------------------
 
     async def on_file_consent(self, turn_context: TurnContext) -> InvokeResponse:
@@ -332,7 +249,9 @@ class CasePackages:
             await say(turn_context, texts("package_chat.not_allowed"))
             return None
         if not self._files.path(offer.package_id).exists():
-            built = await self._build(versioned.case, actor, scope, texts, offer.package_id)
+            built = await self._service.build(
+                versioned.case, actor, scope, texts, offer.package_id, self._files.path(offer.package_id)
+            )
             if isinstance(built, str):
                 await say(turn_context, _problem_text(texts, built, offer.kind))
                 return None
@@ -348,4 +267,4 @@ class CasePackages:
                 f"name={note}"
             ),
         }
-        await self._record(offer.case_id, actor, role, f"package_{event}", details[event])
+        await self._service.record(offer.case_id, actor, role, f"package_{event}", details[event])

@@ -9,8 +9,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from content import DEFAULT_ORGANISATION
 from domain.follow_ups import FollowUpPolicy
 from domain.handling import HrFunction
+from storage.backends import StorageChoice
+from storage.package_signing import DEFAULT_KEY_NAME, SigningKeySource
 
 DEFAULT_EVIDENCE_HOSTS = [
     "*.sharepoint.com",
@@ -139,8 +142,9 @@ class Settings(BaseSettings):
     teams_terms_url: str = ""
     bot_domain: str = ""
 
-    # The organisation running Værn, named in the signed manifest of every case package (storage/package_signing.py).
-    organisation_name: str = Field(default="Silkeborg Kommune", min_length=1)
+    # The organisation running Værn, named in the signed manifest of every case package (storage/package_signing.py)
+    # and in the letter to the offender (cards/leader/letter.py).
+    organisation_name: str = Field(default=DEFAULT_ORGANISATION, min_length=1)
     # The organisation's Ed25519 key that signs case packages: the PEM itself (e.g. a Key Vault reference) wins over
     # the file; no file configured means DATA_DIR/package-signing-key.pem, made at first start with local storage.
     package_signing_key: SecretStr = SecretStr("")
@@ -162,3 +166,24 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip().lower() for item in value.split(",") if item.strip()]
         return value
+
+    def storage_choice(self) -> StorageChoice:
+        """The storage settings as plain values for storage.backends."""
+        return StorageChoice(
+            backend=self.storage_backend,
+            data_dir=self.data_dir,
+            azure_connection_string=self.azure_storage_connection_string,
+            azure_container_prefix=self.azure_container_prefix,
+            job_lease_seconds=self.job_lease_seconds,
+            job_max_attempts=self.job_max_attempts,
+            job_queue_max_delay_seconds=self.job_queue_max_delay_seconds,
+        )
+
+    def signing_key_source(self) -> SigningKeySource:
+        """The case package key's settings as plain values for storage.package_signing."""
+        return SigningKeySource(
+            organisation=self.organisation_name,
+            key_pem=self.package_signing_key.get_secret_value(),
+            key_file=self.package_signing_key_file or self.data_dir / DEFAULT_KEY_NAME,
+            make_if_missing=self.storage_backend == "local",
+        )

@@ -135,7 +135,7 @@ from multidict import CIMultiDictProxy
 from urllib3 import Retry
 from yarl import URL
 
-from bot.retry_after import parse_retry_after
+from services.retry_after import parse_retry_after
 
 log = logging.getLogger("vaern.connector")
 AdapterT = TypeVar("AdapterT", bound=CloudAdapterBase)

@@ -29,7 +29,7 @@ from aiohttp.resolver import DefaultResolver
 from botbuilder.schema import Activity, Attachment
 from yarl import URL
 
-from bot.evidence_download import PublicAddressResolver, host_is_allowed
+from storage.evidence_download import PublicAddressResolver, host_is_allowed
 
 FILE_CONSENT_INVOKE = "fileConsent/invoke"
 FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"

@@ -12,7 +12,6 @@ from bot.card_actions import CardActionHandler
 from bot.case_packages import CasePackages, is_package_action, package_command
 from bot.dialog_context import LeanDialogSet
 from bot.file_consent import FILE_CONSENT_INVOKE
-from bot.identity import person_of
 from bot.plan_files import is_plan_consent
 from bot.universal_actions import ADAPTIVE_CARD_ACTION
 from cards.guidance import (
@@ -30,6 +29,7 @@ from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHO
 from cards.welcome import welcome_card
 from content import Texts, language_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
+from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
 from dialogs.question import card_attachment
 from dialogs.replies import reply_from

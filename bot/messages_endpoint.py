@@ -23,10 +23,10 @@ from botframework.connector.auth import AuthenticateRequestResult, Authenticatio
 
 from bot.admission import ADMISSION
 from bot.authentication import Authenticator, Refused
-from bot.identity import tenant_of
 from bot.inbound_activity import read_activity
-from bot.logging_setup import new_correlation_id
 from bot.runtime import RUNTIME
+from dialogs.identity import tenant_of
+from services.logging_setup import new_correlation_id
 
 log = logging.getLogger("vaern.messages")
 

@@ -22,15 +22,15 @@ from botbuilder.core import InvokeResponse, TurnContext
 
 from bot.file_consent import consent_kind, in_personal_chat
 from bot.file_offers import NO_ROLE, FileKind, FileOffers, say
-from bot.identity import person_of, tenant_of
-from bot.logging_setup import correlation_id
-from bot.roles import Directory
-from cards.response_plan_export import plan_pdf
-from content import Texts, language_for
+from content import Texts, texts_for
+from dialogs.identity import person_of, tenant_of
 from domain.authorization import Actor
 from domain.case_package import safe_file_name
 from domain.clock import Clock
 from domain.response_plan import PlanOffer, ResponsePlan, may_read, who_may_edit
+from exports.response_plan import plan_pdf
+from services.logging_setup import correlation_id
+from services.roles import Directory
 from storage.package_offers import PlanOffers
 from storage.private_files import write_private
 from storage.response_plans import ResponsePlanRepository
@@ -118,7 +118,7 @@ class PlanFiles:
     async def on_file_consent(self, turn_context: TurnContext) -> InvokeResponse:
         """fileConsent/invoke for a plan PDF: deliver on accept, clean up on decline."""
         activity = turn_context.activity
-        texts = Texts(language_for(activity.locale), {"crisis_line": self._crisis_line})
+        texts = texts_for(activity.locale, self._crisis_line)
         actor = Actor(person_of(activity), tenant_id=tenant_of(activity))
         return await self._files.on_file_consent(turn_context, self, texts, actor)
 

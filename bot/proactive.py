@@ -56,10 +56,10 @@ from bot.adapter import ReplyTurnContext
 from bot.connector_client import without_retries
 from bot.inbound_activity import read_activity
 from bot.pacing import SendPacer
-from bot.periodic import PeriodicWorker
-from bot.retry_after import parse_retry_after
 from domain.case import Person
 from domain.clock import Clock
+from services.periodic import PeriodicWorker
+from services.retry_after import parse_retry_after
 from storage.conversation_refs import ConversationReferenceStore
 from storage.outbox import SCAN_SLICE, Notification, Outbox
 

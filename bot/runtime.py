@@ -10,43 +10,43 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.adapter import create_adapter
 from bot.card_actions import CardActionHandler
-from bot.case_notifications import CaseNotifications
 from bot.case_packages import CasePackages
-from bot.case_service import CaseActions
-from bot.case_sweep import sweep_cases
 from bot.config import Settings
 from bot.connector_client import close_connector_pool, use_connector_pool
-from bot.evidence_download import SafeDownloader
-from bot.follow_up_planner import FollowUpPlanner
-from bot.follow_ups import FollowUpHandler
+from bot.directory_source import open_directory
 from bot.gc_tuning import tune_garbage_collector
 from bot.handler import VaernBot
 from bot.pacing import SendPacer
 from bot.plan_files import PlanFiles
-from bot.plan_reminders import PlanRevisionReminders
 from bot.proactive import OutboxWorker, ProactiveSender
-from bot.refused_access import RefusedAccess
-from bot.scheduler import FollowUpWorker
-from bot.unfinished_actions import UnfinishedActions
 from cards.common import prepare_card_models
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
 from dialogs.my_cases import MyCases
 from dialogs.report import ReportDialog
-from dialogs.report_services import ReportServices
 from dialogs.response_plan import DRAFT_PROPERTY, ResponsePlanDialog, ResponsePlanViewer
-from directory.factory import open_directory
 from directory.graph import GraphDirectory
 from domain.clock import Clock, SystemClock
 from domain.evidence import EvidencePolicy
 from domain.follow_ups import FollowUps
 from domain.working_time import WorkingCalendar
+from services.case_service import CaseActions
+from services.case_sweep import sweep_cases
+from services.follow_up_planner import FollowUpPlanner
+from services.follow_up_worker import FollowUpWorker
+from services.follow_ups import FollowUpHandler
+from services.notifications import CaseNotifications
+from services.plan_reminders import PlanRevisionReminders
+from services.refused_access import RefusedAccess
+from services.reporting import ReportServices
+from services.unfinished_actions import UnfinishedActions
 from storage.audit import AuditLog
 from storage.backends import StorageBackend, open_backend, open_job_queue
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.conversation_refs import ConversationReferenceStore
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
+from storage.evidence_download import SafeDownloader
 from storage.evidence_intake import EvidenceIntake
 from storage.job_queue import JobQueue
 from storage.leader_assignments import LeaderAssignments
@@ -91,10 +91,10 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     """Everything from the settings; `clock` is the server's own unless a test moves time; `signer` is the one
     app.py loaded at start (else loaded here)."""
     clock = clock or SystemClock()
-    signer = signer or load_package_signer(settings)
-    backend = await open_backend(settings)
+    signer = signer or load_package_signer(settings.signing_key_source())
+    backend = await open_backend(settings.storage_choice())
     documents = backend.documents
-    jobs = await open_job_queue(settings, documents, clock)
+    jobs = await open_job_queue(settings.storage_choice(), documents, clock)
     adapter = use_connector_pool(create_adapter(settings))  # one connector client per serviceUrl, keep-alive
     directory, graph_directory = await open_directory(settings)
     references = ConversationReferenceStore(documents)
@@ -128,6 +128,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         settings.crisis_line,
         planner,
         hr_intake=settings.hr_intake_function,
+        organisation=settings.organisation_name,
     )
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)

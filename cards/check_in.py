@@ -17,7 +17,8 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, choices, heading, paragraph
-from cards.leader import check_in_wishes, field_max_length
+from cards.leader.forms import field_max_length
+from cards.leader.parts import check_in_wishes
 from cards.markdown import escape_markdown
 from content import Texts
 from domain.case import Case

@@ -3,22 +3,16 @@ Texts' defaults (the crisis line) and the card's arguments.
 
 Each report question and guidance card is a pure function of those, so `memoise` keeps the card, pickled,
 in a bounded LRU per builder (CARDS_PER_BUILDER) and hands out a fresh copy (`pickle.loads`) on every call:
-the caller owns its dict as before and may change it without touching the next person's card. Sharing one
-dict would save another 3-9 us a card, but the senders would then have to leave every card alone forever.
+the caller owns its dict and may change it without touching the next person's card (one shared dict would
+bind every sender to leave every card alone forever).
 Arguments that hold the person's own words (a description, an offender's name, links, witnesses' names) are
 named in `memoise(...)`: while they are filled in, the card is built as before and nothing is kept, so no
 report text stays in memory. Lists are keyed as tuples. Cards with per-case data (leader, summary, status)
 and the welcome card (the person's first name) are not memoised as a whole; `PartMemo` keeps parts of them that
-are the same for every case (the leader's blank duty forms, `cards.leader`).
+are the same for every case (the leader's blank duty forms, `cards.leader.forms`).
 
-Measured in-process (process_time, min of 5 x 2000 builds, a new Texts each call as a turn makes it, us):
-safety 28 -> 4.0, subject 31 -> 4.4, kinds 41 -> 5.2, context 39 -> 5.1, channel 49 -> 5.7, when 33 -> 4.6,
-description 31 -> 4.2, offender 47 -> 5.8, links 31 -> 4.4, witnesses 34 -> 4.9, impact 37 -> 5.0, evidence
-34 -> 4.7 (empty or unanswered, as first asked); prevention 66 -> 6.3, removal overview 115 -> 10.5, one
-platform's removal steps 88 -> 8.1, law 76 -> 8.0; one walk's twelve question cards 443-462 -> 65-66 (min of
-5 x 200 walks). Of what is left, `pickle.loads` is 2.8 us (safety) to 9.3 us (removal overview); a card with
-the person's words in it costs what it did (description 31.6 -> 31.8). tests/unit/test_card_cache.py compares
-every memoised card with a fresh build, in both languages.
+tests/unit/test_card_cache.py compares every memoised card with a fresh build, in both languages; what the
+memo saves is in benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -69,7 +63,7 @@ def memoise(*own_words: str) -> Callable[[Builder[P]], Builder[P]]:
 class PartMemo:
     """Finished parts of cards (JSON) by a key the caller gives, for parts that are a pure function of it even
     though the builder needs more (the leader's duty forms while nothing is recorded for them, whatever the
-    case: `cards.leader`). Bounded (LRU of `size`); `part` hands out a fresh copy each call, as `memoise`."""
+    case: `cards.leader.forms`). Bounded (LRU of `size`); `part` hands out a fresh copy each call, as `memoise`."""
 
     def __init__(self, size: int) -> None:
         self._size = size

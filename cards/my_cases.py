@@ -1,6 +1,6 @@
 """Cards for "Mine sager": the list of a person's own cases (newest first) and one case's status.
 
-The status itself is the employee's status card from cards.leader (acknowledged, talked with you, offender
+The status itself is the employee's status card from cards.leader.employee_view (acknowledged, talked with you, offender
 contacted, restrictions, removals, police report, SafetyNet, closed), with the buttons to add evidence or a
 note (open cases only) and to go back to the list. A draft shows as "Kladde" with its evidence count.
 """
@@ -16,7 +16,7 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, heading, paragraph, submit
-from cards.leader import employee_status_card
+from cards.leader.employee_view import employee_status_card
 from cards.markdown import escape_markdown
 from content import Texts
 from domain.authorization import Role

@@ -18,7 +18,7 @@ from adaptive_cards import types as act
 
 from cards.common import build_card, heading, paragraph, submit
 from cards.markdown import escape_markdown
-from cards.response_plan_export import day, sections
+from cards.response_plan_text import day, sections
 from content import Texts
 from domain.response_plan import (
     CONTACT_KEYS,

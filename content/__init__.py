@@ -17,6 +17,15 @@ _FOLDER = Path(__file__).parent
 SUPPORTED = ("da", "en")
 
 
+DEFAULT_ORGANISATION = "Silkeborg Kommune"  # ORGANISATION_NAME's default (bot.config)
+
+
+def texts_for(locale: str | None, crisis_line: str, organisation: str = DEFAULT_ORGANISATION) -> Texts:
+    """The one way to get texts for a person: their language (from a Teams locale, or "da"/"en"), with the
+    crisis line and the organisation's name filled in wherever a text names them."""
+    return Texts(language_for(locale), {"crisis_line": crisis_line, "organisation": organisation})
+
+
 def language_for(locale: str | None) -> str:
     """Danish first; English when the Teams locale is English."""
     return "en" if (locale or "").lower().startswith("en") else "da"

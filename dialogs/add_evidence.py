@@ -16,18 +16,18 @@ from typing import Any
 from botbuilder.core import MessageFactory
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from bot.identity import person_of, tenant_of
-from bot.logging_setup import correlation_id
 from cards.my_cases import ADD_EVIDENCE_QUESTION, add_evidence_card, is_open
-from content import Texts, language_for
+from content import Texts, texts_for
 from dialogs.evidence_question import secure_files, secure_text, together_in_one_message
+from dialogs.identity import person_of, tenant_of
 from dialogs.question import Asking, card_attachment
 from dialogs.replies import DONE_WORDS, Reply, reply_from
-from dialogs.report_services import ReportServices
 from domain.audit import AuditEvent
 from domain.authorization import Actor, Role, roles_on
 from domain.case import Case
 from domain.reporting import ReportDraft
+from services.logging_setup import correlation_id
+from services.reporting import ReportServices
 from storage.audit import AuditLog
 from storage.ports import InvalidKey
 
@@ -164,7 +164,7 @@ class AddEvidenceDialog(Dialog):
         return self._services.clock.now()
 
     def _texts(self, dialog_context: DialogContext) -> Texts:
-        return Texts(language_for(dialog_context.context.activity.locale), {"crisis_line": self._crisis_line})
+        return texts_for(dialog_context.context.activity.locale, self._crisis_line)
 
 
 def _reference(case: Case) -> str:

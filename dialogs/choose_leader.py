@@ -8,14 +8,14 @@ from typing import Any
 from botbuilder.core import MessageFactory
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from bot.case_notifications import CaseNotifications
-from bot.roles import Directory
 from cards.choose_leader import LEADER_CHOICE, choose_leader_card
 from cards.markdown import escape_markdown
-from content import Texts, language_for
+from content import Texts, texts_for
 from dialogs.question import card_attachment
 from dialogs.replies import reply_from
 from domain.case import Case
+from services.notifications import CaseNotifications
+from services.roles import Directory
 from storage.cases import CaseRepository
 from storage.ports import EvidenceStore
 
@@ -40,7 +40,7 @@ class ChooseLeaderDialog(Dialog):
         self._crisis_line = crisis_line
 
     def _texts(self, dialog_context: DialogContext) -> Texts:
-        return Texts(language_for(dialog_context.context.activity.locale), {"crisis_line": self._crisis_line})
+        return texts_for(dialog_context.context.activity.locale, self._crisis_line)
 
     async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
         dialog_context.active_dialog.state.update(case_id=options["case_id"], offered=[])

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
-from bot.attachments import IncomingFile, bot_bearer_token
-from bot.typing_indicator import typing_while_busy
 from cards import report as cards
 from cards.markdown import escape_markdown
+from dialogs.attachments import IncomingFile, bot_bearer_token
 from dialogs.question import NEXT, STAY, Asking, Question, Step
 from dialogs.replies import DONE_WORDS, Reply
+from dialogs.typing_indicator import typing_while_busy
 from domain.evidence import EvidenceSource, clean_original_name
 from domain.refusals import EvidenceRefused
 
@@ -37,7 +37,7 @@ async def secure_files(asking: Asking, files: list[IncomingFile]) -> str:
 
     Each outcome is said as its file is done, but the last, which is returned for the caller to say with what
     comes next (`together_in_one_message`): an upload answered in one message instead of two. Teams shows the
-    typing indicator while a download takes longer than half a second (`bot.typing_indicator`).
+    typing indicator while a download takes longer than half a second (`dialogs.typing_indicator`).
     """
     async with typing_while_busy(asking.turn):
         return await _secure_each(asking, files)

@@ -3,7 +3,7 @@ cases they reported) list their cases and open one case's status. One turn each,
 
 Cases are found through the CaseIndex only (never a scan of every case); each one found is checked again
 with domain.authorization, so the index can never show a case to someone without a role on it. Asking for a case
-one has no role on (or that does not exist) is recorded with who tried (bot/refused_access.py).
+one has no role on (or that does not exist) is recorded with who tried (services/refused_access.py).
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ from datetime import date
 
 from botbuilder.core import MessageFactory, TurnContext
 
-from bot.case_notifications import own_refresh_user_ids
-from bot.identity import person_of, tenant_of
-from bot.logging_setup import correlation_id
-from bot.refused_access import RefusedAccess
 from cards.my_cases import CASE_STATUS_COMMAND, MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
-from content import Texts, language_for
+from content import Texts, texts_for
+from dialogs.identity import person_of, tenant_of
 from dialogs.question import card_attachment
 from domain.authorization import Actor, Role, roles_on
 from domain.case import Case, CaseStatus
+from services.logging_setup import correlation_id
+from services.notifications import own_refresh_user_ids
+from services.refused_access import RefusedAccess
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository
 from storage.ports import EvidenceStore, InvalidKey
@@ -103,7 +103,7 @@ class MyCases:
         return versioned.case if versioned is not None else None
 
     def _texts(self, turn_context: TurnContext) -> Texts:
-        return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
+        return texts_for(turn_context.activity.locale, self._crisis_line)
 
 
 def _actor(turn_context: TurnContext) -> Actor:

@@ -12,8 +12,8 @@ from botbuilder.schema import Attachment
 
 from content import Texts
 from dialogs.replies import Reply
-from dialogs.report_services import ReportServices
 from domain.reporting import ReportDraft
+from services.reporting import ReportServices
 
 
 class Outcome(Enum):

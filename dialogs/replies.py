@@ -7,7 +7,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from bot.attachments import IncomingFile, incoming_files
+from dialogs.attachments import IncomingFile, incoming_files
 from domain.reporting import clean_free_text
 
 CANCEL_WORDS = {"annuller", "annullér", "afbryd", "stop", "cancel", "quit"}

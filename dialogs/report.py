@@ -8,17 +8,15 @@ created when the employee sends the report. A cancelled report that holds eviden
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
 from typing import Any
 
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from bot.identity import person_of, tenant_of
-from bot.together import together
 from cards.summary import submitted_card
-from content import Texts, language_for
+from content import language_for, texts_for
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.evidence_question import EvidenceQuestion, secure_files
+from dialogs.identity import person_of, tenant_of
 from dialogs.question import Asking, Outcome, Question, Step
 from dialogs.replies import Reply, reply_from
 from dialogs.report_questions import (
@@ -34,13 +32,9 @@ from dialogs.report_questions import (
     WhenQuestion,
     WitnessesQuestion,
 )
-from dialogs.report_services import ReportServices
 from dialogs.summary_question import SummaryQuestion
-from domain.case import Case, CaseStatus
-from domain.evidence import EvidenceItem
-from domain.reporting import ReportDraft, to_case
-from storage.cases import Reservation
-from storage.ports import RequiredWriteFailed
+from domain.reporting import ReportDraft
+from services.reporting import ReportServices
 
 REPORT_DIALOG_ID = "report"
 SECURE_ATTACHED_FILES = "secure_attached_files"
@@ -145,78 +139,21 @@ class ReportDialog(Dialog):
         return 0
 
     async def _submit(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
-        draft, services = asking.draft, self._services
-        existing = await services.cases.get(draft.case_id)
-        if existing is not None:
-            # Sent before, but the bot stopped before it finished: finish it (each step is idempotent).
-            case = existing.case
-            if case.status is CaseStatus.DRAFT:
-                await services.case_index.add(case)
-            else:
-                evidence = await services.evidence.list_items(case.case_id)
-                await together(services.notifications.case_reported(case, evidence), services.case_index.add(case))
-            await asking.show(submitted_card(asking.texts, case.reference, draft))
-            if case.leader is None:
-                return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
-            return await dialog_context.end_dialog(draft.case_id)
-        now = services.clock.now()
-        evidence = await services.evidence.list_items(draft.case_id)
-        case = to_case(draft, reference="", evidence=evidence, now=now, status=CaseStatus.REPORTED)
-        case = await services.notifications.assign(case)
-        await services.references.use_next(now.year, lambda reservation: self._file(case, evidence, reservation))
+        draft = asking.draft
+        case = await self._services.file_report(draft)
         await asking.show(submitted_card(asking.texts, case.reference, draft))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
 
-    async def _file(self, case: Case, evidence: list[EvidenceItem], reservation: Reservation) -> None:
-        """Store the reported case with its reference (the counter's write of its number: `reservation.counted`),
-        its follow-ups, its leader's card and its place in the people index. A number another bot process took
-        first fails the case and all of it, and `ReferenceCounter.use_next` files it again with the next.
-
-        The follow-ups and the card need the stored case (a follow-up that came due without its case would be
-        dropped; the card carries its reference). Where the store keeps the order of writes (the local one, which
-        also holds the local job queue's jobs), nothing waits: the case is queued right behind its number and
-        stored only if the number is, the follow-ups and the card right behind the case and stored only if it is
-        (`storage.ports.put_if_stored`), so all of it is one transaction, or a few in a row, and "confirm" waits
-        for one commit. A second confirm of the same report at the same moment stores neither a case (it exists)
-        nor a card or jobs (theirs wait for that case's write, which failed); its number stays unused.
-        Elsewhere (Azure) the case is stored first, then its follow-ups and card.
-        The index holds case ids and its readers pass over one whose case is not there, so it never waits.
-        """
-        services = self._services
-        case.reference = reservation.reference
-        stored = services.cases.create(case, if_stored=reservation.counted)
-        if not services.cases.keeps_write_order:
-            await together(self._report_once_stored(stored, case, evidence), services.case_index.add(case))
-            return
-        try:
-            await together(
-                services.notifications.plan_follow_ups(case, if_stored=stored),
-                services.notifications.tell_leader(case, evidence, if_stored=stored),
-                services.case_index.add(case),
-                stored,
-            )
-        except RequiredWriteFailed:
-            await stored  # what kept the case from being stored kept the rest: raise that
-            raise
-
-    async def _report_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
-        await stored
-        await self._services.notifications.case_reported(case, evidence)
-
     async def _cancel(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
-        draft, services = asking.draft, self._services
-        evidence = await services.evidence.list_items(draft.case_id)
-        if evidence and await services.cases.get(draft.case_id) is None:
-            case = to_case(draft, reference="", evidence=evidence, now=services.clock.now(), status=CaseStatus.DRAFT)
-            await services.cases.create(case)
-            await services.case_index.add(case)
-            await asking.say(asking.texts("report.cancelled_with_evidence", count=len(evidence)))
+        kept = await self._services.cancel_report(asking.draft)
+        if kept:
+            await asking.say(asking.texts("report.cancelled_with_evidence", count=kept))
         else:
             await asking.say(asking.texts("report.cancelled"))
         return await dialog_context.end_dialog()
 
     def _asking(self, dialog_context: DialogContext, draft: ReportDraft) -> Asking:
-        texts = Texts(language_for(dialog_context.context.activity.locale), {"crisis_line": self._crisis_line})
+        texts = texts_for(dialog_context.context.activity.locale, self._crisis_line)
         return Asking(dialog_context.context, texts, draft, self._services)

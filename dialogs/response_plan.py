@@ -16,7 +16,7 @@ Someone who is leader, deputy or safety representative of more than one unit is 
 the plan card's, carry the `unit_id`; a unit id the person has no plan role in (or may not read) is never taken.
 
 Revision reminders: each saved plan is handed to `on_saved`, which plans a follow-up job for its revision date
-(bot/plan_reminders.py); the plan card also shows an overdue date.
+(services/plan_reminders.py); the plan card also shows an overdue date.
 """
 
 from __future__ import annotations
@@ -24,14 +24,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from botbuilder.core import InvokeResponse, MessageFactory, StatePropertyAccessor, TurnContext
 from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
 
-from bot.identity import person_of
-from bot.plan_files import PlanFiles
-from bot.roles import Directory, Unit
 from cards.markdown import escape_markdown
 from cards.response_plan import (
     ANSWER_INPUT,
@@ -48,9 +45,10 @@ from cards.response_plan import (
     roles_card,
     summary_card,
 )
-from cards.response_plan_export import plan_markdown
-from content import Texts, language_for
+from cards.response_plan_text import plan_markdown
+from content import Texts, texts_for
 from dialogs.add_evidence import PASS_ON
+from dialogs.identity import person_of
 from dialogs.question import card_attachment
 from dialogs.replies import Reply, reply_from
 from domain.clock import Clock
@@ -71,6 +69,7 @@ from domain.response_plan import (
     may_read,
     who_may_edit,
 )
+from services.roles import Directory, Unit
 from storage.response_plans import ResponsePlanRepository
 
 log = logging.getLogger("vaern.plans")
@@ -105,7 +104,7 @@ PLAN_SHOW_WORDS = {
 
 
 def _texts(context: TurnContext, crisis_line: str) -> Texts:
-    return Texts(language_for(context.activity.locale), {"crisis_line": crisis_line})
+    return texts_for(context.activity.locale, crisis_line)
 
 
 async def _say(context: TurnContext, text: str) -> None:
@@ -154,6 +153,12 @@ async def send_markdown(context: TurnContext, texts: Texts, markdown: str) -> No
 
 def _saved_on(plan: ResponsePlan) -> date:
     return plan.updated_at.astimezone(DEFAULT_TIMEZONE).date()
+
+
+class PlanFiles(Protocol):
+    """Offers a plan as a PDF in the chat (the Teams edge's bot.plan_files, with a file consent card)."""
+
+    async def offer(self, turn_context: TurnContext, plan: ResponsePlan, texts: Texts) -> None: ...
 
 
 class ResponsePlanViewer:

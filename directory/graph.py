@@ -1,6 +1,6 @@
 """The directory from Microsoft Entra ID: a snapshot of the organisation read through Microsoft Graph.
 
-The bot asks the directory synchronously (`bot.roles.Directory`), so this adapter answers from memory: a snapshot
+The bot asks the directory synchronously (`services.roles.Directory`), so this adapter answers from memory: a snapshot
 of the same structures the JSON file gives (people with their unit, units with leader, deputy, parent and
 arbejdsmiljøgruppe, HR members by function), plus each person's own manager. A background task reads it again
 every `refresh_seconds`. When Graph fails, the last good snapshot stays and answers (logged, its age in
@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.roles import DirectoryFile, DirectoryPerson, HrMember, JsonDirectory, Responsibles, Unit
 from directory.graph_client import GraphClient
+from services.roles import DirectoryFile, DirectoryPerson, HrMember, JsonDirectory, Responsibles, Unit
 
 log = logging.getLogger("vaern.directory.graph")
 
@@ -221,7 +221,7 @@ def _unit_leader(unit_id: str, people: list[str], managers: dict[str, str], unit
 
 
 class GraphDirectory:
-    """`bot.roles.Directory` from Microsoft Graph: answers from the last good snapshot, refreshed in the background."""
+    """`services.roles.Directory` from Microsoft Graph: the last good snapshot, refreshed in the background."""
 
     def __init__(
         self,
@@ -376,7 +376,7 @@ class GraphDirectory:
         )
         log.info("directory: added a person new since the last read from Microsoft Graph")
 
-    # -- bot.roles.Directory ---------------------------------------------------------------------------------
+    # -- services.roles.Directory ---------------------------------------------------------------------------------
 
     @property
     def _view(self) -> JsonDirectory:

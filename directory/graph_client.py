@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from azure.core.exceptions import AzureError
 
-from bot.retry_after import parse_retry_after
+from services.retry_after import parse_retry_after
 
 log = logging.getLogger("vaern.directory.graph")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from azure.core.credentials_async import AsyncTokenCredential
@@ -62,7 +62,7 @@ def make_credential(settings: GraphCredentialSettings) -> AsyncTokenCredential:
     problem = credential_problem(settings)
     if problem is not None:
         raise GraphCredentialError(problem)
-    transport = {"connection_verify": str(settings.ca_file)} if settings.ca_file else {}
+    transport: dict[str, Any] = {"connection_verify": str(settings.ca_file)} if settings.ca_file else {}
     if settings.kind == "managed_identity":
         # A user-assigned identity is named by its client id; without one, the system-assigned identity.
         if settings.client_id:

@@ -113,15 +113,15 @@ class Incident(BaseModel):
     """The facts of one incident: what, where, when, who (the guideline's notat- og journaliseringspligt)."""
 
     urgent: bool = False
-    kinds: list[HarassmentKind] = Field(default_factory=list)
+    kinds: list[HarassmentKind] = Field(default_factory=list[HarassmentKind])
     during_work_hours: bool | None = None
     colleagues_targeted: bool | None = None
     channel: Channel | None = None
     occurred_at: datetime | None = None
     description: str = ""
     offender: Offender = Field(default_factory=Offender)
-    links: list[str] = Field(default_factory=list)
-    witnesses: list[Witness] = Field(default_factory=list)
+    links: list[str] = Field(default_factory=list[str])
+    witnesses: list[Witness] = Field(default_factory=list[Witness])
     impact: Impact | None = None
 
 
@@ -134,7 +134,7 @@ class Case(BaseModel):
     subject: Person
     reporter: Person
     incident: Incident
-    evidence: list[EvidenceItem] = Field(default_factory=list)
+    evidence: list[EvidenceItem] = Field(default_factory=list[EvidenceItem])
     created_at: datetime
     locale: str = "da"
     tenant_id: str | None = None
@@ -146,7 +146,7 @@ class Case(BaseModel):
     handling: Handling = Field(default_factory=Handling)
     version: int = 1
     # The action that made this version, saved with it: its audit entry and messages can be completed after a
-    # crash between saving the case and writing them (bot/unfinished_actions.py).
+    # crash between saving the case and writing them (services/unfinished_actions.py).
     last_change: AuditEvent | None = None
 
     @property

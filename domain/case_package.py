@@ -383,7 +383,7 @@ class Manifest(BaseModel):
     requested_role: str
     hash_algorithm: Literal["sha256"] = "sha256"
     signed_by: ManifestSigner
-    files: list[ManifestFile] = Field(default_factory=list)
+    files: list[ManifestFile] = Field(default_factory=list[ManifestFile])
 
     def to_bytes(self) -> bytes:
         return (self.model_dump_json(indent=2) + "\n").encode("utf-8")
@@ -432,7 +432,7 @@ def new_manifest(contents: PackageContents, files: Sequence[ManifestFile], signe
 
 def sha256sums_text(entries: Iterable[tuple[str, str]]) -> str:
     """`<hash>  <path>` lines (two spaces: text mode), as GNU `sha256sum -c SHA256SUMS` reads them."""
-    lines = []
+    lines: list[str] = []
     for sha256, path in entries:
         if not _SHA256.match(sha256) or not path or "\n" in path or "\\" in path:
             raise ValueError(f"not a SHA256SUMS entry: {sha256!r} {path!r}")

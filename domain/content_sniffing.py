@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-import filetype
+import filetype  # pyright: ignore[reportMissingTypeStubs] (no stubs published)
 
 SNIFF_BYTES = 8192
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -47,7 +47,7 @@ def sniff_content_type(head: bytes, original_name: str = "") -> str:
         return "application/octet-stream"
     if head.startswith(OLE_MAGIC):
         return "application/vnd.ms-outlook" if original_name.lower().endswith(".msg") else "application/x-ole-storage"
-    kind = filetype.guess(head)
+    kind = filetype.guess(head)  # pyright: ignore[reportUnknownMemberType]
     if kind is not None:
         return kind.mime
     if _looks_like_text(head):

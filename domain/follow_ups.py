@@ -107,6 +107,17 @@ class Job(BaseModel):
     key: str = ""  # what the job was planned for (a ban's end date, a first day of absence)
 
 
+def easy_deadline(case: Case, days: int) -> date | None:
+    """The last day to report a work injury (EASY): `days` calendar days after the first day of absence."""
+    absence = case.handling.absence
+    return absence.first_day + timedelta(days=days) if absence else None
+
+
+def reported_as_work_injury(case: Case) -> bool:
+    safetynet = case.handling.safetynet
+    return safetynet is not None and safetynet.category is SafetyNetCategory.WORK_INJURY
+
+
 def work_injury_suggested(case: Case) -> bool:
     """Grave cases or a strong reaction are reported as arbejdsskade (guideline: Anmeldelse i SafetyNet): an
     urgent report, a strong impact at the report, or a check-in answer that says so."""
@@ -180,8 +191,7 @@ class FollowUps:
 
     def easy_deadline(self, case: Case) -> date | None:
         """The last day to report a work injury: `easy_deadline_days` calendar days after the first day of absence."""
-        absence = case.handling.absence
-        return absence.first_day + timedelta(days=self.policy.easy_deadline_days) if absence else None
+        return easy_deadline(case, self.policy.easy_deadline_days)
 
     def _easy_jobs(self, case: Case) -> list[Job]:
         deadline, absence = self.easy_deadline(case), case.handling.absence
@@ -293,7 +303,7 @@ class FollowUps:
             case JobKind.SAFETYNET:
                 return h.safetynet is None
             case JobKind.EASY_7 | JobKind.EASY_2 | JobKind.EASY_MISSED:
-                reported = h.safetynet is not None and h.safetynet.category is SafetyNetCategory.WORK_INJURY
+                reported = reported_as_work_injury(case)
                 same_absence = h.absence is not None and h.absence.first_day.isoformat() == job.key
                 return not reported and same_absence and not self._later_easy_step_due(case, job, now)
             case JobKind.RESTRICTION_EXPIRY:
@@ -305,7 +315,8 @@ class FollowUps:
                 return planned and h.police is not None and h.police.reported_on is None and now < window_ends
             case JobKind.FIRST_CARD:
                 return h.acknowledged is None
-        return False
+            case JobKind.PLAN_REVISION:  # a unit's plan, not a case's (services.plan_reminders)
+                return False
 
     def next_check_in(self, case: Case, now: datetime) -> datetime | None:
         """When the employee will next be asked how they are (None: no more check-ins)."""

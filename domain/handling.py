@@ -128,7 +128,7 @@ class HrResponse(BaseModel):
 
     acknowledged: Signed | None = None
     assigned: HrAssignment | None = None
-    advice: list[HrAdvice] = Field(default_factory=list)
+    advice: list[HrAdvice] = Field(default_factory=list[HrAdvice])
 
 
 class Absence(Signed):
@@ -170,9 +170,9 @@ class Closure(Signed):
 class Handling(BaseModel):
     acknowledged: Acknowledgement | None = None
     first_aid: FirstAid = Field(default_factory=FirstAid)
-    offender_contacts: list[OffenderContact] = Field(default_factory=list)
+    offender_contacts: list[OffenderContact] = Field(default_factory=list[OffenderContact])
     restrictions: ContactRestrictions | None = None
-    removals: list[Removal] = Field(default_factory=list)
+    removals: list[Removal] = Field(default_factory=list[Removal])
     police: PoliceReport | None = None
     safetynet: SafetyNetRegistration | None = None
     hr_escalation: HrEscalation | None = None
@@ -180,7 +180,7 @@ class Handling(BaseModel):
     closure: Closure | None = None
     hr_response: HrResponse = Field(default_factory=HrResponse)
     absence: Absence | None = None
-    check_ins: list[CheckInAnswer] = Field(default_factory=list)
+    check_ins: list[CheckInAnswer] = Field(default_factory=list[CheckInAnswer])
     check_ins_stopped: Signed | None = None
 
     def check_in(self, day: int) -> CheckInAnswer | None:

@@ -40,6 +40,10 @@ from domain.handling import (
 )
 from domain.reporting import DEFAULT_TIMEZONE, clean_free_text, is_web_link
 
+# The verbs of a case card that only look (no duty recorded): the card's refresh, and opening the evidence.
+REFRESH = "refresh"
+OPEN_EVIDENCE = "evidence"
+
 
 class Verb(StrEnum):
     ACKNOWLEDGE = "acknowledge"
@@ -167,7 +171,7 @@ class RestrictionsCommand(Command):
 
     def apply(self, case: Case, signed: Signed) -> None:
         fields = self.model_dump() | {"limited_contact_hours": _text(self.limited_contact_hours, 200)}
-        restrictions = ContactRestrictions(**signed.model_dump(), **fields)
+        restrictions = ContactRestrictions.model_validate(signed.model_dump() | fields)
         if not restrictions.any:
             raise InvalidCommand("nothing_chosen", "ban_until")
         if restrictions.ban_until and restrictions.ban_until <= signed.at.astimezone(DEFAULT_TIMEZONE).date():
@@ -268,7 +272,7 @@ class CheckInCommand(Command):
     professional_help: bool = False
 
     def apply(self, case: Case, signed: Signed) -> None:
-        answer = CheckInAnswer(**signed.model_dump(), **(self.model_dump() | {"text": _text(self.text)}))
+        answer = CheckInAnswer.model_validate(signed.model_dump() | self.model_dump() | {"text": _text(self.text)})
         others = [a for a in case.handling.check_ins if a.day != self.day]
         case.handling.check_ins = sorted([*others, answer], key=lambda a: a.day)
 

@@ -96,7 +96,7 @@ class ResponsePlan(_Model):
 
     unit_id: str = Field(min_length=1)
     unit_name: str = Field(min_length=1)
-    answers: dict[QuestionKey, str] = Field(default_factory=dict)
+    answers: dict[QuestionKey, str] = Field(default_factory=dict[QuestionKey, str])
     contacts: Contacts = Field(default_factory=Contacts)
     roles_when_it_happens: RolesWhenItHappens = Field(default_factory=RolesWhenItHappens)
     revision_date: date
@@ -183,7 +183,7 @@ def changed_fields(before: ResponsePlan | None, after: ResponsePlan) -> list[str
 
 
 def who_may_edit(unit: Any, aad_object_id: str | None) -> bool:
-    """The unit's leader, its deputy or one of its safety representatives (AMR). `unit` is a bot.roles.Unit."""
+    """The unit's leader, its deputy or one of its safety representatives (AMR). `unit` is a services.roles.Unit."""
     if not aad_object_id or unit is None:
         return False
     return aad_object_id in {unit.leader, unit.deputy, *unit.safety_representatives}

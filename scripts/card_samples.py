@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import content
 from cards import guidance, report
 from cards import response_plan as plan_cards
 from cards.case_package import MAX_CHOICES, choose_case_card
 from cards.check_in import check_in_card
 from cards.choose_leader import choose_leader_card
 from cards.evidence import evidence_card
-from cards.leader import employee_status_card, hr_escalation_card, leader_card
+from cards.leader.employee_view import employee_status_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
 from cards.my_cases import CaseEntry, add_evidence_card, case_detail_card, my_cases_card
 from cards.summary import submitted_card, summary_card
 from cards.welcome import welcome_card
@@ -108,7 +111,7 @@ class Sample:
 
 
 def texts_for(language: str) -> Texts:
-    return Texts(language, {"crisis_line": CRISIS_LINE})
+    return content.texts_for(language, CRISIS_LINE)
 
 
 # --- sample data --------------------------------------------------------------------------------------------

@@ -19,4 +19,6 @@ bash scripts/setup.sh dev
 npm ci --silent --no-audit --no-fund
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports  # the one direction of imports (pyproject.toml [tool.importlinter])
+.venv/bin/pyright       # strict on domain/ and services/, basic elsewhere (pyproject.toml [tool.pyright])
 .venv/bin/python -m pytest "$@"

@@ -20,12 +20,6 @@ once, so a reference another process wrote meanwhile is noticed and corrected wi
 path, saves of one document take turns within the process (striped asyncio locks), so the memory always
 names what the store holds after our own writes. `get()`, `forget()` and `last_bot()` read and delete in the
 store as before (`forget()` also drops the memory).
-
-Measured: in-process (the file-per-document store of the time, one unchanged reference, CPU of all threads, min of
-5 x 300 turns) a save cost 294-329 us before (msrest `serialize()`, JSON, three document reads through the thread
-pool) and 20-23 us after. In `benchmarks/load.py` (py-spy, 50 users) `_remember_conversation` went from 7.5-8.3 %
-of the samples to 2.6 %; with the bot's other per-turn costs unchanged, the bot's CPU per turn with one user went
-from 5.44 to 4.52 ms (medians of 15 phases, interleaved A/B on a shared machine; table in benchmarks/README.md).
 """
 
 from __future__ import annotations

@@ -16,13 +16,6 @@ encode, and a turn that changed nothing writes nothing (as before). The document
 a document whose text is not what our encoder writes (another jsonpickle version) only costs one rewrite.
 The etag guard is unchanged: the state carries the etag it was read with, a write sends it as If-Match and
 a stale one raises `PreconditionFailed`.
-
-Measured: in-process (a report draft mid-walk, the file-per-document store of the time; load, change, save; CPU of
-all threads, min of 5 x 300 turns) 935-1,028 us per turn before, 623 us after (with `storage/state_codec.py`), of
-which ~450 us is the durable write itself (two fsyncs and a rename, kernel time). In `benchmarks/load.py`:
-`compute_hash` alone was 7.5 % of the py-spy samples at 50 users; dialog state load + save is 5.4 % now. The bot's
-CPU per turn with one user: 4.52 -> 4.14 ms for this step (medians, interleaved A/B; table in
-benchmarks/README.md).
 """
 
 from __future__ import annotations

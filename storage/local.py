@@ -11,10 +11,9 @@ users of asyncio's default pool. Each commit fsyncs its case's folder itself: ev
 into a folder of its own case, so the group-committed folder fsyncs the file-per-document store needed (many
 writers into `state/`) had nobody left to share with and were removed. The metadata is read in the event loop, as
 the documents are: a case's few small files from the page cache cost less than the hop to a thread and back, which
-under load is two turns of a busy event loop (measured at 50 users: `list_items` 11 ms p50 of the report's
-"confirm" through a thread).
+under load is two turns of a busy event loop.
 
-Evidence is buffered up to CHUNK bytes per thread call (before: one thread hop per downloaded piece), and a full
+Evidence is buffered up to CHUNK bytes per thread call, and a full
 buffer is written behind the download, not waited for; see `LocalEvidenceWriter`. So a turn that secures a
 screenshot waits for one thread call, its commit, whatever the screenshot's size.
 """

@@ -23,7 +23,6 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from bot.config import Settings
 from domain.case_package import ManifestSigner
 from storage.private_files import create_private, make_private_folder, write_private
 
@@ -68,8 +67,14 @@ class PackageSigner:
         return self.private_key.sign(data)
 
 
-def key_file(settings: Settings) -> Path:
-    return settings.package_signing_key_file or settings.data_dir / DEFAULT_KEY_NAME
+@dataclass(frozen=True)
+class SigningKeySource:
+    """Where the organisation's key comes from (plain values from bot.config.Settings.signing_key_source)."""
+
+    organisation: str
+    key_pem: str  # the PEM itself; wins over the file when given
+    key_file: Path  # read, or made at first start when `make_if_missing`
+    make_if_missing: bool  # only with local storage: Azure needs the organisation's own key
 
 
 def public_key_file(key_path: Path) -> Path:
@@ -77,17 +82,17 @@ def public_key_file(key_path: Path) -> Path:
     return key_path.with_name(key_path.name.removesuffix(".pem") + ".pub.pem")
 
 
-def load_package_signer(settings: Settings) -> PackageSigner:
+def load_package_signer(source: SigningKeySource) -> PackageSigner:
     """The signer from the settings (see the module docstring); SigningKeyProblem says what to fix."""
-    text = settings.package_signing_key.get_secret_value().strip()
+    text = source.key_pem.strip()
     if text:
         if "\\n" in text and "\n" not in text:  # one-line environment values
             text = text.replace("\\n", "\n")
         key = _private_key(text.encode(), "PACKAGE_SIGNING_KEY")
     else:
-        path = key_file(settings)
+        path = source.key_file
         if not path.exists():
-            if settings.storage_backend != "local":
+            if not source.make_if_missing:
                 raise SigningKeyProblem(
                     f"no key to sign case packages: PACKAGE_SIGNING_KEY is empty and {path} does not exist. With "
                     "STORAGE_BACKEND=azure give the organisation's key (PACKAGE_SIGNING_KEY from Key Vault, or "
@@ -99,7 +104,7 @@ def load_package_signer(settings: Settings) -> PackageSigner:
         except OSError as error:
             raise SigningKeyProblem(f"the case package signing key {path} cannot be read ({error})") from error
         key = _private_key(data, str(path))
-    signer = PackageSigner(key, settings.organisation_name)
+    signer = PackageSigner(key, source.organisation)
     log.info("case packages are signed for %s by key %s", signer.organisation, signer.fingerprint)
     return signer
 

@@ -5,28 +5,22 @@ durable (the log is fsynced before `COMMIT` returns), a crash leaves either the 
 file locks serialise writers across processes (gunicorn workers sharing a data folder). Etags are the SHA-256
 of the bytes, as before, so `if_match` and `create_only` mean exactly what they did.
 
-Writes go to one storage thread in batches (`storage/write_batches.py`): every write queued while a batch
-commits goes into the next transaction, each with its own condition checked inside it, so a busy bot pays one
-log fsync per batch instead of one file, one rename and a folder fsync per document. `put` queues the write
-when it is called and returns its future, so writes asked for together (a case's follow-up jobs in
-`storage.ports.create_all`) share a batch without a task each (at 50 users the steps of "confirm" that run
-together: 46 -> 37 ms p50). `put(..., if_stored=earlier)` makes a write that is applied only if the earlier put
-was (checked inside the transaction that applies it; RequiredWriteFailed otherwise), so a chain of writes that
-depend on each other (a case on its reference's number, its follow-ups and card on the case) is queued at once
-and stored together or not at all, without a wait between (`storage.ports.put_if_stored`). Reads run in the
-event loop: a lookup by primary key in the page cache costs less than the hop to a thread, and WAL readers never
-wait for the writer. Listing has a second thread, so it never waits behind the batches.
+Writes go to one storage thread in batches (`storage/write_batches.py`): every write queued while a batch commits
+goes into the next transaction, each with its own condition checked inside it, so a busy bot pays one log fsync per
+batch instead of one file, one rename and a folder fsync per document. `put` queues the write when it is called and
+returns its future, so writes asked for together (a case's follow-up jobs in `storage.ports.create_all`) share a
+batch without a task each. `put(..., if_stored=earlier)` makes a write that is applied only if the earlier put was
+(checked inside the transaction that applies it; RequiredWriteFailed otherwise), so a chain of writes that depend
+on each other (a case on its reference's number, its follow-ups and card on the case) is queued at once and stored
+together or not at all, without a wait between (`storage.ports.put_if_stored`). Reads run in the event loop: a
+lookup by primary key in the page cache costs less than the hop to a thread, and WAL readers never wait for the
+writer. Listing has a second thread, so it never waits behind the batches.
 
 The database is created 0600 in a 0700 folder before SQLite opens it, and SQLite makes its -wal and -shm with
 the database's mode (storage/private_files.py).
 
 Documents written by earlier versions as one JSON file each under `documents/` are imported once, at the first
 open (`imports` records that), and the folder is left as it was.
-
-Measured (`benchmarks/load.py`, Værn at 50 users, interleaved with the file-per-document store it replaces):
-460-509 -> 867-877 turns/s, 2.01-2.40 -> 1.25-1.27 ms of bot CPU per turn, p99 639-776 -> 198-210 ms. Why a
-file per write was that dear on the test machine: benchmarks/README.md ("Before: the local documents in
-SQLite, ...").
 """
 
 from __future__ import annotations

@@ -16,11 +16,7 @@ threads interleave, the later write is in the same transaction, or in a later on
 
 Why: on a busy bot the cost of a durable write is not the disk but the hand-over: waking a pool thread for
 each write, the thread and the event loop taking the GIL from each other around every system call, and one
-event-loop wake-up per result. `benchmarks/load.py` with every fsync left out was no faster at 50 users,
-while writing in the event loop (no hand-over, no fsync) was 30 % faster. (Those runs used a file per
-document; much of the threads' time then was the test machine's file system creating files, see
-benchmarks/README.md. With the documents in SQLite a batch is one transaction and one log fsync: at 50 users
-a commit takes 1-2.7 ms at p50, 10-12 ms at p90, with 4-6 writes at p50 and 32-34 at p90.)
+event-loop wake-up per result (benchmarks/README.md has the measurements).
 """
 
 from __future__ import annotations

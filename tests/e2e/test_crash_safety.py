@@ -45,6 +45,8 @@ from tests.support.organisation import Organisation
 from tests.support.stored import audit_events, cases_reported_by
 from tests.support.teams import TeamsUser, Turn, actions, cards, texts
 
+pytestmark = pytest.mark.slow  # left out of the quick loop: pytest -m "not slow"
+
 SEED_VARIABLE = "CRASH_SEED"
 KILLS_PER_PHASE = 7  # x 3 phases = 21 kill points; each restart costs ~1.5 s on a 2-core machine
 REPORT, EVIDENCE, LEADER = "report", "evidence", "leader"

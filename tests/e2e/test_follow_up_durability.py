@@ -37,7 +37,7 @@ from tests.support.organisation import Member, Organisation, UnitPeople
 from tests.support.outbox_ids import outbox_id
 from tests.support.teams import TeamsUser
 
-pytestmark = pytest.mark.azurite
+pytestmark = [pytest.mark.slow, pytest.mark.azurite]
 
 # × 11 jobs = 550 jobs (the first_card check has no card to watch here and sends nothing); 10 messages per case
 # (3 check-ins are overtaken by day 21's)
@@ -80,7 +80,7 @@ def a_month_old_case(unit: UnitPeople, number: int, service_url: str) -> Case:
 
 
 def expected_messages(case: Case, organisation: Organisation) -> set[str]:
-    """The outbox ids each due job of an unacknowledged case sends (see bot/follow_ups.py). Of the four check-ins
+    """The outbox ids each due job of an unacknowledged case sends (see services/follow_ups.py). Of the four check-ins
     only day 21's: a check-in that is overtaken by a later one is not sent."""
     roles = {
         JobKind.ACK_REMINDER: ["leader"],

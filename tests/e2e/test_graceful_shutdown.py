@@ -17,8 +17,8 @@ import pytest
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.case_notifications import EVIDENCE_ADDED, text_payload
 from domain.case import Person
+from services.notifications import EVIDENCE_ADDED, text_payload
 from storage.backends import StorageBackend
 from storage.outbox import Notification, Outbox
 from tests.e2e.conftest import BotEnv

@@ -38,6 +38,8 @@ from tests.support.file_server import STREAM_BLOCK_BYTES, FileServer
 from tests.support.organisation import Organisation
 from tests.support.teams import TeamsUser, texts
 
+pytestmark = pytest.mark.slow  # left out of the quick loop: pytest -m "not slow"
+
 WORKERS = 2
 GRACEFUL_TIMEOUT_SECONDS = 20
 START_TIMEOUT_SECONDS = 40.0

@@ -28,6 +28,8 @@ from tests.support.outbox_ids import outbox_id
 from tests.support.stored import all_cases, with_backend
 from tests.support.teams import TeamsUser
 
+pytestmark = pytest.mark.slow  # left out of the quick loop: pytest -m "not slow"
+
 WAIT_SECONDS = 10.0
 QUIET_SECONDS = 0.6  # several worker rounds (0.05 s each)
 

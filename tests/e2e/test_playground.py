@@ -37,7 +37,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from content import Texts
+from content import texts_for
 from domain.case import Case
 from tests.support.bot_process import BotProcess, BotStorage
 from tests.support.file_server import FileServer
@@ -61,7 +61,7 @@ TENANT = "8d5c7a2e-0000-4000-8000-0000000000a1"
 BOT_ID = "28:00000000-0000-4000-8000-00000000b007"
 CRISIS_LINE = "89 70 12 99"
 REFERENCE = re.compile(r"VK-(\d{4})-\d{4}")
-DA = Texts("da", {"crisis_line": CRISIS_LINE})
+DA = texts_for("da", CRISIS_LINE)
 
 SARA = PlaygroundUser(
     "29:1sara", "Sara Ahmadi", "sara.ahmadi@eksempel-kommune.dk", "0b1c2d3e-0000-4a00-8000-000000000012"
@@ -100,7 +100,7 @@ def _missing_tools() -> str | None:
 
 if (_missing := _missing_tools()) is not None and os.environ.get("VAERN_REQUIRE_PLAYGROUND") == "1":
     raise RuntimeError(f"VAERN_REQUIRE_PLAYGROUND=1 but {_missing}")  # CI must not skip this silently
-pytestmark = pytest.mark.skipif(_missing is not None, reason=_missing or "")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(_missing is not None, reason=_missing or "")]
 
 
 def directory() -> dict[str, Any]:

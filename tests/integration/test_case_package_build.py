@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from bot.case_packages import CasePackages, PackageCommand
 from bot.file_consent import FILE_CONSENT_CARD, FILE_INFO_CARD, upload_file
-from content import Texts
+from content import texts_for
 from domain.audit import AuditEvent
 from domain.authorization import Actor
 from domain.case import Case, Person
@@ -43,8 +43,8 @@ from domain.case_package import (
 )
 from domain.evidence import MAX_NAME_CHARS, EvidenceItem, EvidencePolicy, EvidenceSource
 from domain.reporting import MAX_FREE_TEXT, clean_free_text
+from exports.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.audit import AuditLog
-from storage.case_package import BuiltPackage, EvidenceIntegrityError, build_package
 from storage.cases import CaseRepository
 from storage.evidence_intake import EvidenceIntake
 from storage.local import LocalEvidenceStore
@@ -72,7 +72,7 @@ from tools.verify_package import main as verify_main
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 BIG_BYTES = 9 * 1024 * 1024
-TEXTS = Texts("da", {"crisis_line": "89 70 12 99"})
+TEXTS = texts_for("da", "89 70 12 99")
 ROOT = Path(__file__).resolve().parents[2]
 
 

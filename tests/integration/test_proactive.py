@@ -24,8 +24,8 @@ from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationR
 from bot.adapter import VaernCloudAdapter
 from bot.pacing import SendPacer
 from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
-from bot.retry_after import parse_retry_after
 from domain.case import Person
+from services.retry_after import parse_retry_after
 from storage import outbox as outbox_module
 from storage.conversation_refs import ConversationReferenceStore
 from storage.outbox import SCAN_SLICE, Notification, Outbox

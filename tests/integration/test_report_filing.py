@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from bot.case_notifications import CaseNotifications
-from bot.follow_up_planner import FollowUpPlanner
-from dialogs.report import ReportDialog
 from domain.case import Case, CaseStatus, Incident, Person
 from domain.follow_ups import FollowUpPolicy, FollowUps
 from domain.working_time import WorkingCalendar
+from services.follow_up_planner import FollowUpPlanner
+from services.notifications import CaseNotifications
+from services.reporting import ReportServices
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.job_queue import LocalJobQueue
@@ -58,27 +58,26 @@ def reported_case() -> Case:
 
 
 class Filing(SimpleNamespace):
-    dialog: ReportDialog
+    dialog: ReportServices  # the report filing service
     batches: list[list[str]]  # the keys of each batch the store committed
     stored_before: dict[str, set[str]]  # per key, the keys stored when its write was queued
 
 
 def filing(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Filing:
-    """The report dialog's filing with the real cases, counter, job queue, outbox and index on `store`, with
-    what the store was asked and when; each commit takes at least `commit_seconds` (a busy disk)."""
+    """The report filing service (services.reporting) with the real cases, counter, job queue, outbox and index
+    on `store`, with what the store was asked and when; each commit takes at least `commit_seconds` (a busy disk)."""
     clock = MovableClock(NOW)
     planner = FollowUpPlanner(FollowUps(FollowUpPolicy(), WorkingCalendar()), LocalJobQueue(store), clock)
     worker = SimpleNamespace(wake=lambda: None)
     notifications = CaseNotifications(None, None, Outbox(store), worker, clock, "89 70 12 99", planner)  # type: ignore[arg-type]
     notifications.leader_card(reported_case(), [])  # warm: the first card and plan ever made take long
     planner.follow_ups.planned_jobs(reported_case())
-    services = SimpleNamespace(
-        cases=CaseRepository(store),
-        references=ReferenceCounter(store),
-        notifications=notifications,
-        case_index=CaseIndex(store),
-    )
-    record = Filing(dialog=ReportDialog(services, crisis_line="89 70 12 99"), batches=[], stored_before={})  # type: ignore[arg-type]
+    services = ReportServices.__new__(ReportServices)  # only the stores filing uses
+    services.cases = CaseRepository(store)
+    services.references = ReferenceCounter(store)
+    services.notifications = notifications
+    services.case_index = CaseIndex(store)
+    record = Filing(dialog=services, batches=[], stored_before={})
     stored: set[str] = set()
     run_batch, submit = store._writes._run_batch, store._writes.submit
 
@@ -99,8 +98,8 @@ def filing(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Filing:
     return record
 
 
-async def file(dialog: ReportDialog, case: Case) -> None:
-    await dialog._services.references.use_next(NOW.year, lambda reservation: dialog._file(case, [], reservation))
+async def file(services: ReportServices, case: Case) -> None:
+    await services.references.use_next(NOW.year, lambda reservation: services._file(case, [], reservation))
 
 
 async def jobs_of_the_case(store: SqliteDocumentStore) -> list[str]:

@@ -17,9 +17,8 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 
 from bot.file_consent import FILE_CONSENT_CARD
 from bot.plan_files import PlanFiles
-from bot.roles import DirectoryFile, JsonDirectory
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
-from content import Texts
+from content import texts_for
 from dialogs.add_evidence import PASS_ON
 from dialogs.replies import reply_from
 from dialogs.response_plan import (
@@ -32,6 +31,7 @@ from dialogs.response_plan import (
     ResponsePlanViewer,
 )
 from domain.response_plan import QUESTION_KEYS, ResponsePlan
+from services.roles import DirectoryFile, JsonDirectory
 from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
 from storage.package_offers import PlanOffers
 from storage.ports import DocumentStore
@@ -42,7 +42,7 @@ from tests.support.teams import card_elements, card_texts
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 CRISIS_LINE = "89 70 12 99"
-TEXTS = Texts("da", {"crisis_line": CRISIS_LINE})
+TEXTS = texts_for("da", CRISIS_LINE)
 
 
 def plan_for(unit_id: str, by: str, answer: str, version: int = 1) -> ResponsePlan:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
-from cards.leader import field_max_length
+from cards.leader.forms import field_max_length
 from domain.case import (
     Case,
     CaseStatus,

@@ -29,7 +29,7 @@ def _settings(storage: BotStorage) -> Settings:
 
 def with_backend(storage: BotStorage, work: Callable[[StorageBackend], Awaitable[T]]) -> T:
     async def run() -> T:
-        backend = await open_backend(_settings(storage))
+        backend = await open_backend(_settings(storage).storage_choice())
         try:
             return await work(backend)
         finally:

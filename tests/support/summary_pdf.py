@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
-from cards.case_summary_pdf import BOTTOM_MARGIN_MM, MARGIN_MM, printable
+from exports.case_summary_pdf import BOTTOM_MARGIN_MM, MARGIN_MM, printable
 
 POINTS_PER_MM = 72 / 25.4
 FOOTER_FROM_MM = 297 - 14  # the footer line sits 12 mm above the page's foot; its words start below this

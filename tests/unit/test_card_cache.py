@@ -12,7 +12,7 @@ import pytest
 
 from cards import guidance, report
 from cards.memo import CARDS_PER_BUILDER, clear_card_memos, memoised_cards
-from content import SUPPORTED, Texts
+from content import SUPPORTED, Texts, texts_for
 from domain.case import Channel, HarassmentKind, OffenderRelation
 
 Card = dict[str, Any]
@@ -57,7 +57,7 @@ def empty_memos() -> Iterator[None]:
 
 
 def _texts(language: str, crisis_line: str = CRISIS_LINE) -> Texts:
-    return Texts(language, {"crisis_line": crisis_line})
+    return texts_for(language, crisis_line)
 
 
 def _text(card: Card) -> str:

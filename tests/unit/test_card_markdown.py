@@ -19,18 +19,20 @@ import pytest
 
 from cards.check_in import check_in_card
 from cards.evidence import evidence_card
-from cards.leader import employee_status_card, hr_escalation_card, leader_card
+from cards.leader.employee_view import employee_status_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
 from cards.markdown import escape_markdown
 from cards.my_cases import CaseEntry, case_detail_card, my_cases_card
 from cards.report import witnesses_card
 from cards.response_plan import contacts_card, plan_card, question_card, roles_card
 from cards.response_plan import summary_card as plan_summary_card
-from cards.response_plan_export import plan_markdown
+from cards.response_plan_text import plan_markdown
 from cards.summary import submitted_card, summary_card
 from cards.validation import teams_card_problems
 from cards.welcome import welcome_card
 from cards.work_environment import anonymised_summary_card
-from content import SUPPORTED, Texts
+from content import SUPPORTED, Texts, texts_for
 from domain.authorization import Role
 from domain.case import (
     Case,
@@ -238,7 +240,7 @@ CARDS: dict[str, Build] = {
 
 
 def _texts(language: str) -> Texts:
-    return Texts(language, {"crisis_line": "89 70 12 99"})
+    return texts_for(language, "89 70 12 99")
 
 
 def _compare(hostile: list[str], plain: list[str], written: str) -> None:

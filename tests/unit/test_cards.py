@@ -21,7 +21,7 @@ from cards.memo import clear_card_memos
 from cards.summary import MAX_FACT_LENGTH, submitted_card, summary_card, summary_facts
 from cards.validation import TEAMS_MAX_BYTES, teams_card_problems
 from cards.welcome import welcome_card
-from content import SUPPORTED, Texts
+from content import SUPPORTED, Texts, texts_for
 from domain.case import Channel, HarassmentKind, Impact, Incident, Offender, OffenderRelation, Person, Witness
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.reporting import MAX_LINKS, MAX_WITNESSES, ReportDraft
@@ -38,7 +38,7 @@ Builder = Callable[[Texts], Card]
 
 
 def _texts(language: str) -> Texts:
-    return Texts(language, {"crisis_line": CRISIS_LINE})
+    return texts_for(language, CRISIS_LINE)
 
 
 def _evidence(count: int, *, name_length: int = 0) -> list[EvidenceItem]:

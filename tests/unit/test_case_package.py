@@ -15,9 +15,8 @@ import pytest
 
 from bot.case_packages import PackageCommand, is_package_action, package_command
 from cards.case_package import choose_case_card, package_button
-from cards.case_summary_pdf import printable, render_case_summary, wrap_lines
 from cards.validation import teams_card_problems
-from content import Texts
+from content import texts_for
 from domain.audit import AuditEvent
 from domain.authorization import Actor, Role
 from domain.case import CaseStatus, Person
@@ -44,6 +43,7 @@ from domain.evidence import MAX_NAME_CHARS, EvidenceItem, EvidenceSource
 from domain.file_offer import OfferRefusal, OfferStatus, offer_refusal
 from domain.handling import HrEscalation, HrFunction, Signed
 from domain.reporting import MAX_FREE_TEXT
+from exports.case_summary_pdf import printable, render_case_summary, wrap_lines
 from tests.support.case_samples import (
     CASE_ID,
     CLOSING_NOTE,
@@ -67,7 +67,7 @@ from tests.support.summary_pdf import flat, flows_in, layout_problems, page_coun
 from tests.support.teams import card_elements
 
 NOW = REPORTED_AT + timedelta(days=3)
-TEXTS = Texts("da", {"crisis_line": "89 70 12 99"})
+TEXTS = texts_for("da", "89 70 12 99")
 
 
 def actor(
@@ -212,7 +212,7 @@ def test_timeline_is_in_time_order_and_starts_with_the_report() -> None:
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_police_summary_pdf_shows_the_incident_but_no_leader_note(tmp_path: Path, language: str) -> None:
-    texts = Texts(language, {"crisis_line": "89 70 12 99"})
+    texts = texts_for(language, "89 70 12 99")
     police = _pdf_text(tmp_path / "police.pdf", render_case_summary(contents_for(EMPLOYEE, PackageKind.POLICE), texts))
     full = _pdf_text(tmp_path / "full.pdf", render_case_summary(contents_for(LEADER, PackageKind.FULL), texts))
     for marker in LEADER_NOTES:
@@ -228,7 +228,7 @@ def test_police_summary_pdf_shows_the_incident_but_no_leader_note(tmp_path: Path
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
 @pytest.mark.parametrize("language", ["da", "en"])
 def test_summary_pdf_shows_an_escalation_by_vaern_itself_with_its_reason(tmp_path: Path, language: str) -> None:
-    texts = Texts(language, {"crisis_line": "89 70 12 99"})
+    texts = texts_for(language, "89 70 12 99")
     case = full_case()
     at = datetime(2026, 11, 21, tzinfo=UTC)
     case.handling.hr_escalation = HrEscalation(by="vaern", by_name="Værn", at=at, automatic_reason="ack_overdue")
@@ -530,7 +530,7 @@ def test_the_package_button_carries_the_cases_usual_data() -> None:
 def test_choosing_among_several_cases_is_a_valid_teams_card_newest_first(language: str) -> None:
     older, newer = full_case(), full_case()
     newer.case_id, newer.reference, newer.created_at = "f" * 32, "VK-2026-0099", older.created_at + timedelta(days=1)
-    card = choose_case_card(Texts(language, {"crisis_line": "89 70 12 99"}), [older, newer], PackageKind.POLICE)
+    card = choose_case_card(texts_for(language, "89 70 12 99"), [older, newer], PackageKind.POLICE)
     assert teams_card_problems(card) == []
     buttons = [element for element in card_elements(card) if element["type"] == "Action.Submit"]
     assert [button["data"] for button in buttons] == [

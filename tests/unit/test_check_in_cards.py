@@ -11,7 +11,7 @@ import pytest
 
 from cards.check_in import check_in_card
 from cards.validation import TEAMS_MAX_BYTES, teams_card_problems
-from content import SUPPORTED, Texts
+from content import SUPPORTED, Texts, texts_for
 from domain.case import Case, Incident, Person
 from domain.handling import CheckInAnswer
 from domain.leader_actions import COMMANDS, Verb
@@ -29,7 +29,7 @@ Card = dict[str, Any]
 
 
 def _texts(language: str) -> Texts:
-    return Texts(language, {"crisis_line": CRISIS_LINE})
+    return texts_for(language, CRISIS_LINE)
 
 
 def _case(**changes: Any) -> Case:

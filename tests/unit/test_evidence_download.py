@@ -15,7 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.evidence_download import (
+from domain.refusals import EvidenceRefused, RefusalReason
+from storage.evidence_download import (
     CHUNK_BYTES,
     NonPublicAddress,
     PublicAddressResolver,
@@ -23,7 +24,6 @@ from bot.evidence_download import (
     host_is_allowed,
     is_public_address,
 )
-from domain.refusals import EvidenceRefused, RefusalReason
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

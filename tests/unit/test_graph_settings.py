@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from directory.factory import credential_settings, graph_config
+from bot.directory_source import credential_settings, graph_config
 from directory.graph_token import GraphCredentialError, graph_scope, make_credential
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -33,7 +33,7 @@ from cards.my_cases import (
     my_cases_card,
 )
 from cards.validation import teams_card_problems
-from content import SUPPORTED, Texts, forms, load_table
+from content import SUPPORTED, Texts, forms, load_table, texts_for
 from dialogs.add_evidence import can_add_evidence
 from domain.authorization import Actor, Role
 from domain.case import Case, CaseStatus, Channel, Incident, Offender, Person
@@ -88,7 +88,7 @@ Card = dict[str, Any]
 
 
 def _texts(language: str) -> Texts:
-    return Texts(language, {"crisis_line": CRISIS_LINE})
+    return texts_for(language, CRISIS_LINE)
 
 
 def _case(

@@ -1,4 +1,4 @@
-"""Who sent an activity and from where (bot/identity.py), and who may reach the bot at all (bot/admission.py)."""
+"""Who sent an activity and from where (dialogs/identity.py), and who may reach the bot at all (bot/admission.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 
 from bot.admission import EXIT_UNSAFE_SETTINGS, admission_from_settings
 from bot.config import Settings
-from bot.identity import actor_of, tenant_ids_of
 from bot.inbound_activity import read_activity
-from bot.roles import JsonDirectory
+from dialogs.identity import actor_of, tenant_ids_of
 from domain.handling import HrFunction
+from services.roles import JsonDirectory
 
 REPO = Path(__file__).resolve().parents[2]
 TENANT = "72f988bf-0000-4000-8000-000000000001"

@@ -15,21 +15,15 @@ import pytest
 from jsonschema import Draft6Validator
 
 from cards.case_package import PACKAGE_VERB
-from cards.leader import (
-    ACTION_ERRORS,
-    OPEN_EVIDENCE_VERB,
-    REFRESH_VERB,
-    action_error_text,
-    employee_status_card,
-    employee_update_text,
-    handling_facts,
-    hr_escalation_card,
-    leader_card,
-    offender_letter,
-)
+from cards.leader.employee_view import employee_status_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
+from cards.leader.letter import offender_letter
+from cards.leader.messages import ACTION_ERRORS, action_error_text, employee_update_text
+from cards.leader.parts import handling_facts
 from cards.memo import clear_card_memos, memoised_cards
 from cards.validation import TEAMS_HOST_KEYS, TEAMS_MAX_BYTES, teams_card_problems
-from content import SUPPORTED, Texts
+from content import SUPPORTED, Texts, texts_for
 from domain.authorization import Role
 from domain.case import (
     Case,
@@ -44,7 +38,7 @@ from domain.case import (
     Witness,
 )
 from domain.evidence import EvidenceItem, EvidenceSource
-from domain.follow_ups import OVERDUE_KINDS, JobKind
+from domain.follow_ups import OVERDUE_KINDS, FollowUpPolicy, JobKind, easy_deadline, work_injury_suggested
 from domain.handling import (
     Absence,
     Acknowledgement,
@@ -69,7 +63,7 @@ from domain.handling import (
     Signed,
     WorkEnvironmentReview,
 )
-from domain.leader_actions import COMMANDS, EMPLOYEE_VERBS, HR_VERBS, Verb
+from domain.leader_actions import COMMANDS, EMPLOYEE_VERBS, HR_VERBS, OPEN_EVIDENCE, REFRESH, Verb
 from domain.reporting import MAX_LINKS
 from tests.support.teams import card_elements
 
@@ -111,7 +105,7 @@ Card = dict[str, Any]
 
 
 def _texts(language: str) -> Texts:
-    return Texts(language, {"crisis_line": CRISIS_LINE})
+    return texts_for(language, CRISIS_LINE)
 
 
 def _incident(**changes: Any) -> Incident:
@@ -415,7 +409,7 @@ def test_every_action_carries_case_id_and_version(builder: str, case_name: str, 
     assert executes
     for action in executes:
         assert action["data"] == {"case_id": case.case_id, "version": case.version}
-        assert action["verb"] in {*Verb, REFRESH_VERB, OPEN_EVIDENCE_VERB, PACKAGE_VERB}
+        assert action["verb"] in {*Verb, REFRESH, OPEN_EVIDENCE, PACKAGE_VERB}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -498,7 +492,7 @@ def test_new_case_offers_every_leadership_action_with_acknowledge_first(language
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_acknowledged_case_no_longer_offers_acknowledge(language: str) -> None:
     card, _ = _build("leader", "acknowledged", language)
-    verbs = {action["verb"] for action in _of_type(card["body"], "Action.Execute")} - {OPEN_EVIDENCE_VERB, PACKAGE_VERB}
+    verbs = {action["verb"] for action in _of_type(card["body"], "Action.Execute")} - {OPEN_EVIDENCE, PACKAGE_VERB}
     assert verbs == LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE}
 
 
@@ -508,7 +502,7 @@ def test_closed_case_shows_a_banner_and_no_actions(builder: str, language: str) 
     card, _ = _build(builder, "closed", language)
     texts = _texts(language)
     # a closed case can still be read (evidence stays available to leadership), but not changed
-    assert {action["verb"] for action in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE_VERB, PACKAGE_VERB}
+    assert {action["verb"] for action in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE, PACKAGE_VERB}
     assert not _of_type(card, "Action.ShowCard")
     assert "actions" not in card
     assert any(block.get("text") == texts("leader.closed_banner") for block in card_elements(card))
@@ -671,7 +665,7 @@ def test_letter_asks_to_stop_lists_the_links_and_is_signed_by_the_leader(languag
 def test_letter_without_names_or_links_stays_general(language: str) -> None:
     texts = _texts(language)
     case = _case(subject=Person(user_id="29:x"), incident=_incident(offender=Offender(), links=[]))
-    letter = offender_letter(texts, case, LEADER.name, municipality="Aarhus Kommune")
+    letter = offender_letter(texts, case, LEADER.name, organisation="Aarhus Kommune")
     assert texts("letter.employee_unknown") in letter
     assert texts("letter.greeting_unknown") in letter
     assert texts("letter.removal_general") in letter
@@ -756,7 +750,9 @@ def _form(card: Card, verb: Verb) -> dict[str, Any]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_leader_records_the_first_day_of_absence_and_sees_the_easy_deadline(language: str) -> None:
     texts = _texts(language)
-    card, case = _build("leader", "follow-up", language)
+    _, case = _build("leader", "follow-up", language)
+    deadline = easy_deadline(case, FollowUpPolicy().easy_deadline_days)  # the domain answers, the card shows it
+    card = leader_card(texts, case, [], REFRESH_USERS, easy_deadline=deadline)
     absence = _form(card, Verb.ABSENCE)
     assert absence["title"] == f"✓ {texts('actions.absence')}"
     assert [(i["id"], i["type"], i.get("value")) for i in _inputs(absence["card"])] == [
@@ -776,7 +772,8 @@ def test_no_easy_reminder_without_absence_or_once_reported_as_work_injury(langua
     assert texts("handling.absence") not in _facts(card)
     absent = case.model_copy(deep=True)
     absent.handling.absence = Absence(**SIGNED.model_dump(), first_day=FIRST_DAY)  # SafetyNet: work injury
-    text = _text(leader_card(texts, absent, [], REFRESH_USERS))
+    deadline = easy_deadline(absent, FollowUpPolicy().easy_deadline_days)
+    text = _text(leader_card(texts, absent, [], REFRESH_USERS, easy_deadline=deadline))
     assert texts("handling.easy_reminder", date="08-12-2026") not in text
     assert texts("handling.absence_value", date="24-11-2026", deadline="08-12-2026") in text
 
@@ -938,7 +935,7 @@ def test_closed_case_shows_hrs_answer_but_no_hr_actions(language: str) -> None:
     card = hr_escalation_card(texts, closed, [], ["29:hr"], [JobKind.SAFETYNET])
     assert ADVICE_MARKER in _text(card)
     assert not _of_type(card, "Action.ShowCard")
-    assert {a["verb"] for a in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE_VERB, PACKAGE_VERB}
+    assert {a["verb"] for a in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE, PACKAGE_VERB}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -974,3 +971,25 @@ def test_a_colleague_who_reported_does_not_see_the_check_ins(language: str) -> N
     case, _ = CASES["on-behalf"]()
     card = employee_status_card(texts, case, viewer=Role.REPORTER, next_check_in=date(2026, 11, 28))
     assert texts("employee_status.step_next_check_in", date="28-11-2026") not in _text(card)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_safetynet_form_suggests_a_work_injury_when_the_domain_does_after_a_hard_check_in(language: str) -> None:
+    """One rule (domain.follow_ups.work_injury_suggested): a check-in answer that suggests a work injury makes the
+    card's SafetyNet form suggest it too, as the follow-up reminder does."""
+    texts = _texts(language)
+    case = _case()  # impact 3 at the report: nothing suggested yet
+    assert not work_injury_suggested(case)
+    before = _form(leader_card(texts, case, [], []), Verb.SAFETYNET)
+    assert texts("actions.safetynet_suggest_injury") not in _text(before)
+    case.handling.check_ins.append(_check_in(3, 4))
+    assert work_injury_suggested(case)
+    form = _form(leader_card(texts, case, [], []), Verb.SAFETYNET)
+    assert texts("actions.safetynet_suggest_injury") in _text(form)
+
+
+def test_the_letter_is_signed_by_the_organisation_in_the_settings() -> None:
+    texts = texts_for("da", CRISIS_LINE, "Aarhus Kommune")
+    card = leader_card(texts, _case(), [], [])
+    assert "Aarhus Kommune" in _text(card)
+    assert "Aarhus Kommune" in offender_letter(texts, _case(), LEADER.name)

@@ -10,16 +10,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.case_notifications import CaseNotifications
-from bot.follow_up_planner import FollowUpPlanner
-from bot.follow_ups import FollowUpHandler
-from bot.plan_reminders import PlanRevisionReminders
 from domain.case import Case, CaseStatus, Incident, Person
 from domain.follow_ups import FollowUpPolicy, FollowUps, JobKind
 from domain.handling import HrAdvice, HrEscalation, HrFunction
 from domain.leader_actions import Verb
 from domain.response_plan import ResponsePlan
 from domain.working_time import WorkingCalendar
+from services.follow_up_planner import FollowUpPlanner
+from services.follow_ups import FollowUpHandler
+from services.notifications import CaseNotifications
+from services.plan_reminders import PlanRevisionReminders
 from storage.cases import CaseRepository
 from storage.job_queue import LocalJobQueue
 from storage.outbox import Outbox

@@ -19,6 +19,7 @@ from storage import package_signing
 from storage.package_signing import (
     DEFAULT_KEY_NAME,
     SigningKeyProblem,
+    SigningKeySource,
     load_package_signer,
     public_key_file,
     public_key_pem,
@@ -26,8 +27,9 @@ from storage.package_signing import (
 from tests.support.signing import TEST_KEY_PEM, TEST_SIGNER
 
 
-def settings(data_dir: Path, **values: object) -> Settings:
-    return Settings(_env_file=None, data_dir=data_dir, **values)  # type: ignore[call-arg]
+def settings(data_dir: Path, **values: object) -> SigningKeySource:
+    """The key's settings as the app reads them (bot.config), handed to storage as plain values."""
+    return Settings(_env_file=None, data_dir=data_dir, **values).signing_key_source()  # type: ignore[call-arg]
 
 
 def test_with_local_storage_a_key_is_made_once_private_and_its_public_key_left_beside_it(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dialogs.report import ReportDialog
+from services.reporting import ReportServices
 from storage.cases import Reservation
 from storage.ports import PreconditionFailed
 
@@ -47,14 +47,16 @@ def reserved() -> Reservation:
     return Reservation("VK-2026-0042", counted())
 
 
-def dialog_with(recorder: Recorder) -> ReportDialog:
-    services = SimpleNamespace(cases=recorder, notifications=recorder, case_index=recorder)
-    return ReportDialog(services, crisis_line="89 70 12 99")  # type: ignore[arg-type]
+def filing_with(recorder: Recorder) -> ReportServices:
+    """The report filing service with the recorder in place of its stores."""
+    services = ReportServices.__new__(ReportServices)
+    services.cases = services.notifications = services.case_index = recorder  # type: ignore[assignment]
+    return services
 
 
 async def test_the_follow_ups_and_the_leaders_card_are_queued_after_the_case_is_stored() -> None:
     recorder = Recorder(create_fails=False)
-    await dialog_with(recorder)._file(SimpleNamespace(), [], reserved())  # type: ignore[arg-type]
+    await filing_with(recorder)._file(SimpleNamespace(), [], reserved())  # type: ignore[arg-type]
     events = [event for event in recorder.events if event != "indexed"]
     assert events == ["storing the case", "case stored", "follow-ups and leader's card queued"]
     assert "indexed" in recorder.events
@@ -63,5 +65,5 @@ async def test_the_follow_ups_and_the_leaders_card_are_queued_after_the_case_is_
 async def test_nothing_is_queued_when_the_case_could_not_be_stored() -> None:
     recorder = Recorder(create_fails=True)
     with pytest.raises(PreconditionFailed):
-        await dialog_with(recorder)._file(SimpleNamespace(), [], reserved())  # type: ignore[arg-type]
+        await filing_with(recorder)._file(SimpleNamespace(), [], reserved())  # type: ignore[arg-type]
     assert "follow-ups and leader's card queued" not in recorder.events

@@ -15,7 +15,6 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity
 from pydantic import ValidationError
 
-from bot.roles import Unit
 from cards.response_plan import (
     PLAN_EDIT_COMMAND,
     choose_unit_card,
@@ -26,9 +25,9 @@ from cards.response_plan import (
     roles_card,
     summary_card,
 )
-from cards.response_plan_export import plan_markdown, plan_pdf
+from cards.response_plan_text import plan_markdown
 from cards.validation import teams_card_problems
-from content import SUPPORTED, Texts
+from content import SUPPORTED, Texts, texts_for
 from dialogs.response_plan import markdown_messages, pick_unit
 from domain.response_plan import (
     LAYOUT,
@@ -44,6 +43,8 @@ from domain.response_plan import (
     may_read,
     who_may_edit,
 )
+from exports.response_plan import plan_pdf
+from services.roles import Unit
 from tests.support.markdown import shown
 from tests.support.teams import card_elements
 
@@ -65,7 +66,7 @@ needs_pdftotext = pytest.mark.skipif(
 
 
 def _texts(language: str) -> Texts:
-    return Texts(language, {"crisis_line": CRISIS_LINE})
+    return texts_for(language, CRISIS_LINE)
 
 
 def plan(**changes: Any) -> ResponsePlan:

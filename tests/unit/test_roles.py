@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.roles import DirectoryError, EmptyDirectory, JsonDirectory, load_directory
+from services.roles import DirectoryError, EmptyDirectory, JsonDirectory, load_directory
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "directory.example.json"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.typing_indicator import typing_while_busy
+from dialogs.typing_indicator import typing_while_busy
 
 
 class Turn:

@@ -11,10 +11,10 @@ import ssl
 import aiohttp
 
 from bot.config import Settings
-from bot.roles import Directory, load_directory
 from directory.graph import GraphDirectory, GraphDirectoryConfig, UnitGroups
 from directory.graph_client import GraphClient
 from directory.graph_token import GraphCredentialSettings, GraphToken, graph_scope, make_credential
+from services.roles import Directory, load_directory
 
 GRAPH_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, text_payload
-from bot.roles import Directory
 from cards.markdown import escape_markdown
 from domain.case import Person
 from domain.follow_ups import FollowUps, Job
 from domain.response_plan import ResponsePlan
+from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, text_payload
+from services.roles import Directory
 from storage.conversation_refs import ConversationReferenceStore
 from storage.job_queue import JobQueue
 from storage.response_plans import ResponsePlanRepository
@@ -70,13 +70,13 @@ class PlanRevisionReminders:
             if reference is None or not reference.service_url:
                 log.warning("plan reminder: no chat with this person yet", extra={"fields": {"unit_id": plan.unit_id}})
                 continue
-            tenant = reference.conversation.tenant_id if reference.conversation else None
+            tenant = getattr(getattr(reference, "conversation", None), "tenant_id", None)  # an untyped SDK model
             await self._notifications.notify(
                 f"{job.id}.{role}",
                 person,
                 PLAN_REVISION,
                 text_payload(text),
-                tenant_id=tenant,
+                tenant_id=tenant if isinstance(tenant, str) else None,
                 service_url=reference.service_url,
             )
             sent = True

@@ -1,6 +1,6 @@
 """Finish what a crash interrupted: a card action is saved with the case (`Case.last_change`), and only then are
 its audit entry written and its people told. A process killed between the two leaves a changed case without
-either; at start-up the worker's case sweep (bot/case_sweep.py) completes them for recently changed cases.
+either; at start-up the worker's case sweep (services/case_sweep.py) completes them for recently changed cases.
 Both steps are idempotent (the audit entry's id is the case version, the messages' outbox ids are too), so
 completing what was already done changes nothing.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.case_notifications import CaseNotifications
-from bot.case_service import change_event_id
 from domain.audit import SYSTEM_ROLE
 from domain.case import Case
 from domain.clock import Clock
+from services.case_service import change_event_id
+from services.notifications import CaseNotifications
 from storage.audit import AuditLog
 from storage.ports import EvidenceStore
 

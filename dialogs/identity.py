@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from botbuilder.schema import Activity
 
-from bot.roles import Directory
 from domain.authorization import Actor
 from domain.case import Person
 from domain.handling import HrFunction
+from services.roles import Directory
 
 
 def person_of(activity: Activity) -> Person:

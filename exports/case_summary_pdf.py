@@ -29,7 +29,8 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 from fpdf import FPDF, XPos, YPos
 
-from cards.leader import hr_automatic_reason, restriction_rules
+from cards.leader.hr_view import hr_automatic_reason
+from cards.leader.parts import restriction_rules
 from content import Texts
 from domain.case import Case
 from domain.case_package import PackageContents, PackageKind, TimelineEntry, TimelineEvent

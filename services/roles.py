@@ -116,9 +116,9 @@ class DirectoryFile(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     comment: str | list[str] | None = Field(default=None, alias="_comment")
-    units: list[Unit] = Field(default_factory=list)
-    people: list[DirectoryPerson] = Field(default_factory=list)
-    hr: list[HrMember] = Field(default_factory=list)
+    units: list[Unit] = Field(default_factory=list[Unit])
+    people: list[DirectoryPerson] = Field(default_factory=list[DirectoryPerson])
+    hr: list[HrMember] = Field(default_factory=list[HrMember])
 
     @model_validator(mode="after")
     def _consistent(self) -> DirectoryFile:
@@ -160,7 +160,7 @@ def _duplicates(what: str, values: Iterable[str]) -> list[str]:
 
 
 def _parent_cycles(units: dict[str, Unit]) -> list[str]:
-    problems = []
+    problems: list[str] = []
     for start in units.values():
         seen = {start.id}
         current = start

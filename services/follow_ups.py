@@ -15,9 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from bot.case_notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
-from bot.case_service import change_event_id
-from bot.plan_reminders import PlanRevisionReminders
 from cards.check_in import check_in_card
 from cards.markdown import escape_markdown
 from domain.audit import SYSTEM_ROLE, AuditEvent
@@ -26,6 +23,9 @@ from domain.clock import Clock
 from domain.follow_ups import HANDED_OVER, FollowUps, Job, JobKind, work_injury_suggested
 from domain.handling import HrEscalation
 from domain.working_time import COPENHAGEN
+from services.case_service import change_event_id
+from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
+from services.plan_reminders import PlanRevisionReminders
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
 from storage.job_queue import JobQueue
@@ -79,7 +79,7 @@ class FollowUpHandler:
             return await self._plan_reminders.handle(job)
         current = await self._cases.get(job.case_id)
         now = self._clock.now()
-        fields = {"job_id": job.id, "kind": job.kind.value, "case_id": job.case_id}
+        fields: dict[str, object] = {"job_id": job.id, "kind": job.kind.value, "case_id": job.case_id}
         if current is None or not self._follow_ups.still_applies(current.case, job, now):
             log.info("follow-up no longer applies", extra={"fields": fields})
             return False
@@ -129,6 +129,8 @@ class FollowUpHandler:
                 await self._police_hint(case, job, to_leader)
             case JobKind.CHECK_IN:
                 await self._check_in(case, job)
+            case JobKind.PLAN_REVISION | JobKind.FIRST_CARD:  # carried out in `handle`, never sent from here
+                pass
 
     async def _text(self, job: Job, role: str, case: Case, to: Person, text: str) -> None:
         footer = self._notifications.texts(LEADERSHIP_LANGUAGE)("follow_up.footer")
@@ -149,7 +151,7 @@ class FollowUpHandler:
         """The leader's first card is late: hand the case over, or tell the employee who has it, or wait."""
         prefix = handover_prefix(case)
         queued_at, delivered = await self._notifications.leader_card_delivery(case)
-        reached = await self._notifications.handed_over_to(case, prefix) if job.key == HANDED_OVER else set()
+        reached: set[str] = await self._notifications.handed_over_to(case, prefix) if job.key == HANDED_OVER else set()
         step = self._follow_ups.first_card_step(
             case, job, now, queued_at=queued_at, delivered=delivered, reached=reached
         )

@@ -1,5 +1,5 @@
 """Put a case's follow-ups on the job queue: after it is reported, after every action, and for every case when
-the worker starts (bot/case_sweep.py; that heals a crash between saving a case and planning its jobs)."""
+the worker starts (services/case_sweep.py; that heals a crash between saving a case and planning its jobs)."""
 
 from __future__ import annotations
 

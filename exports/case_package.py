@@ -23,7 +23,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from cards.case_summary_pdf import render_case_summary
 from content import Texts
 from domain.case import Case, Person
 from domain.case_package import (
@@ -43,6 +42,7 @@ from domain.case_package import (
 )
 from domain.evidence import EvidenceItem
 from domain.reporting import DEFAULT_TIMEZONE
+from exports.case_summary_pdf import render_case_summary
 from storage.audit import AuditLog
 from storage.package_signing import PackageSigner
 from storage.ports import EvidenceStore

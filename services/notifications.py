@@ -1,7 +1,7 @@
 """Who must hear about a case and what they get: the leader's action card when a case is reported, the
 employee's short update after each action, HR's card on escalation, the leader's alert after a hard
 check-in or HR's advice. Everything goes through the outbox, so no notification is lost when Teams is slow
-or down; and after every change the case's follow-ups are planned (bot.follow_up_planner). The cards that hand
+or down; and after every change the case's follow-ups are planned (services.follow_up_planner). The cards that hand
 a case to someone (the leader's first card, a deputy's, HR's) are `keep_trying`: the outbox tries them again
 after it gave them up, until they are delivered. Teams reads a message's text as Markdown: what people wrote
 goes into it escaped (`cards.markdown.escape_markdown`)."""
@@ -10,22 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from bot.follow_up_planner import FollowUpPlanner
-from bot.proactive import OutboxWorker
-from bot.roles import Directory, Responsibles
 from bot.together import together
 from cards.common import ATTACHMENT_CONTENT_TYPE
-from cards.leader import employee_update_text, hr_escalation_card, leader_card
+from cards.leader.hr_view import hr_escalation_card
+from cards.leader.leader_view import leader_card
+from cards.leader.messages import employee_update_text
 from cards.markdown import escape_markdown
 from cards.work_environment import anonymised_summary_card
-from content import Texts
+from content import DEFAULT_ORGANISATION, Texts, texts_for
 from domain.case import Case, Person
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.handling import HrFunction
 from domain.leader_actions import Verb
+from services.follow_up_planner import FollowUpPlanner
+from services.roles import Directory, Responsibles
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
 
@@ -37,6 +38,12 @@ HR_ADVICE = "hr_advice"
 
 LEADERSHIP_LANGUAGE = "da"
 HANDOVER_KINDS = frozenset({LEADER_CARD, DEPUTY_CARD, HR_CARD})  # new cards of these kinds are `keep_trying`
+
+
+class Sender(Protocol):
+    """What sends the outbox (the Teams edge's outbox worker): woken when a message is waiting."""
+
+    def wake(self) -> None: ...
 
 
 def card_payload(card: dict[str, Any]) -> dict[str, Any]:
@@ -74,13 +81,15 @@ class CaseNotifications:
         directory: Directory,
         assignments: LeaderAssignments,
         outbox: Outbox,
-        worker: OutboxWorker,
+        worker: Sender,
         clock: Clock,
         crisis_line: str,
         planner: FollowUpPlanner,
         hr_intake: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR,
+        organisation: str = DEFAULT_ORGANISATION,
     ) -> None:
         self._directory = directory
+        self._organisation = organisation
         self.hr_intake = hr_intake
         self.planner = planner
         self._assignments = assignments
@@ -89,10 +98,11 @@ class CaseNotifications:
         self._clock = clock
         self._crisis_line = crisis_line
 
-    def texts(self, language: str) -> Texts:
-        return Texts(language, {"crisis_line": self._crisis_line})
+    def texts(self, language: str | None) -> Texts:
+        """Texts in a language ("da", "en") or a Teams locale, naming the crisis line and the organisation."""
+        return texts_for(language, self._crisis_line, self._organisation)
 
-    def leader_card(self, case: Case, evidence: list[EvidenceItem], viewers: list[str] | None = None) -> dict:
+    def leader_card(self, case: Case, evidence: list[EvidenceItem], viewers: list[str] | None = None) -> dict[str, Any]:
         """The leadership card as it is now (with the EASY deadline as configured)."""
         viewers = refresh_user_ids(case) if viewers is None else viewers
         texts = self.texts(LEADERSHIP_LANGUAGE)
@@ -166,7 +176,7 @@ class CaseNotifications:
     async def handed_over_to(self, case: Case, id_prefix: str) -> set[str]:
         """Who of the deputy ("deputy") and HR ("hr") has received the card sent with `id_prefix`
         (`send_deputy_card`, `send_hr_cards`)."""
-        reached = set()
+        reached: set[str] = set()
         if case.deputy is not None and await self._outbox.was_sent(f"{id_prefix}.deputy-card"):
             reached.add("deputy")
         for member in self._directory.hr_members():

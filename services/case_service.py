@@ -1,25 +1,24 @@
 """Carry out a card action on a case: authorize, apply with optimistic concurrency, audit, and tell the
 people concerned. Knows nothing of botbuilder; the invoke handler turns its outcomes into cards. Every refusal
-is recorded with who tried (bot/refused_access.py)."""
+is recorded with who tried (services/refused_access.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
-from bot.refused_access import RefusedAccess
 from domain.audit import AuditEvent
 from domain.authorization import Actor, Role, acting_role, can_read_evidence, roles_on
 from domain.case import Case
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
-from domain.leader_actions import InvalidCommand, NotAllowed, StaleCard, Verb, execute
+from domain.leader_actions import OPEN_EVIDENCE, REFRESH, InvalidCommand, NotAllowed, StaleCard, Verb, execute
+from services.refused_access import RefusedAccess
 from storage.audit import AuditLog
 from storage.cases import MAX_CONFLICT_RETRIES, CaseRepository
 from storage.ports import EvidenceStore, PreconditionFailed
 
-REFRESH = "refresh"
-OPEN_EVIDENCE = "evidence"
 TEXT_EVIDENCE_TYPES = ("text/plain", "message/rfc822")
 MAX_TEXT_SHOWN_BYTES = 64 * 1024
 
@@ -40,7 +39,7 @@ class ActionOutcome:
     viewer_roles: frozenset[Role] = frozenset()
     reason: str = ""
     evidence: tuple[EvidenceItem, ...] = ()
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict[str, str])
 
 
 FORBIDDEN = ActionOutcome(Result.FORBIDDEN)
@@ -67,7 +66,7 @@ class CaseActions:
         return FORBIDDEN
 
     async def perform(
-        self, actor: Actor, verb: str, case_id: str, data: dict, card_version: int, correlation_id: str
+        self, actor: Actor, verb: str, case_id: str, data: dict[str, Any], card_version: int, correlation_id: str
     ) -> ActionOutcome:
         """Refresh a view or apply one leadership action. A stranger learns nothing about the case."""
         if verb == REFRESH:
@@ -100,7 +99,7 @@ class CaseActions:
 
     async def _view(self, actor: Actor, case_id: str, correlation_id: str) -> ActionOutcome:
         current = await self._cases.get(case_id)
-        roles = roles_on(current.case, actor) if current is not None else set()
+        roles: set[Role] = roles_on(current.case, actor) if current is not None else set()
         if current is None or not roles:
             return await self._refuse(actor, REFRESH, case_id, current.case if current else None, correlation_id)
         return ActionOutcome(Result.VIEW, current.case, frozenset(roles))

@@ -1,0 +1,99 @@
+"""File a report (UNDER: bevissikring): the employee's sent report becomes a case with its reference, its place in
+the people index, its follow-ups and its leader's card; a cancelled report that holds evidence is kept as a draft.
+Every step is idempotent, so sending again (or the start-up sweep) finishes a report the bot stopped in the middle
+of. `ReportServices` also carries what the report dialog's questions need (evidence intake, the safe downloader).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+from bot.together import together
+from domain.case import Case, CaseStatus
+from domain.clock import Clock
+from domain.evidence import EvidenceItem
+from domain.reporting import ReportDraft, to_case
+from services.notifications import CaseNotifications
+from storage.case_index import CaseIndex
+from storage.cases import CaseRepository, ReferenceCounter, Reservation
+from storage.evidence_download import SafeDownloader
+from storage.evidence_intake import EvidenceIntake
+from storage.ports import EvidenceStore, RequiredWriteFailed
+
+
+@dataclass
+class ReportServices:
+    cases: CaseRepository
+    references: ReferenceCounter
+    evidence: EvidenceStore
+    intake: EvidenceIntake
+    downloader: SafeDownloader
+    clock: Clock
+    max_evidence_mb: int
+    notifications: CaseNotifications
+    case_index: CaseIndex
+
+    async def file_report(self, draft: ReportDraft) -> Case:
+        """The sent report as a filed case (its `leader` is None when the employee must still choose one)."""
+        existing = await self.cases.get(draft.case_id)
+        if existing is not None:
+            # Sent before, but the bot stopped before it finished: finish it (each step is idempotent).
+            case = existing.case
+            if case.status is CaseStatus.DRAFT:
+                await self.case_index.add(case)
+            else:
+                evidence = await self.evidence.list_items(case.case_id)
+                await together(self.notifications.case_reported(case, evidence), self.case_index.add(case))
+            return case
+        now = self.clock.now()
+        evidence = await self.evidence.list_items(draft.case_id)
+        case = to_case(draft, reference="", evidence=evidence, now=now, status=CaseStatus.REPORTED)
+        case = await self.notifications.assign(case)
+        await self.references.use_next(now.year, lambda reservation: self._file(case, evidence, reservation))
+        return case
+
+    async def cancel_report(self, draft: ReportDraft) -> int:
+        """Keep a cancelled report's evidence as a draft case; returns how many evidence items were kept."""
+        evidence = await self.evidence.list_items(draft.case_id)
+        if not evidence or await self.cases.get(draft.case_id) is not None:
+            return 0
+        case = to_case(draft, reference="", evidence=evidence, now=self.clock.now(), status=CaseStatus.DRAFT)
+        await self.cases.create(case)
+        await self.case_index.add(case)
+        return len(evidence)
+
+    async def _file(self, case: Case, evidence: list[EvidenceItem], reservation: Reservation) -> None:
+        """Store the reported case with its reference (the counter's write of its number: `reservation.counted`),
+        its follow-ups, its leader's card and its place in the people index. A number another bot process took
+        first fails the case and all of it, and `ReferenceCounter.use_next` files it again with the next.
+
+        The follow-ups and the card need the stored case (a follow-up that came due without its case would be
+        dropped; the card carries its reference). Where the store keeps the order of writes (the local one, which
+        also holds the local job queue's jobs), nothing waits: the case is queued right behind its number and
+        stored only if the number is, the follow-ups and the card right behind the case and stored only if it is
+        (`storage.ports.put_if_stored`), so all of it is one transaction, or a few in a row, and "confirm" waits
+        for one commit. A second confirm of the same report at the same moment stores neither a case (it exists)
+        nor a card or jobs (theirs wait for that case's write, which failed); its number stays unused.
+        Elsewhere (Azure) the case is stored first, then its follow-ups and card.
+        The index holds case ids and its readers pass over one whose case is not there, so it never waits.
+        """
+        case.reference = reservation.reference
+        stored = self.cases.create(case, if_stored=reservation.counted)
+        if not self.cases.keeps_write_order:
+            await together(self._report_once_stored(stored, case, evidence), self.case_index.add(case))
+            return
+        try:
+            await together(
+                self.notifications.plan_follow_ups(case, if_stored=stored),
+                self.notifications.tell_leader(case, evidence, if_stored=stored),
+                self.case_index.add(case),
+                stored,
+            )
+        except RequiredWriteFailed:
+            await stored  # what kept the case from being stored kept the rest: raise that
+            raise
+
+    async def _report_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
+        await stored
+        await self.notifications.case_reported(case, evidence)

@@ -1,0 +1,87 @@
+"""In-memory fakes of the storage ports (storage.ports), so the services are unit-tested in milliseconds.
+
+They keep the ports' promises that the services rely on: etags and `create_only`/`if_match` preconditions
+(PreconditionFailed), keys checked as the real stores check them, evidence visible only once committed and never
+overwritten. They do not keep the order of writes (`writes_in_call_order` is not claimed), as the Azure store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+
+from domain.evidence import EvidenceItem
+from storage.ports import Document, PreconditionFailed, check_key
+
+
+class InMemoryDocumentStore:
+    def __init__(self) -> None:
+        self.documents: dict[str, Document] = {}
+        self._writes = 0
+
+    async def get(self, key: str) -> Document | None:
+        return self.documents.get(check_key(key))
+
+    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+        current = self.documents.get(check_key(key))
+        if create_only and current is not None:
+            raise PreconditionFailed(key)
+        if if_match is not None and (current is None or current.etag != if_match):
+            raise PreconditionFailed(key)
+        self._writes += 1
+        etag = f'"{self._writes}-{hashlib.sha256(data).hexdigest()[:12]}"'
+        self.documents[key] = Document(data, etag)
+        return etag
+
+    async def delete(self, key: str) -> None:
+        self.documents.pop(check_key(key), None)
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        return sorted(key for key in self.documents if key.startswith(prefix))
+
+
+class _Writer:
+    def __init__(self, store: InMemoryEvidenceStore, case_id: str, evidence_id: str) -> None:
+        self._store, self._key = store, (case_id, evidence_id)
+        self._chunks: list[bytes] = []
+
+    async def write(self, chunk: bytes) -> None:
+        self._chunks.append(chunk)
+
+    async def commit(self, item: EvidenceItem) -> None:
+        if self._key in self._store.items:
+            raise PreconditionFailed("/".join(self._key))
+        self._store.items[self._key] = item
+        self._store.contents[self._key] = b"".join(self._chunks)
+
+    async def abort(self) -> None:
+        self._chunks.clear()
+
+
+class InMemoryEvidenceStore:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], EvidenceItem] = {}
+        self.contents: dict[tuple[str, str], bytes] = {}
+
+    def open_writer(self, case_id: str, evidence_id: str) -> _Writer:
+        return _Writer(self, case_id, evidence_id)
+
+    async def get_item(self, case_id: str, evidence_id: str) -> EvidenceItem | None:
+        return self.items.get((case_id, evidence_id))
+
+    async def list_items(self, case_id: str) -> list[EvidenceItem]:
+        found = [item for (case, _), item in self.items.items() if case == case_id]
+        return sorted(found, key=lambda item: item.received_at)
+
+    async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
+        yield self.contents[(case_id, evidence_id)]
+
+
+class SenderSpy:
+    """The outbox worker's place: counts how often the services woke it."""
+
+    def __init__(self) -> None:
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1

@@ -1,0 +1,188 @@
+"""The main use cases on in-memory fakes of the storage ports (tests/support/fakes.py): file a report, act on a
+case, notify. Milliseconds each; the same services run over real storage in tests/integration and tests/e2e."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from cards.leader.messages import employee_update_text
+from domain.audit import AuditEvent
+from domain.authorization import Actor
+from domain.case import Case, CaseStatus, Person
+from domain.evidence import EvidenceItem, EvidenceSource
+from domain.follow_ups import FollowUpPolicy, FollowUps, JobKind
+from domain.leader_actions import REFRESH, Verb
+from domain.reporting import ReportDraft
+from domain.working_time import WorkingCalendar
+from services.case_service import CaseActions, Result
+from services.follow_up_planner import FollowUpPlanner
+from services.notifications import LEADER_CARD, CaseNotifications
+from services.reporting import ReportServices
+from services.roles import DirectoryFile, JsonDirectory
+from storage.audit import AuditLog
+from storage.case_index import CaseIndex
+from storage.cases import CaseRepository, ReferenceCounter
+from storage.job_queue import LocalJobQueue
+from storage.leader_assignments import LeaderAssignments
+from storage.outbox import EMPLOYEE_UPDATE, Outbox
+from tests.support.clock import MovableClock
+from tests.support.fakes import InMemoryDocumentStore, InMemoryEvidenceStore, SenderSpy
+
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday morning
+EMPLOYEE = Person(user_id="29:mette", name="Mette Hansen", aad_object_id="aad-mette")
+LEADER = Person(user_id="29:karen", name="Karen Leder", aad_object_id="aad-karen")
+STRANGER = Person(user_id="29:ole", name="Ole", aad_object_id="aad-ole")
+DIRECTORY = {
+    "units": [{"id": "unit-1", "name": "Borgerservice", "leader": "aad-karen"}],
+    "people": [
+        {"aad_object_id": "aad-mette", "upn": "mette@kommune.dk", "name": "Mette Hansen", "unit": "unit-1",
+         "teams_user_id": "29:mette"},
+        {"aad_object_id": "aad-karen", "upn": "karen@kommune.dk", "name": "Karen Leder", "unit": "unit-1",
+         "teams_user_id": "29:karen"},
+    ],
+}  # fmt: skip
+
+
+class World:
+    """The services wired as bot.runtime wires them, on in-memory stores."""
+
+    def __init__(self) -> None:
+        self.documents = InMemoryDocumentStore()
+        self.evidence = InMemoryEvidenceStore()
+        self.clock = MovableClock(NOW)
+        self.sender = SenderSpy()
+        self.jobs = LocalJobQueue(self.documents)
+        self.outbox = Outbox(self.documents)
+        self.cases = CaseRepository(self.documents)
+        self.audit = AuditLog(self.documents)
+        self.index = CaseIndex(self.documents)
+        planner = FollowUpPlanner(FollowUps(FollowUpPolicy(), WorkingCalendar()), self.jobs, self.clock)
+        directory = JsonDirectory(DirectoryFile.model_validate(DIRECTORY))
+        self.notifications = CaseNotifications(
+            directory, LeaderAssignments(self.documents), self.outbox, self.sender, self.clock, "89 70 12 99", planner
+        )
+        self.reports = ReportServices(
+            cases=self.cases,
+            references=ReferenceCounter(self.documents),
+            evidence=self.evidence,
+            intake=None,  # type: ignore[arg-type]  # filing reads no intake
+            downloader=None,  # type: ignore[arg-type]
+            clock=self.clock,
+            max_evidence_mb=10,
+            notifications=self.notifications,
+            case_index=self.index,
+        )
+        self.actions = CaseActions(self.cases, self.evidence, self.audit, self.clock)
+
+    async def store_evidence(self, case_id: str) -> None:
+        writer = self.evidence.open_writer(case_id, "e1")
+        await writer.write(b"screenshot")
+        item = EvidenceItem(
+            evidence_id="e1",
+            case_id=case_id,
+            sha256="0" * 64,
+            size=10,
+            content_type="image/png",
+            original_name="skærmbillede.png",
+            received_at=NOW,
+            uploaded_by=EMPLOYEE.user_id,
+            source=EvidenceSource.INLINE_IMAGE,
+        )
+        await writer.commit(item)
+
+    async def file(self, case_id: str = "c" * 32) -> Case:
+        draft = ReportDraft(case_id=case_id, reporter=EMPLOYEE, tenant_id="tenant-1", service_url="https://smba.test/")
+        return await self.reports.file_report(draft)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_filing_a_report_stores_the_case_its_reference_its_leader_card_and_its_follow_ups(
+    world: World,
+) -> None:
+    case = await world.file()
+
+    assert case.reference == "VK-2026-0001" and case.status is CaseStatus.REPORTED
+    assert case.leader is not None and case.leader.aad_object_id == LEADER.aad_object_id
+    stored = await world.cases.get(case.case_id)
+    assert stored is not None and stored.case.reference == "VK-2026-0001"
+    assert await world.index.case_ids_for(EMPLOYEE) == [case.case_id]
+    pending = await world.outbox.pending()
+    assert [(n.kind, n.recipient.aad_object_id) for n in pending] == [(LEADER_CARD, LEADER.aad_object_id)]
+    assert world.sender.wakes >= 1  # the card goes out at once, not at the worker's next round
+    due = await world.jobs.receive(datetime(2026, 12, 31, tzinfo=UTC), 100)
+    assert JobKind.ACK_REMINDER in {lease.job.kind for lease in due}
+
+
+async def test_sending_the_same_report_again_finishes_it_without_a_second_number_or_card(world: World) -> None:
+    first = await world.file()
+    again = await world.file()
+
+    assert again.reference == first.reference == "VK-2026-0001"
+    assert len(await world.outbox.pending()) == 1
+    assert (await world.file("d" * 32)).reference == "VK-2026-0002"
+
+
+async def test_a_cancelled_report_with_evidence_is_kept_as_a_draft_and_one_without_leaves_nothing(world: World) -> None:
+    await world.store_evidence("e" * 32)
+    kept = await world.reports.cancel_report(ReportDraft(case_id="e" * 32, reporter=EMPLOYEE))
+    nothing = await world.reports.cancel_report(ReportDraft(case_id="f" * 32, reporter=EMPLOYEE))
+
+    assert (kept, nothing) == (1, 0)
+    draft = await world.cases.get("e" * 32)
+    assert draft is not None and draft.case.status is CaseStatus.DRAFT and draft.case.reference == ""
+    assert await world.cases.get("f" * 32) is None
+    assert await world.outbox.pending() == []  # a draft goes to no leader
+
+
+async def test_the_leader_acknowledges_and_the_action_is_audited(world: World) -> None:
+    case = await world.file()
+    leader = Actor(LEADER, tenant_id="tenant-1")
+
+    outcome = await world.actions.perform(leader, Verb.ACKNOWLEDGE, case.case_id, {}, case.version, "corr-1")
+
+    assert outcome.result is Result.DONE and outcome.case is not None
+    assert outcome.case.handling.acknowledged is not None and outcome.case.version == case.version + 1
+    events: list[AuditEvent] = await world.audit.events(case.case_id)
+    assert [(e.action, e.actor_id, e.correlation_id) for e in events][-1] == (
+        Verb.ACKNOWLEDGE,
+        LEADER.user_id,
+        "corr-1",
+    )
+
+
+async def test_a_stranger_learns_nothing_and_the_refusal_is_audited(world: World) -> None:
+    case = await world.file()
+    stranger = Actor(STRANGER, tenant_id="tenant-1")
+
+    viewed = await world.actions.perform(stranger, REFRESH, case.case_id, {}, case.version, "corr-2")
+    acted = await world.actions.perform(stranger, Verb.ACKNOWLEDGE, case.case_id, {}, case.version, "corr-3")
+
+    assert viewed.result is acted.result is Result.FORBIDDEN
+    assert viewed.case is None and acted.case is None
+    stored = await world.cases.get(case.case_id)
+    assert stored is not None and stored.case.handling.acknowledged is None
+    refusals = [e for e in await world.audit.events(case.case_id) if e.actor_id == STRANGER.user_id]
+    assert len(refusals) == 2
+
+
+async def test_after_an_action_the_employee_hears_in_plain_words_and_the_leader_card_is_updated(world: World) -> None:
+    case = await world.file()
+    outcome = await world.actions.perform(
+        Actor(LEADER, tenant_id="tenant-1"), Verb.ACKNOWLEDGE, case.case_id, {}, case.version, "corr-4"
+    )
+    assert outcome.case is not None
+
+    await world.notifications.after_action(outcome.case, Verb.ACKNOWLEDGE, [])
+
+    pending = await world.outbox.pending()
+    updates = [n for n in pending if n.kind == EMPLOYEE_UPDATE]
+    assert [n.recipient.user_id for n in updates] == [EMPLOYEE.user_id]
+    text: Any = updates[0].payload.get("text")
+    assert text == employee_update_text(world.notifications.texts("da"), Verb.ACKNOWLEDGE)
