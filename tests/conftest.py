@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.azurite import Azurite, running_azurite
+from tests.support.umask import umask
 
 
 @pytest.fixture(scope="session")
@@ -12,3 +13,10 @@ def azurite() -> Iterator[Azurite]:
     """One Azurite for the whole session (or the one named in AZURITE_CONNECTION_STRING)."""
     with running_azurite() as emulator:
         yield emulator
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The usual umask 022 of a shell (files 0644, folders 0755 unless the bot sees to it), for what the test starts."""
+    with umask(0o022):
+        yield

@@ -6,9 +6,7 @@ it cannot use, makes it refuse to start, saying what to fix."""
 from __future__ import annotations
 
 import json
-import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,25 +17,9 @@ from tests.support.bot_process import BotProcess, BotStartError, BotStorage
 from tests.support.connector_stub import ConnectorStub
 from tests.support.organisation import Organisation
 from tests.support.teams import TeamsUser
+from tests.support.umask import process_umask
 
 SMS = "SMS fra 22 33 44 55: Jeg ved hvor du bor."
-
-
-@pytest.fixture
-def loose_umask() -> Iterator[None]:
-    """The umask the bot inherits, as a shell's usual 022 would give it."""
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
-
-
-def _process_umask(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("Umask:"):
-            return int(line.split()[1], 8)
-    raise AssertionError("no Umask line in /proc/<pid>/status")
 
 
 @pytest.mark.usefixtures("loose_umask")
@@ -48,7 +30,7 @@ def test_everything_the_bot_stores_is_private_under_umask_022(
     storage = BotStorage(backend="local", data_dir=data)
     directory = organisation.write(tmp_path / "directory.json")
     with BotProcess(storage.env(DIRECTORY_FILE=str(directory)), workdir=tmp_path / "bot") as process:
-        assert process.pid is not None and _process_umask(process.pid) == 0o077
+        assert process.pid is not None and process_umask(process.pid) == 0o077
         reported = report_case(
             organisation, lambda **details: TeamsUser(process.url, connector, **details), connector, pasted_sms=SMS
         )

@@ -37,6 +37,7 @@ from tests.support.connector_stub import ConnectorStub
 from tests.support.file_server import STREAM_BLOCK_BYTES, FileServer
 from tests.support.organisation import Organisation
 from tests.support.teams import TeamsUser, texts
+from tests.support.umask import process_umask, umask
 
 pytestmark = pytest.mark.slow  # left out of the quick loop: pytest -m "not slow"
 
@@ -153,13 +154,11 @@ def gunicorn(
     directory = organisation.write(workdir / "directory.json")
     env = {**minimal_base_env(), **settings_defaults(), **storage.env(DIRECTORY_FILE=str(directory))}
     server = Gunicorn(env, workdir)
-    previous = os.umask(0o022)  # a shell's usual umask: the workers must make private files all the same
     try:
-        server.start()
-        os.umask(previous)
+        with umask(0o022):  # a shell's usual umask: the workers must make private files all the same
+            server.start()
         yield server
     finally:
-        os.umask(previous)
         server.kill()
 
 
@@ -208,16 +207,11 @@ def test_two_workers_are_live_and_ready_on_shared_azure_storage(gunicorn: Gunico
     assert response.status_code == 200 and response.json() == {"status": "ready", "dead_letters": 0}
 
 
-def _umask(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("Umask:")), 8)
-
-
 @pytest.mark.azurite
 def test_each_worker_creates_private_files_whatever_umask_gunicorn_was_started_with(gunicorn: Gunicorn) -> None:
     workers = set(gunicorn.app_events("ready"))
-    assert gunicorn.process is not None and _umask(gunicorn.process.pid) == 0o022  # as started (fixture)
-    assert len(workers) == WORKERS and {pid: _umask(pid) for pid in workers} == dict.fromkeys(workers, 0o077)
+    assert gunicorn.process is not None and process_umask(gunicorn.process.pid) == 0o022  # as started (fixture)
+    assert len(workers) == WORKERS and {pid: process_umask(pid) for pid in workers} == dict.fromkeys(workers, 0o077)
 
 
 @pytest.mark.azurite

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,16 +15,6 @@ from domain.evidence import EvidenceItem, EvidenceSource
 from storage.local import CHUNK, LocalEvidenceStore
 from storage.private_files import DataFolderExposed, check_data_folder, write_private
 from storage.sqlite_documents import SqliteDocumentStore
-
-
-@pytest.fixture
-def loose_umask() -> Iterator[None]:
-    """The usual umask 022, under which files were 0644 and folders 0755."""
-    previous = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 def mode(path: Path) -> int:
