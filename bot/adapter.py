@@ -48,7 +48,7 @@ from botframework.connector.auth import (
 )
 
 from bot.config import Settings
-from content import Texts, language_for
+from content import texts_for
 from services.logging_setup import correlation_id
 
 log = logging.getLogger("vaern.adapter")
@@ -205,7 +205,7 @@ def create_adapter(settings: Settings) -> VaernCloudAdapter:
         log.error("turn failed", exc_info=error, extra={"fields": {"activity_type": turn_context.activity.type}})
         if turn_context.activity.type != ActivityTypes.message:
             return
-        texts = Texts(language_for(turn_context.activity.locale), {"crisis_line": settings.crisis_line})
+        texts = texts_for(turn_context.activity.locale, settings.crisis_line)
         try:
             await turn_context.send_activity(
                 MessageFactory.text(texts("common.error", correlation_id=correlation_id.get()))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from aiohttp import web
 from botbuilder.schema import Activity
 
+from bot.adapter import EXIT_UNSAFE_SETTINGS
 from bot.config import Settings
 from dialogs.identity import tenant_ids_of
 
@@ -25,8 +26,6 @@ log = logging.getLogger("vaern.admission")
 
 TEAMS_CHANNEL = "msteams"
 DEV_CHANNELS = frozenset({"emulator", "webchat"})
-# Exit status for settings that would let other channels or tenants in (as bot.adapter's EXIT_UNSAFE_SETTINGS).
-EXIT_UNSAFE_SETTINGS = 2
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from cards.guidance import (
 from cards.my_cases import ADD_EVIDENCE_COMMAND, CASE_STATUS_COMMAND, MY_CASES_COMMAND
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
 from cards.welcome import welcome_card
-from content import Texts, language_for
+from content import Texts, texts_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
 from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
@@ -92,7 +92,7 @@ class VaernBot(TeamsActivityHandler):
         return await super().on_invoke_activity(turn_context)
 
     def _texts(self, turn_context: TurnContext) -> Texts:
-        return Texts(language_for(turn_context.activity.locale), {"crisis_line": self._crisis_line})
+        return texts_for(turn_context.activity.locale, self._crisis_line)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         dialog_context = await self._dialogs.create_context(turn_context)
