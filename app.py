@@ -153,9 +153,9 @@ def _prepare_process(settings: Settings) -> None:
     """Once per process, before anything is opened (in each gunicorn worker too)."""
     restrict_umask()  # files made by SQLite or a library are private as well (storage/private_files.py)
     configure_logging(settings.log_level)
-    # botbuilder fetches its outbound tokens with synchronous `requests` and no timeout; a host that never answers
-    # would freeze the bot (the OpenID metadata is fetched with aiohttp and a timeout: bot/authentication.py).
-    # asyncio's own sockets are non-blocking and unaffected by this default.
+    # MSAL (the Agents SDK's token provider) fetches the bot's tokens with synchronous `requests` in a worker thread
+    # and no timeout; a host that never answers would hold that thread for ever (the OpenID metadata is fetched with
+    # aiohttp and a timeout: bot/authentication.py). asyncio's own sockets are non-blocking and unaffected by this.
     socket.setdefaulttimeout(BLOCKING_CALL_TIMEOUT_SECONDS)
 
 

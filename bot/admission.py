@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 
 from aiohttp import web
-from botbuilder.schema import Activity
+from microsoft_agents.activity import Activity
 
 from bot.adapter import EXIT_UNSAFE_SETTINGS
 from bot.config import Settings

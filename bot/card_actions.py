@@ -7,7 +7,8 @@ card); a stranger or a forged invoke gets a 403 error and learns nothing about t
 
 from __future__ import annotations
 
-from botbuilder.core import InvokeResponse, TurnContext
+from microsoft_agents.activity import AdaptiveCardInvokeResponse
+from microsoft_agents.hosting.core import TurnContext
 
 from bot.universal_actions import CardAction, MalformedAction, card_response, error_response, read_card_action
 from cards.check_in import check_in_card
@@ -42,7 +43,12 @@ class CardActionHandler:
         self._evidence = evidence
         self._crisis_line = crisis_line
 
-    async def handle(self, turn_context: TurnContext) -> InvokeResponse:
+    def malformed(self, turn_context: TurnContext) -> AdaptiveCardInvokeResponse:
+        """The answer to an invoke that is not a well-formed Action.Execute for a case."""
+        texts = self._notifications.texts(turn_context.activity.locale)
+        return error_response(400, "BadRequest", action_error_text(texts, "invalid_input"))
+
+    async def handle(self, turn_context: TurnContext) -> AdaptiveCardInvokeResponse:
         activity = turn_context.activity
         texts = self._notifications.texts(activity.locale)
         try:

@@ -30,11 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
+from microsoft_agents.activity import InvokeResponse
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from bot.file_consent import CONTEXT_KEY, in_personal_chat
 from bot.file_offers import NO_ROLE, FileKind, FileOffers, say
-from bot.universal_actions import MalformedAction, error_response, read_card_action
+from bot.teams_turn import card_message
+from bot.universal_actions import MalformedAction, error_response, invoke_response, read_card_action
 from cards.case_package import COMMANDS, PACKAGE_VERB, choose_case_card
 from content import Texts, texts_for
 from dialogs.identity import actor_of
@@ -169,11 +171,11 @@ class CasePackages:
             action = read_card_action(turn_context.activity.value)
             kind = PackageKind(action.data.get("kind") or PackageKind.FULL.value)
         except (MalformedAction, ValueError, TypeError):
-            return error_response(400, "BadRequest", texts("action_errors.invalid_input"))
+            return invoke_response(error_response(400, "BadRequest", texts("action_errors.invalid_input")))
         versioned = await self._cases.get(action.case_id)
         actor = self._actor(turn_context)
         if versioned is None or kind not in allowed_kinds(versioned.case, actor):
-            return error_response(403, "Forbidden", texts("package_chat.not_allowed"))
+            return invoke_response(error_response(403, "Forbidden", texts("package_chat.not_allowed")))
         problem = await self._offer(turn_context, actor, versioned.case, kind, texts)
         return message_response(_problem_text(texts, problem, kind) if problem else texts("package_chat.offered"))
 
@@ -186,7 +188,7 @@ class CasePackages:
             await turn_context.send_activity(MessageFactory.text(texts(f"package_chat.no_cases_{command.kind.value}")))
         elif len(candidates) > 1:
             card = choose_case_card(texts, candidates, command.kind)
-            await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+            await turn_context.send_activity(card_message(card))
         else:
             problem = await self._offer(turn_context, actor, candidates[0], command.kind, texts)
             if problem:

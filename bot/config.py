@@ -27,7 +27,7 @@ DEFAULT_EVIDENCE_HOSTS = [
     "graph.microsoft.com",
 ]
 
-# Where the Bot Connector's token signing keys are published (botbuilder's ToBotFromChannelOpenIdMetadataUrl).
+# Where the Bot Connector's token signing keys are published (the Bot Framework's OpenID metadata).
 BOT_FRAMEWORK_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 
 

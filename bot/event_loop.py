@@ -2,7 +2,7 @@
 
 uvloop (MagicStack, on libuv) is a drop-in asyncio event loop: the same API, with the loop itself, its sockets and
 its callbacks in compiled code. aiohttp supports it (its gunicorn worker `aiohttp.GunicornUVLoopWebWorker`), and
-nothing in Værn or botbuilder depends on asyncio's own loop. It is installed on Linux and macOS
+nothing in Værn or the Agents SDK depends on asyncio's own loop. It is installed on Linux and macOS
 (requirements.txt); where it is not (Windows), the bot runs on asyncio's loop as before.
 
 Why: under load the bot is bound by one event loop's CPU, and every wait of a turn (a storage commit, a reply to

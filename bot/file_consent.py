@@ -10,7 +10,7 @@
 This module holds those mechanics only; bot.file_offers answers the card, and bot.case_packages and
 bot.plan_files decide what is offered to whom. The context names the kind of file ("package", "plan") and holds
 only the offer's id; bot.handler routes the invoke on that name. The invoke value is read defensively
-(botbuilder's own `FileConsentCardResponse` deserialisation trusts its shape), and the upload goes only to an
+(never trusting its shape), and the upload goes only to an
 allowlisted https host, streamed from disk in fragments a OneDrive upload session accepts.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp.resolver import DefaultResolver
-from botbuilder.schema import Activity, Attachment
+from microsoft_agents.activity import Activity, Attachment
 from yarl import URL
 
 from storage.evidence_download import PublicAddressResolver, host_is_allowed

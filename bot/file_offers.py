@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 import aiohttp
-from botbuilder.core import InvokeResponse, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes
+from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from bot.file_consent import (
     ConsentReply,

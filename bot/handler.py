@@ -1,19 +1,23 @@
-"""The Teams activity handler: routes each message to the running dialog or to the main menu."""
+"""The Teams activity handler (the Agents SDK's `ActivityHandler`): routes each message to the running dialog or
+to the main menu, Action.Execute invokes to the case actions or the packages, and file consent answers to their
+file's owner. Each turn loads the conversation's dialog state once and saves it once, if it changed."""
 
 from __future__ import annotations
 
-from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.dialogs import Dialog
-from botbuilder.schema import ChannelAccount
+from microsoft_agents.activity import (
+    AdaptiveCardInvokeResponse,
+    AdaptiveCardInvokeValue,
+    ChannelAccount,
+    InvokeResponse,
+)
+from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 
-from bot.adapter import conversation_reference_of
 from bot.card_actions import CardActionHandler
 from bot.case_packages import CasePackages, is_package_action, package_command
-from bot.dialog_context import LeanDialogSet
 from bot.file_consent import FILE_CONSENT_INVOKE
-from bot.plan_files import is_plan_consent
-from bot.universal_actions import ADAPTIVE_CARD_ACTION
+from bot.plan_files import PlanFiles, is_plan_consent
+from bot.teams_turn import TeamsTurn
+from bot.universal_actions import ADAPTIVE_CARD_ACTION, invoke_response, typed_invoke_value
 from cards.guidance import (
     LAW_COMMAND,
     PREVENTION_COMMAND,
@@ -29,13 +33,14 @@ from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHO
 from cards.welcome import welcome_card
 from content import Texts, texts_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
+from dialogs.engine import Dialog, DialogSet
 from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
-from dialogs.question import card_attachment
 from dialogs.replies import reply_from
 from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
 from dialogs.response_plan import PLAN_EDIT_WORDS, PLAN_SHOW_WORDS, RESPONSE_PLAN_DIALOG_ID, ResponsePlanViewer
 from storage.conversation_refs import ConversationReferenceStore
+from storage.conversation_state import ConversationStateStore, conversation_key
 
 REPORT_WORDS = {"anmeld", "anmeldelse", "report", "rapportér", "rapporter"}
 PREVENTION_WORDS = {"forebyggelse", "prevention", "gode råd", "tips"}
@@ -44,10 +49,10 @@ REMOVAL_WORDS = {"fjern indhold", "fjern opslag", "fjernelse", "remove content",
 LAW_WORDS = {"strafbart", "er det strafbart", "hvornår er det strafbart", "straffeloven", "is it a crime", "law"}
 
 
-class VaernBot(TeamsActivityHandler):
+class VaernBot(ActivityHandler):
     def __init__(
         self,
-        conversation_state: ConversationState,
+        conversation_states: ConversationStateStore,
         dialogs: list[Dialog],
         card_actions: CardActionHandler,
         references: ConversationReferenceStore,
@@ -55,47 +60,62 @@ class VaernBot(TeamsActivityHandler):
         my_cases: MyCases,
         packages: CasePackages,
         plans: ResponsePlanViewer,
+        plan_files: PlanFiles,
     ) -> None:
-        self._conversation_state = conversation_state
-        self._dialogs = LeanDialogSet(conversation_state.create_property("DialogState"))
-        for dialog in dialogs:
-            self._dialogs.add(dialog)
+        self._states = conversation_states
+        self._dialogs = DialogSet(dialogs)
         self._card_actions = card_actions
         self._references = references
         self._crisis_line = crisis_line
         self._my_cases = my_cases
         self._packages = packages
         self._plans = plans
+        self._plan_files = plan_files
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember_conversation(turn_context)
         await super().on_turn(turn_context)
-        await self._conversation_state.save_changes(turn_context)
 
     async def _remember_conversation(self, turn_context: TurnContext) -> None:
         """Keep each person's 1:1 conversation so the bot can reach them later (notifications)."""
         activity = turn_context.activity
         if activity.conversation is not None and activity.conversation.conversation_type in (None, "personal"):
-            reference = conversation_reference_of(turn_context)
-            await self._references.save(person_of(activity), reference)
+            reference = activity.get_conversation_reference()
+            await self._references.save(person_of(activity), reference.model_dump(by_alias=True, exclude_none=True))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         name = turn_context.activity.name
         if name == ADAPTIVE_CARD_ACTION:
-            if is_package_action(turn_context.activity.value):
+            # Only a well-formed case action reaches the SDK's typed route; anything else gets the kind 400 card
+            # error the case actions give (the SDK would answer a body it cannot serialise: a 500).
+            value = turn_context.activity.value
+            if is_package_action(value):
                 return await self._packages.on_card_action(turn_context)
-            return await self._card_actions.handle(turn_context)
-        if name == FILE_CONSENT_INVOKE:  # read defensively here; the SDK's typed path raises on odd values
+            if typed_invoke_value(value) is None:
+                return invoke_response(self._card_actions.malformed(turn_context))
+            return await super().on_invoke_activity(turn_context)  # the SDK's route: on_adaptive_card_invoke
+        if name == FILE_CONSENT_INVOKE:  # the SDK has no route for it (it answers 501); the offer reads it defensively
             if is_plan_consent(turn_context.activity.value):  # the plan PDF's card; everything else: packages
-                return await self._plans.on_file_consent(turn_context)
+                return await self._plan_files.on_file_consent(turn_context)
             return await self._packages.on_file_consent(turn_context)
         return await super().on_invoke_activity(turn_context)
+
+    async def on_adaptive_card_invoke(
+        self, turn_context: TurnContext, invoke_value: AdaptiveCardInvokeValue
+    ) -> AdaptiveCardInvokeResponse:
+        return await self._card_actions.handle(turn_context)
 
     def _texts(self, turn_context: TurnContext) -> Texts:
         return texts_for(turn_context.activity.locale, self._crisis_line)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        dialog_context = await self._dialogs.create_context(turn_context)
+        activity = turn_context.activity
+        state = await self._states.load(conversation_key(str(activity.channel_id), activity.conversation.id))
+        await self._on_message(turn_context, TeamsTurn(turn_context), state.stack, state.properties)
+        await self._states.save(state)  # not after a failed turn: the conversation stays where it was
+
+    async def _on_message(self, turn_context: TurnContext, turn: TeamsTurn, stack: list, properties: dict) -> None:
+        dialog_context = self._dialogs.context(turn, stack, properties)
         if dialog_context.active_dialog is not None:
             result = await dialog_context.continue_dialog()
             if result.result != PASS_ON:  # the add-evidence dialog hands back a menu click or a message after a pause
@@ -103,7 +123,7 @@ class VaernBot(TeamsActivityHandler):
         texts = self._texts(turn_context)
         reply = reply_from(turn_context.activity)
         if reply.files:
-            await turn_context.send_activity(MessageFactory.text(texts("report.file_received_without_report")))
+            await turn.say(texts("report.file_received_without_report"))
             await dialog_context.begin_dialog(REPORT_DIALOG_ID, {SECURE_ATTACHED_FILES: True})
             return
         package = package_command(reply.text, reply.value)
@@ -114,38 +134,35 @@ class VaernBot(TeamsActivityHandler):
         if command in ("report", *REPORT_WORDS):
             await dialog_context.begin_dialog(REPORT_DIALOG_ID)
         elif command in (PREVENTION_COMMAND, *PREVENTION_WORDS):
-            await self._show(turn_context, prevention_card(texts))
+            await turn.show(prevention_card(texts))
         elif command in (REMOVAL_COMMAND, *REMOVAL_WORDS):
             platform = reply.value.get("platform")
-            card = removal_platform_card(texts, platform) if is_platform(platform) else removal_overview_card(texts)
-            await self._show(turn_context, card)
+            known = platform if isinstance(platform, str) and is_platform(platform) else None
+            card = removal_platform_card(texts, known) if known else removal_overview_card(texts)
+            await turn.show(card)
         elif command in (LAW_COMMAND, *LAW_WORDS):
-            await self._show(turn_context, law_card(texts))
+            await turn.show(law_card(texts))
         elif command in (MY_CASES_COMMAND, *MY_CASES_WORDS):
-            await self._my_cases.show_list(turn_context)
+            await self._my_cases.show_list(turn)
         elif command == CASE_STATUS_COMMAND:
-            await self._my_cases.show_case(turn_context, reply.value.get("case_id"))
+            await self._my_cases.show_case(turn, reply.value.get("case_id"))
         elif command in (PLAN_SHOW_COMMAND, *PLAN_SHOW_WORDS):
-            await self._plans.show(turn_context)
+            await self._plans.show(turn)
         elif command in (PLAN_EDIT_COMMAND, *PLAN_EDIT_WORDS):
             await dialog_context.begin_dialog(RESPONSE_PLAN_DIALOG_ID)
         elif command == PLAN_EXPORT_COMMAND:
-            await self._plans.export(turn_context)
+            await self._plans.export(turn)
         elif command == ADD_EVIDENCE_COMMAND:
             await dialog_context.begin_dialog(ADD_EVIDENCE_DIALOG_ID, {"case_id": reply.value.get("case_id")})
         else:
-            await self._welcome(turn_context)
+            await self._welcome(turn)
 
-    async def on_teams_members_added(self, teams_members_added: list, team_info, turn_context: TurnContext) -> None:
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
-        if any(member.id == bot_id for member in teams_members_added):
-            await self._welcome(turn_context)
+        if any(member.id == bot_id for member in members_added):
+            await self._welcome(TeamsTurn(turn_context))
 
-    async def _welcome(self, turn_context: TurnContext) -> None:
-        sender: ChannelAccount | None = turn_context.activity.from_property
+    async def _welcome(self, turn: TeamsTurn) -> None:
+        sender = turn.activity.from_property
         first_name = (sender.name or "").split(" ")[0] if sender else ""
-        await self._show(turn_context, welcome_card(self._texts(turn_context), first_name))
-
-    @staticmethod
-    async def _show(turn_context: TurnContext, card: dict) -> None:
-        await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))
+        await turn.show(welcome_card(texts_for(turn.activity.locale, self._crisis_line), first_name))

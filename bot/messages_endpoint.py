@@ -9,7 +9,7 @@ Bodies nested deeper than MAX_JSON_DEPTH are refused (400), as is JSON beyond th
 a client that closes the connection before its body arrived is logged at INFO, without a traceback.
 
 An authenticated activity from another channel than Teams or from another tenant gets 403 and reaches no dialog
-(bot/admission.py). The activity is read by `bot/inbound_activity.py`.
+(bot/admission.py). The activity is read into the SDK's own model; a body it cannot read is a 400.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import json
 import logging
 
 from aiohttp import web
-from botbuilder.schema import Activity, CallerIdConstants
-from botframework.connector.auth import AuthenticateRequestResult, AuthenticationConstants, ClaimsIdentity
+from microsoft_agents.activity import Activity
+from pydantic import ValidationError
 
 from bot.admission import ADMISSION
 from bot.authentication import Authenticator, Refused
-from bot.inbound_activity import read_activity
 from bot.runtime import RUNTIME
 from dialogs.identity import tenant_of
 from services.logging_setup import new_correlation_id
@@ -36,7 +35,7 @@ AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 # is refused before any decoding. aiohttp itself answers 400 to header values over 8190 bytes, before this code.
 MAX_AUTHORIZATION_CHARS = 6 * 1024
 # Teams' activities nest a dozen levels or so (a card in an attachment the most). Deeper bodies are refused before
-# anything reads them: the SDK, msrest and the dialogs walk activities recursively, and Python's stack is ~1,000 deep.
+# anything reads them: the SDK's models and the dialogs walk activities recursively, and Python's stack is ~1,000 deep.
 MAX_JSON_DEPTH = 64
 TOO_DEEP = f"body nests more than {MAX_JSON_DEPTH} levels deep"
 
@@ -96,18 +95,16 @@ async def handle_messages(request: web.Request) -> web.Response:
     except Refused as refused:
         log.warning("request refused: %s", refused)
         return _problem(401, "unauthorized")
-    if authenticator.required:
-        authentication = _verified(adapter, identity.claims)
-    else:  # botbuilder's own "authentication disabled" result (no app id, ALLOW_UNAUTHENTICATED=true)
-        authentication = await adapter.bot_framework_authentication.authenticate_request(activity, None)
     refusal = request.app[ADMISSION].refusal(activity)
     if refusal is not None:
         _log_refused_activity(activity, refusal)
         return _problem(403, "forbidden")
-    invoke_response = await adapter.process_activity(authentication, activity, bot.on_turn)
-    if invoke_response is not None:
-        return web.json_response(invoke_response.body, status=invoke_response.status)
-    return web.Response(status=201)
+    invoke_response = await adapter.process_activity(identity, activity, bot.on_turn)
+    if invoke_response is None:
+        return web.Response(status=201)
+    if invoke_response.body is None:
+        return web.Response(status=invoke_response.status)
+    return web.json_response(invoke_response.body, status=invoke_response.status)
 
 
 def _log_refused_activity(activity: Activity, refusal: str) -> None:
@@ -125,25 +122,27 @@ def _log_refused_activity(activity: Activity, refusal: str) -> None:
     log.warning("activity refused: %s not allowed", refusal, extra={"fields": fields})
 
 
-def _verified(adapter: object, claims: dict) -> AuthenticateRequestResult:
-    """What botbuilder's adapter needs to run a turn whose token the Agents SDK verified: the identity, and the
-    connector factory for replies to the Bot Connector (botbuilder's own, from the same app settings)."""
-    identity = ClaimsIdentity(dict(claims), True)
-    result = AuthenticateRequestResult()
-    result.claims_identity = identity
-    result.audience = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
-    result.caller_id = CallerIdConstants.public_azure_channel.value
-    result.connector_factory = adapter.bot_framework_authentication.create_connector_factory(identity)
-    return result
-
-
 def _activity_from(body: object) -> Activity | None:
     if not isinstance(body, dict) or not isinstance(body.get("type"), str) or not body["type"]:
         return None
     try:
-        activity = read_activity(body)  # = msrest's Activity().deserialize(body), faster (bot/inbound_activity.py)
-    except Exception:  # msrest raises several types for shapes it cannot read
+        activity = Activity.model_validate(body)
+    except ValidationError:
+        try:  # the SDK's model takes no "" for an optional text (an aadObjectId, a locale): "" means "not given"
+            activity = Activity.model_validate(_without_empty_texts(body))
+        except (ValidationError, ValueError, TypeError):
+            return None
+    except (ValueError, TypeError):
         return None
     if not activity.service_url or activity.conversation is None or not activity.conversation.id:
         return None
     return activity
+
+
+def _without_empty_texts(value: object) -> object:
+    """The JSON without its "" values (object members only; list items stay)."""
+    if isinstance(value, dict):
+        return {key: _without_empty_texts(item) for key, item in value.items() if item != ""}
+    if isinstance(value, list):
+        return [_without_empty_texts(item) for item in value]
+    return value

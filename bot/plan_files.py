@@ -18,12 +18,15 @@ import logging
 import uuid
 from pathlib import Path
 
-from botbuilder.core import InvokeResponse, TurnContext
+from microsoft_agents.activity import InvokeResponse
+from microsoft_agents.hosting.core import TurnContext
 
 from bot.file_consent import consent_kind, in_personal_chat
 from bot.file_offers import NO_ROLE, FileKind, FileOffers, say
+from bot.teams_turn import TeamsTurn
 from content import Texts, texts_for
 from dialogs.identity import person_of, tenant_of
+from dialogs.turn import Turn
 from domain.authorization import Actor
 from domain.case_package import safe_file_name
 from domain.clock import Clock
@@ -77,8 +80,11 @@ class PlanFiles:
         await asyncio.to_thread(write_private, self._files.path(file_id), data)
         return data
 
-    async def offer(self, turn_context: TurnContext, plan: ResponsePlan, texts: Texts) -> None:
+    async def offer(self, turn: Turn, plan: ResponsePlan, texts: Texts) -> None:
         """Make the PDF of this plan version and send its consent card (the caller has checked may_read)."""
+        if not isinstance(turn, TeamsTurn):
+            raise TypeError("a plan PDF is offered in a Teams turn")
+        turn_context = turn.context
         if not in_personal_chat(turn_context.activity):
             await say(turn_context, texts("plan_file.personal_only"))
             return

@@ -6,25 +6,24 @@ import logging
 from dataclasses import dataclass
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
+from microsoft_agents.hosting.aiohttp import CloudAdapter
 
 from bot.adapter import create_adapter
 from bot.card_actions import CardActionHandler
 from bot.case_packages import CasePackages
 from bot.config import Settings
-from bot.connector_client import close_connector_pool, use_connector_pool
 from bot.directory_source import open_directory
-from bot.gc_tuning import tune_garbage_collector
 from bot.handler import VaernBot
 from bot.pacing import SendPacer
 from bot.plan_files import PlanFiles
 from bot.proactive import OutboxWorker, ProactiveSender
+from bot.reply_clients import ReplyClients
 from cards.common import prepare_card_models
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
 from dialogs.my_cases import MyCases
 from dialogs.report import ReportDialog
-from dialogs.response_plan import DRAFT_PROPERTY, ResponsePlanDialog, ResponsePlanViewer
+from dialogs.response_plan import ResponsePlanDialog, ResponsePlanViewer
 from directory.graph import GraphDirectory
 from domain.clock import Clock, SystemClock
 from domain.evidence import EvidencePolicy
@@ -45,7 +44,7 @@ from storage.backends import StorageBackend, open_backend, open_job_queue
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.conversation_refs import ConversationReferenceStore
-from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
+from storage.conversation_state import ConversationStateStore
 from storage.evidence_download import SafeDownloader
 from storage.evidence_intake import EvidenceIntake
 from storage.job_queue import JobQueue
@@ -61,6 +60,7 @@ log = logging.getLogger("vaern.runtime")
 @dataclass
 class Runtime:
     adapter: CloudAdapter
+    reply_clients: ReplyClients
     bot: VaernBot
     backend: StorageBackend
     downloader: SafeDownloader
@@ -79,7 +79,7 @@ class Runtime:
         await self.jobs.close()
         await self.packages.close()
         await self.plan_files.close()
-        await close_connector_pool(self.adapter)
+        await self.reply_clients.close()
         await self.downloader.close()
         await self.backend.close()
 
@@ -95,7 +95,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     backend = await open_backend(settings.storage_choice())
     documents = backend.documents
     jobs = await open_job_queue(settings.storage_choice(), documents, clock)
-    adapter = use_connector_pool(create_adapter(settings))  # one connector client per serviceUrl, keep-alive
+    adapter, reply_clients = create_adapter(settings)
     directory, graph_directory = await open_directory(settings)
     references = ConversationReferenceStore(documents)
     cases = CaseRepository(documents)
@@ -165,7 +165,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         backend.evidence,
         settings.crisis_line,
     )
-    conversation_state = EncodedConversationState(DocumentDialogStateStorage(documents))  # one encode per turn
     dialogs = [
         ReportDialog(services, settings.crisis_line),
         ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line),
@@ -175,7 +174,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
             directory,
             clock,
             settings.crisis_line,
-            conversation_state.create_property(DRAFT_PROPERTY),
             on_saved=plan_reminders.plan,
         ),
     ]
@@ -214,14 +212,31 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         hr_intake=settings.hr_intake_function,
     )
     bot = VaernBot(
-        conversation_state, dialogs, card_actions, references, settings.crisis_line, my_cases, packages, plan_viewer
+        ConversationStateStore(documents),
+        dialogs,
+        card_actions,
+        references,
+        settings.crisis_line,
+        my_cases,
+        packages,
+        plan_viewer,
+        plan_files,
     )
     log.info("storage backend: %s", settings.storage_backend)
     prepare_card_models()  # before the freeze below: the first people do not wait for pydantic's schema builds
-    tune_garbage_collector()  # after start-up: freeze what it made, collect less often (bot/gc_tuning.py)
     worker.start()
     if settings.scheduler_in_app:
         follow_up_worker.start()
     return Runtime(
-        adapter, bot, backend, downloader, worker, follow_up_worker, jobs, packages, plan_files, graph_directory
+        adapter,
+        reply_clients,
+        bot,
+        backend,
+        downloader,
+        worker,
+        follow_up_worker,
+        jobs,
+        packages,
+        plan_files,
+        graph_directory,
     )

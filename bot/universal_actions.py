@@ -1,17 +1,17 @@
 """Universal Actions (Action.Execute) at the edge: read an adaptiveCard/action invoke safely and build
-the invoke responses Teams expects.
+the responses Teams expects (a card, or an error with its status inside an HTTP 200).
 
-botbuilder 4.17.1's own on_adaptive_card_invoke path is broken (the action arrives as a dict and the
-typed response is serialised twice, ending in HTTP 500), so the handler calls these instead.
+Rules: an invoke value is never trusted (forged invokes are expected): only a well-formed Action.Execute for a
+case reaches the SDK's typed route (`ActivityHandler.on_adaptive_card_invoke`); anything else is answered here.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from botbuilder.core import InvokeResponse
+from microsoft_agents.activity import AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, InvokeResponse
 
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -42,7 +42,7 @@ def read_card_action(value: object) -> CardAction:
         raise MalformedAction("bad verb")
     if not isinstance(data, dict):
         raise MalformedAction("no data")
-    case_id, version = data.get("case_id"), data.get("version")
+    case_id, version = data.get("case_id"), cast(Any, data.get("version"))
     if not isinstance(case_id, str) or not _CASE_ID.fullmatch(case_id):
         raise MalformedAction("bad case id")
     try:
@@ -54,12 +54,27 @@ def read_card_action(value: object) -> CardAction:
     return CardAction(verb=verb, case_id=case_id, card_version=card_version, data=data)
 
 
-def card_response(card: dict[str, Any]) -> InvokeResponse:
-    return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD_TYPE, "value": card})
+def typed_invoke_value(value: object) -> AdaptiveCardInvokeValue | None:
+    """The SDK's typed invoke value, when the value is a well-formed Action.Execute for a case; else None."""
+    try:
+        read_card_action(value)
+        typed = AdaptiveCardInvokeValue.model_validate(value)
+    except ValueError:  # MalformedAction, and pydantic's ValidationError
+        return None
+    return typed if typed.action is not None and typed.action.type == "Action.Execute" else None
 
 
-def error_response(status_code: int, code: str, message: str) -> InvokeResponse:
+def card_response(card: dict[str, Any]) -> AdaptiveCardInvokeResponse:
+    return AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=card)
+
+
+def error_response(status_code: int, code: str, message: str) -> AdaptiveCardInvokeResponse:
     """Universal Actions report errors inside a 200 invoke response, with the real status in the body."""
-    return InvokeResponse(
-        status=200, body={"statusCode": status_code, "type": ERROR_TYPE, "value": {"code": code, "message": message}}
+    return AdaptiveCardInvokeResponse(
+        status_code=status_code, type=ERROR_TYPE, value={"code": code, "message": message}
     )
+
+
+def invoke_response(response: AdaptiveCardInvokeResponse) -> InvokeResponse:
+    """The HTTP answer for a response made outside the SDK's route (as the SDK itself wraps it)."""
+    return InvokeResponse(status=200, body=response.model_dump(mode="json", by_alias=True, exclude_none=True))

@@ -13,14 +13,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from botbuilder.core import MessageFactory
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-
 from cards.my_cases import ADD_EVIDENCE_QUESTION, add_evidence_card, is_open
 from content import Texts, texts_for
+from dialogs.engine import Dialog, DialogContext, DialogTurnResult
 from dialogs.evidence_question import secure_files, secure_text, together_in_one_message
 from dialogs.identity import person_of, tenant_of
-from dialogs.question import Asking, card_attachment
+from dialogs.question import Asking
 from dialogs.replies import DONE_WORDS, Reply, reply_from
 from domain.audit import AuditEvent
 from domain.authorization import Actor, Role, roles_on
@@ -177,8 +175,8 @@ def _actor(dialog_context: DialogContext) -> Actor:
 
 
 async def _say(dialog_context: DialogContext, text: str) -> None:
-    await dialog_context.context.send_activity(MessageFactory.text(text))
+    await dialog_context.context.say(text)
 
 
 async def _show(dialog_context: DialogContext, card: dict[str, Any]) -> None:
-    await dialog_context.context.send_activity(MessageFactory.attachment(card_attachment(card)))
+    await dialog_context.context.show(card)

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.core import MessageFactory
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-
 from cards.choose_leader import LEADER_CHOICE, choose_leader_card
 from cards.markdown import escape_markdown
 from content import Texts, texts_for
-from dialogs.question import card_attachment
+from dialogs.engine import Dialog, DialogContext, DialogTurnResult
 from dialogs.replies import reply_from
 from domain.case import Case
 from services.notifications import CaseNotifications
@@ -44,7 +41,7 @@ class ChooseLeaderDialog(Dialog):
 
     async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
         dialog_context.active_dialog.state.update(case_id=options["case_id"], offered=[])
-        await dialog_context.context.send_activity(self._texts(dialog_context)("leader_lookup.ask"))
+        await dialog_context.context.say(self._texts(dialog_context)("leader_lookup.ask"))
         return Dialog.end_of_turn
 
     async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
@@ -55,15 +52,15 @@ class ChooseLeaderDialog(Dialog):
         if isinstance(chosen, str) and chosen in state["offered"]:
             return await self._send_to(dialog_context, texts, chosen)
         if reply.navigation == "cancel":
-            await dialog_context.context.send_activity(texts("leader_lookup.cancelled"))
+            await dialog_context.context.say(texts("leader_lookup.cancelled"))
             return await dialog_context.end_dialog()
         matches = self._directory.search(reply.text, MAX_MATCHES) if reply.text else []
         if not matches:
-            await dialog_context.context.send_activity(texts("leader_lookup.no_match"))
+            await dialog_context.context.say(texts("leader_lookup.no_match"))
             return Dialog.end_of_turn
         state["offered"] = [person.aad_object_id for person in matches]
         card = choose_leader_card(texts, [(person.aad_object_id, person.name) for person in matches])
-        await dialog_context.context.send_activity(MessageFactory.attachment(card_attachment(card)))
+        await dialog_context.context.show(card)
         return Dialog.end_of_turn
 
     async def _send_to(self, dialog_context: DialogContext, texts: Texts, leader_aad: str) -> DialogTurnResult:
@@ -75,7 +72,7 @@ class ChooseLeaderDialog(Dialog):
         await self._cases.update(case_id, lambda stored: _with_leadership(stored, case))
         await self._notifications.case_reported(case, await self._evidence.list_items(case_id))
         leader_name = case.leader.name if case.leader else ""
-        await dialog_context.context.send_activity(texts("leader_lookup.sent", name=escape_markdown(leader_name)))
+        await dialog_context.context.say(texts("leader_lookup.sent", name=escape_markdown(leader_name)))
         return await dialog_context.end_dialog()
 
 

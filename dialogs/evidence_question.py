@@ -7,7 +7,7 @@ from contextlib import aclosing
 
 from cards import report as cards
 from cards.markdown import escape_markdown
-from dialogs.attachments import IncomingFile, bot_bearer_token
+from dialogs.attachments import IncomingFile
 from dialogs.question import NEXT, STAY, Asking, Question, Step
 from dialogs.replies import DONE_WORDS, Reply
 from dialogs.typing_indicator import typing_while_busy
@@ -50,7 +50,7 @@ async def _secure_each(asking: Asking, files: list[IncomingFile]) -> str:
         if outcome:
             await asking.say(outcome)
         if file.needs_bot_token and token is None:
-            token = await bot_bearer_token(asking.turn)
+            token = await asking.turn.bot_token()
         stream = asking.services.downloader.stream(file.url, token if file.needs_bot_token else None)
         try:
             async with aclosing(stream) as chunks:

@@ -4,8 +4,7 @@ and the name are only shown and used to address messages (domain/authorization.p
 
 from __future__ import annotations
 
-from botbuilder.schema import Activity
-
+from dialogs.turn import Activity
 from domain.authorization import Actor
 from domain.case import Person
 from domain.handling import HrFunction
@@ -30,12 +29,8 @@ def _channel_data_tenant(activity: Activity) -> str | None:
 
 
 def _conversation_tenant(activity: Activity) -> str | None:
-    """Teams writes conversation.tenantId; botbuilder's model reads "tenantID", so it lands among the extras."""
     conversation = activity.conversation
-    if conversation is None:
-        return None
-    extras = getattr(conversation, "additional_properties", None) or {}
-    tenant = getattr(conversation, "tenant_id", None) or extras.get("tenantId")
+    tenant = conversation.tenant_id if conversation is not None else None
     return tenant if isinstance(tenant, str) and tenant else None
 
 

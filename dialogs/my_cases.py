@@ -12,12 +12,10 @@ import asyncio
 from collections.abc import Callable
 from datetime import date
 
-from botbuilder.core import MessageFactory, TurnContext
-
 from cards.my_cases import CASE_STATUS_COMMAND, MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
 from content import Texts, texts_for
 from dialogs.identity import person_of, tenant_of
-from dialogs.question import card_attachment
+from dialogs.turn import Turn
 from domain.authorization import Actor, Role, roles_on
 from domain.case import Case, CaseStatus
 from services.logging_setup import correlation_id
@@ -72,11 +70,11 @@ class MyCases:
         entries.sort(key=lambda entry: entry.case.created_at, reverse=True)
         return entries[:MAX_LISTED]
 
-    async def show_list(self, turn_context: TurnContext) -> None:
+    async def show_list(self, turn_context: Turn) -> None:
         entries = await self.cases_of(_actor(turn_context))
         await _show(turn_context, my_cases_card(self._texts(turn_context), entries))
 
-    async def show_case(self, turn_context: TurnContext, case_id: object) -> None:
+    async def show_case(self, turn_context: Turn, case_id: object) -> None:
         """One case's status for its subject or reporter; anyone else hears only that it was not found."""
         texts = self._texts(turn_context)
         actor = _actor(turn_context)
@@ -86,7 +84,7 @@ class MyCases:
             if self._refusals is not None:
                 reason = "unknown_case" if case is None else "no_role"
                 await self._refusals.record(actor, CASE_STATUS_COMMAND, case_id, case, reason, correlation_id.get())
-            await turn_context.send_activity(MessageFactory.text(texts("my_cases.not_found")))
+            await turn_context.say(texts("my_cases.not_found"))
             return
         count = len(await self._evidence.list_items(case.case_id)) if case.status is CaseStatus.DRAFT else 0
         next_check_in = self._next_check_in(case) if role is Role.SUBJECT else None
@@ -102,14 +100,14 @@ class MyCases:
             return None
         return versioned.case if versioned is not None else None
 
-    def _texts(self, turn_context: TurnContext) -> Texts:
+    def _texts(self, turn_context: Turn) -> Texts:
         return texts_for(turn_context.activity.locale, self._crisis_line)
 
 
-def _actor(turn_context: TurnContext) -> Actor:
+def _actor(turn_context: Turn) -> Actor:
     activity = turn_context.activity
     return Actor(person_of(activity), tenant_id=tenant_of(activity))
 
 
-async def _show(turn_context: TurnContext, card: dict) -> None:
-    await turn_context.send_activity(MessageFactory.attachment(card_attachment(card)))
+async def _show(turn_context: Turn, card: dict) -> None:
+    await turn_context.show(card)

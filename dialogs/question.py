@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from botbuilder.core import CardFactory, MessageFactory, TurnContext
-from botbuilder.schema import Attachment
-
 from content import Texts
 from dialogs.replies import Reply
+from dialogs.turn import Turn
 from domain.reporting import ReportDraft
 from services.reporting import ReportServices
 
@@ -37,20 +35,16 @@ STAY = Step(Outcome.STAY)
 class Asking:
     """What a question needs while it runs: the turn, the user's language, the draft and the services."""
 
-    turn: TurnContext
+    turn: Turn
     texts: Texts
     draft: ReportDraft
     services: ReportServices
 
     async def say(self, text: str) -> None:
-        await self.turn.send_activity(MessageFactory.text(text))
+        await self.turn.say(text)
 
     async def show(self, card: dict[str, Any]) -> None:
-        await self.turn.send_activity(MessageFactory.attachment(card_attachment(card)))
-
-
-def card_attachment(card: dict[str, Any]) -> Attachment:
-    return CardFactory.adaptive_card(card)
+        await self.turn.show(card)
 
 
 class Question(ABC):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from botbuilder.schema import Activity
-
 from dialogs.attachments import IncomingFile, incoming_files
+from dialogs.turn import Activity
 from domain.reporting import clean_free_text
 
 CANCEL_WORDS = {"annuller", "annullér", "afbryd", "stop", "cancel", "quit"}

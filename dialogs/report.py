@@ -10,11 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-
 from cards.summary import submitted_card
 from content import language_for, texts_for
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
+from dialogs.engine import Dialog, DialogContext, DialogTurnResult
 from dialogs.evidence_question import EvidenceQuestion, secure_files
 from dialogs.identity import person_of, tenant_of
 from dialogs.question import Asking, Outcome, Question, Step

@@ -26,9 +26,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from botbuilder.core import InvokeResponse, MessageFactory, StatePropertyAccessor, TurnContext
-from botbuilder.dialogs import Dialog, DialogContext, DialogTurnResult
-
 from cards.markdown import escape_markdown
 from cards.response_plan import (
     ANSWER_INPUT,
@@ -48,9 +45,10 @@ from cards.response_plan import (
 from cards.response_plan_text import plan_markdown
 from content import Texts, texts_for
 from dialogs.add_evidence import PASS_ON
+from dialogs.engine import Dialog, DialogContext, DialogTurnResult
 from dialogs.identity import person_of
-from dialogs.question import card_attachment
 from dialogs.replies import Reply, reply_from
+from dialogs.turn import Turn
 from domain.clock import Clock
 from domain.reporting import DEFAULT_TIMEZONE, clean_free_text
 from domain.response_plan import (
@@ -103,19 +101,19 @@ PLAN_SHOW_WORDS = {
 }
 
 
-def _texts(context: TurnContext, crisis_line: str) -> Texts:
+def _texts(context: Turn, crisis_line: str) -> Texts:
     return texts_for(context.activity.locale, crisis_line)
 
 
-async def _say(context: TurnContext, text: str) -> None:
-    await context.send_activity(MessageFactory.text(text))
+async def _say(context: Turn, text: str) -> None:
+    await context.say(text)
 
 
-async def _show(context: TurnContext, card: dict[str, Any]) -> None:
-    await context.send_activity(MessageFactory.attachment(card_attachment(card)))
+async def _show(context: Turn, card: dict[str, Any]) -> None:
+    await context.show(card)
 
 
-async def pick_unit(context: TurnContext, texts: Texts, units: list[Unit], command: str) -> Unit | None:
+async def pick_unit(context: Turn, texts: Texts, units: list[Unit], command: str) -> Unit | None:
     """The unit this turn is about: the one the card named if it is among `units`, else the only one. With several
     and none named, a card asks which (each button sends `command` again with its unit) and the answer is None."""
     wanted = reply_from(context.activity).value.get("unit_id")
@@ -143,12 +141,10 @@ def markdown_messages(markdown: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return [piece[i : i + limit] for piece in messages for i in range(0, len(piece), limit)]
 
 
-async def send_markdown(context: TurnContext, texts: Texts, markdown: str) -> None:
+async def send_markdown(context: Turn, texts: Texts, markdown: str) -> None:
     await _say(context, texts("plan_dialog.export_intro"))
     for message in markdown_messages(markdown):
-        activity = MessageFactory.text(message)
-        activity.text_format = "markdown"
-        await context.send_activity(activity)
+        await context.say(message, markdown=True)
 
 
 def _saved_on(plan: ResponsePlan) -> date:
@@ -158,7 +154,7 @@ def _saved_on(plan: ResponsePlan) -> date:
 class PlanFiles(Protocol):
     """Offers a plan as a PDF in the chat (the Teams edge's bot.plan_files, with a file consent card)."""
 
-    async def offer(self, turn_context: TurnContext, plan: ResponsePlan, texts: Texts) -> None: ...
+    async def offer(self, turn: Turn, plan: ResponsePlan, texts: Texts) -> None: ...
 
 
 class ResponsePlanViewer:
@@ -182,9 +178,7 @@ class ResponsePlanViewer:
         units += [unit for unit in self._directory.units_with_role(aad_object_id) if unit.id != own_id]
         return [unit for unit in units if may_read(unit, aad_object_id, own_id)]
 
-    async def _readable(
-        self, context: TurnContext, texts: Texts, command: str
-    ) -> tuple[ResponsePlan | None, Unit | None]:
+    async def _readable(self, context: Turn, texts: Texts, command: str) -> tuple[ResponsePlan | None, Unit | None]:
         units = self._readable_units(person_of(context.activity).aad_object_id)
         if not units:
             await _say(context, texts("plan_dialog.not_in_unit"))
@@ -198,7 +192,7 @@ class ResponsePlanViewer:
             return None, unit
         return current.plan, unit
 
-    async def show(self, context: TurnContext) -> None:
+    async def show(self, context: Turn) -> None:
         texts = _texts(context, self._crisis_line)
         plan, unit = await self._readable(context, texts, PLAN_SHOW_COMMAND)
         if plan is None or unit is None:
@@ -207,7 +201,7 @@ class ResponsePlanViewer:
         editor = who_may_edit(unit, person_of(context.activity).aad_object_id)
         await _show(context, plan_card(texts, plan, today=today, can_edit=editor, saved_on=_saved_on(plan)))
 
-    async def export(self, context: TurnContext) -> None:
+    async def export(self, context: Turn) -> None:
         """The plan as Markdown in the chat, then as a PDF offered with a file consent card (bot.plan_files)."""
         texts = _texts(context, self._crisis_line)
         plan, _ = await self._readable(context, texts, PLAN_EXPORT_COMMAND)
@@ -218,10 +212,6 @@ class ResponsePlanViewer:
         log.info("plan exported as markdown", extra={"fields": fields})
         await self._files.offer(context, plan, texts)
 
-    async def on_file_consent(self, context: TurnContext) -> InvokeResponse:
-        """The answer to the PDF's consent card (bot.handler routes it here by its context key)."""
-        return await self._files.on_file_consent(context)
-
 
 class ResponsePlanDialog(Dialog):
     def __init__(
@@ -230,7 +220,6 @@ class ResponsePlanDialog(Dialog):
         directory: Directory,
         clock: Clock,
         crisis_line: str,
-        drafts: StatePropertyAccessor,
         on_saved: Callable[[ResponsePlan], Awaitable[object]] | None = None,
     ) -> None:
         super().__init__(RESPONSE_PLAN_DIALOG_ID)
@@ -239,7 +228,6 @@ class ResponsePlanDialog(Dialog):
         self._directory = directory
         self._clock = clock
         self._crisis_line = crisis_line
-        self._drafts = drafts
 
     # --- start -------------------------------------------------------------------------------------------
 
@@ -255,7 +243,7 @@ class ResponsePlanDialog(Dialog):
         unit = await pick_unit(context, texts, units, PLAN_EDIT_COMMAND)
         if unit is None:  # asked which unit; the answer starts the dialog again
             return await dialog_context.end_dialog()
-        saved = await self._drafts.get(context, None)
+        saved = dialog_context.properties.get(DRAFT_PROPERTY)
         if isinstance(saved, dict) and saved.get("unit_id") == unit.id and saved.get("step") in STEPS:
             draft = saved
             await _say(context, texts("plan_dialog.resumed", unit=escape_markdown(unit.name)))
@@ -325,7 +313,7 @@ class ResponsePlanDialog(Dialog):
         idle = self._clock.now() - datetime.fromisoformat(state["last_at"]) > IDLE_LIMIT
         state["last_at"] = self._clock.now().isoformat()
         if idle or isinstance(reply.value.get("command"), str):
-            await self._drafts.set(context, draft)
+            dialog_context.properties[DRAFT_PROPERTY] = draft
             return await dialog_context.end_dialog(PASS_ON)
         step = draft["step"]
         if reply.value.get("q") == PLAN_QUESTION and reply.value.get("step") != step:
@@ -344,7 +332,7 @@ class ResponsePlanDialog(Dialog):
         elif action == "back":
             draft["step"] = STEPS[max(index - 1, 0)]
         elif action == "stop":
-            await self._drafts.set(context, draft)
+            dialog_context.properties[DRAFT_PROPERTY] = draft
             await _say(context, texts("plan_dialog.stopped", step=index + 1, total=len(STEPS)))
             return await dialog_context.end_dialog()
         elif action == "save":
@@ -417,7 +405,7 @@ class ResponsePlanDialog(Dialog):
         draft["revision_date"] = chosen.isoformat()
         return ""
 
-    async def _ask(self, context: TurnContext, texts: Texts, draft: dict[str, Any]) -> None:
+    async def _ask(self, context: Turn, texts: Texts, draft: dict[str, Any]) -> None:
         step, unit_name = draft["step"], draft["unit_name"]
         if step in QUESTION_KEYS:
             card = question_card(texts, unit_name, step, draft["answers"].get(step, ""))
@@ -433,7 +421,7 @@ class ResponsePlanDialog(Dialog):
 
     # --- saving ------------------------------------------------------------------------------------------
 
-    def _plan_of(self, context: TurnContext, draft: dict[str, Any], version: int | None = None) -> ResponsePlan:
+    def _plan_of(self, context: Turn, draft: dict[str, Any], version: int | None = None) -> ResponsePlan:
         sender = person_of(context.activity)
         return ResponsePlan(
             unit_id=draft["unit_id"],
@@ -462,8 +450,7 @@ class ResponsePlanDialog(Dialog):
             await self._ask(context, texts, draft)
             return Dialog.end_of_turn
         saved = await self._plans.save(unit.id, lambda number, _current: self._plan_of(context, draft, number))
-        if await self._drafts.get(context, None) is not None:
-            await self._drafts.delete(context)  # the SDK raises when deleting what is not there
+        dialog_context.properties.pop(DRAFT_PROPERTY, None)
         plan = saved.plan
         if self._on_saved is not None and not saved.superseded:
             await self._on_saved(plan)

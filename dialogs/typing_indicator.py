@@ -23,8 +23,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes
+from dialogs.turn import Turn
 
 DELAY_SECONDS = 0.5
 PERIOD_SECONDS = 2.0
@@ -34,7 +33,7 @@ log = logging.getLogger("vaern.typing")
 
 @asynccontextmanager
 async def typing_while_busy(
-    turn: TurnContext, *, delay: float = DELAY_SECONDS, period: float = PERIOD_SECONDS
+    turn: Turn, *, delay: float = DELAY_SECONDS, period: float = PERIOD_SECONDS
 ) -> AsyncIterator[None]:
     """Show the typing indicator while the `async with` body runs, if it takes longer than `delay`."""
     sending = asyncio.Event()
@@ -47,12 +46,12 @@ async def typing_while_busy(
             await asyncio.gather(indicator, return_exceptions=True)
 
 
-async def _keep_typing(turn: TurnContext, delay: float, period: float, sending: asyncio.Event) -> None:
+async def _keep_typing(turn: Turn, delay: float, period: float, sending: asyncio.Event) -> None:
     await asyncio.sleep(delay)
     while True:
         sending.set()
         try:
-            await turn.send_activity(Activity(type=ActivityTypes.typing))
+            await turn.typing()
         except Exception:
             log.warning("typing indicator not sent", exc_info=True)
             return

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv with Python 3.12 or newer and install Værn's pinned dependencies (pass "dev" for test tools too).
+# Create .venv with Python 3.12 or newer and install Værn's pinned dependencies ("dev": test tools too; "bench":
+# also botbuilder, for the benchmark's stock echo).
 # The interpreter is looked for on PATH, then under pyenv (where CI machines keep it); VAERN_PYTHON overrides both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,4 +39,5 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 requirements=requirements.txt
 [ "${1:-}" = "dev" ] && requirements=requirements-dev.txt
+[ "${1:-}" = "bench" ] && requirements=benchmarks/requirements.txt  # dev, and botbuilder for the stock echo
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"

@@ -1,5 +1,5 @@
 """Carry out a card action on a case: authorize, apply with optimistic concurrency, audit, and tell the
-people concerned. Knows nothing of botbuilder; the invoke handler turns its outcomes into cards. Every refusal
+people concerned. Knows nothing of the Teams SDK; the invoke handler turns its outcomes into cards. Every refusal
 is recorded with who tried (services/refused_access.py)."""
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.together import together
 from cards.common import ATTACHMENT_CONTENT_TYPE
 from cards.leader.hr_view import hr_escalation_card
 from cards.leader.leader_view import leader_card
@@ -27,6 +26,7 @@ from domain.handling import HrFunction
 from domain.leader_actions import Verb
 from services.follow_up_planner import FollowUpPlanner
 from services.roles import Directory, Responsibles
+from services.together import together
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
 

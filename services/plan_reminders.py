@@ -17,7 +17,7 @@ from domain.follow_ups import FollowUps, Job
 from domain.response_plan import ResponsePlan
 from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, text_payload
 from services.roles import Directory
-from storage.conversation_refs import ConversationReferenceStore
+from storage.conversation_refs import ConversationReferenceStore, service_url_of, tenant_of
 from storage.job_queue import JobQueue
 from storage.response_plans import ResponsePlanRepository
 
@@ -67,17 +67,16 @@ class PlanRevisionReminders:
         sent = False
         for role, person in self._recipients(plan):
             reference = await self._references.get(person)
-            if reference is None or not reference.service_url:
+            if reference is None or not service_url_of(reference):
                 log.warning("plan reminder: no chat with this person yet", extra={"fields": {"unit_id": plan.unit_id}})
                 continue
-            tenant = getattr(getattr(reference, "conversation", None), "tenant_id", None)  # an untyped SDK model
             await self._notifications.notify(
                 f"{job.id}.{role}",
                 person,
                 PLAN_REVISION,
                 text_payload(text),
-                tenant_id=tenant if isinstance(tenant, str) else None,
-                service_url=reference.service_url,
+                tenant_id=tenant_of(reference),
+                service_url=service_url_of(reference),
             )
             sent = True
         return sent

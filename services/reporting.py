@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-from bot.together import together
 from domain.case import Case, CaseStatus
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.reporting import ReportDraft, to_case
 from services.notifications import CaseNotifications
+from services.together import together
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter, Reservation
 from storage.evidence_download import SafeDownloader

@@ -1,25 +1,16 @@
-"""Where to reach a person proactively: botbuilder `ConversationReference`s kept in a DocumentStore.
+"""Where to reach a person proactively: conversation references kept in a DocumentStore.
 
-A reference is stored as the SDK's own JSON (`ConversationReference.serialize()`) under
-`references/<sha256 of id>.json`, once under the Azure AD object id and once under the Teams user id
-when both are known, so a person found in the directory (aad id only) and a person seen in a chat
-(Teams id) reach the same conversation. The stored reference has no `activity_id`: it names the
-conversation, not a message in it.
+A reference is the Bot Framework's JSON of a conversation reference (the edge makes it from the SDK's model and
+back), stored under `references/<sha256 of id>.json`, once under the Azure AD object id and once under the Teams
+user id when both are known, so a person found in the directory (aad id only) and a person seen in a chat (Teams
+id) reach the same conversation. It names the conversation, not a message in it (no `activityId`). The bot's own
+account of the newest reference is also kept (`references/bot.json`): with an empty app id it is the only way to
+know the bot's channel id when creating a conversation.
 
-The bot's own account (`reference.bot`) of the newest reference is also kept under `references/bot.json`;
-with an empty app id it is the only way to know the bot's channel id when creating a conversation.
-
-`save()` runs on every incoming turn (`VaernBot._remember_conversation`), and the reference almost never
-changes. So the store remembers, per document, what it last read or wrote there (`_KnownDocuments`: a bounded
-LRU of `cache_size` documents): a save whose reference has the same fingerprint - every field of the SDK
-model, compared by value, `activity_id` left out - as the remembered one does nothing at all (no
-`serialize()`, no read, no write). Otherwise (a new person, a changed serviceUrl / conversation id / name /
-locale ..., or a restart: the memory starts empty) the document is read once, compared byte for byte, and
-written only if it differs. A remembered entry is trusted for `recheck_seconds` (5 minutes), then read again
-once, so a reference another process wrote meanwhile is noticed and corrected within that time. On the slow
-path, saves of one document take turns within the process (striped asyncio locks), so the memory always
-names what the store holds after our own writes. `get()`, `forget()` and `last_bot()` read and delete in the
-store as before (`forget()` also drops the memory).
+Rules: `save()` runs on every incoming turn and the reference almost never changes, so the store remembers, per
+document, a fingerprint of what it last read or wrote there (a bounded LRU): an unchanged reference costs no read
+and no write; a remembered entry is trusted for `recheck_seconds`, then read again once, so a reference another
+process wrote is corrected within that time; saves of one document take turns within the process.
 """
 
 from __future__ import annotations
@@ -31,9 +22,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
-
-from botbuilder.schema import ChannelAccount, ConversationReference
-from msrest.serialization import Model
 
 from domain.case import Person
 from storage.ports import DocumentStore
@@ -60,31 +48,21 @@ _DICT, _LIST, _END = object(), object(), object()  # structure marks, so that th
 
 
 def fingerprint(value: Any, *, leave_out: str | None = None) -> tuple[Any, ...]:
-    """A flat tuple that equals another's exactly when the two SDK models hold the same data.
-
-    Every attribute of an msrest model (additional properties included), recursively, with marks where a
-    model, dict or list begins and ends; one tuple, so it costs few allocations, and it holds no reference to
-    the activity's mutable parts. Order-sensitive: two equal dicts in a different order only cost one needless
-    byte comparison, never a missed change.
-    """
+    """A flat tuple that equals another's exactly when the two JSON values hold the same data: every key and
+    value, with marks where a dict or list begins and ends (order-sensitive: a reordered dict only costs one
+    needless byte comparison, never a missed change)."""
     parts: list[Any] = []
     _flatten(value, parts, leave_out)
     return tuple(parts)
 
 
 def _flatten(value: Any, parts: list[Any], leave_out: str | None = None) -> None:
-    if isinstance(value, Model):
-        parts.append(type(value))
-        for name, item in vars(value).items():
-            if name != leave_out:
-                parts.append(name)
-                _flatten(item, parts)
-        parts.append(_END)
-    elif isinstance(value, dict):
+    if isinstance(value, dict):
         parts.append(_DICT)
         for key, item in value.items():
-            parts.append(key)
-            _flatten(item, parts)
+            if key != leave_out:
+                parts.append(key)
+                _flatten(item, parts)
         parts.append(_END)
     elif isinstance(value, list | tuple):
         parts.append(_LIST)
@@ -93,6 +71,26 @@ def _flatten(value: Any, parts: list[Any], leave_out: str | None = None) -> None
         parts.append(_END)
     else:
         parts.append(value)
+
+
+def _read(data: bytes) -> dict[str, Any]:
+    """A stored reference; the botbuilder releases wrote the conversation's tenant as "tenantID"."""
+    reference = json.loads(data)
+    conversation = reference.get("conversation")
+    if isinstance(conversation, dict) and "tenantID" in conversation:
+        conversation.setdefault("tenantId", conversation.pop("tenantID"))
+    return reference
+
+
+def service_url_of(reference: dict[str, Any]) -> str:
+    value = reference.get("serviceUrl")
+    return value if isinstance(value, str) else ""
+
+
+def tenant_of(reference: dict[str, Any]) -> str | None:
+    conversation = reference.get("conversation")
+    tenant = conversation.get("tenantId") if isinstance(conversation, dict) else None
+    return tenant if isinstance(tenant, str) and tenant else None
 
 
 class _KnownDocuments:
@@ -137,7 +135,7 @@ class ConversationReferenceStore:
         self._known = _KnownDocuments(cache_size, recheck_seconds, clock)
         self._writing = [asyncio.Lock() for _ in range(WRITE_LOCKS)]
 
-    async def save(self, person: Person, reference: ConversationReference) -> None:
+    async def save(self, person: Person, reference: dict[str, Any]) -> None:
         """Store the reference under every id the person has; unchanged documents are not read or rewritten."""
         wanted = self._wanted(person, reference)
         if all(self._known.holds(key, value) for key, (value, _) in wanted.items()):
@@ -148,27 +146,25 @@ class ConversationReferenceStore:
                     await self._write_if_changed(key, data())
                     self._known.remember(key, value)
 
-    def _wanted(self, person: Person, reference: ConversationReference) -> dict[str, tuple[Any, Callable[[], bytes]]]:
+    def _wanted(self, person: Person, reference: dict[str, Any]) -> dict[str, tuple[Any, Callable[[], bytes]]]:
         """Document key -> (fingerprint of what belongs there, its bytes when needed)."""
 
         def reference_bytes() -> bytes:
-            serialized = reference.serialize()
-            serialized.pop("activityId", None)
-            return _encode(serialized)
+            return _encode({key: value for key, value in reference.items() if key != "activityId"})
 
-        value = fingerprint(reference, leave_out="activity_id")
+        value = fingerprint(reference, leave_out="activityId")
         wanted = {_key(identifier): (value, reference_bytes) for identifier in _identifiers(person)}
-        bot = reference.bot
-        if bot is not None and bot.id:
-            wanted[BOT_KEY] = (fingerprint(bot), lambda: _encode(bot.serialize()))
+        bot = reference.get("bot")
+        if isinstance(bot, dict) and bot.get("id"):
+            wanted[BOT_KEY] = (fingerprint(bot), lambda: _encode(bot))
         return wanted
 
-    async def get(self, person: Person) -> ConversationReference | None:
+    async def get(self, person: Person) -> dict[str, Any] | None:
         """By Azure AD object id first, then by Teams user id."""
         for identifier in _identifiers(person):
             document = await self._documents.get(_key(identifier))
             if document is not None:
-                return ConversationReference.deserialize(json.loads(document.data))
+                return _read(document.data)
         return None
 
     async def forget(self, person: Person) -> None:
@@ -176,10 +172,10 @@ class ConversationReferenceStore:
             self._known.forget(_key(identifier))
             await self._documents.delete(_key(identifier))
 
-    async def last_bot(self) -> ChannelAccount | None:
+    async def last_bot(self) -> dict[str, Any] | None:
         """The bot's account as the channel named it in the newest stored reference."""
         document = await self._documents.get(BOT_KEY)
-        return ChannelAccount.deserialize(json.loads(document.data)) if document is not None else None
+        return json.loads(document.data) if document is not None else None
 
     async def _write_if_changed(self, key: str, data: bytes) -> None:
         current = await self._documents.get(key)

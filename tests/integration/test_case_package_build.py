@@ -21,11 +21,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, ResourceResponse
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from microsoft_agents.activity import Activity, ChannelAccount, ConversationAccount
+from microsoft_agents.hosting.core import TurnContext
 
 from bot.case_packages import CasePackages, PackageCommand
 from bot.file_consent import FILE_CONSENT_CARD, FILE_INFO_CARD, upload_file
@@ -68,6 +68,7 @@ from tests.support.connector_stub import ConnectorStub
 from tests.support.evidence_files import jpeg_photo, png_screenshot
 from tests.support.signing import TEST_SIGNER, verify, write_public_key
 from tests.support.summary_pdf import flat, flows_in, layout_problems, page_count, text_of
+from tests.support.turns import SERVICE_URL, RecordingChannel
 from tools.verify_package import main as verify_main
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -520,32 +521,12 @@ def _event(case: Case, action: str, detail: str) -> AuditEvent:
 # --- delivery through Teams' file consent ---------------------------------------------------------------------------
 
 
-class RecordingAdapter(BotAdapter):
-    """Just enough of a channel for one turn: records what the bot sends, updates and deletes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sent: list[Activity] = []
-        self.updated: list[Activity] = []
-
-    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> list[ResourceResponse]:
-        self.sent.extend(activities)
-        return [ResourceResponse(id=f"sent-{len(self.sent)}") for _ in activities]
-
-    async def update_activity(self, context: TurnContext, activity: Activity) -> ResourceResponse:
-        self.updated.append(activity)
-        return ResourceResponse(id=activity.id)
-
-    async def delete_activity(self, context: TurnContext, reference: Any) -> None:
-        return None
-
-
-def _turn(adapter: RecordingAdapter, person: Person, activity_type: str = "message", **fields: Any) -> TurnContext:
+def _turn(adapter: RecordingChannel, person: Person, activity_type: str = "message", **fields: Any) -> TurnContext:
     activity = Activity(
         type=activity_type,
         id="incoming-1",
         channel_id="msteams",
-        service_url="https://smba.trafficmanager.net/emea/",
+        service_url=SERVICE_URL,
         from_property=ChannelAccount(id=person.user_id, name=person.name, aad_object_id=person.aad_object_id),
         recipient=ChannelAccount(id="28:bot", name="Værn"),
         conversation=ConversationAccount(id=f"a:{person.user_id}", conversation_type="personal", tenant_id=TENANT),
@@ -580,7 +561,7 @@ async def packages(stored: Stored) -> AsyncIterator[CasePackages]:
     await service.close()
 
 
-def _consent(adapter: RecordingAdapter) -> dict[str, Any]:
+def _consent(adapter: RecordingChannel) -> dict[str, Any]:
     cards = [a for activity in adapter.sent for a in activity.attachments or [] if a.content_type == FILE_CONSENT_CARD]
     assert len(cards) == 1, [activity.text for activity in adapter.sent]
     return {"name": cards[0].name, **cards[0].content}
@@ -602,7 +583,7 @@ def _accept_value(consent: dict[str, Any], connector: ConnectorStub, upload_name
 
 
 async def _ask(packages: CasePackages, person: Person) -> dict[str, Any]:
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     await packages.on_command(_turn(adapter, person, text="politipakke"), PackageCommand(PackageKind.POLICE))
     return _consent(adapter)
 
@@ -615,7 +596,7 @@ async def test_the_employee_gets_the_police_package_through_the_file_consent_flo
     assert set(consent["acceptContext"]) == {"package"} and consent["acceptContext"] == consent["declineContext"]
     assert consent["sizeInBytes"] > BIG_BYTES and "VK-2026-0042" in consent["description"]
 
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     name = f"Politipakke-{os.urandom(4).hex()}.zip"
     turn = _turn(adapter, EMPLOYEE, "invoke", name="fileConsent/invoke", value=_accept_value(consent, connector, name))
     turn.activity.reply_to_id = "consent-card-1"
@@ -649,7 +630,7 @@ async def test_the_employee_gets_the_police_package_through_the_file_consent_flo
     assert f"sha256={hashlib.sha256(uploaded).hexdigest()} " in built  # the package's own hash, as delivered
     assert f"manifest_sha256={manifest_sha256} signed_by={TEST_SIGNER.fingerprint} " in built
 
-    again = RecordingAdapter()
+    again = RecordingChannel()
     replay = _turn(again, EMPLOYEE, "invoke", name="fileConsent/invoke", value=_accept_value(consent, connector, name))
     assert (await packages.on_file_consent(replay)).status == 200
     assert len(connector.uploads(name)) == 1  # delivered once, never twice
@@ -661,7 +642,7 @@ async def test_a_forged_accept_by_someone_else_uploads_nothing_and_is_audited(
 ) -> None:
     consent = await _ask(packages, EMPLOYEE)
     for intruder in (STRANGER, LEADER):
-        adapter = RecordingAdapter()
+        adapter = RecordingChannel()
         name = f"forged-{os.urandom(4).hex()}.zip"
         value = _accept_value(consent, connector, name)
         response = await packages.on_file_consent(
@@ -688,7 +669,7 @@ async def test_a_forged_accept_by_someone_else_uploads_nothing_and_is_audited(
     ],
 )
 async def test_a_malformed_consent_is_a_bad_request(packages: CasePackages, value: Any) -> None:
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     response = await packages.on_file_consent(
         _turn(adapter, EMPLOYEE, "invoke", name="fileConsent/invoke", value=value)
     )
@@ -697,7 +678,7 @@ async def test_a_malformed_consent_is_a_bad_request(packages: CasePackages, valu
 
 async def test_declining_deletes_the_package_and_says_so_kindly(packages: CasePackages, stored: Stored) -> None:
     consent = await _ask(packages, EMPLOYEE)
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     value = {"type": "fileUpload", "action": "decline", "context": consent["declineContext"]}
     turn = _turn(adapter, EMPLOYEE, "invoke", name="fileConsent/invoke", value=value)
     turn.activity.reply_to_id = "consent-card-2"
@@ -711,7 +692,7 @@ async def test_declining_deletes_the_package_and_says_so_kindly(packages: CasePa
 async def test_an_expired_offer_is_not_delivered(packages: CasePackages, connector: ConnectorStub) -> None:
     consent = await _ask(packages, EMPLOYEE)
     packages._clock.move_to(NOW + timedelta(days=2))  # type: ignore[attr-defined]
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     name = f"late-{os.urandom(4).hex()}.zip"
     value = _accept_value(consent, connector, name)
     await packages.on_file_consent(_turn(adapter, EMPLOYEE, "invoke", name="fileConsent/invoke", value=value))
@@ -725,7 +706,7 @@ async def test_a_package_lost_with_a_restart_is_built_again_on_accept(
     consent = await _ask(packages, EMPLOYEE)
     for path in (stored.root / "packages").glob("*.zip"):
         path.unlink()
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     name = f"rebuilt-{os.urandom(4).hex()}.zip"
     value = _accept_value(consent, connector, name)
     await packages.on_file_consent(_turn(adapter, EMPLOYEE, "invoke", name="fileConsent/invoke", value=value))
@@ -735,10 +716,10 @@ async def test_a_package_lost_with_a_restart_is_built_again_on_accept(
 
 
 async def test_a_stranger_asking_gets_no_case_and_no_package(packages: CasePackages, stored: Stored) -> None:
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     await packages.on_command(_turn(adapter, STRANGER, text="politipakke"), PackageCommand(PackageKind.POLICE))
     assert [activity.text for activity in adapter.sent] == [TEXTS("package_chat.no_cases_police")]
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     await packages.on_command(_turn(adapter, EMPLOYEE, text="sagspakke"), PackageCommand(PackageKind.FULL))
     assert [activity.text for activity in adapter.sent] == [TEXTS("package_chat.no_cases_full")]
     assert not (stored.root / "packages").exists() or not list((stored.root / "packages").glob("*.zip"))
@@ -747,7 +728,7 @@ async def test_a_stranger_asking_gets_no_case_and_no_package(packages: CasePacka
 async def test_the_leaders_card_button_offers_the_full_package_and_keeps_the_card(
     packages: CasePackages, stored: Stored
 ) -> None:
-    adapter = RecordingAdapter()
+    adapter = RecordingChannel()
     value = {
         "action": {"type": "Action.Execute", "verb": "package", "data": {"case_id": stored.case.case_id, "version": 3}}
     }
@@ -756,7 +737,7 @@ async def test_the_leaders_card_button_offers_the_full_package_and_keeps_the_car
     assert response.body["type"] == "application/vnd.microsoft.activity.message"
     assert _consent(adapter)["name"] == "Sagspakke-VK-2026-0042.zip"
     refused = await packages.on_card_action(
-        _turn(RecordingAdapter(), STRANGER, "invoke", name="adaptiveCard/action", value=value)
+        _turn(RecordingChannel(), STRANGER, "invoke", name="adaptiveCard/action", value=value)
     )
     assert refused.body["statusCode"] == 403
 

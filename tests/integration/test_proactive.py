@@ -1,7 +1,12 @@
-"""Proactive delivery end to end: outbox → ProactiveSender → the real CloudAdapter → a local Bot Connector stub.
+"""Proactive delivery end to end: outbox → ProactiveSender → the Agents SDK's CloudAdapter → a local Bot Connector
+stub.
 
-The adapter has an empty app id, so it sends to the stub's http:// serviceUrl without tokens. Time that matters
-(backoff, leases) is a fake clock; the only real waiting is the background worker test (well under a second).
+The adapter is Værn's own (`create_adapter`: the SDK's CloudAdapter sending through the pooled `ReplyClients`) with
+an empty app id, so it sends to the stub's http:// serviceUrl without tokens. (The SDK's stock client factory cannot
+stand in for it here: without an app id it still asks MSAL for a token on every proactive turn and fails with
+"TENANT_ID is not set"; `ReplyClients(anonymous=True)` is what makes tokenless proactive sends work.) Time that
+matters (backoff, leases) is a fake clock; the only real waiting is the background worker test (well under a
+second).
 """
 
 from __future__ import annotations
@@ -9,19 +14,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
+from microsoft_agents.activity import ChannelAccount
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import TurnContext
 
-from bot.adapter import VaernCloudAdapter
+from bot.adapter import create_adapter
+from bot.config import Settings
 from bot.pacing import SendPacer
 from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
 from domain.case import Person
@@ -35,7 +40,7 @@ from tests.support.connector_stub import ConnectorStub, RecordedCall
 
 T0 = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 TENANT = "5f0c3a1e-7d2b-4c11-9e0a-3b7c2d1f0a99"
-BOT = ChannelAccount(id="28:vaern-test-bot", name="Værn")
+BOT = ChannelAccount.model_validate({"id": "28:vaern-test-bot", "name": "Værn"})
 LEADER = Person(user_id="29:1leader-teams-id", name="Lone Kjær", aad_object_id="0b1c2d3e-0000-4a00-8000-000000000010")
 
 
@@ -50,6 +55,12 @@ class Harness:
     clock: MovableClock
     worker: OutboxWorker
     turn_errors: list[Exception] = field(default_factory=list)
+    close_adapter: Callable[[], Awaitable[None]] | None = None
+
+    async def close(self) -> None:
+        await self.worker.stop()
+        if self.close_adapter is not None:
+            await self.close_adapter()
 
     def notification(self, person: Person = LEADER, text: str = "Ny indberetning", **extra: Any) -> Notification:
         return Notification(
@@ -79,17 +90,28 @@ class Harness:
         raise AssertionError(f"still pending after {rounds} rounds: {pending}")
 
 
-def make_adapter(turn_errors: list[Exception], adapter_class: type[CloudAdapter] = VaernCloudAdapter) -> CloudAdapter:
-    """Værn's adapter (its turn contexts send new messages without the SDK's deep copy) or the stock one (the
-    proactive sender then falls back to an `on_send_activities` handler)."""
-    configuration = SimpleNamespace(APP_ID="", APP_PASSWORD="", APP_TYPE="MultiTenant", APP_TENANTID="")
-    adapter = adapter_class(ConfigurationBotFrameworkAuthentication(configuration))
+def make_adapter(turn_errors: list[Exception]) -> tuple[CloudAdapter, Callable[[], Awaitable[None]]]:
+    """Værn's adapter (bot/adapter.py) without an app id, and what closes its reply clients; errors that reach
+    on_turn_error are noted (there must be none)."""
+    settings = Settings(_env_file=None, microsoft_app_id="", allow_unauthenticated=True)  # type: ignore[call-arg]
+    adapter, clients = create_adapter(settings)
 
     async def on_turn_error(_: TurnContext, error: Exception) -> None:
         turn_errors.append(error)
 
     adapter.on_turn_error = on_turn_error
-    return adapter
+    return adapter, clients.close
+
+
+@dataclass
+class Worker:
+    worker: OutboxWorker
+    outbox: Outbox
+    references: ConversationReferenceStore
+    sender: ProactiveSender
+    documents: SqliteDocumentStore
+    adapter: CloudAdapter
+    close_adapter: Callable[[], Awaitable[None]]
 
 
 def make_worker(
@@ -98,14 +120,13 @@ def make_worker(
     clock: MovableClock,
     turn_errors: list[Exception],
     bot: ChannelAccount | None = BOT,
-    adapter_class: type[CloudAdapter] = VaernCloudAdapter,
-) -> tuple[OutboxWorker, Outbox, ConversationReferenceStore, ProactiveSender, SqliteDocumentStore, CloudAdapter]:
+) -> Worker:
     documents = SqliteDocumentStore(root / "documents.sqlite3")
     outbox = Outbox(documents, base_delay_seconds=0.5, rng=random.Random(7))
     references = ConversationReferenceStore(documents)
-    adapter = make_adapter(turn_errors, adapter_class)
+    adapter, close = make_adapter(turn_errors)
     sender = ProactiveSender(adapter, "", references, bot_account=bot)
-    return OutboxWorker(outbox, sender, clock), outbox, references, sender, documents, adapter
+    return Worker(OutboxWorker(outbox, sender, clock), outbox, references, sender, documents, adapter, close)
 
 
 @pytest.fixture
@@ -114,15 +135,25 @@ def stub() -> Iterator[ConnectorStub]:
         yield running
 
 
-@pytest.fixture(params=[VaernCloudAdapter, CloudAdapter], ids=["vaern-adapter", "stock-adapter"])
-async def harness(request: pytest.FixtureRequest, stub: ConnectorStub, tmp_path: Path) -> AsyncIterator[Harness]:
+@pytest.fixture
+async def harness(stub: ConnectorStub, tmp_path: Path) -> AsyncIterator[Harness]:
     clock = MovableClock(T0)
     turn_errors: list[Exception] = []
-    worker, outbox, references, sender, documents, adapter = make_worker(
-        stub, tmp_path / "documents", clock, turn_errors, adapter_class=request.param
+    made = make_worker(stub, tmp_path / "documents", clock, turn_errors)
+    harness = Harness(
+        stub,
+        made.adapter,
+        made.documents,
+        made.outbox,
+        made.references,
+        made.sender,
+        clock,
+        made.worker,
+        turn_errors,
+        made.close_adapter,
     )
-    yield Harness(stub, adapter, documents, outbox, references, sender, clock, worker, turn_errors)
-    await worker.stop()
+    yield harness
+    await harness.close()
     assert not turn_errors, "errors must come back to the sender, not end in on_turn_error"
 
 
@@ -139,7 +170,7 @@ async def test_first_send_creates_the_chat_then_reuses_its_reference(harness: Ha
     assert create.body["isGroup"] is False
     assert create.body["bot"]["id"] == BOT.id
     assert create.body["members"] == [{"id": LEADER.user_id, "name": LEADER.name, "aadObjectId": LEADER.aad_object_id}]
-    assert create.body["tenantID"] == TENANT
+    assert create.body["tenantId"] == TENANT
     assert create.body["channelData"] == {"tenant": {"id": TENANT}}
     conversation_id = create.conversation_id
     [send] = harness.calls("send")
@@ -149,8 +180,9 @@ async def test_first_send_creates_the_chat_then_reuses_its_reference(harness: Ha
     assert send.body["recipient"]["id"] == LEADER.user_id
 
     reference = await harness.references.get(LEADER)
-    assert reference is not None and reference.conversation.id == conversation_id
-    assert reference.service_url == harness.stub.url and reference.bot.id == BOT.id
+    assert reference is not None and reference["conversation"]["id"] == conversation_id
+    assert reference["conversation"]["tenantId"] == TENANT
+    assert reference["serviceUrl"] == harness.stub.url and reference["bot"]["id"] == BOT.id
     sent = await harness.outbox.sent(first.id)
     assert sent is not None
     assert (sent.sent_activity_id, sent.sent_conversation_id) == (send.activity_id, conversation_id)
@@ -171,7 +203,7 @@ async def test_reference_is_found_by_teams_id_or_aad_id(harness: Harness) -> Non
 
     for same in (LEADER, Person(user_id=LEADER.aad_object_id or ""), known_by_aad_only):
         reference = await harness.references.get(same)
-        assert reference is not None and reference.conversation.id == create.conversation_id
+        assert reference is not None and reference["conversation"]["id"] == create.conversation_id
     assert await harness.references.get(Person(user_id="29:someone-else")) is None
 
 
@@ -302,23 +334,34 @@ async def test_server_errors_are_retried_past_eight_attempts(harness: Harness) -
     assert await harness.outbox.dead_letters() == []
 
 
-async def outage_harness(stub: ConnectorStub, root: Path, budget_hours: float) -> Harness:
-    clock = MovableClock(T0)
-    turn_errors: list[Exception] = []
-    documents = SqliteDocumentStore(root / "documents.sqlite3")
-    retries = {"retry_budget_seconds": budget_hours * 3600, "max_delay_seconds": 600}
-    outbox = Outbox(documents, **retries, rng=random.Random(3))
-    references = ConversationReferenceStore(documents)
-    adapter = make_adapter(turn_errors)
-    sender = ProactiveSender(adapter, "", references, bot_account=BOT)
-    worker = OutboxWorker(outbox, sender, clock, dead_letter_retry_seconds=3600)
-    return Harness(stub, adapter, documents, outbox, references, sender, clock, worker, turn_errors)
+@pytest.fixture
+async def outage_harness(stub: ConnectorStub, tmp_path: Path) -> AsyncIterator[Callable[[float], Awaitable[Harness]]]:
+    """Makes a harness on Værn's adapter whose outbox gives up after `budget_hours`; closed after the test."""
+    made: list[Harness] = []
+
+    async def make(budget_hours: float) -> Harness:
+        clock = MovableClock(T0)
+        turn_errors: list[Exception] = []
+        documents = SqliteDocumentStore(tmp_path / "documents.sqlite3")
+        retries = {"retry_budget_seconds": budget_hours * 3600, "max_delay_seconds": 600}
+        outbox = Outbox(documents, **retries, rng=random.Random(3))
+        references = ConversationReferenceStore(documents)
+        adapter, close = make_adapter(turn_errors)
+        sender = ProactiveSender(adapter, "", references, bot_account=BOT)
+        worker = OutboxWorker(outbox, sender, clock, dead_letter_retry_seconds=3600)
+        harness = Harness(stub, adapter, documents, outbox, references, sender, clock, worker, turn_errors, close)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        await harness.close()
 
 
 async def test_a_card_outlives_an_outage_longer_than_the_retry_budget(
-    stub: ConnectorStub, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    stub: ConnectorStub, outage_harness: Callable[[float], Awaitable[Harness]], caplog: pytest.LogCaptureFixture
 ) -> None:
-    harness = await outage_harness(stub, tmp_path, budget_hours=4)
+    harness = await outage_harness(4)
     card = harness.notification(text="ny sag", id="case-1-reported", keep_trying=True)
     await harness.outbox.enqueue(card)
     stub.start_outage(503, {"Retry-After": "86400"})  # and it asks for a day: capped like the backoff
@@ -353,8 +396,11 @@ async def test_a_card_outlives_an_outage_longer_than_the_retry_budget(
     assert not harness.turn_errors
 
 
-async def test_a_revived_card_that_fails_again_goes_back_after_one_attempt(stub: ConnectorStub, tmp_path: Path) -> None:
-    harness = await outage_harness(stub, tmp_path, budget_hours=1)
+async def test_a_revived_card_that_fails_again_goes_back_after_one_attempt(
+    stub: ConnectorStub, outage_harness: Callable[[float], Awaitable[Harness]]
+) -> None:
+    harness = await outage_harness(1)
+
     card = harness.notification(text="kort", keep_trying=True)
     await harness.outbox.enqueue(card)
     stub.start_outage(503)
@@ -382,8 +428,10 @@ async def test_retry_after_is_capped_like_the_backoff(tmp_path: Path) -> None:
     assert outbox.delay(1, retry_after=30) >= 30
 
 
-async def test_a_round_stops_after_so_many_failures(stub: ConnectorStub, tmp_path: Path) -> None:
-    harness = await outage_harness(stub, tmp_path, budget_hours=1)
+async def test_a_round_stops_after_so_many_failures(
+    stub: ConnectorStub, outage_harness: Callable[[float], Awaitable[Harness]]
+) -> None:
+    harness = await outage_harness(1)
     worker = OutboxWorker(harness.outbox, harness.sender, harness.clock, max_failures_per_round=5, concurrency=2)
     for number in range(40):
         person = Person(user_id=f"29:user-{number}", name=f"Person {number}", aad_object_id=f"aad-{number}")
@@ -414,7 +462,7 @@ async def test_a_waiting_notification_holds_back_later_ones_to_the_same_person(h
     await harness.outbox.enqueue(harness.notification(person=other, text="til Mads"))
     reference = await harness.references.get(LEADER)
     assert reference is not None
-    harness.stub.fail_next(1, 429, {"Retry-After": "5"}, conversation_id=reference.conversation.id)
+    harness.stub.fail_next(1, 429, {"Retry-After": "5"}, conversation_id=reference["conversation"]["id"])
 
     assert await harness.worker.run_once() == 1
     assert [a["text"] for a in harness.stub.activities()] == ["til Mads"]
@@ -431,8 +479,9 @@ async def test_two_workers_deliver_each_notification_exactly_once(stub: Connecto
     clock = MovableClock(T0)
     turn_errors: list[Exception] = []
     root = tmp_path / "shared"
-    first, outbox, *_ = make_worker(stub, root, clock, turn_errors)
-    second, *_ = make_worker(stub, root, clock, turn_errors)  # its own store object on the same files
+    one = make_worker(stub, root, clock, turn_errors)
+    two = make_worker(stub, root, clock, turn_errors)  # its own store object on the same files
+    first, second, outbox = one.worker, two.worker, one.outbox
     people = [Person(user_id=f"29:user-{n}", name=f"Person {n}", aad_object_id=f"aad-{n}") for n in range(5)]
     texts = [f"{person.user_id} #{i}" for i in range(3) for person in people]
     for i, text in enumerate(texts):
@@ -456,6 +505,8 @@ async def test_two_workers_deliver_each_notification_exactly_once(stub: Connecto
         if not await outbox.pending():
             break
 
+    for made in (one, two):
+        await made.close_adapter()
     sent_texts = [activity["text"] for activity in stub.activities()]
     assert delivered == len(texts)
     assert sorted(sent_texts) == sorted(texts), "each notification exactly once"
@@ -587,11 +638,17 @@ async def test_update_replaces_a_sent_card(harness: Harness) -> None:
     assert len(harness.calls("send")) == 1
 
 
+@pytest.mark.parametrize(
+    "bot_account",
+    [{"id": "28:from-the-channel", "name": "Værn"}, {"id": "28:from-the-channel"}],
+    ids=["named", "without-a-name"],
+)
 async def test_bot_account_comes_from_a_stored_reference_when_there_is_no_app_id(
-    stub: ConnectorStub, tmp_path: Path
+    stub: ConnectorStub, tmp_path: Path, bot_account: dict[str, str]
 ) -> None:
     turn_errors: list[Exception] = []
-    _, _, references, sender, *_ = make_worker(stub, tmp_path, MovableClock(T0), turn_errors, bot=None)
+    made = make_worker(stub, tmp_path, MovableClock(T0), turn_errors, bot=None)
+    references, sender = made.references, made.sender
     notification = Notification(
         recipient=LEADER,
         tenant_id=TENANT,
@@ -600,25 +657,29 @@ async def test_bot_account_comes_from_a_stored_reference_when_there_is_no_app_id
         payload={"type": "message", "text": "x"},
         created_at=T0,
     )
-    with pytest.raises(SendFailed, match="unknown"):
-        await sender.send(notification)
-    assert stub.calls == []
+    try:
+        with pytest.raises(SendFailed, match="unknown"):
+            await sender.send(notification)
+        assert stub.calls == []
 
-    someone = Person(user_id="29:employee", aad_object_id="aad-employee")
-    seen_in_chat = ConversationReference(
-        channel_id="msteams",
-        service_url=stub.url,
-        conversation=ConversationAccount(id="a:employee-chat", tenant_id=TENANT),
-        bot=ChannelAccount(id="28:from-the-channel", name="Værn"),
-        user=ChannelAccount(id=someone.user_id, aad_object_id=someone.aad_object_id),
-        activity_id="incoming-1",
-    )
-    await references.save(someone, seen_in_chat)
-    await sender.send(notification)
+        someone = Person(user_id="29:employee", aad_object_id="aad-employee")
+        seen_in_chat = {  # the wire JSON the edge stores from an incoming message
+            "channelId": "msteams",
+            "serviceUrl": stub.url,
+            "conversation": {"id": "a:employee-chat", "tenantId": TENANT},
+            "bot": bot_account,
+            "user": {"id": someone.user_id, "aadObjectId": someone.aad_object_id},
+            "activityId": "incoming-1",
+        }
+        await references.save(someone, seen_in_chat)
+        await sender.send(notification)
+    finally:
+        await made.close_adapter()
     [create] = [call for call in stub.calls if call.kind == "create_conversation"]
     assert create.body["bot"]["id"] == "28:from-the-channel"
+    assert await references.last_bot() == bot_account
     stored = await references.get(someone)
-    assert stored is not None and stored.activity_id is None
+    assert stored is not None and "activityId" not in stored
     assert not turn_errors
 
 

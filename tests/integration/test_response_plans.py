@@ -1,6 +1,7 @@
 """Response plans on both backends (local filesystem and Azure Blob via Azurite): every version kept create-only,
-current.json etag-guarded, concurrent saves never lost; and the dialog driven in-process through botbuilder's
-TestAdapter with the routing proposed for bot/handler.py (create, stop and resume, edit to version 2, read, export).
+current.json etag-guarded, concurrent saves never lost; and the dialog driven in-process on the Agents SDK's turn
+context (a recording channel, the Teams edge's `TeamsTurn`, the conversation state store) with the routing of
+bot/handler.py (create, stop and resume, edit to version 2, read, export).
 """
 
 from __future__ import annotations
@@ -10,19 +11,18 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.dialogs import DialogSet
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.core import TurnContext
 
 from bot.file_consent import FILE_CONSENT_CARD
 from bot.plan_files import PlanFiles
+from bot.teams_turn import TeamsTurn
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
 from content import texts_for
 from dialogs.add_evidence import PASS_ON
+from dialogs.engine import DialogSet
 from dialogs.replies import reply_from
 from dialogs.response_plan import (
-    DRAFT_PROPERTY,
     PLAN_EDIT_WORDS,
     PLAN_SHOW_WORDS,
     RESPONSE_PLAN_DIALOG_ID,
@@ -32,13 +32,14 @@ from dialogs.response_plan import (
 )
 from domain.response_plan import QUESTION_KEYS, ResponsePlan
 from services.roles import DirectoryFile, JsonDirectory
-from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
+from storage.conversation_state import ConversationStateStore, conversation_key
 from storage.package_offers import PlanOffers
 from storage.ports import DocumentStore
 from storage.response_plans import ResponsePlanRepository
 from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub
 from tests.support.teams import card_elements, card_texts
+from tests.support.turns import RecordingChannel, message
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 CRISIS_LINE = "89 70 12 99"
@@ -138,13 +139,22 @@ def directory(employee_unit: str = "unit-1") -> JsonDirectory:
     )
 
 
-def personal_activity(aad: str, **fields: Any) -> Activity:
-    """An activity from the person `aad` in their own 1:1 chat (a message unless `type` says otherwise)."""
-    return Activity(
-        **{"type": "message", "locale": "da-DK", **fields},
-        from_property=ChannelAccount(id=f"29:{aad}", name=aad, aad_object_id=aad),
-        conversation=ConversationAccount(id=f"conv-{aad}", conversation_type="personal"),
+def personal_activity(
+    aad: str, *, text: str = "", value: dict[str, Any] | None = None, invoke: str | None = None, locale: str = "da-DK"
+) -> Activity:
+    """An activity from the person `aad` in their own 1:1 chat (a message, or the invoke named `invoke`)."""
+    activity = message(
+        text,
+        value=value,
+        user_id=f"29:{aad}",
+        name=aad,
+        aad_object_id=aad,
+        conversation_id=f"conv-{aad}",
+        locale=locale,
     )
+    if invoke is not None:
+        activity.type, activity.name = "invoke", invoke
+    return activity
 
 
 def plan_files(documents: DocumentStore, clock: MovableClock, folder: Path, people: JsonDirectory) -> PlanFiles:
@@ -163,44 +173,45 @@ def plan_files(documents: DocumentStore, clock: MovableClock, folder: Path, peop
 
 
 class PlanBot:
-    """The routing proposed for VaernBot.on_message_activity, cut down to the plan's commands."""
+    """The routing of VaernBot.on_message_activity (bot/handler.py), cut down to the plan's commands: the
+    conversation's state loaded and saved around each turn, the dialogs and the viewer on the edge's `TeamsTurn`
+    (the export offers the PDF through bot.plan_files, which needs the SDK's turn context)."""
 
     def __init__(self, documents: DocumentStore, clock: MovableClock, folder: Path) -> None:
-        self.state = EncodedConversationState(DocumentDialogStateStorage(documents))
-        self.dialogs = DialogSet(self.state.create_property("DialogState"))
+        self.states = ConversationStateStore(documents)
         self.plans = ResponsePlanRepository(documents)
         people = directory()
-        drafts = self.state.create_property(DRAFT_PROPERTY)
-        self.dialogs.add(ResponsePlanDialog(self.plans, people, clock, CRISIS_LINE, drafts))
+        self.dialogs = DialogSet([ResponsePlanDialog(self.plans, people, clock, CRISIS_LINE)])
         files = plan_files(documents, clock, folder, people)
         self.viewer = ResponsePlanViewer(self.plans, people, clock, CRISIS_LINE, files)
-        self.adapter = TestAdapter(self.on_turn)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        await self.on_message(turn_context)
-        await self.state.save_changes(turn_context)
+        activity = turn_context.activity
+        state = await self.states.load(conversation_key(str(activity.channel_id), activity.conversation.id))
+        await self.on_message(TeamsTurn(turn_context), state.stack, state.properties)
+        await self.states.save(state)
 
-    async def on_message(self, turn_context: TurnContext) -> None:
-        dialog_context = await self.dialogs.create_context(turn_context)
+    async def on_message(self, turn: TeamsTurn, stack: list[dict[str, Any]], properties: dict[str, Any]) -> None:
+        dialog_context = self.dialogs.context(turn, stack, properties)
         if dialog_context.active_dialog is not None:
             result = await dialog_context.continue_dialog()
             if result.result != PASS_ON:
                 return
-        reply = reply_from(turn_context.activity)
+        reply = reply_from(turn.activity)
         command = reply.value.get("command") if isinstance(reply.value.get("command"), str) else reply.word.rstrip("?")
         if command in (PLAN_EDIT_COMMAND, *PLAN_EDIT_WORDS):
             await dialog_context.begin_dialog(RESPONSE_PLAN_DIALOG_ID)
         elif command in (PLAN_SHOW_COMMAND, *PLAN_SHOW_WORDS):
-            await self.viewer.show(turn_context)
+            await self.viewer.show(turn)
         elif command == PLAN_EXPORT_COMMAND:
-            await self.viewer.export(turn_context)
+            await self.viewer.export(turn)
 
     async def send(self, aad: str, *, text: str = "", value: dict[str, Any] | None = None) -> list[str]:
         """One turn from the person `aad` in their own 1:1 chat; everything the bot said or prefilled, as strings."""
-        mark = len(self.adapter.activity_buffer)
-        await self.adapter.receive_activity(personal_activity(aad, text=text or None, value=value))
+        channel = RecordingChannel()
+        await self.on_turn(TurnContext(channel, personal_activity(aad, text=text, value=value)))
         said = []
-        for sent in self.adapter.activity_buffer[mark:]:
+        for sent in channel.sent:
             said.append(sent.text or "")
             for attachment in sent.attachments or []:
                 said.append("\n".join(card_texts(attachment.content)))
@@ -342,9 +353,9 @@ async def test_the_plan_pdf_is_made_again_when_lost_follows_who_may_read_and_exp
     files = plan_files(documents, clock, tmp_path, directory())
 
     async def offer() -> str:
-        adapter = TestAdapter()
-        await files.offer(TurnContext(adapter, personal_activity("aad-employee")), saved.plan, TEXTS)
-        [card] = [a for sent in adapter.activity_buffer for a in sent.attachments or []]
+        channel = RecordingChannel()
+        await files.offer(TeamsTurn(TurnContext(channel, personal_activity("aad-employee"))), saved.plan, TEXTS)
+        [card] = [a for sent in channel.sent for a in sent.attachments or []]
         file_id = card.content["acceptContext"]["plan"]
         assert card.content_type == FILE_CONSENT_CARD and (tmp_path / f"{file_id}.pdf").is_file()
         return file_id
@@ -352,10 +363,10 @@ async def test_the_plan_pdf_is_made_again_when_lost_follows_who_may_read_and_exp
     async def accept(delivery: PlanFiles, file_id: str, name: str) -> list[str]:
         info = {"uploadUrl": connector.upload_url(name), "name": name, "contentUrl": f"https://x/{name}"}
         value = {"action": "accept", "context": {"plan": file_id}, "uploadInfo": info}
-        adapter = TestAdapter()
-        activity = personal_activity("aad-employee", type="invoke", name="fileConsent/invoke", value=value)
-        assert (await delivery.on_file_consent(TurnContext(adapter, activity))).status == 200
-        return [sent.text for sent in adapter.activity_buffer]
+        channel = RecordingChannel()
+        activity = personal_activity("aad-employee", value=value, invoke="fileConsent/invoke")
+        assert (await delivery.on_file_consent(TurnContext(channel, activity))).status == 200
+        return [sent.text for sent in channel.sent]
 
     lost = await offer()
     (tmp_path / f"{lost}.pdf").unlink()  # a restart, or another instance made it

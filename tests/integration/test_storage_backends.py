@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import struct
 import zlib
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from botbuilder.core import ConversationState, TurnContext
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.dialogs import DialogInstance, DialogState
-from botbuilder.schema import Activity, ConversationAccount
 
 from domain.case import Case, Incident, Person
 from domain.evidence import EvidenceItem, EvidencePolicy, EvidenceSource
 from domain.refusals import EvidenceRefused, RefusalReason
 from storage.cases import CaseRepository, ReferenceCounter
-from storage.dialog_state import DocumentDialogStateStorage, EncodedConversationState
+from storage.conversation_state import ConversationState, ConversationStateStore, conversation_key
 from storage.evidence_intake import EvidenceIntake
 from storage.ports import (
     Document,
@@ -483,136 +481,185 @@ async def test_intake_refuses_an_oversize_stream_and_stores_nothing(backend: Bac
     assert await backend.evidence.list_items("case-1") == []
 
 
-# Dialog state
+# Conversation (dialog) state
+
+CONVERSATION = conversation_key("msteams", "a:conversation-1")
 
 
-async def test_dialog_state_round_trips_and_honours_etags(backend: Backend) -> None:
-    storage = DocumentDialogStateStorage(backend.documents)
-    await storage.write({"conversation/1": {"DialogState": {"step": 1, "text": "hej"}}})
-
-    first = (await storage.read(["conversation/1", "missing"]))["conversation/1"]
-    assert first["DialogState"] == {"step": 1, "text": "hej"}
-    stale_etag = first["e_tag"]
-    first["DialogState"]["step"] = 2
-    await storage.write({"conversation/1": first})
-
-    stale = {"DialogState": {"step": 99}, "e_tag": stale_etag}
-    with pytest.raises(PreconditionFailed):
-        await storage.write({"conversation/1": stale})
-    assert stale["e_tag"] == stale_etag
-    assert (await storage.read(["conversation/1"]))["conversation/1"]["DialogState"]["step"] == 2
-
-    await storage.write({"conversation/1": {"DialogState": {"step": 3}, "e_tag": "*"}})
-    current = (await storage.read(["conversation/1"]))["conversation/1"]
-    assert current["DialogState"] == {"step": 3}
-
-    await storage.delete(["conversation/1"])
-    assert await storage.read(["conversation/1"]) == {}
+def state_document_key(channel_id: str, conversation_id: str) -> str:
+    """Where the botbuilder releases' ConversationState kept a conversation (and where this release still does)."""
+    return f"state/{hashlib.sha256(f'{channel_id}/conversations/{conversation_id}'.encode()).hexdigest()}.json"
 
 
-def state_turn(conversation_id: str = "a:conversation-1") -> TurnContext:
-    activity = Activity(type="message", channel_id="msteams", conversation=ConversationAccount(id=conversation_id))
-    return TurnContext(TestAdapter(), activity)
+def report_at(index: int, answers: dict[str, str]) -> dict[str, Any]:
+    """A stack entry as the report dialog leaves it: its id and its own plain JSON state."""
+    return {"id": "report", "state": {"draft": {"answers": dict(answers)}, "index": index, "editing": False}}
 
 
-def dialog_at(index: int, answers: dict[str, str]) -> DialogState:
-    """A dialog stack as the report dialog leaves it: one instance whose state holds plain JSON."""
-    instance = DialogInstance()
-    instance.id = "report"
-    instance.state = {"draft": {"answers": dict(answers)}, "index": index, "editing": False}
-    return DialogState([instance])
-
-
-async def test_conversation_state_writes_only_changed_state_and_resumes_after_a_restart(backend: Backend) -> None:
+async def test_conversation_state_round_trips_and_writes_only_changed_state(backend: Backend) -> None:
     documents = CountingDocuments(backend.documents)
-    state = EncodedConversationState(DocumentDialogStateStorage(documents))
-    accessor = state.create_property("DialogState")
+    store = ConversationStateStore(documents)
 
-    first = state_turn()
-    await accessor.set(first, dialog_at(0, {}))
-    await state.save_changes(first)
-    assert len(documents.puts) == 1
+    first = await store.load(CONVERSATION)
+    assert (first.stack, first.properties, first.etag, first.stored) == ([], {}, None, None)
+    await store.save(first)
+    assert documents.puts == [], "no state and nothing stored: nothing to write"
+    first.stack.append(report_at(0, {}))
+    first.properties["ResponsePlanDraft"] = {"case_id": "case-1", "step": "facts"}
+    await store.save(first)
+    assert len(documents.puts) == 1 and first.etag is not None
 
-    unchanged = state_turn()
-    dialog = await accessor.get(unchanged, DialogState)
-    assert dialog.dialog_stack[0].state["index"] == 0
-    await state.save_changes(unchanged)
+    unchanged = await store.load(CONVERSATION)
+    assert unchanged.stack == [report_at(0, {})]
+    assert unchanged.properties == {"ResponsePlanDraft": {"case_id": "case-1", "step": "facts"}}
+    await store.save(unchanged)
     assert len(documents.puts) == 1, "a turn that changed nothing writes nothing"
 
-    changed = state_turn()
-    dialog = await accessor.get(changed, DialogState)
-    dialog.dialog_stack[0].state["index"] = 1
-    dialog.dialog_stack[0].state["draft"]["answers"]["safety"] = "no"
-    await state.save_changes(changed)
-    await state.save_changes(changed)
+    changed = await store.load(CONVERSATION)
+    changed.stack[0]["state"]["index"] = 1
+    changed.stack[0]["state"]["draft"]["answers"]["safety"] = "no"
+    await store.save(changed)
+    await store.save(changed)
     assert len(documents.puts) == 2, "a changed state is written once"
 
-    restarted = EncodedConversationState(DocumentDialogStateStorage(documents))
-    resumed = state_turn()
-    dialog = await restarted.create_property("DialogState").get(resumed, DialogState)
-    assert isinstance(dialog, DialogState) and isinstance(dialog.dialog_stack[0], DialogInstance)
-    assert dialog.dialog_stack[0].state == {"draft": {"answers": {"safety": "no"}}, "index": 1, "editing": False}
-    await restarted.save_changes(resumed)
+    restarted = ConversationStateStore(documents)
+    resumed = await restarted.load(CONVERSATION)
+    assert resumed.stack == [
+        {"id": "report", "state": {"draft": {"answers": {"safety": "no"}}, "index": 1, "editing": False}}
+    ]
+    assert resumed.properties == {"ResponsePlanDraft": {"case_id": "case-1", "step": "facts"}}
+    assert resumed.etag == changed.etag
+    await restarted.save(resumed)
     assert len(documents.puts) == 2
 
-    other = state_turn("a:conversation-2")
-    assert await restarted.create_property("DialogState").get(other) is None
-
-
-async def test_conversation_state_reads_what_stock_botbuilder_wrote_and_the_other_way_round(backend: Backend) -> None:
-    documents = CountingDocuments(backend.documents)
-    stock = ConversationState(DocumentDialogStateStorage(documents))
-    ours = EncodedConversationState(DocumentDialogStateStorage(documents))
-
-    written_by_stock = state_turn()
-    await stock.create_property("DialogState").set(written_by_stock, dialog_at(3, {"subject": "me"}))
-    await stock.save_changes(written_by_stock)
-
-    read_by_ours = state_turn()
-    dialog = await ours.create_property("DialogState").get(read_by_ours)
-    assert dialog.dialog_stack[0].state["index"] == 3
-    await ours.save_changes(read_by_ours)
-    assert len(documents.puts) == 1, "the same state encodes to the same document: no rewrite"
-
-    dialog.dialog_stack[0].state["index"] = 4
-    await ours.save_changes(read_by_ours)
-    read_by_stock = state_turn()
-    assert (await stock.create_property("DialogState").get(read_by_stock)).dialog_stack[0].state["index"] == 4
+    other = await restarted.load(conversation_key("msteams", "a:conversation-2"))
+    assert (other.stack, other.properties, other.etag) == ([], {}, None)
 
 
 async def test_conversation_state_refuses_a_stale_write(backend: Backend) -> None:
-    state = EncodedConversationState(DocumentDialogStateStorage(backend.documents))
-    accessor = state.create_property("DialogState")
-    setup = state_turn()
-    await accessor.set(setup, dialog_at(0, {}))
-    await state.save_changes(setup)
+    store = ConversationStateStore(backend.documents)
+    setup = await store.load(CONVERSATION)
+    setup.stack.append(report_at(0, {}))
+    await store.save(setup)
 
-    one, two = state_turn(), state_turn()  # two messages of one conversation, read at the same time
-    (await accessor.get(one)).dialog_stack[0].state["index"] = 1
-    (await accessor.get(two)).dialog_stack[0].state["index"] = 2
-    await state.save_changes(one)
+    one, two = await store.load(CONVERSATION), await store.load(CONVERSATION)  # two messages, read at once
+    one.stack[0]["state"]["index"] = 1
+    two.stack[0]["state"]["index"] = 2
+    await store.save(one)
+    stale_etag = two.etag
     with pytest.raises(PreconditionFailed):
-        await state.save_changes(two)
+        await store.save(two)
+    assert two.etag == stale_etag
+    assert (await store.load(CONVERSATION)).stack[0]["state"]["index"] == 1
 
-    after = state_turn()
-    assert (await accessor.get(after)).dialog_stack[0].state["index"] == 1
+    setup.stack[0]["state"]["index"] = 9  # an etag two writes old
+    with pytest.raises(PreconditionFailed):
+        await store.save(setup)
+    assert (await store.load(CONVERSATION)).stack[0]["state"]["index"] == 1
+
+
+async def test_conversation_state_two_first_turns_create_the_document_once(backend: Backend) -> None:
+    store = ConversationStateStore(backend.documents)
+    one = await store.load(CONVERSATION)
+    two = await store.load(CONVERSATION)  # both read before either wrote: no document, no etag
+    one.stack.append(report_at(1, {}))
+    two.stack.append(report_at(2, {}))
+
+    await store.save(one)
+    with pytest.raises(PreconditionFailed):
+        await store.save(two)
+
+    assert (await store.load(CONVERSATION)).stack == [report_at(1, {})]
+
+
+async def test_conversation_state_reads_what_the_botbuilder_release_wrote(backend: Backend) -> None:
+    """botbuilder 4.17.1's ConversationState stored jsonpickle of its state dict: the dialog stack under
+    "DialogState" (`DialogState` of `DialogInstance`s), the other properties beside it as plain JSON."""
+    written_by_botbuilder = """{
+        "DialogState": {
+            "py/object": "botbuilder.dialogs.dialog_state.DialogState",
+            "_dialog_stack": [
+                {
+                    "py/object": "botbuilder.dialogs.dialog_instance.DialogInstance",
+                    "id": "report",
+                    "state": {"draft": {"answers": {"subject": "me", "when": "i går"}}, "index": 3, "editing": false}
+                }
+            ]
+        },
+        "ResponsePlanDraft": {"case_id": "case-7", "step": "measures", "measures": ["samtale", "opfølgning"]}
+    }"""
+    key = state_document_key("msteams", "a:conversation-1")
+    etag = await backend.documents.put(key, written_by_botbuilder.encode(), create_only=True)
+    documents = CountingDocuments(backend.documents)
+    store = ConversationStateStore(documents)
+
+    state = await store.load(CONVERSATION)
+
+    assert state.stack == [report_at(3, {"subject": "me", "when": "i går"})]
+    assert state.properties == {
+        "ResponsePlanDraft": {"case_id": "case-7", "step": "measures", "measures": ["samtale", "opfølgning"]}
+    }
+    assert state.etag == etag
+
+    await store.save(state)  # the same state, written once in this release's format (If-Match on the etag read)
+    assert documents.puts == [key]
+    rewritten = await backend.documents.get(key)
+    assert rewritten is not None and "py/object" not in rewritten.data.decode()
+    again = await store.load(CONVERSATION)
+    assert (again.stack, again.properties) == (state.stack, state.properties)
+    await store.save(again)
+    assert documents.puts == [key], "from then on an unchanged state writes nothing"
+
+
+async def test_conversation_state_of_the_botbuilder_release_continues_with_the_running_dialog(
+    backend: Backend,
+) -> None:
+    """botbuilder kept the running dialog first on its stack (a dialog that began another pushed it in front)."""
+    written_by_botbuilder = {
+        "DialogState": {
+            "py/object": "botbuilder.dialogs.dialog_state.DialogState",
+            "_dialog_stack": [
+                {
+                    "py/object": "botbuilder.dialogs.dialog_instance.DialogInstance",
+                    "id": "choose_leader",
+                    "state": {"case_id": "case-3"},
+                },
+                {
+                    "py/object": "botbuilder.dialogs.dialog_instance.DialogInstance",
+                    "id": "report",
+                    "state": {"index": 9},
+                },
+            ],
+        }
+    }
+    key = state_document_key("msteams", "a:conversation-1")
+    await backend.documents.put(key, json.dumps(written_by_botbuilder).encode())
+
+    state = await ConversationStateStore(backend.documents).load(CONVERSATION)
+
+    assert state.stack == [{"id": "choose_leader", "state": {"case_id": "case-3"}}]
+    assert state.properties == {}
 
 
 async def test_conversation_state_cleared_and_deleted(backend: Backend) -> None:
-    state = EncodedConversationState(DocumentDialogStateStorage(backend.documents))
-    accessor = state.create_property("DialogState")
-    turn = state_turn()
-    await accessor.set(turn, dialog_at(5, {}))
-    await state.save_changes(turn)
+    documents = CountingDocuments(backend.documents)
+    store = ConversationStateStore(documents)
+    state = await store.load(CONVERSATION)
+    state.stack.append(report_at(5, {}))
+    state.properties["ResponsePlanDraft"] = {"step": "facts"}
+    await store.save(state)
 
-    cleared = state_turn()
-    await state.load(cleared)
-    await state.clear_state(cleared)
-    await state.save_changes(cleared)
-    assert await accessor.get(state_turn()) is None
+    cleared = await store.load(CONVERSATION)
+    cleared.stack.clear()
+    cleared.properties.clear()
+    await store.save(cleared)
+    assert len(documents.puts) == 2, "a stored state that is cleared is written empty"
+    after = await store.load(CONVERSATION)
+    assert (after.stack, after.properties) == ([], {})
 
-    deleted = state_turn()
-    await accessor.set(deleted, dialog_at(6, {}))
-    await state.save_changes(deleted)
-    await state.delete(deleted)
-    assert await DocumentDialogStateStorage(backend.documents).read(["msteams/conversations/a:conversation-1"]) == {}
+    after.stack.append(report_at(6, {}))
+    await store.save(after)
+    await store.delete(CONVERSATION)
+    assert await backend.documents.get(state_document_key("msteams", "a:conversation-1")) is None
+    gone = await store.load(CONVERSATION)
+    assert gone == ConversationState(CONVERSATION)

@@ -355,6 +355,9 @@ class ConnectorStub(BackgroundServer):
     async def _send(self, request: web.Request) -> web.Response:
         reply_to = request.match_info.get("aid")
         call = await self._call(request, "send", reply_to_id=unquote(reply_to) if reply_to else None)
+        if _has_nulls(call.body):  # as the Teams service (and the Agents Playground) answer an activity with nulls
+            self._record(replace(call, status=400))
+            return web.json_response(INVALID_INPUT, status=400)
         failure = self._take_failure(call.conversation_id, call.body)
         if failure is not None:
             self._record(replace(call, status=failure.status))
@@ -366,6 +369,9 @@ class ConnectorStub(BackgroundServer):
     async def _update(self, request: web.Request) -> web.Response:
         activity_id = unquote(request.match_info["aid"])
         call = await self._call(request, "update", activity_id=activity_id)
+        if _has_nulls(call.body):
+            self._record(replace(call, status=400))
+            return web.json_response(INVALID_INPUT, status=400)
         outage = self._outage("update", call.conversation_id, call.body)
         if outage is not None:
             self._record(replace(call, status=outage.status))
@@ -470,3 +476,11 @@ def _activities_of(call: RecordedCall, conversation_id: str | None) -> Iterable[
     if not activity.get("id") and call.activity_id:
         activity["id"] = call.activity_id
     return [activity]
+
+
+INVALID_INPUT = {"error": {"code": "BadArgument", "message": "Invalid input"}}
+
+
+def _has_nulls(body: Any) -> bool:
+    """Whether an activity names a field with a null value (the Teams service refuses such an activity)."""
+    return isinstance(body, dict) and any(value is None for value in body.values())

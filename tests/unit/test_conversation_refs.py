@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
 from domain.case import Person
 from storage.conversation_refs import BOT_KEY, ConversationReferenceStore, _key, fingerprint
@@ -57,17 +58,22 @@ def reference(
     conversation_id: str = "a:anne-chat",
     user: Person = PERSON,
     bot_name: str = "Værn",
-) -> ConversationReference:
-    """What TurnContext.get_conversation_reference makes of a Teams message (a new object every turn)."""
-    return ConversationReference(
-        activity_id=activity_id,
-        user=ChannelAccount(id=user.user_id, name=user.name, aad_object_id=user.aad_object_id),
-        bot=ChannelAccount(id="28:bot", name=bot_name),
-        conversation=ConversationAccount(id=conversation_id, conversation_type="personal", tenant_id="tenant-1"),
-        channel_id="msteams",
-        locale="da-DK",
-        service_url=service_url,
-    )
+) -> dict[str, Any]:
+    """The wire JSON the edge makes of a Teams message's conversation reference (a new dict every turn)."""
+    user_account: dict[str, Any] = {"id": user.user_id}
+    if user.name:
+        user_account["name"] = user.name
+    if user.aad_object_id:
+        user_account["aadObjectId"] = user.aad_object_id
+    return {
+        "activityId": activity_id,
+        "user": user_account,
+        "bot": {"id": "28:bot", "name": bot_name},
+        "conversation": {"id": conversation_id, "conversationType": "personal", "tenantId": "tenant-1"},
+        "channelId": "msteams",
+        "locale": "da-DK",
+        "serviceUrl": service_url,
+    }
 
 
 @pytest.fixture
@@ -86,7 +92,7 @@ async def test_an_unchanged_reference_is_neither_read_nor_written_again(document
 
     assert (documents.gets, documents.puts) == ([], [])
     stored = await store.get(PERSON)
-    assert stored is not None and stored.activity_id is None and stored.service_url == SERVICE_URL
+    assert stored is not None and "activityId" not in stored and stored["serviceUrl"] == SERVICE_URL
 
 
 @pytest.mark.parametrize(
@@ -107,8 +113,8 @@ async def test_a_changed_reference_is_written_under_both_ids(documents: Counting
     assert sorted(documents.puts) == sorted([_key("aad-anne"), _key("29:anne")]), "the bot's account did not change"
     for person in (PERSON, Person(user_id="29:anne"), Person(user_id="x", aad_object_id="aad-anne")):
         stored = await store.get(person)
-        assert stored is not None and stored.serialize() == {
-            key: value for key, value in reference(**changed).serialize().items() if key != "activityId"
+        assert stored is not None and stored == {
+            key: value for key, value in reference(**changed).items() if key != "activityId"
         }
 
 
@@ -121,7 +127,7 @@ async def test_a_changed_bot_account_is_written(documents: CountingDocuments) ->
 
     assert BOT_KEY in documents.puts
     bot = await store.last_bot()
-    assert bot is not None and bot.name == "Værn (ny)"
+    assert bot == {"id": "28:bot", "name": "Værn (ny)"}
 
 
 async def test_after_a_restart_each_document_is_read_once_and_not_rewritten(documents: CountingDocuments) -> None:
@@ -153,7 +159,7 @@ async def test_a_reference_another_process_changed_is_corrected_after_the_rechec
     await ours.save(PERSON, reference("incoming-3"))
     assert sorted(documents.puts) == sorted([_key("aad-anne"), _key("29:anne")])
     stored = await ours.get(PERSON)
-    assert stored is not None and stored.service_url == SERVICE_URL
+    assert stored is not None and stored["serviceUrl"] == SERVICE_URL
 
 
 async def test_memory_is_bounded_and_forgets_the_least_recently_used(documents: CountingDocuments) -> None:
@@ -192,12 +198,12 @@ async def test_a_change_deep_in_the_reference_is_noticed(documents: CountingDocu
     documents.reset()
 
     moved = reference("incoming-2")
-    moved.conversation.tenant_id = "tenant-2"
+    moved["conversation"]["tenantId"] = "tenant-2"
     await store.save(PERSON, moved)
 
     assert sorted(documents.puts) == sorted([_key("aad-anne"), _key("29:anne")])
     stored = await store.get(PERSON)
-    assert stored is not None and stored.conversation.tenant_id == "tenant-2"
+    assert stored is not None and stored["conversation"]["tenantId"] == "tenant-2"
 
 
 async def test_a_change_the_stored_json_does_not_hold_is_checked_once_and_not_written(
@@ -207,10 +213,11 @@ async def test_a_change_the_stored_json_does_not_hold_is_checked_once_and_not_wr
     await store.save(PERSON, reference())
     documents.reset()
 
-    extra = reference("incoming-2")
-    extra.conversation.additional_properties = {"unknownField": "x"}  # msrest does not serialise these
-    await store.save(PERSON, extra)
-    await store.save(PERSON, extra)
+    # The same data in another key order: a new fingerprint (it is order-sensitive), the same stored bytes.
+    reordered = {key: value for key, value in reversed(reference("incoming-2").items())}
+    reordered["conversation"] = dict(reversed(reordered["conversation"].items()))
+    await store.save(PERSON, reordered)
+    await store.save(PERSON, reordered)
 
     assert sorted(documents.gets) == sorted([_key("aad-anne"), _key("29:anne")])
     assert documents.puts == []
@@ -219,6 +226,39 @@ async def test_a_change_the_stored_json_does_not_hold_is_checked_once_and_not_wr
 def test_fingerprints_tell_structure_apart() -> None:
     assert fingerprint({"a": ["b", "c"]}) != fingerprint({"a": ["b"], "c": None})
     assert fingerprint(["a", ["b"]]) != fingerprint([["a"], "b"])
-    assert fingerprint(reference("one"), leave_out="activity_id") == fingerprint(
-        reference("two"), leave_out="activity_id"
+    assert fingerprint(reference("one"), leave_out="activityId") == fingerprint(
+        reference("two"), leave_out="activityId"
     )
+    assert fingerprint(reference("one")) != fingerprint(reference("two"))
+    assert fingerprint({"a": "b", "c": "d"}) != fingerprint({"c": "d", "a": "b"}), "order-sensitive"
+
+
+async def test_a_reference_stored_by_the_botbuilder_release_is_read_and_rewritten_once(
+    documents: CountingDocuments,
+) -> None:
+    """botbuilder 4.17.1 stored `ConversationReference.serialize()`, which spells the tenant "tenantID"."""
+    legacy = {
+        "bot": {"id": "28:bot", "name": "Værn"},
+        "channelId": "msteams",
+        "conversation": {"conversationType": "personal", "id": "a:anne-chat", "tenantID": "tenant-1"},
+        "locale": "da-DK",
+        "serviceUrl": SERVICE_URL,
+        "user": {"aadObjectId": "aad-anne", "id": "29:anne", "name": "Anne Jensen"},
+    }
+    for key in (_key("aad-anne"), _key("29:anne")):
+        await documents.put(key, json.dumps(legacy, sort_keys=True, ensure_ascii=False).encode())
+    store = ConversationReferenceStore(documents)
+
+    stored = await store.get(PERSON)
+
+    assert stored is not None
+    assert stored["conversation"] == {"conversationType": "personal", "id": "a:anne-chat", "tenantId": "tenant-1"}
+    assert stored == {key: value for key, value in reference().items() if key != "activityId"}
+    documents.reset()
+    await store.save(PERSON, reference("incoming-2"))
+    assert sorted(documents.puts) == sorted([_key("aad-anne"), _key("29:anne"), BOT_KEY]), "now as tenantId"
+    raw = await documents.inner.get(_key("29:anne"))
+    assert raw is not None and b"tenantID" not in raw.data and json.loads(raw.data)["conversation"]["tenantId"]
+    documents.reset()
+    await store.save(PERSON, reference("incoming-3"))
+    assert (documents.gets, documents.puts) == ([], [])

@@ -1,5 +1,5 @@
 """Teams file consent: the card's shape, the accept/decline value read defensively, the file info card, where an
-upload may go, and what botbuilder 4.17.1 itself answers to fileConsent/invoke."""
+upload may go, and what the Agents SDK's own ActivityHandler answers to fileConsent/invoke."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
-from botbuilder.schema.teams import FileConsentCardResponse
-from msrest.exceptions import DeserializationError
+from microsoft_agents.activity import Activity, Attachment
+from microsoft_agents.hosting.core import ActivityHandler, TurnContext
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 
+from bot.adapter import create_adapter
+from bot.config import Settings
 from bot.file_consent import (
     FILE_CONSENT_CARD,
     FILE_CONSENT_INVOKE,
@@ -31,6 +31,7 @@ from bot.file_consent import (
 from bot.plan_files import PLAN_CONTEXT, is_plan_consent
 
 TOKEN = "0123456789abcdef0123456789abcdef"
+SERVICE_URL = "https://smba.trafficmanager.net/emea/"
 SHAREPOINT = ["*.sharepoint.com", "*.1drv.com"]
 
 
@@ -45,9 +46,14 @@ def accept(**upload: Any) -> dict[str, Any]:
     return {"type": "fileUpload", "action": "accept", "context": {"package": TOKEN}, "uploadInfo": info | upload}
 
 
+def on_the_wire(attachment: Attachment) -> dict[str, Any]:
+    """The attachment's JSON as the connector client sends it."""
+    return attachment.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
 def test_consent_card_is_the_teams_file_consent_attachment_with_only_a_token_as_context() -> None:
     attachment = file_consent_attachment("Sagspakke-VK-2026-0001.zip", "Sagspakke for VK-2026-0001", 9_517_073, TOKEN)
-    wire = attachment.serialize()
+    wire = on_the_wire(attachment)
     assert wire["contentType"] == FILE_CONSENT_CARD == "application/vnd.microsoft.teams.card.file.consent"
     assert wire["name"] == "Sagspakke-VK-2026-0001.zip"
     assert wire["content"] == {
@@ -103,7 +109,7 @@ def test_anything_teams_would_not_send_is_malformed(value: Any) -> None:
 
 
 def test_file_info_card_points_at_the_uploaded_file() -> None:
-    attachment = file_info_attachment(read_consent(accept()).upload, "fallback.zip").serialize()  # type: ignore[arg-type]
+    attachment = on_the_wire(file_info_attachment(read_consent(accept()).upload, "fallback.zip"))  # type: ignore[arg-type]
     assert attachment["contentType"] == FILE_INFO_CARD == "application/vnd.microsoft.teams.card.file.info"
     assert attachment["name"] == "Sagspakke-VK-2026-0001.zip"
     assert attachment["contentUrl"].endswith("/Sagspakke-VK-2026-0001.zip")
@@ -118,7 +124,7 @@ def test_file_info_card_falls_back_to_the_offered_name() -> None:
 
 
 def test_the_plan_pdfs_card_has_its_own_context_key_and_is_routed_by_it() -> None:
-    card = file_consent_attachment("Beredskabsplan.pdf", "Beredskabsplan", 52_000, TOKEN, PLAN_CONTEXT).serialize()
+    card = on_the_wire(file_consent_attachment("Beredskabsplan.pdf", "Beredskabsplan", 52_000, TOKEN, PLAN_CONTEXT))
     assert card["content"]["acceptContext"] == card["content"]["declineContext"] == {"plan": TOKEN}
     plan_accept = {**accept(), "context": {"plan": TOKEN}}
     assert is_plan_consent(plan_accept) and read_consent(plan_accept, PLAN_CONTEXT).token == TOKEN
@@ -165,58 +171,57 @@ def test_plain_http_is_allowed_only_when_configured_for_tests() -> None:
         check_upload_url("http://127.0.0.1:8080/upload/x.zip", ["127.0.0.1"], allow_http=False)
 
 
-# --- what botbuilder 4.17.1 does with fileConsent/invoke on its own (sdk-notes) ---------------------------------
+# --- what the Agents SDK's own ActivityHandler does with fileConsent/invoke (sdk-notes) ---------------------------
 
 
-class _NoChannel(BotAdapter):
-    async def send_activities(self, context, activities):  # type: ignore[no-untyped-def]
-        return []
-
-    async def update_activity(self, context, activity):  # type: ignore[no-untyped-def]
-        return None
-
-    async def delete_activity(self, context, reference):  # type: ignore[no-untyped-def]
-        return None
-
-
-class _SdkBot(TeamsActivityHandler):
-    def __init__(self) -> None:
-        self.accepted: list[FileConsentCardResponse] = []
-
-    async def on_teams_file_consent_accept(self, turn_context: TurnContext, response: FileConsentCardResponse) -> None:
-        self.accepted.append(response)
-
-
-def _invoke(value: Any) -> TurnContext:
-    activity = Activity(
-        type="invoke",
-        name=FILE_CONSENT_INVOKE,
-        value=value,
-        channel_id="msteams",
-        from_property=ChannelAccount(id="29:user"),
-        recipient=ChannelAccount(id="28:bot"),
-        conversation=ConversationAccount(id="a:1", conversation_type="personal"),
+def _invoke(value: Any) -> Activity:
+    return Activity.model_validate(
+        {
+            "type": "invoke",
+            "name": FILE_CONSENT_INVOKE,
+            "value": value,
+            "channelId": "msteams",
+            "serviceUrl": SERVICE_URL,
+            "from": {"id": "29:user"},
+            "recipient": {"id": "28:bot"},
+            "conversation": {"id": "a:1", "conversationType": "personal"},
+        }
     )
-    return TurnContext(_NoChannel(), activity)
 
 
-async def test_the_sdks_own_file_consent_path_answers_200_with_an_empty_body() -> None:
-    """The typed path works in 4.17.1 (unlike adaptiveCard/action): InvokeResponse(200, body=None) → "null"."""
-    bot = _SdkBot()
-    response = await bot.on_invoke_activity(_invoke(accept()))
-    assert response.status == 200 and response.body is None
-    assert bot.accepted[0].upload_info.upload_url.startswith("https://contoso-my.sharepoint.com/")
-    assert bot.accepted[0].context == {"package": TOKEN}
+@pytest.mark.parametrize(
+    "value",
+    [
+        accept(),
+        {"type": "fileUpload", "action": "decline", "context": {"package": TOKEN}},
+        {**accept(), "action": "open"},
+        "junk",
+        None,
+        {"action": "accept", "context": "x", "uploadInfo": "y"},
+    ],
+)
+async def test_the_sdks_own_handler_answers_every_file_consent_with_501(value: Any) -> None:
+    """The Agents SDK (1.9.0, no Teams extension installed) has no file consent route: its ActivityHandler answers
+    fileConsent/invoke, well-formed or not, with 501 Not Implemented and no body, and raises nothing. Teams would
+    show the person an error and no upload would follow, so Værn reads the value itself (read_consent) and routes
+    fileConsent/invoke to bot.case_packages / bot.plan_files before the SDK sees it (bot/handler.py)."""
+    settings = Settings(_env_file=None, microsoft_app_id="", allow_unauthenticated=True)  # type: ignore[call-arg]
+    adapter, clients = create_adapter(settings)
+    turn_errors: list[Exception] = []
 
+    async def on_turn_error(_: Any, error: Exception) -> None:
+        turn_errors.append(error)
 
-async def test_the_sdks_own_path_raises_on_a_malformed_value() -> None:
-    """...but a value of the wrong shape raises inside the turn (on_turn_error, not a 400), and an unknown action
-    gets 400. So Værn reads the value itself (read_consent) and routes fileConsent/invoke to bot.case_packages
-    before the SDK sees it."""
-    assert (await _SdkBot().on_invoke_activity(_invoke({**accept(), "action": "open"}))).status == 400
-    for value in ("junk", None, {"action": "accept", "context": "x", "uploadInfo": "y"}):
-        with pytest.raises((DeserializationError, AttributeError)):
-            await _SdkBot().on_invoke_activity(_invoke(value))
+    adapter.on_turn_error = on_turn_error
+    handler = ActivityHandler()
+    try:
+        direct = await handler.on_invoke_activity(TurnContext(adapter, _invoke(value)))
+        assert direct is not None and (direct.status, direct.body) == (501, None)
+        response = await adapter.process_activity(ClaimsIdentity({}, False), _invoke(value), handler.on_turn)
+    finally:
+        await clients.close()
+    assert response is not None and (response.status, response.body) == (501, None)
+    assert turn_errors == []
 
 
 async def test_an_upload_host_that_resolves_to_a_private_address_is_never_connected_to(tmp_path: Path) -> None:

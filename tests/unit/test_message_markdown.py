@@ -93,8 +93,8 @@ async def _nothing() -> list[object]:
     return []
 
 
-async def _reference() -> SimpleNamespace:
-    return SimpleNamespace(service_url="https://smba.example/emea/", conversation=None)
+async def _reference() -> dict[str, object]:
+    return {"serviceUrl": "https://smba.example/emea/", "conversation": {"id": "a:1"}}
 
 
 def _plan(unit_name: str, version: int) -> ResponsePlan:

@@ -10,9 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botbuilder.core import TurnContext
-from botbuilder.core.adapters import TestAdapter
-from botbuilder.schema import Activity
 from pydantic import ValidationError
 
 from cards.response_plan import (
@@ -47,6 +44,7 @@ from exports.response_plan import plan_pdf
 from services.roles import Unit
 from tests.support.markdown import shown
 from tests.support.teams import card_elements
+from tests.support.turns import RecordingTurn, message
 
 CRISIS_LINE = "89 70 12 99"
 LANGUAGES = list(SUPPORTED)
@@ -265,16 +263,16 @@ def test_the_unit_choice_card_has_one_button_per_unit(language: str) -> None:
     ]
 
 
-async def _pick(units: list[Unit], value: dict[str, Any] | None = None) -> tuple[Unit | None, list[Activity]]:
-    adapter = TestAdapter()
-    context = TurnContext(adapter, Activity(type="message", text="beredskabsplan", value=value, locale="da-DK"))
-    return await pick_unit(context, _texts("da"), units, PLAN_EDIT_COMMAND), list(adapter.activity_buffer)
+async def _pick(units: list[Unit], value: dict[str, Any] | None = None) -> tuple[Unit | None, list[tuple[str, Any]]]:
+    turn = RecordingTurn(message("beredskabsplan", value=value, locale="da-DK"))
+    return await pick_unit(turn, _texts("da"), units, PLAN_EDIT_COMMAND), turn.sent
 
 
 async def test_with_several_units_and_none_named_a_card_asks_which() -> None:
     chosen, sent = await _pick([UNIT, NORTH])
     assert chosen is None and len(sent) == 1
-    card = sent[0].attachments[0].content
+    kind, card = sent[0]
+    assert kind == "card"
     assert "Jobcenter Syd" in str(card) and "Jobcenter Nord" in str(card)
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.together import together
+from services.together import together
 
 
 async def test_steps_run_at_the_same_time() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
@@ -17,11 +16,11 @@ class Turn:
         self.sent: list[tuple[float, str]] = []
         self._send_seconds, self._fails = send_seconds, fails
 
-    async def send_activity(self, activity: Any) -> None:
+    async def typing(self) -> None:
         await asyncio.sleep(self._send_seconds)
         if self._fails:
             raise ConnectionError("connector unreachable")
-        self.sent.append((asyncio.get_running_loop().time(), activity.type))
+        self.sent.append((asyncio.get_running_loop().time(), "typing"))
 
 
 async def test_quick_work_shows_no_indicator() -> None:
