@@ -197,7 +197,10 @@ class ReplyClients(ChannelServiceClientFactoryBase):
             return await handler(request)
 
         session = aiohttp.ClientSession(
-            base_url=endpoint, connector=self._pool, connector_owner=False, middlewares=(authorize,)
+            base_url=endpoint,
+            connector=self._pool,
+            connector_owner=False,
+            middlewares=() if self._anonymous else (authorize,),
         )
         return KeptConnectorClient(endpoint=endpoint, session=session, token=token)
 
