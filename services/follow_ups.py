@@ -129,7 +129,7 @@ class FollowUpHandler:
                 await self._police_hint(case, job, to_leader)
             case JobKind.CHECK_IN:
                 await self._check_in(case, job)
-            case JobKind.PLAN_REVISION | JobKind.FIRST_CARD:  # carried out in `handle`, never sent from here
+            case JobKind.PLAN_REVISION | JobKind.FIRST_CARD | JobKind.RETENTION:  # carried out in `handle`
                 pass
 
     async def _text(self, job: Job, role: str, case: Case, to: Person, text: str) -> None:
