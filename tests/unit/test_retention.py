@@ -33,7 +33,7 @@ from storage.audit import AuditLog
 from storage.case_erasure import DIALOG_STATE, CaseErasure
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter
-from storage.job_queue import LocalJobQueue
+from storage.job_queue import JobQueue, LocalJobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
 from storage.package_offers import PackageOffers
@@ -66,10 +66,15 @@ class World:
     """The services wired as bot.runtime wires them, on in-memory stores (or on a real backend: tests/integration)."""
 
     def __init__(
-        self, documents: DocumentStore, evidence: EvidenceStore, jobs: LocalJobQueue | None = None, **erasure: object
+        self,
+        documents: DocumentStore,
+        evidence: EvidenceStore,
+        jobs: JobQueue | None = None,
+        clock: MovableClock | None = None,
+        **erasure: object,
     ) -> None:
         self.documents, self.evidence = documents, evidence
-        self.clock = MovableClock(NOW)
+        self.clock = clock or MovableClock(NOW)
         self.policy = RetentionPolicy()
         self.jobs = jobs if jobs is not None else LocalJobQueue(documents)
         self.outbox = Outbox(documents)
@@ -183,10 +188,11 @@ def package_offer(case: Case, now: datetime) -> PackageOffer:
     )
 
 
-async def mentions(world: World, case_id: str) -> list[str]:
-    """Every document whose key or content names the case, and every evidence item of it."""
+async def mentions(world: World, case_id: str, keys: list[str] | None = None) -> list[str]:
+    """Every document whose key or content names the case (of `keys`: default, every key of an in-memory or SQLite
+    store), and every evidence item of it."""
     found = []
-    for key in await world.documents.list_keys(""):
+    for key in keys if keys is not None else await world.documents.list_keys(""):
         document = await world.documents.get(key)
         if case_id in key or (document is not None and case_id.encode() in document.data):
             found.append(key)
