@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from content import DEFAULT_ORGANISATION
 from domain.follow_ups import FollowUpPolicy
 from domain.handling import HrFunction
+from domain.retention import RetentionPolicy
 from storage.backends import StorageChoice
 from storage.package_signing import DEFAULT_KEY_NAME, SigningKeySource
 
@@ -132,6 +133,16 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=5, ge=1)
     # Longest a queued job waits in one Azure queue message before it is re-enqueued (the service allows 7 days).
     job_queue_max_delay_seconds: int = Field(default=7 * 24 * 3600, ge=1, le=7 * 24 * 3600)
+
+    # Retention (domain/retention.py): a closed case is deleted RETENTION__CLOSED_CASE_YEARS after it was closed (the
+    # municipality's journal plan decides), a draft never sent RETENTION__DRAFT_DAYS after it was kept; never while a
+    # legal hold stands. A tombstone without personal data stays.
+    retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
+    # The data protection officer (databeskyttelsesrådgiver) the privacy notice names; empty: the notice points to the
+    # organisation's own contact for its data protection officer.
+    data_protection_officer_name: str = ""
+    data_protection_officer_email: str = ""
+    data_protection_officer_phone: str = ""
 
     # The Teams app package (`python -m manifest build`); empty values fall back as manifest/README.md says.
     teams_app_id: str = ""

@@ -18,6 +18,7 @@ from bot.pacing import SendPacer
 from bot.plan_files import PlanFiles
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.reply_clients import ReplyClients
+from bot.retention import build_retention
 from cards.common import prepare_card_models
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
@@ -118,7 +119,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     )
     calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
     follow_ups = FollowUps(settings.follow_up, calendar)
-    planner = FollowUpPlanner(follow_ups, jobs, clock)
+    planner = FollowUpPlanner(follow_ups, jobs, clock, settings.retention)
     notifications = CaseNotifications(
         directory,
         LeaderAssignments(documents),
@@ -133,9 +134,12 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)
     plan_reminders = PlanRevisionReminders(plans, directory, references, notifications, follow_ups, jobs)
+    retention = build_retention(settings, backend, jobs, notifications, clock, outbox)
     follow_up_worker = FollowUpWorker(
         jobs,
-        FollowUpHandler(cases, backend.evidence, audit, follow_ups, notifications, jobs, clock, plan_reminders),
+        FollowUpHandler(
+            cases, backend.evidence, audit, follow_ups, notifications, jobs, clock, plan_reminders, retention
+        ),
         [lambda: sweep_cases(cases, [unfinished.complete, planner.plan]), plan_reminders.sweep],
         clock,
         settings.scheduler_interval_seconds,

@@ -18,6 +18,7 @@ day before it, never later. The deadline itself is counted in calendar days as t
 not move it); what happens *after* a deadline (easy_missed) goes out on the next working day.
   police_hint                          a planned police report not yet made, within 72 h of the incident
   plan_revision                        a unit's beredskabsplan reached its revision date (about a unit, not a case)
+  retention                            the case's retention period ended (domain/retention.py, services/retention.py)
   first_card (#1, #2, ...)             the leader's first card not delivered within 15 minutes (5 when urgent): the
                                        deputy and HR get the case; later ones wait until one of them has it, then the
                                        employee is told who (`first_card_step`)
@@ -53,6 +54,7 @@ class JobKind(StrEnum):
     POLICE_HINT = "police_hint"
     PLAN_REVISION = "plan_revision"
     FIRST_CARD = "first_card"
+    RETENTION = "retention"
 
 
 class FollowUpPolicy(BaseModel):
@@ -316,6 +318,8 @@ class FollowUps:
             case JobKind.FIRST_CARD:
                 return h.acknowledged is None
             case JobKind.PLAN_REVISION:  # a unit's plan, not a case's (services.plan_reminders)
+                return False
+            case JobKind.RETENTION:  # not a follow-up: domain.retention decides (services.retention)
                 return False
 
     def next_check_in(self, case: Case, now: datetime) -> datetime | None:

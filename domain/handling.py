@@ -167,6 +167,16 @@ class Closure(Signed):
     reason: str = ""
 
 
+class LegalHold(BaseModel):
+    """A legal hold (retshold) HR placed on a case, with its reason: while it stands the case is never deleted,
+    whatever its retention period says. Lifting it is signed and reasoned too; the record of both stays."""
+
+    placed: Signed
+    reason: str
+    lifted: Signed | None = None
+    lift_reason: str = ""
+
+
 class Handling(BaseModel):
     acknowledged: Acknowledgement | None = None
     first_aid: FirstAid = Field(default_factory=FirstAid)
@@ -182,6 +192,11 @@ class Handling(BaseModel):
     absence: Absence | None = None
     check_ins: list[CheckInAnswer] = Field(default_factory=list[CheckInAnswer])
     check_ins_stopped: Signed | None = None
+    legal_holds: list[LegalHold] = Field(default_factory=list[LegalHold])
+
+    def active_hold(self) -> LegalHold | None:
+        """The legal hold that stands now, if any (at most one does)."""
+        return next((hold for hold in self.legal_holds if hold.lifted is None), None)
 
     def check_in(self, day: int) -> CheckInAnswer | None:
         return next((answer for answer in self.check_ins if answer.day == day), None)

@@ -29,6 +29,7 @@ from domain.handling import (
     HrAssignment,
     HrEscalation,
     HrFunction,
+    LegalHold,
     OffenderContact,
     PoliceReport,
     Removal,
@@ -62,10 +63,15 @@ class Verb(StrEnum):
     HR_ACKNOWLEDGE = "hr_acknowledge"
     HR_ASSIGN = "hr_assign"
     HR_ADVICE = "hr_advice"
+    LEGAL_HOLD = "legal_hold"
+    LIFT_LEGAL_HOLD = "lift_legal_hold"
 
 
 EMPLOYEE_VERBS = frozenset({Verb.CHECK_IN, Verb.STOP_CHECK_INS})
-HR_VERBS = frozenset({Verb.HR_ACKNOWLEDGE, Verb.HR_ASSIGN, Verb.HR_ADVICE})
+# Legal holds keep the record (domain/retention.py): HR's, and the only verbs a closed case still takes.
+RECORD_VERBS = frozenset({Verb.LEGAL_HOLD, Verb.LIFT_LEGAL_HOLD})
+HR_VERBS = frozenset({Verb.HR_ACKNOWLEDGE, Verb.HR_ASSIGN, Verb.HR_ADVICE}) | RECORD_VERBS
+HOLD_REASON_LIMIT = 500
 
 
 class NotAllowed(Exception):
@@ -308,6 +314,35 @@ class HrAdviceCommand(Command):
         case.handling.hr_response.acknowledged = case.handling.hr_response.acknowledged or signed
 
 
+class LegalHoldCommand(Command):
+    """HR places a legal hold: the case is kept past its retention period until the hold is lifted."""
+
+    reason: str = Field(default="", max_length=HOLD_REASON_LIMIT)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        reason = _text(self.reason, HOLD_REASON_LIMIT)
+        if not reason:
+            raise InvalidCommand("hold_reason_required", "reason")
+        if case.handling.active_hold() is not None:
+            raise InvalidCommand("already_held")
+        case.handling.legal_holds.append(LegalHold(placed=signed, reason=reason))
+
+
+class LiftLegalHoldCommand(Command):
+    """HR lifts the standing hold: from then on the case goes when its retention period says (at once if passed)."""
+
+    reason: str = Field(default="", max_length=HOLD_REASON_LIMIT)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        hold = case.handling.active_hold()
+        if hold is None:
+            raise InvalidCommand("not_held")
+        reason = _text(self.reason, HOLD_REASON_LIMIT)
+        if not reason:
+            raise InvalidCommand("hold_reason_required", "reason")
+        hold.lifted, hold.lift_reason = signed, reason
+
+
 COMMANDS: dict[Verb, type[Command]] = {
     Verb.ACKNOWLEDGE: AcknowledgeCommand,
     Verb.FIRST_AID: FirstAidCommand,
@@ -325,6 +360,8 @@ COMMANDS: dict[Verb, type[Command]] = {
     Verb.HR_ACKNOWLEDGE: HrAcknowledgeCommand,
     Verb.HR_ASSIGN: HrAssignCommand,
     Verb.HR_ADVICE: HrAdviceCommand,
+    Verb.LEGAL_HOLD: LegalHoldCommand,
+    Verb.LIFT_LEGAL_HOLD: LiftLegalHoldCommand,
 }
 
 
@@ -343,7 +380,7 @@ def execute(case: Case, verb: Verb, data: dict[str, Any], actor: Actor, now: dat
         raise NotAllowed(verb.value)
     if verb not in EMPLOYEE_VERBS and card_version != case.version:  # a check-in card is answered by its day
         raise StaleCard(f"card v{card_version}, case v{case.version}")
-    if case.status is CaseStatus.CLOSED:
+    if case.status is CaseStatus.CLOSED and verb not in RECORD_VERBS:
         raise InvalidCommand("case_closed")
     try:
         command = COMMANDS[verb].model_validate({key: value for key, value in data.items() if value != ""})

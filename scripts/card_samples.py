@@ -3,9 +3,9 @@ person meets (each report question, summary, the choice of leader, the leader's 
 each duty done, urgent, the EFTER phase with absence, check-ins and HR's advice, HR escalation by the leader or
 by Værn with what is overdue, the employee's status and check-ins, "Mine sager" with a case's status and adding
 evidence, the evidence view, the choice of case for a package, the anonymised summary for the work environment
-group, the guidance cards for every platform, and the unit's beredskabsplan from each question to the saved plan
-as an editor and an employee see it). Made from realistic, fixed data. Teams attachments that are not Adaptive
-Cards (file consent and file info cards) are not here."""
+group, the guidance cards for every platform, the privacy notice, and the unit's beredskabsplan from each question to
+the saved plan as an editor and an employee see it). Made from realistic, fixed data. Teams attachments that are not
+Adaptive Cards (file consent and file info cards) are not here."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from cards.leader.employee_view import employee_status_card
 from cards.leader.hr_view import hr_escalation_card
 from cards.leader.leader_view import leader_card
 from cards.my_cases import CaseEntry, add_evidence_card, case_detail_card, my_cases_card
+from cards.privacy import DataProtectionOfficer, privacy_notice_card
 from cards.summary import submitted_card, summary_card
 from cards.welcome import welcome_card
 from cards.work_environment import anonymised_summary_card
@@ -80,6 +81,7 @@ from domain.response_plan import (
     ResponsePlan,
     RolesWhenItHappens,
 )
+from domain.retention import RetentionPolicy
 
 Card = dict[str, Any]
 DESKTOP, PHONE = 480, 360
@@ -428,6 +430,9 @@ QUESTIONS: dict[str, Callable[[Texts], Card]] = {
 
 def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"welcome-{lang}", "Welcome and main menu", welcome_card(t, "Mette"), (DESKTOP, PHONE))
+    officer = DataProtectionOfficer("Databeskyttelsesrådgiveren", "dpo@silkeborg.dk", "89 70 10 00")
+    notice = privacy_notice_card(t, RetentionPolicy(), officer)
+    yield Sample(f"privacy-{lang}", "Privacy notice (first contact, and on 'privatliv')", notice, (DESKTOP, PHONE))
     yield Sample(
         f"prevention-{lang}", "Prevention: safe behaviour online (FØR)", guidance.prevention_card(t), (DESKTOP, PHONE)
     )

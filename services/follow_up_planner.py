@@ -1,5 +1,7 @@
 """Put a case's follow-ups on the job queue: after it is reported, after every action, and for every case when
-the worker starts (services/case_sweep.py; that heals a crash between saving a case and planning its jobs)."""
+the worker starts (services/case_sweep.py; that heals a crash between saving a case and planning its jobs). With a
+retention policy, the job that deletes a closed case or a draft when its period ends goes with them
+(domain/retention.py; carried out by services/retention.py)."""
 
 from __future__ import annotations
 
@@ -9,19 +11,27 @@ from datetime import date
 from domain.case import Case
 from domain.clock import Clock
 from domain.follow_ups import FollowUps, JobKind
+from domain.retention import RetentionPolicy, retention_job
 from storage.job_queue import JobQueue
 
 
 class FollowUpPlanner:
-    def __init__(self, follow_ups: FollowUps, queue: JobQueue, clock: Clock) -> None:
+    def __init__(
+        self, follow_ups: FollowUps, queue: JobQueue, clock: Clock, retention: RetentionPolicy | None = None
+    ) -> None:
         self.follow_ups = follow_ups
         self._queue = queue
         self._clock = clock
+        self._retention = retention
 
     async def plan(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> int:
         """Queue every job the case needs now that is not queued yet; returns how many were queued. With
         `if_stored` (the case's own write), only if that write is stored (`JobQueue.schedule`)."""
-        return await self._queue.schedule(self.follow_ups.planned_jobs(case), if_stored=if_stored)
+        jobs = self.follow_ups.planned_jobs(case)
+        deletion = retention_job(case, self._retention) if self._retention is not None else None
+        if deletion is not None:
+            jobs.append(deletion)
+        return await self._queue.schedule(jobs, if_stored=if_stored) if jobs else 0
 
     def overdue(self, case: Case) -> list[JobKind]:
         return self.follow_ups.overdue(case, self._clock.now())

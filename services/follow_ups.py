@@ -26,6 +26,7 @@ from domain.working_time import COPENHAGEN
 from services.case_service import change_event_id
 from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
 from services.plan_reminders import PlanRevisionReminders
+from services.retention import Retention
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
 from storage.job_queue import JobQueue
@@ -63,8 +64,10 @@ class FollowUpHandler:
         queue: JobQueue,
         clock: Clock,
         plan_reminders: PlanRevisionReminders,
+        retention: Retention | None = None,
     ) -> None:
         self._plan_reminders = plan_reminders
+        self._retention = retention
         self._cases = cases
         self._evidence = evidence
         self._audit = audit
@@ -77,6 +80,10 @@ class FollowUpHandler:
         """Carry out the job if it still applies; True if it took effect."""
         if job.kind is JobKind.PLAN_REVISION:
             return await self._plan_reminders.handle(job)
+        if job.kind is JobKind.RETENTION:
+            if self._retention is None:
+                raise RuntimeError("a retention job, and no retention service to carry it out")
+            return await self._retention.handle(job)
         current = await self._cases.get(job.case_id)
         now = self._clock.now()
         fields: dict[str, object] = {"job_id": job.id, "kind": job.kind.value, "case_id": job.case_id}
@@ -129,7 +136,7 @@ class FollowUpHandler:
                 await self._police_hint(case, job, to_leader)
             case JobKind.CHECK_IN:
                 await self._check_in(case, job)
-            case JobKind.PLAN_REVISION | JobKind.FIRST_CARD:  # carried out in `handle`, never sent from here
+            case JobKind.PLAN_REVISION | JobKind.FIRST_CARD | JobKind.RETENTION:  # carried out in `handle`
                 pass
 
     async def _text(self, job: Job, role: str, case: Case, to: Person, text: str) -> None:

@@ -61,6 +61,7 @@ class ReportServices:
         case = to_case(draft, reference="", evidence=evidence, now=self.clock.now(), status=CaseStatus.DRAFT)
         await self.cases.create(case)
         await self.case_index.add(case)
+        await self.notifications.planner.plan(case)  # its deletion when the draft period ends (services/retention.py)
         return len(evidence)
 
     async def _file(self, case: Case, evidence: list[EvidenceItem], reservation: Reservation) -> None:

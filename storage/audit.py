@@ -3,16 +3,22 @@
 An event with an `event_id` (e.g. "v7" for the action that made version 7 of a case) is written at most once,
 so writing it again after a crash is harmless. A refused attempt on a case id that names no case is kept apart
 (`audit-unknown-cases/`), as there is no case log to put it in.
+
+When retention deletes a case its log goes with it (the events name people), and a tombstone without personal data
+stays in `audit-deleted-cases/<case_id>.json` (domain.retention.Tombstone), written once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from domain.audit import AuditEvent
+from domain.retention import Tombstone
 from storage.ports import DocumentStore, PreconditionFailed
 
 UNKNOWN_CASES = "audit-unknown-cases/"
+DELETED_CASES = "audit-deleted-cases/"
 
 
 class AuditLog:
@@ -37,6 +43,28 @@ class AuditLog:
 
     async def unknown_case_events(self) -> list[AuditEvent]:
         return await self._read(UNKNOWN_CASES)
+
+    async def delete_case(self, case_id: str) -> int:
+        """Remove the case's log (retention only); returns how many events it held."""
+        keys = await self._documents.list_keys(f"audit/{case_id}/")
+        for key in keys:
+            await self._documents.delete(key)
+        return len(keys)
+
+    async def record_deletion(self, tombstone: Tombstone) -> None:
+        """Keep the tombstone of a deleted case (once: a repeat after a crash keeps the first)."""
+        key = f"{DELETED_CASES}{tombstone.case_id}.json"
+        with contextlib.suppress(PreconditionFailed):
+            await self._documents.put(key, tombstone.model_dump_json().encode(), create_only=True)
+
+    async def deletions(self) -> list[Tombstone]:
+        """The tombstones of every deleted case, oldest deletion first."""
+        found: list[Tombstone] = []
+        for key in await self._documents.list_keys(DELETED_CASES):
+            document = await self._documents.get(key)
+            if document is not None:
+                found.append(Tombstone.model_validate_json(document.data))
+        return sorted(found, key=lambda tombstone: tombstone.deleted_at)
 
     async def events(self, case_id: str) -> list[AuditEvent]:
         return await self._read(f"audit/{case_id}/")

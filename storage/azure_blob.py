@@ -192,6 +192,16 @@ class AzureEvidenceStore:
         items = [item for item in loaded if item is not None]
         return sorted(items, key=lambda item: item.received_at)
 
+    async def delete_case(self, case_id: str) -> int:
+        """Every blob under `<case_id>/`. With a time-based immutability policy on the container, a blob still
+        inside its period refuses (and this raises): retention then tries again later."""
+        folder = f"{check_key(case_id)}/"
+        names = [name async for name in self._container.list_blob_names(name_starts_with=folder)]
+        for name in names:
+            with contextlib.suppress(ResourceNotFoundError):
+                await self._container.delete_blob(name)
+        return sum(1 for name in names if name.endswith(".json") and "/" not in name[len(folder) :])
+
     async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
         """Yield the bytes in chunks of at most DOWNLOAD_CHUNK_BYTES; FileNotFoundError if absent (as locally)."""
         blob = self._container.get_blob_client(f"{check_key(case_id)}/{check_key(evidence_id)}")

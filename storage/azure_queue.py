@@ -117,6 +117,28 @@ class AzureJobQueue:
                 jobs.append(Job.model_validate_json(message.content))
         return jobs
 
+    async def forget(self, owner: str) -> int:
+        """The owner's dead letters and marker. Queued messages of its jobs cannot be reached while they wait
+        (an invisible message cannot be read or deleted, and receiving the visible ones would count against
+        other jobs' attempts): each is dropped when it comes up, as its case is gone."""
+        removed, others = 0, []
+        async for message in self._dead.receive_messages(messages_per_page=MESSAGES_PER_CALL, visibility_timeout=60):
+            try:
+                job_id = Job.model_validate_json(message.content).id
+            except ValueError:
+                job_id = ""
+            if job_id.startswith(f"{owner}."):
+                with contextlib.suppress(ResourceNotFoundError):
+                    await self._dead.delete_message(message.id, message.pop_receipt)
+                removed += 1
+            else:
+                others.append(message)
+        for message in others:  # visible again at once, for the operator
+            with contextlib.suppress(ResourceNotFoundError):
+                await self._dead.update_message(message, visibility_timeout=0)
+        await self._markers.forget(owner)
+        return removed
+
     async def close(self) -> None:
         await self._queue.close()
         await self._dead.close()

@@ -5,6 +5,8 @@ in the order they were added. A case is added for its subject and its reporter w
 report or a kept draft); a colleague named in an on-behalf report whom the directory could not identify
 (`named:` user id) has no identity to file it under and is skipped. Updates are read-modify-write guarded by
 the etag and retried on conflict; adding the same case twice changes nothing, so a retry after a crash is safe.
+Retention takes a deleted case out again (`remove`), with the etag as well (a list left empty stays empty rather
+than deleted: a delete cannot be guarded by the etag, and a case added meanwhile must not be lost).
 """
 
 from __future__ import annotations
@@ -67,6 +69,30 @@ class CaseIndex:
             if document is not None:
                 found += _decode(document.data)
         return list(dict.fromkeys(found))
+
+    async def remove(self, case: Case) -> int:
+        """Take the case out of its subject's and reporter's lists (wherever it was filed); returns from how many."""
+        keys = [*_read_keys(case.subject), *_read_keys(case.reporter)]
+        removed = 0
+        for key in dict.fromkeys(keys):
+            removed += await self._remove(key, case.case_id)
+        return removed
+
+    async def _remove(self, key: str, case_id: str) -> int:
+        for attempt in range(MAX_CONFLICT_RETRIES):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, min(0.2, RETRY_PAUSE_SECONDS * 2**attempt)))
+            document = await self._documents.get(key)
+            case_ids = _decode(document.data) if document else []
+            if document is None or case_id not in case_ids:
+                return 0
+            rest = [other for other in case_ids if other != case_id]
+            try:
+                await self._documents.put(key, json.dumps(rest).encode(), if_match=document.etag)
+                return 1
+            except PreconditionFailed:
+                continue
+        raise PreconditionFailed(key)
 
     async def _append(self, key: str, case_id: str) -> None:
         for attempt in range(MAX_CONFLICT_RETRIES):

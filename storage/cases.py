@@ -75,6 +75,10 @@ class CaseRepository:
                 continue
         raise PreconditionFailed(case_id)
 
+    async def delete(self, case_id: str) -> None:
+        """Remove the case document (retention only: services/retention.py)."""
+        await self._documents.delete(self._key(case_id))
+
     async def list_ids(self) -> list[str]:
         keys = await self._documents.list_keys("cases/")
         return [key.removeprefix("cases/").removesuffix(".json") for key in keys if key.endswith(".json")]

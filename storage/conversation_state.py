@@ -18,6 +18,7 @@ from typing import Any
 from storage.ports import DocumentStore
 
 VERSION = 2
+STATE_FOLDER = "state/"  # every conversation's document is in here
 _BOTBUILDER_DIALOG_STATE = "DialogState"  # the property name the botbuilder releases stored the stack under
 
 
@@ -43,8 +44,8 @@ def conversation_key(channel_id: str, conversation_id: str) -> str:
     return f"{channel_id}/conversations/{conversation_id}"
 
 
-def _document_key(key: str) -> str:
-    return f"state/{hashlib.sha256(key.encode()).hexdigest()}.json"
+def document_key(key: str) -> str:
+    return f"{STATE_FOLDER}{hashlib.sha256(key.encode()).hexdigest()}.json"
 
 
 class ConversationStateStore:
@@ -52,7 +53,7 @@ class ConversationStateStore:
         self._documents = documents
 
     async def load(self, key: str) -> ConversationState:
-        document = await self._documents.get(_document_key(key))
+        document = await self._documents.get(document_key(key))
         if document is None:
             return ConversationState(key)
         text = document.data.decode()
@@ -66,7 +67,7 @@ class ConversationStateStore:
             return
         if not state.stack and not state.properties and state.stored is None:
             return  # nothing to keep, and nothing stored to clear
-        key = _document_key(state.key)
+        key = document_key(state.key)
         if state.etag is None:
             state.etag = await self._documents.put(key, encoded.encode(), create_only=True)
         else:
@@ -74,7 +75,7 @@ class ConversationStateStore:
         state.stored = encoded
 
     async def delete(self, key: str) -> None:
-        await self._documents.delete(_document_key(key))
+        await self._documents.delete(document_key(key))
 
 
 def _read(data: object) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -77,6 +77,12 @@ class JobQueue(Protocol):
 
     async def dead_letters(self) -> list[Job]: ...
 
+    async def forget(self, owner: str) -> int:
+        """Remove the owner's jobs (a case's, when retention deletes it) wherever they can be reached, and its
+        marker; returns how many jobs. A job that cannot be reached yet (a delayed Azure message) is dropped
+        when it comes up, as its case is gone."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -112,6 +118,9 @@ class ScheduledMarkers:
             known = set(json.loads(document.data)["ids"]) if document is not None else set()
             missing += [job for job in owned if job.id not in known]
         return missing, markers
+
+    async def forget(self, owner: str) -> None:
+        await self._documents.delete(self._key(owner))
 
     async def record(
         self,
@@ -230,5 +239,22 @@ class LocalJobQueue:
                 jobs.append(StoredJob.model_validate_json(document.data).job)
         return jobs
 
+    async def forget(self, owner: str) -> int:
+        removed = 0
+        for folder in (JOBS, DEAD):
+            for key in await self._documents.list_keys(folder):
+                name = key.removeprefix(folder)
+                # `<due>-<job id>.json` when queued (or unreadable and buried), `<job id>.json` when buried
+                if _owned_by(name, owner) or _owned_by(name.partition("-")[2], owner):
+                    await self._documents.delete(key)
+                    removed += 1
+        await self._markers.forget(owner)
+        return removed
+
     async def close(self) -> None:
         return None
+
+
+def _owned_by(name: str, owner: str) -> bool:
+    """Whether a job document's name (`<job id>.json`) is a job of the owner (`<owner>.<kind>…`)."""
+    return name.startswith(f"{owner}.")

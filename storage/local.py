@@ -202,6 +202,23 @@ class LocalEvidenceStore:
                 found.append(handle.readall())
         return found
 
+    async def delete_case(self, case_id: str) -> int:
+        return await _in_thread(self._delete_folder, self._folder(case_id))
+
+    def _delete_folder(self, folder: Path) -> int:
+        """Every file of the case's folder (hidden leftovers of a stopped write too), then the folder itself."""
+        try:
+            with os.scandir(folder) as entries:
+                names = [entry.name for entry in entries]
+        except FileNotFoundError:
+            return 0
+        for name in names:
+            (folder / name).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            folder.rmdir()
+        _fsync_folder(str(self._root))
+        return sum(1 for name in names if name.endswith(".json") and not name.startswith("."))
+
     async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
         path = self._folder(case_id) / check_key(evidence_id)
         handle = await _in_thread(open, path, "rb")

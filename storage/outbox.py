@@ -18,6 +18,9 @@ at-least-once: a worker that dies between the send and `mark_sent` leaves a leas
 notification is sent again; the activity carries the notification's id (channelData.vaernNotificationId), so a
 resend can be told from a new message. Notifications to one recipient are handed out in creation order: one that
 waits for a retry holds back the later ones to the same person.
+
+Every notification about a case has an id that starts with the case id (then "-" or "."), so retention finds a
+case's records by their names (`forget_case`).
 """
 
 from __future__ import annotations
@@ -123,6 +126,11 @@ class _Schedule(BaseModel):
 
     def is_due(self, now: datetime) -> bool:
         return _is_due(self, now)
+
+
+def _named_for(name: str, case_id: str) -> bool:
+    """Whether a record's file name (`<id>.json`) is a notification about the case (`<case_id>-…`, `<case_id>.…`)."""
+    return name.startswith(case_id) and name[len(case_id) : len(case_id) + 1] in ("-", ".")
 
 
 def _recipient_key(recipient: Person) -> str:
@@ -369,6 +377,24 @@ class Outbox:
         keys = await self._documents.list_keys(DEAD)
         documents = [await self._documents.get(key) for key in keys if key.endswith(".json")]
         return [Notification.model_validate_json(d.data) for d in documents if d is not None]
+
+    async def forget_case(self, case_id: str) -> int:
+        """Remove every record about the case, pending, sent or given up (retention only); returns how many. Found by
+        name; the pending and given-up ones (few) are also read, for any that names the case only inside."""
+        removed = 0
+        for folder in (PENDING, SENT, DEAD):
+            for key in await self._documents.list_keys(folder):
+                if _named_for(key.removeprefix(folder), case_id) or (
+                    folder != SENT and await self._names_case(key, case_id)
+                ):
+                    await self._documents.delete(key)
+                    removed += 1
+        return removed
+
+    async def _names_case(self, key: str, case_id: str) -> bool:
+        document = await self._documents.get(key)
+        notification = self._notification(key, document) if document is not None else None
+        return notification is not None and notification.case_id == case_id
 
     async def _replace(self, notification: Notification, etag: str | None) -> bool:
         if etag is None:

@@ -82,6 +82,17 @@ class PackageOffers(OfferRecords[PackageOffer]):
     def __init__(self, documents: DocumentStore) -> None:
         super().__init__(documents, "packages/", PackageOffer)
 
+    async def of_case(self, case_id: str) -> list[PackageOffer]:
+        """Every offer of a package of the case, whatever its status (for retention)."""
+        found = []
+        for key in await self._documents.list_keys(self._prefix):
+            document = await self._documents.get(key)
+            if document is not None:
+                offer = self._model.model_validate_json(document.data)
+                if offer.case_id == case_id:
+                    found.append(offer)
+        return found
+
 
 class PlanOffers(OfferRecords[PlanOffer]):
     def __init__(self, documents: DocumentStore) -> None:

@@ -2,7 +2,8 @@
 
 `DocumentStore` holds small JSON documents with optimistic concurrency (etags).
 `EvidenceStore` holds evidence bytes, append-only: an item becomes visible only when all its bytes
-and its metadata are committed, and it can never be overwritten.
+and its metadata are committed, and it can never be overwritten; a case's evidence goes only as a whole, when its
+retention period ends (`delete_case`).
 `put_if_stored` writes a document only if an earlier write is stored (a case only with its reference's number).
 """
 
@@ -77,6 +78,11 @@ class EvidenceStore(Protocol):
     async def list_items(self, case_id: str) -> list[EvidenceItem]: ...
 
     def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]: ...
+
+    async def delete_case(self, case_id: str) -> int:
+        """Remove every item of the case, its bytes and its metadata, and anything a stopped write left under it;
+        returns how many items there were. Only retention deletes evidence (services/retention.py)."""
+        ...
 
 
 class OrderedDocumentStore(DocumentStore, Protocol):

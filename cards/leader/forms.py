@@ -45,6 +45,8 @@ SAVE_TITLES: dict[Verb, str] = {
     Verb.ABSENCE: "actions.absence_save",
     Verb.HR_ASSIGN: "actions.hr_assign_save",
     Verb.HR_ADVICE: "actions.hr_advice_save",
+    Verb.LEGAL_HOLD: "actions.legal_hold_save",
+    Verb.LIFT_LEGAL_HOLD: "actions.lift_legal_hold_save",
 }
 
 
@@ -239,6 +241,23 @@ def _hr_advice_inputs(texts: Texts, case: Case) -> list[Any]:
     return [paragraph(texts("actions.hr_advice_hint")), _text_input(texts, Verb.HR_ADVICE, "text", multiline=True)]
 
 
+def _hold_inputs(verb: Verb) -> Callable[[Texts, Case], list[Any]]:
+    """Placing or lifting a legal hold: what it means, and the reason (required: the rule refuses it without)."""
+
+    def inputs(texts: Texts, case: Case) -> list[Any]:
+        reason = ac.InputText(
+            id="reason",
+            label=texts("actions.hold_reason"),
+            max_length=field_max_length(verb, "reason"),
+            is_multiline=True,
+            is_required=True,
+            error_message=texts("actions.required"),
+        )
+        return [paragraph(texts(f"actions.{verb.value}_hint")), reason]
+
+    return inputs
+
+
 def _work_environment_inputs(texts: Texts, case: Case) -> list[Any]:
     current = case.handling.work_environment
     return [
@@ -273,6 +292,8 @@ INPUTS: dict[Verb, Callable[[Texts, Case], list[Any]]] = {
     Verb.ABSENCE: _absence_inputs,
     Verb.HR_ASSIGN: _hr_assign_inputs,
     Verb.HR_ADVICE: _hr_advice_inputs,
+    Verb.LEGAL_HOLD: _hold_inputs(Verb.LEGAL_HOLD),
+    Verb.LIFT_LEGAL_HOLD: _hold_inputs(Verb.LIFT_LEGAL_HOLD),
 }
 
 
@@ -293,6 +314,8 @@ def _is_recorded(case: Case, verb: Verb) -> bool:
         Verb.ABSENCE: handling.absence,
         Verb.HR_ASSIGN: handling.hr_response.assigned,
         Verb.HR_ADVICE: handling.hr_response.advice,
+        Verb.LEGAL_HOLD: handling.active_hold(),
+        Verb.LIFT_LEGAL_HOLD: None,
     }
     return bool(recorded[verb])
 

@@ -108,6 +108,24 @@ def _hr_actions(texts: Texts, case: Case) -> list[Any]:
     return [*body, *_show_card_rows(texts, case, [Verb.HR_ASSIGN, Verb.HR_ADVICE])]
 
 
+def _legal_hold_section(texts: Texts, case: Case) -> list[Any]:
+    """The standing legal hold, if any, and the form that places or lifts one (closed cases too: the hold is about
+    keeping the record, domain/retention.py)."""
+    hold = case.handling.active_hold()
+    body: list[Any] = []
+    if hold is not None:
+        by = _shown(hold.placed.by_name) or "-"
+        value = texts(
+            "hr.legal_hold_value",
+            reason=_shown(hold.reason, NOTE_LIMIT),
+            name=by,
+            time=format_time(hold.placed.at, texts),
+        )
+        body.append(_fact_set([(texts("hr.legal_hold"), value)]))
+    verb = Verb.LEGAL_HOLD if hold is None else Verb.LIFT_LEGAL_HOLD
+    return [*body, *_show_card_rows(texts, case, [verb])]
+
+
 def hr_escalation_card(
     texts: Texts,
     case: Case,
@@ -118,7 +136,8 @@ def hr_escalation_card(
 ) -> Card:
     """For Organisation og Personale: why the case came (the leader's question, or Værn's own reason when a
     deadline passed), a need-to-know summary, what is overdue (`FollowUps.overdue`), HR's answer so far
-    with its actions (acknowledge, assign Jura or Arbejdsmiljøkoordinatoren, advise the leader), what has
+    with its actions (acknowledge, assign Jura or Arbejdsmiljøkoordinatoren, advise the leader), the legal hold
+    (place or lift one, closed cases too), what has
     been done, the employee's latest check-in without their words, and leadership's actions."""
     escalation = case.handling.hr_escalation
     automatic = escalation is not None and escalation.function is None
@@ -130,6 +149,7 @@ def hr_escalation_card(
         *_overdue_section(texts, overdue),
         *_hr_response_section(texts, case, for_leader=False),
         *_hr_actions(texts, case),
+        *_legal_hold_section(texts, case),
         *_done_section(texts, case, easy_deadline),
         *_check_in_section(texts, case, for_leader=False),
     ]

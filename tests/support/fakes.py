@@ -76,6 +76,12 @@ class InMemoryEvidenceStore:
     async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
         yield self.contents[(case_id, evidence_id)]
 
+    async def delete_case(self, case_id: str) -> int:
+        keys = [key for key in self.items if key[0] == case_id]
+        for key in keys:
+            del self.items[key], self.contents[key]
+        return len(keys)
+
 
 class SenderSpy:
     """The outbox worker's place: counts how often the services woke it."""

@@ -18,6 +18,7 @@ from cards import common as card_common
 from cards import report
 from cards.common import build_card, heading, paragraph
 from cards.memo import clear_card_memos
+from cards.privacy import DataProtectionOfficer, privacy_notice_card
 from cards.summary import MAX_FACT_LENGTH, submitted_card, summary_card, summary_facts
 from cards.validation import TEAMS_MAX_BYTES, teams_card_problems
 from cards.welcome import welcome_card
@@ -25,6 +26,7 @@ from content import SUPPORTED, Texts, texts_for
 from domain.case import Channel, HarassmentKind, Impact, Incident, Offender, OffenderRelation, Person, Witness
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.reporting import MAX_LINKS, MAX_WITNESSES, ReportDraft
+from domain.retention import RetentionPolicy
 from scripts.card_samples import CRISIS_LINE as SAMPLE_CRISIS_LINE
 from scripts.card_samples import samples
 from tests.support.teams import card_elements
@@ -137,8 +139,10 @@ BUILDERS: dict[str, Builder] = {
     "submitted-on-behalf": lambda t: submitted_card(t, "VAERN-2026-0042", _full_draft()),
     "welcome": lambda t: welcome_card(t, "Anne"),
     "welcome-no-name": lambda t: welcome_card(t, ""),
+    "privacy": lambda t: privacy_notice_card(t, RetentionPolicy(), DataProtectionOfficer("Dorte DPO", "dpo@x.dk", "1")),
+    "privacy-no-officer": lambda t: privacy_notice_card(t, RetentionPolicy(), DataProtectionOfficer()),
 }
-QUESTION_CARDS = [name for name in BUILDERS if not name.startswith(("submitted", "welcome"))]
+QUESTION_CARDS = [name for name in BUILDERS if not name.startswith(("submitted", "welcome", "privacy"))]
 STEP_CARDS = [name for name in QUESTION_CARDS if not name.startswith("summary")]
 
 

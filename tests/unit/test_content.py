@@ -194,7 +194,7 @@ def test_the_law_card_states_section_275_and_268_in_full() -> None:
 
 
 # Numbers: every text that shows a count has a singular and a plural form, chosen by the language's plural rule.
-COUNTED = ("count", "days")
+COUNTED = ("count", "days", "years")
 WRONG_SINGULARS = (
     "1 beviser",
     "1 filer",
@@ -206,6 +206,7 @@ WRONG_SINGULARS = (
     "1 pieces",
     "1 files",
     "1 days",
+    "1 years",
     "1 times",
     "1 links",
     "1 earlier pieces",

@@ -54,6 +54,7 @@ from domain.handling import (
     HrEscalation,
     HrFunction,
     HrResponse,
+    LegalHold,
     OffenderContact,
     PoliceReport,
     Removal,
@@ -310,7 +311,7 @@ LEADERSHIP_VERBS = {verb for verb in Verb if verb not in EMPLOYEE_VERBS | HR_VER
 # The duties each card offers as a form (Action.ShowCard): HR answers the leader instead of asking itself.
 FORMS = {
     "leader": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE},
-    "hr": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE, Verb.ESCALATE_HR} | {Verb.HR_ASSIGN, Verb.HR_ADVICE},
+    "hr": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE, Verb.ESCALATE_HR} | {Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.LEGAL_HOLD},
 }
 
 
@@ -501,9 +502,15 @@ def test_acknowledged_case_no_longer_offers_acknowledge(language: str) -> None:
 def test_closed_case_shows_a_banner_and_no_actions(builder: str, language: str) -> None:
     card, _ = _build(builder, "closed", language)
     texts = _texts(language)
-    # a closed case can still be read (evidence stays available to leadership), but not changed
-    assert {action["verb"] for action in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE, PACKAGE_VERB}
-    assert not _of_type(card, "Action.ShowCard")
+    # a closed case can still be read (evidence stays available to leadership), but not changed; HR may still keep
+    # the record past its retention period with a legal hold (domain/retention.py)
+    record = [Verb.LEGAL_HOLD] if builder == "hr" else []
+    assert {action["verb"] for action in _of_type(card["body"], "Action.Execute")} <= {
+        OPEN_EVIDENCE,
+        PACKAGE_VERB,
+        *record,
+    }
+    assert [_of_type(form["card"], "Action.Execute")[0]["verb"] for form in _of_type(card, "Action.ShowCard")] == record
     assert "actions" not in card
     assert any(block.get("text") == texts("leader.closed_banner") for block in card_elements(card))
 
@@ -934,8 +941,12 @@ def test_closed_case_shows_hrs_answer_but_no_hr_actions(language: str) -> None:
     closed = case.model_copy(update={"status": CaseStatus.CLOSED})
     card = hr_escalation_card(texts, closed, [], ["29:hr"], [JobKind.SAFETYNET])
     assert ADVICE_MARKER in _text(card)
-    assert not _of_type(card, "Action.ShowCard")
-    assert {a["verb"] for a in _of_type(card["body"], "Action.Execute")} <= {OPEN_EVIDENCE, PACKAGE_VERB}
+    assert [_form(card, Verb.LEGAL_HOLD)] == _of_type(card, "Action.ShowCard")  # keeping the record, not handling
+    assert {a["verb"] for a in _of_type(card["body"], "Action.Execute")} <= {
+        OPEN_EVIDENCE,
+        PACKAGE_VERB,
+        Verb.LEGAL_HOLD,
+    }
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -993,3 +1004,32 @@ def test_the_letter_is_signed_by_the_organisation_in_the_settings() -> None:
     card = leader_card(texts, _case(), [], [])
     assert "Aarhus Kommune" in _text(card)
     assert "Aarhus Kommune" in offender_letter(texts, _case(), LEADER.name)
+
+
+# --- legal hold on HR's card ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hr_can_place_a_legal_hold_on_a_closed_case_from_its_card(language: str) -> None:
+    """The one form a closed case still has on HR's card: the reason, required, as long as the rule allows."""
+    card, case = _build("hr", "closed", language)
+    [form] = _of_type(card, "Action.ShowCard")
+    [execute] = _of_type(form["card"], "Action.Execute")
+    [reason] = _inputs(form["card"])
+    assert execute["verb"] == Verb.LEGAL_HOLD and execute["data"] == {"case_id": case.case_id, "version": case.version}
+    assert (reason["id"], reason["isRequired"], reason["maxLength"]) == ("reason", True, 500)
+    assert _card_problems(card) == []
+    assert not [f for f in _of_type(_build("leader", "closed", language)[0], "Action.ShowCard")]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_standing_hold_is_shown_with_its_reason_and_can_be_lifted(language: str) -> None:
+    texts = _texts(language)
+    case, evidence = CASES["closed"]()
+    case.handling.legal_holds.append(LegalHold(placed=SIGNED, reason="Retssag *verserer*"))
+    card = _hr(texts, case, evidence)
+
+    assert "Retssag \\*verserer\\*" in _facts(card)[texts("hr.legal_hold")]
+    [form] = _of_type(card, "Action.ShowCard")
+    assert _of_type(form["card"], "Action.Execute")[0]["verb"] == Verb.LIFT_LEGAL_HOLD
+    assert _card_problems(card) == []

@@ -1,0 +1,73 @@
+"""The privacy notice (GDPR art. 13): why Værn keeps what it keeps, on which legal basis (not consent), what is kept,
+who can see a case and when, how long (the retention settings), the rights with the complaint to Datatilsynet, and
+the data protection officer's contact (settings). Shown the first time a person writes and on "privatliv"/"privacy";
+the card shows what it is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as act
+
+from cards.common import build_card, heading, paragraph
+from cards.markdown import escape_markdown
+from content import Texts
+from domain.retention import RetentionPolicy
+
+
+@dataclass(frozen=True)
+class DataProtectionOfficer:
+    """Who to contact (settings DATA_PROTECTION_OFFICER_*); all empty: the notice names the role only."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.name or self.email or self.phone)
+
+
+def _section(title: str, *texts: str) -> ac.Container:
+    heading_block = ac.TextBlock(text=title, wrap=True, weight=act.FontWeight.BOLDER)
+    return ac.Container(items=[heading_block, *(paragraph(text) for text in texts)], spacing=act.Spacing.MEDIUM)
+
+
+def _officer(texts: Texts, officer: DataProtectionOfficer) -> ac.Container:
+    if not officer.known:
+        return _section(texts("privacy.dpo_title"), texts("privacy.dpo_unknown"))
+    facts = [
+        ac.Fact(title=texts(f"privacy.dpo_{field}"), value=escape_markdown(value))
+        for field, value in (("name", officer.name), ("email", officer.email), ("phone", officer.phone))
+        if value
+    ]
+    container = _section(texts("privacy.dpo_title"), texts("privacy.dpo_intro"))
+    container.items.append(ac.FactSet(facts=facts))
+    return container
+
+
+def privacy_notice_card(texts: Texts, retention: RetentionPolicy, officer: DataProtectionOfficer) -> dict[str, Any]:
+    how_long = [
+        texts("privacy.how_long_closed", years=retention.closed_case_years),
+        texts("privacy.how_long_draft", days=retention.draft_days),
+        texts("privacy.how_long_hold"),
+        texts("privacy.packages"),
+    ]
+    return build_card(
+        texts,
+        [
+            heading(texts("privacy.title")),
+            paragraph(texts("privacy.intro")),
+            _section(texts("privacy.purpose_title"), texts("privacy.purpose")),
+            _section(texts("privacy.controller_title"), texts("privacy.controller")),
+            _section(texts("privacy.basis_title"), texts("privacy.basis")),
+            _section(texts("privacy.stored_title"), texts("privacy.stored")),
+            _section(texts("privacy.who_title"), texts("privacy.who")),
+            _section(texts("privacy.how_long_title"), *how_long),
+            _section(texts("privacy.rights_title"), texts("privacy.rights")),
+            _officer(texts, officer),
+        ],
+    )

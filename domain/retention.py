@@ -1,0 +1,141 @@
+"""How long a case is kept, when it goes, and what stays of it (GDPR art. 5(1)(e): no longer than needed).
+
+  * A closed case goes `closed_case_years` after it was closed (the municipality's journal plan says how long;
+    default 5 years).
+  * A draft (a report never sent, kept for its evidence) goes `draft_days` after it was kept (default 30); its
+    author is told.
+  * An open case (reported, acknowledged) never goes: its handling is not done.
+  * A case under a legal hold (retshold, `domain.handling.LegalHold`, placed and lifted by HR) never goes. When the
+    hold is lifted the case goes when its period says, at once if that has passed.
+What stays is a `Tombstone`: the reference, the unit, the dates, what was deleted and by which rule; no person's
+name or id and no free text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from domain.case import Case, CaseStatus
+from domain.follow_ups import Job, JobKind
+
+
+class RetentionPolicy(BaseModel):
+    """The retention periods (settings RETENTION__CLOSED_CASE_YEARS, RETENTION__DRAFT_DAYS)."""
+
+    closed_case_years: int = Field(default=5, ge=1, le=100)
+    draft_days: int = Field(default=30, ge=1, le=3650)
+
+
+class DeletionRule(StrEnum):
+    """Why a case was deleted."""
+
+    CLOSED_CASE = "closed_case_retention"
+    DRAFT = "draft_never_sent"
+
+
+def add_years(moment: datetime, years: int) -> datetime:
+    """The same moment `years` later; 29 February becomes 28 February in a year without it."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def deletion_rule(case: Case) -> DeletionRule | None:
+    """The rule a case falls under by its status (None: an open case, kept while it is handled)."""
+    if case.status is CaseStatus.CLOSED:
+        return DeletionRule.CLOSED_CASE
+    if case.status is CaseStatus.DRAFT:
+        return DeletionRule.DRAFT
+    return None
+
+
+def closed_at(case: Case) -> datetime | None:
+    """When the case was closed (None while it is open)."""
+    if case.status is not CaseStatus.CLOSED:
+        return None
+    closure = case.handling.closure
+    return closure.at if closure is not None else case.created_at
+
+
+def deletion_due_at(case: Case, policy: RetentionPolicy) -> datetime | None:
+    """When the case's retention period ends, whatever holds it (None: an open case)."""
+    rule = deletion_rule(case)
+    if rule is DeletionRule.DRAFT:
+        return case.created_at + timedelta(days=policy.draft_days)
+    closed = closed_at(case)
+    if rule is DeletionRule.CLOSED_CASE and closed is not None:
+        return add_years(closed, policy.closed_case_years)
+    return None
+
+
+def is_held(case: Case) -> bool:
+    return case.handling.active_hold() is not None
+
+
+def is_due(case: Case, policy: RetentionPolicy, now: datetime) -> bool:
+    """Whether the case is to be deleted now: its period has ended and no legal hold stands."""
+    due_at = deletion_due_at(case, policy)
+    return due_at is not None and due_at <= now and not is_held(case)
+
+
+def retention_job(case: Case, policy: RetentionPolicy) -> Job | None:
+    """The job that deletes the case when its period ends (None while it is open or held). Each lifted hold makes
+    a new job (its sequence), so a hold lifted after the period ended plans a deletion that comes due at once."""
+    due_at = deletion_due_at(case, policy)
+    if due_at is None or is_held(case):
+        return None
+    sequence = 1 + sum(1 for hold in case.handling.legal_holds if hold.lifted is not None)
+    return Job(
+        id=f"{case.case_id}.{JobKind.RETENTION.value}.{sequence}.{due_at:%Y%m%d}",
+        kind=JobKind.RETENTION,
+        case_id=case.case_id,
+        due_at=due_at,
+        sequence=sequence,
+        key=due_at.date().isoformat(),
+    )
+
+
+class Tombstone(BaseModel):
+    """What stays of a deleted case: no person's name or id, no free text, no evidence. `deleted` counts what
+    was removed, by kind (case, evidence, audit, outbox, jobs, ...)."""
+
+    case_id: str
+    reference: str
+    unit: str
+    unit_id: str
+    status: CaseStatus
+    reported_at: datetime
+    closed_at: datetime | None
+    deleted_at: datetime
+    rule: DeletionRule
+    retention_period: str
+    legal_holds: int
+    deleted: dict[str, int]
+
+
+def tombstone_for(
+    case: Case, rule: DeletionRule, policy: RetentionPolicy, now: datetime, deleted: dict[str, int]
+) -> Tombstone:
+    period = (
+        f"{policy.closed_case_years} years after closing"
+        if rule is DeletionRule.CLOSED_CASE
+        else f"{policy.draft_days} days after the draft was kept"
+    )
+    return Tombstone(
+        case_id=case.case_id,
+        reference=case.reference,
+        unit=case.unit,
+        unit_id=case.unit_id,
+        status=case.status,
+        reported_at=case.created_at,
+        closed_at=closed_at(case),
+        deleted_at=now,
+        rule=rule,
+        retention_period=period,
+        legal_holds=len(case.handling.legal_holds),
+        deleted=dict(deleted),
+    )
