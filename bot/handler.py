@@ -4,6 +4,9 @@ file's owner. Each turn loads the conversation's dialog state once and saves it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from microsoft_agents.activity import (
     AdaptiveCardInvokeResponse,
     AdaptiveCardInvokeValue,
@@ -33,7 +36,7 @@ from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHO
 from cards.welcome import welcome_card
 from content import Texts, texts_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
-from dialogs.engine import Dialog, DialogSet
+from dialogs.engine import Dialog, DialogContext, DialogSet
 from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
 from dialogs.replies import reply_from
@@ -47,6 +50,9 @@ PREVENTION_WORDS = {"forebyggelse", "prevention", "gode råd", "tips"}
 MY_CASES_WORDS = {"mine sager", "my cases", "sager", "cases"}
 REMOVAL_WORDS = {"fjern indhold", "fjern opslag", "fjernelse", "remove content", "removal", "take down"}
 LAW_WORDS = {"strafbart", "er det strafbart", "hvornår er det strafbart", "straffeloven", "is it a crime", "law"}
+PRIVACY_WORDS = {"privatliv", "privacy", "databeskyttelse", "data protection", "gdpr", "persondata"}
+PRIVACY_COMMAND = "privacy"
+PRIVACY_SHOWN = "privacy_notice_shown"  # in the conversation's saved properties: the notice was shown once
 
 
 class VaernBot(ActivityHandler):
@@ -61,6 +67,7 @@ class VaernBot(ActivityHandler):
         packages: CasePackages,
         plans: ResponsePlanViewer,
         plan_files: PlanFiles,
+        privacy_notice: Callable[[str | None], dict[str, Any]],
     ) -> None:
         self._states = conversation_states
         self._dialogs = DialogSet(dialogs)
@@ -71,6 +78,7 @@ class VaernBot(ActivityHandler):
         self._packages = packages
         self._plans = plans
         self._plan_files = plan_files
+        self._privacy_notice = privacy_notice
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember_conversation(turn_context)
@@ -116,6 +124,15 @@ class VaernBot(ActivityHandler):
 
     async def _on_message(self, turn_context: TurnContext, turn: TeamsTurn, stack: list, properties: dict) -> None:
         dialog_context = self._dialogs.context(turn, stack, properties)
+        await self._route(turn_context, turn, dialog_context)
+        if not properties.get(PRIVACY_SHOWN) and dialog_context.active_dialog is None:  # first contact, once
+            await self._show_privacy_notice(turn, properties)
+
+    async def _show_privacy_notice(self, turn: TeamsTurn, properties: dict) -> None:
+        await turn.show(self._privacy_notice(turn.activity.locale))
+        properties[PRIVACY_SHOWN] = True
+
+    async def _route(self, turn_context: TurnContext, turn: TeamsTurn, dialog_context: DialogContext) -> None:
         if dialog_context.active_dialog is not None:
             result = await dialog_context.continue_dialog()
             if result.result != PASS_ON:  # the add-evidence dialog hands back a menu click or a message after a pause
@@ -142,6 +159,8 @@ class VaernBot(ActivityHandler):
             await turn.show(card)
         elif command in (LAW_COMMAND, *LAW_WORDS):
             await turn.show(law_card(texts))
+        elif command in (PRIVACY_COMMAND, *PRIVACY_WORDS):
+            await self._show_privacy_notice(turn, dialog_context.properties)
         elif command in (MY_CASES_COMMAND, *MY_CASES_WORDS):
             await self._my_cases.show_list(turn)
         elif command == CASE_STATUS_COMMAND:

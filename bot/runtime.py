@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
@@ -20,6 +22,8 @@ from bot.proactive import OutboxWorker, ProactiveSender
 from bot.reply_clients import ReplyClients
 from bot.retention import build_retention
 from cards.common import prepare_card_models
+from cards.privacy import DataProtectionOfficer, privacy_notice_card
+from content import texts_for
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
 from dialogs.my_cases import MyCases
@@ -86,6 +90,21 @@ class Runtime:
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def privacy_notice_for(settings: Settings) -> Callable[[str | None], dict[str, Any]]:
+    """The privacy notice card in a person's language, from the settings (retention, data protection officer)."""
+    officer = DataProtectionOfficer(
+        settings.data_protection_officer_name,
+        settings.data_protection_officer_email,
+        settings.data_protection_officer_phone,
+    )
+
+    def notice(locale: str | None) -> dict[str, Any]:
+        texts = texts_for(locale, settings.crisis_line, settings.organisation_name)
+        return privacy_notice_card(texts, settings.retention, officer)
+
+    return notice
 
 
 async def build_runtime(settings: Settings, clock: Clock | None = None, signer: PackageSigner | None = None) -> Runtime:
@@ -225,6 +244,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         packages,
         plan_viewer,
         plan_files,
+        privacy_notice_for(settings),
     )
     log.info("storage backend: %s", settings.storage_backend)
     prepare_card_models()  # before the freeze below: the first people do not wait for pydantic's schema builds

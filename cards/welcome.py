@@ -20,6 +20,7 @@ def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
     guides = [
         submit(texts("prevention.removal_button"), {"command": "removal"}),
         submit(texts("prevention.law_button"), {"command": "law"}),
+        submit(texts("privacy.button"), {"command": "privacy"}),
     ]
     return build_card(
         texts,

@@ -188,7 +188,7 @@ def test_question_cards_offer_back_and_cancel(language: str, name: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_welcome_card_submits_commands(language: str) -> None:
     commands = [action["data"]["command"] for action in _submit_actions(welcome_card(_texts(language), "Anne"))]
-    assert commands == ["report", "prevention", "my_cases", "removal", "law"]
+    assert commands == ["report", "prevention", "my_cases", "removal", "law", "privacy"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
