@@ -30,6 +30,7 @@ from domain.clock import Clock, SystemClock
 from domain.evidence import EvidencePolicy
 from domain.follow_ups import FollowUps
 from domain.working_time import WorkingCalendar
+from services.case_records import CaseRecords
 from services.case_service import CaseActions
 from services.case_sweep import sweep_cases
 from services.follow_up_planner import FollowUpPlanner
@@ -98,7 +99,10 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     adapter = use_connector_pool(create_adapter(settings))  # one connector client per serviceUrl, keep-alive
     directory, graph_directory = await open_directory(settings)
     references = ConversationReferenceStore(documents)
-    cases = CaseRepository(documents)
+    calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
+    follow_ups = FollowUps(settings.follow_up, calendar)
+    records = CaseRecords(backend.case_table, follow_ups)  # the overview's rows, after every write of a case
+    cases = CaseRepository(documents, on_saved=records.saved)
     case_index = CaseIndex(documents)
     audit = AuditLog(documents)
     outbox = Outbox(
@@ -116,8 +120,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         max_failures_per_round=settings.outbox_max_failures_per_round,
         dead_letter_retry_seconds=settings.outbox_dead_letter_retry_minutes * 60,
     )
-    calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
-    follow_ups = FollowUps(settings.follow_up, calendar)
     planner = FollowUpPlanner(follow_ups, jobs, clock)
     notifications = CaseNotifications(
         directory,
@@ -136,7 +138,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     follow_up_worker = FollowUpWorker(
         jobs,
         FollowUpHandler(cases, backend.evidence, audit, follow_ups, notifications, jobs, clock, plan_reminders),
-        [lambda: sweep_cases(cases, [unfinished.complete, planner.plan]), plan_reminders.sweep],
+        [lambda: sweep_cases(cases, [unfinished.complete, planner.plan, records.saved]), plan_reminders.sweep],
         clock,
         settings.scheduler_interval_seconds,
         on_effect=worker,
