@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.directory_source import credential_settings
 from bot.event_loop import loop_name, new_event_loop
 from bot.messages_endpoint import AUTHENTICATOR, handle_messages
+from bot.overview_routes import add_overview_routes
 from bot.runtime import RUNTIME, build_runtime
 from directory.graph_token import credential_problem
 from domain.clock import Clock
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.router.add_get("/livez", _live)
     app.router.add_get("/healthz", _live)
     app.router.add_get("/readyz", _ready)
+    add_overview_routes(app, settings)  # the Overblik tab's API
     return app
 
 

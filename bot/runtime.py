@@ -37,6 +37,7 @@ from services.follow_up_planner import FollowUpPlanner
 from services.follow_up_worker import FollowUpWorker
 from services.follow_ups import FollowUpHandler
 from services.notifications import CaseNotifications
+from services.overview import Overview
 from services.plan_reminders import PlanRevisionReminders
 from services.refused_access import RefusedAccess
 from services.reporting import ReportServices
@@ -70,6 +71,7 @@ class Runtime:
     jobs: JobQueue
     packages: CasePackages
     plan_files: PlanFiles
+    overview: Overview
     graph_directory: GraphDirectory | None = None  # DIRECTORY_SOURCE=graph: its refresh and health
 
     async def close(self) -> None:
@@ -224,6 +226,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     worker.start()
     if settings.scheduler_in_app:
         follow_up_worker.start()
+    overview = Overview(backend.case_table, cases, audit, directory, clock, settings.hr_intake_function.value)
     return Runtime(
-        adapter, bot, backend, downloader, worker, follow_up_worker, jobs, packages, plan_files, graph_directory
+        adapter,
+        bot,
+        backend,
+        downloader,
+        worker,
+        follow_up_worker,
+        jobs,
+        packages,
+        plan_files,
+        overview,
+        graph_directory,
     )
