@@ -2,12 +2,13 @@
 actions taken and SafetyNet registration, and the median time to acknowledge, with k-anonymity (k = 5).
 
 Every count of 1 to k-1, totals included, is suppressed (primary suppression); zeros are shown. Then more counts are
-suppressed (complementary suppression, the smallest first) until no suppressed count can be worked out from what
-is shown: a table's counts add up along its lines (a unit's counts to the unit's total, a column's to its total,
-the totals to the grand total), and a suppressed count is recoverable when those sums pin it down. That is the case
-when it is a *bridge* among the suppressed counts (no cycle of other suppressed counts through its two lines gives
-it room), or when bounds pin it (every suppressed count is at least 1, as zeros are never suppressed). The units'
-totals are the same in every table, so a total suppressed in one is suppressed in all.
+suppressed (complementary suppression) until no suppressed count can be worked out from what is shown. A table's
+counts add up along its lines (a unit's counts to the unit's total, a column's to its total, the totals to the grand
+total), so each count is an arc of a flow network between its two lines, and every suppressed count is at least 1.
+A suppressed count can take another value exactly when it lies on a cycle of changes by one among the suppressed
+counts that keeps each at least 1; one that lies on none is pinned, and the cheapest path of shown counts (inner
+counts before totals, the smallest first) that closes a cycle round it is suppressed too. The units' totals are the
+same in every table, so a total suppressed in one is suppressed in all.
 
 A case has one unit, period, channel, relation and SafetyNet state, so those tables add up both ways. It may have
 several kinds and actions: those tables add up by column only (their rows have no total). No free text, no names.
@@ -15,7 +16,9 @@ several kinds and actions: those tables add up by column only (their rows have n
 
 from __future__ import annotations
 
+import heapq
 import statistics
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,8 +28,6 @@ from domain.overview import CaseRow
 from domain.working_time import COPENHAGEN
 
 K = 5
-GROUND = -1  # the free end of a count that lies on one line only
-MAX_CANDIDATES = 24  # complementary candidates tried per step, the smallest
 
 Entry = tuple[str, ...]  # ("cell", row, column) | ("row", row) | ("column", column) | ("all",)
 Period = Literal["month", "quarter"]
@@ -109,43 +110,168 @@ class Statistics:
     k: int = K
 
 
-def _entry_lines(lines: list[tuple[list[Entry], list[Entry]]]) -> dict[Entry, list[int]]:
-    where: dict[Entry, list[int]] = {}
-    for index, (parts, wholes) in enumerate(lines):
-        for entry in (*parts, *wholes):
-            where.setdefault(entry, []).append(index)
-    return where
+class _Network:
+    """A table's entries as arcs between its lines, so that every line's sum reads "what flows in equals what flows
+    out" (a line's equation is negated where needed; an entry on one line only has its other end on the ground
+    node, which keeps no sum). Tables that add up by rows and columns always form such a network. Entries are
+    numbered in the order given; `hidden` is a flag per entry."""
+
+    def __init__(self, values: dict[Entry, int], lines: list[tuple[list[Entry], list[Entry]]]) -> None:
+        self.entries = list(values)
+        number = {entry: index for index, entry in enumerate(self.entries)}
+        self.value = [values[entry] for entry in self.entries]
+        self.ground = len(lines)
+        self.nodes = len(lines) + 1
+        on: list[list[tuple[int, int]]] = [[] for _ in self.entries]  # (line, +1 a part / -1 a whole)
+        for line, (parts, wholes) in enumerate(lines):
+            for entry in parts:
+                on[number[entry]].append((line, 1))
+            for entry in wholes:
+                on[number[entry]].append((line, -1))
+        neighbours: list[list[tuple[int, int]]] = [[] for _ in range(self.nodes)]
+        for index, found in enumerate(on):
+            if len(found) > 2:
+                raise ValueError(f"{self.entries[index]} lies on more than two lines")
+            if len(found) == 2:
+                (a, sign_a), (b, sign_b) = found
+                neighbours[a].append((b, sign_a * sign_b))
+                neighbours[b].append((a, sign_a * sign_b))
+        orientation = [0] * self.nodes
+        for start in range(len(lines)):
+            if orientation[start]:
+                continue
+            orientation[start] = 1
+            pending = [start]
+            while pending:
+                line = pending.pop()
+                for other, product in neighbours[line]:
+                    wanted = -orientation[line] * product  # out of one line, into the other
+                    if not orientation[other]:
+                        orientation[other] = wanted
+                        pending.append(other)
+                    elif orientation[other] != wanted:
+                        raise ValueError("the lines of the table do not form a network")
+        self.tail = [self.ground] * len(self.entries)
+        self.head = [self.ground] * len(self.entries)
+        for index, found in enumerate(on):
+            for line, sign in found:
+                if orientation[line] * sign > 0:
+                    self.head[index] = line
+                else:
+                    self.tail[index] = line
+
+    def moves(self, entries: Iterable[int]) -> list[list[tuple[int, int]]]:
+        """Per node, the ways to change an entry by one and keep it at least 1: up always (tail to head), down
+        while it is 2 or more (head to tail); as (the node reached, the entry)."""
+        outgoing: list[list[tuple[int, int]]] = [[] for _ in range(self.nodes)]
+        for index in entries:
+            outgoing[self.tail[index]].append((self.head[index], index))
+            if self.value[index] >= 2:
+                outgoing[self.head[index]].append((self.tail[index], index))
+        return outgoing
+
+    def pinned(self, hidden: list[bool]) -> list[int]:
+        """The suppressed entries that only one value fits. Another value fits exactly when the entry lies on a
+        cycle of changes by one that keeps every suppressed count at least 1 (a directed cycle of the moves among
+        the suppressed entries): for an entry that can only go up (it is 1), when its ends are strongly connected;
+        for one that can go both ways, when its ends stay connected without it inside their strong component (a
+        strongly connected graph has a way round an edge, in one direction or the other, exactly when the edge is
+        no bridge)."""
+        suppressed = [index for index, flag in enumerate(hidden) if flag]
+        component = _components(self.moves(suppressed))
+        inside = [index for index in suppressed if component[self.tail[index]] == component[self.head[index]]]
+        bridges = _bridges([(self.tail[index], self.head[index]) for index in inside])
+        bridged = {inside[edge] for edge in bridges}
+        return [
+            index
+            for index in suppressed
+            if component[self.tail[index]] != component[self.head[index]]
+            or (self.value[index] >= 2 and index in bridged)
+        ]
+
+    def way_round(
+        self, index: int, outgoing: list[list[tuple[int, int]]], cost: list[int], hidden: list[bool]
+    ) -> list[int]:
+        """The shown entries to suppress so that entry `index` lies on a cycle of changes (none when it does
+        already): the cheapest path between its ends over the suppressed entries (free) and the shown ones (by
+        `cost`), in either direction the entry can move."""
+        tail, head = self.tail[index], self.head[index]
+        ways = [(head, tail)] + ([(tail, head)] if self.value[index] >= 2 else [])
+        best: tuple[int, list[int]] | None = None
+        for start, goal in ways:
+            found = _cheapest_path(outgoing, cost, hidden, index, start, goal)
+            if found is not None and (best is None or found[0] < best[0]):
+                best = found
+                if best[0] == 0:
+                    break
+        return [] if best is None else best[1]
 
 
-def _ends(entry: Entry, where: dict[Entry, list[int]]) -> tuple[int, int]:
-    lines = where.get(entry, [])
-    return (lines[0], lines[1]) if len(lines) >= 2 else (lines[0] if lines else GROUND, GROUND)
+def _components(outgoing: list[list[tuple[int, int]]]) -> list[int]:
+    """The strongly connected component of each node (Tarjan's algorithm, without recursion)."""
+    nodes = len(outgoing)
+    order = [-1] * nodes
+    low = [0] * nodes
+    component = [-1] * nodes
+    on_stack = [False] * nodes
+    stack: list[int] = []
+    counter = 0
+    for root in range(nodes):
+        if order[root] >= 0:
+            continue
+        order[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work: list[tuple[int, int]] = [(root, 0)]
+        while work:
+            node, position = work[-1]
+            if position < len(outgoing[node]):
+                work[-1] = (node, position + 1)
+                other = outgoing[node][position][0]
+                if order[other] < 0:
+                    order[other] = low[other] = counter
+                    counter += 1
+                    stack.append(other)
+                    on_stack[other] = True
+                    work.append((other, 0))
+                elif on_stack[other]:
+                    low[node] = min(low[node], order[other])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == order[node]:
+                while True:
+                    member = stack.pop()
+                    on_stack[member] = False
+                    component[member] = node
+                    if member == node:
+                        break
+    return component
 
 
-def _bridges(hidden: list[Entry], where: dict[Entry, list[int]]) -> set[Entry]:
-    """The suppressed entries that are the only way between their two lines among the suppressed ones (then the
-    sums fix their value): the bridges of the graph whose nodes are the lines and whose edges are the suppressed
-    entries (Tarjan's algorithm, without recursion)."""
-    ends = [_ends(entry, where) for entry in hidden]
+def _bridges(edges: list[tuple[int, int]]) -> set[int]:
+    """The edges (numbered; parallel ones apart) whose removal separates their two ends: the bridges of the
+    undirected multigraph (Tarjan's algorithm, without recursion)."""
     adjacent: dict[int, list[tuple[int, int]]] = {}
-    for edge, (a, b) in enumerate(ends):
-        if a == b:
-            continue  # no line, or a loop: never fixed
-        adjacent.setdefault(a, []).append((b, edge))
-        adjacent.setdefault(b, []).append((a, edge))
+    for number, (a, b) in enumerate(edges):
+        adjacent.setdefault(a, []).append((b, number))
+        adjacent.setdefault(b, []).append((a, number))
     order: dict[int, int] = {}
     low: dict[int, int] = {}
-    bridges: set[Entry] = set()
+    bridges: set[int] = set()
     for root in adjacent:
         if root in order:
             continue
         order[root] = low[root] = len(order)
         stack: list[tuple[int, int, int]] = [(root, -1, 0)]  # node, the edge it was reached by, next neighbour
         while stack:
-            node, via, index = stack[-1]
-            if index < len(adjacent[node]):
-                stack[-1] = (node, via, index + 1)
-                other, edge = adjacent[node][index]
+            node, via, position = stack[-1]
+            if position < len(adjacent[node]):
+                stack[-1] = (node, via, position + 1)
+                other, edge = adjacent[node][position]
                 if edge == via:
                     continue
                 if other in order:
@@ -159,72 +285,45 @@ def _bridges(hidden: list[Entry], where: dict[Entry, list[int]]) -> set[Entry]:
                 parent = stack[-1][0]
                 low[parent] = min(low[parent], low[node])
                 if low[node] > order[parent]:
-                    bridges.add(hidden[via])
+                    bridges.add(via)
     return bridges
 
 
-def _bounds(
-    values: dict[Entry, int], hidden: set[Entry], lines: list[tuple[list[Entry], list[Entry]]]
-) -> dict[Entry, tuple[int, int]]:
-    """What the shown counts and the sums tell of each suppressed count: at least 1 (zeros are shown), at most ...
-    narrowed line by line until nothing changes."""
-    ceiling = sum(values.values()) + 1
-    low = dict.fromkeys(hidden, 1)
-    high = dict.fromkeys(hidden, ceiling)
-    relevant = [
-        (
-            sum(sign * values[entry] for entry, sign in terms if entry not in hidden),
-            [(entry, sign) for entry, sign in terms if entry in hidden],
-        )
-        for terms in ([(entry, 1) for entry in parts] + [(entry, -1) for entry in wholes] for parts, wholes in lines)
-    ]
-    relevant = [(known, unknown) for known, unknown in relevant if unknown]
-    changed = True
-    while changed:
-        changed = False
-        for known, unknown in relevant:  # sum of sign * value over the line = 0
-            most_all = sum(s * (high[o] if s > 0 else low[o]) for o, s in unknown)
-            least_all = sum(s * (low[o] if s > 0 else high[o]) for o, s in unknown)
-            for entry, sign in unknown:
-                most = most_all - sign * (high[entry] if sign > 0 else low[entry])
-                least = least_all - sign * (low[entry] if sign > 0 else high[entry])
-                # sign * x = -known - (the others), which lies in [-known - most, -known - least]
-                lo, hi = (-known - most, -known - least) if sign > 0 else (known + least, known + most)
-                if lo > low[entry] or hi < high[entry]:
-                    low[entry], high[entry], changed = max(lo, low[entry]), min(hi, high[entry]), True
-                    most_all = sum(s * (high[o] if s > 0 else low[o]) for o, s in unknown)
-                    least_all = sum(s * (low[o] if s > 0 else high[o]) for o, s in unknown)
-    return {entry: (low[entry], high[entry]) for entry in hidden}
+def _cheapest_path(
+    outgoing: list[list[tuple[int, int]]], cost: list[int], hidden: list[bool], skip: int, start: int, goal: int
+) -> tuple[int, list[int]] | None:
+    """Dijkstra's shortest path from start to goal, not over entry `skip`: its cost and the shown entries on it."""
+    distance = [sys.maxsize] * len(outgoing)
+    distance[start] = 0
+    came: list[tuple[int, int]] = [(-1, -1)] * len(outgoing)
+    queue = [(0, start)]
+    while queue:
+        so_far, node = heapq.heappop(queue)
+        if node == goal:
+            path: list[int] = []
+            while node != start:
+                node, step = came[node]
+                if not hidden[step]:
+                    path.append(step)
+            return so_far, path
+        if so_far > distance[node]:
+            continue
+        for other, step in outgoing[node]:
+            reached = so_far if hidden[step] else so_far + cost[step]
+            if reached < distance[other] and step != skip:
+                distance[other] = reached
+                came[other] = (node, step)
+                heapq.heappush(queue, (reached, other))
+    return None
 
 
 def recoverable(
     values: dict[Entry, int], hidden: set[Entry], lines: list[tuple[list[Entry], list[Entry]]]
 ) -> list[Entry]:
-    """The suppressed entries whose value the shown ones give away (a bridge, or bounds that pin it)."""
-    where = _entry_lines(lines)
-    ordered = sorted(hidden)
-    bridges = _bridges(ordered, where)
-    pinned = _bounds(values, hidden, lines)
-    return [entry for entry in ordered if entry in bridges or pinned[entry][0] >= pinned[entry][1]]
-
-
-def _lone_in_a_line(
-    values: dict[Entry, int], hidden: set[Entry], lines: list[tuple[list[Entry], list[Entry]]]
-) -> set[Entry]:
-    """A quick first pass: while a line holds exactly one suppressed entry, suppress its smallest other count."""
-    hidden = set(hidden)
-    changed = True
-    while changed:
-        changed = False
-        for parts, wholes in lines:
-            line = [*parts, *wholes]
-            if sum(1 for entry in line if entry in hidden) != 1:
-                continue
-            candidates = [entry for entry in line if entry not in hidden and values[entry] > 0]
-            if candidates:
-                hidden.add(min(candidates, key=lambda entry: _order(entry, values)))
-                changed = True
-    return hidden
+    """The suppressed entries whose value the shown ones give away."""
+    network = _Network(values, lines)
+    pinned = network.pinned([entry in hidden for entry in network.entries])
+    return sorted(network.entries[index] for index in pinned)
 
 
 def _order(entry: Entry, values: dict[Entry, int]) -> tuple[int, int, Entry]:
@@ -234,26 +333,24 @@ def _order(entry: Entry, values: dict[Entry, int]) -> tuple[int, int, Entry]:
 
 def suppress(table: CountTable, k: int = K, forced: Iterable[Entry] = ()) -> set[Entry]:
     """The entries to suppress: every count of 1 to k-1, the `forced` ones (shared totals suppressed elsewhere), and
-    complementary ones until none of them is recoverable."""
-    values, lines = table.entries(), table.lines()
-    where = _entry_lines(lines)
-    hidden = {entry for entry, value in values.items() if 0 < value < k} | (set(forced) & set(values))
-    hidden = _lone_in_a_line(values, hidden, lines)
-    while exposed := recoverable(values, hidden, lines):
-        near = {
-            other
-            for entry in exposed
-            for index in where.get(entry, [])
-            for other in (*lines[index][0], *lines[index][1])
-            if other not in hidden and values[other] > 0
-        }
-        anywhere = {other for other, value in values.items() if other not in hidden and value > 0}
-        candidates = sorted(near or anywhere, key=lambda other: _order(other, values))[:MAX_CANDIDATES]
-        if not candidates:
-            break  # everything that is not zero is suppressed already
-        # The one that leaves the fewest exposed, the smallest among those.
-        hidden.add(min(candidates, key=lambda other: len(recoverable(values, hidden | {other}, lines))))
-    return hidden
+    complementary ones until none of them is recoverable. Suppressing more never pins a count that was free, so
+    each pinned count is put on a cycle by the cheapest path round it: inner counts by their value, totals after
+    every inner count; zeros are never suppressed."""
+    values = table.entries()
+    network = _Network(values, table.lines())
+    forced = set(forced)
+    hidden = [0 < value < k or entry in forced for entry, value in values.items()]
+    totals_after = sum(value for entry, value in values.items() if entry[0] == "cell") + 1
+    cost = [value + (0 if entry[0] == "cell" else totals_after) for entry, value in values.items()]
+    outgoing = network.moves(index for index, value in enumerate(network.value) if value > 0 or hidden[index])
+    while True:
+        added = False
+        pinned = network.pinned(hidden)
+        for index in sorted(pinned, key=lambda index: _order(network.entries[index], values)):
+            for other in network.way_round(index, outgoing, cost, hidden):
+                hidden[other] = added = True
+        if not added:  # what is still pinned has no way round (all else on its lines is suppressed or zero)
+            return {entry for entry, flag in zip(network.entries, hidden, strict=True) if flag}
 
 
 def publish(table: CountTable, hidden: set[Entry]) -> PublishedTable:

@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from scipy.optimize import linprog
 
 from domain.case import CaseStatus
 from domain.overview import CaseRow
@@ -68,6 +69,54 @@ def attacker(table: CountTable, published: PublishedTable) -> dict[Entry, set[in
 
 def exposed(table: CountTable, published: PublishedTable) -> list[Entry]:
     return [entry for entry, found in attacker(table, published).items() if len(found) < 2]
+
+
+def linear_attacker(table: CountTable, published: PublishedTable) -> list[Entry]:
+    """The suppressed entries that the shown ones pin, found by linear programming (for tables too large to
+    enumerate): the least and the most each can be, given the sums and that each is at least 1. The sums of a table
+    that adds up by rows and columns have a totally unimodular matrix, so both bounds are whole numbers that some
+    filling reaches: an entry is exposed exactly when they meet."""
+    values, lines = table.entries(), table.lines()
+    hidden = [entry for entry in values if published.value(entry) is None]
+    column = {entry: index for index, entry in enumerate(hidden)}
+    equations: list[list[float]] = []
+    sums: list[float] = []
+    for parts, wholes in lines:
+        row = [0.0] * len(hidden)
+        known = 0.0
+        for entry, sign in [(entry, 1) for entry in parts] + [(entry, -1) for entry in wholes]:
+            if entry in column:
+                row[column[entry]] += sign
+            else:
+                known += sign * values[entry]
+        if any(row):
+            equations.append(row)
+            sums.append(-known)
+    found: list[Entry] = []
+    for index, entry in enumerate(hidden):
+        objective = [0.0] * len(hidden)
+        objective[index] = 1.0
+        least = linprog(objective, A_eq=equations, b_eq=sums, bounds=(1, None), method="highs")
+        objective[index] = -1.0
+        most = linprog(objective, A_eq=equations, b_eq=sums, bounds=(1, None), method="highs")
+        assert least.status == 0 and most.status in (0, 3), entry  # feasible; the most may be unbounded
+        if most.status == 0 and round(-most.fun) == round(least.fun):
+            found.append(entry)
+    return found
+
+
+def municipal_table(seed: int, additive: bool) -> CountTable:
+    """98 units by 12 months, most counts large, a fifth of them 1-4 and a third zero."""
+    generator = random.Random(seed)
+
+    def count() -> int:
+        draw = generator.random()
+        return 0 if draw < 0.3 else generator.randint(1, 4) if draw < 0.5 else generator.randint(5, 60)
+
+    units, months = [f"unit-{number:02d}" for number in range(98)], [f"2026-{month:02d}" for month in range(1, 13)]
+    cells = {(unit, month): count() for unit in units for month in months}
+    totals = {unit: sum(cells[(unit, month)] for month in months) for unit in units}
+    return CountTable("period", units, months, cells, totals, additive)
 
 
 def channel_table(cells: dict[tuple[str, str], int], additive: bool = True) -> CountTable:
@@ -139,16 +188,44 @@ def test_random_small_tables_show_no_count_under_five_and_expose_none(seed: int)
     assert exposed(table, published) == []
 
 
+def test_the_linear_attacker_agrees_with_the_enumerating_one_on_small_tables() -> None:
+    table = channel_table(NAIVE_LEAK)
+    assert linear_attacker(table, publish(table, {("cell", "A", "facebook")})) == [("cell", "A", "facebook")]
+    for seed in range(20):
+        generator = random.Random(seed)
+        cells = {(unit, column): generator.choice([0, 1, 2, 3, 5, 8]) for unit in "ABC" for column in "xyz"}
+        table = channel_table(cells, additive=seed % 3 != 0)
+        hidden = {entry for entry, value in table.entries().items() if 0 < value < 5}
+        published = publish(table, hidden)
+        assert sorted(linear_attacker(table, published)) == sorted(exposed(table, published)), seed
+
+
+@pytest.mark.parametrize(("seed", "additive"), [(1, True), (3, False)])
+def test_a_municipal_size_table_shows_no_count_under_five_and_exposes_none(seed: int, additive: bool) -> None:
+    table = municipal_table(seed, additive)
+    published = publish(table, suppress(table))
+
+    shown = [published.value(entry) for entry in table.entries()]
+    assert not [value for value in shown if value is not None and 0 < value < 5]
+    assert linear_attacker(table, published) == []
+    assert sum(value is not None and value >= 5 for value in shown) > len(shown) / 3  # the table still says much
+
+
 def test_a_units_total_hidden_in_one_table_is_hidden_in_every_table() -> None:
-    # Unit B's 3 and 3 by channel hide, among others, B's total of 6 in the channel table; the month table on its
-    # own has nothing small and shows that 6, which would give the 3 and 3 away.
+    # Unit B's 3 and 3 by channel hide, with unit D's 2 emails, B's total of 6 in the channel table; the month table
+    # on its own has nothing small in B and shows that 6, which would give the 3 and 3 away.
     channel = channel_table(
-        {("A", "sms"): 6, ("A", "email"): 0, ("B", "sms"): 3, ("B", "email"): 3, ("C", "sms"): 6, ("C", "email"): 0}
+        {
+            **{("A", "sms"): 6, ("A", "email"): 0, ("B", "sms"): 3, ("B", "email"): 3},
+            **{("C", "sms"): 6, ("C", "email"): 0, ("D", "sms"): 0, ("D", "email"): 2},
+        }
     )
-    cells = {("A", "11"): 0, ("A", "12"): 6, ("B", "11"): 0, ("B", "12"): 6, ("C", "11"): 0, ("C", "12"): 6}
-    months = CountTable("period", ["A", "B", "C"], ["11", "12"], cells, channel.row_totals)
+    units = ["A", "B", "C", "D"]
+    cells = {(unit, "11"): 0 for unit in units} | {(unit, "12"): channel.row_totals[unit] for unit in units}
+    months = CountTable("period", units, ["11", "12"], cells, channel.row_totals)
     assert ("row", "B") in suppress(channel)
-    assert publish(months, suppress(months)).row_totals == {"A": 6, "B": 6, "C": 6}  # alone it shows B's total
+    alone = publish(months, suppress(months)).row_totals
+    assert alone is not None and alone["B"] == 6  # alone it shows B's total
 
     published = suppress_tables([channel, months])
     hidden_totals = [{row for row, value in (table.row_totals or {}).items() if value is None} for table in published]
