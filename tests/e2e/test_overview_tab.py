@@ -20,13 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 
 from bot.config import Settings
 from bot.tab_auth import issuers
 from content import texts_for
 from tests.e2e.test_overview_api import APP_ID, DIRECTORY, DOMAIN, TENANT, Bot, seed
-from tests.support.jwks_server import JwksServer
+from tests.support.jwks_server import JwksServer, SigningKey
 from tests.support.playground import node_executable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +93,7 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
     as_karen = {"oid": "aad-karen", "upn": "karen@kommune.dk", "displayName": "Karen Leder"}
     as_hanne = {"oid": "aad-hanne", "upn": "hanne@kommune.dk", "displayName": "Hanne Jura"}
     foreign = mint(jwks, "aad-hanne", tenant="tenant-2")
+    forged = jwks.mint(jwt.decode(hanne, options={"verify_signature": False}), key=SigningKey(kid=jwks.key.kid))
     return {
         "chromium": str(CHROMIUM),
         "botUrl": bot.base_url,
@@ -203,6 +205,18 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                     {"do": "axe"},
                     {"do": "screenshot", "name": "overblik-401"},
                 ],
+            ),
+            session(
+                "forged",
+                forged,
+                as_hanne,
+                [{"do": "waitText", "text": t("unauthorized_title")}, {"do": "text"}],
+            ),
+            session(
+                "no-token",
+                "",
+                as_hanne,
+                [{"do": "waitText", "text": t("unauthorized_title")}, {"do": "text"}],
             ),
             session("outside-teams", hanne, as_hanne, [{"do": "framed"}], hostOrigin="https://intranet.example.com"),
         ],
@@ -326,11 +340,19 @@ def test_a_stranger_gets_a_kind_not_for_you(run: dict[str, Any]) -> None:
     assert DA("tab.view_register") not in text
 
 
-def test_a_foreign_tenants_token_gets_401_shown_kindly(run: dict[str, Any]) -> None:
-    record = run["sessions"]["foreign-tenant"]
+@pytest.mark.parametrize("name", ["foreign-tenant", "forged"])
+def test_a_foreign_or_forged_token_gets_401_shown_kindly(run: dict[str, Any], name: str) -> None:
+    record = run["sessions"][name]
     assert {"path": "/api/overview/me", "status": 401} in record["api"]
     assert not [call for call in record["api"] if call["status"] == 200]
-    assert DA("tab.unauthorized_body") in values(run, "foreign-tenant", "text")[0]
+    text = values(run, name, "text")[0]
+    assert DA("tab.unauthorized_body") in text and CRISIS_LINE in text and "VK-2026" not in text
+
+
+def test_no_token_from_teams_is_shown_kindly_and_asks_nothing_of_the_api(run: dict[str, Any]) -> None:
+    record = run["sessions"]["no-token"]
+    assert record["api"] == [] and "authentication.getAuthToken" in record["hostCalls"]
+    assert DA("tab.unauthorized_body") in values(run, "no-token", "text")[0]
 
 
 def test_axe_finds_no_serious_or_critical_violation(run: dict[str, Any]) -> None:
