@@ -30,6 +30,8 @@ DEFAULT_EVIDENCE_HOSTS = [
 
 # Where the Bot Connector's token signing keys are published (the Bot Framework's OpenID metadata).
 BOT_FRAMEWORK_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+# Where Entra ID publishes the keys that sign its tokens (the Overblik tab's single sign-on).
+ENTRA_OPENID_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
 
 
 class GraphUnitGroups(BaseModel):
@@ -152,6 +154,8 @@ class Settings(BaseSettings):
     teams_privacy_url: str = ""
     teams_terms_url: str = ""
     bot_domain: str = ""
+    # The Overblik tab's sign-in (bot/tab_auth.py): Entra ID's OpenID metadata, whose keys sign the tab's SSO tokens.
+    tab_openid_metadata_url: str = Field(default=ENTRA_OPENID_METADATA_URL, pattern=r"^https?://\S+$")
 
     # The organisation running Værn, named in the signed manifest of every case package (storage/package_signing.py)
     # and in the letter to the offender (cards/leader/letter.py).

@@ -34,12 +34,14 @@ from domain.clock import Clock, SystemClock
 from domain.evidence import EvidencePolicy
 from domain.follow_ups import FollowUps
 from domain.working_time import WorkingCalendar
+from services.case_records import CaseRecords
 from services.case_service import CaseActions
 from services.case_sweep import sweep_cases
 from services.follow_up_planner import FollowUpPlanner
 from services.follow_up_worker import FollowUpWorker
 from services.follow_ups import FollowUpHandler
 from services.notifications import CaseNotifications
+from services.overview import Overview
 from services.plan_reminders import PlanRevisionReminders
 from services.refused_access import RefusedAccess
 from services.reporting import ReportServices
@@ -74,6 +76,7 @@ class Runtime:
     jobs: JobQueue
     packages: CasePackages
     plan_files: PlanFiles
+    overview: Overview
     graph_directory: GraphDirectory | None = None  # DIRECTORY_SOURCE=graph: its refresh and health
 
     async def close(self) -> None:
@@ -118,7 +121,10 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     adapter, reply_clients = create_adapter(settings)
     directory, graph_directory = await open_directory(settings)
     references = ConversationReferenceStore(documents)
-    cases = CaseRepository(documents)
+    calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
+    follow_ups = FollowUps(settings.follow_up, calendar)
+    records = CaseRecords(backend.case_table, follow_ups)  # the overview's rows, after every write of a case
+    cases = CaseRepository(documents, on_saved=records.saved)
     case_index = CaseIndex(documents)
     audit = AuditLog(documents)
     outbox = Outbox(
@@ -136,8 +142,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         max_failures_per_round=settings.outbox_max_failures_per_round,
         dead_letter_retry_seconds=settings.outbox_dead_letter_retry_minutes * 60,
     )
-    calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
-    follow_ups = FollowUps(settings.follow_up, calendar)
     planner = FollowUpPlanner(follow_ups, jobs, clock, settings.retention)
     notifications = CaseNotifications(
         directory,
@@ -159,7 +163,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         FollowUpHandler(
             cases, backend.evidence, audit, follow_ups, notifications, jobs, clock, plan_reminders, retention
         ),
-        [lambda: sweep_cases(cases, [unfinished.complete, planner.plan]), plan_reminders.sweep],
+        [lambda: sweep_cases(cases, [unfinished.complete, planner.plan, records.saved]), plan_reminders.sweep],
         clock,
         settings.scheduler_interval_seconds,
         on_effect=worker,
@@ -251,6 +255,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     worker.start()
     if settings.scheduler_in_app:
         follow_up_worker.start()
+    overview = Overview(backend.case_table, cases, audit, directory, clock, settings.hr_intake_function.value)
     return Runtime(
         adapter,
         reply_clients,
@@ -262,5 +267,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         jobs,
         packages,
         plan_files,
+        overview,
         graph_directory,
     )

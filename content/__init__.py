@@ -87,3 +87,21 @@ class Texts:
     def has(self, key: str) -> bool:
         section, name = key.split(".", 1)
         return name in self._table.get(section, {})
+
+
+class _KeepUnknown(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def client_texts(
+    locale: str | None, sections: tuple[str, ...], crisis_line: str, organisation: str = DEFAULT_ORGANISATION
+) -> dict[str, dict[str, str]]:
+    """Whole sections for a client that fills its own {placeholders} (the Overblik tab): the crisis line and the
+    organisation's name filled in as by texts_for, every other placeholder left as it is; plural tables left out."""
+    table = load_table(language_for(locale))
+    known = _KeepUnknown(crisis_line=crisis_line, organisation=organisation)
+    return {
+        section: {key: entry.format_map(known) for key, entry in table[section].items() if isinstance(entry, str)}
+        for section in sections
+    }

@@ -41,15 +41,27 @@ def _same(actor: Person, other: Person | None) -> bool:
     return bool(actor.aad_object_id) and other is not None and other.aad_object_id == actor.aad_object_id
 
 
+def hr_function_reached(escalated_to: str | None, assigned_to: str | None, actor: Actor) -> bool:
+    """An escalation reaches HR's function: the one it went to (None: Værn's own, the intake function), or the one
+    HR assigned it to since."""
+    if not actor.is_hr or actor.hr_function is None:
+        return False
+    reached = actor.hr_intake if escalated_to is None else escalated_to == actor.hr_function.value
+    return reached or assigned_to == actor.hr_function.value
+
+
 def _hr_may_see(case: Case, actor: Actor) -> bool:
     escalation = case.handling.hr_escalation
-    if escalation is None or not actor.is_hr or actor.hr_function is None:
+    if escalation is None:
         return False
     if case.tenant_id is not None and actor.tenant_id != case.tenant_id:
         return False
-    reached = actor.hr_intake if escalation.function is None else escalation.function == actor.hr_function
     assigned = case.handling.hr_response.assigned
-    return reached or (assigned is not None and assigned.function == actor.hr_function)
+    return hr_function_reached(
+        escalation.function.value if escalation.function else None,
+        assigned.function.value if assigned else None,
+        actor,
+    )
 
 
 def roles_on(case: Case, actor: Actor) -> set[Role]:

@@ -120,6 +120,9 @@ def app_info(options: Mapping[str, str | None], read: Callable[[str, str], str])
         )
         if not value
     ]
+    bot_domain = pick("bot_domain", "bot_domain", "")
+    if not bot_domain:
+        warnings.append("BOT_DOMAIN is not set: the package has no Overblik tab (set BOT_DOMAIN or --bot-domain)")
     return AppInfo(
         app_id=pick("app_id", "teams_app_id", bot_id),
         bot_id=bot_id,
@@ -128,7 +131,7 @@ def app_info(options: Mapping[str, str | None], read: Callable[[str, str], str])
         website_url=website,
         privacy_url=privacy or website,
         terms_url=terms or website,
-        bot_domain=pick("bot_domain", "bot_domain", ""),
+        bot_domain=bot_domain,
         crisis_line=read("crisis_line", DEFAULT_CRISIS_LINE),
         warnings=tuple(warnings),
     )
@@ -150,12 +153,25 @@ def fill(node: Any, values: Mapping[str, str]) -> Any:
     return node
 
 
+NEEDS_DOMAIN = ("validDomains", "staticTabs", "webApplicationInfo")  # the Overblik tab and its sign-in
+
+
 def _without_empty_domains(manifest: dict[str, Any]) -> dict[str, Any]:
-    """validDomains lists BOT_DOMAIN only when it is set."""
+    """validDomains, the Overblik tab (staticTabs) and its sign-in (webApplicationInfo) only when BOT_DOMAIN is
+    set: the tab is served from that host and its tokens are for api://<BOT_DOMAIN>/<app id>."""
     domains = [domain for domain in manifest.get("validDomains", []) if domain]
     if domains:
         return {**manifest, "validDomains": domains}
-    return {key: value for key, value in manifest.items() if key != "validDomains"}
+    return {key: value for key, value in manifest.items() if key not in NEEDS_DOMAIN}
+
+
+def _without_missing_keys(localization: dict[str, Any], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """A localization of a part left out (the tab without BOT_DOMAIN) goes with it."""
+
+    def top(key: str) -> str:
+        return key.split("[")[0].split(".")[0]
+
+    return {key: value for key, value in localization.items() if key == "$schema" or top(key) in manifest}
 
 
 def input_problems(info: AppInfo) -> list[str]:
@@ -205,7 +221,7 @@ def package_files(info: AppInfo, source_dir: Path = SOURCE_DIR) -> dict[str, byt
     for name in _localization_files(manifest):
         localization, _ = _read_json(source_dir / name)
         if localization is not None:
-            files[name] = _json_bytes(fill(localization, values))
+            files[name] = _json_bytes(_without_missing_keys(fill(localization, values), manifest))
     for name in ICONS:
         if (source_dir / name).is_file():
             files[name] = (source_dir / name).read_bytes()

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jsonschema import Draft4Validator, Draft6Validator, validators
 from PIL import Image, UnidentifiedImageError
@@ -196,6 +197,37 @@ def _manifest_rules(manifest: Mapping[str, Any], version: str) -> list[str]:
             )
     if not GUID.match(str(manifest.get("id", ""))):
         problems.append(f"manifest.json: id {manifest.get('id')!r} is not a GUID: set TEAMS_APP_ID (or --app-id)")
+    return problems + _tab_problems(manifest)
+
+
+def _tab_problems(manifest: Mapping[str, Any]) -> list[str]:
+    """The Overblik tab: served over https from a valid domain; its sign-in (webApplicationInfo) is the bot's app
+    registration with the resource api://<domain>/<app id>, which is what the bot checks the tab's tokens against."""
+    problems = []
+    domains = [str(domain) for domain in manifest.get("validDomains") or []]
+    for index, tab in enumerate(manifest.get("staticTabs") or []):
+        url = str(tab.get("contentUrl") or "") if isinstance(tab, dict) else ""
+        if url and (urlsplit(url).scheme != "https" or urlsplit(url).hostname not in domains):
+            problems.append(
+                f"manifest.json: staticTabs[{index}].contentUrl {url!r} must be https:// on a host in validDomains "
+                "(BOT_DOMAIN)"
+            )
+    info = manifest.get("webApplicationInfo")
+    if isinstance(info, dict):
+        bots = [str(bot.get("botId")) for bot in manifest.get("bots") or [] if isinstance(bot, dict)]
+        app_id = str(info.get("id"))
+        if app_id not in bots:
+            problems.append(
+                f"manifest.json: webApplicationInfo.id {app_id!r} must be the bot's app id (MICROSOFT_APP_ID): "
+                "the tab's sign-in tokens are checked against it"
+            )
+        expected = [f"api://{domain}/{app_id}" for domain in domains]
+        if info.get("resource") not in expected:
+            problems.append(
+                f"manifest.json: webApplicationInfo.resource {info.get('resource')!r} must be "
+                f"{' or '.join(expected) or 'api://<BOT_DOMAIN>/<app id>'} (the Application ID URI of the app "
+                "registration, manifest/README.md)"
+            )
     return problems
 
 

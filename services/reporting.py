@@ -45,6 +45,7 @@ class ReportServices:
             else:
                 evidence = await self.evidence.list_items(case.case_id)
                 await together(self.notifications.case_reported(case, evidence), self.case_index.add(case))
+                await self.cases.saved(case)
             return case
         now = self.clock.now()
         evidence = await self.evidence.list_items(draft.case_id)
@@ -77,7 +78,8 @@ class ReportServices:
         for one commit. A second confirm of the same report at the same moment stores neither a case (it exists)
         nor a card or jobs (theirs wait for that case's write, which failed); its number stays unused.
         Elsewhere (Azure) the case is stored first, then its follow-ups and card.
-        The index holds case ids and its readers pass over one whose case is not there, so it never waits.
+        The people index holds case ids and its readers pass over one whose case is not there, so it never waits;
+        the overview's row is stored once the case is (`CaseRepository.saved`): it carries the case's reference.
         """
         case.reference = reservation.reference
         stored = self.cases.create(case, if_stored=reservation.counted)
@@ -94,7 +96,8 @@ class ReportServices:
         except RequiredWriteFailed:
             await stored  # what kept the case from being stored kept the rest: raise that
             raise
+        await self.cases.saved(case)
 
     async def _report_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
         await stored
-        await self.notifications.case_reported(case, evidence)
+        await together(self.notifications.case_reported(case, evidence), self.cases.saved(case))

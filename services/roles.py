@@ -22,7 +22,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from domain.authorization import Actor
 from domain.case import Person
+from domain.handling import HrFunction as DomainHrFunction
 
 HrFunction = Literal["jura", "work_environment_coordinator"]
 
@@ -303,6 +305,25 @@ class EmptyDirectory:
 
     def is_hr(self, aad_object_id: str | None) -> bool:
         return False
+
+
+def actor_in(directory: Directory, person: Person, tenant_id: str | None, hr_intake: str) -> Actor:
+    """A person as an actor on cases: their HR function from the directory (by Azure AD object id), and whether that
+    function takes Værn's own escalations (`hr_intake`)."""
+    member = next((m for m in directory.hr_members() if m.aad_object_id == person.aad_object_id), None)
+    function = DomainHrFunction(member.function) if member is not None and person.aad_object_id else None
+    return Actor(
+        person,
+        is_hr=function is not None,
+        tenant_id=tenant_id,
+        hr_function=function,
+        hr_intake=function is not None and function.value == hr_intake,
+    )
+
+
+def led_units(directory: Directory, aad_object_id: str | None) -> list[Unit]:
+    """The units this person leads or is the deputy of (not those where they are a safety representative)."""
+    return [unit for unit in directory.units_with_role(aad_object_id) if aad_object_id in (unit.leader, unit.deputy)]
 
 
 def load_directory(path: Path | None) -> Directory:

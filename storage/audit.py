@@ -2,7 +2,8 @@
 
 An event with an `event_id` (e.g. "v7" for the action that made version 7 of a case) is written at most once,
 so writing it again after a crash is harmless. A refused attempt on a case id that names no case is kept apart
-(`audit-unknown-cases/`), as there is no case log to put it in.
+(`audit-unknown-cases/`), as there is no case log to put it in; so are the overview's reads of many cases at once
+(`audit-overview/`).
 
 When retention deletes a case its log goes with it (the events name people), and a tombstone without personal data
 stays in `audit-deleted-cases/<case_id>.json` (domain.retention.Tombstone), written once.
@@ -19,6 +20,7 @@ from storage.ports import DocumentStore, PreconditionFailed
 
 UNKNOWN_CASES = "audit-unknown-cases/"
 DELETED_CASES = "audit-deleted-cases/"
+OVERVIEW_READS = "audit-overview/"  # the overview's lists and statistics: who read which cases' rows
 
 
 class AuditLog:
@@ -40,6 +42,15 @@ class AuditLog:
         stamp = event.at.strftime("%Y%m%dT%H%M%S%f")
         key = f"{UNKNOWN_CASES}{stamp}-{uuid.uuid4().hex[:8]}.json"
         await self._documents.put(key, event.model_dump_json().encode(), create_only=True)
+
+    async def append_overview_read(self, event: AuditEvent) -> None:
+        """A read of the overview's lists or statistics (not of one case: those go on the case's log)."""
+        stamp = event.at.strftime("%Y%m%dT%H%M%S%f")
+        key = f"{OVERVIEW_READS}{stamp}-{uuid.uuid4().hex[:8]}.json"
+        await self._documents.put(key, event.model_dump_json().encode(), create_only=True)
+
+    async def overview_read_events(self) -> list[AuditEvent]:
+        return await self._read(OVERVIEW_READS)
 
     async def unknown_case_events(self) -> list[AuditEvent]:
         return await self._read(UNKNOWN_CASES)

@@ -1,5 +1,6 @@
-"""Choose and open the storage backend named in the settings (local filesystem or Azure Blob), and the
-follow-up job queue that goes with it (jobs as documents locally, Azure Storage Queues with Azure). The choice
+"""Choose and open the storage backend named in the settings (local filesystem or Azure Blob), with the overview's
+case table (SQLite beside the documents, or Azure Table Storage), and the follow-up job queue that goes with it
+(jobs as documents locally, Azure Storage Queues with Azure). The choice
 comes as plain values (`StorageChoice`, made by bot.config.Settings.storage_choice)."""
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Literal
 from domain.clock import Clock
 from storage.job_queue import JobQueue, LocalJobQueue
 from storage.local import LocalEvidenceStore
-from storage.ports import DocumentStore, EvidenceStore
+from storage.ports import CaseTable, DocumentStore, EvidenceStore
 from storage.private_files import check_data_folder
+from storage.sqlite_case_table import SqliteCaseTable
 from storage.sqlite_documents import SqliteDocumentStore
 
 
@@ -33,24 +35,38 @@ class StorageBackend:
     documents: DocumentStore
     evidence: EvidenceStore
     close: Callable[[], Awaitable[None]]
-
-
-async def _nothing_to_close() -> None:
-    return None
+    case_table: CaseTable
 
 
 async def open_backend(settings: StorageChoice) -> StorageBackend:
     check_data_folder(settings.data_dir)  # packages and plan PDFs wait there with either backend
     if settings.backend == "azure":
         from storage.azure_blob import open_azure_backend
+        from storage.azure_case_table import open_azure_case_table
 
         documents, evidence, close = await open_azure_backend(
             settings.azure_connection_string, settings.azure_container_prefix
         )
-        return StorageBackend(documents, evidence, close)
+        try:
+            table = await open_azure_case_table(settings.azure_connection_string, settings.azure_container_prefix)
+        except BaseException:
+            await close()
+            raise
+        return StorageBackend(documents, evidence, _closing(table, close), table)
     root = settings.data_dir
     documents = SqliteDocumentStore(root / "documents.sqlite3", legacy_folder=root / "documents")
-    return StorageBackend(documents, LocalEvidenceStore(root / "evidence"), documents.close)
+    table = SqliteCaseTable(root / "overview.sqlite3")
+    return StorageBackend(documents, LocalEvidenceStore(root / "evidence"), _closing(table, documents.close), table)
+
+
+def _closing(table: CaseTable, close: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    async def close_all() -> None:
+        try:
+            await table.close()
+        finally:
+            await close()
+
+    return close_all
 
 
 async def open_job_queue(settings: StorageChoice, documents: DocumentStore, clock: Clock) -> JobQueue:

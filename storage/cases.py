@@ -30,10 +30,17 @@ class VersionedCase:
 
 
 class CaseRepository:
-    """Cases as JSON documents at cases/<case_id>.json."""
+    """Cases as JSON documents at cases/<case_id>.json. `on_saved` hears of every version stored by `replace` (and
+    `update`), and of a new case once its creator has awaited the write and calls `saved`."""
 
-    def __init__(self, documents: DocumentStore) -> None:
+    def __init__(self, documents: DocumentStore, on_saved: Callable[[Case], Awaitable[None]] | None = None) -> None:
         self._documents = documents
+        self._on_saved = on_saved
+
+    async def saved(self, case: Case) -> None:
+        """Tell `on_saved` that this version of the case is stored."""
+        if self._on_saved is not None:
+            await self._on_saved(case)
 
     @staticmethod
     def _key(case_id: str) -> str:
@@ -59,7 +66,9 @@ class CaseRepository:
         return VersionedCase(Case.model_validate_json(document.data), document.etag)
 
     async def replace(self, case: Case, etag: str) -> str:
-        return await self._documents.put(self._key(case.case_id), case.model_dump_json().encode(), if_match=etag)
+        stored = await self._documents.put(self._key(case.case_id), case.model_dump_json().encode(), if_match=etag)
+        await self.saved(case)
+        return stored
 
     async def update(self, case_id: str, change: Callable[[Case], Case]) -> Case:
         """Apply a change with optimistic concurrency, re-reading and retrying on conflicts."""

@@ -1,9 +1,11 @@
-"""The storage ports. Each backend (local filesystem, Azure Blob) implements these two small interfaces.
+"""The storage ports. Each backend (local filesystem, Azure) implements these small interfaces.
 
 `DocumentStore` holds small JSON documents with optimistic concurrency (etags).
 `EvidenceStore` holds evidence bytes, append-only: an item becomes visible only when all its bytes
 and its metadata are committed, and it can never be overwritten; a case's evidence goes only as a whole, when its
 retention period ends (`delete_case`).
+`CaseTable` is the overview's queryable index of cases: one row per case (domain.overview.CaseRow), replaced
+whole on every write of its case, queried by tenant (SQLite locally, Azure Table Storage in production).
 `put_if_stored` writes a document only if an earlier write is stored (a case only with its reference's number).
 """
 
@@ -13,9 +15,11 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol, TypeGuard
 
 from domain.evidence import EvidenceItem
+from domain.overview import CaseRow, RegisterPage, RegisterQuery
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%-]*(/[A-Za-z0-9][A-Za-z0-9._%-]*)*$")
 
@@ -83,6 +87,26 @@ class EvidenceStore(Protocol):
         """Remove every item of the case, its bytes and its metadata, and anything a stopped write left under it;
         returns how many items there were. Only retention deletes evidence (services/retention.py)."""
         ...
+
+
+class CaseTable(Protocol):
+    async def upsert(self, row: CaseRow) -> None:
+        """Store the row of a case, replacing the one it had."""
+        ...
+
+    async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
+        """The tenant's cases whose leader or deputy this is, newest first."""
+        ...
+
+    async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
+        """One page of the tenant's cases, filtered and sorted as `query` says (domain.overview.matches)."""
+        ...
+
+    async def rows(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> list[CaseRow]:
+        """The tenant's cases (of these units only, when given), for the statistics."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 class OrderedDocumentStore(DocumentStore, Protocol):

@@ -24,18 +24,20 @@ ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1
 
 @dataclass(frozen=True)
 class Azurite:
-    """A running emulator: its connection string and the blob and queue ports."""
+    """A running emulator: its connection string and the blob, queue and table ports."""
 
     connection_string: str
     blob_port: int
     queue_port: int
+    table_port: int
 
 
-def connection_string(blob_port: int, queue_port: int) -> str:
+def connection_string(blob_port: int, queue_port: int, table_port: int) -> str:
     return (
         f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};"
         f"BlobEndpoint=http://127.0.0.1:{blob_port}/{ACCOUNT};"
         f"QueueEndpoint=http://127.0.0.1:{queue_port}/{ACCOUNT};"
+        f"TableEndpoint=http://127.0.0.1:{table_port}/{ACCOUNT};"
     )
 
 
@@ -102,7 +104,8 @@ def _from_environment(value: str) -> Azurite:
     parts = dict(part.split("=", 1) for part in value.split(";") if "=" in part)
     blob = urlparse(parts.get("BlobEndpoint", "")).port or 10000
     queue = urlparse(parts.get("QueueEndpoint", "")).port or 10001
-    return Azurite(connection_string=value, blob_port=blob, queue_port=queue)
+    table = urlparse(parts.get("TableEndpoint", "")).port or 10002
+    return Azurite(connection_string=value, blob_port=blob, queue_port=queue, table_port=table)
 
 
 @contextmanager
@@ -126,7 +129,8 @@ def running_azurite() -> Iterator[Azurite]:
                 start_new_session=True,
             )
         try:
-            _wait_until_listening(process, blob_port, stderr_path)
-            yield Azurite(connection_string(blob_port, queue_port), blob_port, queue_port)
+            for port in (blob_port, queue_port, table_port):
+                _wait_until_listening(process, port, stderr_path)
+            yield Azurite(connection_string(blob_port, queue_port, table_port), blob_port, queue_port, table_port)
         finally:
             _terminate(process)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 from domain.evidence import EvidenceItem
+from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
 from storage.ports import Document, PreconditionFailed, check_key
 
 
@@ -91,3 +93,31 @@ class SenderSpy:
 
     def wake(self) -> None:
         self.wakes += 1
+
+
+class InMemoryCaseTable:
+    """The overview's case table (storage.ports.CaseTable) in a dict, with domain.overview's own filter and sort."""
+
+    def __init__(self) -> None:
+        self.rows_by_id: dict[str, CaseRow] = {}
+
+    async def upsert(self, row: CaseRow) -> None:
+        self.rows_by_id[row.case_id] = row
+
+    def _tenant(self, tenant_id: str) -> list[CaseRow]:
+        return [row for row in self.rows_by_id.values() if row.tenant_id == tenant_id]
+
+    async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
+        found = [
+            row for row in self._tenant(tenant_id) if aad_object_id and aad_object_id in (row.leader_id, row.deputy_id)
+        ]
+        return sorted(found, key=lambda row: (row.reported_at, row.case_id), reverse=True)
+
+    async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
+        return register_page(self._tenant(tenant_id), query, now)
+
+    async def rows(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> list[CaseRow]:
+        return [row for row in self._tenant(tenant_id) if unit_ids is None or row.unit_id in unit_ids]
+
+    async def close(self) -> None:
+        return None

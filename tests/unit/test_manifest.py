@@ -132,7 +132,57 @@ def test_without_a_bot_domain_valid_domains_is_left_out(info: AppInfo, tmp_path:
     info = AppInfo(app_id=APP_ID, bot_id=BOT_ID, version="1.0.0")
     with zipfile.ZipFile(build_package(info, tmp_path / "appPackage.zip")) as archive:
         manifest = json.loads(archive.read("manifest.json"))
+        english = json.loads(archive.read("en-us.json"))
     assert "validDomains" not in manifest
+    assert "staticTabs" not in manifest and "webApplicationInfo" not in manifest  # the tab needs its host
+    assert not [key for key in english if key.startswith("staticTabs")]
+
+
+def test_the_overview_tab_and_its_sign_in_are_declared(info: AppInfo, tmp_path: Path) -> None:
+    with zipfile.ZipFile(build_package(info, tmp_path / "appPackage.zip")) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        english = json.loads(archive.read("en-us.json"))
+
+    chat, overview = manifest["staticTabs"]
+    assert chat == {"entityId": "conversations", "scopes": ["personal"]}  # the chat stays the app's first tab
+    assert overview == {
+        "entityId": "overview",
+        "name": "Overblik",
+        "contentUrl": "https://vaern.silkeborg.dk/tab",
+        "scopes": ["personal"],
+    }
+    assert english["staticTabs[1].name"] == "Overview"
+    assert manifest["webApplicationInfo"] == {"id": BOT_ID, "resource": f"api://vaern.silkeborg.dk/{BOT_ID}"}
+
+
+def test_no_bot_domain_warns_that_the_tab_is_left_out() -> None:
+    info = app_info({"bot_id": BOT_ID}, lambda name, default: default)
+    assert any("BOT_DOMAIN" in warning and "Overblik" in warning for warning in info.warnings)
+    with_domain = app_info({"bot_id": BOT_ID, "bot_domain": "vaern.example.dk"}, lambda name, default: default)
+    assert not any("BOT_DOMAIN" in warning for warning in with_domain.warnings)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda m: m["staticTabs"][1].update(contentUrl="http://{{BOT_DOMAIN}}/tab"), "staticTabs[1].contentUrl"),
+        (lambda m: m["staticTabs"][1].update(contentUrl="https://elsewhere.example/tab"), "staticTabs[1].contentUrl"),
+        (lambda m: m["webApplicationInfo"].update(id=APP_ID), "webApplicationInfo.id"),
+        (
+            lambda m: m["webApplicationInfo"].update(resource="api://{{MICROSOFT_APP_ID}}"),
+            "webApplicationInfo.resource",
+        ),
+        (
+            lambda m: m["webApplicationInfo"].update(resource="api://elsewhere.example/{{MICROSOFT_APP_ID}}"),
+            "webApplicationInfo.resource",
+        ),
+    ],
+)
+def test_a_tab_that_the_bot_could_not_serve_or_sign_in_is_refused(
+    info: AppInfo, source: Path, tmp_path: Path, change: Callable[[dict[str, Any]], None], expected: str
+) -> None:
+    _edit_template(source, change)
+    assert _has(_problems(info, source, tmp_path / "appPackage.zip"), expected)
 
 
 def test_the_same_inputs_give_the_same_zip(info: AppInfo, tmp_path: Path) -> None:

@@ -37,6 +37,9 @@ class Recorder:
     async def add(self, case: Any) -> None:
         self.events.append("indexed")
 
+    async def saved(self, case: Any) -> None:
+        self.events.append("overview row")
+
 
 async def counted() -> str:
     return "the counter's etag"
@@ -57,9 +60,10 @@ def filing_with(recorder: Recorder) -> ReportServices:
 async def test_the_follow_ups_and_the_leaders_card_are_queued_after_the_case_is_stored() -> None:
     recorder = Recorder(create_fails=False)
     await filing_with(recorder)._file(SimpleNamespace(), [], reserved())  # type: ignore[arg-type]
-    events = [event for event in recorder.events if event != "indexed"]
+    events = [event for event in recorder.events if event not in ("indexed", "overview row")]
     assert events == ["storing the case", "case stored", "follow-ups and leader's card queued"]
     assert "indexed" in recorder.events
+    assert recorder.events.index("overview row") > recorder.events.index("case stored")  # it carries the reference
 
 
 async def test_nothing_is_queued_when_the_case_could_not_be_stored() -> None:
@@ -67,3 +71,4 @@ async def test_nothing_is_queued_when_the_case_could_not_be_stored() -> None:
     with pytest.raises(PreconditionFailed):
         await filing_with(recorder)._file(SimpleNamespace(), [], reserved())  # type: ignore[arg-type]
     assert "follow-ups and leader's card queued" not in recorder.events
+    assert "overview row" not in recorder.events

@@ -15,8 +15,10 @@ from domain.case import Case, CaseStatus, Person
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.follow_ups import FollowUpPolicy, FollowUps, JobKind
 from domain.leader_actions import REFRESH, Verb
+from domain.overview import Duty
 from domain.reporting import ReportDraft
 from domain.working_time import WorkingCalendar
+from services.case_records import CaseRecords
 from services.case_service import CaseActions, Result
 from services.follow_up_planner import FollowUpPlanner
 from services.notifications import LEADER_CARD, CaseNotifications
@@ -29,7 +31,7 @@ from storage.job_queue import LocalJobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import EMPLOYEE_UPDATE, Outbox
 from tests.support.clock import MovableClock
-from tests.support.fakes import InMemoryDocumentStore, InMemoryEvidenceStore, SenderSpy
+from tests.support.fakes import InMemoryCaseTable, InMemoryDocumentStore, InMemoryEvidenceStore, SenderSpy
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday morning
 EMPLOYEE = Person(user_id="29:mette", name="Mette Hansen", aad_object_id="aad-mette")
@@ -56,10 +58,12 @@ class World:
         self.sender = SenderSpy()
         self.jobs = LocalJobQueue(self.documents)
         self.outbox = Outbox(self.documents)
-        self.cases = CaseRepository(self.documents)
+        follow_ups = FollowUps(FollowUpPolicy(), WorkingCalendar())
+        self.case_table = InMemoryCaseTable()
+        self.cases = CaseRepository(self.documents, on_saved=CaseRecords(self.case_table, follow_ups).saved)
         self.audit = AuditLog(self.documents)
         self.index = CaseIndex(self.documents)
-        planner = FollowUpPlanner(FollowUps(FollowUpPolicy(), WorkingCalendar()), self.jobs, self.clock)
+        planner = FollowUpPlanner(follow_ups, self.jobs, self.clock)
         directory = JsonDirectory(DirectoryFile.model_validate(DIRECTORY))
         self.notifications = CaseNotifications(
             directory, LeaderAssignments(self.documents), self.outbox, self.sender, self.clock, "89 70 12 99", planner
@@ -155,6 +159,30 @@ async def test_the_leader_acknowledges_and_the_action_is_audited(world: World) -
         LEADER.user_id,
         "corr-1",
     )
+
+
+async def test_the_overview_row_follows_every_write_of_a_case_and_a_draft_has_none(world: World) -> None:
+    case = await world.file()
+    row = world.case_table.rows_by_id[case.case_id]
+    assert (row.reference, row.status, row.leader_id, row.unit_id) == (
+        "VK-2026-0001",
+        CaseStatus.REPORTED,
+        "aad-karen",
+        "unit-1",
+    )
+    assert not row.duties[Duty.ACKNOWLEDGE].done
+
+    leader = Actor(LEADER, tenant_id="tenant-1")
+    await world.actions.perform(leader, Verb.ACKNOWLEDGE, case.case_id, {}, case.version, "corr-1")
+    row = world.case_table.rows_by_id[case.case_id]
+    assert row.status is CaseStatus.ACKNOWLEDGED and row.duties[Duty.ACKNOWLEDGE].done
+
+    await world.cases.update(case.case_id, lambda stored: stored.model_copy(update={"unit_id": "unit-9"}))
+    assert world.case_table.rows_by_id[case.case_id].unit_id == "unit-9"  # e.g. a leader named by the employee
+
+    await world.store_evidence("e" * 32)
+    await world.reports.cancel_report(ReportDraft(case_id="e" * 32, reporter=EMPLOYEE))
+    assert "e" * 32 not in world.case_table.rows_by_id
 
 
 async def test_a_stranger_learns_nothing_and_the_refusal_is_audited(world: World) -> None:

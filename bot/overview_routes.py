@@ -1,0 +1,292 @@
+"""The Overblik tab's JSON API under /api/overview/: who is signed in, the leader's cases, HR's register, one case,
+and the statistics (JSON and CSV).
+
+Every request needs the tab's SSO token (bot/tab_auth.py): without a good one, 401 and nothing else. What the user
+may see is decided by services/overview.py (the domain's rules); a refusal is 403 for a view that is not theirs
+and 404 for a case (a stranger learns nothing, not even that it exists). Bad query parameters get 400 with what
+was wrong. Responses are never cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.admission import ADMISSION
+from bot.authentication import Refused
+from bot.config import Settings
+from bot.runtime import RUNTIME
+from bot.tab_auth import TabTokens, TabUser
+from domain.case import Case, CaseStatus
+from domain.overview import CaseRow, RegisterQuery, duty_states, hr_may_open, is_overdue, leads, next_follow_up
+from domain.statistics import PublishedTable, Statistics
+from exports.statistics_csv import statistics_csv
+from services.overview import Overview, Refusal, Viewer
+
+log = logging.getLogger("vaern.overview")
+
+TAB_TOKENS = web.AppKey("tab_tokens", TabTokens)
+NO_STORE = {"Cache-Control": "no-store"}
+SORTS = ("reported", "reference", "unit", "status")
+
+
+class BadQuery(ValueError):
+    """A query parameter that cannot be used; the message says which."""
+
+
+Handler = Callable[[web.Request, Overview, Viewer, str], Awaitable[web.StreamResponse]]
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, headers=NO_STORE)
+
+
+def _signed_in(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        correlation_id = uuid.uuid4().hex
+        try:
+            user: TabUser = await request.app[TAB_TOKENS].user(request.headers.get("Authorization"))
+        except Refused as refused:
+            log.warning("overview: token refused (%s)", refused, extra={"fields": {"correlation_id": correlation_id}})
+            return web.json_response(
+                {"error": "unauthorized", "message": "Sign in through Teams to see the overview."},
+                status=401,
+                headers={**NO_STORE, "WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        overview = request.app[RUNTIME].overview
+        viewer = overview.viewer(user.aad_object_id, user.tenant_id, user.name)
+        try:
+            return await handler(request, overview, viewer, correlation_id)
+        except BadQuery as bad:
+            return _json({"error": "bad_request", "message": str(bad)}, status=400)
+
+    return handle
+
+
+def _iso(moment: datetime | date | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _row(row: CaseRow, now: datetime) -> dict[str, Any]:
+    return {
+        "caseId": row.case_id,
+        "reference": row.reference,
+        "unitId": row.unit_id,
+        "unit": row.unit,
+        "status": row.status.value,
+        "reportedAt": _iso(row.reported_at),
+        "duties": {duty.value: state.value for duty, state in duty_states(row, now).items()},
+        "overdue": is_overdue(row, now),
+        "nextFollowUp": _iso(next_follow_up(row, now)),
+        "banUntil": _iso(row.ban_until),
+        "escalated": row.escalated,
+        "escalatedTo": row.escalated_to or ("intake" if row.escalated else None),
+    }
+
+
+async def _me(request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str) -> web.StreamResponse:
+    return _json(
+        {
+            "aadObjectId": viewer.actor.person.aad_object_id,
+            "name": viewer.actor.person.name,
+            "isHr": viewer.is_hr,
+            "hrFunction": viewer.actor.hr_function.value if viewer.actor.hr_function else None,
+            "units": viewer.units,
+        }
+    )
+
+
+async def _leader(request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str) -> web.StreamResponse:
+    rows = await overview.led_cases(viewer, correlation_id)
+    now = overview.now()
+    return _json({"cases": [_row(row, now) for row in rows]})
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    value = request.query.get(name, "").lower()
+    if value not in ("", "0", "1", "true", "false"):
+        raise BadQuery(f"{name} must be true or false")
+    return value in ("1", "true")
+
+
+def _day(request: web.Request, name: str) -> date | None:
+    value = request.query.get(name, "")
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise BadQuery(f"{name} must be a date (YYYY-MM-DD)") from None
+
+
+def register_query(request: web.Request) -> RegisterQuery:
+    """The register's filter, sort and page from the query string, or BadQuery."""
+    status = request.query.get("status") or None
+    if status is not None and status not in {s.value for s in CaseStatus if s is not CaseStatus.DRAFT}:
+        raise BadQuery("status must be reported, acknowledged or closed")
+    sort = request.query.get("sort", "reported")
+    if sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}")
+    order = request.query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise BadQuery("order must be asc or desc")
+    page_text = request.query.get("page", "1")
+    if not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
+        raise BadQuery("page must be a number from 1")
+    reference = request.query.get("reference", "")
+    if len(reference) > 40:
+        raise BadQuery("reference is too long")
+    unit = request.query.get("unit") or None
+    if unit is not None and len(unit) > 200:
+        raise BadQuery("unit is too long")
+    return RegisterQuery(
+        unit_id=unit,
+        status=CaseStatus(status) if status else None,
+        overdue_only=_flag(request, "overdue"),
+        escalated_only=_flag(request, "escalated"),
+        reported_from=_day(request, "from"),
+        reported_to=_day(request, "to"),
+        reference=reference,
+        sort=sort,  # type: ignore[arg-type]  # checked against SORTS above
+        descending=order == "desc",
+        page=int(page_text),
+    )
+
+
+async def _register(
+    request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
+) -> web.StreamResponse:
+    query = register_query(request)
+    page = await overview.register(viewer, query, correlation_id)
+    if isinstance(page, Refusal):
+        return _json({"error": "forbidden", "message": "The register is for Organisation og Personale."}, status=403)
+    now = overview.now()
+    rows = [
+        {**_row(row, now), "mayOpen": hr_may_open(row, viewer.actor) or leads(row, viewer.actor)} for row in page.rows
+    ]
+    return _json({"cases": rows, "total": page.total, "page": page.page, "pageSize": page.page_size})
+
+
+def _chat_link(settings: Settings) -> str | None:
+    """A Teams deep link to the chat with the bot, where the card's actions are."""
+    if not settings.microsoft_app_id:
+        return None
+    return f"https://teams.microsoft.com/l/chat/0/0?users={quote('28:' + settings.microsoft_app_id)}"
+
+
+def _case(case: Case, roles: frozenset[str], settings: Settings) -> dict[str, Any]:
+    h = case.handling
+    incident = case.incident
+    return {
+        "caseId": case.case_id,
+        "reference": case.reference,
+        "status": case.status.value,
+        "unit": case.unit,
+        "reportedAt": _iso(case.created_at),
+        "occurredAt": _iso(incident.occurred_at),
+        "employee": case.subject.name,
+        "leader": case.leader.name if case.leader else None,
+        "deputy": case.deputy.name if case.deputy else None,
+        "urgent": incident.urgent,
+        "kinds": [kind.value for kind in incident.kinds],
+        "channel": incident.channel.value if incident.channel else None,
+        "description": incident.description,
+        "offenderRelation": incident.offender.relation.value,
+        "impact": incident.impact.score if incident.impact else None,
+        "evidenceCount": len(case.evidence),
+        "acknowledgedAt": _iso(h.acknowledged.at) if h.acknowledged else None,
+        "escalatedTo": (h.hr_escalation.function.value if h.hr_escalation.function else "intake")
+        if h.hr_escalation
+        else None,
+        "viewerRoles": sorted(roles),
+        "chatLink": _chat_link(settings),
+    }
+
+
+async def _open(request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str) -> web.StreamResponse:
+    opened = await overview.open_case(viewer, request.match_info["case_id"], correlation_id)
+    if opened is None:
+        return _json({"error": "not_found", "message": "No case here."}, status=404)
+    roles = frozenset(role.value for role in opened.roles)
+    return _json({"case": _case(opened.case, roles, request.app[RUNTIME_SETTINGS])})
+
+
+def _period(request: web.Request) -> str:
+    period = request.query.get("period", "month")
+    if period not in ("month", "quarter"):
+        raise BadQuery("period must be month or quarter")
+    return period
+
+
+def _table(table: PublishedTable) -> dict[str, Any]:
+    return {
+        "name": table.name,
+        "rows": table.rows,
+        "columns": table.columns,
+        "cells": [[table.cells[(row, column)] for column in table.columns] for row in table.rows],
+        "rowTotals": [table.row_totals[row] for row in table.rows] if table.row_totals is not None else None,
+        "columnTotals": [table.column_totals[column] for column in table.columns],
+        "total": table.total,
+    }
+
+
+async def _statistics_of(
+    request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
+) -> Statistics | web.Response:
+    stats = await overview.statistics(viewer, _period(request), correlation_id)  # type: ignore[arg-type]
+    if isinstance(stats, Refusal):
+        message = "The statistics are for leaders of a unit and for Organisation og Personale."
+        return _json({"error": "forbidden", "message": message}, status=403)
+    return stats
+
+
+async def _statistics(
+    request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
+) -> web.StreamResponse:
+    stats = await _statistics_of(request, overview, viewer, correlation_id)
+    if isinstance(stats, web.Response):
+        return stats
+    medians = [{"unitId": median.unit_id, "hours": median.hours} for median in stats.time_to_acknowledge]
+    return _json(
+        {
+            "k": stats.k,
+            "units": stats.units,
+            "tables": [_table(t) for t in stats.tables],
+            "medianHoursToAcknowledge": medians,
+        }
+    )
+
+
+async def _statistics_csv(
+    request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
+) -> web.StreamResponse:
+    stats = await _statistics_of(request, overview, viewer, correlation_id)
+    if isinstance(stats, web.Response):
+        return stats
+    return web.Response(
+        text=statistics_csv(stats),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={**NO_STORE, "Content-Disposition": 'attachment; filename="vaern-statistik.csv"'},
+    )
+
+
+RUNTIME_SETTINGS = web.AppKey("overview_settings", Settings)
+
+
+def add_overview_routes(app: web.Application, settings: Settings) -> None:
+    """The API's routes and its token check (the tenants as bot/admission.py allows them)."""
+    app[TAB_TOKENS] = TabTokens(
+        settings.tab_openid_metadata_url, settings.microsoft_app_id, settings.bot_domain, app[ADMISSION].tenants
+    )
+    app[RUNTIME_SETTINGS] = settings
+    app.router.add_get("/api/overview/me", _signed_in(_me))
+    app.router.add_get("/api/overview/leader", _signed_in(_leader))
+    app.router.add_get("/api/overview/register", _signed_in(_register))
+    app.router.add_get("/api/overview/cases/{case_id}", _signed_in(_open))
+    app.router.add_get("/api/overview/statistics", _signed_in(_statistics))
+    app.router.add_get("/api/overview/statistics.csv", _signed_in(_statistics_csv))

@@ -1,0 +1,101 @@
+"""The overview's case table on Azure Table Storage (STORAGE_BACKEND=azure; Azurite serves it in tests).
+
+Table `<prefix>cases`; one entity per case: PartitionKey the tenant ("t-" + its id, so a case without a tenant has
+a key too), RowKey the case id, the columns the queries filter on, and the whole row as JSON (`row`). An upsert
+replaces the entity. The leader's list and the register are partition queries filtered by the service; the
+register is sorted and paged here (the service sorts only by its keys), with the rule of domain.overview.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from typing import Any
+
+from azure.core.exceptions import ResourceExistsError
+from azure.data.tables import UpdateMode
+from azure.data.tables.aio import TableClient, TableServiceClient
+
+from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
+from storage.sqlite_case_table import utc_text
+
+SELECTED = ["row"]
+
+
+def table_name(prefix: str) -> str:
+    """Letters and digits, starting with a letter (the service's rule for table names)."""
+    return f"{'t' if prefix[:1].isdigit() else ''}{prefix}cases"
+
+
+def _partition(tenant_id: str) -> str:
+    return f"t-{tenant_id}"
+
+
+class AzureCaseTable:
+    def __init__(self, table: TableClient, service: TableServiceClient) -> None:
+        self._table = table
+        self._service = service
+
+    async def upsert(self, row: CaseRow) -> None:
+        entity: dict[str, Any] = {
+            "PartitionKey": _partition(row.tenant_id),
+            "RowKey": row.case_id,
+            "unit_id": row.unit_id,
+            "status": row.status.value,
+            "leader_id": row.leader_id,
+            "deputy_id": row.deputy_id,
+            "escalated": row.escalated,
+            "reported_at": utc_text(row.reported_at),
+            "row": row.model_dump_json(),
+        }
+        await self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
+
+    async def _query(self, query_filter: str, parameters: dict[str, Any]) -> list[CaseRow]:
+        found: list[CaseRow] = []
+        entities = self._table.query_entities(query_filter, parameters=parameters, select=SELECTED)
+        async for entity in entities:
+            found.append(CaseRow.model_validate_json(entity["row"]))
+        return found
+
+    async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
+        if not aad_object_id:
+            return []
+        rows = await self._query(
+            "PartitionKey eq @tenant and ( leader_id eq @me or deputy_id eq @me )",  # the SDK fills in "@me " only
+            {"tenant": _partition(tenant_id), "me": aad_object_id},
+        )
+        return sorted(rows, key=lambda row: (row.reported_at, row.case_id), reverse=True)
+
+    async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
+        condition, parameters = "PartitionKey eq @tenant", {"tenant": _partition(tenant_id)}
+        if query.unit_id is not None:
+            condition += " and unit_id eq @unit"
+            parameters["unit"] = query.unit_id
+        if query.status is not None:
+            condition += " and status eq @status"
+            parameters["status"] = query.status.value
+        if query.escalated_only:
+            condition += " and escalated eq true"
+        return register_page(await self._query(condition, parameters), query, now)
+
+    async def rows(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> list[CaseRow]:
+        rows = await self._query("PartitionKey eq @tenant", {"tenant": _partition(tenant_id)})
+        return rows if unit_ids is None else [row for row in rows if row.unit_id in unit_ids]
+
+    async def close(self) -> None:
+        await self._table.close()
+        await self._service.close()
+
+
+async def open_azure_case_table(connection_string: str, prefix: str) -> AzureCaseTable:
+    """Connect and create the table if missing."""
+    service = TableServiceClient.from_connection_string(connection_string)
+    name = table_name(prefix)
+    try:
+        with contextlib.suppress(ResourceExistsError):
+            await service.create_table(name)
+        table = service.get_table_client(name)
+    except BaseException:
+        await service.close()
+        raise
+    return AzureCaseTable(table, service)

@@ -1,0 +1,104 @@
+"""The overview's case table on both backends (SQLite, Azure Table Storage on Azurite): rows replaced whole, the
+leader's cases, the register filtered, sorted and paged exactly as domain.overview says, tenants kept apart."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from domain.case import CaseStatus
+from domain.overview import CaseRow, RegisterQuery, case_row, register_page
+from storage.ports import CaseTable
+from storage.sqlite_case_table import SqliteCaseTable
+from tests.support.case_samples import DEPUTY, LEADER, REPORTED_AT, STRANGER, TENANT
+from tests.unit.test_overview import FOLLOW_UPS, fresh_case, many_rows
+
+BACKENDS = ["local", pytest.param("azure", marks=pytest.mark.azurite)]
+NOW = REPORTED_AT + timedelta(days=3)
+
+
+@pytest.fixture(params=BACKENDS)
+async def table(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[CaseTable]:
+    if request.param == "local":
+        opened: CaseTable = SqliteCaseTable(tmp_path / "overview.sqlite3")
+    else:
+        from storage.azure_case_table import open_azure_case_table
+
+        emulator = request.getfixturevalue("azurite")
+        opened = await open_azure_case_table(emulator.connection_string, f"t{uuid.uuid4().hex[:12]}")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def row_of(**changes: object) -> CaseRow:
+    row = case_row(fresh_case(**changes), FOLLOW_UPS)
+    assert row is not None
+    return row
+
+
+async def test_an_upsert_replaces_the_row_of_the_case(table: CaseTable) -> None:
+    await table.upsert(row_of(status=CaseStatus.REPORTED))
+    await table.upsert(row_of(status=CaseStatus.CLOSED))
+
+    rows = await table.rows(TENANT)
+    assert [(row.case_id, row.status) for row in rows] == [("case-fresh", CaseStatus.CLOSED)]
+
+
+async def test_a_leader_and_a_deputy_get_the_cases_they_lead_and_nobody_else_does(table: CaseTable) -> None:
+    await table.upsert(row_of(case_id="a", created_at=REPORTED_AT))
+    await table.upsert(row_of(case_id="b", created_at=REPORTED_AT + timedelta(days=1)))
+    await table.upsert(row_of(case_id="c", leader=STRANGER, deputy=None))
+    await table.upsert(row_of(case_id="d", tenant_id="another-tenant"))
+
+    assert [row.case_id for row in await table.led_by(TENANT, LEADER.aad_object_id or "")] == ["b", "a"]
+    assert [row.case_id for row in await table.led_by(TENANT, DEPUTY.aad_object_id or "")] == ["b", "a"]
+    assert [row.case_id for row in await table.led_by(TENANT, STRANGER.aad_object_id or "")] == ["c"]
+    assert await table.led_by(TENANT, "") == []
+    assert [row.case_id for row in await table.led_by("another-tenant", LEADER.aad_object_id or "")] == ["d"]
+
+
+QUERIES = [
+    RegisterQuery(),
+    RegisterQuery(page=2),
+    RegisterQuery(page=3),
+    RegisterQuery(sort="unit", descending=False),
+    RegisterQuery(sort="reference", descending=False, page=2),
+    RegisterQuery(sort="status"),
+    RegisterQuery(unit_id="unit-2", status=CaseStatus.REPORTED),
+    RegisterQuery(overdue_only=True),
+    RegisterQuery(escalated_only=True),
+    RegisterQuery(reported_from=date(2026, 11, 21), reported_to=date(2026, 11, 22)),
+    RegisterQuery(reference="VK-2026-01"),
+    RegisterQuery(reference="%"),
+]
+
+
+async def test_the_register_answers_every_query_as_the_domain_rule_does(table: CaseTable) -> None:
+    rows = many_rows(120)
+    for row in rows:
+        await table.upsert(row)
+    await table.upsert(row_of(case_id="elsewhere", tenant_id="another-tenant"))
+
+    for query in QUERIES:
+        expected = register_page(rows, query, NOW)
+        page = await table.register(TENANT, query, NOW)
+        assert (page.total, [row.case_id for row in page.rows]) == (
+            expected.total,
+            [row.case_id for row in expected.rows],
+        ), query
+
+
+async def test_the_statistics_read_the_rows_of_the_units_asked_for(table: CaseTable) -> None:
+    for row in many_rows(9):
+        await table.upsert(row)
+
+    assert len(await table.rows(TENANT)) == 9
+    assert {row.unit_id for row in await table.rows(TENANT, frozenset({"unit-1", "unit-2"}))} == {"unit-1", "unit-2"}
+    assert len(await table.rows(TENANT, frozenset({"unit-1"}))) == 3
+    assert await table.rows("another-tenant") == []
