@@ -48,6 +48,7 @@ def build_retention(
         jobs,
         outbox=outbox,
         package_folder=settings.data_dir / "packages",  # where built ZIPs wait (bot.runtime: CasePackages)
+        case_table=backend.case_table,
     )
     documents = backend.documents
     return Retention(CaseRepository(documents), erasure, AuditLog(documents), notifications, settings.retention, clock)

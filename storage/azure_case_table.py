@@ -12,7 +12,7 @@ import contextlib
 from datetime import datetime
 from typing import Any
 
-from azure.core.exceptions import ResourceExistsError
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
@@ -49,6 +49,14 @@ class AzureCaseTable:
             "row": row.model_dump_json(),
         }
         await self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
+
+    async def delete(self, tenant_id: str, case_id: str) -> int:
+        try:
+            await self._table.get_entity(_partition(tenant_id), case_id, select=["RowKey"])
+        except ResourceNotFoundError:
+            return 0
+        await self._table.delete_entity(_partition(tenant_id), case_id)
+        return 1
 
     async def _query(self, query_filter: str, parameters: dict[str, Any]) -> list[CaseRow]:
         found: list[CaseRow] = []

@@ -20,7 +20,7 @@ from storage.conversation_state import STATE_FOLDER
 from storage.job_queue import JobQueue
 from storage.outbox import Outbox
 from storage.package_offers import PackageOffers
-from storage.ports import DocumentStore, EvidenceStore
+from storage.ports import CaseTable, DocumentStore, EvidenceStore
 
 DIALOG_STATE = STATE_FOLDER
 PACKAGE_SUFFIX = ".zip"  # a package's file in the packages folder: <offer id>.zip (bot.case_packages)
@@ -35,6 +35,7 @@ class CaseErasure:
         *,
         outbox: Outbox | None = None,
         package_folder: Path | None = None,
+        case_table: CaseTable | None = None,
     ) -> None:
         self._documents = documents
         self._evidence = evidence
@@ -44,6 +45,7 @@ class CaseErasure:
         self._outbox = outbox or Outbox(documents)
         self._offers = PackageOffers(documents)
         self._package_folder = package_folder
+        self._case_table = case_table
 
     async def erase(self, case: Case) -> dict[str, int]:
         """Delete everything about the case but its document; returns how much of each kind went."""
@@ -56,6 +58,7 @@ class CaseErasure:
             "dialog_states": await self._forget_dialog_states(case_id),
             "index_entries": await self._index.remove(case),
             "audit_events": await self._audit.delete_case(case_id),
+            "overview_rows": await self._case_table.delete(case.tenant_id or "", case_id) if self._case_table else 0,
         }
 
     async def _forget_packages(self, case_id: str) -> int:

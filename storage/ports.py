@@ -98,6 +98,10 @@ class CaseTable(Protocol):
         """The tenant's cases whose leader or deputy this is, newest first."""
         ...
 
+    async def delete(self, tenant_id: str, case_id: str) -> int:
+        """Remove the case's row (retention); returns how many rows went (0 or 1)."""
+        ...
+
     async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
         """One page of the tenant's cases, filtered and sorted as `query` says (domain.overview.matches)."""
         ...

@@ -82,6 +82,14 @@ class SqliteCaseTable:
         async with self._lock:
             await asyncio.to_thread(self._write, values)
 
+    async def delete(self, tenant_id: str, case_id: str) -> int:
+        async with self._lock:
+            return await asyncio.to_thread(self._delete, tenant_id, case_id)
+
+    def _delete(self, tenant_id: str, case_id: str) -> int:
+        cursor = self._writer.execute("delete from case_rows where case_id = ? and tenant = ?", (case_id, tenant_id))
+        return cursor.rowcount
+
     def _write(self, values: tuple[Any, ...]) -> None:
         self._writer.execute(
             "insert or replace into case_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

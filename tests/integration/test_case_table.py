@@ -102,3 +102,13 @@ async def test_the_statistics_read_the_rows_of_the_units_asked_for(table: CaseTa
     assert {row.unit_id for row in await table.rows(TENANT, frozenset({"unit-1", "unit-2"}))} == {"unit-1", "unit-2"}
     assert len(await table.rows(TENANT, frozenset({"unit-1"}))) == 3
     assert await table.rows("another-tenant") == []
+
+
+async def test_retention_deletes_a_row_in_its_tenant_only(table: CaseTable) -> None:
+    kept, gone = row_of(case_id="case-kept"), row_of(case_id="case-gone")
+    await table.upsert(kept)
+    await table.upsert(gone)
+    assert await table.delete("another-tenant", gone.case_id) == 0
+    assert await table.delete(TENANT, gone.case_id) == 1
+    assert await table.delete(TENANT, gone.case_id) == 0
+    assert [row.case_id for row in await table.rows(TENANT)] == [kept.case_id]

@@ -27,6 +27,7 @@ from domain.retention import DeletionRule
 from services.case_service import Result
 from storage.job_queue import JobQueue, LocalJobQueue
 from storage.local import LocalEvidenceStore
+from storage.sqlite_case_table import SqliteCaseTable
 from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.clock import MovableClock
 from tests.unit.test_retention import (
@@ -34,6 +35,7 @@ from tests.unit.test_retention import (
     EMPLOYEE,
     NOW,
     PERSONAL,
+    TENANT,
     World,
     mentions,
     package_offer,
@@ -109,13 +111,18 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         check_data_folder(data_dir)
         documents = SqliteDocumentStore(data_dir / "documents.sqlite3")
         jobs: JobQueue = LocalJobQueue(documents, lease_seconds=LEASE_SECONDS)
-        world = World(documents, LocalEvidenceStore(data_dir / "evidence"), jobs, package_folder=packages)
+        table = SqliteCaseTable(data_dir / "overview.sqlite3")
+        world = World(
+            documents, LocalEvidenceStore(data_dir / "evidence"), jobs, case_table=table, package_folder=packages
+        )
         try:
             yield Backend(world, settings, None, data_dir)
         finally:
+            await table.close()
             await documents.close()
         return
     from storage.azure_blob import open_azure_backend
+    from storage.azure_case_table import open_azure_case_table
     from storage.azure_queue import open_azure_job_queue
 
     emulator = request.getfixturevalue("azurite")
@@ -134,11 +141,13 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     queue = await open_azure_job_queue(
         emulator.connection_string, prefix, documents, clock, lease_seconds=LEASE_SECONDS, max_delay_seconds=1
     )
-    world = World(documents, evidence, queue, clock, package_folder=packages)
+    table = await open_azure_case_table(emulator.connection_string, prefix)
+    world = World(documents, evidence, queue, clock, case_table=table, package_folder=packages)
     clients = _AzureClients(documents._container, evidence._container, queue._queue, queue._dead)  # type: ignore[attr-defined]
     try:
         yield Backend(world, settings, clients, data_dir)
     finally:
+        await table.close()
         await queue.close()
         await close()
 
@@ -168,6 +177,7 @@ async def test_a_closed_case_goes_when_due_and_nothing_of_it_is_left_anywhere(ba
     stored = stone.model_dump_json()
     assert [value for value in PERSONAL if value in stored] == []
     assert await world.index.case_ids_for(EMPLOYEE) == []
+    assert await world.case_table.rows(TENANT) == [] and stone.deleted["overview_rows"] == 1
 
 
 async def test_a_legal_hold_keeps_the_case_and_its_evidence_past_its_period(backend: Backend) -> None:

@@ -104,6 +104,13 @@ class InMemoryCaseTable:
     async def upsert(self, row: CaseRow) -> None:
         self.rows_by_id[row.case_id] = row
 
+    async def delete(self, tenant_id: str, case_id: str) -> int:
+        row = self.rows_by_id.get(case_id)
+        if row is None or row.tenant_id != tenant_id:
+            return 0
+        del self.rows_by_id[case_id]
+        return 1
+
     def _tenant(self, tenant_id: str) -> list[CaseRow]:
         return [row for row in self.rows_by_id.values() if row.tenant_id == tenant_id]
 

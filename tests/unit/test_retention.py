@@ -22,6 +22,7 @@ from domain.leader_actions import Verb
 from domain.reporting import ReportDraft
 from domain.retention import DeletionRule, RetentionPolicy
 from domain.working_time import WorkingCalendar
+from services.case_records import CaseRecords
 from services.case_service import CaseActions, Result
 from services.follow_up_planner import FollowUpPlanner
 from services.follow_ups import FollowUpHandler
@@ -37,9 +38,9 @@ from storage.job_queue import JobQueue, LocalJobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
 from storage.package_offers import PackageOffers
-from storage.ports import DocumentStore, EvidenceStore
+from storage.ports import CaseTable, DocumentStore, EvidenceStore
 from tests.support.clock import MovableClock
-from tests.support.fakes import InMemoryDocumentStore, InMemoryEvidenceStore, SenderSpy
+from tests.support.fakes import InMemoryCaseTable, InMemoryDocumentStore, InMemoryEvidenceStore, SenderSpy
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday morning
 TENANT = "tenant-1"
@@ -71,6 +72,7 @@ class World:
         evidence: EvidenceStore,
         jobs: JobQueue | None = None,
         clock: MovableClock | None = None,
+        case_table: CaseTable | None = None,
         **erasure: object,
     ) -> None:
         self.documents, self.evidence = documents, evidence
@@ -78,10 +80,11 @@ class World:
         self.policy = RetentionPolicy()
         self.jobs = jobs if jobs is not None else LocalJobQueue(documents)
         self.outbox = Outbox(documents)
-        self.cases = CaseRepository(documents)
+        self.case_table = case_table or InMemoryCaseTable()
+        follow_ups = FollowUps(FollowUpPolicy(), WorkingCalendar())
+        self.cases = CaseRepository(documents, on_saved=CaseRecords(self.case_table, follow_ups).saved)
         self.audit = AuditLog(documents)
         self.index = CaseIndex(documents)
-        follow_ups = FollowUps(FollowUpPolicy(), WorkingCalendar())
         self.planner = FollowUpPlanner(follow_ups, self.jobs, self.clock, self.policy)
         self.notifications = CaseNotifications(
             JsonDirectory(DirectoryFile.model_validate(DIRECTORY)),
@@ -104,7 +107,9 @@ class World:
             case_index=self.index,
         )
         self.actions = CaseActions(self.cases, evidence, self.audit, self.clock)
-        self.erasure = CaseErasure(documents, evidence, self.jobs, outbox=self.outbox, **erasure)  # type: ignore[arg-type]
+        self.erasure = CaseErasure(
+            documents, evidence, self.jobs, outbox=self.outbox, case_table=self.case_table, **erasure
+        )  # type: ignore[arg-type]
         self.retention = Retention(self.cases, self.erasure, self.audit, self.notifications, self.policy, self.clock)
         self.holds = LegalHolds(self.cases, self.actions, self.notifications, evidence)
         self.handler = FollowUpHandler(
@@ -227,6 +232,7 @@ async def test_a_closed_case_and_everything_about_it_goes_when_its_period_ends(w
     assert list(tmp_path.iterdir()) == []
     assert await world.cases.get(other.case_id) is not None and await mentions(world, other.case_id)
     assert await world.index.case_ids_for(EMPLOYEE) == [other.case_id]
+    assert [row.case_id for row in await world.case_table.rows(TENANT)] == [other.case_id]  # the overview's row too
 
 
 async def test_the_tombstone_says_what_went_by_which_rule_and_names_nobody(world: World) -> None:
@@ -238,6 +244,7 @@ async def test_the_tombstone_says_what_went_by_which_rule_and_names_nobody(world
     assert (stone.case_id, stone.reference, stone.unit) == (case.case_id, case.reference, "Borgerservice")
     assert (stone.rule, stone.status, stone.reported_at) == (DeletionRule.CLOSED_CASE, CaseStatus.CLOSED, NOW)
     assert stone.deleted["case"] == stone.deleted["evidence"] == stone.deleted["packages"] == 1
+    assert stone.deleted["overview_rows"] == 1
     assert stone.deleted["outbox"] >= 3 and stone.deleted["audit_events"] >= 2 and stone.deleted["dialog_states"] == 1
     stored = (await world.documents.get(tombstone_key(case.case_id))).data.decode()  # type: ignore[union-attr]
     assert [value for value in PERSONAL if value in stored] == []
