@@ -39,7 +39,7 @@ from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
 from dialogs.engine import Dialog, DialogContext, DialogSet
 from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
-from dialogs.replies import reply_from
+from dialogs.replies import Reply, reply_from
 from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
 from dialogs.response_plan import PLAN_EDIT_WORDS, PLAN_SHOW_WORDS, RESPONSE_PLAN_DIALOG_ID, ResponsePlanViewer
 from storage.conversation_refs import ConversationReferenceStore
@@ -123,9 +123,14 @@ class VaernBot(ActivityHandler):
         await self._states.save(state)  # not after a failed turn: the conversation stays where it was
 
     async def _on_message(self, turn_context: TurnContext, turn: TeamsTurn, stack: list, properties: dict) -> None:
+        """The privacy notice goes once at first contact: before the answer, so the answer stays at the bottom
+        of the chat where the person reads; after a report that began at first contact, never in the middle."""
         dialog_context = self._dialogs.context(turn, stack, properties)
+        first_contact = not properties.get(PRIVACY_SHOWN) and dialog_context.active_dialog is None
+        if first_contact and not _begins_dialog_or_shows_notice(reply_from(turn_context.activity)):
+            await self._show_privacy_notice(turn, properties)
         await self._route(turn_context, turn, dialog_context)
-        if not properties.get(PRIVACY_SHOWN) and dialog_context.active_dialog is None:  # first contact, once
+        if not properties.get(PRIVACY_SHOWN) and dialog_context.active_dialog is None:
             await self._show_privacy_notice(turn, properties)
 
     async def _show_privacy_notice(self, turn: TeamsTurn, properties: dict) -> None:
@@ -147,7 +152,7 @@ class VaernBot(ActivityHandler):
         if package is not None:
             await self._packages.on_command(turn_context, package)
             return
-        command = reply.value.get("command") if isinstance(reply.value.get("command"), str) else reply.word.rstrip("?")
+        command = _command(reply)
         if command in ("report", *REPORT_WORDS):
             await dialog_context.begin_dialog(REPORT_DIALOG_ID)
         elif command in (PREVENTION_COMMAND, *PREVENTION_WORDS):
@@ -185,3 +190,18 @@ class VaernBot(ActivityHandler):
         sender = turn.activity.from_property
         first_name = (sender.name or "").split(" ")[0] if sender else ""
         await turn.show(welcome_card(texts_for(turn.activity.locale, self._crisis_line), first_name))
+
+
+def _command(reply: Reply) -> str:
+    """What the person asked for: a card button's command, else their words folded."""
+    command = reply.value.get("command")
+    return command if isinstance(command, str) else reply.word.rstrip("?")
+
+
+def _begins_dialog_or_shows_notice(reply: Reply) -> bool:
+    """A message whose answer is a dialog (the notice would interrupt it) or is the notice itself."""
+    return bool(reply.files) or _command(reply) in _DIALOG_OR_NOTICE_COMMANDS
+
+
+_DIALOG_OR_NOTICE_COMMANDS = {"report", *REPORT_WORDS, PLAN_EDIT_COMMAND, *PLAN_EDIT_WORDS, ADD_EVIDENCE_COMMAND}
+_DIALOG_OR_NOTICE_COMMANDS |= {PRIVACY_COMMAND, *PRIVACY_WORDS}

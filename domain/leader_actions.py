@@ -317,12 +317,12 @@ class HrAdviceCommand(Command):
 class LegalHoldCommand(Command):
     """HR places a legal hold: the case is kept past its retention period until the hold is lifted."""
 
-    reason: str = Field(default="", max_length=HOLD_REASON_LIMIT)
+    hold_reason: str = Field(default="", max_length=HOLD_REASON_LIMIT)
 
     def apply(self, case: Case, signed: Signed) -> None:
-        reason = _text(self.reason, HOLD_REASON_LIMIT)
+        reason = _text(self.hold_reason, HOLD_REASON_LIMIT)
         if not reason:
-            raise InvalidCommand("hold_reason_required", "reason")
+            raise InvalidCommand("hold_reason_required", "hold_reason")
         if case.handling.active_hold() is not None:
             raise InvalidCommand("already_held")
         case.handling.legal_holds.append(LegalHold(placed=signed, reason=reason))
@@ -331,15 +331,15 @@ class LegalHoldCommand(Command):
 class LiftLegalHoldCommand(Command):
     """HR lifts the standing hold: from then on the case goes when its retention period says (at once if passed)."""
 
-    reason: str = Field(default="", max_length=HOLD_REASON_LIMIT)
+    hold_reason: str = Field(default="", max_length=HOLD_REASON_LIMIT)
 
     def apply(self, case: Case, signed: Signed) -> None:
         hold = case.handling.active_hold()
         if hold is None:
             raise InvalidCommand("not_held")
-        reason = _text(self.reason, HOLD_REASON_LIMIT)
+        reason = _text(self.hold_reason, HOLD_REASON_LIMIT)
         if not reason:
-            raise InvalidCommand("hold_reason_required", "reason")
+            raise InvalidCommand("hold_reason_required", "hold_reason")
         hold.lifted, hold.lift_reason = signed, reason
 
 

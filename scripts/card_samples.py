@@ -541,7 +541,12 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
         "HR: escalated by Værn (no acknowledgement in time), what is overdue, HR's actions opened",
         hr_escalation_card(t, automatic, _evidence(2), ["29:hr"], overdue),
         (DESKTOP, PHONE),
-        expand=(Verb.HR_ASSIGN.value, Verb.HR_ADVICE.value, *("" for verb in SHOW_CARDS if verb != Verb.ESCALATE_HR)),
+        expand=(
+            Verb.HR_ASSIGN.value,
+            Verb.HR_ADVICE.value,
+            Verb.LEGAL_HOLD.value,
+            *("" for verb in SHOW_CARDS if verb != Verb.ESCALATE_HR),
+        ),
     )
     advised = hr_escalation_card(t, follow_up, _evidence(2), ["29:hr"], [JobKind.SAFETYNET])
     yield Sample(f"hr-escalation-advised-{lang}", "HR: acknowledged, assigned and advised; SafetyNet overdue", advised)

@@ -167,7 +167,8 @@ class LegalHolds:
         for _ in range(MAX_STALE_RETRIES):
             current = await self._cases.get(case_id)
             version = current.case.version if current is not None else 0
-            outcome = await self._actions.perform(actor, verb, case_id, {"reason": reason}, version, correlation_id)
+            values = {"hold_reason": reason}
+            outcome = await self._actions.perform(actor, verb, case_id, values, version, correlation_id)
             if outcome.result is not Result.STALE:
                 break
         if outcome.result is Result.DONE and outcome.case is not None:

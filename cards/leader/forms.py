@@ -246,9 +246,9 @@ def _hold_inputs(verb: Verb) -> Callable[[Texts, Case], list[Any]]:
 
     def inputs(texts: Texts, case: Case) -> list[Any]:
         reason = ac.InputText(
-            id="reason",
+            id="hold_reason",
             label=texts("actions.hold_reason"),
-            max_length=field_max_length(verb, "reason"),
+            max_length=field_max_length(verb, "hold_reason"),
             is_multiline=True,
             is_required=True,
             error_message=texts("actions.required"),

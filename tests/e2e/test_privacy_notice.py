@@ -23,6 +23,7 @@ def test_the_first_message_gets_the_notice_once_and_asking_shows_it_again(user: 
     first = user.say("hej")
     assert len(notices(first)) == 1
     assert "Datatilsynet" in str(notices(first)[0]) and "89 70 12 99" in str(first)
+    assert cards(first)[0] is notices(first)[0] and TITLE_DA not in str(cards(first)[-1])  # the answer stays last
     assert notices(user.say("hej")) == []
     assert len(notices(user.say("privatliv"))) == 1
     assert len(notices(user.submit({"command": "privacy"}))) == 1

@@ -171,7 +171,11 @@ def test_each_card_has_its_screenshots(rendered: tuple[Any, dict[str, Any], Path
     opened = [shot for card in report["cards"] for shot in card["screenshots"] if "--" in shot]
     assert "leader-acknowledged-da--close.png" in opened
     assert "leader-acknowledged-da--absence.png" in opened
-    assert {"hr-escalation-automatic-da--hr_assign.png", "hr-escalation-automatic-en--hr_advice.png"} <= set(opened)
+    assert {
+        "hr-escalation-automatic-da--hr_assign.png",
+        "hr-escalation-automatic-en--hr_advice.png",
+        "hr-escalation-automatic-da--legal_hold.png",
+    } <= set(opened)
     index = (out / "index.md").read_text(encoding="utf-8")
     assert all(f"`{card['name']}`" in index for card in report["cards"])
 

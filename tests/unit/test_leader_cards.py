@@ -1017,7 +1017,7 @@ def test_hr_can_place_a_legal_hold_on_a_closed_case_from_its_card(language: str)
     [execute] = _of_type(form["card"], "Action.Execute")
     [reason] = _inputs(form["card"])
     assert execute["verb"] == Verb.LEGAL_HOLD and execute["data"] == {"case_id": case.case_id, "version": case.version}
-    assert (reason["id"], reason["isRequired"], reason["maxLength"]) == ("reason", True, 500)
+    assert (reason["id"], reason["isRequired"], reason["maxLength"]) == ("hold_reason", True, 500)
     assert _card_problems(card) == []
     assert not [f for f in _of_type(_build("leader", "closed", language)[0], "Action.ShowCard")]
 

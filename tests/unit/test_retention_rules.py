@@ -44,11 +44,11 @@ def draft() -> Case:
 
 
 def hold(case: Case, actor: Actor = AS_HR, reason: str = "Verserende retssag", at: datetime | None = None) -> Case:
-    return execute(case, Verb.LEGAL_HOLD, {"reason": reason}, actor, at or CLOSED_AT, case.version)
+    return execute(case, Verb.LEGAL_HOLD, {"hold_reason": reason}, actor, at or CLOSED_AT, case.version)
 
 
 def lift(case: Case, reason: str = "Retssagen er afsluttet", at: datetime | None = None) -> Case:
-    return execute(case, Verb.LIFT_LEGAL_HOLD, {"reason": reason}, AS_HR, at or CLOSED_AT, case.version)
+    return execute(case, Verb.LIFT_LEGAL_HOLD, {"hold_reason": reason}, AS_HR, at or CLOSED_AT, case.version)
 
 
 def test_a_closed_case_is_due_five_years_after_closing_and_not_a_moment_before() -> None:
