@@ -110,10 +110,12 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
 
 
 def submitted_card(texts: Texts, reference: str, draft: ReportDraft) -> dict[str, Any]:
-    lines = [texts("submitted.body"), texts("submitted.next_steps")]
+    """The receipt: the reporter's own next steps, or, for a colleague who reported on someone's behalf, what
+    happens to that person's case (the leader contacts them, not the reporter)."""
     if draft.on_behalf_of:
-        lines.append(texts("submitted.on_behalf", name=escape_markdown(draft.on_behalf_of)))
-    return build_card(
-        texts,
-        [heading(texts("submitted.title", reference=reference)), *(paragraph(line) for line in lines)],
-    )
+        title = texts("submitted.title_on_behalf", reference=reference)
+        lines = [texts("submitted.body"), texts("submitted.on_behalf", name=escape_markdown(draft.on_behalf_of))]
+    else:
+        title = texts("submitted.title", reference=reference)
+        lines = [texts("submitted.body"), texts("submitted.next_steps")]
+    return build_card(texts, [heading(title), *(paragraph(line) for line in lines)])

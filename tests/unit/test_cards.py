@@ -192,6 +192,17 @@ def test_welcome_card_submits_commands(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_an_on_behalf_reporter_is_not_told_the_leader_contacts_them(language: str) -> None:
+    texts = _texts(language)
+    shown = json.dumps(submitted_card(texts, "VAERN-2026-0042", _full_draft()), ensure_ascii=False)
+    assert texts("submitted.next_steps") not in shown
+    assert texts("submitted.title", reference="VAERN-2026-0042") not in shown
+    assert texts("submitted.on_behalf", name="Mette Hansen") in shown
+    own = json.dumps(submitted_card(texts, "VAERN-2026-0042", _empty_draft()), ensure_ascii=False)
+    assert texts("submitted.next_steps") in own
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_full_summary_lists_every_answer(language: str) -> None:
     texts = _texts(language)
     card = summary_card(texts, _full_draft(), _evidence(3))
