@@ -38,7 +38,7 @@ from bot.file_offers import NO_ROLE, FileKind, FileOffers, say
 from bot.teams_turn import card_message
 from bot.universal_actions import MalformedAction, error_response, invoke_response, read_card_action
 from cards.case_package import COMMANDS, PACKAGE_VERB, choose_case_card
-from content import Texts, texts_for
+from content import Texts, command_words, texts_for
 from dialogs.identity import actor_of
 from domain.authorization import Actor
 from domain.case import Case, Person
@@ -63,10 +63,6 @@ from storage.package_signing import PackageSigner
 from storage.ports import EvidenceStore
 
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
-WORDS = {  # Danish first, then English
-    PackageKind.FULL: ("sagspakke", "case package"),
-    PackageKind.POLICE: ("politipakke", "police package"),
-}
 PACKAGE_FILES = FileKind(context_key=CONTEXT_KEY, suffix=".zip", texts="package_chat")
 _REFERENCE = re.compile(r"^[A-Za-z]{1,10}-\d{4}-\d{1,6}$")
 _CASE_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -90,8 +86,8 @@ def package_command(text: str, value: dict[str, Any] | None = None) -> PackageCo
                 return PackageCommand(kind, case_id if isinstance(case_id, str) and _CASE_ID.match(case_id) else None)
         return None
     folded = " ".join(text.lower().split()).strip(" .!")
-    for kind, words in WORDS.items():
-        for word in words:
+    for kind, name in COMMANDS.items():
+        for word in sorted(command_words(name), key=len, reverse=True):
             if folded == word:
                 return PackageCommand(kind)
             rest = folded.removeprefix(word + " ").strip()
@@ -107,7 +103,7 @@ def is_package_action(value: object) -> bool:
 
 
 def _problem_text(texts: Texts, key: str, kind: PackageKind) -> str:
-    command = WORDS[kind][1 if texts.language == "en" else 0]
+    command = texts.word_for(COMMANDS[kind])
     return texts(f"package_chat.{key}", correlation_id=correlation_id.get(), command=command)
 
 

@@ -25,6 +25,7 @@ from cards.guidance import (
     LAW_COMMAND,
     PREVENTION_COMMAND,
     REMOVAL_COMMAND,
+    REPORT_COMMAND,
     is_platform,
     law_card,
     prevention_card,
@@ -34,25 +35,30 @@ from cards.guidance import (
 from cards.my_cases import ADD_EVIDENCE_COMMAND, CASE_STATUS_COMMAND, MY_CASES_COMMAND
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
 from cards.welcome import welcome_card
-from content import Texts, texts_for
+from content import Texts, command_words, texts_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
 from dialogs.engine import Dialog, DialogContext, DialogSet
 from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
 from dialogs.replies import Reply, reply_from
 from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
-from dialogs.response_plan import PLAN_EDIT_WORDS, PLAN_SHOW_WORDS, RESPONSE_PLAN_DIALOG_ID, ResponsePlanViewer
+from dialogs.response_plan import RESPONSE_PLAN_DIALOG_ID, ResponsePlanViewer
 from storage.conversation_refs import ConversationReferenceStore
 from storage.conversation_state import ConversationStateStore, conversation_key
 
-REPORT_WORDS = {"anmeld", "anmeldelse", "report", "rapportér", "rapporter"}
-PREVENTION_WORDS = {"forebyggelse", "prevention", "gode råd", "tips"}
-MY_CASES_WORDS = {"mine sager", "my cases", "sager", "cases"}
-REMOVAL_WORDS = {"fjern indhold", "fjern opslag", "fjernelse", "remove content", "removal", "take down"}
-LAW_WORDS = {"strafbart", "er det strafbart", "hvornår er det strafbart", "straffeloven", "is it a crime", "law"}
-PRIVACY_WORDS = {"privatliv", "privacy", "databeskyttelse", "data protection", "gdpr", "persondata"}
 PRIVACY_COMMAND = "privacy"
 PRIVACY_SHOWN = "privacy_notice_shown"  # in the conversation's saved properties: the notice was shown once
+# The menu's commands a person may also type (their words are in content's [commands]).
+TYPED_COMMANDS = (
+    REPORT_COMMAND,
+    PREVENTION_COMMAND,
+    MY_CASES_COMMAND,
+    REMOVAL_COMMAND,
+    LAW_COMMAND,
+    PRIVACY_COMMAND,
+    PLAN_SHOW_COMMAND,
+    PLAN_EDIT_COMMAND,
+)
 
 
 class VaernBot(ActivityHandler):
@@ -153,26 +159,26 @@ class VaernBot(ActivityHandler):
             await self._packages.on_command(turn_context, package)
             return
         command = _command(reply)
-        if command in ("report", *REPORT_WORDS):
+        if command == REPORT_COMMAND:
             await dialog_context.begin_dialog(REPORT_DIALOG_ID)
-        elif command in (PREVENTION_COMMAND, *PREVENTION_WORDS):
+        elif command == PREVENTION_COMMAND:
             await turn.show(prevention_card(texts))
-        elif command in (REMOVAL_COMMAND, *REMOVAL_WORDS):
+        elif command == REMOVAL_COMMAND:
             platform = reply.value.get("platform")
             known = platform if isinstance(platform, str) and is_platform(platform) else None
             card = removal_platform_card(texts, known) if known else removal_overview_card(texts)
             await turn.show(card)
-        elif command in (LAW_COMMAND, *LAW_WORDS):
+        elif command == LAW_COMMAND:
             await turn.show(law_card(texts))
-        elif command in (PRIVACY_COMMAND, *PRIVACY_WORDS):
+        elif command == PRIVACY_COMMAND:
             await self._show_privacy_notice(turn, dialog_context.properties)
-        elif command in (MY_CASES_COMMAND, *MY_CASES_WORDS):
+        elif command == MY_CASES_COMMAND:
             await self._my_cases.show_list(turn)
         elif command == CASE_STATUS_COMMAND:
             await self._my_cases.show_case(turn, reply.value.get("case_id"))
-        elif command in (PLAN_SHOW_COMMAND, *PLAN_SHOW_WORDS):
+        elif command == PLAN_SHOW_COMMAND:
             await self._plans.show(turn)
-        elif command in (PLAN_EDIT_COMMAND, *PLAN_EDIT_WORDS):
+        elif command == PLAN_EDIT_COMMAND:
             await dialog_context.begin_dialog(RESPONSE_PLAN_DIALOG_ID)
         elif command == PLAN_EXPORT_COMMAND:
             await self._plans.export(turn)
@@ -193,9 +199,13 @@ class VaernBot(ActivityHandler):
 
 
 def _command(reply: Reply) -> str:
-    """What the person asked for: a card button's command, else their words folded."""
+    """What the person asked for: a card button's command, else the menu command their words mean, else their words
+    folded."""
     command = reply.value.get("command")
-    return command if isinstance(command, str) else reply.word.rstrip("?")
+    if isinstance(command, str):
+        return command
+    typed = reply.word.rstrip("?")
+    return next((command for command in TYPED_COMMANDS if typed in command_words(command)), typed)
 
 
 def _begins_dialog_or_shows_notice(reply: Reply) -> bool:
@@ -203,5 +213,4 @@ def _begins_dialog_or_shows_notice(reply: Reply) -> bool:
     return bool(reply.files) or _command(reply) in _DIALOG_OR_NOTICE_COMMANDS
 
 
-_DIALOG_OR_NOTICE_COMMANDS = {"report", *REPORT_WORDS, PLAN_EDIT_COMMAND, *PLAN_EDIT_WORDS, ADD_EVIDENCE_COMMAND}
-_DIALOG_OR_NOTICE_COMMANDS |= {PRIVACY_COMMAND, *PRIVACY_WORDS}
+_DIALOG_OR_NOTICE_COMMANDS = {REPORT_COMMAND, PLAN_EDIT_COMMAND, ADD_EVIDENCE_COMMAND, PRIVACY_COMMAND}

@@ -2,6 +2,9 @@
 
 A text that depends on a number is a table of CLDR plural forms (`{ one = "...", other = "..." }`), chosen by
 Babel's plural rule for the language from the value named by `by` (default `count`): "1 bevis", "2 beviser".
+
+The words a person may type instead of pressing a button are here too, in each language's [commands] table
+(command id → words); code names only the command ids, and words count in every language, since people mix.
 """
 
 from __future__ import annotations
@@ -31,8 +34,32 @@ def language_for(locale: str | None) -> str:
     return "en" if (locale or "").lower().startswith("en") else "da"
 
 
+COMMANDS = "commands"  # the section of typed words per command id: lists of words, not texts
+
+
 @cache
 def load_table(language: str) -> dict[str, Any]:
+    """The texts of a language: every section of its files but the command words."""
+    return {section: entries for section, entries in _load_files(language).items() if section != COMMANDS}
+
+
+@cache
+def command_words(command: str) -> frozenset[str]:
+    """What a person may type for a command or an answer (its id, e.g. "report", "done"), in any language; folded
+    as typed text is (lower case, one space). An id no language knows is a mistake in the code."""
+    known = [_load_files(language)[COMMANDS] for language in SUPPORTED]
+    if not any(command in table for table in known):
+        raise KeyError(f"no words for the command {command!r} in content/*/commands.toml")
+    return frozenset(word for table in known for word in table.get(command, ()))
+
+
+def command_ids() -> frozenset[str]:
+    """Every command id that has words, in any language."""
+    return frozenset(command for language in SUPPORTED for command in _load_files(language)[COMMANDS])
+
+
+@cache
+def _load_files(language: str) -> dict[str, Any]:
     """content/<language>.toml plus every content/<language>/*.toml (one file per feature); sections must not repeat."""
     table: dict[str, Any] = {}
     for path in [_FOLDER / f"{language}.toml", *sorted((_FOLDER / language).glob("*.toml"))]:
@@ -83,6 +110,10 @@ class Texts:
     def identity(self) -> tuple[str, tuple[tuple[str, str], ...]]:
         """What these texts are made of (language and defaults): equal identities give equal texts."""
         return self.language, tuple(sorted(self._defaults.items()))
+
+    def word_for(self, command: str) -> str:
+        """The word to name a command by in this language's texts (its first word in [commands])."""
+        return _load_files(self.language)[COMMANDS][command][0]
 
     def has(self, key: str) -> bool:
         section, name = key.split(".", 1)

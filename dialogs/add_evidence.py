@@ -19,7 +19,7 @@ from dialogs.engine import Dialog, DialogContext, DialogTurnResult
 from dialogs.evidence_question import secure_files, secure_text, together_in_one_message
 from dialogs.identity import person_of, tenant_of
 from dialogs.question import Asking
-from dialogs.replies import DONE_WORDS, Reply, reply_from
+from dialogs.replies import Reply, reply_from
 from domain.audit import AuditEvent
 from domain.authorization import Actor, Role, roles_on
 from domain.case import Case
@@ -86,7 +86,7 @@ class AddEvidenceDialog(Dialog):
         if self._is_stale(reply, state):
             await _say(dialog_context, texts("add_evidence.stale", reference=state["reference"]))
             return Dialog.end_of_turn
-        if reply.navigation == "cancel" or reply.answer == "done" or reply.word in DONE_WORDS:
+        if reply.navigation == "cancel" or reply.answer == "done" or reply.typed("done"):
             return await self._finish(dialog_context, texts)
         case = await self._case(state["case_id"])
         if case is None or not can_add_evidence(case, _actor(dialog_context)):

@@ -9,7 +9,7 @@ from cards import report as cards
 from cards.markdown import escape_markdown
 from dialogs.attachments import IncomingFile
 from dialogs.question import NEXT, STAY, Asking, Question, Step
-from dialogs.replies import DONE_WORDS, Reply
+from dialogs.replies import Reply
 from dialogs.typing_indicator import typing_while_busy
 from domain.evidence import EvidenceSource, clean_original_name
 from domain.refusals import EvidenceRefused
@@ -106,7 +106,7 @@ class EvidenceQuestion(Question):
         if reply.files:
             await self._how_many(asking, after=await secure_files(asking, reply.files))
             return STAY
-        if reply.answer == "done" or reply.word in DONE_WORDS:
+        if reply.answer == "done" or reply.typed("done"):
             return NEXT
         pasted = reply.field("pasted_text") if reply.value else reply.text
         outcome = await secure_text(asking, pasted) if pasted else ""

@@ -1,21 +1,15 @@
-"""A user's turn as the report dialog sees it: typed text, card values, files, and navigation words."""
+"""A user's turn as the report dialog sees it: typed text, card values, files, and navigation words (the words are
+in content's [commands]; code names only the ids)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from content import command_words
 from dialogs.attachments import IncomingFile, incoming_files
 from dialogs.turn import Activity
 from domain.reporting import clean_free_text
-
-CANCEL_WORDS = {"annuller", "annullér", "afbryd", "stop", "cancel", "quit"}
-BACK_WORDS = {"tilbage", "back"}
-HELP_WORDS = {"hjælp", "hjaelp", "help", "?"}
-DONE_WORDS = {"færdig", "faerdig", "done", "finished", "slut"}
-NONE_WORDS = {"ingen", "nej", "none", "no", "-"}
-YES_WORDS = {"ja", "yes", "j", "y"}
-NO_WORDS = {"nej", "no", "n"}
 
 
 @dataclass
@@ -33,13 +27,18 @@ class Reply:
     def navigation(self) -> str | None:
         if self.value.get("nav") in ("back", "cancel"):
             return str(self.value["nav"])
-        if self.word in CANCEL_WORDS:
-            return "cancel"
-        if self.word in BACK_WORDS:
-            return "back"
-        if self.word in HELP_WORDS:
-            return "help"
+        for command in ("cancel", "back", "help"):
+            if self.typed(command):
+                return command
         return None
+
+    def typed(self, command: str) -> bool:
+        """The typed text is one of the command's words (content's [commands], any language)."""
+        return self.word in command_words(command)
+
+    def says(self, *answers: str) -> bool:
+        """The pressed button is one of these answers, or the typed text is one of their words."""
+        return self.answer in answers or any(self.answer in command_words(answer) for answer in answers)
 
     def field(self, name: str) -> str:
         """A card input value as clean text ('' when missing or not text)."""

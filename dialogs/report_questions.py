@@ -5,7 +5,7 @@ from __future__ import annotations
 from cards import report as cards
 from cards.markdown import escape_markdown
 from dialogs.question import NEXT, STAY, Asking, Question, Step
-from dialogs.replies import NO_WORDS, NONE_WORDS, YES_WORDS, Reply
+from dialogs.replies import Reply
 from domain.case import Channel, HarassmentKind, Impact, Offender, OffenderRelation, Witness
 from domain.reporting import (
     DEFAULT_TIMEZONE,
@@ -42,11 +42,11 @@ class SafetyQuestion(Question):
         await asking.show(cards.safety_card(asking.texts))
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
-        if reply.answer in YES_WORDS:
+        if reply.says("yes"):
             asking.draft.incident.urgent = True
             await asking.say(asking.texts("safety.emergency"))
             return NEXT
-        if reply.answer in NO_WORDS:
+        if reply.says("no"):
             asking.draft.incident.urgent = False
             return NEXT
         await asking.say(asking.texts("common.not_understood"))
@@ -60,10 +60,10 @@ class SubjectQuestion(Question):
         await asking.show(cards.subject_card(asking.texts))
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
-        if reply.answer in ("me", "mig", *YES_WORDS):
+        if reply.says("me", "yes"):
             asking.draft.on_behalf_of = None
             return NEXT
-        if reply.answer in ("colleague", "kollega", *NO_WORDS):
+        if reply.says("colleague", "no"):
             name = reply.field("colleague_name")[:200]
             if not name:
                 await asking.say(asking.texts("subject.colleague_name_missing"))
@@ -178,7 +178,7 @@ class OffenderQuestion(Question):
         await asking.show(cards.offender_card(asking.texts, offender.name, offender.profile, offender.relation.value))
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
-        if reply.answer in ("unknown", "ved ikke", "don't know", *NONE_WORDS):
+        if reply.says("unknown", "none"):
             asking.draft.incident.offender = Offender()
             return NEXT
         if not reply.value:
@@ -200,7 +200,7 @@ class LinksQuestion(Question):
         await asking.show(cards.links_card(asking.texts, asking.draft.incident.links))
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
-        if reply.answer in ("none", *NONE_WORDS, "ingen links", "no links"):
+        if reply.says("none", "no_links"):
             asking.draft.incident.links = []
             return NEXT
         valid, invalid = parse_links(reply.field("links") or reply.text)
@@ -220,11 +220,11 @@ class WitnessesQuestion(Question):
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
         name, phone = reply.field("witness_name")[:200], reply.field("witness_phone")[:30]
-        if not reply.value and reply.text and reply.word not in (*NONE_WORDS, "done", "færdig"):
+        if not reply.value and reply.text and not reply.says("none", "done"):
             name, _, phone = (part.strip() for part in reply.text.partition(","))
         if name or phone:
             return await self._add(asking, name, phone)
-        if reply.answer in ("done", "færdig", *NONE_WORDS):
+        if reply.says("done", "none"):
             return NEXT
         await asking.say(asking.texts("witnesses.missing_name"))
         return STAY

@@ -78,28 +78,6 @@ IDLE_LIMIT = timedelta(minutes=30)
 MESSAGE_LIMIT = 20_000  # characters per Markdown message; Teams stops at about 28 KB
 DRAFT_PROPERTY = "ResponsePlanDraft"
 
-PLAN_EDIT_WORDS = {
-    "beredskabsplan",
-    "beredskabsplanen",
-    "ret beredskabsplan",
-    "ret beredskabsplanen",
-    "lav beredskabsplan",
-    "response plan",
-    "edit response plan",
-    "edit our response plan",
-}
-PLAN_SHOW_WORDS = {
-    "hvad er vores beredskabsplan",
-    "vores beredskabsplan",
-    "vis beredskabsplan",
-    "vis beredskabsplanen",
-    "vis vores beredskabsplan",
-    "what is our response plan",
-    "our response plan",
-    "show response plan",
-    "show our response plan",
-}
-
 
 def _texts(context: Turn, crisis_line: str) -> Texts:
     return texts_for(context.activity.locale, crisis_line)
@@ -356,7 +334,7 @@ class ResponsePlanDialog(Dialog):
             return "next"  # a typed answer to a question
         if step == "revision" and reply.text:
             return "next"  # a typed date
-        if step == "summary" and reply.word in ("gem", "gem planen", "save", "save the plan"):
+        if step == "summary" and reply.typed("plan_save"):
             return "save"
         return "show"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from cards.summary import EDITABLE_SECTIONS, summary_card
 from dialogs.question import Asking, Outcome, Question, Step
-from dialogs.replies import YES_WORDS, Reply
+from dialogs.replies import Reply
 
 SUBMIT = Step(Outcome.SUBMIT)
-SEND_WORDS = {"send", "confirm", *YES_WORDS}
 
 
 class SummaryQuestion(Question):
@@ -18,7 +17,7 @@ class SummaryQuestion(Question):
         await asking.show(summary_card(asking.texts, asking.draft, evidence))
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
-        if reply.answer == "confirm" or (not reply.value and reply.word in SEND_WORDS):
+        if reply.answer == "confirm" or (not reply.value and (reply.typed("send") or reply.typed("yes"))):
             return SUBMIT
         if reply.answer == "edit":
             section = reply.field("section")

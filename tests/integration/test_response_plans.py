@@ -18,13 +18,11 @@ from bot.file_consent import FILE_CONSENT_CARD
 from bot.plan_files import PlanFiles
 from bot.teams_turn import TeamsTurn
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
-from content import texts_for
+from content import command_words, texts_for
 from dialogs.add_evidence import PASS_ON
 from dialogs.engine import DialogSet
 from dialogs.replies import reply_from
 from dialogs.response_plan import (
-    PLAN_EDIT_WORDS,
-    PLAN_SHOW_WORDS,
     RESPONSE_PLAN_DIALOG_ID,
     STEPS,
     ResponsePlanDialog,
@@ -199,9 +197,9 @@ class PlanBot:
                 return
         reply = reply_from(turn.activity)
         command = reply.value.get("command") if isinstance(reply.value.get("command"), str) else reply.word.rstrip("?")
-        if command in (PLAN_EDIT_COMMAND, *PLAN_EDIT_WORDS):
+        if command == PLAN_EDIT_COMMAND or command in command_words(PLAN_EDIT_COMMAND):
             await dialog_context.begin_dialog(RESPONSE_PLAN_DIALOG_ID)
-        elif command in (PLAN_SHOW_COMMAND, *PLAN_SHOW_WORDS):
+        elif command == PLAN_SHOW_COMMAND or command in command_words(PLAN_SHOW_COMMAND):
             await self.viewer.show(turn)
         elif command == PLAN_EXPORT_COMMAND:
             await self.viewer.export(turn)

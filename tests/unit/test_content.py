@@ -1,14 +1,19 @@
-"""Danish and English texts match, cover every choice the bot offers, and leave the offender to the leader."""
+"""Danish and English texts match, cover every choice the bot offers, and leave the offender to the leader; the
+words typed for commands are in content/ for both languages."""
 
 from __future__ import annotations
 
 import string
+import tomllib
 from pathlib import Path
 
 import pytest
 
 import content
-from content import SUPPORTED, Texts, forms, language_for, load_table, texts_for
+from bot.handler import TYPED_COMMANDS
+from cards.case_package import COMMANDS as PACKAGE_COMMANDS
+from content import COMMANDS, SUPPORTED, Texts, command_ids, command_words, forms, language_for, load_table, texts_for
+from dialogs.replies import Reply
 from domain.case import Channel, HarassmentKind, OffenderRelation
 from domain.refusals import RefusalReason
 
@@ -243,3 +248,50 @@ def test_plural_forms_follow_babel_for_danish_and_english() -> None:
     assert Texts("da")("handling.offender_contacted_value", count=2, method="brev", date="1.1") == (
         "2 gange, senest brev 1.1"
     )
+
+
+# Command words: what a person may type instead of pressing a button, in content/<language>/commands.toml.
+REPLY_IDS = ("cancel", "back", "help", "done", "none", "no_links", "yes", "no", "send", "me", "colleague", "unknown")
+
+
+def _command_table(language: str) -> dict[str, list[str]]:
+    with open(CONTENT_FOLDER / language / "commands.toml", "rb") as handle:
+        return tomllib.load(handle)[COMMANDS]
+
+
+def test_both_languages_have_words_for_the_same_commands() -> None:
+    assert _command_table("da").keys() == _command_table("en").keys()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_command_words_are_written_as_typed_text_is_folded(language: str) -> None:
+    for command, words in _command_table(language).items():
+        assert words and all(isinstance(word, str) for word in words), command
+        for word in words:
+            assert word == Reply(text=word).word, (command, word)
+
+
+def test_every_command_the_code_names_has_words_in_both_languages() -> None:
+    for command in (*TYPED_COMMANDS, *PACKAGE_COMMANDS.values(), "plan_save", *REPLY_IDS):
+        for language in LANGUAGES:
+            assert _command_table(language).get(command), (language, command)
+        assert command_words(command)
+    assert command_ids() == {*TYPED_COMMANDS, *PACKAGE_COMMANDS.values(), "plan_save", *REPLY_IDS}
+    with pytest.raises(KeyError):
+        command_words("no such command")
+
+
+def test_a_typed_word_means_one_menu_command_only() -> None:
+    menu = (*TYPED_COMMANDS, *PACKAGE_COMMANDS.values())
+    for first in menu:
+        for second in menu:
+            if first != second:
+                assert not command_words(first) & command_words(second), (first, second)
+
+
+def test_command_words_count_in_every_language() -> None:
+    assert {"anmeld", "report"} <= command_words("report")
+    assert {"færdig", "done"} <= command_words("done")
+    assert Texts("da").word_for("police_package") == "politipakke"
+    assert Texts("en").word_for("police_package") == "police package"
+    assert "commands" not in load_table("da") and "commands" not in load_table("en")
