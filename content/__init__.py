@@ -1,7 +1,8 @@
 """Texts in Danish and English, kept as editable TOML data; this module loads them and fills them in.
 
 A text that depends on a number is a table of CLDR plural forms (`{ one = "...", other = "..." }`), chosen by
-Babel's plural rule for the language from the value named by `by` (default `count`): "1 bevis", "2 beviser".
+Babel's plural rule for the language from the value named by `by` (default `count`; a number or its text, "1.5"):
+"1 bevis", "2 beviser".
 
 The words a person may type instead of pressing a button are here too, in each language's [commands] table
 (command id → words); code names only the command ids, and words count in every language, since people mix.
@@ -10,6 +11,7 @@ The words a person may type instead of pressing a button are here too, in each l
 from __future__ import annotations
 
 import tomllib
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,7 @@ def forms(entry: str | dict[str, str]) -> list[str]:
     return [entry] if isinstance(entry, str) else [text for name, text in entry.items() if name != "by"]
 
 
-def plural_form(language: str, number: int | float) -> str:
+def plural_form(language: str, number: int | float | Decimal) -> str:
     """The CLDR plural category ("one", "other", ...) of `number` in `language`."""
     return _locale(language).plural_form(abs(number))
 
@@ -103,7 +105,7 @@ class Texts:
 
     def _plural(self, forms: dict[str, str], values: dict[str, object]) -> str:
         number = values[forms.get("by", "count")]
-        form = plural_form(self.language, number if isinstance(number, int | float) else int(str(number)))
+        form = plural_form(self.language, number if isinstance(number, int | float) else Decimal(str(number)))
         return forms.get(form, forms["other"])
 
     @property

@@ -158,8 +158,8 @@ def restriction_rules(texts: Texts, restrictions: ContactRestrictions, *, markdo
     rules = [texts("handling.ban_until", date=_day(restrictions.ban_until))] if restrictions.ban_until else []
     rules += [texts(f"handling.{name}") for name in RESTRICTION_TOGGLES if getattr(restrictions, name)]
     if restrictions.limited_contact_hours:
-        hours = restrictions.limited_contact_hours
-        rules.append(texts("handling.limited_contact_hours", hours=escape_markdown(hours) if markdown else hours))
+        window = restrictions.limited_contact_hours
+        rules.append(texts("handling.limited_contact_hours", window=escape_markdown(window) if markdown else window))
     return rules
 
 

@@ -160,8 +160,8 @@ def test_reminders_name_the_button_the_card_really_has(language: str) -> None:
     texts = Texts(language)
     button = texts("actions.acknowledge")
     for key in ("follow_up.ack_reminder", "follow_up.ack_hr_leader"):
-        template = _table(language)["follow_up"][key.split(".")[1]]
-        assert button in template, (key, template)
+        for template in forms(_table(language)["follow_up"][key.split(".")[1]]):
+            assert button in template, (key, template)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -199,7 +199,7 @@ def test_the_law_card_states_section_275_and_268_in_full() -> None:
 
 
 # Numbers: every text that shows a count has a singular and a plural form, chosen by the language's plural rule.
-COUNTED = ("count", "days", "years")
+COUNTED = ("count", "days", "years", "hours", "minutes")
 WRONG_SINGULARS = (
     "1 beviser",
     "1 filer",
@@ -215,6 +215,10 @@ WRONG_SINGULARS = (
     "1 times",
     "1 links",
     "1 earlier pieces",
+    "1 arbejdstimer",
+    "1 minutter",
+    "1 working hours",
+    "1 minutes",
 )
 
 
@@ -229,16 +233,28 @@ def test_every_text_with_a_count_has_plural_forms(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_one_reads_as_one_and_many_as_many(language: str) -> None:
+def test_one_reads_as_one_and_zero_and_two_as_many(language: str) -> None:
     texts = texts_for(language, "89 70 12 99")
     for key, entry in _plural_entries(language):
         counted = entry.get("by", "count")
         others = {name: f"<{name}>" for name in _placeholders(entry["other"]) | _placeholders(entry["one"])}
-        one, many = texts(key, **(others | {counted: 1})), texts(key, **(others | {counted: 3}))
-        assert not [wrong for wrong in WRONG_SINGULARS if wrong in one], (key, one)
-        assert "(s)" not in many and "(er)" not in many and "(e)" not in many, (key, many)
-        if "{" + counted + "}" in entry["other"]:
-            assert "3" in many, (key, many)
+        rendered = {number: texts(key, **(others | {counted: number})) for number in (0, 1, 2)}
+        assert not [wrong for wrong in WRONG_SINGULARS if wrong in rendered[1]], (key, rendered[1])
+        for number, text in rendered.items():
+            assert "(s)" not in text and "(er)" not in text and "(e)" not in text, (key, text)
+            if "{" + counted + "}" in entry["one" if number == 1 else "other"]:
+                assert str(number) in text, (key, text)
+        # Danish and English: 1 takes the singular form, 0 and 2 the plural form.
+        assert rendered[1] == entry["one"].format_map(_Filled(others | {counted: 1})), key
+        assert rendered[0] == entry["other"].format_map(_Filled(others | {counted: 0})), key
+        assert rendered[2] == entry["other"].format_map(_Filled(others | {counted: 2})), key
+
+
+class _Filled(dict[str, object]):
+    """The values given, and the crisis line and organisation as texts_for fills them."""
+
+    def __missing__(self, key: str) -> str:
+        return {"crisis_line": "89 70 12 99", "organisation": content.DEFAULT_ORGANISATION}[key]
 
 
 def test_plural_forms_follow_babel_for_danish_and_english() -> None:
@@ -248,6 +264,10 @@ def test_plural_forms_follow_babel_for_danish_and_english() -> None:
     assert Texts("da")("handling.offender_contacted_value", count=2, method="brev", date="1.1") == (
         "2 gange, senest brev 1.1"
     )
+    # Hours and minutes come as the text of a setting ("24", "1.5"): chosen by the number it says.
+    assert "within 1 working hour " in Texts("en")("follow_up.ack_hr_leader", reference="R", hours="1")
+    assert "inden for 24 arbejdstimer " in Texts("da")("follow_up.ack_hr_leader", reference="R", hours="24")
+    assert "within 1.5 working hours " in Texts("en")("follow_up.ack_hr_leader", reference="R", hours="1.5")
 
 
 # Command words: what a person may type instead of pressing a button, in content/<language>/commands.toml.
