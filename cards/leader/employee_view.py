@@ -112,9 +112,8 @@ def employee_status_card(
     if for_reporter:
         body.append(paragraph(texts("employee_status.on_behalf", name=_shown(case.subject.name))))
     body += _status_steps(texts, case, for_reporter, next_check_in)
-    body += [
-        paragraph(texts("common.leader_handles_offender"), color=act.Colors.ATTENTION),
-        paragraph(texts("employee_status.keep_messages")),
-        paragraph(texts("employee_status.doctor")),
-    ]
+    body.append(paragraph(texts("common.leader_handles_offender"), color=act.Colors.ATTENTION))
+    if case.status in (CaseStatus.REPORTED, CaseStatus.ACKNOWLEDGED):  # only an open case takes new evidence
+        body.append(paragraph(texts("employee_status.keep_messages")))
+    body.append(paragraph(texts("employee_status.doctor")))
     return _with_refresh(build_card(texts, body), case, refresh_user_ids)

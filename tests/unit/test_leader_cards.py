@@ -1033,3 +1033,13 @@ def test_a_standing_hold_is_shown_with_its_reason_and_can_be_lifted(language: st
     [form] = _of_type(card, "Action.ShowCard")
     assert _of_type(form["card"], "Action.Execute")[0]["verb"] == Verb.LIFT_LEGAL_HOLD
     assert _card_problems(card) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_only_an_open_case_asks_for_new_messages_under_my_cases(language: str) -> None:
+    texts = _texts(language)
+    _, case = _build("employee", "acknowledged", language)
+    keep = texts("employee_status.keep_messages")
+    assert keep in _text(employee_status_card(texts, case))
+    closed = case.model_copy(update={"status": CaseStatus.CLOSED})
+    assert keep not in _text(employee_status_card(texts, closed))
