@@ -109,8 +109,11 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
     )
 
 
-def submitted_card(texts: Texts, reference: str, draft: ReportDraft) -> dict[str, Any]:
-    lines = [texts("submitted.body"), texts("submitted.next_steps")]
+def submitted_card(texts: Texts, reference: str, draft: ReportDraft, holder: str = "leader") -> dict[str, Any]:
+    """The report is filed: what happens now, truthfully for who has it ("leader"; "hr" when no leader was
+    found and HR's intake has it; "nobody" when neither could be reached)."""
+    next_steps = texts("submitted.next_steps") if holder == "leader" else texts(f"submitted.next_steps_{holder}")
+    lines = [texts("submitted.body"), next_steps]
     if draft.on_behalf_of:
         lines.append(texts("submitted.on_behalf", name=escape_markdown(draft.on_behalf_of)))
     return build_card(
