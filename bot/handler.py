@@ -32,11 +32,12 @@ from cards.guidance import (
     removal_overview_card,
     removal_platform_card,
 )
-from cards.my_cases import ADD_EVIDENCE_COMMAND, CASE_STATUS_COMMAND, MY_CASES_COMMAND
+from cards.my_cases import ADD_EVIDENCE_COMMAND, CASE_STATUS_COMMAND, MY_CASES_COMMAND, NAME_LEADER_COMMAND
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
 from cards.welcome import welcome_card
 from content import Texts, command_words, texts_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
+from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.engine import Dialog, DialogContext, DialogSet
 from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
@@ -182,6 +183,8 @@ class VaernBot(ActivityHandler):
             await dialog_context.begin_dialog(RESPONSE_PLAN_DIALOG_ID)
         elif command == PLAN_EXPORT_COMMAND:
             await self._plans.export(turn)
+        elif command == NAME_LEADER_COMMAND:
+            await dialog_context.begin_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": reply.value.get("case_id")})
         elif command == ADD_EVIDENCE_COMMAND:
             await dialog_context.begin_dialog(ADD_EVIDENCE_DIALOG_ID, {"case_id": reply.value.get("case_id")})
         else:
@@ -213,4 +216,10 @@ def _begins_dialog_or_shows_notice(reply: Reply) -> bool:
     return bool(reply.files) or _command(reply) in _DIALOG_OR_NOTICE_COMMANDS
 
 
-_DIALOG_OR_NOTICE_COMMANDS = {REPORT_COMMAND, PLAN_EDIT_COMMAND, ADD_EVIDENCE_COMMAND, PRIVACY_COMMAND}
+_DIALOG_OR_NOTICE_COMMANDS = {
+    REPORT_COMMAND,
+    PLAN_EDIT_COMMAND,
+    ADD_EVIDENCE_COMMAND,
+    NAME_LEADER_COMMAND,
+    PRIVACY_COMMAND,
+}

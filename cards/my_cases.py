@@ -22,12 +22,14 @@ from content import Texts
 from domain.authorization import Role
 from domain.case import Case, CaseStatus
 from domain.reporting import DEFAULT_TIMEZONE, MAX_FREE_TEXT
+from domain.responsibility import waits_for_a_leader
 
 Card = dict[str, Any]
 
 MY_CASES_COMMAND = "my_cases"
 CASE_STATUS_COMMAND = "case_status"
 ADD_EVIDENCE_COMMAND = "add_evidence"
+NAME_LEADER_COMMAND = "name_leader"
 MAX_LISTED = 10
 CRISIS_MARK = "☎"
 
@@ -54,6 +56,8 @@ def status_text(texts: Texts, case: Case, evidence_count: int = 0) -> str:
     """Where the case stands, in one plain line."""
     if case.status is CaseStatus.DRAFT:
         return texts("my_cases.draft_line", count=evidence_count)
+    if case.leader is None and is_open(case):
+        return texts("my_cases.status_with_hr" if waits_for_a_leader(case) else "my_cases.status_with_nobody")
     return texts(f"my_cases.status_{case.status.value}")
 
 
@@ -124,6 +128,9 @@ def case_detail_card(
             texts("my_cases.add_button"), {"command": ADD_EVIDENCE_COMMAND, "case_id": case.case_id}, primary=True
         )
         rows = [add, back]
+        if case.leader is None:
+            data = {"command": NAME_LEADER_COMMAND, "case_id": case.case_id}
+            rows.insert(0, _button_row(texts("my_cases.name_leader_button"), data, primary=True))
     return _before_crisis_line(card, rows)
 
 

@@ -109,13 +109,16 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
     )
 
 
-def submitted_card(texts: Texts, reference: str, draft: ReportDraft) -> dict[str, Any]:
+def submitted_card(texts: Texts, reference: str, draft: ReportDraft, holder: str = "leader") -> dict[str, Any]:
     """The receipt: the reporter's own next steps, or, for a colleague who reported on someone's behalf, what
-    happens to that person's case (the leader contacts them, not the reporter)."""
+    happens to that person's case; truthful about who has it ("leader"; "hr" when no leader was found and HR's
+    intake has it; "nobody" when neither could be reached)."""
+    suffix = "" if holder == "leader" else f"_{holder}"
     if draft.on_behalf_of:
         title = texts("submitted.title_on_behalf", reference=reference)
-        lines = [texts("submitted.body"), texts("submitted.on_behalf", name=escape_markdown(draft.on_behalf_of))]
+        name = escape_markdown(draft.on_behalf_of)
+        lines = [texts("submitted.body"), texts(f"submitted.on_behalf{suffix}", name=name)]
     else:
         title = texts("submitted.title", reference=reference)
-        lines = [texts("submitted.body"), texts("submitted.next_steps")]
+        lines = [texts("submitted.body"), texts(f"submitted.next_steps{suffix}")]
     return build_card(texts, [heading(title), *(paragraph(line) for line in lines)])

@@ -1,5 +1,7 @@
 """When the directory does not know the employee's leader: ask for the name, offer matches, and send the
-case to the leader chosen. The choice is remembered for the next case."""
+case to the leader chosen. The choice is remembered for the next case. Started right after filing, or later from
+"Mine sager" by the case's subject or reporter while the case is open and has no leader; until a leader is
+chosen the case is held by HR's intake (domain.responsibility), and every text says who has it."""
 
 from __future__ import annotations
 
@@ -7,9 +9,13 @@ from typing import Any
 
 from cards.choose_leader import LEADER_CHOICE, choose_leader_card
 from cards.markdown import escape_markdown
+from cards.my_cases import is_open
 from content import Texts, texts_for
 from dialogs.engine import Dialog, DialogContext, DialogTurnResult
+from dialogs.identity import person_of, tenant_of
+from dialogs.my_cases import viewer_role
 from dialogs.replies import reply_from
+from domain.authorization import Actor
 from domain.case import Case
 from services.notifications import CaseNotifications
 from services.roles import Directory
@@ -40,9 +46,27 @@ class ChooseLeaderDialog(Dialog):
         return texts_for(dialog_context.context.activity.locale, self._crisis_line)
 
     async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
-        dialog_context.active_dialog.state.update(case_id=options["case_id"], offered=[])
-        await dialog_context.context.say(self._texts(dialog_context)("leader_lookup.ask"))
+        texts = self._texts(dialog_context)
+        case_id = options.get("case_id") if isinstance(options, dict) else None
+        current = await self._cases.get(case_id) if isinstance(case_id, str) and case_id else None
+        case = current.case if current is not None else None
+        actor = Actor(person_of(dialog_context.context.activity), tenant_id=tenant_of(dialog_context.context.activity))
+        if case is None or viewer_role(case, actor) is None or not is_open(case):
+            await dialog_context.context.say(texts("my_cases.not_found"))
+            return await dialog_context.end_dialog()
+        if case.leader is not None:
+            await dialog_context.context.say(texts("leader_lookup.has_leader", name=escape_markdown(case.leader.name)))
+            return await dialog_context.end_dialog()
+        hr_has_it = self._notifications.holder_without_leader(case) == "hr"
+        dialog_context.active_dialog.state.update(case_id=case.case_id, offered=[], hr_has_it=hr_has_it)
+        await dialog_context.context.say(texts(self._key("ask", dialog_context)))
         return Dialog.end_of_turn
+
+    @staticmethod
+    def _key(name: str, dialog_context: DialogContext) -> str:
+        """The text for a case HR's intake holds, or for one nobody has yet."""
+        held = dialog_context.active_dialog.state.get("hr_has_it", False)
+        return f"leader_lookup.{name}_hr_has_it" if held else f"leader_lookup.{name}"
 
     async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
         texts = self._texts(dialog_context)
@@ -52,11 +76,11 @@ class ChooseLeaderDialog(Dialog):
         if isinstance(chosen, str) and chosen in state["offered"]:
             return await self._send_to(dialog_context, texts, chosen)
         if reply.navigation == "cancel":
-            await dialog_context.context.say(texts("leader_lookup.cancelled"))
+            await dialog_context.context.say(texts(self._key("cancelled", dialog_context)))
             return await dialog_context.end_dialog()
         matches = self._directory.search(reply.text, MAX_MATCHES) if reply.text else []
         if not matches:
-            await dialog_context.context.say(texts("leader_lookup.no_match"))
+            await dialog_context.context.say(texts(self._key("no_match", dialog_context)))
             return Dialog.end_of_turn
         state["offered"] = [person.aad_object_id for person in matches]
         card = choose_leader_card(texts, [(person.aad_object_id, person.name) for person in matches])
@@ -71,6 +95,7 @@ class ChooseLeaderDialog(Dialog):
         case = await self._notifications.record_named_leader(current.case, leader_aad)
         await self._cases.update(case_id, lambda stored: _with_leadership(stored, case))
         await self._notifications.case_reported(case, await self._evidence.list_items(case_id))
+        await self._notifications.leader_named(case)
         leader_name = case.leader.name if case.leader else ""
         await dialog_context.context.say(texts("leader_lookup.sent", name=escape_markdown(leader_name)))
         return await dialog_context.end_dialog()

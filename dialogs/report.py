@@ -140,7 +140,8 @@ class ReportDialog(Dialog):
     async def _submit(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         draft = asking.draft
         case = await self._services.file_report(draft)
-        await asking.show(submitted_card(asking.texts, case.reference, draft))
+        holder = "leader" if case.leader is not None else self._services.notifications.holder_without_leader(case)
+        await asking.show(submitted_card(asking.texts, case.reference, draft, holder))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)

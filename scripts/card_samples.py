@@ -548,6 +548,17 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
             *("" for verb in SHOW_CARDS if verb != Verb.ESCALATE_HR),
         ),
     )
+    leaderless = _case(
+        leader=None,
+        deputy=None,
+        unit="",
+        handling=Handling(hr_escalation=HrEscalation(by="vaern", by_name="Værn", at=NOW, automatic_reason="no_leader")),
+    )
+    yield Sample(
+        f"hr-escalation-no-leader-{lang}",
+        "HR's intake: a case filed without a leader, held by HR until one is named",
+        hr_escalation_card(t, leaderless, _evidence(1), ["29:hr"]),
+    )
     advised = hr_escalation_card(t, follow_up, _evidence(2), ["29:hr"], [JobKind.SAFETYNET])
     yield Sample(f"hr-escalation-advised-{lang}", "HR: acknowledged, assigned and advised; SafetyNet overdue", advised)
 
@@ -607,6 +618,16 @@ def _my_cases_cards(t: Texts, lang: str) -> Iterator[Sample]:
     draft = entries[0]
     draft_detail = case_detail_card(t, draft.case, Role.SUBJECT, evidence_count=draft.evidence_count)
     yield Sample(f"my-case-draft-{lang}", "Mine sager: a draft, not sent", draft_detail)
+    held = _case(
+        leader=None,
+        deputy=None,
+        unit="",
+        handling=Handling(hr_escalation=HrEscalation(by="vaern", by_name="Værn", at=NOW, automatic_reason="no_leader")),
+    )
+    held_detail = case_detail_card(t, held, Role.SUBJECT, REFRESH_USERS)
+    yield Sample(
+        f"my-case-with-hr-{lang}", "Mine sager: no leader found, HR holds the case; name the leader", held_detail
+    )
     yield Sample(f"add-evidence-{lang}", "Add evidence or a note to an open case", add_evidence_card(t, _case()))
 
 

@@ -22,6 +22,7 @@ from domain.case import Case, Person
 from domain.clock import Clock
 from domain.follow_ups import HANDED_OVER, FollowUps, Job, JobKind, work_injury_suggested
 from domain.handling import HrEscalation
+from domain.responsibility import SYSTEM_ACTOR, SYSTEM_NAME
 from domain.working_time import COPENHAGEN
 from services.case_service import change_event_id
 from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
@@ -36,8 +37,6 @@ from storage.ports import EvidenceStore
 log = logging.getLogger("vaern.follow_ups")
 
 LeaderMessage = Callable[..., Awaitable[None]]
-SYSTEM_ACTOR = "vaern"
-SYSTEM_NAME = "Værn"
 FOLLOW_UP = "follow_up"
 CHECK_IN = "check_in"
 AUTOMATIC_ESCALATION = {JobKind.ACK_HR: "ack_overdue", JobKind.EASY_MISSED: "easy_deadline_missed"}

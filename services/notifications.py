@@ -24,8 +24,9 @@ from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.handling import HrFunction
 from domain.leader_actions import Verb
+from domain.responsibility import NO_LEADER, waits_for_a_leader
 from services.follow_up_planner import FollowUpPlanner
-from services.roles import Directory, Responsibles
+from services.roles import Directory, HrMember, Responsibles
 from services.together import together
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
@@ -70,6 +71,11 @@ def _leader_card_id(case: Case) -> str:
     return f"{case.case_id}-reported"
 
 
+def _hr_person(member: HrMember) -> Person:
+    """An HR member as a recipient: reached by their Entra ID object id (HR never needs to have written first)."""
+    return Person(user_id=f"aad:{member.aad_object_id}", name=member.name, aad_object_id=member.aad_object_id)
+
+
 def _is_named_only(person: Person) -> bool:
     """A colleague named in an on-behalf report whom the directory could not identify: not reachable."""
     return person.user_id.startswith("named:")
@@ -101,6 +107,28 @@ class CaseNotifications:
     def texts(self, language: str | None) -> Texts:
         """Texts in a language ("da", "en") or a Teams locale, naming the crisis line and the organisation."""
         return texts_for(language, self._crisis_line, self._organisation)
+
+    async def leader_named(self, case: Case) -> None:
+        """A case HR's intake held for want of a leader has one now: the intake's members hear who."""
+        escalation = case.handling.hr_escalation
+        if case.leader is None or escalation is None or escalation.automatic_reason != NO_LEADER:
+            return
+        texts = self.texts(LEADERSHIP_LANGUAGE)
+        reference = case.reference or case.case_id[:8]
+        text = text_payload(texts("hr.leader_named", reference=reference, name=escape_markdown(case.leader.name)))
+        for member in self._directory.hr_members(self.hr_intake.value):
+            await self.enqueue(
+                f"{case.case_id}-leader-named-{member.aad_object_id}", case, _hr_person(member), HR_CARD, text
+            )
+
+    def hr_intake_can_hold(self) -> bool:
+        """Whether the directory names anyone in HR's intake function, who hold a case that has no leader."""
+        return bool(self._directory.hr_members(self.hr_intake.value))
+
+    @staticmethod
+    def holder_without_leader(case: Case) -> str:
+        """Who has a case with no leader, as the employee is told: "hr" (HR's intake got it) or "nobody"."""
+        return "hr" if waits_for_a_leader(case) else "nobody"
 
     def leader_card(self, case: Case, evidence: list[EvidenceItem], viewers: list[str] | None = None) -> dict[str, Any]:
         """The leadership card as it is now (with the EASY deadline as configured)."""
@@ -156,14 +184,16 @@ class CaseNotifications:
     async def tell_leader(
         self, case: Case, evidence: list[EvidenceItem], *, if_stored: Awaitable[str] | None = None
     ) -> None:
-        """Queue the leader's card of a reported case once the case is stored, or `if_stored` its write: the
-        card is the leader's way into it and carries its reference. Nothing until it has a leader (choosing one
-        reports it again)."""
+        """Queue the card of a reported case for whoever holds it (domain.responsibility) once the case is stored,
+        or `if_stored` its write: its leader's card, the card's reference their way into it; while it has no
+        leader, HR's card to the intake function (naming a leader later reports it again)."""
         if case.leader is not None:
             card = self.leader_card(case, evidence)
             await self.enqueue(
                 _leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card), if_stored=if_stored
             )
+        elif waits_for_a_leader(case):
+            await self.send_hr_cards(case, evidence, f"{case.case_id}-no-leader-hr", if_stored=if_stored)
 
     async def leader_card_delivery(self, case: Case) -> tuple[datetime | None, bool]:
         """Where the leader's first card is: when it was queued (None if it is not waiting), and whether it was
@@ -236,7 +266,9 @@ class CaseNotifications:
             await self._hr_advice_to_leader(case, f"{prefix}-hr-advice")
         await self.planner.plan(case)
 
-    async def send_hr_cards(self, case: Case, evidence: list[EvidenceItem], id_prefix: str) -> None:
+    async def send_hr_cards(
+        self, case: Case, evidence: list[EvidenceItem], id_prefix: str, *, if_stored: Awaitable[str] | None = None
+    ) -> None:
         """HR's escalation card (with what is overdue) to the members of the function the case was given to,
         or of the intake function when none was named (Værn's own escalation): need-to-know, as
         domain/authorization.py lets them see it."""
@@ -249,8 +281,11 @@ class CaseNotifications:
         )
         function = (escalation.function or self.hr_intake).value
         for member in self._directory.hr_members(function):
-            person = Person(user_id=f"aad:{member.aad_object_id}", name=member.name, aad_object_id=member.aad_object_id)
-            await self.enqueue(f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, card_payload(card))
+            person = _hr_person(member)
+            payload = card_payload(card)
+            await self.enqueue(
+                f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, payload, if_stored=if_stored
+            )
 
     async def _check_in_alert(self, case: Case, notification_id: str) -> None:
         """A hard time, or a wish to talk or for professional help: the leader hears at once."""
@@ -284,13 +319,22 @@ class CaseNotifications:
 
     async def evidence_added(self, case: Case, added: int, evidence: list[EvidenceItem]) -> None:
         """The employee or the reporting colleague added evidence or notes to an open case: the leader gets a
-        short message, and the leader's card (which counts the evidence) is brought up to date in place."""
-        if case.leader is None or added <= 0:
+        short message, and the leader's card (which counts the evidence) is brought up to date in place. While HR's
+        intake holds the case (no leader), its members get the message."""
+        if added <= 0:
             return
         texts = self.texts(LEADERSHIP_LANGUAGE)
         reference = case.reference or case.case_id[:8]
         notice = text_payload(texts("add_evidence.leader_notice", count=added, reference=reference))
-        await self.enqueue(f"{case.case_id}-evidence-{len(evidence)}", case, case.leader, EVIDENCE_ADDED, notice)
+        notice_id = f"{case.case_id}-evidence-{len(evidence)}"
+        if case.leader is None:
+            if waits_for_a_leader(case):
+                for member in self._directory.hr_members(self.hr_intake.value):
+                    await self.enqueue(
+                        f"{notice_id}-{member.aad_object_id}", case, _hr_person(member), EVIDENCE_ADDED, notice
+                    )
+            return
+        await self.enqueue(notice_id, case, case.leader, EVIDENCE_ADDED, notice)
         sent = await self._outbox.sent(_leader_card_id(case))
         if sent is None or not sent.sent_activity_id or not sent.sent_conversation_id:
             return

@@ -6,6 +6,7 @@ of. `ReportServices` also carries what the report dialog's questions need (evide
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from domain.case import Case, CaseStatus
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.reporting import ReportDraft, to_case
+from domain.responsibility import hand_leaderless_case_to_hr
 from services.notifications import CaseNotifications
 from services.together import together
 from storage.case_index import CaseIndex
@@ -20,6 +22,8 @@ from storage.cases import CaseRepository, ReferenceCounter, Reservation
 from storage.evidence_download import SafeDownloader
 from storage.evidence_intake import EvidenceIntake
 from storage.ports import EvidenceStore, RequiredWriteFailed
+
+log = logging.getLogger("vaern.reporting")
 
 
 @dataclass
@@ -35,7 +39,8 @@ class ReportServices:
     case_index: CaseIndex
 
     async def file_report(self, draft: ReportDraft) -> Case:
-        """The sent report as a filed case (its `leader` is None when the employee must still choose one)."""
+        """The sent report as a filed case. Without a leader (the employee may still name one) it is held by HR's
+        intake function from the start (domain.responsibility)."""
         existing = await self.cases.get(draft.case_id)
         if existing is not None:
             # Sent before, but the bot stopped before it finished: finish it (each step is idempotent).
@@ -51,6 +56,11 @@ class ReportServices:
         evidence = await self.evidence.list_items(draft.case_id)
         case = to_case(draft, reference="", evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await self.notifications.assign(case)
+        if case.leader is None and self.notifications.hr_intake_can_hold():
+            hand_leaderless_case_to_hr(case, now)
+        elif case.leader is None:
+            log.error("a case has no leader and the directory names nobody in HR's intake function to hold it",
+                      extra={"fields": {"case_id": case.case_id}})  # fmt: skip
         await self.references.use_next(now.year, lambda reservation: self._file(case, evidence, reservation))
         return case
 

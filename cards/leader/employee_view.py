@@ -24,6 +24,7 @@ from cards.leader.parts import (
 from content import Texts
 from domain.authorization import Role
 from domain.case import Case, CaseStatus
+from domain.responsibility import waits_for_a_leader
 
 
 # --- the employee's view ----------------------------------------------------------------------------------
@@ -64,6 +65,15 @@ def _check_in_step(texts: Texts, case: Case, next_check_in: date | None) -> ac.T
     return None
 
 
+def _acknowledged_step(texts: Texts, case: Case) -> ac.TextBlock:
+    """Acknowledged by the leader, or waiting for them; without a leader, who has the case until one has it."""
+    if case.leader is None:
+        key = "step_with_hr" if waits_for_a_leader(case) else "step_with_nobody"
+        return _step(False, texts(f"employee_status.{key}"))
+    acknowledged = case.handling.acknowledged is not None
+    return _step(acknowledged, texts(f"employee_status.step_acknowledged{'' if acknowledged else '_waiting'}"))
+
+
 def _status_steps(
     texts: Texts, case: Case, for_reporter: bool, next_check_in: date | None = None
 ) -> list[ac.TextBlock]:
@@ -71,13 +81,9 @@ def _status_steps(
     → check-ins → closed. A colleague who reported on someone's behalf does not see the police, SafetyNet
     or check-in steps."""
     handling = case.handling
-    acknowledged = handling.acknowledged is not None
     steps: list[ac.TextBlock | None] = [
         _step(True, texts("employee_status.step_reported", date=_local_day(case.created_at))),
-        _step(
-            acknowledged,
-            texts("employee_status.step_acknowledged" if acknowledged else "employee_status.step_acknowledged_waiting"),
-        ),
+        _acknowledged_step(texts, case),
         _talk_step(texts, case, for_reporter),
     ]
     if handling.offender_contacts:

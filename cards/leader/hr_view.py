@@ -38,6 +38,7 @@ from domain.handling import (
     HrEscalation,
 )
 from domain.leader_actions import Verb
+from domain.responsibility import NO_LEADER, waits_for_a_leader
 
 HR_SKIPS = frozenset({Verb.ACKNOWLEDGE, Verb.ESCALATE_HR})  # the leader's own, or HR asking itself
 
@@ -126,6 +127,13 @@ def _legal_hold_section(texts: Texts, case: Case) -> list[Any]:
     return [*body, *_show_card_rows(texts, case, [verb])]
 
 
+def _intro_key(case: Case, automatic: bool) -> str:
+    escalation = case.handling.hr_escalation
+    if escalation is not None and escalation.automatic_reason == NO_LEADER:
+        return "hr.intro_no_leader" if waits_for_a_leader(case) else "hr.intro_leader_named"
+    return "hr.intro_automatic" if automatic else "hr.intro"
+
+
 def hr_escalation_card(
     texts: Texts,
     case: Case,
@@ -143,7 +151,7 @@ def hr_escalation_card(
     automatic = escalation is not None and escalation.function is None
     body = [
         _title_block(texts, case, texts("hr.title", reference=_reference(case))),
-        paragraph(texts("hr.intro_automatic" if automatic else "hr.intro")),
+        paragraph(texts(_intro_key(case, automatic))),
         _fact_set(_hr_facts(texts, case, evidence)),
         *_evidence_access(texts, case, evidence),
         *_overdue_section(texts, overdue),

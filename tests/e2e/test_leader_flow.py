@@ -13,9 +13,10 @@ import pytest
 import requests
 
 from cards.validation import teams_card_problems
-from tests.e2e.leader_steps import ReportedCase, execute_data, report_case, wait_for_card
+from tests.e2e.leader_steps import LEADER_CARD_TIMEOUT, ReportedCase, execute_data, report_case, wait_for_card
 from tests.e2e.report_walk import answer_until
 from tests.support.integrity import read_case
+from tests.support.outbox_ids import outbox_id
 from tests.support.stored import all_cases, audit_events
 from tests.support.teams import actions, card_texts, cards, texts
 
@@ -271,20 +272,49 @@ def test_two_confirms_of_one_report_at_once_make_one_case_and_one_leader_card_wi
     assert len(cards(connector.activities(leader.conversation_id, since=mark))) == 1
 
 
-def test_unknown_leader_is_asked_for_and_then_notified(organisation, new_user, connector) -> None:
+def _delivered(connector, notification_id: str) -> dict:
+    def found(calls: list) -> dict | None:
+        hits = [c for c in calls if c.succeeded and outbox_id(c) == notification_id]
+        return hits[0].body if hits else None
+
+    return connector.wait_for(found, LEADER_CARD_TIMEOUT)
+
+
+def test_unknown_leader_hr_holds_the_case_until_the_employee_names_one(bot, organisation, new_user, connector) -> None:
+    """No leader in the directory: HR's intake gets the case at once and the employee is told so (not that their
+    leader was told); after "annuller" it stays with HR; from "Mine sager" the employee names the leader, who gets
+    the card, and HR hears who has it."""
     unit = organisation.next_unit()
     leader = new_user(**unit.leader.teams_details())
     outsider = new_user(name=organisation.unlisted.name)
+    intake, not_intake = organisation.hr_coordinator, organisation.hr_jura  # HR_INTAKE_FUNCTION: the coordinator
     mark = connector.mark()
     answer_until(outsider, "summary")
     seen = "\n".join(texts(outsider.submit({"q": "summary", "answer": "confirm"})))
-    assert "Skriv din leders navn" in seen
+    assert "Organisation og Personale" in seen and "din leder får besked" not in seen
+    assert "Kender du din leders navn" in seen
+    case = next(c for c in all_cases(bot) if c.subject.user_id == outsider.user_id)
+    hr_card = _delivered(connector, f"{case.case_id}-no-leader-hr-{intake.aad_object_id}")
+    hr_text = "\n".join(card_texts(hr_card["attachments"][0]["content"]))
+    assert case.reference in hr_text and "ingen leder" in hr_text
+    assert not [c for c in connector.calls[mark:] if outbox_id(c).endswith(not_intake.aad_object_id)]
+
     assert "fandt ingen" in "\n".join(texts(outsider.say("Xyzzy Ukendt")))
+    assert "ligger hos Organisation og Personale" in "\n".join(texts(outsider.say("annuller")))
+
+    status = outsider.submit({"command": "case_status", "case_id": case.case_id})
+    assert "Organisation og Personale" in "\n".join(texts(status))
+    [name_it] = [a for a in actions(status) if a.get("data", {}).get("command") == "name_leader"]
+    assert "Kender du din leders navn" in "\n".join(texts(outsider.submit(name_it["data"])))
     offered = actions(outsider.say(unit.leader.name))
     chosen = next(action for action in offered if action["title"] == unit.leader.name)
     assert unit.leader.name in "\n".join(texts(outsider.submit(chosen["data"])))
     card = wait_for_card(connector, leader, mark)
     assert "Kvittér" in "\n".join(card_texts(card))
+    told = _delivered(connector, f"{case.case_id}-leader-named-{intake.aad_object_id}")
+    assert unit.leader.name in told["text"] and case.reference in told["text"]
+    again = outsider.submit(name_it["data"])  # an old button: the case has a leader now
+    assert "allerede hos" in "\n".join(texts(again))
 
 
 def test_the_leaders_copy_of_the_card_is_updated_in_place_when_the_deputy_acts(
