@@ -21,4 +21,6 @@ npm ci --silent --no-audit --no-fund
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports  # the one direction of imports (pyproject.toml [tool.importlinter])
 .venv/bin/pyright       # strict on domain/ and services/, basic elsewhere (pyproject.toml [tool.pyright])
-.venv/bin/python -m pytest "$@"
+# In parallel (pytest-xdist), whole files to a worker so a file's fixtures start once; VAERN_TEST_WORKERS=0 runs
+# them one after another.
+.venv/bin/python -m pytest -n "${VAERN_TEST_WORKERS:-3}" --dist loadfile "$@"

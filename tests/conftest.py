@@ -20,3 +20,9 @@ def loose_umask() -> Iterator[None]:
     """The usual umask 022 of a shell (files 0644, folders 0755 unless the bot sees to it), for what the test starts."""
     with umask(0o022):
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long end-to-end runs (marked slow) first: spread over pytest-xdist's workers (scripts/test.sh), they
+    start at once instead of leaving one worker busy after the others finished. Order within each group stays."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
