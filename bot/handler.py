@@ -130,11 +130,12 @@ class VaernBot(ActivityHandler):
         await self._states.save(state)  # not after a failed turn: the conversation stays where it was
 
     async def _on_message(self, turn_context: TurnContext, turn: TeamsTurn, stack: list, properties: dict) -> None:
-        """The privacy notice goes once at first contact: before the answer, so the answer stays at the bottom
-        of the chat where the person reads; after a report that began at first contact, never in the middle."""
+        """The privacy notice goes once at first contact, before anything is asked or stored (GDPR art. 13) and
+        before the answer, so the answer stays at the bottom of the chat where the person reads. Someone already in
+        the middle of a dialog when the notice came in gets it when the dialog ends, never in the middle."""
         dialog_context = self._dialogs.context(turn, stack, properties)
         first_contact = not properties.get(PRIVACY_SHOWN) and dialog_context.active_dialog is None
-        if first_contact and not _begins_dialog_or_shows_notice(reply_from(turn_context.activity)):
+        if first_contact and _command(reply_from(turn_context.activity)) != PRIVACY_COMMAND:
             await self._show_privacy_notice(turn, properties)
         await self._route(turn_context, turn, dialog_context)
         if not properties.get(PRIVACY_SHOWN) and dialog_context.active_dialog is None:
@@ -209,17 +210,3 @@ def _command(reply: Reply) -> str:
         return command
     typed = reply.word.rstrip("?")
     return next((command for command in TYPED_COMMANDS if typed in command_words(command)), typed)
-
-
-def _begins_dialog_or_shows_notice(reply: Reply) -> bool:
-    """A message whose answer is a dialog (the notice would interrupt it) or is the notice itself."""
-    return bool(reply.files) or _command(reply) in _DIALOG_OR_NOTICE_COMMANDS
-
-
-_DIALOG_OR_NOTICE_COMMANDS = {
-    REPORT_COMMAND,
-    PLAN_EDIT_COMMAND,
-    ADD_EVIDENCE_COMMAND,
-    NAME_LEADER_COMMAND,
-    PRIVACY_COMMAND,
-}

@@ -1,5 +1,6 @@
-"""The privacy notice end to end over HTTP: shown once at a person's first contact (never in the middle of a
-report), again whenever they ask ("privatliv", "privacy", the welcome card's button), in their own language."""
+"""The privacy notice end to end over HTTP: shown once at a person's first contact, before the answer (and before a
+report's first question), again whenever they ask ("privatliv", "privacy", the welcome card's button), in their own
+language."""
 
 from __future__ import annotations
 
@@ -36,11 +37,11 @@ def test_the_welcome_card_offers_the_notice(user: TeamsUser) -> None:
     )
 
 
-def test_a_report_started_at_first_contact_is_not_interrupted(user: TeamsUser) -> None:
+def test_a_report_at_first_contact_gets_the_notice_before_its_first_question(user: TeamsUser) -> None:
     started = user.say("anmeld")
-    assert notices(started) == []
-    cancelled = user.say("annuller")
-    assert len(notices(cancelled)) == 1  # once the report is no longer running
+    assert len(notices(started)) == 1  # informed before anything is asked or stored
+    assert cards(started)[0] is notices(started)[0] and TITLE_DA not in str(cards(started)[-1])
+    assert notices(user.say("annuller")) == []
 
 
 def test_english_gets_the_english_notice(new_user: Callable[..., TeamsUser]) -> None:
