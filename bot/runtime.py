@@ -122,6 +122,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     directory, graph_directory = await open_directory(settings)
     references = ConversationReferenceStore(documents)
     calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
+    this_year = clock.now().year
+    calendar.load_days_off(range(this_year - 1, this_year + 3))  # deadlines reach into the next years
     follow_ups = FollowUps(settings.follow_up, calendar)
     records = CaseRecords(backend.case_table, follow_ups)  # the overview's rows, after every write of a case
     cases = CaseRepository(documents, on_saved=records.saved)

@@ -38,6 +38,12 @@ class WorkingCalendar:
         self.start, self.end, self.zone = start, end, zone
         self._optional = include_optional_days_off
 
+    def load_days_off(self, years: range) -> None:
+        """Read these years' holidays now (at start-up): the first read imports the holiday tables, which takes
+        seconds of CPU and would otherwise hold up the first report filed."""
+        for year in years:
+            _danish_days_off(year, self._optional)
+
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in _danish_days_off(day.year, self._optional)
 
