@@ -150,7 +150,11 @@ def hr_escalation_card(
     escalation = case.handling.hr_escalation
     automatic = escalation is not None and escalation.function is None
     body = [
-        _title_block(texts, case, texts("hr.title", reference=_reference(case))),
+        _title_block(
+            texts,
+            case,
+            texts("hr.title_no_leader" if waits_for_a_leader(case) else "hr.title", reference=_reference(case)),
+        ),
         paragraph(texts(_intro_key(case, automatic))),
         _fact_set(_hr_facts(texts, case, evidence)),
         *_evidence_access(texts, case, evidence),
