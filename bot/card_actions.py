@@ -23,7 +23,7 @@ from domain.authorization import Actor, Role
 from domain.leader_actions import EMPLOYEE_VERBS, Verb, check_in_day
 from services.case_service import ActionOutcome, CaseActions, Result
 from services.logging_setup import correlation_id
-from services.notifications import CaseNotifications, own_refresh_user_ids, refresh_user_ids
+from services.notifications import CaseNotifications, own_refresh_user_ids
 from services.roles import Directory
 from storage.ports import EvidenceStore
 
@@ -85,8 +85,10 @@ class CardActionHandler:
         """Each person's own view: leader/deputy the action card, HR its card, the employee the status."""
         case = outcome.case
         assert case is not None
-        viewers = refresh_user_ids(case)
+        viewers = await self._notifications.viewers(case)
         roles = outcome.viewer_roles
+        if roles & {Role.LEADER, Role.DEPUTY} and actor.person.user_id.startswith("29:"):
+            viewers = list(dict.fromkeys([*viewers, actor.person.user_id]))  # the one looking at it now
         planner = self._notifications.planner
         if roles & {Role.LEADER, Role.DEPUTY}:
             evidence = await self._evidence.list_items(case.case_id)

@@ -155,6 +155,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         planner,
         hr_intake=settings.hr_intake_function,
         organisation=settings.organisation_name,
+        references=references,
     )
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)

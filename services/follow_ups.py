@@ -25,7 +25,7 @@ from domain.handling import HrEscalation
 from domain.responsibility import SYSTEM_ACTOR, SYSTEM_NAME
 from domain.working_time import COPENHAGEN
 from services.case_service import change_event_id
-from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, card_payload, text_payload
+from services.notifications import CaseNotifications, card_payload, text_payload
 from services.plan_reminders import PlanRevisionReminders
 from services.retention import Retention
 from storage.audit import AuditLog
@@ -100,7 +100,7 @@ class FollowUpHandler:
         return True
 
     async def _send(self, case: Case, job: Job) -> None:
-        texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
+        texts = await self._notifications.reader_texts(case.leader)
         reference = case.reference or case.case_id[:8]
         policy, leader = self._follow_ups.policy, case.leader
 
@@ -139,13 +139,13 @@ class FollowUpHandler:
                 pass
 
     async def _text(self, job: Job, role: str, case: Case, to: Person, text: str) -> None:
-        footer = self._notifications.texts(LEADERSHIP_LANGUAGE)("follow_up.footer")
+        footer = (await self._notifications.reader_texts(to))("follow_up.footer")
         await self._notifications.enqueue(f"{job.id}.{role}", case, to, FOLLOW_UP, text_payload(f"{text}\n\n{footer}"))
 
     async def _to_deputy(self, case: Case, job: Job) -> None:
         if case.deputy is None:
             return
-        texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
+        texts = await self._notifications.reader_texts(case.deputy)
         hours = f"{self._follow_ups.policy.ack_deputy_working_hours:g}"
         unit = escape_markdown(case.unit or "-")
         intro = texts("follow_up.ack_deputy", reference=case.reference, unit=unit, hours=hours)
@@ -177,7 +177,7 @@ class FollowUpHandler:
         """The deputy gets the leadership card, and Organisation og Personale the case (an automatic escalation)."""
         case = await self._escalate(case, job, LEADER_CARD_UNDELIVERED)
         evidence = await self._evidence.list_items(case.case_id)
-        texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
+        texts = await self._notifications.reader_texts(case.deputy)
         minutes = f"{self._follow_ups.first_card_time(case).total_seconds() / 60:g}"
         leader = escape_markdown(case.leader.name) if case.leader is not None and case.leader.name else "-"
         unit = escape_markdown(case.unit or "-")

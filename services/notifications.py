@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from cards.common import ATTACHMENT_CONTENT_TYPE
 from cards.leader.hr_view import hr_escalation_card
@@ -28,6 +28,7 @@ from domain.responsibility import NO_LEADER, waits_for_a_leader
 from services.follow_up_planner import FollowUpPlanner
 from services.roles import Directory, HrMember, Responsibles
 from services.together import together
+from storage.conversation_refs import ConversationReferenceStore
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
 
@@ -93,8 +94,10 @@ class CaseNotifications:
         planner: FollowUpPlanner,
         hr_intake: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR,
         organisation: str = DEFAULT_ORGANISATION,
+        references: ConversationReferenceStore | None = None,
     ) -> None:
         self._directory = directory
+        self._references = references
         self._organisation = organisation
         self.hr_intake = hr_intake
         self.planner = planner
@@ -113,12 +116,13 @@ class CaseNotifications:
         escalation = case.handling.hr_escalation
         if case.leader is None or escalation is None or escalation.automatic_reason != NO_LEADER:
             return
-        texts = self.texts(LEADERSHIP_LANGUAGE)
-        reference = case.reference or case.case_id[:8]
-        text = text_payload(texts("hr.leader_named", reference=reference, name=escape_markdown(case.leader.name)))
+        reference, name = case.reference or case.case_id[:8], escape_markdown(case.leader.name)
         for member in self._directory.hr_members(self.hr_intake.value):
+            person = _hr_person(member)
+            texts = await self.reader_texts(person)
+            text = text_payload(texts("hr.leader_named", reference=reference, name=name))
             await self.enqueue(
-                f"{case.case_id}-leader-named-{member.aad_object_id}", case, _hr_person(member), HR_CARD, text
+                f"{case.case_id}-leader-named-{member.aad_object_id}", case, person, FOLLOW_UP_TEXT, text
             )
 
     def hr_intake_can_hold(self) -> bool:
@@ -130,10 +134,49 @@ class CaseNotifications:
         """Who has a case with no leader, as the employee is told: "hr" (HR's intake got it) or "nobody"."""
         return "hr" if waits_for_a_leader(case) else "nobody"
 
-    def leader_card(self, case: Case, evidence: list[EvidenceItem], viewers: list[str] | None = None) -> dict[str, Any]:
-        """The leadership card as it is now (with the EASY deadline as configured)."""
+    async def viewers(self, case: Case) -> list[str]:
+        """`refresh_user_ids`, with the Teams id of a leader or deputy the directory knows only by Entra ID object
+        id, learned when they wrote to the bot or were sent a card (their conversation reference)."""
+        known = refresh_user_ids(case)
+        for person in (case.leader, case.deputy):
+            teams_id = await self._teams_id(person) if person is not None else None
+            if teams_id is not None and teams_id not in known:
+                known.append(teams_id)
+        return known
+
+    async def reader_texts(self, person: Person | None) -> Texts:
+        """Texts in the recipient's own Teams language (the locale of their stored conversation reference, i.e.
+        their last message or card), Danish while Værn has not heard from them."""
+        reference = await self._reference_of(person) if person is not None else None
+        locale = reference.get("locale") if reference else None
+        return self.texts(locale if isinstance(locale, str) and locale else LEADERSHIP_LANGUAGE)
+
+    async def _reference_of(self, person: Person) -> dict[str, Any] | None:
+        if self._references is None or not (person.aad_object_id or person.user_id.startswith("29:")):
+            return None
+        return await self._references.get(person)
+
+    async def _teams_id(self, person: Person) -> str | None:
+        """The person's Teams user id: on the person, else from their stored conversation reference."""
+        if person.user_id.startswith("29:"):
+            return person.user_id
+        if not person.aad_object_id:
+            return None
+        reference = await self._reference_of(person)
+        user = reference.get("user") if reference else None
+        teams_id = cast(dict[str, Any], user).get("id") if isinstance(user, dict) else None
+        return teams_id if isinstance(teams_id, str) and teams_id.startswith("29:") else None
+
+    def leader_card(
+        self,
+        case: Case,
+        evidence: list[EvidenceItem],
+        viewers: list[str] | None = None,
+        texts: Texts | None = None,
+    ) -> dict[str, Any]:
+        """The leadership card as it is now (with the EASY deadline as configured), in Danish unless `texts`."""
         viewers = refresh_user_ids(case) if viewers is None else viewers
-        texts = self.texts(LEADERSHIP_LANGUAGE)
+        texts = texts or self.texts(LEADERSHIP_LANGUAGE)
         return leader_card(texts, case, evidence, viewers, easy_deadline=self.planner.easy_deadline(case))
 
     async def responsibles_for(self, person: Person) -> Responsibles | None:
@@ -188,7 +231,8 @@ class CaseNotifications:
         or `if_stored` its write: its leader's card, the card's reference their way into it; while it has no
         leader, HR's card to the intake function (naming a leader later reports it again)."""
         if case.leader is not None:
-            card = self.leader_card(case, evidence)
+            texts = await self.reader_texts(case.leader)
+            card = self.leader_card(case, evidence, await self.viewers(case), texts)
             await self.enqueue(
                 _leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card), if_stored=if_stored
             )
@@ -221,8 +265,9 @@ class CaseNotifications:
         if deputy is None:
             return
         await self.enqueue(f"{id_prefix}.deputy", case, deputy, FOLLOW_UP_TEXT, text_payload(intro))
-        viewers = [deputy.user_id] if deputy.user_id.startswith("29:") else []
-        card = card_payload(self.leader_card(case, evidence, viewers))
+        teams_id = await self._teams_id(deputy)
+        texts = await self.reader_texts(deputy)
+        card = card_payload(self.leader_card(case, evidence, [teams_id] if teams_id else [], texts))
         await self.enqueue(f"{id_prefix}.deputy-card", case, deputy, DEPUTY_CARD, card)
 
     async def plan_follow_ups(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> None:
@@ -237,7 +282,7 @@ class CaseNotifications:
         sent = await self._outbox.sent(_leader_card_id(case))
         if case.leader is None or sent is None or not sent.sent_activity_id or not sent.sent_conversation_id:
             return
-        card = self.leader_card(case, evidence)
+        card = self.leader_card(case, evidence, await self.viewers(case), await self.reader_texts(case.leader))
         await self.enqueue(
             f"{case.case_id}-v{case.version}-leader-card",
             case,
@@ -275,14 +320,12 @@ class CaseNotifications:
         escalation = case.handling.hr_escalation
         if escalation is None:
             return
-        texts = self.texts(LEADERSHIP_LANGUAGE)
-        card = hr_escalation_card(
-            texts, case, evidence, overdue=self.planner.overdue(case), easy_deadline=self.planner.easy_deadline(case)
-        )
+        overdue, deadline = self.planner.overdue(case), self.planner.easy_deadline(case)
         function = (escalation.function or self.hr_intake).value
         for member in self._directory.hr_members(function):
             person = _hr_person(member)
-            payload = card_payload(card)
+            texts = await self.reader_texts(person)
+            payload = card_payload(hr_escalation_card(texts, case, evidence, overdue=overdue, easy_deadline=deadline))
             await self.enqueue(
                 f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, payload, if_stored=if_stored
             )
@@ -293,7 +336,7 @@ class CaseNotifications:
         answer = answers[-1] if answers else None
         if answer is None or not answer.needs_leader or case.leader is None:
             return
-        texts = self.texts(LEADERSHIP_LANGUAGE)
+        texts = await self.reader_texts(case.leader)
         wishes = texts("follow_up.check_in_wish_talk") if answer.talk_to_leader else ""
         wishes += texts("follow_up.check_in_wish_help") if answer.professional_help else ""
         wishes += texts("follow_up.check_in_alert_work_injury") if answer.suggests_work_injury else ""
@@ -310,7 +353,7 @@ class CaseNotifications:
         advice = case.handling.hr_response.advice
         if not advice or case.leader is None:
             return
-        texts = self.texts(LEADERSHIP_LANGUAGE)
+        texts = await self.reader_texts(case.leader)
         latest = advice[-1]
         reference = case.reference or case.case_id[:8]
         by, advice = escape_markdown(latest.by_name or latest.by), escape_markdown(latest.text)
@@ -323,22 +366,23 @@ class CaseNotifications:
         intake holds the case (no leader), its members get the message."""
         if added <= 0:
             return
-        texts = self.texts(LEADERSHIP_LANGUAGE)
         reference = case.reference or case.case_id[:8]
-        notice = text_payload(texts("add_evidence.leader_notice", count=added, reference=reference))
         notice_id = f"{case.case_id}-evidence-{len(evidence)}"
         if case.leader is None:
             if waits_for_a_leader(case):
                 for member in self._directory.hr_members(self.hr_intake.value):
-                    await self.enqueue(
-                        f"{notice_id}-{member.aad_object_id}", case, _hr_person(member), EVIDENCE_ADDED, notice
-                    )
+                    person = _hr_person(member)
+                    texts = await self.reader_texts(person)
+                    notice = text_payload(texts("add_evidence.leader_notice", count=added, reference=reference))
+                    await self.enqueue(f"{notice_id}-{member.aad_object_id}", case, person, EVIDENCE_ADDED, notice)
             return
+        texts = await self.reader_texts(case.leader)
+        notice = text_payload(texts("add_evidence.leader_notice", count=added, reference=reference))
         await self.enqueue(notice_id, case, case.leader, EVIDENCE_ADDED, notice)
         sent = await self._outbox.sent(_leader_card_id(case))
         if sent is None or not sent.sent_activity_id or not sent.sent_conversation_id:
             return
-        card = self.leader_card(case, evidence)
+        card = self.leader_card(case, evidence, await self.viewers(case), texts)
         await self.enqueue(
             f"{case.case_id}-evidence-{len(evidence)}-leader-card",
             case,
@@ -353,12 +397,13 @@ class CaseNotifications:
         unit = self._directory.unit(case.unit_id) if case.unit_id else None
         if unit is None:
             return
-        card = card_payload(anonymised_summary_card(self.texts(LEADERSHIP_LANGUAGE), case))
         for aad in unit.work_environment_group:
             member = self._directory.person(aad)
             if member is None or (case.subject.aad_object_id == aad):
                 continue
-            await self.enqueue(f"{case.case_id}-amg-{aad}", case, member.as_person(), WORK_ENVIRONMENT_CARD, card)
+            person = member.as_person()
+            card = card_payload(anonymised_summary_card(await self.reader_texts(person), case))
+            await self.enqueue(f"{case.case_id}-amg-{aad}", case, person, WORK_ENVIRONMENT_CARD, card)
 
     async def enqueue(
         self,

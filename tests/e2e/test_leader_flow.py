@@ -360,3 +360,20 @@ def test_work_environment_group_gets_an_anonymised_summary(reported: ReportedCas
     assert "arbejdsmiljøgruppen" in seen and "anonymiserede" in seen
     for private in ("Jens Hansen", "inkompetent", "facebook.com", reported.unit.employee.name):
         assert private not in seen
+
+
+def test_an_english_speaking_leader_gets_the_card_in_english_and_the_employee_stays_danish(
+    organisation, new_user, connector
+) -> None:
+    """Cards follow the reader's own Teams language (their last message), not the employee's."""
+    unit = organisation.next_unit()
+    leader = new_user(**unit.leader.teams_details(), locale="en-GB")
+    leader.say("hello")  # Værn now knows the leader's language
+    employee = new_user(**unit.employee.teams_details())
+    mark = connector.mark()
+    answer_until(employee, "evidence")
+    employee.submit({"q": "evidence", "answer": "done"})
+    receipt = "\n".join(texts(employee.submit({"q": "summary", "answer": "confirm"})))
+    assert "Din sag er oprettet" in receipt
+    shown = "\n".join(card_texts(wait_for_card(connector, leader, mark)))
+    assert "An employee has been harassed online" in shown and "En medarbejder er blevet krænket" not in shown
