@@ -1,6 +1,7 @@
 """Who holds a case at every moment, so no case is ever without a responsible person: its leader; while it has
 none (the directory knows no leader for the employee and none was named), Organisation og Personale's intake
-function, to which the case is escalated the moment it is filed (reason `NO_LEADER`)."""
+function, to which the case is escalated the moment it is filed (reason `NO_LEADER`), when the directory names
+anyone in it; otherwise nobody holds it, and the employee is told so (services.reporting logs it as an error)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ check-in or HR's advice. Everything goes through the outbox, so no notification 
 or down; and after every change the case's follow-ups are planned (services.follow_up_planner). The cards that hand
 a case to someone (the leader's first card, a deputy's, HR's) are `keep_trying`: the outbox tries them again
 after it gave them up, until they are delivered. Teams reads a message's text as Markdown: what people wrote
-goes into it escaped (`cards.markdown.escape_markdown`)."""
+goes into it escaped (`cards.markdown.escape_markdown`). Each recipient reads in their own Teams language
+(`reader_texts`), and a case without a leader goes to HR's intake (domain.responsibility)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from cards.markdown import escape_markdown
 from domain.case import Person
 from domain.follow_ups import FollowUps, Job
 from domain.response_plan import ResponsePlan
-from services.notifications import LEADERSHIP_LANGUAGE, CaseNotifications, text_payload
+from services.notifications import CaseNotifications, text_payload
 from services.roles import Directory
 from storage.conversation_refs import ConversationReferenceStore, service_url_of, tenant_of
 from storage.job_queue import JobQueue
@@ -57,19 +57,19 @@ class PlanRevisionReminders:
         plan = current.plan if current is not None else None
         if plan is None or not self._follow_ups.plan_needs_revision(plan, job):
             return False
-        texts = self._notifications.texts(LEADERSHIP_LANGUAGE)
-        reminder = texts(
-            "plan_dialog.revision_reminder",
-            unit=escape_markdown(plan.unit_name),
-            date=plan.revision_date.strftime("%d.%m.%Y"),
-        )
-        text = f"{reminder}\n\n{texts('follow_up.footer')}"  # the crisis line, as on every other message
         sent = False
         for role, person in self._recipients(plan):
             reference = await self._references.get(person)
             if reference is None or not service_url_of(reference):
                 log.warning("plan reminder: no chat with this person yet", extra={"fields": {"unit_id": plan.unit_id}})
                 continue
+            texts = await self._notifications.reader_texts(person)
+            reminder = texts(
+                "plan_dialog.revision_reminder",
+                unit=escape_markdown(plan.unit_name),
+                date=plan.revision_date.strftime("%d.%m.%Y"),
+            )
+            text = f"{reminder}\n\n{texts('follow_up.footer')}"  # the crisis line, as on every other message
             await self._notifications.notify(
                 f"{job.id}.{role}",
                 person,
