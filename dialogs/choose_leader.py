@@ -20,7 +20,7 @@ from domain.case import Case
 from services.notifications import CaseNotifications
 from services.roles import Directory
 from storage.cases import CaseRepository
-from storage.ports import EvidenceStore
+from storage.ports import EvidenceStore, InvalidKey
 
 CHOOSE_LEADER_DIALOG_ID = "choose_leader"
 MAX_MATCHES = 5
@@ -48,8 +48,7 @@ class ChooseLeaderDialog(Dialog):
     async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
         texts = self._texts(dialog_context)
         case_id = options.get("case_id") if isinstance(options, dict) else None
-        current = await self._cases.get(case_id) if isinstance(case_id, str) and case_id else None
-        case = current.case if current is not None else None
+        case = await self._case(case_id)
         actor = Actor(person_of(dialog_context.context.activity), tenant_id=tenant_of(dialog_context.context.activity))
         if case is None or viewer_role(case, actor) is None or not is_open(case):
             await dialog_context.context.say(texts("my_cases.not_found"))
@@ -61,6 +60,16 @@ class ChooseLeaderDialog(Dialog):
         dialog_context.active_dialog.state.update(case_id=case.case_id, offered=[], hr_has_it=hr_has_it)
         await dialog_context.context.say(texts(self._key("ask", dialog_context)))
         return Dialog.end_of_turn
+
+    async def _case(self, case_id: object) -> Case | None:
+        """The case a button names; None for an id that is not one (a card's value is anyone's to forge)."""
+        if not isinstance(case_id, str) or not case_id:
+            return None
+        try:
+            current = await self._cases.get(case_id)
+        except InvalidKey:
+            return None
+        return current.case if current is not None else None
 
     @staticmethod
     def _key(name: str, dialog_context: DialogContext) -> str:
@@ -102,5 +111,6 @@ class ChooseLeaderDialog(Dialog):
 
 
 def _with_leadership(stored: Case, assigned: Case) -> Case:
-    stored.unit, stored.leader, stored.deputy = assigned.unit, assigned.leader, assigned.deputy
+    stored.unit, stored.unit_id = assigned.unit, assigned.unit_id
+    stored.leader, stored.deputy = assigned.leader, assigned.deputy
     return stored

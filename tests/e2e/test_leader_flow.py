@@ -315,6 +315,11 @@ def test_unknown_leader_hr_holds_the_case_until_the_employee_names_one(bot, orga
     assert unit.leader.name in told["text"] and case.reference in told["text"]
     again = outsider.submit(name_it["data"])  # an old button: the case has a leader now
     assert "allerede hos" in "\n".join(texts(again))
+    stored = next(c for c in all_cases(bot) if c.case_id == case.case_id)
+    assert stored.leader is not None and stored.unit_id == unit.unit_id  # the overview files it under the unit
+    for forged in ("../../etc", "x" * 300, case.case_id[::-1]):  # not a case of theirs, or not an id at all
+        refused = outsider.submit({"command": "name_leader", "case_id": forged})
+        assert "kan ikke finde den sag" in "\n".join(texts(refused))
 
 
 def test_the_leaders_copy_of_the_card_is_updated_in_place_when_the_deputy_acts(
