@@ -155,6 +155,7 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                     {"do": "click", "role": "button", "name": t("view_register")},
                     {"do": "waitText", "text": "VK-2026-0003"},
                     {"do": "click", "role": "button", "name": t("sort_by", column=t("reference"))},
+                    {"do": "waitText", "text": "▲"},  # sorted ascending: the page is drawn again with the new order
                     {"do": "waitText", "text": t("page_of", page=1, pages=1, total=3)},
                     {"do": "text"},
                     {"do": "axe"},
