@@ -13,6 +13,7 @@ from cards.markdown import escape_markdown
 from content import Texts
 from domain.evidence import EvidenceItem
 from domain.reporting import DEFAULT_TIMEZONE, ReportDraft
+from domain.responsibility import Holder
 
 EDITABLE_SECTIONS = (
     "subject",
@@ -109,11 +110,10 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
     )
 
 
-def submitted_card(texts: Texts, reference: str, draft: ReportDraft, holder: str = "leader") -> dict[str, Any]:
+def submitted_card(texts: Texts, reference: str, draft: ReportDraft, holder: Holder = Holder.LEADER) -> dict[str, Any]:
     """The receipt: the reporter's own next steps, or, for a colleague who reported on someone's behalf, what
-    happens to that person's case; truthful about who has it ("leader"; "hr" when no leader was found and HR's
-    intake has it; "nobody" when neither could be reached)."""
-    suffix = "" if holder == "leader" else f"_{holder}"
+    happens to that person's case; truthful about who has it (domain.responsibility.holder)."""
+    suffix = "" if holder is Holder.LEADER else f"_{holder.value}"
     if draft.on_behalf_of:
         title = texts("submitted.title_on_behalf", reference=reference)
         name = escape_markdown(draft.on_behalf_of)

@@ -17,6 +17,7 @@ from dialogs.my_cases import viewer_role
 from dialogs.replies import reply_from
 from domain.authorization import Actor
 from domain.case import Case
+from domain.responsibility import Holder, holder
 from services.notifications import CaseNotifications
 from services.roles import Directory
 from storage.cases import CaseRepository
@@ -56,7 +57,7 @@ class ChooseLeaderDialog(Dialog):
         if case.leader is not None:
             await dialog_context.context.say(texts("leader_lookup.has_leader", name=escape_markdown(case.leader.name)))
             return await dialog_context.end_dialog()
-        hr_has_it = self._notifications.holder_without_leader(case) == "hr"
+        hr_has_it = holder(case) is Holder.HR_INTAKE
         dialog_context.active_dialog.state.update(case_id=case.case_id, offered=[], hr_has_it=hr_has_it)
         await dialog_context.context.say(texts(self._key("ask", dialog_context)))
         return Dialog.end_of_turn

@@ -33,6 +33,7 @@ from dialogs.report_questions import (
 )
 from dialogs.summary_question import SummaryQuestion
 from domain.reporting import ReportDraft
+from domain.responsibility import holder
 from services.reporting import ReportServices
 
 REPORT_DIALOG_ID = "report"
@@ -140,8 +141,7 @@ class ReportDialog(Dialog):
     async def _submit(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         draft = asking.draft
         case = await self._services.file_report(draft)
-        holder = "leader" if case.leader is not None else self._services.notifications.holder_without_leader(case)
-        await asking.show(submitted_card(asking.texts, case.reference, draft, holder))
+        await asking.show(submitted_card(asking.texts, case.reference, draft, holder(case)))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)

@@ -17,12 +17,17 @@ NO_LEADER = "no_leader"
 
 
 class Holder(StrEnum):
+    """Who has the case now, as the employee is told (the values name their texts)."""
+
     LEADER = "leader"
-    HR_INTAKE = "hr_intake"
+    HR_INTAKE = "hr"
+    NOBODY = "nobody"
 
 
 def holder(case: Case) -> Holder:
-    return Holder.LEADER if case.leader is not None else Holder.HR_INTAKE
+    if case.leader is not None:
+        return Holder.LEADER
+    return Holder.HR_INTAKE if waits_for_a_leader(case) else Holder.NOBODY
 
 
 def hand_leaderless_case_to_hr(case: Case, at: datetime) -> bool:

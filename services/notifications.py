@@ -130,11 +130,6 @@ class CaseNotifications:
         """Whether the directory names anyone in HR's intake function, who hold a case that has no leader."""
         return bool(self._directory.hr_members(self.hr_intake.value))
 
-    @staticmethod
-    def holder_without_leader(case: Case) -> str:
-        """Who has a case with no leader, as the employee is told: "hr" (HR's intake got it) or "nobody"."""
-        return "hr" if waits_for_a_leader(case) else "nobody"
-
     async def viewers(self, case: Case) -> list[str]:
         """`refresh_user_ids`, with the Teams id of a leader or deputy the directory knows only by Entra ID object
         id, learned when they wrote to the bot or were sent a card (their conversation reference)."""

@@ -60,7 +60,7 @@ async def test_a_case_without_a_leader_goes_to_hrs_intake_at_once(world: Leaderl
     assert stored is not None and stored.case.handling.hr_escalation is not None
     assert stored.case.handling.hr_escalation.automatic_reason == NO_LEADER
     assert await world.pending() == [(HR_CARD, "aad-kim")]  # the intake function only: need-to-know
-    assert world.notifications.holder_without_leader(case) == "hr"
+    assert holder(case) is Holder.HR_INTAKE and holder(case) == "hr"
 
 
 async def test_filing_again_sends_hr_no_second_card(world: Leaderless) -> None:
@@ -98,7 +98,7 @@ async def test_a_case_with_a_leader_is_not_handed_to_hr() -> None:
 async def test_with_nobody_in_hrs_intake_the_employee_is_told_nobody_has_it(language: str) -> None:
     world = Leaderless([])
     case = await world.file_for(OUTSIDER)
-    assert await world.pending() == [] and world.notifications.holder_without_leader(case) == "nobody"
+    assert await world.pending() == [] and holder(case) is Holder.NOBODY and holder(case) == "nobody"
     texts = texts_for(language, "89 70 12 99")
     shown = str(employee_status_card(texts, case))
     assert texts("employee_status.step_with_nobody") in shown
