@@ -6,7 +6,7 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from content import DEFAULT_ORGANISATION
@@ -32,6 +32,9 @@ DEFAULT_EVIDENCE_HOSTS = [
 BOT_FRAMEWORK_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 # Where Entra ID publishes the keys that sign its tokens (the Overblik tab's single sign-on).
 ENTRA_OPENID_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+
+
+CATALOG_ID = r"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"  # a GUID, or empty
 
 
 class GraphUnitGroups(BaseModel):
@@ -104,6 +107,11 @@ class Settings(BaseSettings):
     # "work_environment_group": "<group id>", "safety_representatives": "<group id>"}}. Without a deputies group a
     # unit's deputy is its leader's own manager.
     graph_unit_groups: dict[str, GraphUnitGroups] = Field(default_factory=dict)
+    # Værn's id in the organisation's Teams app catalog (Teams admin center → Manage apps → Værn → App ID). With it,
+    # a person who does not have Værn yet is reached by installing it for them through Graph (needs
+    # DIRECTORY_SOURCE=graph and the TeamsAppInstallation.ReadWriteSelfForUser.All permission; manifest/README.md).
+    # Empty: only people who have Værn (installed by themselves or an app setup policy) can be reached.
+    teams_app_catalog_id: str = Field(default="", pattern=CATALOG_ID)
     # How often the directory is read again from Graph, in seconds (the last good read answers meanwhile).
     directory_refresh_seconds: float = Field(default=900.0, gt=0)
     # The HR function (Organisation og Personale) that receives Værn's own escalations when a deadline passed.
@@ -181,6 +189,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip().lower() for item in value.split(",") if item.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _installing_needs_graph(self) -> Settings:
+        if self.teams_app_catalog_id and self.directory_source != "graph":
+            raise ValueError("TEAMS_APP_CATALOG_ID installs Værn through Microsoft Graph: set DIRECTORY_SOURCE=graph")
+        return self
 
     def storage_choice(self) -> StorageChoice:
         """The storage settings as plain values for storage.backends."""

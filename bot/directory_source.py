@@ -1,7 +1,8 @@
 """The directory the settings name: the JSON file (local default; none: nobody is known) or Microsoft Graph.
 
 `open_directory` returns the directory and, for Graph, the adapter itself (started: its first read done or timed
-out, its refresh running) so the runtime can report its health and close it at shutdown.
+out, its refresh running) so the runtime can report its health and close it at shutdown. `app_installer` installs
+Værn for people who do not have it, through the same Graph client, when the settings name its catalog id.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.config import Settings
 from directory.graph import GraphDirectory, GraphDirectoryConfig, UnitGroups
 from directory.graph_client import GraphClient
 from directory.graph_token import GraphCredentialSettings, GraphToken, graph_scope, make_credential
+from directory.teams_app_installation import TeamsAppInstaller
 from services.roles import Directory, load_directory
 
 GRAPH_TIMEOUT = aiohttp.ClientTimeout(total=60, sock_connect=10)
@@ -67,3 +69,10 @@ async def open_directory(settings: Settings) -> tuple[Directory, GraphDirectory 
         graph = await open_graph_directory(settings)
         return graph, graph
     return load_directory(settings.directory_file), None
+
+
+def app_installer(settings: Settings, graph: GraphDirectory | None) -> TeamsAppInstaller | None:
+    """Installs Værn through Graph when TEAMS_APP_CATALOG_ID is set (Settings requires the Graph directory then)."""
+    if graph is None or not settings.teams_app_catalog_id:
+        return None
+    return TeamsAppInstaller(graph.client, settings.teams_app_catalog_id)

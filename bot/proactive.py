@@ -3,7 +3,11 @@
 `ProactiveSender` delivers one outbox `Notification` through the Agents SDK's CloudAdapter:
   * a stored conversation reference for the recipient → `adapter.continue_conversation` and send in it;
   * none → create the 1:1 chat (as Microsoft's teams-conversation-bot sample does) with
-    `adapter.create_conversation`, send in it, and store its reference for next time.
+    `adapter.create_conversation`, send in it, and store its reference for next time;
+  * Teams refuses that (403) for a person who does not have Værn → with an installer (Microsoft Graph), install
+    Værn for them, send in the chat Graph names, and store its reference.
+A new chat's reference carries the person's Teams id ("29:…"), asked of the Bot Connector by their Entra ID object
+id, so cards can refresh for them (`refresh.userIds`) before they have ever written.
 HTTP errors from the Bot Connector come out as `SendFailed(status, retry_after)`; the SDK's connector client makes
 one call per send and never retries on its own, so the outbox is the only place that retries.
 
@@ -34,7 +38,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from microsoft_agents.activity import (
@@ -46,9 +50,11 @@ from microsoft_agents.activity import (
 )
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
 from pydantic import ValidationError
 
 from bot.pacing import SendPacer
+from directory.graph_client import GraphError, GraphUnavailable
 from domain.case import Person
 from domain.clock import Clock
 from services.periodic import PeriodicWorker
@@ -62,6 +68,7 @@ TEAMS_CHANNEL = "msteams"
 BOT_CONNECTOR_AUDIENCE = "https://api.botframework.com"  # the audience of the bot's tokens for the Bot Connector
 NOTIFICATION_ID_KEY = "vaernNotificationId"  # in channelData: the outbox id, the same on every resend
 RETRYABLE_STATUSES = frozenset({408, 409, 412, 429})
+APP_NOT_INSTALLED = 403  # Teams will not start a chat between the bot and a person who does not have the app
 # At shutdown a send in flight gets this long before it is cancelled: the runtime closes within the second or so
 # that gunicorn's graceful_timeout leaves after the requests in flight (95 % of it), and `python app.py` as promptly.
 STOP_GRACE_SECONDS = 1.0
@@ -131,6 +138,12 @@ def _prepare(turn_context: TurnContext, recipient: ChannelAccount | None = None)
     turn_context.on_update_activity(update_not_a_reply)
 
 
+class PersonalChats(Protocol):
+    """Installs Værn for a person and names their chat with it (directory.teams_app_installation)."""
+
+    async def personal_chat(self, aad_object_id: str) -> str: ...
+
+
 class ProactiveSender:
     """Sends (and updates) proactive messages through the CloudAdapter; see the module docstring."""
 
@@ -142,8 +155,10 @@ class ProactiveSender:
         *,
         bot_account: ChannelAccount | None = None,
         channel_id: str = TEAMS_CHANNEL,
+        installer: PersonalChats | None = None,
     ) -> None:
         self._adapter = adapter
+        self._installer = installer
         self._app_id = app_id or ""
         self._references = references
         self._bot_account = bot_account
@@ -158,7 +173,14 @@ class ProactiveSender:
         stored = await self._references.get(notification.recipient)
         reference = _reference(stored) if stored is not None else None
         if reference is None:
-            return await self._create_and_send(notification, activity)
+            try:
+                return await self._create_and_send(notification, activity)
+            except SendFailed as failure:
+                if failure.status != APP_NOT_INSTALLED or self._installer is None:
+                    raise
+                if not notification.recipient.aad_object_id:
+                    raise
+                return await self._install_and_send(notification, activity)
         activity_id = await self._in_conversation(reference, lambda turn: turn.send_activity(activity))
         return activity_id, reference.conversation.id
 
@@ -235,6 +257,7 @@ class ProactiveSender:
 
         async def callback(turn_context: TurnContext) -> None:
             outcome["conversation_id"] = turn_context.activity.conversation.id
+            outcome["member"] = await _teams_account(turn_context, outcome["conversation_id"], person)
             try:
                 _prepare(turn_context, member)
                 response = await turn_context.send_activity(activity)
@@ -262,13 +285,51 @@ class ProactiveSender:
             "conversation": {"id": conversation_id, "conversationType": "personal", "isGroup": False}
             | ({"tenantId": tenant} if tenant else {}),
             "bot": bot.model_dump(by_alias=True, exclude_none=True),
-            "user": member.model_dump(by_alias=True, exclude_none=True),
+            "user": (outcome["member"] or member).model_dump(by_alias=True, exclude_none=True),
         }
         reference = {key: value for key, value in reference.items() if value is not None}
         await self._references.save(person, reference)  # the chat exists even if the send below failed
         if "error" in outcome:
             _raise_as_send_failed(outcome["error"])
         return outcome["id"], conversation_id
+
+    async def _install_and_send(self, notification: Notification, activity: Activity) -> tuple[str, str]:
+        """Install Værn for the recipient through Graph, then send in their chat with it (see the module docstring)."""
+        person, tenant = notification.recipient, notification.tenant_id
+        assert self._installer is not None and person.aad_object_id
+        try:
+            chat_id = await self._installer.personal_chat(person.aad_object_id)
+        except GraphUnavailable as error:
+            raise SendFailed(None, None, f"installing Værn through Graph: {error}") from error
+        except GraphError as error:  # e.g. 403: the permission to install Værn is not granted
+            raise SendFailed(error.status, None, f"installing Værn through Graph: {error}") from error
+        log.info("Værn installed for a person to reach them", extra={"fields": {"notification_id": notification.id}})
+        bot = await self._bot(notification.bot_id)
+        stored: dict[str, Any] = {
+            "channelId": self._channel_id,
+            "serviceUrl": notification.service_url,
+            "conversation": {"id": chat_id, "conversationType": "personal", "isGroup": False}
+            | ({"tenantId": tenant} if tenant else {}),
+            "bot": bot.model_dump(by_alias=True, exclude_none=True),
+            "user": _account(id=person.aad_object_id, name=person.name, aadObjectId=person.aad_object_id).model_dump(
+                by_alias=True, exclude_none=True
+            ),
+        }
+        reference = ConversationReference.model_validate(stored)
+        learned: dict[str, ChannelAccount | None] = {}
+
+        async def learn_and_send(turn: TurnContext) -> ResourceResponse | None:
+            learned["member"] = await _teams_account(turn, chat_id, person)
+            return await turn.send_activity(activity)
+
+        try:
+            activity_id = await self._in_conversation(reference, learn_and_send)
+        finally:
+            member = learned.get("member")
+            if member is not None:
+                stored["user"] = member.model_dump(by_alias=True, exclude_none=True)
+            await self._references.save(person, stored)  # the chat exists even if the send failed
+        return activity_id, chat_id
 
     async def _bot(self, bot_id: str | None) -> ChannelAccount:
         if bot_id:
@@ -281,6 +342,20 @@ class ProactiveSender:
         if stored is not None and isinstance(stored.get("id"), str):
             return _account(id=stored["id"], name=stored.get("name"))
         raise SendFailed(None, None, "the bot's own Teams account is unknown (no app id, no stored reference)")
+
+
+async def _teams_account(turn_context: TurnContext, conversation_id: str, person: Person) -> ChannelAccount | None:
+    """The person as a member of a 1:1 chat, with their Teams id, asked of the Bot Connector by their Entra ID object
+    id; None when it cannot say (the message is sent all the same)."""
+    client = turn_context.services.get(ConnectorClientBase)
+    if client is None or not person.aad_object_id:
+        return None
+    try:
+        account = await client.conversations.get_conversation_member(conversation_id, person.aad_object_id)
+    except (TimeoutError, aiohttp.ClientError, ValueError) as error:
+        log.info("the Bot Connector did not name a chat's member: %s", type(error).__name__)
+        return None
+    return account if account.id and account.id.startswith("29:") else None
 
 
 def _account(**fields: Any) -> ChannelAccount:

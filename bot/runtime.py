@@ -14,7 +14,7 @@ from bot.adapter import create_adapter
 from bot.card_actions import CardActionHandler
 from bot.case_packages import CasePackages
 from bot.config import Settings
-from bot.directory_source import open_directory
+from bot.directory_source import app_installer, open_directory
 from bot.handler import VaernBot
 from bot.pacing import SendPacer
 from bot.plan_files import PlanFiles
@@ -136,7 +136,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     )
     worker = OutboxWorker(
         outbox,
-        ProactiveSender(adapter, settings.microsoft_app_id, references),
+        ProactiveSender(
+            adapter, settings.microsoft_app_id, references, installer=app_installer(settings, graph_directory)
+        ),
         clock,
         interval_seconds=settings.outbox_interval_seconds,
         lease_seconds=settings.outbox_lease_seconds,

@@ -243,6 +243,11 @@ class GraphDirectory:
         self.last_error: str | None = None
         self.refreshes = 0
 
+    @property
+    def client(self) -> GraphClient:
+        """The Graph client it reads through (the app's credential), for the other Graph calls the bot makes."""
+        return self._client
+
     # -- reading Graph ---------------------------------------------------------------------------------------
 
     async def refresh(self) -> Snapshot:

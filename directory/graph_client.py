@@ -1,9 +1,10 @@
-"""Microsoft Graph over REST on aiohttp: GET with the app's token, `@odata.nextLink` paging, and patience.
+"""Microsoft Graph over REST on aiohttp: GET and POST with the app's token, `@odata.nextLink` paging, and patience.
 
 Rules: 429 and 503/504 (and a dropped connection) are tried again after the server's `Retry-After` (seconds or an
 HTTP date; capped), else after a growing pause; after `max_attempts` the call fails with `GraphUnavailable`. Any
 other error status is a `GraphError` at once (a 403 means a permission the administrator has not granted). A 404
-on a single object is an answer (`None`: e.g. a user with no manager), not an error. Paging follows
+on a single object is an answer (`None`: e.g. a user with no manager), not an error; so are the statuses a POST
+names as answers (409: the app is installed already). Paging follows
 `@odata.nextLink` exactly as Graph gives it (it carries its own skip token) and never leaves the Graph origin.
 """
 
@@ -61,7 +62,11 @@ class GraphClient:
 
     async def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any] | None:
         """One object (`/users/{id}/manager`); None when Graph says 404 (no such object or relation)."""
-        return await self._get(self._url(path), params, missing_is_none=True)
+        return (await self._call("GET", self._url(path), params, answers=frozenset({200, 404})))[1]
+
+    async def post(self, path: str, body: dict[str, Any], answers: frozenset[int]) -> int:
+        """Create something; returns the status when it is one of `answers` (e.g. 201, 409), else GraphError."""
+        return (await self._call("POST", self._url(path), None, answers=answers, body=body))[0]
 
     async def pages(self, path: str, params: dict[str, str] | None = None) -> AsyncIterator[dict[str, Any]]:
         """Every item of a collection, page after page by `@odata.nextLink`."""
@@ -69,7 +74,7 @@ class GraphClient:
         for _page in range(MAX_PAGES):
             if url is None:
                 return
-            body = await self._get(url, params, missing_is_none=False)
+            body = (await self._call("GET", url, params, answers=frozenset({200})))[1]
             assert body is not None
             for item in body.get("value") or []:
                 if isinstance(item, dict):
@@ -83,8 +88,17 @@ class GraphClient:
     def _url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    async def _get(self, url: str, params: dict[str, str] | None, *, missing_is_none: bool) -> dict[str, Any] | None:
-        what = urlsplit(url).path
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str] | None,
+        *,
+        answers: frozenset[int],
+        body: dict[str, Any] | None = None,
+    ) -> tuple[int, dict[str, Any] | None]:
+        """(status, JSON object or None) for a status in `answers`; a 200 must carry a JSON object."""
+        what = f"{method} {urlsplit(url).path}"
         for attempt in range(1, self._max_attempts + 1):
             wait = self._first_backoff * 2 ** (attempt - 1)
             try:
@@ -93,17 +107,17 @@ class GraphClient:
                 raise GraphError(f"no token for Graph: {type(error).__name__}: {str(error)[:300]}") from error
             try:
                 headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-                async with self._session.get(url, params=params, headers=headers) as response:
+                async with self._session.request(method, url, params=params, json=body, headers=headers) as response:
                     if response.status == 200:
-                        body = await response.json(content_type=None)
-                        if not isinstance(body, dict):
-                            raise GraphError(f"GET {what}: not a JSON object", 200)
-                        return body
-                    if response.status == 404 and missing_is_none:
-                        return None
+                        found = await response.json(content_type=None)
+                        if not isinstance(found, dict):
+                            raise GraphError(f"{what}: not a JSON object", 200)
+                        return 200, found
+                    if response.status in answers:
+                        return response.status, None
                     detail = await _error_code(response)
                     if response.status not in RETRIED_STATUSES:
-                        raise GraphError(f"GET {what}: HTTP {response.status} {detail}".strip(), response.status)
+                        raise GraphError(f"{what}: HTTP {response.status} {detail}".strip(), response.status)
                     told = parse_retry_after(response.headers.get("Retry-After"))
                     wait = min(told, self._max_retry_after) if told is not None else wait
                     problem = f"HTTP {response.status} {detail}".strip()
@@ -111,8 +125,8 @@ class GraphClient:
             except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as error:
                 problem, status = f"{type(error).__name__}: {error}", None
             if attempt == self._max_attempts:
-                raise GraphUnavailable(f"GET {what}: {problem} after {attempt} attempts", status)
-            log.warning("graph GET %s: %s; trying again in %.1f s (attempt %d)", what, problem, wait, attempt)
+                raise GraphUnavailable(f"{what}: {problem} after {attempt} attempts", status)
+            log.warning("graph %s: %s; trying again in %.1f s (attempt %d)", what, problem, wait, attempt)
             await self._sleep(wait)
         raise AssertionError("unreachable")
 

@@ -1,7 +1,8 @@
 """The real bot (`python app.py`) reads its directory from Microsoft Graph (a local Graph over HTTPS,
 tests/support/graph_stub.py): an employee's report goes to her own manager in Entra ID, who can act on it; an
 employee with no manager is asked to name a leader, as without a directory. Graph's calls are those of the timed
-read, none per case."""
+read, none per case. A leader who never opened Værn (Teams refuses the bot a chat with them) gets it installed through
+Graph and the case card in their chat with it; their Teams id, learned then, is on their next cards."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import requests
 
 from tests.e2e.leader_steps import execute_data, wait_for_card
 from tests.e2e.report_walk import answer_until
+from tests.support import graph_stub
 from tests.support.bot_process import BotProcess
 from tests.support.graph_stub import GraphStub
 from tests.support.teams import DEFAULT_TENANT_ID, TeamsUser, card_texts, texts
 
 UNIT = "Jobcenter Syd"
+NEW_UNIT = "Borgerservice"
 
 
 class Org:
@@ -29,6 +32,9 @@ class Org:
         self.colleague = stub.add_user("Jens Kollega", UNIT, self.leader)
         self.lonely = stub.add_user("Ulla Udenleder", UNIT)  # no manager in Entra ID
         self.jura = stub.add_user("Karen Jura", "HR", self.director)
+        self.new_leader = stub.add_user("Nina Nyleder", NEW_UNIT, self.director)  # has never opened Værn
+        self.first_reporter = stub.add_user("Ole Borger", NEW_UNIT, self.new_leader)
+        self.second_reporter = stub.add_user("Pia Skranke", NEW_UNIT, self.new_leader)
         self.groups = {
             "GRAPH_HR_JURA_GROUP_ID": stub.add_group([self.jura]),
             "GRAPH_HR_WORK_ENVIRONMENT_COORDINATOR_GROUP_ID": stub.add_group([self.jura]),
@@ -103,3 +109,52 @@ def test_an_employee_with_no_manager_in_graph_is_asked_for_a_leader(graph_bot, o
     answer_until(lonely, "summary")
     seen = "\n".join(texts(lonely.submit({"q": "summary", "answer": "confirm"})))
     assert "Skriv din leders navn" in seen
+
+
+@pytest.fixture
+def teams_requires_installation(connector, graph: GraphStub) -> Iterator[None]:
+    """As in a real tenant: the bot may open a chat only with people who have Værn; Graph's installation gives it."""
+    connector.require_installation = True
+    graph.on_install = lambda user_id, _chat_id: connector.app_installed(user_id)
+    try:
+        yield
+    finally:
+        connector.require_installation = False
+        graph.on_install = None
+
+
+def report(employee: TeamsUser) -> None:
+    answer_until(employee, "summary")
+    employee.submit({"q": "summary", "answer": "confirm"})
+
+
+def test_a_leader_who_never_opened_vaern_gets_it_installed_and_the_case_card(
+    graph_bot, graph, org, connector, teams_requires_installation
+) -> None:
+    chat_id = graph.chat_id_for(org.new_leader)
+    leader = TeamsUser(
+        graph_bot.url, connector, name=org.names[org.new_leader], aad_object_id=org.new_leader, conversation_id=chat_id
+    )
+    graph.clear_calls()
+    mark = connector.mark()
+    report(person(graph_bot, connector, org, org.first_reporter))
+
+    card = wait_for_card(connector, leader, mark)
+    assert "Kvittér" in "\n".join(card_texts(card)) and NEW_UNIT in "\n".join(card_texts(card))
+    assert graph.installed_for(org.new_leader)
+    installed = f"/v1.0/users/{org.new_leader}/teamwork/installedApps"
+    assert [(call.method, call.path) for call in graph.graph_calls()] == [
+        ("POST", installed),
+        ("GET", installed),
+        ("GET", f"{installed}/{graph.installations[(org.new_leader, graph_stub.CATALOG_APP_ID)]}/chat"),
+    ]
+    refused = [call.status for call in connector.calls[mark:] if call.kind == "create_conversation"]
+    assert refused == [403], "the chat could not be opened before Værn was installed"
+
+    graph.clear_calls()
+    mark = connector.mark()
+    report(person(graph_bot, connector, org, org.second_reporter))
+    second = wait_for_card(connector, leader, mark)
+    assert leader.user_id in second["refresh"]["userIds"], "her Teams id, learned with the chat, refreshes her card"
+    assert graph.graph_calls() == [], "installed once: the chat serves from then on"
+    assert not [call for call in connector.calls[mark:] if call.kind == "create_conversation"]

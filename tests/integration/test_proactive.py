@@ -29,6 +29,7 @@ from bot.adapter import create_adapter
 from bot.config import Settings
 from bot.pacing import SendPacer
 from bot.proactive import OutboxWorker, ProactiveSender, SendFailed
+from directory.graph_client import GraphError, GraphUnavailable
 from domain.case import Person
 from services.retry_after import parse_retry_after
 from storage import outbox as outbox_module
@@ -193,6 +194,86 @@ async def test_first_send_creates_the_chat_then_reuses_its_reference(harness: Ha
     assert await harness.worker.run_once() == 1
     assert len(harness.calls("create_conversation")) == 1
     assert [a["text"] for a in harness.stub.activities(conversation_id)] == ["Første", "Anden"]
+
+
+class Installer:
+    """Installs the app the way Graph does for the stub connector: the person has it and a chat with the bot."""
+
+    def __init__(self, stub: ConnectorStub, failure: Exception | None = None) -> None:
+        self.stub, self.failure, self.asked = stub, failure, []
+
+    async def personal_chat(self, aad_object_id: str) -> str:
+        self.asked.append(aad_object_id)
+        if self.failure is not None:
+            raise self.failure
+        chat_id = f"19:{aad_object_id}_app@unq.gbl.spaces"
+        self.stub.app_installed(aad_object_id)
+        self.stub.add_member(chat_id, {"id": LEADER.user_id, "name": LEADER.name, "aadObjectId": aad_object_id})
+        return chat_id
+
+
+async def test_the_first_chat_learns_the_persons_teams_id(harness: Harness) -> None:
+    known_by_aad_only = Person(user_id=f"aad:{LEADER.aad_object_id}", aad_object_id=LEADER.aad_object_id)
+    harness.stub.add_member("a:leaders-chat", {"id": LEADER.user_id, "aadObjectId": LEADER.aad_object_id})
+
+    await harness.sender.send(harness.notification(person=known_by_aad_only))
+
+    reference = await harness.references.get(known_by_aad_only)
+    assert reference is not None and reference["conversation"]["id"] == "a:leaders-chat"
+    assert reference["user"]["id"] == LEADER.user_id  # asked of the connector by the Entra ID object id
+    [lookup] = harness.calls("members")
+    assert lookup.path.endswith(f"/members/{LEADER.aad_object_id}")
+
+
+async def test_a_person_without_the_app_gets_it_installed_and_the_message_in_its_chat(
+    harness: Harness, stub: ConnectorStub
+) -> None:
+    stub.require_installation = True
+    installer = Installer(stub)
+    sender = ProactiveSender(harness.adapter, "", harness.references, bot_account=BOT, installer=installer)
+    never_wrote = Person(user_id=f"aad:{LEADER.aad_object_id}", aad_object_id=LEADER.aad_object_id)
+
+    activity_id, conversation_id = await sender.send(harness.notification(person=never_wrote, text="Ny sag"))
+
+    assert installer.asked == [LEADER.aad_object_id]
+    assert [call.status for call in harness.calls("create_conversation")] == [403]
+    assert conversation_id == f"19:{LEADER.aad_object_id}_app@unq.gbl.spaces"
+    [send] = [call for call in harness.calls("send") if call.status == 200]
+    assert (send.conversation_id, send.activity_id, send.body["text"]) == (conversation_id, activity_id, "Ny sag")
+    reference = await harness.references.get(never_wrote)
+    assert reference is not None and reference["conversation"]["id"] == conversation_id
+    assert reference["user"]["id"] == LEADER.user_id and reference["conversation"]["tenantId"] == TENANT
+
+    await sender.send(harness.notification(person=never_wrote, text="Igen"))
+    assert installer.asked == [LEADER.aad_object_id], "installed once; the chat's reference serves from then on"
+    assert [a["text"] for a in stub.activities(conversation_id)] == ["Ny sag", "Igen"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "retryable"), [(GraphError("no permission", 403), False), (GraphUnavailable("down"), True)]
+)
+async def test_an_installation_that_fails_is_a_send_that_failed(
+    harness: Harness, stub: ConnectorStub, failure: Exception, retryable: bool
+) -> None:
+    stub.require_installation = True
+    sender = ProactiveSender(
+        harness.adapter, "", harness.references, bot_account=BOT, installer=Installer(stub, failure)
+    )
+    never_wrote = Person(user_id=f"aad:{LEADER.aad_object_id}", aad_object_id=LEADER.aad_object_id)
+
+    with pytest.raises(SendFailed) as failed:
+        await sender.send(harness.notification(person=never_wrote))
+    assert failed.value.retryable is retryable and "Graph" in str(failed.value)
+    assert await harness.references.get(never_wrote) is None
+
+
+async def test_without_an_installer_a_person_without_the_app_cannot_be_reached(
+    harness: Harness, stub: ConnectorStub
+) -> None:
+    stub.require_installation = True
+    with pytest.raises(SendFailed) as failed:
+        await harness.sender.send(harness.notification())
+    assert failed.value.status == 403 and not failed.value.retryable
 
 
 async def test_reference_is_found_by_teams_id_or_aad_id(harness: Harness) -> None:

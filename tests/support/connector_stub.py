@@ -153,7 +153,8 @@ class ConnectorStub(BackgroundServer):
     """Bot Connector stand-in: answers the REST calls the SDK makes and records every request, thread-safely.
 
     Routes (all under `.url`, the serviceUrl to put in activities):
-      POST   /v3/conversations                         create conversation -> {"id", "activityId"}
+      POST   /v3/conversations                         create conversation -> {"id", "activityId"}; while
+                                                       `require_installation`, 403 for a person without the app
       POST   /v3/conversations/{cid}/activities[/{id}]  send / reply        -> {"id": <new uuid>}
       PUT    /v3/conversations/{cid}/activities/{id}    update              -> {"id": id}
       DELETE /v3/conversations/{cid}/activities/{id}    delete              -> 200
@@ -173,6 +174,10 @@ class ConnectorStub(BackgroundServer):
         self._outages: dict[str | None, _Failure] = {}  # conversation id (None: every call) -> the answer
         self._members: dict[str, _Member] = {}
         self._personal_chats: dict[str, str] = {}
+        # As in Teams: the bot may start a 1:1 chat only with a person who has the app (installed by themselves, by a
+        # setup policy, or through Graph: `app_installed`). Off by default: every stub person has the app.
+        self.require_installation = False
+        self._installed: set[str] = set()
 
     # ---- public API -------------------------------------------------------------------------------------------
 
@@ -286,6 +291,11 @@ class ConnectorStub(BackgroundServer):
         with self._lock:
             self._failures.extend(_Failure(status, dict(headers or {}), body, conversation_id) for _ in range(n))
 
+    def app_installed(self, *ids: str) -> None:
+        """The app is installed for the person with these ids (Teams id, Entra ID object id)."""
+        with self._lock:
+            self._installed.update(ids)
+
     def add_member(self, conversation_id: str, account: Mapping[str, Any]) -> None:
         """Make GET .../members/{id} answer with this Teams account (id, name, aadObjectId, email, ...).
 
@@ -391,6 +401,10 @@ class ConnectorStub(BackgroundServer):
             self._record(replace(call, status=outage.status))
             return web.json_response(outage.body, status=outage.status, headers=outage.headers)
         body = call.body if isinstance(call.body, dict) else {}
+        if self.require_installation and not self._has_app(body):
+            self._record(replace(call, status=403))
+            refusal = {"error": {"code": "Forbidden", "message": "Bot is not installed in user's personal scope"}}
+            return web.json_response(refusal, status=403)
         conversation_id = self._existing_personal_chat(body) or f"a:{uuid.uuid4().hex}"
         activity_id = uuid.uuid4().hex
         self._record(replace(call, conversation_id=conversation_id, activity_id=activity_id))
@@ -406,6 +420,13 @@ class ConnectorStub(BackgroundServer):
                 if key and key in self._personal_chats:
                     return self._personal_chats[key]
         return None
+
+    def _has_app(self, body: Mapping[str, Any]) -> bool:
+        members = body.get("members") or []
+        with self._lock:
+            return all(
+                isinstance(m, dict) and bool({m.get("id"), m.get("aadObjectId")} & self._installed) for m in members
+            )
 
     def _accounts_in(self, conversation_id: str) -> list[dict[str, Any]]:
         with self._lock:

@@ -2,7 +2,9 @@
 
 Speaks the shapes the directory reads: the OAuth2 client-credentials token response, `/v1.0/users` with
 `$select`, `$expand=manager($select=id)`, `$top` and `@odata.nextLink` paging, `/users/{id}`, `/users/{id}/manager`
-(404 `Request_ResourceNotFound` for a user with no manager), `/groups/{id}/members` with paging. A test can queue
+(404 `Request_ResourceNotFound` for a user with no manager), `/groups/{id}/members` with paging, and a Teams app's
+installation for a user (`POST /users/{id}/teamwork/installedApps`: 201, or 409 when installed already; the
+installation list with `$filter=teamsApp/id eq '…'`; `.../installedApps/{id}/chat`). A test can queue
 failures (429 or 503 with `Retry-After`), take Graph down, and read the log of every call. Its certificate is
 signed by a CA made for the run (`ca_file`: give it to the client, or as SSL_CERT_FILE to a bot process).
 """
@@ -18,6 +20,7 @@ import tempfile
 import threading
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ from tests.support.connector_stub import BackgroundServer
 TENANT_ID = "9c0ffee0-0000-4000-8000-00000000beef"
 CLIENT_ID = "5e1f0000-0000-4000-8000-0000000c11e7"
 CLIENT_SECRET = "graph-stub-secret"
+CATALOG_APP_ID = "7ea15a99-0000-4000-8000-00000000a11c"  # Værn in the organisation's Teams app catalog
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,10 @@ class GraphStub(BackgroundServer):
         self._lock = threading.Lock()
         self._folder = Path(tempfile.mkdtemp(prefix="graph-stub-"))
         self.ca_file, self._cert, self._key = _certificates(self._folder)
+        self.app_catalog: set[str] = {CATALOG_APP_ID}
+        self.installations: dict[tuple[str, str], str] = {}  # (user id, catalog app id) -> installation id
+        self.on_install: Callable[[str, str], None] | None = None  # (user id, chat id): Teams learns of the app
+        self.installing_forbidden = False  # as when TeamsAppInstallation.ReadWriteSelfForUser.All is not granted
 
     # -- what a test sets up ---------------------------------------------------------------------------------
 
@@ -152,6 +160,14 @@ class GraphStub(BackgroundServer):
         with self._lock:
             self.groups[group_id] = list(members)
         return group_id
+
+    def chat_id_for(self, user_id: str, app_id: str = CATALOG_APP_ID) -> str:
+        """The id of the 1:1 chat between a user and the app once it is installed for them (Teams' format)."""
+        return f"19:{user_id}_{app_id}@unq.gbl.spaces"
+
+    def installed_for(self, user_id: str, app_id: str = CATALOG_APP_ID) -> bool:
+        with self._lock:
+            return (user_id, app_id) in self.installations
 
     def fail_next(self, status: int, count: int = 1, retry_after: str | None = None) -> None:
         """The next `count` Graph calls answer `status` (with `Retry-After` when given)."""
@@ -183,6 +199,7 @@ class GraphStub(BackgroundServer):
             "GRAPH_TENANT_ID": TENANT_ID,
             "GRAPH_CLIENT_ID": CLIENT_ID,
             "GRAPH_CLIENT_SECRET": CLIENT_SECRET,
+            "TEAMS_APP_CATALOG_ID": CATALOG_APP_ID,
             "SSL_CERT_FILE": str(self.ca_file),
             **groups,
         }
@@ -206,6 +223,9 @@ class GraphStub(BackgroundServer):
         app.router.add_get("/v1.0/users/{id}", self._get_user)
         app.router.add_get("/v1.0/users/{id}/manager", self._get_manager)
         app.router.add_get("/v1.0/groups/{id}/members", self._group_members)
+        app.router.add_post("/v1.0/users/{id}/teamwork/installedApps", self._install_app)
+        app.router.add_get("/v1.0/users/{id}/teamwork/installedApps", self._installed_apps)
+        app.router.add_get("/v1.0/users/{id}/teamwork/installedApps/{installation}/chat", self._installed_app_chat)
         return app
 
     @web.middleware
@@ -308,6 +328,47 @@ class GraphStub(BackgroundServer):
             if member in self.users
         ]
         return self._page(request, items, f"{self.graph_base_url}/$metadata#directoryObjects")
+
+    async def _install_app(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["id"]
+        body = await request.json()
+        bound = body.get("teamsApp@odata.bind", "") if isinstance(body, dict) else ""
+        prefix = f"{self.graph_base_url}/appCatalogs/teamsApps/"
+        app_id = bound.removeprefix(prefix) if isinstance(bound, str) and bound.startswith(prefix) else None
+        if self.installing_forbidden:
+            return _error(403, "Forbidden", "Missing role permissions on the request.")
+        if user_id not in self.users:
+            return _error(404, "NotFound", f"User '{user_id}' not found.")
+        if app_id is None or app_id not in self.app_catalog:
+            return _error(404, "NotFound", "The Teams app was not found in the app catalog.")
+        with self._lock:
+            if (user_id, app_id) in self.installations:
+                return _error(409, "Conflict", "App is already installed.")
+            self.installations[(user_id, app_id)] = str(uuid.uuid4())
+        if self.on_install is not None:
+            self.on_install(user_id, self.chat_id_for(user_id, app_id))
+        return web.Response(status=201)
+
+    async def _installed_apps(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["id"]
+        wanted = request.query.get("$filter", "")
+        with self._lock:
+            mine = [(app, installation) for (user, app), installation in self.installations.items() if user == user_id]
+        items = [
+            {"id": installation, "teamsApp": {"id": app, "distributionMethod": "organization"}}
+            for app, installation in mine
+            if not wanted or wanted == f"teamsApp/id eq '{app}'"
+        ]
+        return self._page(request, items, f"{self.graph_base_url}/$metadata#users('{user_id}')/teamwork/installedApps")
+
+    async def _installed_app_chat(self, request: web.Request) -> web.Response:
+        user_id, installation = request.match_info["id"], request.match_info["installation"]
+        with self._lock:
+            app = next((a for (u, a), i in self.installations.items() if u == user_id and i == installation), None)
+        if app is None:
+            return _error(404, "NotFound", "The installation was not found.")
+        chat = {"id": self.chat_id_for(user_id, app), "chatType": "oneOnOne", "tenantId": TENANT_ID}
+        return web.json_response({"@odata.context": f"{self.graph_base_url}/$metadata#chats/$entity", **chat})
 
 
 def _select(request: web.Request) -> list[str] | None:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.directory_source import credential_settings, graph_config
@@ -78,3 +79,14 @@ def test_the_bot_refuses_to_start_on_graph_without_a_credential(tmp_path: Path) 
     with pytest.raises(SystemExit) as stopped:
         create_app(settings)
     assert stopped.value.code == EXIT_UNSAFE_SETTINGS
+
+
+def test_installing_vaern_through_graph_needs_the_graph_directory() -> None:
+    with pytest.raises(ValidationError, match="DIRECTORY_SOURCE=graph"):
+        Settings(_env_file=None, teams_app_catalog_id="7ea15a99-0000-4000-8000-00000000a11c")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, directory_source="graph", teams_app_catalog_id="x' or 1 eq 1")  # type: ignore[call-arg]
+    chosen = Settings(
+        _env_file=None, directory_source="graph", teams_app_catalog_id="7ea15a99-0000-4000-8000-00000000a11c"
+    )  # type: ignore[call-arg]
+    assert chosen.teams_app_catalog_id.startswith("7ea15a99")
