@@ -191,7 +191,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         case_index=case_index,
     )
     card_actions = CardActionHandler(
-        CaseActions(cases, backend.evidence, audit, clock),
+        CaseActions(cases, backend.evidence, audit, clock, directory),
         notifications,
         directory,
         backend.evidence,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from domain.audit import AuditEvent
 from domain.evidence import EvidenceItem
 from domain.handling import Handling
+from domain.person import Person
 
 
 class HarassmentKind(StrEnum):
@@ -61,22 +62,6 @@ class CaseStatus(StrEnum):
     REPORTED = "reported"
     ACKNOWLEDGED = "acknowledged"
     CLOSED = "closed"
-
-
-class Person(BaseModel):
-    """A Teams user as the bot knows them (Azure AD object id when Teams gives it)."""
-
-    user_id: str
-    name: str = ""
-    aad_object_id: str | None = None
-
-    def is_(self, other: Person | None) -> bool:
-        """Same person: by Azure AD object id when both have one, else by Teams user id."""
-        if other is None:
-            return False
-        if self.aad_object_id and other.aad_object_id:
-            return self.aad_object_id == other.aad_object_id
-        return self.user_id == other.user_id
 
 
 class Offender(BaseModel):

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.person import Person
+
 
 class ContactMethod(StrEnum):
     PHONE = "phone"
@@ -177,6 +179,14 @@ class LegalHold(BaseModel):
     lift_reason: str = ""
 
 
+class LeaderChange(Signed):
+    """HR gave the case to another leader (or to a first one while it had none), with the reason."""
+
+    from_leader: Person | None = None  # None: the case had no leader
+    to_leader: Person
+    reason: str
+
+
 class Handling(BaseModel):
     acknowledged: Acknowledgement | None = None
     first_aid: FirstAid = Field(default_factory=FirstAid)
@@ -193,6 +203,7 @@ class Handling(BaseModel):
     check_ins: list[CheckInAnswer] = Field(default_factory=list[CheckInAnswer])
     check_ins_stopped: Signed | None = None
     legal_holds: list[LegalHold] = Field(default_factory=list[LegalHold])
+    leader_changes: list[LeaderChange] = Field(default_factory=list[LeaderChange])
 
     def active_hold(self) -> LegalHold | None:
         """The legal hold that stands now, if any (at most one does)."""

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from domain.authorization import Actor, Role, acting_role, roles_on
-from domain.case import Case, CaseStatus
+from domain.case import Case, CaseStatus, Person
 from domain.handling import (
     Absence,
     Acknowledgement,
@@ -29,6 +29,7 @@ from domain.handling import (
     HrAssignment,
     HrEscalation,
     HrFunction,
+    LeaderChange,
     LegalHold,
     OffenderContact,
     PoliceReport,
@@ -65,13 +66,15 @@ class Verb(StrEnum):
     HR_ADVICE = "hr_advice"
     LEGAL_HOLD = "legal_hold"
     LIFT_LEGAL_HOLD = "lift_legal_hold"
+    HR_REASSIGN = "hr_reassign"
 
 
 EMPLOYEE_VERBS = frozenset({Verb.CHECK_IN, Verb.STOP_CHECK_INS})
 # Legal holds keep the record (domain/retention.py): HR's, and the only verbs a closed case still takes.
 RECORD_VERBS = frozenset({Verb.LEGAL_HOLD, Verb.LIFT_LEGAL_HOLD})
-HR_VERBS = frozenset({Verb.HR_ACKNOWLEDGE, Verb.HR_ASSIGN, Verb.HR_ADVICE}) | RECORD_VERBS
+HR_VERBS = frozenset({Verb.HR_ACKNOWLEDGE, Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.HR_REASSIGN}) | RECORD_VERBS
 HOLD_REASON_LIMIT = 500
+NAME_LIMIT = 200
 
 
 class NotAllowed(Exception):
@@ -343,6 +346,42 @@ class LiftLegalHoldCommand(Command):
         hold.lifted, hold.lift_reason = signed, reason
 
 
+class NewLeader(BaseModel):
+    """A leader from the directory, with the unit they lead the case in and that unit's deputy (when they lead it)."""
+
+    leader: Person
+    deputy: Person | None = None
+    unit: str = ""
+    unit_id: str = ""
+
+
+class HrReassignCommand(Command):
+    """HR gives the case to another leader (or a first one), found by name in the directory. The service puts the
+    directory's answer in `matches` (what the card sends there is dropped first); exactly one person must match."""
+
+    leader_name: str = Field(max_length=NAME_LIMIT)
+    reassign_reason: str = Field(default="", max_length=HOLD_REASON_LIMIT)
+    matches: list[NewLeader] = Field(default_factory=list[NewLeader])
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        reason = _text(self.reassign_reason, HOLD_REASON_LIMIT)
+        if not reason:
+            raise InvalidCommand("reassign_reason_required", "reassign_reason")
+        if not self.matches:
+            raise InvalidCommand("leader_not_found", "leader_name")
+        if len(self.matches) > 1:
+            raise InvalidCommand("leader_ambiguous", "leader_name")
+        new = self.matches[0]
+        if new.leader.is_(case.subject):
+            raise InvalidCommand("leader_is_employee", "leader_name")
+        if new.leader.is_(case.leader):
+            raise InvalidCommand("same_leader", "leader_name")
+        change = LeaderChange(**signed.model_dump(), from_leader=case.leader, to_leader=new.leader, reason=reason)
+        case.handling.leader_changes.append(change)
+        case.leader, case.deputy = new.leader, new.deputy
+        case.unit, case.unit_id = new.unit or case.unit, new.unit_id or case.unit_id
+
+
 COMMANDS: dict[Verb, type[Command]] = {
     Verb.ACKNOWLEDGE: AcknowledgeCommand,
     Verb.FIRST_AID: FirstAidCommand,
@@ -362,6 +401,7 @@ COMMANDS: dict[Verb, type[Command]] = {
     Verb.HR_ADVICE: HrAdviceCommand,
     Verb.LEGAL_HOLD: LegalHoldCommand,
     Verb.LIFT_LEGAL_HOLD: LiftLegalHoldCommand,
+    Verb.HR_REASSIGN: HrReassignCommand,
 }
 
 

@@ -13,8 +13,18 @@ from domain.authorization import Actor, Role, acting_role, can_read_evidence, ro
 from domain.case import Case
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
-from domain.leader_actions import OPEN_EVIDENCE, REFRESH, InvalidCommand, NotAllowed, StaleCard, Verb, execute
+from domain.leader_actions import (
+    OPEN_EVIDENCE,
+    REFRESH,
+    InvalidCommand,
+    NewLeader,
+    NotAllowed,
+    StaleCard,
+    Verb,
+    execute,
+)
 from services.refused_access import RefusedAccess
+from services.roles import Directory, leaders_named
 from storage.audit import AuditLog
 from storage.cases import MAX_CONFLICT_RETRIES, CaseRepository
 from storage.ports import EvidenceStore, PreconditionFailed
@@ -46,8 +56,16 @@ FORBIDDEN = ActionOutcome(Result.FORBIDDEN)
 
 
 class CaseActions:
-    def __init__(self, cases: CaseRepository, evidence: EvidenceStore, audit: AuditLog, clock: Clock) -> None:
+    def __init__(
+        self,
+        cases: CaseRepository,
+        evidence: EvidenceStore,
+        audit: AuditLog,
+        clock: Clock,
+        directory: Directory | None = None,
+    ) -> None:
         self._cases = cases
+        self._directory = directory
         self._evidence = evidence
         self._audit = audit
         self._clock = clock
@@ -75,6 +93,8 @@ class CaseActions:
             return await self._open_evidence(actor, case_id, correlation_id)
         if verb not in Verb.__members__.values():
             return ActionOutcome(Result.INVALID, reason="unknown_action")
+        if verb == Verb.HR_REASSIGN:
+            data = self._with_leaders_named(data)
         for _ in range(MAX_CONFLICT_RETRIES):
             current = await self._cases.get(case_id)
             if current is None:
@@ -96,6 +116,21 @@ class CaseActions:
             await self._audit.append(changed.last_change, event_id=change_event_id(changed))
             return ActionOutcome(Result.DONE, changed, frozenset(roles_on(changed, actor)))
         raise PreconditionFailed(case_id)
+
+    def _with_leaders_named(self, data: dict[str, Any]) -> dict[str, Any]:
+        """HR's reassignment as the directory answers it: the people the typed name may mean (never the card's)."""
+        named = data.get("leader_name")
+        found = leaders_named(self._directory, named) if self._directory and isinstance(named, str) else []
+        matches = [
+            NewLeader(
+                leader=r.leader.as_person(),
+                deputy=r.deputy.as_person() if r.deputy else None,
+                unit=r.unit.name,
+                unit_id=r.unit.id,
+            ).model_dump()
+            for r in found
+        ]
+        return {key: value for key, value in data.items() if key != "matches"} | {"matches": matches}
 
     async def _view(self, actor: Actor, case_id: str, correlation_id: str) -> ActionOutcome:
         current = await self._cases.get(case_id)

@@ -27,7 +27,7 @@ from domain.handling import HrFunction
 from domain.leader_actions import Verb
 from domain.responsibility import NO_LEADER, waits_for_a_leader
 from services.follow_up_planner import FollowUpPlanner
-from services.roles import Directory, HrMember, Responsibles
+from services.roles import Directory, HrMember, Responsibles, led_by
 from services.together import together
 from storage.conversation_refs import ConversationReferenceStore
 from storage.leader_assignments import LeaderAssignments
@@ -70,7 +70,9 @@ def own_refresh_user_ids(viewer: Person) -> list[str]:
 
 
 def _leader_card_id(case: Case) -> str:
-    return f"{case.case_id}-reported"
+    """The id of the current leader's card: the first leader's, or the card of the leader HR gave it to last."""
+    changes = len(case.handling.leader_changes)
+    return f"{case.case_id}-reported-{changes}" if changes else f"{case.case_id}-reported"
 
 
 def _hr_person(member: HrMember) -> Person:
@@ -186,12 +188,7 @@ class CaseNotifications:
 
     def led_by(self, leader_aad_object_id: str) -> Responsibles | None:
         """The leader as responsible, with the unit's deputy when they lead that unit."""
-        leader = self._directory.person(leader_aad_object_id)
-        unit = self._directory.unit(leader.unit) if leader else None
-        if leader is None or unit is None:
-            return None
-        deputy = self._directory.person(unit.deputy) if unit.leader == leader.aad_object_id and unit.deputy else None
-        return Responsibles(unit=unit, leader=leader, deputy=deputy)
+        return led_by(self._directory, leader_aad_object_id)
 
     async def record_named_leader(self, case: Case, leader_aad_object_id: str) -> Case:
         """The employee named their leader: remember it for next time and put it on the case."""
@@ -305,6 +302,8 @@ class CaseNotifications:
             await self._check_in_alert(case, f"{prefix}-check-in-alert")
         if verb == Verb.HR_ADVICE:
             await self._hr_advice_to_leader(case, f"{prefix}-hr-advice")
+        if verb == Verb.HR_REASSIGN:
+            await self._leader_changed(case, evidence, prefix)
         await self.planner.plan(case)
 
     async def send_hr_cards(
@@ -344,6 +343,20 @@ class CaseNotifications:
             wishes=wishes,
         )
         await self.enqueue(notification_id, case, case.leader, CHECK_IN_ALERT, text_payload(text))
+
+    async def _leader_changed(self, case: Case, evidence: list[EvidenceItem], prefix: str) -> None:
+        """HR gave the case to another leader: the new one gets the case's card, the one before is told they are
+        done with it, and the employee who has the new leader."""
+        change = case.handling.leader_changes[-1]
+        reference, new_name = case.reference or case.case_id[:8], escape_markdown(change.to_leader.name)
+        await self.tell_leader(case, evidence)
+        if change.from_leader is not None:
+            texts = await self.reader_texts(change.from_leader)
+            text = text_payload(texts("hr.leader_changed_before", reference=reference, name=new_name))
+            await self.enqueue(f"{prefix}-leader-before", case, change.from_leader, FOLLOW_UP_TEXT, text)
+        employee_texts = self.texts(case.locale)
+        text = text_payload(employee_texts("hr.new_leader_to_employee", name=new_name))
+        await self.enqueue(f"{prefix}-employee", case, case.subject, EMPLOYEE_UPDATE, text)
 
     async def _hr_advice_to_leader(self, case: Case, notification_id: str) -> None:
         advice = case.handling.hr_response.advice

@@ -326,6 +326,24 @@ def led_units(directory: Directory, aad_object_id: str | None) -> list[Unit]:
     return [unit for unit in directory.units_with_role(aad_object_id) if aad_object_id in (unit.leader, unit.deputy)]
 
 
+def led_by(directory: Directory, leader_aad_object_id: str) -> Responsibles | None:
+    """A person as a case's leader: in their own unit, with the unit's deputy when they lead that unit."""
+    leader = directory.person(leader_aad_object_id)
+    unit = directory.unit(leader.unit) if leader else None
+    if leader is None or unit is None:
+        return None
+    deputy = directory.person(unit.deputy) if unit.leader == leader.aad_object_id and unit.deputy else None
+    return Responsibles(unit=unit, leader=leader, deputy=deputy)
+
+
+def leaders_named(directory: Directory, name: str, limit: int = 5) -> list[Responsibles]:
+    """The people a typed name may mean, as leaders (`led_by`): the one whose whole name it is, else every match."""
+    found = directory.search(name, limit)
+    exact = [person for person in found if person.name.casefold() == " ".join(name.split()).casefold()]
+    people = exact if len(exact) == 1 else found
+    return [responsibles for person in people if (responsibles := led_by(directory, person.aad_object_id))]
+
+
 def load_directory(path: Path | None) -> Directory:
     """`JsonDirectory` from the configured file, or `EmptyDirectory` when no file is configured."""
     return JsonDirectory.from_file(path) if path is not None else EmptyDirectory()

@@ -47,6 +47,7 @@ SAVE_TITLES: dict[Verb, str] = {
     Verb.HR_ADVICE: "actions.hr_advice_save",
     Verb.LEGAL_HOLD: "actions.legal_hold_save",
     Verb.LIFT_LEGAL_HOLD: "actions.lift_legal_hold_save",
+    Verb.HR_REASSIGN: "actions.hr_reassign_save",
 }
 
 
@@ -258,6 +259,21 @@ def _hold_inputs(verb: Verb) -> Callable[[Texts, Case], list[Any]]:
     return inputs
 
 
+def _hr_reassign_inputs(texts: Texts, case: Case) -> list[Any]:
+    return [
+        paragraph(texts("actions.hr_reassign_hint")),
+        _text_input(texts, Verb.HR_REASSIGN, "leader_name"),
+        ac.InputText(
+            id="reassign_reason",
+            label=texts("actions.reassign_reason"),
+            max_length=field_max_length(Verb.HR_REASSIGN, "reassign_reason"),
+            is_multiline=True,
+            is_required=True,
+            error_message=texts("actions.required"),
+        ),
+    ]
+
+
 def _work_environment_inputs(texts: Texts, case: Case) -> list[Any]:
     current = case.handling.work_environment
     return [
@@ -294,6 +310,7 @@ INPUTS: dict[Verb, Callable[[Texts, Case], list[Any]]] = {
     Verb.HR_ADVICE: _hr_advice_inputs,
     Verb.LEGAL_HOLD: _hold_inputs(Verb.LEGAL_HOLD),
     Verb.LIFT_LEGAL_HOLD: _hold_inputs(Verb.LIFT_LEGAL_HOLD),
+    Verb.HR_REASSIGN: _hr_reassign_inputs,
 }
 
 
@@ -316,6 +333,7 @@ def _is_recorded(case: Case, verb: Verb) -> bool:
         Verb.HR_ADVICE: handling.hr_response.advice,
         Verb.LEGAL_HOLD: handling.active_hold(),
         Verb.LIFT_LEGAL_HOLD: None,
+        Verb.HR_REASSIGN: handling.leader_changes,
     }
     return bool(recorded[verb])
 
@@ -343,6 +361,7 @@ _BLANK: dict[Verb, Callable[[Handling], bool]] = {
     Verb.HR_ASSIGN: lambda handling: _hr_function(handling) is None,
     Verb.CLOSE: lambda handling: True,
     Verb.HR_ADVICE: lambda handling: True,
+    Verb.HR_REASSIGN: lambda handling: True,
 }
 _BLANK_FORMS = PartMemo(size=4 * len(_BLANK) * 2)  # both languages, recorded or not, work injury suggested or not
 

@@ -75,6 +75,16 @@ def _hr_facts(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Facts:
         facts.append((texts("summary.urgent"), "⚠ " + texts("common.yes")))
     if escalation:
         facts += _escalation_facts(texts, escalation)
+    for change in case.handling.leader_changes:
+        value = texts(
+            "hr.leader_change_value",
+            before=_shown(change.from_leader.name) if change.from_leader else "-",
+            after=_shown(change.to_leader.name),
+            name=_shown(change.by_name) or "-",
+            time=format_time(change.at, texts),
+            reason=_shown(change.reason, NOTE_LIMIT),
+        )
+        facts.append((texts("hr.leader_changes"), value))
     kinds = ", ".join(texts(f"kinds.{kind.value}") for kind in incident.kinds) or missing
     channel = texts(f"channel.{incident.channel.value}") if incident.channel else missing
     impact = texts(f"impact.scale_{incident.impact.score}") if incident.impact else missing
@@ -106,7 +116,7 @@ def _hr_actions(texts: Texts, case: Case) -> list[Any]:
     if case.handling.hr_response.acknowledged is None:
         acknowledge = _execute(texts("actions.hr_acknowledge"), Verb.HR_ACKNOWLEDGE.value, case, primary=True)
         body.append(ac.ActionSet(actions=[acknowledge]))
-    return [*body, *_show_card_rows(texts, case, [Verb.HR_ASSIGN, Verb.HR_ADVICE])]
+    return [*body, *_show_card_rows(texts, case, [Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.HR_REASSIGN])]
 
 
 def _legal_hold_section(texts: Texts, case: Case) -> list[Any]:

@@ -382,3 +382,51 @@ def test_an_english_speaking_leader_gets_the_card_in_english_and_the_employee_st
     assert "Din sag er oprettet" in receipt
     shown = "\n".join(card_texts(wait_for_card(connector, leader, mark)))
     assert "An employee has been harassed online" in shown and "En medarbejder er blevet krænket" not in shown
+
+
+def test_hr_gives_a_leaderless_case_to_a_leader_and_later_to_another(bot, organisation, new_user, connector) -> None:
+    """HR's intake holds a case with no leader; from its card it gives the case to a leader by name (an unknown or
+    ambiguous name is refused kindly), who gets the case card; the employee hears who has it. Given on to another
+    leader, the first is told they are done, and only the new one may act."""
+    first_unit, second_unit = organisation.next_unit(), organisation.next_unit()
+    first, second = new_user(**first_unit.leader.teams_details()), new_user(**second_unit.leader.teams_details())
+    employee = new_user(name=organisation.unlisted.name)
+    hr = new_user(**organisation.hr_coordinator.teams_details())
+    mark = connector.mark()
+    answer_until(employee, "summary")
+    employee.submit({"q": "summary", "answer": "confirm"})
+    case = next(c for c in all_cases(bot) if c.subject.user_id == employee.user_id and c.leader is None)
+    hr_card = _delivered(connector, f"{case.case_id}-no-leader-hr-{hr.aad_object_id}")["attachments"][0]["content"]
+    assert any(a.get("title") == "Giv sagen til en anden leder" for a in actions([hr_card]))
+    data = {"case_id": case.case_id, "version": execute_data(hr_card)["version"]}
+    reason = {"reassign_reason": "Medarbejderen arbejder i Afdeling"}
+
+    for name, told in (("Leder", "Flere i organisationen"), ("Xyzzy Ukendt", "ingen leder med det navn")):
+        status, body = hr.execute("hr_reassign", {**data, **reason, "leader_name": name})
+        assert status == 200 and body["statusCode"] == 400 and told in body["value"]["message"]
+    assert (
+        employee.execute("hr_reassign", {**data, **reason, "leader_name": first_unit.leader.name})[1]["statusCode"]
+        == 403
+    ), "only HR gives a case to a leader"
+
+    status, body = hr.execute("hr_reassign", {**data, **reason, "leader_name": first_unit.leader.name})
+    assert status == 200 and body["statusCode"] == 200
+    assert first_unit.leader.name in "\n".join(card_texts(card_of(body)))
+    card = wait_for_card(connector, first, mark)
+    assert "Kvittér" in "\n".join(card_texts(card))
+    told = _delivered(connector, f"{case.case_id}-v{int(data['version']) + 1}-employee")
+    assert first_unit.leader.name in told["text"] and "ny leder" in told["text"]
+
+    mark = connector.mark()
+    version = int(data["version"]) + 1
+    data = {"case_id": case.case_id, "version": version, "leader_name": second_unit.leader.name}
+    assert hr.execute("hr_reassign", {**data, **reason})[1]["statusCode"] == 200
+    wait_for_card(connector, second, mark)
+    before = _delivered(connector, f"{case.case_id}-v{version + 1}-leader-before")
+    assert second_unit.leader.name in before["text"] and "ikke gøre mere" in before["text"]
+    assert first.execute("acknowledge", {"case_id": case.case_id, "version": version + 1})[1]["statusCode"] == 403
+    assert second.execute("acknowledge", {"case_id": case.case_id, "version": version + 1})[1]["statusCode"] == 200
+    stored = next(c for c in all_cases(bot) if c.case_id == case.case_id)
+    assert stored.leader is not None and stored.leader.aad_object_id == second_unit.leader.aad_object_id
+    assert stored.unit_id == second_unit.unit_id and len(stored.handling.leader_changes) == 2
+    assert [e.action for e in audit_events(bot, case.case_id)].count("hr_reassign") == 2

@@ -547,3 +547,61 @@ def test_empty_hr_advice_is_refused() -> None:
 
 def test_first_day_of_absence_in_the_future_is_refused() -> None:
     assert _invalid(_case(), Verb.ABSENCE, {"first_day": TOMORROW}).reason == "absence_in_future"
+
+
+NEW_LEADER = Person(user_id="aad:aad-nina", name="Nina Nyleder", aad_object_id="aad-nina")
+
+
+def _match(person: Person = NEW_LEADER, deputy: Person | None = None) -> dict[str, Any]:
+    return {
+        "leader": person.model_dump(),
+        "deputy": deputy.model_dump() if deputy else None,
+        "unit": "Borgerservice",
+        "unit_id": "borgerservice",
+    }
+
+
+def _reassign(case: Case, matches: list[dict[str, Any]], reason: str = "Medarbejderen er flyttet") -> Case:
+    data = {"leader_name": "Nina", "reassign_reason": reason, "matches": matches}
+    return _run(case, Verb.HR_REASSIGN, data, actor=AS_HR)
+
+
+def test_hr_gives_the_case_to_another_leader_with_the_unit_and_a_signed_reason() -> None:
+    new_deputy = Person(user_id="aad:aad-bo", name="Bo Stedfortræder", aad_object_id="aad-bo")
+    changed = _reassign(_escalated(), [_match(deputy=new_deputy)])
+    assert changed.leader == NEW_LEADER and changed.deputy == new_deputy
+    assert (changed.unit, changed.unit_id) == ("Borgerservice", "borgerservice")
+    [change] = changed.handling.leader_changes
+    assert change.from_leader == LEADER and change.to_leader == NEW_LEADER
+    assert change.by == HR_PERSON.user_id and change.reason == "Medarbejderen er flyttet"
+    with pytest.raises(NotAllowed):
+        _run(changed, Verb.ACKNOWLEDGE, {}, actor=AS_LEADER)  # the leader before has no role on it any more
+
+
+@pytest.mark.parametrize(
+    ("matches", "reason", "refusal"),
+    [
+        ([], "Flyttet", "leader_not_found"),
+        (
+            [_match(), _match(Person(user_id="aad:x", name="Nina Nielsen", aad_object_id="x"))],
+            "Flyttet",
+            "leader_ambiguous",
+        ),
+        ([_match(LEADER)], "Flyttet", "same_leader"),
+        ([_match(EMPLOYEE)], "Flyttet", "leader_is_employee"),
+        ([_match()], "   ", "reassign_reason_required"),
+    ],
+)
+def test_hr_reassignment_is_refused_without_exactly_one_new_leader_and_a_reason(
+    matches: list[dict[str, Any]], reason: str, refusal: str
+) -> None:
+    with pytest.raises(InvalidCommand) as raised:
+        _reassign(_escalated(), matches, reason)
+    assert raised.value.reason == refusal
+
+
+@pytest.mark.parametrize("actor", [AS_LEADER, AS_DEPUTY, AS_EMPLOYEE])
+def test_only_hr_gives_a_case_to_another_leader(actor: Actor) -> None:
+    data = {"leader_name": "Nina", "reassign_reason": "Flyttet", "matches": [_match()]}
+    with pytest.raises(NotAllowed):
+        _run(_escalated(), Verb.HR_REASSIGN, data, actor=actor)

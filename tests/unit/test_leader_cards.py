@@ -311,7 +311,7 @@ LEADERSHIP_VERBS = {verb for verb in Verb if verb not in EMPLOYEE_VERBS | HR_VER
 # The duties each card offers as a form (Action.ShowCard): HR answers the leader instead of asking itself.
 FORMS = {
     "leader": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE},
-    "hr": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE, Verb.ESCALATE_HR} | {Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.LEGAL_HOLD},
+    "hr": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE, Verb.ESCALATE_HR} | {Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.HR_REASSIGN, Verb.LEGAL_HOLD},
 }
 
 
@@ -521,7 +521,7 @@ def test_form_inputs_as_sent_by_the_card_are_accepted_by_the_commands(builder: s
     """Prefilled values (toggles 'true'/'false', dates YYYY-MM-DD) parse; required fields get a sample."""
     samples = {"method": "phone", "contacted_on": "2026-11-25", "link": LINKS[0], "status": "requested"}
     samples |= {"registered_on": "2026-11-25", "function": "jura", "follow_up": "done", "first_day": "2026-11-24"}
-    samples |= {"text": "Husk arbejdsskade."}
+    samples |= {"text": "Husk arbejdsskade.", "leader_name": "Lone Kjær"}
     card, _ = _build(builder, "everything-done", language)
     for show_card in _of_type(card, "Action.ShowCard"):
         verb = Verb(_of_type(show_card["card"], "Action.Execute")[0]["verb"])

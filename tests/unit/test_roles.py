@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.roles import DirectoryError, EmptyDirectory, JsonDirectory, load_directory
+from services.roles import DirectoryError, EmptyDirectory, JsonDirectory, leaders_named, led_by, load_directory
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "directory.example.json"
 
@@ -227,3 +227,20 @@ def test_teams_user_id_must_be_a_teams_id(tmp_path: Path) -> None:
     data["people"][3]["teams_user_id"] = "29:1abcdef"
     person = JsonDirectory.from_file(write(tmp_path, data)).person(EMPLOYEE)
     assert person is not None and person.as_person().user_id == "29:1abcdef"
+
+
+def test_a_leader_by_name_is_the_whole_name_else_every_match(tmp_path: Path) -> None:
+    data = example_data()
+    namesake = dict(next(p for p in data["people"] if p["aad_object_id"] == LEADER))
+    namesake |= {"aad_object_id": "0b1c2d3e-0000-4a00-8000-000000000099", "name": "Lone Kjærsgaard"}
+    namesake.pop("teams_user_id", None)
+    namesake["upn"] = "lone.kjaersgaard@eksempel-kommune.dk"
+    data["people"].append(namesake)
+    directory = load_directory(write(tmp_path, data))
+
+    [exact] = leaders_named(directory, "  lone   KJÆR ")
+    assert exact.leader.aad_object_id == LEADER and exact.deputy is not None and exact.deputy.aad_object_id == DEPUTY
+    assert {r.leader.name for r in leaders_named(directory, "Lone")} == {"Lone Kjær", "Lone Kjærsgaard"}
+    assert leaders_named(directory, "nobody") == []
+    led = led_by(directory, EMPLOYEE)
+    assert led is not None and led.deputy is None, "the deputy comes along only with the unit's own leader"
