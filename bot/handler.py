@@ -22,10 +22,12 @@ from bot.plan_files import PlanFiles, is_plan_consent
 from bot.teams_turn import TeamsTurn
 from bot.universal_actions import ADAPTIVE_CARD_ACTION, invoke_response, typed_invoke_value
 from cards.guidance import (
+    CITIZEN_COMMAND,
     LAW_COMMAND,
     PREVENTION_COMMAND,
     REMOVAL_COMMAND,
     REPORT_COMMAND,
+    citizen_card,
     is_platform,
     law_card,
     prevention_card,
@@ -33,6 +35,7 @@ from cards.guidance import (
     removal_platform_card,
 )
 from cards.my_cases import ADD_EVIDENCE_COMMAND, CASE_STATUS_COMMAND, MY_CASES_COMMAND, NAME_LEADER_COMMAND
+from cards.privacy import PRIVACY_COMMAND
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
 from cards.welcome import welcome_card
 from content import Texts, command_words, texts_for
@@ -47,12 +50,12 @@ from dialogs.response_plan import RESPONSE_PLAN_DIALOG_ID, ResponsePlanViewer
 from storage.conversation_refs import ConversationReferenceStore
 from storage.conversation_state import ConversationStateStore, conversation_key
 
-PRIVACY_COMMAND = "privacy"
 PRIVACY_SHOWN = "privacy_notice_shown"  # in the conversation's saved properties: the notice was shown once
 # The menu's commands a person may also type (their words are in content's [commands]).
 TYPED_COMMANDS = (
     REPORT_COMMAND,
     PREVENTION_COMMAND,
+    CITIZEN_COMMAND,
     MY_CASES_COMMAND,
     REMOVAL_COMMAND,
     LAW_COMMAND,
@@ -165,6 +168,8 @@ class VaernBot(ActivityHandler):
             await dialog_context.begin_dialog(REPORT_DIALOG_ID)
         elif command == PREVENTION_COMMAND:
             await turn.show(prevention_card(texts))
+        elif command == CITIZEN_COMMAND:
+            await turn.show(citizen_card(texts))
         elif command == REMOVAL_COMMAND:
             platform = reply.value.get("platform")
             known = platform if isinstance(platform, str) and is_platform(platform) else None

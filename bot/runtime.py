@@ -197,18 +197,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         backend.evidence,
         settings.crisis_line,
     )
-    dialogs = [
-        ReportDialog(services, settings.crisis_line),
-        ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line),
-        AddEvidenceDialog(services, audit, settings.crisis_line),
-        ResponsePlanDialog(
-            plans,
-            directory,
-            clock,
-            settings.crisis_line,
-            on_saved=plan_reminders.plan,
-        ),
-    ]
     plan_files = PlanFiles(
         plans,
         directory,
@@ -220,6 +208,18 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         upload_allow_http=settings.evidence_allow_http,
     )
     plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line, plan_files)
+    dialogs = [
+        ReportDialog(services, settings.crisis_line, has_plan=plan_viewer.has_plan),
+        ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line),
+        AddEvidenceDialog(services, audit, settings.crisis_line),
+        ResponsePlanDialog(
+            plans,
+            directory,
+            clock,
+            settings.crisis_line,
+            on_saved=plan_reminders.plan,
+        ),
+    ]
     my_cases = MyCases(
         cases,
         case_index,

@@ -39,6 +39,11 @@ def submit(title: str, data: dict[str, Any], *, primary: bool = False) -> ac.Act
     return ac.ActionSubmit(title=title, data=data, style=act.ActionStyle.POSITIVE if primary else None)
 
 
+def open_url(title: str, url: str) -> ac.ActionOpenUrl:
+    """A button that opens a web page (a public service's form or advice); the url comes from content."""
+    return ac.ActionOpenUrl(title=title, url=url)
+
+
 def choices(pairs: Sequence[tuple[str, str]]) -> list[ac.InputChoice]:
     return [ac.InputChoice(title=title, value=value) for value, title in pairs]
 

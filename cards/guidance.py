@@ -1,10 +1,13 @@
-"""Guidance cards: safe behaviour online (FØR), getting content removed (Bilag 2, evidence first, then one
-platform's steps with the EU Digital Services Act and help lines), and when harassment is a crime.
+"""Guidance cards: safe behaviour online and working with the citizen (FØR), getting content removed (Bilag 2,
+evidence first, then one platform's steps with the EU Digital Services Act and help lines), and when harassment
+is a crime.
 
-The texts live in content/<language>/guidance.toml. Tips, evidence steps and platform steps are numbered keys
-(`tip_1_title`, `evidence_1`, `step_1` …) shown for as long as the numbers follow on, so the municipality can
-add or remove one without touching code. Buttons are Action.Submit with a `command` (and `platform`), at most
-two to a row, so no title is cut on a phone (360 px).
+The texts live in content/<language>/guidance.toml, the links to public services (politi.dk, the platforms'
+report forms, Digitalt Ansvar, Offerrådgivningen) in content/<language>/links.toml, never in code. Tips,
+evidence steps and platform steps are numbered keys (`tip_1_title`, `evidence_1`, `step_1` …) shown for as long
+as the numbers follow on, so the municipality can add or remove one without touching code. Buttons inside Værn
+are Action.Submit with a `command` (and `platform`); links out are Action.OpenUrl. At most two to a row, so no
+title is cut on a phone (360 px).
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-from cards.common import build_card, heading, paragraph, submit
+from cards.common import build_card, heading, open_url, paragraph, submit
 from cards.memo import memoise
+from cards.response_plan import PLAN_SHOW_COMMAND
 from content import Texts
 from domain.case import Channel
 
 Card = dict[str, Any]
 
 PREVENTION_COMMAND = "prevention"
+CITIZEN_COMMAND = "citizen"  # the guideline's advice for working with the citizen (FØR)
 REMOVAL_COMMAND = "removal"  # without a platform: the overview; with one: that platform's steps
 LAW_COMMAND = "law"
 REPORT_COMMAND = "report"
@@ -103,12 +108,28 @@ def _bold(text: str, *, separator: bool = False) -> ac.TextBlock:
     )
 
 
-def _rows(actions: Sequence[ac.ActionSubmit]) -> list[ac.ActionSet]:
+def _rows(actions: Sequence[ac.ActionSubmit | ac.ActionOpenUrl]) -> list[ac.ActionSet]:
     """Buttons two to a row, each row its own ActionSet in the body."""
     return [
         ac.ActionSet(actions=list(actions[start : start + BUTTONS_PER_ROW]))
         for start in range(0, len(actions), BUTTONS_PER_ROW)
     ]
+
+
+LINKS = "service_links"  # the section of content/<language>/links.toml
+
+
+def link(texts: Texts, name: str) -> ac.ActionOpenUrl:
+    """The button to a public service named in content's [service_links] (`<name>_title`, `<name>_url`)."""
+    return open_url(texts(f"{LINKS}.{name}_title"), texts(f"{LINKS}.{name}_url"))
+
+
+def platform_link(texts: Texts, platform: str) -> ac.ActionOpenUrl | None:
+    """The button to a platform's own report form or help page, if content has a link for it."""
+    key = f"{LINKS}.{platform}_url"
+    if not texts.has(key):
+        return None
+    return open_url(texts(f"{LINKS}.platform_title", platform=_platform_name(texts, platform)), texts(key))
 
 
 def _numbered_list(lines: Sequence[str]) -> list[ac.ColumnSet]:
@@ -139,6 +160,27 @@ def prevention_card(texts: Texts) -> Card:
             submit(texts("prevention.report_button"), {"command": REPORT_COMMAND}, primary=True),
             submit(texts("prevention.removal_button"), {"command": REMOVAL_COMMAND}),
             submit(texts("prevention.law_button"), {"command": LAW_COMMAND}),
+            submit(texts("prevention.citizen_button"), {"command": CITIZEN_COMMAND}),
+        ]
+    )
+    return build_card(texts, body)
+
+
+@memoise()
+def citizen_card(texts: Texts) -> Card:
+    """The guideline's frame for working with the citizen: end the conversation, time-out, call a leader or
+    colleague, a new meeting, another caseworker, a function mailbox, clear information; and the duty to follow
+    the local beredskabsplan, with a button to it."""
+    body: list[Any] = [heading(texts("citizen.title")), paragraph(texts("citizen.intro"))]
+    for title_key in numbered(texts, "citizen", "tip_", "_title"):
+        body.append(_bold(texts(title_key)))
+        body.append(ac.TextBlock(text=texts(title_key.removesuffix("_title") + "_text"), wrap=True))
+    body.append(paragraph(texts("citizen.plan"), color=act.Colors.ATTENTION))
+    body.append(paragraph(texts("citizen.outro"), color=act.Colors.ACCENT))
+    body += _rows(
+        [
+            submit(texts("citizen.plan_button"), {"command": PLAN_SHOW_COMMAND}, primary=True),
+            submit(texts("citizen.report_button"), {"command": REPORT_COMMAND}),
         ]
     )
     return build_card(texts, body)
@@ -180,20 +222,24 @@ def removal_overview_card(texts: Texts) -> Card:
 
 @memoise()
 def removal_platform_card(texts: Texts, platform: str) -> Card:
-    """One platform's reporting steps, the DSA notice and complaint path, and where to get help.
+    """One platform's reporting steps with a link to its report form (where content has one), the DSA notice and
+    complaint path, and where to get help (links to Digitalt Ansvar and Offerrådgivningen).
 
     Raises KeyError for a platform that is not in PLATFORMS (check with `is_platform` first)."""
     if not is_platform(platform):
         raise KeyError(platform)
+    form = platform_link(texts, platform)
     body: list[Any] = [
         heading(_platform_title(texts, platform)),
         paragraph(texts("removal_guide.leader_first"), color=act.Colors.ATTENTION),
         *_numbered_list(platform_steps(texts, platform)),
+        *([ac.ActionSet(actions=[form])] if form is not None else []),
         _bold(texts("removal_guide.dsa_title"), separator=True),
         paragraph(texts("removal_guide.dsa_notice")),
         paragraph(texts("removal_guide.dsa_complaint")),
         _bold(texts("removal_guide.help_title"), separator=True),
         paragraph(texts("removal_guide.help_text")),
+        *_rows([link(texts, "digitalt_ansvar"), link(texts, "offerraadgivning")]),
         *_rows(
             [
                 submit(texts("removal_guide.back_button"), {"command": REMOVAL_COMMAND}),
@@ -207,7 +253,7 @@ def removal_platform_card(texts: Texts, platform: str) -> Card:
 @memoise()
 def law_card(texts: Texts) -> Card:
     """Straffeloven in plain words: §§ 119 a, 119, 266, 267/268 with 275, 264 d, 242; kontaktforbud vs. tilhold;
-    how to report, and the 72-hour note on offererstatning to check with Jura."""
+    how to report (with the link to politi.dk), and the 72-hour note on offererstatning to check with Jura."""
     body: list[Any] = [
         heading(texts("law.title")),
         paragraph(texts("law.intro")),
@@ -216,6 +262,7 @@ def law_card(texts: Texts) -> Card:
     for title_key, text_keys in LAW_SECTIONS:
         body.append(_bold(texts(f"law.{title_key}"), separator=True))
         body += [ac.TextBlock(text=texts(f"law.{key}"), wrap=True) for key in text_keys]
+    body.append(ac.ActionSet(actions=[link(texts, "politi")]))
     body += _rows(
         [
             submit(texts("law.report_button"), {"command": REPORT_COMMAND}),

@@ -17,6 +17,8 @@ from cards.markdown import escape_markdown
 from content import Texts
 from domain.retention import RetentionPolicy
 
+PRIVACY_COMMAND = "privacy"  # the welcome card's button and the typed words in content's [commands]
+
 
 @dataclass(frozen=True)
 class DataProtectionOfficer:

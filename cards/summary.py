@@ -1,4 +1,5 @@
-"""The summary card the employee checks before sending the report, with 'send' and 'edit'."""
+"""The summary card the employee checks before sending the report, with 'send' and 'edit'; and the receipt, which
+reminds of the duty to follow the local beredskabsplan with a button to it when the dialog says there is one."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from adaptive_cards import types as act
 
 from cards.common import build_card, choices, heading, paragraph, submit
 from cards.markdown import escape_markdown
+from cards.response_plan import PLAN_SHOW_COMMAND
 from content import Texts
 from domain.evidence import EvidenceItem
 from domain.reporting import DEFAULT_TIMEZONE, ReportDraft
@@ -110,9 +112,12 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
     )
 
 
-def submitted_card(texts: Texts, reference: str, draft: ReportDraft, holder: Holder = Holder.LEADER) -> dict[str, Any]:
+def submitted_card(
+    texts: Texts, reference: str, draft: ReportDraft, holder: Holder = Holder.LEADER, *, plan: bool = False
+) -> dict[str, Any]:
     """The receipt: the reporter's own next steps, or, for a colleague who reported on someone's behalf, what
-    happens to that person's case; truthful about who has it (domain.responsibility.holder)."""
+    happens to that person's case; truthful about who has it (domain.responsibility.holder). With `plan` (the
+    reporter's unit has a beredskabsplan), the reminder to follow it and a button that shows it."""
     suffix = "" if holder is Holder.LEADER else f"_{holder.value}"
     if draft.on_behalf_of:
         title = texts("submitted.title_on_behalf", reference=reference)
@@ -121,4 +126,10 @@ def submitted_card(texts: Texts, reference: str, draft: ReportDraft, holder: Hol
     else:
         title = texts("submitted.title", reference=reference)
         lines = [texts("submitted.body"), texts(f"submitted.next_steps{suffix}")]
-    return build_card(texts, [heading(title), *(paragraph(line) for line in lines)])
+    body: list[Any] = [heading(title), *(paragraph(line) for line in lines)]
+    if plan:
+        body += [
+            paragraph(texts("submitted.plan")),
+            ac.ActionSet(actions=[submit(texts("submitted.plan_button"), {"command": PLAN_SHOW_COMMAND})]),
+        ]
+    return build_card(texts, body)

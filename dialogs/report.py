@@ -3,11 +3,16 @@
 State lives in dialog state (storage), so a restarted bot continues where the user was. Evidence is
 stored the moment it arrives, under the case id chosen when the report starts; the case itself is
 created when the employee sends the report. A cancelled report that holds evidence is kept as a draft.
+
+The receipt reminds the reporter to follow the local beredskabsplan and offers it when their unit has one
+(`has_plan`, the plan viewer's); a failed look-up costs the button, never the receipt of a filed case.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cards.summary import submitted_card
@@ -36,15 +41,19 @@ from domain.reporting import ReportDraft
 from domain.responsibility import holder
 from services.reporting import ReportServices
 
+log = logging.getLogger("vaern.report")
+
 REPORT_DIALOG_ID = "report"
 SECURE_ATTACHED_FILES = "secure_attached_files"
+HasPlan = Callable[[str | None], Awaitable[bool]]  # a person's aad object id → their unit has a beredskabsplan
 
 
 class ReportDialog(Dialog):
-    def __init__(self, services: ReportServices, crisis_line: str) -> None:
+    def __init__(self, services: ReportServices, crisis_line: str, has_plan: HasPlan | None = None) -> None:
         super().__init__(REPORT_DIALOG_ID)
         self._services = services
         self._crisis_line = crisis_line
+        self._has_plan = has_plan
         self._questions: list[Question] = [
             SafetyQuestion(),
             SubjectQuestion(),
@@ -141,10 +150,23 @@ class ReportDialog(Dialog):
     async def _submit(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         draft = asking.draft
         case = await self._services.file_report(draft)
-        await asking.show(submitted_card(asking.texts, case.reference, draft, holder(case)))
+        plan = case.leader is not None and await self._offers_plan(draft)
+        await asking.show(submitted_card(asking.texts, case.reference, draft, holder(case), plan=plan))
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
+
+    async def _offers_plan(self, draft: ReportDraft) -> bool:
+        """Whether the receipt offers the reporter's beredskabsplan: only when it exists and could be looked up."""
+        if self._has_plan is None:
+            return False
+        try:
+            return await self._has_plan(draft.reporter.aad_object_id)
+        except Exception:  # the case is filed: the receipt goes out without the button rather than not at all
+            log.exception(
+                "could not look up the reporter's response plan", extra={"fields": {"case_id": draft.case_id}}
+            )
+            return False
 
     async def _cancel(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         kept = await self._services.cancel_report(asking.draft)

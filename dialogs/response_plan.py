@@ -7,9 +7,9 @@ the HR crisis line), who does what when it happens, and the revision date, and s
 resumes at that step. Like the add-evidence dialog it ends with PASS_ON when another card's `command` arrives or
 after a long pause, saving the draft first, so the handler routes that message.
 
-`ResponsePlanViewer` ("hvad er vores beredskabsplan?"): any employee of the unit sees the current version,
-read-only, and can export it: as Markdown in the chat and, in their own chat, as a PDF to print, offered with a
-Teams file consent card (bot.plan_files).
+`ResponsePlanViewer` ("hvad er vores beredskabsplan?", the welcome card's and the report receipt's button): any
+employee of the unit sees the current version, read-only, and can export it: as Markdown in the chat and, in their
+own chat, as a PDF to print, offered with a Teams file consent card (bot.plan_files).
 
 Someone who is leader, deputy or safety representative of more than one unit is first asked which one
 (`pick_unit`, a small choice card); for reading, the unit they work in counts too. The choice card's buttons, and
@@ -169,6 +169,13 @@ class ResponsePlanViewer:
             await _say(context, texts("plan_dialog.no_plan", unit=escape_markdown(unit.name)))
             return None, unit
         return current.plan, unit
+
+    async def has_plan(self, aad_object_id: str | None) -> bool:
+        """Whether a unit whose plan the person may read has one (the report's receipt then offers it)."""
+        for unit in self._readable_units(aad_object_id):
+            if await self._plans.current(unit.id) is not None:
+                return True
+        return False
 
     async def show(self, context: Turn) -> None:
         texts = _texts(context, self._crisis_line)

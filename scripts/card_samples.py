@@ -436,6 +436,10 @@ def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(
         f"prevention-{lang}", "Prevention: safe behaviour online (FØR)", guidance.prevention_card(t), (DESKTOP, PHONE)
     )
+    citizen = guidance.citizen_card(t)
+    yield Sample(
+        f"citizen-{lang}", "Working with the citizen (FØR), with the beredskabsplan", citizen, (DESKTOP, PHONE)
+    )
     yield Sample(
         f"removal-{lang}", "Remove content: secure evidence first, then the platform", guidance.removal_overview_card(t)
     )
@@ -449,6 +453,8 @@ def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
         yield Sample(f"report-{key}-{lang}", f"Report question: {key}", build(t), widths)
     yield Sample(f"summary-{lang}", "Summary before sending", summary_card(t, _draft(), _evidence(2)), (DESKTOP, PHONE))
     yield Sample(f"submitted-{lang}", "Report sent", submitted_card(t, "VK-2026-0042", _draft()))
+    receipt = submitted_card(t, "VK-2026-0042", _draft(), plan=True)
+    yield Sample(f"submitted-plan-{lang}", "Report sent, the unit has a beredskabsplan", receipt, (DESKTOP, PHONE))
     yield Sample(
         f"choose-leader-{lang}",
         "Leader not in the directory: the matches for the name the employee typed (at most 5)",

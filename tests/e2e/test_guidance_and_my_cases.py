@@ -1,15 +1,19 @@
-"""Guidance and "Mine sager" end to end over HTTP, on both storage backends: prevention advice, removal help
-per platform, when it is a crime; a person's own cases with their status; and evidence added to an open case
-later, stored append-only and announced to the leader."""
+"""Guidance and "Mine sager" end to end over HTTP, on both storage backends: prevention advice, working with the
+citizen, removal help per platform with links to the platforms' forms and the help lines, when it is a crime with
+the link to politi.dk; the beredskabsplan from the welcome card and the report's receipt; a person's own cases
+with their status; and evidence added to an open case later, stored append-only and announced to the leader."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import uuid
+from urllib.parse import urlsplit
 
 from cards.validation import teams_card_problems
-from tests.e2e.leader_steps import report_case
+from domain.response_plan import QUESTION_KEYS
+from tests.e2e.leader_steps import report_case, wait_for_card
+from tests.e2e.plan_steps import press, walk_to_summary
 from tests.e2e.report_walk import answer_until
 from tests.support.evidence_files import png_screenshot
 from tests.support.file_server import FileServer
@@ -36,6 +40,18 @@ def only_valid_cards(turn: list[dict]) -> list[dict]:
 
 def submitted_data(turn: list[dict], command: str) -> list[dict]:
     return [a["data"] for a in actions(turn) if isinstance(a.get("data"), dict) and a["data"].get("command") == command]
+
+
+def opened_links(turn: list[dict]) -> dict[str, str]:
+    """The Action.OpenUrl buttons of a turn's cards: title → url."""
+    return {a["title"]: a["url"] for a in actions(turn) if a.get("type") == "Action.OpenUrl"}
+
+
+def assert_https(urls: dict[str, str]) -> None:
+    assert urls
+    for title, url in urls.items():
+        parts = urlsplit(url)
+        assert parts.scheme == "https" and parts.hostname and "." in parts.hostname, (title, url)
 
 
 def report_and_send(user: TeamsUser) -> str:
@@ -88,6 +104,72 @@ def test_remove_content_secures_evidence_first_then_guides_per_platform(user: Te
     assert "Konkurrence- og Forbrugerstyrelsen" in seen and "116 006" in seen
     assert "din leders opgave" in seen
     assert submitted_data(turn, "removal") == [{"command": "removal"}]  # back to the other places
+
+
+def test_the_platform_and_law_cards_link_to_the_real_services(user: TeamsUser) -> None:
+    links = opened_links(user.submit({"command": "removal", "platform": "facebook"}))
+    assert_https(links)
+    assert "facebook.com" in links["Anmeld hos Facebook"]
+    assert "digitaltansvar.dk" in links["Digitalt Ansvar"]
+    assert "offerraadgivning.dk" in links["Offerrådgivningen"]
+    links = opened_links(user.say("strafbart"))
+    assert_https(links)
+    assert urlsplit(links["Anmeld på politi.dk"]).hostname == "politi.dk"
+
+
+def test_the_welcome_card_offers_the_plan_and_the_advice_for_working_with_the_citizen(user: TeamsUser) -> None:
+    turn = user.say("hjælp")
+    only_valid_cards(turn)
+    assert submitted_data(turn, "plan_show") == [{"command": "plan_show"}]
+    [citizen] = submitted_data(turn, "citizen")
+
+    turn = user.submit(citizen)
+    only_valid_cards(turn)
+    seen = joined(turn)
+    for needle in ("Samarbejdet med borgeren", "afbrydes", "time-out", "funktionspostkasse", "sagsbehandler"):
+        assert needle in seen, needle
+    assert "beredskabsplan" in seen and CRISIS_LINE in seen
+    [plan] = submitted_data(turn, "plan_show")
+
+    seen = joined(user.submit(plan))  # `user` is in no unit of the directory: told so, kindly
+    assert "Jeg kan ikke finde din enhed" in seen
+
+
+def test_borgerkontakt_and_citizen_contact_are_typed_commands(user: TeamsUser, new_user) -> None:
+    assert "Samarbejdet med borgeren" in joined(user.say("borgerkontakt"))
+    assert "Working with the citizen" in joined(new_user(locale="en-US").say("citizen contact"))
+
+
+def test_the_plan_button_shows_the_units_plan_and_the_receipt_offers_it(organisation, new_user, connector) -> None:
+    unit = organisation.next_unit()
+    leader = new_user(**unit.leader.teams_details())
+    employee = new_user(**unit.employee.teams_details())
+
+    # No plan yet: the receipt of a report does not offer one.
+    mark = connector.mark()
+    answer_until(employee, "evidence")
+    employee.submit({"q": "evidence", "answer": "done"})
+    turn = employee.submit({"q": "summary", "answer": "confirm"})
+    assert REFERENCE.search(joined(turn)) and not submitted_data(turn, "plan_show")
+    wait_for_card(connector, leader, mark)
+
+    # The leader saves the unit's plan; the welcome card's button shows it to the employee.
+    turn = walk_to_summary(leader, leader.say("beredskabsplan"), {key: f"Aftalt: {key}" for key in QUESTION_KEYS})
+    assert "version 1" in joined(press(leader, turn, "Gem planen"))
+    [plan] = submitted_data(employee.say("hjælp"), "plan_show")
+    turn = employee.submit(plan)
+    only_valid_cards(turn)
+    assert "Aftalt: prevention" in joined(turn) and unit.unit_name in joined(turn)
+
+    # The next report's receipt reminds of the plan, and its button shows it.
+    answer_until(employee, "evidence")
+    employee.submit({"q": "evidence", "answer": "done"})
+    turn = employee.submit({"q": "summary", "answer": "confirm"})
+    only_valid_cards(turn)
+    seen = joined(turn)
+    assert REFERENCE.search(seen) and "Følg altid jeres lokale beredskabsplan" in seen
+    [plan] = submitted_data(turn, "plan_show")
+    assert "Aftalt: escalation" in joined(employee.submit(plan))
 
 
 def test_remove_content_in_english(new_user) -> None:

@@ -60,11 +60,13 @@ PLATFORMS = (
 EVERY_LANGUAGE = (
     "welcome",
     "prevention",
+    "citizen",
     "removal",
     *(f"removal-{platform}" for platform in PLATFORMS),
     "law",
     "summary",
     "submitted",
+    "submitted-plan",
     "choose-leader",
     "status-new",
     "status-in-progress",

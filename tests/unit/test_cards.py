@@ -137,6 +137,7 @@ BUILDERS: dict[str, Builder] = {
     "summary-empty": lambda t: summary_card(t, _empty_draft(), []),
     "submitted-self": lambda t: submitted_card(t, "VAERN-2026-0042", _empty_draft()),
     "submitted-on-behalf": lambda t: submitted_card(t, "VAERN-2026-0042", _full_draft()),
+    "submitted-with-plan": lambda t: submitted_card(t, "VAERN-2026-0042", _empty_draft(), plan=True),
     "welcome": lambda t: welcome_card(t, "Anne"),
     "welcome-no-name": lambda t: welcome_card(t, ""),
     "privacy": lambda t: privacy_notice_card(t, RetentionPolicy(), DataProtectionOfficer("Dorte DPO", "dpo@x.dk", "1")),
@@ -188,7 +189,26 @@ def test_question_cards_offer_back_and_cancel(language: str, name: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_welcome_card_submits_commands(language: str) -> None:
     commands = [action["data"]["command"] for action in _submit_actions(welcome_card(_texts(language), "Anne"))]
-    assert commands == ["report", "prevention", "my_cases", "removal", "law", "privacy"]
+    assert commands == ["report", "my_cases", "plan_show", "prevention", "citizen", "removal", "law", "privacy"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_welcome_card_offers_the_plan_and_the_advice_for_working_with_the_citizen(language: str) -> None:
+    texts = _texts(language)
+    buttons = {action["title"]: action["data"]["command"] for action in _submit_actions(welcome_card(texts, "Anne"))}
+    assert buttons[texts("welcome.plan_button")] == "plan_show"
+    assert buttons[texts("welcome.citizen_button")] == "citizen"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_receipt_offers_the_plan_only_when_there_is_one(language: str) -> None:
+    texts = _texts(language)
+    with_plan = submitted_card(texts, "VAERN-2026-0042", _empty_draft(), plan=True)
+    assert [action["data"] for action in _submit_actions(with_plan)] == [{"command": "plan_show"}]
+    assert texts("submitted.plan") in json.dumps(with_plan, ensure_ascii=False)
+    without = submitted_card(texts, "VAERN-2026-0042", _empty_draft())
+    assert _submit_actions(without) == []
+    assert texts("submitted.plan") not in json.dumps(without, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

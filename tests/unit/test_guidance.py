@@ -1,19 +1,24 @@
-"""Guidance (prevention, removal help, the law) and "Mine sager" cards: every platform is covered in both
-languages, every card is valid for Teams and fits a phone, and nothing tells the employee to deal with the
-offender themselves."""
+"""Guidance (prevention, working with the citizen, removal help, the law) and "Mine sager" cards: every platform
+is covered in both languages, every card is valid for Teams and fits a phone, every link to a public service is a
+well-formed https address from content, and nothing tells the employee to deal with the offender themselves."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from cards.guidance import (
+    CITIZEN_COMMAND,
     LAW_COMMAND,
+    LINKS,
     PLATFORMS,
     REMOVAL_COMMAND,
+    citizen_card,
     is_platform,
     law_card,
     platform_for,
@@ -58,6 +63,7 @@ CRISIS_LINE = "89 70 12 99"
 LANGUAGES = list(SUPPORTED)
 GUIDANCE_SECTIONS = (
     "prevention",
+    "citizen",
     "removal_guide",
     "law",
     "my_cases",
@@ -134,6 +140,7 @@ def _many_entries() -> list[CaseEntry]:
 
 CARDS: dict[str, Callable[[Texts], Card]] = {
     "prevention": prevention_card,
+    "citizen": citizen_card,
     "removal-overview": removal_overview_card,
     **{
         f"removal-{platform}": (lambda texts, platform=platform: removal_platform_card(texts, platform))
@@ -159,6 +166,18 @@ def _submits(card: Card) -> list[dict[str, Any]]:
 
 def _seen(card: Card) -> str:
     return "\n".join(card_texts(card))
+
+
+def _links(card: Card) -> list[dict[str, Any]]:
+    return [action for action in actions([card]) if action.get("type") == "Action.OpenUrl"]
+
+
+def _content_links(language: str) -> dict[str, str]:
+    """Every link of the language's content (the `<name>_url` entries of [service_links]), by its key."""
+    return {f"{LINKS}.{key}": entry for key, entry in load_table(language)[LINKS].items() if key.endswith("_url")}
+
+
+LINK_IN_TEXT = re.compile(r"https?://[\w-]+\.[\w.-]+", re.IGNORECASE)  # not "https://…", a placeholder
 
 
 # --- platforms ------------------------------------------------------------------------------------------------
@@ -247,6 +266,100 @@ def test_guidance_names_no_made_up_web_addresses(language: str) -> None:
     for section in GUIDANCE_SECTIONS:
         for key, entry in table[section].items():
             assert all("http" not in text and "www." not in text for text in forms(entry)), f"{section}.{key}"
+
+
+# --- links to public services ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_link_in_content_is_https_and_well_formed(language: str) -> None:
+    links = _content_links(language)
+    assert len(links) >= 3
+    for key, url in links.items():
+        assert isinstance(url, str), key
+        parts = urlsplit(url)
+        assert parts.scheme == "https", f"{key}: {url}"
+        assert parts.hostname and "." in parts.hostname and not parts.hostname.endswith("."), f"{key}: {url}"
+        assert not parts.username and not parts.password and parts.port is None, f"{key}: {url}"
+        assert url == url.strip() and not re.search(r"\s|[<>\"{}]", url), f"{key}: {url!r}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_web_addresses_are_only_in_link_entries(language: str) -> None:
+    """A link written into a text would escape the check above: links live in [service_links] only."""
+    for section, entries in load_table(language).items():
+        for key, entry in entries.items():
+            if section == LINKS and key.endswith("_url"):
+                continue
+            for text in forms(entry):
+                assert not LINK_IN_TEXT.search(text), f"{section}.{key}: {text}"
+
+
+def test_both_languages_link_the_same_places() -> None:
+    assert _content_links("da") == _content_links("en")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", list(CARDS))
+def test_every_link_on_a_card_is_https_from_content(language: str, name: str) -> None:
+    known = set(_content_links(language).values())
+    for action in _links(CARDS[name](_texts(language))):
+        assert action["url"] in known, action
+        assert action["url"].startswith("https://")
+        assert action["title"].strip()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_platform_with_a_report_form_links_to_it_and_every_platform_to_the_help_lines(
+    language: str, platform: str
+) -> None:
+    texts = _texts(language)
+    urls = [action["url"] for action in _links(removal_platform_card(texts, platform))]
+    own = f"{LINKS}.{platform}_url"
+    expected = [texts(own)] if texts.has(own) else []
+    expected += [texts(f"{LINKS}.digitalt_ansvar_url"), texts(f"{LINKS}.offerraadgivning_url")]
+    assert urls == expected
+
+
+def test_the_main_platforms_have_a_report_form_link() -> None:
+    texts = _texts("da")
+    for platform in ("facebook", "instagram", "x", "tiktok", "youtube", "linkedin", "snapchat", "google"):
+        assert texts.has(f"{LINKS}.{platform}_url"), platform
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_law_card_links_to_the_police_report(language: str) -> None:
+    texts = _texts(language)
+    links = _links(law_card(texts))
+    assert [action["url"] for action in links] == [texts(f"{LINKS}.politi_url")]
+    assert "politi.dk" in links[0]["url"] and "politi.dk" in links[0]["title"]
+
+
+# --- working with the citizen -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_citizen_card_has_the_guidelines_advice_for_working_with_the_citizen(language: str) -> None:
+    seen = _seen(citizen_card(_texts(language)))
+    needles = {
+        "da": ("afbrydes", "time-out", "leder eller en kollega", "nyt møde", "sagsbehandler", "funktionspostkasse"),
+        "en": ("ended", "time-out", "leader or a colleague", "new meeting", "caseworker", "function mailbox"),
+    }
+    for needle in (*needles[language], "beredskabsplan", "klage" if language == "da" else "complain"):
+        assert needle in seen, needle
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_citizen_card_offers_the_plan_first_then_a_report(language: str) -> None:
+    data = [action["data"] for action in _submits(citizen_card(_texts(language)))]
+    assert data == [{"command": "plan_show"}, {"command": "report"}]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_prevention_leads_on_to_working_with_the_citizen(language: str) -> None:
+    commands = [action["data"]["command"] for action in _submits(prevention_card(_texts(language)))]
+    assert CITIZEN_COMMAND in commands
 
 
 # --- prevention and the law ---------------------------------------------------------------------------------------
