@@ -1,4 +1,4 @@
-"""The welcome/help card: what Værn does, the three choices, and the crisis line."""
+"""The welcome/help card: what Værn does, the three choices, 112/114 and the crisis line with its opening hours."""
 
 from __future__ import annotations
 
@@ -34,5 +34,6 @@ def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
             ac.ActionSet(actions=[report]),
             ac.ActionSet(actions=more),
             ac.ActionSet(actions=guides),
+            paragraph(texts("emergency.line"), subtle=True),
         ],
     )

@@ -34,6 +34,7 @@ from dialogs.report_questions import (
 from dialogs.summary_question import SummaryQuestion
 from domain.reporting import ReportDraft
 from domain.responsibility import holder
+from domain.urgency import is_urgent
 from services.reporting import ReportServices
 
 REPORT_DIALOG_ID = "report"
@@ -141,7 +142,17 @@ class ReportDialog(Dialog):
     async def _submit(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
         draft = asking.draft
         case = await self._services.file_report(draft)
-        await asking.show(submitted_card(asking.texts, case.reference, draft, holder(case)))
+        notifications = self._services.notifications
+        receipt = submitted_card(
+            asking.texts,
+            case.reference,
+            draft,
+            holder(case),
+            urgent=is_urgent(case.incident),
+            told_at_once=notifications.told_at_once(case),
+            on_call_phone=notifications.on_call_phone,
+        )
+        await asking.show(receipt)
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)
