@@ -27,6 +27,8 @@ from services.notifications import CaseNotifications, own_refresh_user_ids
 from services.roles import Directory
 from storage.ports import EvidenceStore
 
+LEADERSHIP_VIEW = frozenset({Role.LEADER, Role.DEPUTY, Role.ON_CALL})  # who gets the action card as their view
+
 
 class CardActionHandler:
     def __init__(
@@ -82,15 +84,15 @@ class CardActionHandler:
         return check_in_card(texts, case, day, answer=case.handling.check_in(day), stopped=stopped)
 
     async def _card_for(self, texts: Texts, outcome: ActionOutcome, actor: Actor) -> dict:
-        """Each person's own view: leader/deputy the action card, HR its card, the employee the status."""
+        """Each person's own view: leader/deputy/on-call the action card, HR its card, the employee the status."""
         case = outcome.case
         assert case is not None
         viewers = await self._notifications.viewers(case)
         roles = outcome.viewer_roles
-        if roles & {Role.LEADER, Role.DEPUTY} and actor.person.user_id.startswith("29:"):
+        if roles & LEADERSHIP_VIEW and actor.person.user_id.startswith("29:"):
             viewers = list(dict.fromkeys([*viewers, actor.person.user_id]))  # the one looking at it now
         planner = self._notifications.planner
-        if roles & {Role.LEADER, Role.DEPUTY}:
+        if roles & LEADERSHIP_VIEW:
             evidence = await self._evidence.list_items(case.case_id)
             return leader_card(texts, case, evidence, viewers, easy_deadline=planner.easy_deadline(case))
         if Role.HR in roles:

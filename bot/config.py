@@ -13,6 +13,7 @@ from content import DEFAULT_ORGANISATION
 from domain.follow_ups import FollowUpPolicy
 from domain.handling import HrFunction
 from domain.retention import RetentionPolicy
+from domain.working_time import WorkingCalendar, WorkingHours
 from storage.backends import StorageChoice
 from storage.package_signing import DEFAULT_KEY_NAME, SigningKeySource
 
@@ -112,6 +113,8 @@ class Settings(BaseSettings):
     # DIRECTORY_SOURCE=graph and the TeamsAppInstallation.ReadWriteSelfForUser.All permission; manifest/README.md).
     # Empty: only people who have Værn (installed by themselves or an app setup policy) can be reached.
     teams_app_catalog_id: str = Field(default="", pattern=CATALOG_ID)
+    # The Entra group (object id) whose members are the on-call group (ON_CALL_PHONE).
+    graph_on_call_group_id: str = ""
     # How often the directory is read again from Graph, in seconds (the last good read answers meanwhile).
     directory_refresh_seconds: float = Field(default=900.0, gt=0)
     # The HR function (Organisation og Personale) that receives Værn's own escalations when a deadline passed.
@@ -136,6 +139,14 @@ class Settings(BaseSettings):
     follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
     working_day_start: time = time(8, 0)
     working_day_end: time = time(16, 0)
+    # Units with other working hours (shift workplaces), by unit id, as JSON: {"plejecenter-nord": {"days": ["mon",
+    # "tue", "wed", "thu", "fri", "sat", "sun"], "start": "07:00", "end": "23:00", "zone": "Europe/Copenhagen",
+    # "danish_holidays": false}}; every field may be left out (default: Monday–Friday 8–16, Danish holidays off).
+    working_hours_by_unit: dict[str, WorkingHours] = Field(default_factory=dict)
+    # An urgent case nobody acknowledged within FOLLOW_UP__ON_CALL_MINUTES (around the clock) goes to the on-call
+    # group (the directory's "on_call", or GRAPH_ON_CALL_GROUP_ID), and the employee is given this phone number
+    # (also on an urgent case's receipt). Empty: the on-call group only.
+    on_call_phone: str = ""
     # Run the follow-up worker inside the app; false when it runs alone (`python -m bot.scheduler`).
     scheduler_in_app: bool = True
     scheduler_interval_seconds: float = Field(default=15.0, gt=0)
@@ -195,6 +206,11 @@ class Settings(BaseSettings):
         if self.teams_app_catalog_id and self.directory_source != "graph":
             raise ValueError("TEAMS_APP_CATALOG_ID installs Værn through Microsoft Graph: set DIRECTORY_SOURCE=graph")
         return self
+
+    def working_calendars(self) -> tuple[WorkingCalendar, dict[str, WorkingCalendar]]:
+        """The default working calendar and each configured unit's own."""
+        default = WorkingCalendar(self.working_day_start, self.working_day_end)
+        return default, {unit_id: hours.calendar() for unit_id, hours in self.working_hours_by_unit.items()}
 
     def storage_choice(self) -> StorageChoice:
         """The storage settings as plain values for storage.backends."""

@@ -30,6 +30,7 @@ def graph_config(settings: Settings) -> GraphDirectoryConfig:
         unit_property=settings.graph_unit_property,
         hr_groups={function: group_id for function, group_id in hr_groups.items() if group_id},
         unit_groups={value: UnitGroups(**groups.model_dump()) for value, groups in settings.graph_unit_groups.items()},
+        on_call_group=settings.graph_on_call_group_id,
         refresh_seconds=settings.directory_refresh_seconds,
     )
 

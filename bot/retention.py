@@ -19,7 +19,6 @@ from typing import TextIO
 from bot.config import Settings
 from domain.clock import Clock, SystemClock
 from domain.follow_ups import FollowUps
-from domain.working_time import WorkingCalendar
 from services.follow_up_planner import FollowUpPlanner
 from services.notifications import CaseNotifications
 from services.retention import Retention, ReviewedCase
@@ -83,8 +82,7 @@ async def run(settings: Settings, *, dry_run: bool, out: TextIO, clock: Clock | 
     jobs = await open_job_queue(settings.storage_choice(), backend.documents, clock)
     try:
         outbox = Outbox(backend.documents)
-        calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
-        follow_ups = FollowUps(settings.follow_up, calendar)
+        follow_ups = FollowUps(settings.follow_up, *settings.working_calendars())
         planner = FollowUpPlanner(follow_ups, jobs, clock, settings.retention)
         notifications = CaseNotifications(
             EmptyDirectory(),

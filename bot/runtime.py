@@ -33,7 +33,6 @@ from directory.graph import GraphDirectory
 from domain.clock import Clock, SystemClock
 from domain.evidence import EvidencePolicy
 from domain.follow_ups import FollowUps
-from domain.working_time import WorkingCalendar
 from services.case_records import CaseRecords
 from services.case_service import CaseActions
 from services.case_sweep import sweep_cases
@@ -121,10 +120,10 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     adapter, reply_clients = create_adapter(settings)
     directory, graph_directory = await open_directory(settings)
     references = ConversationReferenceStore(documents)
-    calendar = WorkingCalendar(settings.working_day_start, settings.working_day_end)
+    calendar, unit_calendars = settings.working_calendars()
     this_year = clock.now().year
     calendar.load_days_off(range(this_year - 1, this_year + 3))  # deadlines reach into the next years
-    follow_ups = FollowUps(settings.follow_up, calendar)
+    follow_ups = FollowUps(settings.follow_up, calendar, unit_calendars)
     records = CaseRecords(backend.case_table, follow_ups)  # the overview's rows, after every write of a case
     cases = CaseRepository(documents, on_saved=records.saved)
     case_index = CaseIndex(documents)
@@ -158,6 +157,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         hr_intake=settings.hr_intake_function,
         organisation=settings.organisation_name,
         references=references,
+        on_call_phone=settings.on_call_phone,
     )
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)

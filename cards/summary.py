@@ -113,11 +113,21 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
 
 
 def submitted_card(
-    texts: Texts, reference: str, draft: ReportDraft, holder: Holder = Holder.LEADER, *, plan: bool = False
+    texts: Texts,
+    reference: str,
+    draft: ReportDraft,
+    holder: Holder = Holder.LEADER,
+    *,
+    plan: bool = False,
+    urgent: bool = False,
+    told_at_once: tuple[str, ...] = (),
+    on_call_phone: str = "",
 ) -> dict[str, Any]:
     """The receipt: the reporter's own next steps, or, for a colleague who reported on someone's behalf, what
-    happens to that person's case; truthful about who has it (domain.responsibility.holder). With `plan` (the
-    reporter's unit has a beredskabsplan), the reminder to follow it and a button that shows it."""
+    happens to that person's case; truthful about who has it (domain.responsibility.holder), and for an urgent case
+    who else got it at once (`told_at_once`: "deputy", "hr") and the on-call phone. With `plan` (the reporter's unit
+    has a beredskabsplan), the reminder to follow it and a button that shows it. Always: 112/114 and the crisis
+    line's opening hours with the out-of-hours alternative."""
     suffix = "" if holder is Holder.LEADER else f"_{holder.value}"
     if draft.on_behalf_of:
         title = texts("submitted.title_on_behalf", reference=reference)
@@ -126,10 +136,16 @@ def submitted_card(
     else:
         title = texts("submitted.title", reference=reference)
         lines = [texts("submitted.body"), texts(f"submitted.next_steps{suffix}")]
+    if urgent and holder is Holder.LEADER:
+        who = "both" if len(told_at_once) == 2 else (told_at_once[0] if told_at_once else "leader")
+        lines.append(texts(f"urgent.receipt_{who}"))
+    if urgent and on_call_phone:
+        lines.append(texts("urgent.receipt_on_call", phone=escape_markdown(on_call_phone)))
     body: list[Any] = [heading(title), *(paragraph(line) for line in lines)]
     if plan:
         body += [
             paragraph(texts("submitted.plan")),
             ac.ActionSet(actions=[submit(texts("submitted.plan_button"), {"command": PLAN_SHOW_COMMAND})]),
         ]
+    body.append(paragraph(texts("emergency.line"), subtle=True))
     return build_card(texts, body)

@@ -1,4 +1,4 @@
-"""The welcome/help card: what Værn does, the menu, and the crisis line.
+"""The welcome/help card: what Værn does, the menu, 112/114 and the crisis line with its opening hours.
 
 The menu: report first (the one primary button), then the person's own cases and the unit's beredskabsplan
 (the guideline: always follow the local plan), the advice before anything happens (safe behaviour online,
@@ -48,5 +48,6 @@ def welcome_card(texts: Texts, name: str) -> dict[str, Any]:
                 else texts("welcome.intro")
             ),
             *(ac.ActionSet(actions=row) for row in rows),
+            paragraph(texts("emergency.line"), subtle=True),
         ],
     )

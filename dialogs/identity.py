@@ -8,7 +8,7 @@ from dialogs.turn import Activity
 from domain.authorization import Actor
 from domain.case import Person
 from domain.handling import HrFunction
-from services.roles import Directory
+from services.roles import Directory, actor_in
 
 
 def person_of(activity: Activity) -> Person:
@@ -45,17 +45,6 @@ def tenant_ids_of(activity: Activity) -> frozenset[str]:
 
 
 def actor_of(activity: Activity, directory: Directory, hr_intake: HrFunction) -> Actor:
-    """The sender as an actor on cases: their HR function (from the directory, by Azure AD object id) and
-    whether that function takes Værn's own escalations (`hr_intake`)."""
-    person = person_of(activity)
-    function: HrFunction | None = None
-    if directory.is_hr(person.aad_object_id):
-        member = next((m for m in directory.hr_members() if m.aad_object_id == person.aad_object_id), None)
-        function = HrFunction(member.function) if member is not None else None
-    return Actor(
-        person,
-        is_hr=function is not None,
-        tenant_id=tenant_of(activity),
-        hr_function=function,
-        hr_intake=function is not None and function == hr_intake,
-    )
+    """The sender as an actor on cases (services.roles.actor_in): their HR function (from the directory, by Azure AD
+    object id), whether that function takes Værn's own escalations (`hr_intake`), and whether they are on call."""
+    return actor_in(directory, person_of(activity), tenant_of(activity), hr_intake.value)

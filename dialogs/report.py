@@ -39,6 +39,7 @@ from dialogs.report_questions import (
 from dialogs.summary_question import SummaryQuestion
 from domain.reporting import ReportDraft
 from domain.responsibility import holder
+from domain.urgency import is_urgent
 from services.reporting import ReportServices
 
 log = logging.getLogger("vaern.report")
@@ -151,7 +152,18 @@ class ReportDialog(Dialog):
         draft = asking.draft
         case = await self._services.file_report(draft)
         plan = case.leader is not None and await self._offers_plan(draft)
-        await asking.show(submitted_card(asking.texts, case.reference, draft, holder(case), plan=plan))
+        notifications = self._services.notifications
+        receipt = submitted_card(
+            asking.texts,
+            case.reference,
+            draft,
+            holder(case),
+            plan=plan,
+            urgent=is_urgent(case.incident),
+            told_at_once=notifications.told_at_once(case),
+            on_call_phone=notifications.on_call_phone,
+        )
+        await asking.show(receipt)
         if case.leader is None:
             return await dialog_context.replace_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": case.case_id})
         return await dialog_context.end_dialog(draft.case_id)

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from directory.graph_client import GraphClient
-from services.roles import DirectoryFile, DirectoryPerson, HrMember, JsonDirectory, Responsibles, Unit
+from services.roles import DirectoryFile, DirectoryPerson, HrMember, JsonDirectory, OnCallMember, Responsibles, Unit
 
 log = logging.getLogger("vaern.directory.graph")
 
@@ -62,6 +62,7 @@ class GraphDirectoryConfig:
     unit_property: str = "department"
     hr_groups: Mapping[str, str] = field(default_factory=dict)  # HR function ("jura", ...) -> group id
     unit_groups: Mapping[str, UnitGroups] = field(default_factory=dict)  # unit property value -> its groups
+    on_call_group: str = ""  # the on-call group (urgent cases nobody acknowledged in time)
     refresh_seconds: float = 900.0
 
 
@@ -201,8 +202,13 @@ def build_snapshot(
                 continue  # one function per person (the first configured); disabled accounts are left out
             seen_hr.add(user.id)
             hr.append(HrMember(aad_object_id=user.id, upn=user.upn, name=user.name, function=function))  # type: ignore[arg-type]
+    on_call = [
+        OnCallMember(aad_object_id=user.id, upn=user.upn, name=user.name)
+        for user in (enabled.get(aad) for aad in dict.fromkeys(group(config.on_call_group or None)))
+        if user is not None
+    ]
     # Built from Graph, not from a file: the checks DirectoryFile makes hold by construction.
-    view = JsonDirectory(DirectoryFile.model_construct(units=units, people=people, hr=hr))
+    view = JsonDirectory(DirectoryFile.model_construct(units=units, people=people, hr=hr, on_call=on_call))
     return Snapshot(view, managers, dict(enabled), group_members, taken_at, taken_monotonic)
 
 
@@ -236,7 +242,7 @@ class GraphDirectory:
         self._monotonic = monotonic
         self._on_close = on_close
         self._snapshot: Snapshot | None = None
-        self._empty = JsonDirectory(DirectoryFile.model_construct(units=[], people=[], hr=[]))
+        self._empty = JsonDirectory(DirectoryFile.model_construct(units=[], people=[], hr=[], on_call=[]))
         self._task: asyncio.Task[None] | None = None
         self._lookups: dict[str, float] = {}  # id -> when a lone lookup was last started
         self._lookup_tasks: set[asyncio.Task[None]] = set()
@@ -277,6 +283,7 @@ class GraphDirectory:
 
     def _group_ids(self) -> list[str]:
         ids = [group_id for group_id in self._config.hr_groups.values() if group_id]
+        ids += [self._config.on_call_group] if self._config.on_call_group else []
         for groups in self._config.unit_groups.values():
             ids += [g for g in (groups.deputies, groups.work_environment_group, groups.safety_representatives) if g]
         return ids
@@ -430,3 +437,6 @@ class GraphDirectory:
 
     def is_hr(self, aad_object_id: str | None) -> bool:
         return self._view.is_hr(aad_object_id)
+
+    def on_call_members(self) -> list[OnCallMember]:
+        return self._view.on_call_members()

@@ -4,7 +4,8 @@ the case exists.
 Every role is decided by the Azure AD object id alone (Teams' `from.aadObjectId`): an actor without one has no
 role on any case, and a matching Teams user id or name counts for nothing. HR (Organisation og Personale) sees an
 escalated case only when they belong to the function it went to: the one the leader named, the intake function
-for Værn's own escalation, and the one HR assigned it to since.
+for Værn's own escalation, and the one HR assigned it to since. The on-call group (domain.urgency) sees and acts on
+an urgent case as a deputy does, once Værn gave it to them because nobody acknowledged it in time.
 """
 
 from __future__ import annotations
@@ -22,18 +23,21 @@ class Role(StrEnum):
     LEADER = "leader"
     DEPUTY = "deputy"
     HR = "hr"
+    ON_CALL = "on_call"
 
 
 @dataclass(frozen=True)
 class Actor:
     """A person acting through the bot. From the directory (Organisation og Personale): `is_hr`, their
-    `hr_function`, and `hr_intake` when that function receives Værn's own escalations."""
+    `hr_function`, and `hr_intake` when that function receives Værn's own escalations; `on_call` for a member of
+    the on-call group."""
 
     person: Person
     is_hr: bool = False
     tenant_id: str | None = None
     hr_function: HrFunction | None = None
     hr_intake: bool = False
+    on_call: bool = False
 
 
 def _same(actor: Person, other: Person | None) -> bool:
@@ -80,13 +84,21 @@ def roles_on(case: Case, actor: Actor) -> set[Role]:
         roles.add(Role.DEPUTY)
     if _hr_may_see(case, actor):
         roles.add(Role.HR)
+    if _on_call_may_see(case, actor):
+        roles.add(Role.ON_CALL)
     return roles
+
+
+def _on_call_may_see(case: Case, actor: Actor) -> bool:
+    """The on-call group has the case once Værn gave it to them (`handling.on_call`), in the case's tenant."""
+    same_tenant = case.tenant_id is None or actor.tenant_id == case.tenant_id
+    return actor.on_call and case.handling.on_call is not None and same_tenant
 
 
 def acting_role(case: Case, actor: Actor) -> Role | None:
     """The role in which the actor may carry out leadership actions, if any."""
     roles = roles_on(case, actor)
-    for role in (Role.LEADER, Role.DEPUTY, Role.HR):
+    for role in (Role.LEADER, Role.DEPUTY, Role.HR, Role.ON_CALL):
         if role in roles:
             return role
     return None
@@ -101,9 +113,9 @@ def can_act(case: Case, actor: Actor) -> bool:
 
 
 def can_read_evidence(case: Case, actor: Actor, uploaded_by: str) -> bool:
-    """Leader, deputy and (escalated) HR read all evidence; the employee their case's; a colleague who
-    reported on someone's behalf only what they uploaded themselves."""
+    """Leader, deputy, (escalated) HR and (alerted) on-call read all evidence; the employee their case's; a
+    colleague who reported on someone's behalf only what they uploaded themselves."""
     roles = roles_on(case, actor)
-    if roles & {Role.LEADER, Role.DEPUTY, Role.HR, Role.SUBJECT}:
+    if roles & {Role.LEADER, Role.DEPUTY, Role.HR, Role.ON_CALL, Role.SUBJECT}:
         return True
     return Role.REPORTER in roles and uploaded_by == actor.person.user_id

@@ -22,11 +22,16 @@ not move it); what happens *after* a deadline (easy_missed) goes out on the next
   first_card (#1, #2, ...)             the leader's first card not delivered within 15 minutes (5 when urgent): the
                                        deputy and HR get the case; later ones wait until one of them has it, then the
                                        employee is told who (`first_card_step`)
+  on_call                              an urgent case (domain.urgency) nobody acknowledged within 60 minutes, counted
+                                       around the clock: the on-call group gets it, the employee the on-call phone
+
+Working hours are the case's unit's own (`unit_calendars`, by unit id), else the default calendar.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -36,6 +41,7 @@ from pydantic import BaseModel, Field
 from domain.case import Case, CaseStatus
 from domain.handling import SafetyNetCategory
 from domain.response_plan import ResponsePlan
+from domain.urgency import is_urgent, needs_on_call
 from domain.working_time import WorkingCalendar
 
 
@@ -55,6 +61,7 @@ class JobKind(StrEnum):
     PLAN_REVISION = "plan_revision"
     FIRST_CARD = "first_card"
     RETENTION = "retention"
+    ON_CALL = "on_call"
 
 
 class FollowUpPolicy(BaseModel):
@@ -80,6 +87,7 @@ class FollowUpPolicy(BaseModel):
     first_card_urgent_minutes: float = 5
     first_card_recheck_minutes: float = 5
     first_card_watch_hours: float = 48
+    on_call_minutes: float = Field(default=60, gt=0)
 
 
 HANDED_OVER = "handed-over"  # the key of the first_card jobs after the case was handed to the deputy and HR
@@ -143,9 +151,19 @@ def _job(case: Case, kind: JobKind, due_at: datetime, *, sequence: int = 1, key:
 class FollowUps:
     """Plans and checks follow-up jobs for cases, on one working calendar and policy."""
 
-    def __init__(self, policy: FollowUpPolicy, calendar: WorkingCalendar) -> None:
+    def __init__(
+        self,
+        policy: FollowUpPolicy,
+        calendar: WorkingCalendar,
+        unit_calendars: Mapping[str, WorkingCalendar] | None = None,
+    ) -> None:
         self.policy = policy
         self.calendar = calendar
+        self.unit_calendars: Mapping[str, WorkingCalendar] = unit_calendars or {}
+
+    def calendar_of(self, unit_id: str) -> WorkingCalendar:
+        """The unit's working hours, or the default ones."""
+        return self.unit_calendars.get(unit_id, self.calendar) if unit_id else self.calendar
 
     # -- planning -------------------------------------------------------------------------------------------------
 
@@ -153,13 +171,13 @@ class FollowUps:
         """Every job the case needs as it stands now (each still checked by `still_applies` when it comes due)."""
         if case.status in (CaseStatus.DRAFT, CaseStatus.CLOSED):
             return []
-        p, start = self.policy, case.created_at
-        first_aid_due = self.calendar.within_hours(start + timedelta(hours=p.first_aid_reminder_hours))
-        debrief_due = self.calendar.within_hours(start + timedelta(hours=p.debrief_reminder_hours))
+        p, start, calendar = self.policy, case.created_at, self.calendar_of(case.unit_id)
+        first_aid_due = calendar.within_hours(start + timedelta(hours=p.first_aid_reminder_hours))
+        debrief_due = calendar.within_hours(start + timedelta(hours=p.debrief_reminder_hours))
         jobs = [
-            _job(case, JobKind.ACK_REMINDER, self.calendar.add_working_hours(start, p.ack_reminder_working_hours)),
-            _job(case, JobKind.ACK_DEPUTY, self.calendar.add_working_hours(start, p.ack_deputy_working_hours)),
-            _job(case, JobKind.ACK_HR, self.calendar.add_working_hours(start, p.ack_hr_working_hours)),
+            _job(case, JobKind.ACK_REMINDER, calendar.add_working_hours(start, p.ack_reminder_working_hours)),
+            _job(case, JobKind.ACK_DEPUTY, calendar.add_working_hours(start, p.ack_deputy_working_hours)),
+            _job(case, JobKind.ACK_HR, calendar.add_working_hours(start, p.ack_hr_working_hours)),
             _job(case, JobKind.FIRST_AID, first_aid_due),
             _job(case, JobKind.DEBRIEF, debrief_due),
             self.safetynet_reminder(case, 1, start),
@@ -169,12 +187,20 @@ class FollowUps:
         jobs += self._restriction_jobs(case)
         jobs += self._police_jobs(case)
         jobs.append(_job(case, JobKind.FIRST_CARD, start + self.first_card_time(case)))
+        if is_urgent(case.incident):
+            jobs.append(self.on_call_job(case))
         return jobs
+
+    def on_call_job(self, case: Case) -> Job:
+        """When an unacknowledged urgent case goes to the on-call group: `on_call_minutes` after it was filed,
+        around the clock."""
+        return _job(case, JobKind.ON_CALL, case.created_at + timedelta(minutes=self.policy.on_call_minutes))
 
     def safetynet_reminder(self, case: Case, sequence: int, after: datetime) -> Job:
         p = self.policy
         hours = p.safetynet_first_working_hours if sequence == 1 else p.safetynet_repeat_working_hours
-        return _job(case, JobKind.SAFETYNET, self.calendar.add_working_hours(after, hours), sequence=sequence)
+        due = self.calendar_of(case.unit_id).add_working_hours(after, hours)
+        return _job(case, JobKind.SAFETYNET, due, sequence=sequence)
 
     def next_jobs(self, case: Case, job: Job, now: datetime) -> list[Job]:
         """Jobs that follow from one that just took effect (the next SafetyNet reminder)."""
@@ -183,13 +209,15 @@ class FollowUps:
         return []
 
     def _check_in(self, case: Case, day: int) -> Job:
-        local_day = case.created_at.astimezone(self.calendar.zone).date() + timedelta(days=day)
-        due = self.calendar.local(self.calendar.next_working_day(local_day), self.policy.check_in_at)
+        calendar = self.calendar_of(case.unit_id)
+        local_day = case.created_at.astimezone(calendar.zone).date() + timedelta(days=day)
+        due = calendar.local(calendar.next_working_day(local_day), self.policy.check_in_at)
         return _job(case, JobKind.CHECK_IN, due, sequence=day)
 
-    def _before_deadline(self, day: date) -> datetime:
+    def _before_deadline(self, case: Case, day: date) -> datetime:
         """A reminder meant for `day`, moved to the last working day on or before it."""
-        return self.calendar.local(self.calendar.last_working_day(day), self.policy.reminder_at)
+        calendar = self.calendar_of(case.unit_id)
+        return calendar.local(calendar.last_working_day(day), self.policy.reminder_at)
 
     def easy_deadline(self, case: Case) -> date | None:
         """The last day to report a work injury: `easy_deadline_days` calendar days after the first day of absence."""
@@ -199,12 +227,12 @@ class FollowUps:
         deadline, absence = self.easy_deadline(case), case.handling.absence
         if deadline is None or absence is None:
             return []
-        key, at = absence.first_day.isoformat(), self.policy.reminder_at
+        key, at, calendar = absence.first_day.isoformat(), self.policy.reminder_at, self.calendar_of(case.unit_id)
         first, second = self.policy.easy_reminder_days_left
-        missed = self.calendar.local(self.calendar.next_working_day(deadline + timedelta(days=1)), at)
+        missed = calendar.local(calendar.next_working_day(deadline + timedelta(days=1)), at)
         return [
-            _job(case, JobKind.EASY_7, self._before_deadline(deadline - timedelta(days=first)), key=key),
-            _job(case, JobKind.EASY_2, self._before_deadline(deadline - timedelta(days=second)), key=key),
+            _job(case, JobKind.EASY_7, self._before_deadline(case, deadline - timedelta(days=first)), key=key),
+            _job(case, JobKind.EASY_2, self._before_deadline(case, deadline - timedelta(days=second)), key=key),
             _job(case, JobKind.EASY_MISSED, missed, key=key),
         ]
 
@@ -213,12 +241,13 @@ class FollowUps:
         if restrictions is None or restrictions.ban_until is None:
             return []
         remind_on = restrictions.ban_until - timedelta(days=self.policy.restriction_reminder_days)
-        due = self._before_deadline(remind_on)
+        due = self._before_deadline(case, remind_on)
         return [_job(case, JobKind.RESTRICTION_EXPIRY, due, key=restrictions.ban_until.isoformat())]
 
     def plan_revision(self, plan: ResponsePlan) -> Job:
         """The reminder on the plan's revision date (the next working day, in the morning)."""
-        due = self.calendar.local(self.calendar.next_working_day(plan.revision_date), self.policy.reminder_at)
+        calendar = self.calendar_of(plan.unit_id)
+        due = calendar.local(calendar.next_working_day(plan.revision_date), self.policy.reminder_at)
         unit_key = re.sub(r"[^A-Za-z0-9_-]", "_", plan.unit_id)[:80]
         return Job(
             id=f"plan-{unit_key}.{JobKind.PLAN_REVISION.value}.1.{plan.revision_date.isoformat()}",
@@ -248,7 +277,7 @@ class FollowUps:
     def first_card_time(self, case: Case) -> timedelta:
         """How long the leader's first card may take to reach them before the deputy and HR get the case."""
         p = self.policy
-        return timedelta(minutes=p.first_card_urgent_minutes if case.incident.urgent else p.first_card_minutes)
+        return timedelta(minutes=p.first_card_urgent_minutes if is_urgent(case.incident) else p.first_card_minutes)
 
     def first_card_step(
         self, case: Case, job: Job, now: datetime, *, queued_at: datetime | None, delivered: bool, reached: set[str]
@@ -317,6 +346,8 @@ class FollowUps:
                 return planned and h.police is not None and h.police.reported_on is None and now < window_ends
             case JobKind.FIRST_CARD:
                 return h.acknowledged is None
+            case JobKind.ON_CALL:
+                return needs_on_call(case)
             case JobKind.PLAN_REVISION:  # a unit's plan, not a case's (services.plan_reminders)
                 return False
             case JobKind.RETENTION:  # not a follow-up: domain.retention decides (services.retention)

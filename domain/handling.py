@@ -196,6 +196,7 @@ class Handling(BaseModel):
     police: PoliceReport | None = None
     safetynet: SafetyNetRegistration | None = None
     hr_escalation: HrEscalation | None = None
+    on_call: Signed | None = None  # an urgent case nobody acknowledged in time, given to the on-call group (by Værn)
     work_environment: WorkEnvironmentReview | None = None
     closure: Closure | None = None
     hr_response: HrResponse = Field(default_factory=HrResponse)

@@ -455,6 +455,10 @@ def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"submitted-{lang}", "Report sent", submitted_card(t, "VK-2026-0042", _draft()))
     receipt = submitted_card(t, "VK-2026-0042", _draft(), plan=True)
     yield Sample(f"submitted-plan-{lang}", "Report sent, the unit has a beredskabsplan", receipt, (DESKTOP, PHONE))
+    urgent = submitted_card(
+        t, "VK-2026-0043", _draft(), urgent=True, told_at_once=("deputy", "hr"), on_call_phone="70 12 34 56"
+    )
+    yield Sample(f"submitted-urgent-{lang}", "Urgent report sent: who has it at once, the on-call phone", urgent)
     yield Sample(
         f"choose-leader-{lang}",
         "Leader not in the directory: the matches for the name the employee typed (at most 5)",
@@ -550,9 +554,19 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
         expand=(
             Verb.HR_ASSIGN.value,
             Verb.HR_ADVICE.value,
+            Verb.HR_REASSIGN.value,
             Verb.LEGAL_HOLD.value,
             *("" for verb in SHOW_CARDS if verb != Verb.ESCALATE_HR),
         ),
+    )
+    urgent_case = _case(
+        incident=_incident(urgent=True),
+        handling=Handling(hr_escalation=HrEscalation(by="vaern", by_name="Værn", at=NOW, automatic_reason="urgent")),
+    )
+    yield Sample(
+        f"hr-escalation-urgent-{lang}",
+        "HR's intake: an urgent case, sent at once beside the leader and the deputy",
+        hr_escalation_card(t, urgent_case, _evidence(1), ["29:hr"]),
     )
     leaderless = _case(
         leader=None,

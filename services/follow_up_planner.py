@@ -42,4 +42,4 @@ class FollowUpPlanner:
     def next_check_in(self, case: Case) -> date | None:
         """The local day of the employee's next check-in, for their status card."""
         moment = self.follow_ups.next_check_in(case, self._clock.now())
-        return moment.astimezone(self.follow_ups.calendar.zone).date() if moment else None
+        return moment.astimezone(self.follow_ups.calendar_of(case.unit_id).zone).date() if moment else None

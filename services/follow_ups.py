@@ -1,6 +1,8 @@
 """What a due follow-up job does: re-read the case, and only if the job still applies, send its reminder,
 check-in or escalation through the outbox. A first_card job reads where the leader's first card is in the outbox
 and does what `FollowUps.first_card_step` says: hand the case to the deputy and HR, or tell the employee who has it.
+An on_call job gives an unacknowledged urgent case to the on-call group (recorded on the case first, so its members
+may open it) and gives the employee the on-call phone, saying the group has it only when it was queued to someone.
 
 Every message gets the id `<job id>.<recipient>`, and the outbox never sends an id twice, so a job that is
 handed out again (a worker crashed before deleting it) has no second effect. The automatic HR escalation
@@ -23,6 +25,7 @@ from domain.clock import Clock
 from domain.follow_ups import HANDED_OVER, FollowUps, Job, JobKind, work_injury_suggested
 from domain.handling import HrEscalation
 from domain.responsibility import SYSTEM_ACTOR, SYSTEM_NAME
+from domain.urgency import alert_on_call
 from domain.working_time import COPENHAGEN
 from services.case_service import change_event_id
 from services.notifications import CaseNotifications, card_payload, text_payload
@@ -92,6 +95,8 @@ class FollowUpHandler:
         case = current.case
         if job.kind is JobKind.FIRST_CARD:
             return await self._first_card(case, job, now, fields)
+        if job.kind is JobKind.ON_CALL:
+            return await self._on_call(case, job, now, fields)
         if job.kind in AUTOMATIC_ESCALATION:
             case = await self._escalate(case, job, AUTOMATIC_ESCALATION[job.kind])
         await self._send(case, job)
@@ -135,7 +140,7 @@ class FollowUpHandler:
                 await self._police_hint(case, job, to_leader)
             case JobKind.CHECK_IN:
                 await self._check_in(case, job)
-            case JobKind.PLAN_REVISION | JobKind.FIRST_CARD | JobKind.RETENTION:  # carried out in `handle`
+            case JobKind.PLAN_REVISION | JobKind.FIRST_CARD | JobKind.RETENTION | JobKind.ON_CALL:  # in `handle`
                 pass
 
     async def _text(self, job: Job, role: str, case: Case, to: Person, text: str) -> None:
@@ -184,6 +189,45 @@ class FollowUpHandler:
         intro = texts("first_card.deputy", reference=case.reference, unit=unit, leader=leader, minutes=minutes)
         await self._notifications.send_deputy_card(case, evidence, prefix, f"{intro}\n\n{texts('follow_up.footer')}")
         await self._notifications.send_hr_cards(case, evidence, f"{prefix}.hr")
+
+    async def _on_call(self, case: Case, job: Job, now: datetime, fields: dict[str, object]) -> bool:
+        """Nobody acknowledged the urgent case in time: the on-call group gets it, the employee the on-call phone."""
+        event = AuditEvent(
+            case_id=case.case_id,
+            at=now,
+            actor_id=SYSTEM_ACTOR,
+            actor_name=SYSTEM_NAME,
+            role=SYSTEM_ROLE,
+            action="on_call",
+            correlation_id=job.id,
+        )
+
+        def alert(stored: Case) -> Case:
+            if alert_on_call(stored, now):
+                stored.version += 1
+                stored.last_change = event
+            return stored
+
+        case = await self._cases.update(case.case_id, alert)
+        if case.last_change == event:
+            await self._audit.append(event, event_id=change_event_id(case))
+        evidence = await self._evidence.list_items(case.case_id)
+        reached = await self._notifications.send_on_call_cards(case, evidence, f"{job.id}.on-call")
+        phone = self._notifications.on_call_phone
+        texts = self._notifications.texts(case.locale)
+        lines = [texts("urgent.on_call_employee" if reached else "urgent.no_answer_employee", reference=case.reference)]
+        lines += [texts("urgent.on_call_phone", phone=escape_markdown(phone))] if phone else []
+        lines += [texts("urgent.danger"), texts("follow_up.footer")]
+        payload = text_payload("\n\n".join(lines))
+        await self._notifications.enqueue(f"{job.id}.employee", case, case.subject, EMPLOYEE_UPDATE, payload)
+        if case.reported_on_behalf:
+            await self._notifications.enqueue(f"{job.id}.reporter", case, case.reporter, EMPLOYEE_UPDATE, payload)
+        if not reached and not phone:
+            log.error("an urgent case went unacknowledged and no on-call group or phone is configured",
+                      extra={"fields": fields})  # fmt: skip
+        log.warning("urgent case not acknowledged in time: given to the on-call group",
+                    extra={"fields": fields | {"on_call_members": reached}})  # fmt: skip
+        return True
 
     async def _tell_who_has_it(self, case: Case, who: tuple[str, ...], prefix: str) -> None:
         """The one who reported was told the leader would hear: now, plainly, who has the case."""

@@ -5,7 +5,8 @@ or down; and after every change the case's follow-ups are planned (services.foll
 a case to someone (the leader's first card, a deputy's, HR's) are `keep_trying`: the outbox tries them again
 after it gave them up, until they are delivered. Teams reads a message's text as Markdown: what people wrote
 goes into it escaped (`cards.markdown.escape_markdown`). Each recipient reads in their own Teams language
-(`reader_texts`), and a case without a leader goes to HR's intake (domain.responsibility)."""
+(`reader_texts`), and a case without a leader goes to HR's intake (domain.responsibility). An urgent case
+(domain.urgency) goes to its leader, deputy and HR's intake at once, in the same write as the case."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from domain.evidence import EvidenceItem
 from domain.handling import HrFunction
 from domain.leader_actions import Verb
 from domain.responsibility import NO_LEADER, waits_for_a_leader
+from domain.urgency import URGENT, is_urgent
 from services.follow_up_planner import FollowUpPlanner
-from services.roles import Directory, HrMember, Responsibles, led_by
+from services.roles import Directory, HrMember, OnCallMember, Responsibles, led_by
 from services.together import together
 from storage.conversation_refs import ConversationReferenceStore
 from storage.leader_assignments import LeaderAssignments
@@ -40,7 +42,9 @@ CHECK_IN_ALERT = "check_in_alert"
 HR_ADVICE = "hr_advice"
 
 LEADERSHIP_LANGUAGE = "da"
-HANDOVER_KINDS = frozenset({LEADER_CARD, DEPUTY_CARD, HR_CARD})  # new cards of these kinds are `keep_trying`
+ON_CALL_CARD = "on_call_card"
+# New cards of these kinds are `keep_trying`.
+HANDOVER_KINDS = frozenset({LEADER_CARD, DEPUTY_CARD, HR_CARD, ON_CALL_CARD})
 
 
 class Sender(Protocol):
@@ -98,7 +102,9 @@ class CaseNotifications:
         hr_intake: HrFunction = HrFunction.WORK_ENVIRONMENT_COORDINATOR,
         organisation: str = DEFAULT_ORGANISATION,
         references: ConversationReferenceStore | None = None,
+        on_call_phone: str = "",
     ) -> None:
+        self.on_call_phone = on_call_phone
         self._directory = directory
         self._references = references
         self._organisation = organisation
@@ -229,8 +235,37 @@ class CaseNotifications:
             await self.enqueue(
                 _leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card), if_stored=if_stored
             )
+            if is_urgent(case.incident):
+                await self._urgent_to_deputy_and_hr(case, evidence, if_stored=if_stored)
         elif waits_for_a_leader(case):
             await self.send_hr_cards(case, evidence, f"{case.case_id}-no-leader-hr", if_stored=if_stored)
+
+    async def _urgent_to_deputy_and_hr(
+        self, case: Case, evidence: list[EvidenceItem], *, if_stored: Awaitable[str] | None
+    ) -> None:
+        """An urgent case: the deputy gets the leadership card and HR's intake its card, with the leader's."""
+        if case.deputy is not None:
+            texts = await self.reader_texts(case.deputy)
+            leader = escape_markdown(case.leader.name) if case.leader is not None and case.leader.name else "-"
+            unit = escape_markdown(case.unit or "-")
+            intro = texts("urgent.deputy", reference=case.reference, unit=unit, leader=leader)
+            intro = f"{intro}\n\n{texts('follow_up.footer')}"
+            await self.send_deputy_card(case, evidence, f"{case.case_id}.urgent", intro, if_stored=if_stored)
+        escalation = case.handling.hr_escalation
+        if escalation is not None and escalation.automatic_reason == URGENT:
+            await self.send_hr_cards(case, evidence, f"{case.case_id}.urgent.hr", if_stored=if_stored)
+
+    def told_at_once(self, case: Case) -> tuple[str, ...]:
+        """Who besides the leader has an urgent case from the moment it was filed ("deputy", "hr"): the ones
+        `tell_leader` queued it to."""
+        if case.leader is None or not is_urgent(case.incident):
+            return ()
+        escalation = case.handling.hr_escalation
+        to_hr = escalation is not None and escalation.automatic_reason == URGENT and self.hr_intake_can_hold()
+        return (("deputy",) if case.deputy is not None else ()) + (("hr",) if to_hr else ())
+
+    def on_call_members(self) -> list[OnCallMember]:
+        return self._directory.on_call_members()
 
     async def leader_card_delivery(self, case: Case) -> tuple[datetime | None, bool]:
         """Where the leader's first card is: when it was queued (None if it is not waiting), and whether it was
@@ -252,16 +287,43 @@ class CaseNotifications:
                 break
         return reached
 
-    async def send_deputy_card(self, case: Case, evidence: list[EvidenceItem], id_prefix: str, intro: str) -> None:
+    async def send_deputy_card(
+        self,
+        case: Case,
+        evidence: list[EvidenceItem],
+        id_prefix: str,
+        intro: str,
+        *,
+        if_stored: Awaitable[str] | None = None,
+    ) -> None:
         """The deputy gets the leadership card (they can act on it) after a short text saying why."""
         deputy = case.deputy
         if deputy is None:
             return
-        await self.enqueue(f"{id_prefix}.deputy", case, deputy, FOLLOW_UP_TEXT, text_payload(intro))
+        await self.enqueue(
+            f"{id_prefix}.deputy", case, deputy, FOLLOW_UP_TEXT, text_payload(intro), if_stored=if_stored
+        )
         teams_id = await self._teams_id(deputy)
         texts = await self.reader_texts(deputy)
         card = card_payload(self.leader_card(case, evidence, [teams_id] if teams_id else [], texts))
-        await self.enqueue(f"{id_prefix}.deputy-card", case, deputy, DEPUTY_CARD, card)
+        await self.enqueue(f"{id_prefix}.deputy-card", case, deputy, DEPUTY_CARD, card, if_stored=if_stored)
+
+    async def send_on_call_cards(self, case: Case, evidence: list[EvidenceItem], id_prefix: str) -> int:
+        """Each member of the on-call group gets a short text saying why (in their language), then the leadership
+        card to act on; returns how many members it was queued to."""
+        members = self._directory.on_call_members()
+        minutes = f"{self.planner.follow_ups.policy.on_call_minutes:g}"
+        for member in members:
+            person = member.as_person()
+            texts = await self.reader_texts(person)
+            intro = texts("urgent.on_call", reference=case.reference, unit=escape_markdown(case.unit or "-"),
+                          minutes=minutes)  # fmt: skip
+            teams_id = await self._teams_id(person)
+            card = card_payload(self.leader_card(case, evidence, [teams_id] if teams_id else [], texts))
+            text = text_payload(f"{intro}\n\n{texts('follow_up.footer')}")
+            await self.enqueue(f"{id_prefix}-{member.aad_object_id}", case, person, FOLLOW_UP_TEXT, text)
+            await self.enqueue(f"{id_prefix}-{member.aad_object_id}-card", case, person, ON_CALL_CARD, card)
+        return len(members)
 
     async def plan_follow_ups(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> None:
         """Queue a reported case's follow-up jobs and their marker once the case is stored, or `if_stored` its

@@ -15,6 +15,7 @@ from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.reporting import ReportDraft, to_case
 from domain.responsibility import hand_leaderless_case_to_hr
+from domain.urgency import hand_urgent_case_to_hr
 from services.notifications import CaseNotifications
 from services.together import together
 from storage.case_index import CaseIndex
@@ -40,7 +41,8 @@ class ReportServices:
 
     async def file_report(self, draft: ReportDraft) -> Case:
         """The sent report as a filed case. Without a leader (the employee may still name one) it is held by HR's
-        intake function from the start (domain.responsibility)."""
+        intake function from the start (domain.responsibility); an urgent one goes to HR's intake too, beside its
+        leader and deputy (domain.urgency)."""
         existing = await self.cases.get(draft.case_id)
         if existing is not None:
             # Sent before, but the bot stopped before it finished: finish it (each step is idempotent).
@@ -61,6 +63,8 @@ class ReportServices:
         elif case.leader is None:
             log.error("a case has no leader and the directory names nobody in HR's intake function to hold it",
                       extra={"fields": {"case_id": case.case_id}})  # fmt: skip
+        if case.leader is not None:
+            hand_urgent_case_to_hr(case, now)  # urgent: HR's intake has it at once, beside leader and deputy
         await self.references.use_next(now.year, lambda reservation: self._file(case, evidence, reservation))
         return case
 

@@ -2,7 +2,8 @@
 
 The guideline puts the employee's nearest leader first: the leader must hear of a report at once, the
 deputy stands in, the work environment group (arbejdsmiljøgruppen) and the safety representatives
-(arbejdsmiljørepræsentanter) support, and HR (Jura, the work environment coordinator) advise.
+(arbejdsmiljørepræsentanter) support, and HR (Jura, the work environment coordinator) advise. The on-call group
+(vagtordningen) takes an urgent case nobody acknowledged in time (domain.urgency).
 
 `Directory` is the port the bot asks. `JsonDirectory` reads a small JSON file an administrator keeps
 (see `directory.example.json` at the repository root); `EmptyDirectory` is used when none is configured,
@@ -74,6 +75,17 @@ class HrMember(_Strict):
     function: HrFunction
 
 
+class OnCallMember(_Strict):
+    """Someone in the on-call group, reached by their Entra ID object id (they need not have written first)."""
+
+    aad_object_id: str = Field(min_length=1)
+    upn: str = Field(min_length=3)
+    name: str = Field(min_length=1)
+
+    def as_person(self) -> Person:
+        return Person(user_id=f"aad:{self.aad_object_id}", name=self.name, aad_object_id=self.aad_object_id)
+
+
 @dataclass(frozen=True)
 class Responsibles:
     """Who is responsible for a person: `unit` is the unit `leader` leads (a parent unit for a unit's leader)."""
@@ -111,9 +123,13 @@ class Directory(Protocol):
 
     def is_hr(self, aad_object_id: str | None) -> bool: ...
 
+    def on_call_members(self) -> list[OnCallMember]:
+        """The on-call group: who takes an urgent case nobody acknowledged in time."""
+        ...
+
 
 class DirectoryFile(BaseModel):
-    """The JSON file: {"_comment": ..., "units": [...], "people": [...], "hr": [...]}."""
+    """The JSON file: {"_comment": ..., "units": [...], "people": [...], "hr": [...], "on_call": [...]}."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -121,6 +137,7 @@ class DirectoryFile(BaseModel):
     units: list[Unit] = Field(default_factory=list[Unit])
     people: list[DirectoryPerson] = Field(default_factory=list[DirectoryPerson])
     hr: list[HrMember] = Field(default_factory=list[HrMember])
+    on_call: list[OnCallMember] = Field(default_factory=list[OnCallMember])
 
     @model_validator(mode="after")
     def _consistent(self) -> DirectoryFile:
@@ -129,6 +146,7 @@ class DirectoryFile(BaseModel):
         problems += _duplicates("person aad_object_id", (p.aad_object_id for p in self.people))
         problems += _duplicates("person upn", (p.upn.casefold() for p in self.people))
         problems += _duplicates("hr aad_object_id", (member.aad_object_id for member in self.hr))
+        problems += _duplicates("on_call aad_object_id", (member.aad_object_id for member in self.on_call))
         units = {unit.id: unit for unit in self.units}
         people = {p.aad_object_id for p in self.people}
         for index, person in enumerate(self.people):
@@ -187,6 +205,7 @@ class JsonDirectory:
         self._people = {person.aad_object_id: person for person in data.people}
         self._by_upn = {person.upn.casefold(): person for person in data.people}
         self._hr = list(data.hr)
+        self._on_call = list(data.on_call)
 
     @classmethod
     def from_file(cls, path: Path) -> JsonDirectory:
@@ -278,6 +297,9 @@ class JsonDirectory:
     def is_hr(self, aad_object_id: str | None) -> bool:
         return bool(aad_object_id) and any(member.aad_object_id == aad_object_id for member in self._hr)
 
+    def on_call_members(self) -> list[OnCallMember]:
+        return list(self._on_call)
+
 
 class EmptyDirectory:
     """No directory configured: nobody is known, so leaders must be chosen by hand."""
@@ -306,18 +328,23 @@ class EmptyDirectory:
     def is_hr(self, aad_object_id: str | None) -> bool:
         return False
 
+    def on_call_members(self) -> list[OnCallMember]:
+        return []
+
 
 def actor_in(directory: Directory, person: Person, tenant_id: str | None, hr_intake: str) -> Actor:
-    """A person as an actor on cases: their HR function from the directory (by Azure AD object id), and whether that
-    function takes Værn's own escalations (`hr_intake`)."""
+    """A person as an actor on cases: their HR function from the directory (by Azure AD object id), whether that
+    function takes Værn's own escalations (`hr_intake`), and whether they are in the on-call group."""
     member = next((m for m in directory.hr_members() if m.aad_object_id == person.aad_object_id), None)
     function = DomainHrFunction(member.function) if member is not None and person.aad_object_id else None
+    aad = person.aad_object_id
     return Actor(
         person,
         is_hr=function is not None,
         tenant_id=tenant_id,
         hr_function=function,
         hr_intake=function is not None and function.value == hr_intake,
+        on_call=bool(aad) and any(member.aad_object_id == aad for member in directory.on_call_members()),
     )
 
 

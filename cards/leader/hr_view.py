@@ -39,6 +39,7 @@ from domain.handling import (
 )
 from domain.leader_actions import Verb
 from domain.responsibility import NO_LEADER, waits_for_a_leader
+from domain.urgency import URGENT
 
 HR_SKIPS = frozenset({Verb.ACKNOWLEDGE, Verb.ESCALATE_HR})  # the leader's own, or HR asking itself
 
@@ -141,6 +142,8 @@ def _intro_key(case: Case, automatic: bool) -> str:
     escalation = case.handling.hr_escalation
     if escalation is not None and escalation.automatic_reason == NO_LEADER:
         return "hr.intro_no_leader" if waits_for_a_leader(case) else "hr.intro_leader_named"
+    if escalation is not None and escalation.automatic_reason == URGENT:
+        return "hr.intro_urgent"
     return "hr.intro_automatic" if automatic else "hr.intro"
 
 

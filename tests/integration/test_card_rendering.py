@@ -177,6 +177,7 @@ def test_each_card_has_its_screenshots(rendered: tuple[Any, dict[str, Any], Path
         "hr-escalation-automatic-da--hr_assign.png",
         "hr-escalation-automatic-en--hr_advice.png",
         "hr-escalation-automatic-da--legal_hold.png",
+        "hr-escalation-automatic-en--hr_reassign.png",
     } <= set(opened)
     index = (out / "index.md").read_text(encoding="utf-8")
     assert all(f"`{card['name']}`" in index for card in report["cards"])

@@ -44,6 +44,7 @@ class Org:
         self.coordinator_group = stub.add_group([self.coordinator])
         self.amg_group = stub.add_group([self.leader, self.colleague, self.other])
         self.deputy_group = stub.add_group([self.deputy])
+        self.on_call_group = stub.add_group([self.director, self.no_manager])
 
     def config(self, refresh_seconds: float = 900.0, deputies: bool = True) -> GraphDirectoryConfig:
         groups = UnitGroups(
@@ -55,6 +56,7 @@ class Org:
             unit_property="department",
             hr_groups={"jura": self.jura_group, "work_environment_coordinator": self.coordinator_group},
             unit_groups={JOBCENTER: groups},
+            on_call_group=self.on_call_group,
             refresh_seconds=refresh_seconds,
         )
 
@@ -119,6 +121,7 @@ async def test_reads_managers_units_deputies_hr_and_amg_page_by_page(stub, org, 
     assert [m.aad_object_id for m in directory.hr_members("jura")] == [org.jura]
     assert [m.aad_object_id for m in directory.hr_members("work_environment_coordinator")] == [org.coordinator]
     assert directory.is_hr(org.jura) and not directory.is_hr(org.employee)
+    assert [m.aad_object_id for m in directory.on_call_members()] == [org.director, org.no_manager]
     assert [p.aad_object_id for p in directory.search("sara")] == [org.employee]
 
     users = [call for call in stub.graph_calls() if call.path == "/v1.0/users"]

@@ -311,7 +311,8 @@ LEADERSHIP_VERBS = {verb for verb in Verb if verb not in EMPLOYEE_VERBS | HR_VER
 # The duties each card offers as a form (Action.ShowCard): HR answers the leader instead of asking itself.
 FORMS = {
     "leader": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE},
-    "hr": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE, Verb.ESCALATE_HR} | {Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.HR_REASSIGN, Verb.LEGAL_HOLD},
+    "hr": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE, Verb.ESCALATE_HR}
+    | {Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.HR_REASSIGN, Verb.LEGAL_HOLD},
 }
 
 
