@@ -44,6 +44,7 @@ from domain.case_package import (
 from domain.evidence import MAX_NAME_CHARS, EvidenceItem, EvidencePolicy, EvidenceSource
 from domain.reporting import MAX_FREE_TEXT, clean_free_text
 from exports.case_package import BuiltPackage, EvidenceIntegrityError, build_package
+from services.roles import EmptyDirectory
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
 from storage.evidence_intake import EvidenceIntake
@@ -537,11 +538,6 @@ def _turn(adapter: RecordingChannel, person: Person, activity_type: str = "messa
     return TurnContext(adapter, activity)
 
 
-class NoDirectory:
-    def is_hr(self, aad_object_id: str | None) -> bool:
-        return False
-
-
 @pytest.fixture
 async def packages(stored: Stored) -> AsyncIterator[CasePackages]:
     service = CasePackages(
@@ -549,7 +545,7 @@ async def packages(stored: Stored) -> AsyncIterator[CasePackages]:
         stored.evidence,
         stored.audit,
         PackageOffers(stored.documents),
-        NoDirectory(),  # type: ignore[arg-type]
+        EmptyDirectory(),
         MovableClock(NOW),
         folder=stored.root / "packages",
         crisis_line="89 70 12 99",
