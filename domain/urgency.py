@@ -3,7 +3,8 @@
 A case is urgent when the employee is in danger or was threatened with violence (the safety question:
 `incident.urgent`), or reported the strongest impact (5 of 5). An urgent case goes to its leader, its deputy and
 Organisation og Personale's intake function the moment it is filed (an automatic HR escalation, reason `URGENT`),
-whatever the working hours. If nobody acknowledges it within the on-call time (`FollowUpPolicy.on_call_minutes`,
+whatever the working hours (one without a leader goes to the intake alone). If nobody, leadership or HR,
+acknowledges it within the on-call time (`FollowUpPolicy.on_call_minutes`,
 counted around the clock, not in working hours), the on-call contact is used: the on-call group gets the case
 (`handling.on_call`, from which on the group's members may see and act on it: domain.authorization) and
 the employee is given the on-call phone number.
@@ -43,5 +44,9 @@ def alert_on_call(case: Case, at: datetime) -> bool:
 
 
 def needs_on_call(case: Case) -> bool:
-    """Nobody has acknowledged the urgent case yet, and the on-call group does not have it yet."""
-    return is_urgent(case.incident) and case.handling.acknowledged is None and case.handling.on_call is None
+    """Nobody has acknowledged the urgent case yet (neither leadership nor HR), and the on-call group does not have
+    it yet. A case without a leader counts too: HR's intake holds it only in working hours."""
+    h = case.handling
+    return (
+        is_urgent(case.incident) and h.acknowledged is None and h.hr_response.acknowledged is None and h.on_call is None
+    )

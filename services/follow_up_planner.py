@@ -33,6 +33,10 @@ class FollowUpPlanner:
             jobs.append(deletion)
         return await self._queue.schedule(jobs, if_stored=if_stored) if jobs else 0
 
+    async def plan_on_call(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> int:
+        """Queue only the on-call step of an urgent case (one that has no leader yet: HR's intake holds it)."""
+        return await self._queue.schedule([self.follow_ups.on_call_job(case)], if_stored=if_stored)
+
     def overdue(self, case: Case) -> list[JobKind]:
         return self.follow_ups.overdue(case, self._clock.now())
 

@@ -28,7 +28,7 @@ from domain.responsibility import SYSTEM_ACTOR, SYSTEM_NAME
 from domain.urgency import alert_on_call
 from domain.working_time import COPENHAGEN
 from services.case_service import change_event_id
-from services.notifications import CaseNotifications, card_payload, text_payload
+from services.notifications import FOLLOW_UP_TEXT, CaseNotifications, card_payload, text_payload
 from services.plan_reminders import PlanRevisionReminders
 from services.retention import Retention
 from storage.audit import AuditLog
@@ -222,12 +222,19 @@ class FollowUpHandler:
         await self._notifications.enqueue(f"{job.id}.employee", case, case.subject, EMPLOYEE_UPDATE, payload)
         if case.reported_on_behalf:
             await self._notifications.enqueue(f"{job.id}.reporter", case, case.reporter, EMPLOYEE_UPDATE, payload)
+        if case.leader is not None and reached:
+            leader_texts = await self._notifications.reader_texts(case.leader)
+            told = leader_texts("urgent.on_call_leader", reference=case.reference, minutes=self._on_call_minutes())
+            await self._notifications.enqueue(f"{job.id}.leader", case, case.leader, FOLLOW_UP_TEXT, text_payload(told))
         if not reached and not phone:
             log.error("an urgent case went unacknowledged and no on-call group or phone is configured",
                       extra={"fields": fields})  # fmt: skip
         log.warning("urgent case not acknowledged in time: given to the on-call group",
                     extra={"fields": fields | {"on_call_members": reached}})  # fmt: skip
         return True
+
+    def _on_call_minutes(self) -> str:
+        return f"{self._follow_ups.policy.on_call_minutes:g}"
 
     async def _tell_who_has_it(self, case: Case, who: tuple[str, ...], prefix: str) -> None:
         """The one who reported was told the leader would hear: now, plainly, who has the case."""

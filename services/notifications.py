@@ -331,6 +331,8 @@ class CaseNotifications:
         leader."""
         if case.leader is not None:
             await self.planner.plan(case, if_stored=if_stored)
+        elif is_urgent(case.incident):  # HR's intake holds it, in working hours: the on-call step goes on
+            await self.planner.plan_on_call(case, if_stored=if_stored)
 
     async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:
         """Bring the leader's copy of the card up to date in place (whoever acted, from wherever)."""

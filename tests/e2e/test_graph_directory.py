@@ -32,12 +32,13 @@ class Org:
         self.colleague = stub.add_user("Jens Kollega", UNIT, self.leader)
         self.lonely = stub.add_user("Ulla Udenleder", UNIT)  # no manager in Entra ID
         self.jura = stub.add_user("Karen Jura", "HR", self.director)
+        self.coordinator = stub.add_user("Henrik Koordinator", "HR", self.director)
         self.new_leader = stub.add_user("Nina Nyleder", NEW_UNIT, self.director)  # has never opened Værn
         self.first_reporter = stub.add_user("Ole Borger", NEW_UNIT, self.new_leader)
         self.second_reporter = stub.add_user("Pia Skranke", NEW_UNIT, self.new_leader)
         self.groups = {
             "GRAPH_HR_JURA_GROUP_ID": stub.add_group([self.jura]),
-            "GRAPH_HR_WORK_ENVIRONMENT_COORDINATOR_GROUP_ID": stub.add_group([self.jura]),
+            "GRAPH_HR_WORK_ENVIRONMENT_COORDINATOR_GROUP_ID": stub.add_group([self.coordinator]),
             "GRAPH_UNIT_GROUPS": json.dumps(
                 {
                     UNIT: {
@@ -105,10 +106,16 @@ def test_the_report_goes_to_the_employees_own_manager_from_graph(graph_bot, grap
 
 
 def test_an_employee_with_no_manager_in_graph_is_asked_for_a_leader(graph_bot, org, connector) -> None:
+    """No manager in Entra ID: HR's intake group (from Graph) has the case at once, and the employee is told so and
+    asked for their leader's name."""
+    intake = person(graph_bot, connector, org, org.coordinator)  # HR_INTAKE_FUNCTION: the coordinator's group
     lonely = person(graph_bot, connector, org, org.lonely)
+    mark = connector.mark()
     answer_until(lonely, "summary")
     seen = "\n".join(texts(lonely.submit({"q": "summary", "answer": "confirm"})))
-    assert "Skriv din leders navn" in seen
+    assert "Kender du din leders navn" in seen and "ligger allerede hos Organisation og Personale" in seen
+    hr_card = "\n".join(card_texts(wait_for_card(connector, intake, mark)))
+    assert "ingen leder fundet" in hr_card
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from domain.case import Case
 from domain.follow_ups import JobKind
-from domain.handling import Acknowledgement
+from domain.handling import Acknowledgement, Signed
+from domain.person import Person
 from domain.reporting import ReportDraft
 from domain.urgency import URGENT
 from services.follow_ups import FollowUpHandler
@@ -79,9 +80,12 @@ async def test_unacknowledged_within_the_hour_the_on_call_group_gets_it_and_the_
     new = [n for n in await world.outbox.pending() if n.id not in before]
     assert sorted((n.kind, n.recipient.aad_object_id) for n in new) == [
         (EMPLOYEE_UPDATE, EMPLOYEE.aad_object_id),
+        ("follow_up", "aad-karen"),
         ("follow_up", "aad-vagt"),
         ("on_call_card", "aad-vagt"),
     ]
+    (to_leader,) = [n.payload["text"] for n in new if n.recipient.aad_object_id == "aad-karen"]
+    assert "vagten har nu fået sagen" in to_leader and "60 minutter" in to_leader
     (to_employee,) = [n.payload["text"] for n in new if n.kind == EMPLOYEE_UPDATE]
     assert "vagten** har nu fået den" in to_employee and PHONE in to_employee and "112" in to_employee
     assert not await world.on_call_step(stored.case)  # once: the group has it
@@ -110,3 +114,31 @@ async def test_an_acknowledged_urgent_case_goes_to_nobody_on_call() -> None:
 
     assert not await world.on_call_step(acknowledged)
     assert len(await world.outbox.pending()) == before
+
+
+async def test_an_urgent_case_with_no_leader_still_goes_on_call_when_hr_has_not_acknowledged_it() -> None:
+    world = Urgent(on_call=ON_CALL)
+    stranger = Person(user_id="29:ukendt", name="Ukendt Medarbejder", aad_object_id="aad-ukendt")
+    draft = ReportDraft(case_id="n" * 32, reporter=stranger, tenant_id="tenant-1", service_url="https://smba.test/")
+    draft.incident.urgent = True
+    case = await world.reports.file_report(draft)
+    assert case.leader is None and case.handling.hr_escalation is not None  # HR's intake holds it
+    (job,) = [j for j in world.notifications.planner.follow_ups.planned_jobs(case) if j.kind is JobKind.ON_CALL]
+    queued = await world.jobs.receive(job.due_at, max_jobs=50)
+    assert [lease.job.kind for lease in queued if lease.job.case_id == case.case_id] == [JobKind.ON_CALL]
+
+    assert await world.on_call_step(case)
+    new = sorted((n.kind, n.recipient.aad_object_id) for n in await world.outbox.pending())
+    assert ("on_call_card", "aad-vagt") in new and (HR_CARD, "aad-kim") in new
+
+
+async def test_an_urgent_case_hr_acknowledged_goes_to_nobody_on_call() -> None:
+    world = Urgent(on_call=ON_CALL)
+    case = await world.file_urgent()
+
+    def hr_acknowledges(stored: Case) -> Case:
+        stored.handling.hr_response.acknowledged = Signed(by="29:kim", at=world.clock.now())
+        return stored
+
+    acknowledged = await world.cases.update(case.case_id, hr_acknowledges)
+    assert not await world.on_call_step(acknowledged)
