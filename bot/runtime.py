@@ -190,8 +190,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         notifications=notifications,
         case_index=case_index,
     )
+    case_actions = CaseActions(cases, backend.evidence, audit, clock, directory)
     card_actions = CardActionHandler(
-        CaseActions(cases, backend.evidence, audit, clock, directory),
+        case_actions,
         notifications,
         directory,
         backend.evidence,
@@ -210,7 +211,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     plan_viewer = ResponsePlanViewer(plans, directory, clock, settings.crisis_line, plan_files)
     dialogs = [
         ReportDialog(services, settings.crisis_line, has_plan=plan_viewer.has_plan),
-        ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line),
+        ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line, case_actions),
         AddEvidenceDialog(services, audit, settings.crisis_line),
         ResponsePlanDialog(
             plans,

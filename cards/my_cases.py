@@ -128,9 +128,11 @@ def case_detail_card(
             texts("my_cases.add_button"), {"command": ADD_EVIDENCE_COMMAND, "case_id": case.case_id}, primary=True
         )
         rows = [add, back]
+        data = {"command": NAME_LEADER_COMMAND, "case_id": case.case_id}
         if case.leader is None:
-            data = {"command": NAME_LEADER_COMMAND, "case_id": case.case_id}
             rows.insert(0, _button_row(texts("my_cases.name_leader_button"), data, primary=True))
+        else:
+            rows.insert(1, _button_row(texts("my_cases.change_leader_button"), data))
     return _before_crisis_line(card, rows)
 
 

@@ -1,13 +1,16 @@
-"""When the directory does not know the employee's leader: ask for the name, offer matches, and send the
-case to the leader chosen. The choice is remembered for the next case. Started right after filing, or later from
-"Mine sager" by the case's subject or reporter while the case is open and has no leader; until a leader is
-chosen the case is held by HR's intake (domain.responsibility), and every text says who has it."""
+"""Name the case's leader, or change it: ask for the name, offer the directory's matches, and send the case to the
+leader chosen. With no leader (the directory knows none): started right after filing, or later from "Mine sager";
+the choice is remembered for the next case, and until then the case is held by HR's intake (domain.responsibility).
+With a leader: from "Mine sager", the case's subject or reporter may give the open case to another leader (the
+`choose_leader` action: authorized, signed and audited like any other; the leader before is told). Every text says
+who has the case."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from cards.choose_leader import LEADER_CHOICE, choose_leader_card
+from cards.leader.messages import action_error_text
 from cards.markdown import escape_markdown
 from cards.my_cases import is_open
 from content import Texts, texts_for
@@ -17,7 +20,10 @@ from dialogs.my_cases import viewer_role
 from dialogs.replies import reply_from
 from domain.authorization import Actor
 from domain.case import Case
+from domain.leader_actions import Verb
 from domain.responsibility import Holder, holder
+from services.case_service import CaseActions, Result
+from services.logging_setup import correlation_id
 from services.notifications import CaseNotifications
 from services.roles import Directory
 from storage.cases import CaseRepository
@@ -35,8 +41,10 @@ class ChooseLeaderDialog(Dialog):
         notifications: CaseNotifications,
         directory: Directory,
         crisis_line: str,
+        actions: CaseActions,
     ) -> None:
         super().__init__(CHOOSE_LEADER_DIALOG_ID)
+        self._actions = actions
         self._cases = cases
         self._evidence = evidence
         self._notifications = notifications
@@ -54,11 +62,12 @@ class ChooseLeaderDialog(Dialog):
         if case is None or viewer_role(case, actor) is None or not is_open(case):
             await dialog_context.context.say(texts("my_cases.not_found"))
             return await dialog_context.end_dialog()
+        state = dialog_context.active_dialog.state
+        state.update(case_id=case.case_id, offered=[], hr_has_it=holder(case) is Holder.HR_INTAKE)
         if case.leader is not None:
-            await dialog_context.context.say(texts("leader_lookup.has_leader", name=escape_markdown(case.leader.name)))
-            return await dialog_context.end_dialog()
-        hr_has_it = holder(case) is Holder.HR_INTAKE
-        dialog_context.active_dialog.state.update(case_id=case.case_id, offered=[], hr_has_it=hr_has_it)
+            state["change"] = True
+            await dialog_context.context.say(texts("leader_lookup.ask_change", name=escape_markdown(case.leader.name)))
+            return Dialog.end_of_turn
         await dialog_context.context.say(texts(self._key("ask", dialog_context)))
         return Dialog.end_of_turn
 
@@ -74,9 +83,11 @@ class ChooseLeaderDialog(Dialog):
 
     @staticmethod
     def _key(name: str, dialog_context: DialogContext) -> str:
-        """The text for a case HR's intake holds, or for one nobody has yet."""
-        held = dialog_context.active_dialog.state.get("hr_has_it", False)
-        return f"leader_lookup.{name}_hr_has_it" if held else f"leader_lookup.{name}"
+        """The text for a case whose leader is being changed, one HR's intake holds, or one nobody has yet."""
+        state = dialog_context.active_dialog.state
+        if state.get("change", False):
+            return f"leader_lookup.{name}_change"
+        return f"leader_lookup.{name}_hr_has_it" if state.get("hr_has_it", False) else f"leader_lookup.{name}"
 
     async def continue_dialog(self, dialog_context: DialogContext) -> DialogTurnResult:
         texts = self._texts(dialog_context)
@@ -84,6 +95,8 @@ class ChooseLeaderDialog(Dialog):
         reply = reply_from(dialog_context.context.activity)
         chosen = reply.value.get(LEADER_CHOICE)
         if isinstance(chosen, str) and chosen in state["offered"]:
+            if state.get("change", False):
+                return await self._change_to(dialog_context, texts, chosen)
             return await self._send_to(dialog_context, texts, chosen)
         if reply.navigation == "cancel":
             await dialog_context.context.say(texts(self._key("cancelled", dialog_context)))
@@ -108,6 +121,33 @@ class ChooseLeaderDialog(Dialog):
         await self._notifications.leader_named(case)
         leader_name = case.leader.name if case.leader else ""
         await dialog_context.context.say(texts("leader_lookup.sent", name=escape_markdown(leader_name)))
+        return await dialog_context.end_dialog()
+
+    async def _change_to(self, dialog_context: DialogContext, texts: Texts, leader_aad: str) -> DialogTurnResult:
+        """Give the case to the leader chosen, as the `choose_leader` action (the service tells the people)."""
+        activity = dialog_context.context.activity
+        actor = Actor(person_of(activity), tenant_id=tenant_of(activity))
+        case_id = dialog_context.active_dialog.state["case_id"]
+        current = await self._cases.get(case_id)
+        if current is None:
+            return await dialog_context.end_dialog()
+        outcome = await self._actions.perform(
+            actor,
+            Verb.CHOOSE_LEADER.value,
+            case_id,
+            {"leader_aad_object_id": leader_aad},
+            current.case.version,
+            correlation_id.get(),
+        )
+        if outcome.result is Result.DONE and outcome.case is not None and outcome.case.leader is not None:
+            evidence = await self._evidence.list_items(case_id)
+            await self._notifications.after_action(outcome.case, Verb.CHOOSE_LEADER.value, evidence)
+            name = escape_markdown(outcome.case.leader.name)
+            await dialog_context.context.say(texts("leader_lookup.changed", name=name))
+        elif outcome.result is Result.INVALID:
+            await dialog_context.context.say(action_error_text(texts, outcome.reason))
+        else:
+            await dialog_context.context.say(texts("my_cases.not_found"))
         return await dialog_context.end_dialog()
 
 

@@ -180,7 +180,8 @@ class LegalHold(BaseModel):
 
 
 class LeaderChange(Signed):
-    """HR gave the case to another leader (or to a first one while it had none), with the reason."""
+    """The case went to another leader (or a first one while it had none): given by HR, with a reason, or chosen
+    by the employee."""
 
     from_leader: Person | None = None  # None: the case had no leader
     to_leader: Person

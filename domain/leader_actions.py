@@ -67,12 +67,18 @@ class Verb(StrEnum):
     LEGAL_HOLD = "legal_hold"
     LIFT_LEGAL_HOLD = "lift_legal_hold"
     HR_REASSIGN = "hr_reassign"
+    CHOOSE_LEADER = "choose_leader"
 
 
 EMPLOYEE_VERBS = frozenset({Verb.CHECK_IN, Verb.STOP_CHECK_INS})
+# The employee (or the colleague who reported for them) gives their open case to another leader, from "Mine sager".
+OWN_CASE_VERBS = frozenset({Verb.CHOOSE_LEADER})
+LEADER_CHANGES = frozenset({Verb.HR_REASSIGN, Verb.CHOOSE_LEADER})
 # Legal holds keep the record (domain/retention.py): HR's, and the only verbs a closed case still takes.
 RECORD_VERBS = frozenset({Verb.LEGAL_HOLD, Verb.LIFT_LEGAL_HOLD})
 HR_VERBS = frozenset({Verb.HR_ACKNOWLEDGE, Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.HR_REASSIGN}) | RECORD_VERBS
+# Leadership's duties (leader, deputy, escalated HR, the on-call group): everything the others' verbs are not.
+LEADERSHIP_VERBS = frozenset(Verb) - EMPLOYEE_VERBS - OWN_CASE_VERBS - HR_VERBS
 HOLD_REASON_LIMIT = 500
 NAME_LIMIT = 200
 
@@ -367,19 +373,34 @@ class HrReassignCommand(Command):
         reason = _text(self.reassign_reason, HOLD_REASON_LIMIT)
         if not reason:
             raise InvalidCommand("reassign_reason_required", "reassign_reason")
-        if not self.matches:
-            raise InvalidCommand("leader_not_found", "leader_name")
-        if len(self.matches) > 1:
-            raise InvalidCommand("leader_ambiguous", "leader_name")
-        new = self.matches[0]
-        if new.leader.is_(case.subject):
-            raise InvalidCommand("leader_is_employee", "leader_name")
-        if new.leader.is_(case.leader):
-            raise InvalidCommand("same_leader", "leader_name")
-        change = LeaderChange(**signed.model_dump(), from_leader=case.leader, to_leader=new.leader, reason=reason)
-        case.handling.leader_changes.append(change)
-        case.leader, case.deputy = new.leader, new.deputy
-        case.unit, case.unit_id = new.unit or case.unit, new.unit_id or case.unit_id
+        _hand_over(case, self.matches, signed, reason)
+
+
+class ChooseLeaderCommand(Command):
+    """The employee (or their reporting colleague) gives the case to the leader they chose among the directory's
+    matches; the service puts that person in `matches` by their directory id (what the card sends there is dropped)."""
+
+    matches: list[NewLeader] = Field(default_factory=list[NewLeader])
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        _hand_over(case, self.matches, signed, "")
+
+
+def _hand_over(case: Case, matches: list[NewLeader], signed: Signed, reason: str) -> None:
+    """The case goes to the one leader `matches` names, with its unit and deputy; signed, and kept in the record."""
+    if not matches:
+        raise InvalidCommand("leader_not_found", "leader_name")
+    if len(matches) > 1:
+        raise InvalidCommand("leader_ambiguous", "leader_name")
+    new = matches[0]
+    if new.leader.is_(case.subject):
+        raise InvalidCommand("leader_is_employee", "leader_name")
+    if new.leader.is_(case.leader):
+        raise InvalidCommand("same_leader", "leader_name")
+    change = LeaderChange(**signed.model_dump(), from_leader=case.leader, to_leader=new.leader, reason=reason)
+    case.handling.leader_changes.append(change)
+    case.leader, case.deputy = new.leader, new.deputy
+    case.unit, case.unit_id = new.unit or case.unit, new.unit_id or case.unit_id
 
 
 COMMANDS: dict[Verb, type[Command]] = {
@@ -402,6 +423,7 @@ COMMANDS: dict[Verb, type[Command]] = {
     Verb.LEGAL_HOLD: LegalHoldCommand,
     Verb.LIFT_LEGAL_HOLD: LiftLegalHoldCommand,
     Verb.HR_REASSIGN: HrReassignCommand,
+    Verb.CHOOSE_LEADER: ChooseLeaderCommand,
 }
 
 
@@ -409,6 +431,8 @@ def may_perform(case: Case, actor: Actor, verb: Verb) -> bool:
     """The employee answers their own check-ins, HR's verbs need HR, everything else leadership."""
     if verb in EMPLOYEE_VERBS:
         return Role.SUBJECT in roles_on(case, actor)
+    if verb in OWN_CASE_VERBS:
+        return bool({Role.SUBJECT, Role.REPORTER} & roles_on(case, actor))
     if verb in HR_VERBS:
         return Role.HR in roles_on(case, actor)
     return acting_role(case, actor) is not None

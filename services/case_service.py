@@ -24,7 +24,7 @@ from domain.leader_actions import (
     execute,
 )
 from services.refused_access import RefusedAccess
-from services.roles import Directory, leaders_named
+from services.roles import Directory, Responsibles, leaders_named, led_by
 from storage.audit import AuditLog
 from storage.cases import MAX_CONFLICT_RETRIES, CaseRepository
 from storage.ports import EvidenceStore, PreconditionFailed
@@ -95,6 +95,8 @@ class CaseActions:
             return ActionOutcome(Result.INVALID, reason="unknown_action")
         if verb == Verb.HR_REASSIGN:
             data = self._with_leaders_named(data)
+        if verb == Verb.CHOOSE_LEADER:
+            data = self._with_leader_chosen(data)
         for _ in range(MAX_CONFLICT_RETRIES):
             current = await self._cases.get(case_id)
             if current is None:
@@ -121,16 +123,13 @@ class CaseActions:
         """HR's reassignment as the directory answers it: the people the typed name may mean (never the card's)."""
         named = data.get("leader_name")
         found = leaders_named(self._directory, named) if self._directory and isinstance(named, str) else []
-        matches = [
-            NewLeader(
-                leader=r.leader.as_person(),
-                deputy=r.deputy.as_person() if r.deputy else None,
-                unit=r.unit.name,
-                unit_id=r.unit.id,
-            ).model_dump()
-            for r in found
-        ]
-        return {key: value for key, value in data.items() if key != "matches"} | {"matches": matches}
+        return _with_matches(data, found)
+
+    def _with_leader_chosen(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The employee's choice as the directory knows that person (by object id; nobody if it does not)."""
+        chosen = data.get("leader_aad_object_id")
+        found = led_by(self._directory, chosen) if self._directory and isinstance(chosen, str) and chosen else None
+        return _with_matches(data, [found] if found else [])
 
     async def _view(self, actor: Actor, case_id: str, correlation_id: str) -> ActionOutcome:
         current = await self._cases.get(case_id)
@@ -173,7 +172,8 @@ class CaseActions:
 
     def _event(self, case: Case, actor: Actor, verb: str, correlation_id: str, detail: str = "") -> AuditEvent:
         roles = roles_on(case, actor)
-        role = acting_role(case, actor) or (Role.SUBJECT if Role.SUBJECT in roles else Role.LEADER)
+        own = Role.SUBJECT if Role.SUBJECT in roles else Role.REPORTER if Role.REPORTER in roles else Role.LEADER
+        role = acting_role(case, actor) or own
         return AuditEvent(
             case_id=case.case_id,
             at=self._clock.now(),
@@ -186,6 +186,20 @@ class CaseActions:
             actor_aad_object_id=actor.person.aad_object_id,
             tenant_id=actor.tenant_id,
         )
+
+
+def _with_matches(data: dict[str, Any], found: list[Responsibles]) -> dict[str, Any]:
+    """The command's data with `matches` from the directory only (any the card sent are dropped)."""
+    matches = [
+        NewLeader(
+            leader=r.leader.as_person(),
+            deputy=r.deputy.as_person() if r.deputy else None,
+            unit=r.unit.name,
+            unit_id=r.unit.id,
+        ).model_dump()
+        for r in found
+    ]
+    return {key: value for key, value in data.items() if key != "matches"} | {"matches": matches}
 
 
 def change_event_id(case: Case) -> str:

@@ -25,7 +25,7 @@ from domain.case import Case, Person
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.handling import HrFunction
-from domain.leader_actions import Verb
+from domain.leader_actions import LEADER_CHANGES, Verb
 from domain.responsibility import NO_LEADER, waits_for_a_leader
 from domain.urgency import URGENT, is_urgent
 from services.follow_up_planner import FollowUpPlanner
@@ -366,8 +366,8 @@ class CaseNotifications:
             await self._check_in_alert(case, f"{prefix}-check-in-alert")
         if verb == Verb.HR_ADVICE:
             await self._hr_advice_to_leader(case, f"{prefix}-hr-advice")
-        if verb == Verb.HR_REASSIGN:
-            await self._leader_changed(case, evidence, prefix)
+        if verb in LEADER_CHANGES:
+            await self._leader_changed(case, evidence, prefix, by_hr=verb == Verb.HR_REASSIGN)
         await self.planner.plan(case)
 
     async def send_hr_cards(
@@ -408,19 +408,21 @@ class CaseNotifications:
         )
         await self.enqueue(notification_id, case, case.leader, CHECK_IN_ALERT, text_payload(text))
 
-    async def _leader_changed(self, case: Case, evidence: list[EvidenceItem], prefix: str) -> None:
-        """HR gave the case to another leader: the new one gets the case's card, the one before is told they are
-        done with it, and the employee who has the new leader."""
+    async def _leader_changed(self, case: Case, evidence: list[EvidenceItem], prefix: str, *, by_hr: bool) -> None:
+        """The case went to another leader (HR gave it, or the employee chose): the new one gets the case's card,
+        the one before is told they are done with it, and the employee who has it (unless they chose)."""
         change = case.handling.leader_changes[-1]
         reference, new_name = case.reference or case.case_id[:8], escape_markdown(change.to_leader.name)
         await self.tell_leader(case, evidence)
         if change.from_leader is not None:
             texts = await self.reader_texts(change.from_leader)
-            text = text_payload(texts("hr.leader_changed_before", reference=reference, name=new_name))
+            key = "hr.leader_changed_before" if by_hr else "hr.leader_chosen_before"
+            text = text_payload(texts(key, reference=reference, name=new_name))
             await self.enqueue(f"{prefix}-leader-before", case, change.from_leader, FOLLOW_UP_TEXT, text)
-        employee_texts = self.texts(case.locale)
-        text = text_payload(employee_texts("hr.new_leader_to_employee", name=new_name))
-        await self.enqueue(f"{prefix}-employee", case, case.subject, EMPLOYEE_UPDATE, text)
+        if change.by != case.subject.user_id:
+            employee_texts = self.texts(case.locale)
+            text = text_payload(employee_texts("hr.new_leader_to_employee", name=new_name))
+            await self.enqueue(f"{prefix}-employee", case, case.subject, EMPLOYEE_UPDATE, text)
 
     async def _hr_advice_to_leader(self, case: Case, notification_id: str) -> None:
         advice = case.handling.hr_response.advice

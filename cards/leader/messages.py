@@ -4,11 +4,11 @@ could not be saved."""
 from __future__ import annotations
 
 from content import Texts
-from domain.leader_actions import EMPLOYEE_VERBS, HR_VERBS, Verb
+from domain.leader_actions import LEADERSHIP_VERBS, Verb
 
 # The verbs after which the employee hears from Værn; their own check-in answers and HR's verbs are not news
 # to them, and the first day of absence is theirs.
-EMPLOYEE_UPDATE_VERBS = frozenset(Verb) - EMPLOYEE_VERBS - HR_VERBS - {Verb.ABSENCE}
+EMPLOYEE_UPDATE_VERBS = LEADERSHIP_VERBS - {Verb.ABSENCE}
 ACTION_ERRORS = frozenset(
     {
         "nothing_recorded",

@@ -313,8 +313,9 @@ def test_unknown_leader_hr_holds_the_case_until_the_employee_names_one(bot, orga
     assert "Kvittér" in "\n".join(card_texts(card))
     told = _delivered(connector, f"{case.case_id}-leader-named-{intake.aad_object_id}")
     assert unit.leader.name in told["text"] and case.reference in told["text"]
-    again = outsider.submit(name_it["data"])  # an old button: the case has a leader now
-    assert "allerede hos" in "\n".join(texts(again))
+    again = outsider.submit(name_it["data"])  # an old button: the case has a leader now, so it offers a change
+    assert f"Din sag er hos {unit.leader.name}" in "\n".join(texts(again))
+    assert "bliver hos din leder" in "\n".join(texts(outsider.say("annuller")))
     stored = next(c for c in all_cases(bot) if c.case_id == case.case_id)
     assert stored.leader is not None and stored.unit_id == unit.unit_id  # the overview files it under the unit
     for forged in ("../../etc", "x" * 300, case.case_id[::-1]):  # not a case of theirs, or not an id at all
@@ -430,3 +431,34 @@ def test_hr_gives_a_leaderless_case_to_a_leader_and_later_to_another(bot, organi
     assert stored.leader is not None and stored.leader.aad_object_id == second_unit.leader.aad_object_id
     assert stored.unit_id == second_unit.unit_id and len(stored.handling.leader_changes) == 2
     assert [e.action for e in audit_events(bot, case.case_id)].count("hr_reassign") == 2
+
+
+def test_the_employee_gives_the_case_to_another_leader_from_mine_sager(bot, organisation, new_user, connector) -> None:
+    """From "Mine sager" the employee changes the leader: the new leader gets the case card, the one before is
+    told they are done and may no longer act; the change is signed by the employee and audited."""
+    reported = report_case(organisation, new_user, connector)
+    other_unit = organisation.next_unit()
+    other = new_user(**other_unit.leader.teams_details())
+    employee, case_id = reported.employee, reported.case_id
+    status = employee.submit({"command": "case_status", "case_id": case_id})
+    [change] = [a for a in actions(status) if a.get("title") == "Skift leder"]
+    assert reported.unit.leader.name in "\n".join(texts(employee.submit(change["data"])))
+    offered = actions(employee.say(other_unit.leader.name))
+    chosen = next(action for action in offered if action["title"] == other_unit.leader.name)
+    mark = connector.mark()
+    assert "din tidligere leder har fået besked" in "\n".join(texts(employee.submit(chosen["data"])))
+
+    card = wait_for_card(connector, other, mark)
+    assert "Kvittér" in "\n".join(card_texts(card))
+    version = reported.version + 1
+    before = _delivered(connector, f"{case_id}-v{version}-leader-before")
+    assert other_unit.leader.name in before["text"] and "medarbejderen har bedt om" in before["text"]
+    assert reported.leader.execute("acknowledge", {"case_id": case_id, "version": version})[1]["statusCode"] == 403
+    stored = next(c for c in all_cases(bot) if c.case_id == case_id)
+    [change_record] = stored.handling.leader_changes
+    assert (
+        change_record.by == employee.user_id
+        and change_record.to_leader.aad_object_id == other_unit.leader.aad_object_id
+    )
+    [event] = [e for e in audit_events(bot, case_id) if e.action == "choose_leader"]
+    assert event.role == "subject"

@@ -18,9 +18,8 @@ from domain.handling import (
     SafetyNetCategory,
     Signed,
 )
+from domain.leader_actions import LEADERSHIP_VERBS as DOMAIN_LEADERSHIP_VERBS
 from domain.leader_actions import (
-    EMPLOYEE_VERBS,
-    HR_VERBS,
     InvalidCommand,
     NotAllowed,
     StaleCard,
@@ -44,7 +43,7 @@ HR_PERSON = Person(user_id="29:hr", name="Hanne HR", aad_object_id="aad-hanne")
 
 AS_LEADER = Actor(LEADER)
 AS_DEPUTY = Actor(DEPUTY)
-LEADERSHIP_VERBS = [verb for verb in Verb if verb not in EMPLOYEE_VERBS | HR_VERBS]
+LEADERSHIP_VERBS = sorted(DOMAIN_LEADERSHIP_VERBS)
 
 VALID: dict[Verb, dict[str, Any]] = {
     Verb.ACKNOWLEDGE: {},
@@ -605,3 +604,22 @@ def test_only_hr_gives_a_case_to_another_leader(actor: Actor) -> None:
     data = {"leader_name": "Nina", "reassign_reason": "Flyttet", "matches": [_match()]}
     with pytest.raises(NotAllowed):
         _run(_escalated(), Verb.HR_REASSIGN, data, actor=actor)
+
+
+def test_the_employee_chooses_another_leader_for_their_case() -> None:
+    changed = _run(_case(), Verb.CHOOSE_LEADER, {"matches": [_match()]}, actor=AS_EMPLOYEE)
+    assert changed.leader == NEW_LEADER
+    [change] = changed.handling.leader_changes
+    assert change.by == EMPLOYEE.user_id and change.from_leader == LEADER and change.reason == ""
+
+
+@pytest.mark.parametrize("actor", [AS_LEADER, AS_DEPUTY, AS_HR, Actor(STRANGER)])
+def test_only_the_employee_or_their_reporter_chooses_the_leader(actor: Actor) -> None:
+    with pytest.raises(NotAllowed):
+        _run(_escalated(), Verb.CHOOSE_LEADER, {"matches": [_match()]}, actor=actor)
+
+
+def test_a_chosen_leader_must_be_one_person_from_the_directory() -> None:
+    with pytest.raises(InvalidCommand) as raised:
+        _run(_case(), Verb.CHOOSE_LEADER, {"matches": []}, actor=AS_EMPLOYEE)
+    assert raised.value.reason == "leader_not_found"

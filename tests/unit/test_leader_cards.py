@@ -64,7 +64,8 @@ from domain.handling import (
     Signed,
     WorkEnvironmentReview,
 )
-from domain.leader_actions import COMMANDS, EMPLOYEE_VERBS, HR_VERBS, OPEN_EVIDENCE, REFRESH, Verb
+from domain.leader_actions import COMMANDS, EMPLOYEE_VERBS, HR_VERBS, OPEN_EVIDENCE, OWN_CASE_VERBS, REFRESH, Verb
+from domain.leader_actions import LEADERSHIP_VERBS as DOMAIN_LEADERSHIP_VERBS
 from domain.reporting import MAX_LINKS
 from tests.support.teams import card_elements
 
@@ -307,7 +308,7 @@ CASES: dict[str, Callable[[], tuple[Case, list[EvidenceItem]]]] = {
     ),
 }
 OPEN_CASES = [name for name in CASES if name != "closed"]
-LEADERSHIP_VERBS = {verb for verb in Verb if verb not in EMPLOYEE_VERBS | HR_VERBS}
+LEADERSHIP_VERBS = set(DOMAIN_LEADERSHIP_VERBS)
 # The duties each card offers as a form (Action.ShowCard): HR answers the leader instead of asking itself.
 FORMS = {
     "leader": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE},
@@ -698,7 +699,7 @@ def test_employee_gets_a_plain_update_after_every_action(verb: Verb, language: s
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("verb", sorted(EMPLOYEE_VERBS | HR_VERBS | {Verb.ABSENCE}))
+@pytest.mark.parametrize("verb", sorted(EMPLOYEE_VERBS | OWN_CASE_VERBS | HR_VERBS | {Verb.ABSENCE}))
 def test_no_update_to_the_employee_for_their_own_answers_hr_or_absence(verb: Verb, language: str) -> None:
     assert employee_update_text(_texts(language), verb) == ""
 
