@@ -153,10 +153,15 @@ def glass_open(broken_at: Iterable[datetime], now: datetime) -> bool:
     return any(at <= now < at + BREAK_THE_GLASS_FOR for at in broken_at)
 
 
+def leadership_roles(case: Case, actor: Actor) -> frozenset[Role]:
+    """Leader, deputy, or HR the case reached: the roles that open a case in full without breaking the glass."""
+    return frozenset(roles_on(case, actor)) & LEADERSHIP_ROLES
+
+
 def overview_roles(case: Case, actor: Actor, broken_at: Iterable[datetime], now: datetime) -> frozenset[Role]:
     """The roles in which the actor opens a case in the Overblik tab: leader, deputy, or HR it reached; else HR
     while a break the glass of theirs on this case is open; else none (they learn nothing)."""
-    roles = frozenset(roles_on(case, actor)) & LEADERSHIP_ROLES
+    roles = leadership_roles(case, actor)
     if roles:
         return roles
     if may_break_the_glass(actor, case.tenant_id, case.status) and glass_open(broken_at, now):
