@@ -97,6 +97,11 @@ class Overview:
         return self._clock.now()
 
     def viewer(self, aad_object_id: str, tenant_id: str, name: str = "") -> Viewer:
+        """The signed-in user, named as the directory knows them (the token's name otherwise): the access log shows
+        the employee that name."""
+        known = self._directory.person(aad_object_id)
+        hr = next((m for m in self._directory.hr_members() if m.aad_object_id == aad_object_id), None)
+        name = known.name if known is not None else hr.name if hr is not None else name
         person = Person(user_id=f"aad:{aad_object_id}", name=name, aad_object_id=aad_object_id)
         actor = actor_in(self._directory, person, tenant_id, self._hr_intake)
         return Viewer(actor, [unit.id for unit in led_units(self._directory, aad_object_id)])
