@@ -1,6 +1,7 @@
 """The Overblik tab's API over real HTTP, the real app with local storage, tokens from a local OpenID metadata and
 JWKS: a leader sees the cases they lead, HR the register (full details only where escalated to their function), a
-stranger nothing; forged, foreign and missing tokens get 401, bad queries 400, never a 500; every read is audited."""
+stranger nothing; HR breaks the glass with a reason (400 without one, 404 for anyone who may not) and the leader is
+told; forged, foreign and missing tokens get 401, bad queries 400, never a 500; every read is audited."""
 
 from __future__ import annotations
 

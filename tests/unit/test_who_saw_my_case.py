@@ -195,3 +195,9 @@ async def test_only_hr_breaks_the_glass_and_a_forged_id_learns_nothing(world: Wo
 async def test_the_leader_opening_the_case_in_the_tab_sees_no_access_log(world: World) -> None:
     opened = await world.overview.open_case(world.overview.viewer("aad-karen", TENANT, "Karen Leder"), "case-1", "r")
     assert opened is not None and opened.access_log is None and opened.glass_until is None
+
+
+def test_the_tab_tells_hr_how_long_the_glass_stays_broken() -> None:
+    hours = int(BREAK_THE_GLASS_FOR.total_seconds() // 3600)
+    assert f"{hours} timer" in TEXTS("tab.glass_intro")
+    assert f"{hours} hours" in texts_for("en", "89")("tab.glass_intro")
