@@ -1,10 +1,11 @@
-"""The Overblik tab's JSON API under /api/overview/: who is signed in, the leader's cases, HR's register, one case,
-and the statistics (JSON and CSV).
+"""The Overblik tab's JSON API under /api/overview/: who is signed in, the leader's cases, HR's register, one case
+(with its full access log for HR), break the glass (POST, a JSON body with the written reason), and the statistics
+(JSON and CSV).
 
 Every request needs the tab's SSO token (bot/tab_auth.py): without a good one, 401 and nothing else. What the user
 may see is decided by services/overview.py (the domain's rules); a refusal is 403 for a view that is not theirs
-and 404 for a case (a stranger learns nothing, not even that it exists). Bad query parameters get 400 with what
-was wrong. Responses are never cached.
+and 404 for a case (a stranger learns nothing, not even that it exists). Bad query parameters, and a break the
+glass without a reason, get 400 with what was wrong. Responses are never cached.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from aiohttp import web
@@ -23,11 +24,13 @@ from bot.authentication import Refused
 from bot.config import Settings
 from bot.runtime import RUNTIME
 from bot.tab_auth import TabTokens, TabUser
+from domain.audit import AuditEvent
+from domain.authorization import MIN_REASON_CHARS, may_break_the_glass
 from domain.case import Case, CaseStatus
 from domain.overview import CaseRow, RegisterQuery, duty_states, hr_may_open, is_overdue, leads, next_follow_up
 from domain.statistics import PublishedTable, Statistics
 from exports.statistics_csv import statistics_csv
-from services.overview import Overview, Refusal, Viewer
+from services.overview import OpenedCase, Overview, Refusal, Viewer
 
 log = logging.getLogger("vaern.overview")
 
@@ -165,9 +168,11 @@ async def _register(
     if isinstance(page, Refusal):
         return _json({"error": "forbidden", "message": "The register is for Organisation og Personale."}, status=403)
     now = overview.now()
-    rows = [
-        {**_row(row, now), "mayOpen": hr_may_open(row, viewer.actor) or leads(row, viewer.actor)} for row in page.rows
-    ]
+    rows: list[dict[str, Any]] = []
+    for row in page.rows:
+        may_open = hr_may_open(row, viewer.actor) or leads(row, viewer.actor)
+        may_break = not may_open and may_break_the_glass(viewer.actor, row.tenant_id, row.status)
+        rows.append({**_row(row, now), "mayOpen": may_open, "mayBreakTheGlass": may_break})
     return _json({"cases": rows, "total": page.total, "page": page.page, "pageSize": page.page_size})
 
 
@@ -207,12 +212,43 @@ def _case(case: Case, roles: frozenset[str], settings: Settings) -> dict[str, An
     }
 
 
+def _access_event(event: AuditEvent) -> dict[str, Any]:
+    return {"at": _iso(event.at), "name": event.actor_name, "role": event.role, "action": event.action,
+            "detail": event.detail}  # fmt: skip
+
+
+def _opened(opened: OpenedCase, settings: Settings) -> web.Response:
+    roles = frozenset(role.value for role in opened.roles)
+    body = _case(opened.case, roles, settings)
+    body["glassUntil"] = _iso(opened.glass_until)
+    body["accessLog"] = [_access_event(e) for e in opened.access_log] if opened.access_log is not None else None
+    return _json({"case": body})
+
+
+NOT_FOUND = {"error": "not_found", "message": "No case here."}
+
+
 async def _open(request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str) -> web.StreamResponse:
     opened = await overview.open_case(viewer, request.match_info["case_id"], correlation_id)
     if opened is None:
-        return _json({"error": "not_found", "message": "No case here."}, status=404)
-    roles = frozenset(role.value for role in opened.roles)
-    return _json({"case": _case(opened.case, roles, request.app[RUNTIME_SETTINGS])})
+        return _json(NOT_FOUND, status=404)
+    return _opened(opened, request.app[RUNTIME_SETTINGS])
+
+
+async def _break_the_glass(
+    request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
+) -> web.StreamResponse:
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        raise BadQuery("send a JSON body with the reason") from None
+    reason = cast(dict[str, Any], body).get("reason") if isinstance(body, dict) else None
+    opened = await overview.break_the_glass(viewer, request.match_info["case_id"], reason, correlation_id)
+    if opened is Refusal.NO_REASON:
+        raise BadQuery(f"write why you need to open the case (at least {MIN_REASON_CHARS} characters)")
+    if not isinstance(opened, OpenedCase):
+        return _json(NOT_FOUND, status=404)
+    return _opened(opened, request.app[RUNTIME_SETTINGS])
 
 
 def _period(request: web.Request) -> str:
@@ -288,5 +324,6 @@ def add_overview_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/api/overview/leader", _signed_in(_leader))
     app.router.add_get("/api/overview/register", _signed_in(_register))
     app.router.add_get("/api/overview/cases/{case_id}", _signed_in(_open))
+    app.router.add_post("/api/overview/cases/{case_id}/break-the-glass", _signed_in(_break_the_glass))
     app.router.add_get("/api/overview/statistics", _signed_in(_statistics))
     app.router.add_get("/api/overview/statistics.csv", _signed_in(_statistics_csv))

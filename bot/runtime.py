@@ -228,6 +228,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         settings.crisis_line,
         planner.next_check_in,
         refusals=RefusedAccess(audit, clock),
+        audit=audit,
     )
     packages = CasePackages(
         cases,
@@ -261,7 +262,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     worker.start()
     if settings.scheduler_in_app:
         follow_up_worker.start()
-    overview = Overview(backend.case_table, cases, audit, directory, clock, settings.hr_intake_function.value)
+    overview = Overview(
+        backend.case_table, cases, audit, directory, clock, settings.hr_intake_function.value, notifications
+    )
     return Runtime(
         adapter,
         reply_clients,

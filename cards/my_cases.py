@@ -2,7 +2,8 @@
 
 The status itself is the employee's status card from cards.leader.employee_view (acknowledged, talked with you, offender
 contacted, restrictions, removals, police report, SafetyNet, closed), with the buttons to add evidence or a
-note (open cases only) and to go back to the list. A draft shows as "Kladde" with its evidence count.
+note (open cases only) and to go back to the list. A draft shows as "Kladde" with its evidence count. Given who
+opened the case (domain.access_log), the employee's card lists them: when, name, role, what they opened.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cards.common import build_card, heading, paragraph, submit
 from cards.leader.employee_view import employee_status_card
 from cards.markdown import escape_markdown
 from content import Texts
+from domain.access_log import AccessEntry
 from domain.authorization import Role
 from domain.case import Case, CaseStatus
 from domain.reporting import DEFAULT_TIMEZONE, MAX_FREE_TEXT
@@ -104,6 +106,29 @@ def _before_crisis_line(card: Card, elements: Sequence[dict[str, Any]]) -> Card:
     return card
 
 
+ROLES_NAMED = ("leader", "deputy", "hr", "on_call", "reporter")
+
+
+def _access_line(texts: Texts, entry: AccessEntry) -> str:
+    when = entry.at.astimezone(DEFAULT_TIMEZONE).strftime("%d-%m-%Y %H:%M")
+    role = texts(f"access.role_{entry.role if entry.role in ROLES_NAMED else 'other'}")
+    name = escape_markdown(entry.name) if entry.name else texts("access.someone")
+    return texts("access.line", when=when, name=name, role=role, what=texts(f"access.what_{entry.access.value}"))
+
+
+def access_section(texts: Texts, entries: Sequence[AccessEntry], earlier: int) -> list[dict[str, Any]]:
+    """Who opened the case, newest first, and how many earlier times were left out."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": texts("access.title"), "wrap": True, "weight": "Bolder", "separator": True},
+        {"type": "TextBlock", "text": texts("access.intro"), "wrap": True, "isSubtle": True, "spacing": "Small"},
+    ]
+    lines = [_access_line(texts, entry) for entry in entries] or [texts("access.none")]
+    blocks += [{"type": "TextBlock", "text": line, "wrap": True, "spacing": "Small"} for line in lines]
+    if earlier:
+        blocks.append({"type": "TextBlock", "text": texts("access.earlier", count=earlier), "wrap": True})
+    return blocks
+
+
 def case_detail_card(
     texts: Texts,
     case: Case,
@@ -112,16 +137,19 @@ def case_detail_card(
     *,
     evidence_count: int = 0,
     next_check_in: date | None = None,
+    opened_by: tuple[Sequence[AccessEntry], int] | None = None,
 ) -> Card:
     """One case as its subject or reporter sees it: the status steps (with the next check-in when given),
-    then "add evidence or a note" while the case is open, and the way back to the list. A draft has no
-    status steps, only its evidence count."""
+    who opened it (when given: the newest entries and how many earlier), then "add evidence or a note" while the
+    case is open, and the way back to the list. A draft has no status steps, only its evidence count."""
     back = _button_row(texts("my_cases.list_button"), {"command": MY_CASES_COMMAND})
     if case.status is CaseStatus.DRAFT:
         title = texts("my_cases.case_line", reference=texts("my_cases.draft"), date=_day(case))
         body = [heading(title), paragraph(status_text(texts, case, evidence_count))]
         return _before_crisis_line(build_card(texts, body), [back])
     card = employee_status_card(texts, case, refresh_user_ids, viewer=viewer, next_check_in=next_check_in)
+    if opened_by is not None:
+        _before_crisis_line(card, access_section(texts, *opened_by))
     rows = [back]
     if is_open(case):
         add = _button_row(

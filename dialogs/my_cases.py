@@ -3,7 +3,8 @@ cases they reported) list their cases and open one case's status. One turn each,
 
 Cases are found through the CaseIndex only (never a scan of every case); each one found is checked again
 with domain.authorization, so the index can never show a case to someone without a role on it. Asking for a case
-one has no role on (or that does not exist) is recorded with who tried (services/refused_access.py).
+one has no role on (or that does not exist) is recorded with who tried (services/refused_access.py). The employee
+(the subject) also sees who opened their case, from its audit log (domain.access_log decides what counts).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from cards.my_cases import CASE_STATUS_COMMAND, MAX_LISTED, CaseEntry, case_deta
 from content import Texts, texts_for
 from dialogs.identity import person_of, tenant_of
 from dialogs.turn import Turn
+from domain.access_log import AccessEntry, newest, who_opened
 from domain.authorization import Actor, Role, roles_on
 from domain.case import Case, CaseStatus
 from services.logging_setup import correlation_id
 from services.notifications import own_refresh_user_ids
 from services.refused_access import RefusedAccess
+from storage.audit import AuditLog
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository
 from storage.ports import EvidenceStore, InvalidKey
@@ -48,7 +51,9 @@ class MyCases:
         crisis_line: str,
         next_check_in: Callable[[Case], date | None] = lambda _: None,
         refusals: RefusedAccess | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit
         self._cases = cases
         self._refusals = refusals
         self._next_check_in = next_check_in
@@ -88,10 +93,23 @@ class MyCases:
             return
         count = len(await self._evidence.list_items(case.case_id)) if case.status is CaseStatus.DRAFT else 0
         next_check_in = self._next_check_in(case) if role is Role.SUBJECT else None
+        opened_by = await self.opened_by(case) if role is Role.SUBJECT and case.status is not CaseStatus.DRAFT else None
         card = case_detail_card(
-            texts, case, role, own_refresh_user_ids(actor.person), evidence_count=count, next_check_in=next_check_in
+            texts,
+            case,
+            role,
+            own_refresh_user_ids(actor.person),
+            evidence_count=count,
+            next_check_in=next_check_in,
+            opened_by=opened_by,
         )
         await _show(turn_context, card)
+
+    async def opened_by(self, case: Case) -> tuple[list[AccessEntry], int] | None:
+        """Who opened the employee's case (newest first) and how many earlier times were left out."""
+        if self._audit is None:
+            return None
+        return newest(who_opened(await self._audit.events(case.case_id), case.subject))
 
     async def _case(self, case_id: str) -> Case | None:
         try:

@@ -6,11 +6,18 @@ role on any case, and a matching Teams user id or name counts for nothing. HR (O
 escalated case only when they belong to the function it went to: the one the leader named, the intake function
 for Værn's own escalation, and the one HR assigned it to since. The on-call group (domain.urgency) sees and acts on
 an urgent case as a deputy does, once Værn gave it to them because nobody acknowledged it in time.
+
+Break the glass (the Overblik tab): HR may open any sent case of their own tenant that did not reach their function,
+with a written reason. The access is per case and person and lasts BREAK_THE_GLASS_FOR from the moment it was
+given; it lets them read, never act (it is not a role on the case). The audit event that records it is the grant:
+`overview_roles` is told when this person broke the glass on this case. Only HR sees a case's full access log.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from domain.case import Case, CaseStatus, Person
@@ -119,3 +126,49 @@ def can_read_evidence(case: Case, actor: Actor, uploaded_by: str) -> bool:
     if roles & {Role.LEADER, Role.DEPUTY, Role.HR, Role.ON_CALL, Role.SUBJECT}:
         return True
     return Role.REPORTER in roles and uploaded_by == actor.person.user_id
+
+
+LEADERSHIP_ROLES = frozenset({Role.LEADER, Role.DEPUTY, Role.HR})
+BREAK_THE_GLASS_FOR = timedelta(hours=4)  # one working session; after it, a new reason is needed
+MIN_REASON_CHARS = 10
+MAX_REASON_CHARS = 1000
+
+
+def may_break_the_glass(actor: Actor, tenant_id: str | None, status: CaseStatus) -> bool:
+    """HR (with an object id) may break the glass on a sent case of their own tenant."""
+    same_tenant = not tenant_id or actor.tenant_id == tenant_id
+    return actor.is_hr and bool(actor.person.aad_object_id) and same_tenant and status is not CaseStatus.DRAFT
+
+
+def break_the_glass_reason(text: object) -> str | None:
+    """The written reason, trimmed, when it says something (MIN_REASON_CHARS to MAX_REASON_CHARS); else None."""
+    if not isinstance(text, str):
+        return None
+    reason = " ".join(text.split())
+    return reason if MIN_REASON_CHARS <= len(reason) <= MAX_REASON_CHARS else None
+
+
+def glass_open(broken_at: Iterable[datetime], now: datetime) -> bool:
+    """A break the glass given at one of these moments still lets its person read the case at `now`."""
+    return any(at <= now < at + BREAK_THE_GLASS_FOR for at in broken_at)
+
+
+def leadership_roles(case: Case, actor: Actor) -> frozenset[Role]:
+    """Leader, deputy, or HR the case reached: the roles that open a case in full without breaking the glass."""
+    return frozenset(roles_on(case, actor)) & LEADERSHIP_ROLES
+
+
+def overview_roles(case: Case, actor: Actor, broken_at: Iterable[datetime], now: datetime) -> frozenset[Role]:
+    """The roles in which the actor opens a case in the Overblik tab: leader, deputy, or HR it reached; else HR
+    while a break the glass of theirs on this case is open; else none (they learn nothing)."""
+    roles = leadership_roles(case, actor)
+    if roles:
+        return roles
+    if may_break_the_glass(actor, case.tenant_id, case.status) and glass_open(broken_at, now):
+        return frozenset({Role.HR})
+    return frozenset()
+
+
+def sees_access_log(roles: Iterable[Role]) -> bool:
+    """The full access log of a case is HR's (the employee sees who opened it: domain.access_log)."""
+    return Role.HR in roles

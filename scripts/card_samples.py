@@ -30,6 +30,7 @@ from cards.summary import submitted_card, summary_card
 from cards.welcome import welcome_card
 from cards.work_environment import anonymised_summary_card
 from content import SUPPORTED, Texts
+from domain.access_log import Access, AccessEntry
 from domain.authorization import Role
 from domain.case import (
     Case,
@@ -617,6 +618,16 @@ def _evidence_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"evidence-view-{lang}", "Evidence as leadership opens it", card)
 
 
+def _opened_by() -> list[AccessEntry]:
+    """Who opened the case, newest first (domain.access_log)."""
+    return [
+        AccessEntry(at=NOW + timedelta(hours=30), name="Hanne Jura", role="hr", access=Access.BREAK_THE_GLASS),
+        AccessEntry(at=NOW + timedelta(hours=26), name="Karen Leder", role="leader", access=Access.CASE),
+        AccessEntry(at=NOW + timedelta(hours=5), name="Karen Leder", role="leader", access=Access.PACKAGE),
+        AccessEntry(at=NOW + timedelta(hours=1), name="Peter Stedfortræder", role="deputy", access=Access.EVIDENCE),
+    ]
+
+
 def _my_cases_cards(t: Texts, lang: str) -> Iterator[Sample]:
     entries = _my_cases()
     yield Sample(
@@ -630,10 +641,17 @@ def _my_cases_cards(t: Texts, lang: str) -> Iterator[Sample]:
         status=CaseStatus.ACKNOWLEDGED, handling=_handling(Verb.FIRST_AID, Verb.CONTACT_OFFENDER, Verb.RESTRICTIONS)
     )
     next_check_in = DAY + timedelta(days=7)
-    detail = case_detail_card(t, in_progress, Role.SUBJECT, REFRESH_USERS, next_check_in=next_check_in)
-    yield Sample(f"my-case-{lang}", "Mine sager: a case under way, with the next check-in", detail, (DESKTOP, PHONE))
+    detail = case_detail_card(
+        t, in_progress, Role.SUBJECT, REFRESH_USERS, next_check_in=next_check_in, opened_by=(_opened_by(), 2)
+    )
+    yield Sample(
+        f"my-case-{lang}",
+        "Mine sager: a case under way, with the next check-in and who opened it",
+        detail,
+        (DESKTOP, PHONE),
+    )
     closed = _case(status=CaseStatus.CLOSED, handling=_handling(*DONE, closed=True))
-    closed_detail = case_detail_card(t, closed, Role.SUBJECT, REFRESH_USERS)
+    closed_detail = case_detail_card(t, closed, Role.SUBJECT, REFRESH_USERS, opened_by=([], 0))
     yield Sample(f"my-case-closed-{lang}", "Mine sager: a closed case (nothing more can be added)", closed_detail)
     draft = entries[0]
     draft_detail = case_detail_card(t, draft.case, Role.SUBJECT, evidence_count=draft.evidence_count)

@@ -119,5 +119,7 @@ class CasePackageService:
                 action=action,
                 correlation_id=correlation_id.get(),
                 detail=detail,
+                actor_aad_object_id=actor.person.aad_object_id,
+                tenant_id=actor.tenant_id,
             )
         )

@@ -40,6 +40,7 @@ WORK_ENVIRONMENT_CARD = "work_environment_card"
 EVIDENCE_ADDED = "evidence_added"
 CHECK_IN_ALERT = "check_in_alert"
 HR_ADVICE = "hr_advice"
+GLASS_BROKEN = "glass_broken"
 
 LEADERSHIP_LANGUAGE = "da"
 ON_CALL_CARD = "on_call_card"
@@ -434,6 +435,22 @@ class CaseNotifications:
         by, advice = escape_markdown(latest.by_name or latest.by), escape_markdown(latest.text)
         text = texts("follow_up.hr_advice", reference=reference, by=by, advice=advice)
         await self.enqueue(notification_id, case, case.leader, HR_ADVICE, text_payload(text))
+
+    async def glass_broken(self, case: Case, reader: Person, reason: str, at: datetime) -> None:
+        """HR broke the glass on the case (Overblik): its leader, else its deputy, hears who opened it and why, in
+        their own language (once per break)."""
+        to = case.leader or case.deputy
+        if to is None:
+            return
+        texts = await self.reader_texts(to)
+        text = texts(
+            "access.glass_broken_to_leader",
+            reference=case.reference or case.case_id[:8],
+            name=escape_markdown(reader.name or texts("access.someone")),
+            reason=escape_markdown(reason),
+        )
+        notification_id = f"{case.case_id}-glass-{reader.aad_object_id}-{at.strftime('%Y%m%dT%H%M%S%f')}"
+        await self.enqueue(notification_id, case, to, GLASS_BROKEN, text_payload(text))
 
     async def evidence_added(self, case: Case, added: int, evidence: list[EvidenceItem]) -> None:
         """The employee or the reporting colleague added evidence or notes to an open case: the leader gets a

@@ -7,6 +7,11 @@ with minimal data, and opens a case only when it was escalated to their function
 units and a leader's for the units they lead, suppressed for k-anonymity (domain.statistics). Every list and the
 statistics are recorded in the overview's audit log (which case ids were shown), every case opened on that case's
 own log, and every refusal with who tried (services.refused_access).
+
+Break the glass: HR opens a case that did not reach their function by giving a written reason. The reason is
+recorded on the case's log (`break_the_glass`, role hr, the reason as detail): that event is the grant, which
+domain.authorization keeps open for BREAK_THE_GLASS_FOR; the case's leader (else deputy) is told who opened it and
+why, through the outbox, in their own language. HR who may open a case also gets its full access log.
 """
 
 from __future__ import annotations
@@ -15,12 +20,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from domain.access_log import BREAK_THE_GLASS, CASE_READ
 from domain.audit import AuditEvent
-from domain.authorization import Actor, Role, roles_on
+from domain.authorization import (
+    BREAK_THE_GLASS_FOR,
+    Actor,
+    Role,
+    break_the_glass_reason,
+    leadership_roles,
+    may_break_the_glass,
+    overview_roles,
+    sees_access_log,
+)
 from domain.case import Case, Person
 from domain.clock import Clock
 from domain.overview import CaseRow, RegisterPage, RegisterQuery
 from domain.statistics import Period, Statistics, case_statistics
+from services.notifications import CaseNotifications
 from services.refused_access import RefusedAccess
 from services.roles import Directory, actor_in, led_units
 from storage.audit import AuditLog
@@ -28,12 +44,13 @@ from storage.cases import CaseRepository
 from storage.ports import CaseTable
 
 OVERVIEW_ROLE = "overview"
-LEADERSHIP = frozenset({Role.LEADER, Role.DEPUTY, Role.HR})
+ROLE_SHOWN = (Role.LEADER, Role.DEPUTY, Role.HR)  # the role an opened case is audited under, first that applies
 
 
 class Refusal(Enum):
     NOT_HR = "not_hr"
     NO_UNITS = "no_units"
+    NO_REASON = "no_reason"  # break the glass without a written reason
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,8 @@ class Viewer:
 class OpenedCase:
     case: Case
     roles: frozenset[Role]
+    access_log: list[AuditEvent] | None = None  # the case's whole log, for HR only
+    glass_until: datetime | None = None  # opened by breaking the glass: readable until then
 
 
 class Overview:
@@ -63,7 +82,9 @@ class Overview:
         directory: Directory,
         clock: Clock,
         hr_intake: str,
+        notifications: CaseNotifications | None = None,
     ) -> None:
+        self._notifications = notifications
         self._table = table
         self._cases = cases
         self._audit = audit
@@ -76,6 +97,11 @@ class Overview:
         return self._clock.now()
 
     def viewer(self, aad_object_id: str, tenant_id: str, name: str = "") -> Viewer:
+        """The signed-in user, named as the directory knows them (the token's name otherwise): the access log shows
+        the employee that name."""
+        known = self._directory.person(aad_object_id)
+        hr = next((m for m in self._directory.hr_members() if m.aad_object_id == aad_object_id), None)
+        name = known.name if known is not None else hr.name if hr is not None else name
         person = Person(user_id=f"aad:{aad_object_id}", name=name, aad_object_id=aad_object_id)
         actor = actor_in(self._directory, person, tenant_id, self._hr_intake)
         return Viewer(actor, [unit.id for unit in led_units(self._directory, aad_object_id)])
@@ -96,16 +122,53 @@ class Overview:
         return page
 
     async def open_case(self, viewer: Viewer, case_id: str, correlation_id: str) -> OpenedCase | None:
-        """One case in full, for its leader, deputy, or the HR function it was escalated to; None for anyone else
-        (who learns nothing, not even that it exists)."""
+        """One case in full, for its leader, deputy, the HR function it was escalated to, or HR while their break
+        the glass on it is open; None for anyone else (who learns nothing, not even that it exists)."""
         current = await self._cases.get(case_id) if _plausible_id(case_id) else None
-        roles = roles_on(current.case, viewer.actor) & LEADERSHIP if current is not None else set[Role]()
-        if current is None or not roles:
-            case = current.case if current is not None else None
+        case = current.case if current is not None else None
+        broken_at = await self._glass_broken_at(case, viewer) if case is not None else []
+        roles = overview_roles(case, viewer.actor, broken_at, self.now()) if case is not None else frozenset[Role]()
+        if case is None or not roles:
             await self._refused.record(viewer.actor, "overview_case", case_id, case, "no_role", correlation_id)
             return None
-        await self._audit.append(self._event(current.case.case_id, viewer, "overview_case_read", correlation_id))
-        return OpenedCase(current.case, frozenset(roles))
+        by_glass = not (roles & frozenset(leadership_roles(case, viewer.actor)))
+        detail = BREAK_THE_GLASS if by_glass else ""
+        await self._audit.append(self._event(case.case_id, viewer, CASE_READ, correlation_id, detail, roles))
+        until = max(broken_at) + BREAK_THE_GLASS_FOR if by_glass else None
+        return await self._opened(case, roles, until)
+
+    async def break_the_glass(
+        self, viewer: Viewer, case_id: str, reason_text: object, correlation_id: str
+    ) -> OpenedCase | Refusal | None:
+        """HR opens a case that did not reach their function, with a written reason (Refusal.NO_REASON without
+        one). Audited on the case's log, and its leader is told. None, as for an unknown case, for anyone who may
+        not (a forged id or another tenant's case learns nothing)."""
+        reason = break_the_glass_reason(reason_text)
+        if reason is None:
+            return Refusal.NO_REASON
+        current = await self._cases.get(case_id) if _plausible_id(case_id) else None
+        case = current.case if current is not None else None
+        if case is None or not may_break_the_glass(viewer.actor, case.tenant_id, case.status):
+            await self._refused.record(viewer.actor, BREAK_THE_GLASS, case_id, case, "no_role", correlation_id)
+            return None
+        roles = frozenset({Role.HR})
+        event = self._event(case.case_id, viewer, BREAK_THE_GLASS, correlation_id, reason, roles)
+        await self._audit.append(event)
+        if self._notifications is not None:
+            await self._notifications.glass_broken(case, viewer.actor.person, reason, event.at)
+        return await self._opened(case, roles, event.at + BREAK_THE_GLASS_FOR)
+
+    async def _opened(self, case: Case, roles: frozenset[Role], until: datetime | None) -> OpenedCase:
+        log = await self._audit.events(case.case_id) if sees_access_log(roles) else None
+        return OpenedCase(case, roles, log, until)
+
+    async def _glass_broken_at(self, case: Case, viewer: Viewer) -> list[datetime]:
+        """When this viewer broke the glass on this case (read only when nothing else lets them open it)."""
+        if leadership_roles(case, viewer.actor) or not may_break_the_glass(viewer.actor, case.tenant_id, case.status):
+            return []
+        aad = viewer.actor.person.aad_object_id
+        events = await self._audit.events(case.case_id)
+        return [e.at for e in events if e.action == BREAK_THE_GLASS and e.actor_aad_object_id == aad]
 
     async def statistics(self, viewer: Viewer, period: Period, correlation_id: str) -> Statistics | Refusal:
         """HR: every unit of the tenant; a leader: the units they lead; anyone else nothing."""
@@ -120,14 +183,23 @@ class Overview:
         await self._record(viewer, "overview_statistics", rows, correlation_id)
         return case_statistics(rows, period)
 
-    def _event(self, case_id: str, viewer: Viewer, action: str, correlation_id: str, detail: str = "") -> AuditEvent:
+    def _event(
+        self,
+        case_id: str,
+        viewer: Viewer,
+        action: str,
+        correlation_id: str,
+        detail: str = "",
+        roles: frozenset[Role] = frozenset(),
+    ) -> AuditEvent:
         person = viewer.actor.person
+        role = next((role.value for role in ROLE_SHOWN if role in roles), None)
         return AuditEvent(
             case_id=case_id,
             at=self.now(),
             actor_id=person.user_id,
             actor_name=person.name,
-            role="hr" if viewer.is_hr else OVERVIEW_ROLE,
+            role=role or ("hr" if viewer.is_hr else OVERVIEW_ROLE),
             action=action,
             correlation_id=correlation_id,
             detail=detail,

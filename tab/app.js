@@ -1,12 +1,12 @@
 // The Overblik tab: joins Teams (locale, theme, SSO token), asks the bot's API who the user is and shows the views
-// they may see: a leader's cases, HR's register, the statistics. Every call carries the Teams SSO token; the API
+// they may see: a leader's cases, HR's register (and break the glass with a written reason), the statistics. Every call carries the Teams SSO token; the API
 // decides (401 for a token it refuses, 403 for a view that is not theirs). No cookies, no storage in the browser.
 
 import { setTheme } from "/tab/lib/fluent/web-components.min.js";
 import { teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme } from "/tab/lib/fluent-tokens/index.js";
 import { el, format, replace } from "/tab/static/dom.js";
 import { NotInTeams, connect, loaded, onThemeChange, openLink, token } from "/tab/static/teams.js";
-import { caseView, leaderView, registerView, statisticsView } from "/tab/static/views.js";
+import { breakTheGlassView, caseView, leaderView, registerView, statisticsView } from "/tab/static/views.js";
 
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
 
@@ -43,6 +43,28 @@ function api(path, accept = "application/json") {
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     return accept === "application/json" ? response.json() : response.blob();
   };
+}
+
+// Break the glass: POST the written reason; a 400 (no reason) comes back as { problem } for the form to show.
+async function breakTheGlass(caseId, reason) {
+  let bearer;
+  try {
+    bearer = await token();
+  } catch (error) {
+    throw new Unauthorized(String(error));
+  }
+  const response = await fetch(`/api/overview/cases/${encodeURIComponent(caseId)}/break-the-glass`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify({ reason }),
+    credentials: "omit",
+    cache: "no-store",
+  });
+  if (response.status === 400) return { problem: true };
+  if (response.status === 401) throw new Unauthorized("401");
+  if (response.status === 403 || response.status === 404) throw new Forbidden(String(response.status));
+  if (!response.ok) throw new Error(`break-the-glass: ${response.status}`);
+  return response.json();
 }
 
 const main = () => document.getElementById("main");
@@ -97,6 +119,7 @@ async function start() {
     leader: api("leader"),
     register: api("register"),
     openCase: (caseId) => api(`cases/${encodeURIComponent(caseId)}`)(),
+    breakTheGlass,
     statistics: api("statistics"),
     statisticsCsv: api("statistics.csv", "text/csv"),
   };
@@ -132,7 +155,10 @@ async function start() {
     const [, , render] = views.find(([view]) => view === name);
     replace(main(), el("p", { role: "status" }, texts.tab.loading));
     try {
-      await render(ui, { openCase: (caseId, back) => showCase(caseId, back) });
+      await render(ui, {
+        openCase: (caseId, back) => showCase(caseId, back),
+        breakTheGlass: (row, back) => showBreakTheGlass(row, back),
+      });
     } catch (error) {
       failure(texts, error, () => show(name));
     }
@@ -149,6 +175,16 @@ async function start() {
     }
     window.scrollTo(0, 0);
     main().focus({ preventScroll: true });
+  }
+
+  function showBreakTheGlass(row, back) {
+    const opened = (caseOpened) => {
+      caseView(ui, caseOpened, back);
+      window.scrollTo(0, 0);
+      main().focus({ preventScroll: true });
+    };
+    breakTheGlassView(ui, row, opened, back, (error) => failure(texts, error, back));
+    window.scrollTo(0, 0);
   }
 
   const name = me.name || context.userName;

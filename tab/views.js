@@ -1,6 +1,7 @@
 // The Overblik tab's views, drawn from the API's JSON with text nodes only: the leader's cases (duties done, due,
 // overdue; the next follow-up), one case with its facts and a Teams deep link to the chat, HR's register (filter,
-// sort, page) and the statistics (suppressed counts shown as "<k", CSV download).
+// sort, page; break the glass with a written reason where the case did not reach the viewer), a case's access log
+// for HR, and the statistics (suppressed counts shown as "<k", CSV download).
 
 import { el, format, replace } from "/tab/static/dom.js";
 
@@ -146,8 +147,101 @@ export function caseView(ui, opened, back) {
       el("h3", {}, t.description),
       el("p", { class: "description" }, opened.description || t.none),
       chat,
+      opened.accessLog ? accessLog(ui, opened.accessLog) : null,
     ),
   );
+  if (opened.glassUntil) {
+    const notice = el("p", { class: "glass-notice", role: "note" }, format(t.glass_until, { until: when(ui, opened.glassUntil) }));
+    ui.main.querySelector("h2").after(notice);
+  }
+}
+
+function accessLog(ui, events) {
+  const t = ui.texts.tab;
+  const rows = events.map((event) =>
+    el(
+      "tr",
+      {},
+      el("td", {}, when(ui, event.at)),
+      el("td", {}, event.name || t.none),
+      el("td", {}, t[`access_role_${event.role}`] || event.role),
+      el("td", {}, t[`access_action_${event.action}`] || event.action),
+      el("td", { class: "detail" }, event.detail),
+    ),
+  );
+  const columns = [t.access_when, t.access_who, t.access_role, t.access_action, t.access_detail];
+  return el(
+    "section",
+    { class: "access-log", "aria-labelledby": "access-log-title" },
+    el("h3", { id: "access-log-title" }, t.access_log),
+    el(
+      "div",
+      { class: "scroll", tabindex: "0", role: "region", "aria-label": format(t.table_scroll, { name: t.access_log }) },
+      el(
+        "table",
+        {},
+        el("thead", {}, el("tr", {}, columns.map((column) => el("th", { scope: "col" }, column)))),
+        el("tbody", {}, rows),
+      ),
+    ),
+  );
+}
+
+// HR opens a case that did not reach their function: a written reason first (the API refuses without one); the
+// leader is told and it is logged. `opened` draws the case, `failed` a refusal or an error.
+export function breakTheGlassView(ui, row, opened, back, failed) {
+  const t = ui.texts.tab;
+  const problem = el("p", { id: "glass-problem", class: "problem", role: "alert", hidden: true }, t.glass_missing_reason);
+  const reason = el("textarea", {
+    id: "glass-reason",
+    name: "reason",
+    required: true,
+    minlength: 10,
+    maxlength: 1000,
+    rows: 4,
+    "aria-describedby": "glass-help glass-problem",
+  });
+  const form = el(
+    "form",
+    {
+      class: "break-the-glass",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        problem.hidden = true;
+        try {
+          const answer = await ui.calls.breakTheGlass(row.caseId, reason.value);
+          if (answer.problem) {
+            problem.hidden = false;
+            reason.focus();
+            return;
+          }
+          opened(answer.case);
+        } catch (error) {
+          failed(error);
+        }
+      },
+    },
+    el("label", { for: "glass-reason" }, t.glass_reason),
+    reason,
+    problem,
+    el(
+      "div",
+      { class: "buttons" },
+      el("button", { type: "submit", class: "primary" }, t.glass_submit),
+      el("button", { type: "button", onclick: back }, t.cancel),
+    ),
+  );
+  replace(
+    ui.main,
+    el(
+      "section",
+      { "aria-labelledby": "glass-title" },
+      el("h2", { id: "glass-title" }, format(t.glass_title, row)),
+      el("p", { id: "glass-help", class: "intro" }, t.glass_intro),
+      form,
+    ),
+  );
+  reason.focus();
 }
 
 const SORTS = [
@@ -157,12 +251,16 @@ const SORTS = [
   ["status", "status"],
 ];
 
-export async function registerView(ui, { openCase }, state = { sort: "reported", order: "desc", page: 1, filter: {} }) {
+export async function registerView(
+  ui,
+  { openCase, breakTheGlass },
+  state = { sort: "reported", order: "desc", page: 1, filter: {} },
+) {
   const t = ui.texts.tab;
   const query = new URLSearchParams({ sort: state.sort, order: state.order, page: String(state.page) });
   for (const [name, value] of Object.entries(state.filter)) if (value) query.set(name, value);
   const page = await ui.calls.register(`?${query}`);
-  const again = (changes) => registerView(ui, { openCase }, { ...state, ...changes });
+  const again = (changes) => registerView(ui, { openCase, breakTheGlass }, { ...state, ...changes });
   const back = () => again({}).then(() => ui.main.focus({ preventScroll: true }));
 
   const input = (name, labelText, type = "text") =>
@@ -241,7 +339,23 @@ export async function registerView(ui, { openCase }, state = { sort: "reported",
               { type: "button", class: "link", onclick: () => openCase(row.caseId, back), "aria-label": format(t.open_case, row) },
               row.reference,
             )
-          : el("span", { title: t.may_open_no }, row.reference),
+          : el(
+              "span",
+              {},
+              el("span", { title: t.may_open_no }, row.reference),
+              row.mayBreakTheGlass
+                ? el(
+                    "button",
+                    {
+                      type: "button",
+                      class: "link glass",
+                      onclick: () => breakTheGlass(row, back),
+                      "aria-label": format(t.glass_for, row),
+                    },
+                    t.glass_button,
+                  )
+                : null,
+            ),
       ),
       el("td", {}, row.unit),
       el("td", {}, when(ui, row.reportedAt, false)),

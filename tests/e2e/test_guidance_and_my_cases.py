@@ -288,3 +288,26 @@ def test_pressing_a_menu_button_ends_adding_without_storing_it(bot, user: TeamsU
     turn = user.submit({"command": "law"})
     assert "§ 119 a" in joined(turn)
     assert len(evidence_items(bot, case_id)) == before
+
+
+def test_the_employee_sees_in_my_cases_who_opened_their_case_and_its_evidence(
+    bot, organisation, new_user, connector
+) -> None:
+    reported = report_case(organisation, new_user, connector, pasted_sms="SMS 22 33 44 55: Jeg ved hvor du bor")
+    status = {"command": "case_status", "case_id": reported.case_id}
+    assert "Ingen andre har åbnet din sag endnu." in joined(reported.employee.submit(status))
+    data = {"case_id": reported.case_id, "version": reported.version}
+    for _ in range(2):
+        reported.leader.execute("refresh", data)  # Teams refreshing the card: not an opening
+    reported.leader.execute("evidence", data)
+    reported.deputy.execute("evidence", data)
+
+    turn = reported.employee.submit(status)
+    only_valid_cards(turn)
+    seen = joined(turn)
+    assert "Hvem har åbnet din sag" in seen
+    assert f"{reported.unit.leader.name} (leder) åbnede beviserne" in seen
+    assert f"{reported.unit.deputy.name} (stedfortræder) åbnede beviserne" in seen
+    assert seen.count("åbnede") == 2  # the refreshes and the employee's own views are not listed
+    for member in (reported.unit.leader, reported.unit.deputy):
+        assert member.aad_object_id not in seen and member.teams_user_id not in seen

@@ -1,6 +1,7 @@
 """The Overblik tab's API over real HTTP, the real app with local storage, tokens from a local OpenID metadata and
 JWKS: a leader sees the cases they lead, HR the register (full details only where escalated to their function), a
-stranger nothing; forged, foreign and missing tokens get 401, bad queries 400, never a 500; every read is audited."""
+stranger nothing; HR breaks the glass with a reason (400 without one, 404 for anyone who may not) and the leader is
+told; forged, foreign and missing tokens get 401, bad queries 400, never a 500; every read is audited."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from domain.working_time import WorkingCalendar
 from services.case_records import CaseRecords
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
+from storage.outbox import Outbox
 from storage.sqlite_case_table import SqliteCaseTable
 from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.case_samples import REPORTED_AT
@@ -281,3 +283,66 @@ async def test_every_read_is_audited(bot: Bot, jwks: JwksServer) -> None:
     assert register_reads[-1].actor_aad_object_id == "aad-hanne"
     assert any(event.action == "overview_case_read" and event.actor_aad_object_id == "aad-hanne" for event in case_log)
     assert any(event.action == "refused" and event.actor_aad_object_id == "aad-ole" for event in case_log)
+
+
+async def post(bot: Bot, path: str, bearer: str | None, body: Any) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer is not None else {}
+    data = body if isinstance(body, str) else json.dumps(body)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{bot.base_url}{path}", headers=headers, data=data) as response,
+    ):
+        return response.status, await response.json()
+
+
+GLASS = "/api/overview/cases/{}/break-the-glass"
+REASON = "Medarbejderen har klaget over, at sagen ikke blev fulgt op"
+
+
+async def stored(bot: Bot) -> tuple[list[Any], list[Any]]:
+    """The audit log of case-other and the outbox's waiting notifications."""
+    documents = SqliteDocumentStore(bot.settings.data_dir / "documents.sqlite3")
+    try:
+        return await AuditLog(documents).events("case-other"), await Outbox(documents).pending()
+    finally:
+        await documents.close()
+
+
+async def test_hr_breaks_the_glass_with_a_reason_the_leader_is_told_and_it_is_in_the_access_log(
+    bot: Bot, jwks: JwksServer
+) -> None:
+    hanne = token(jwks, "aad-hanne")
+    assert (await get(bot, "/api/overview/cases/case-other", token(jwks, "aad-lars")))[0] == 200
+    page = (await get(bot, "/api/overview/register?sort=reference&order=asc", hanne))[1]
+    assert [(case["mayOpen"], case["mayBreakTheGlass"]) for case in page["cases"]][::2] == [
+        (True, False),
+        (False, True),
+    ]
+    assert (await get(bot, "/api/overview/cases/case-other", hanne))[0] == 404
+
+    for body in ({}, {"reason": "   "}, {"reason": 7}, "not json", []):
+        status, answer = await post(bot, GLASS.format("case-other"), hanne, body)
+        assert status == 400 and answer["error"] == "bad_request" and answer["message"], body
+    status, answer = await post(bot, GLASS.format("case-other"), hanne, {"reason": REASON})
+
+    assert status == 200 and answer["case"]["description"] == DESCRIPTION
+    assert answer["case"]["viewerRoles"] == ["hr"] and answer["case"]["glassUntil"]
+    log = answer["case"]["accessLog"]
+    assert [(e["name"], e["role"], e["action"]) for e in log if e["action"] != "refused"][-2:] == [
+        ("Lars Leder", "leader", "overview_case_read"),
+        ("Hanne Jura", "hr", "break_the_glass"),
+    ]
+    assert (await get(bot, "/api/overview/cases/case-other", hanne))[0] == 200  # for the next hours
+    events, waiting = await stored(bot)
+    glass = [e for e in events if e.action == "break_the_glass"]
+    assert len(glass) == 1 and glass[0].detail == REASON and glass[0].actor_aad_object_id == "aad-hanne"
+    told = [n for n in waiting if n.kind == "glass_broken"]
+    assert len(told) == 1 and told[0].recipient.aad_object_id == "aad-lars" and REASON in told[0].payload["text"]
+
+
+async def test_only_hr_breaks_the_glass_and_a_forged_id_answers_like_an_unknown_one(bot: Bot, jwks: JwksServer) -> None:
+    for who, case_id in (("aad-ole", "case-plain"), ("aad-karen", "case-other"), ("aad-hanne", "no-such-case")):
+        status, answer = await post(bot, GLASS.format(case_id), token(jwks, who), {"reason": REASON})
+        assert status == 404 and answer == {"error": "not_found", "message": "No case here."}, (who, case_id)
+    status, answer = await post(bot, GLASS.format("case-plain"), "garbage", {"reason": REASON})
+    assert status == 401

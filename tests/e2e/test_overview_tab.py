@@ -40,6 +40,7 @@ CRISIS_LINE = "89 70 12 99"
 DA = texts_for("da", CRISIS_LINE)
 EN = texts_for("en", CRISIS_LINE)
 PHONE = {"width": 375, "height": 740}
+GLASS_REASON = "Medarbejderen har klaget til Organisation og Personale"
 
 
 def _missing_tools() -> str | None:
@@ -170,6 +171,25 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                     {"do": "axe"},
                     {"do": "screenshot", "name": "overblik-statistik-lys"},
                     {"do": "download", "role": "button", "name": t("download_csv")},
+                ],
+            ),
+            session(
+                "hr-break-glass",
+                hanne,
+                as_hanne,
+                [
+                    {"do": "click", "role": "button", "name": t("view_register")},
+                    {"do": "waitText", "text": "VK-2026-0003"},
+                    {"do": "click", "role": "button", "name": t("glass_for", reference="VK-2026-0002")},
+                    {"do": "waitText", "text": t("glass_title", reference="VK-2026-0002")},
+                    {"do": "text"},
+                    {"do": "axe"},
+                    {"do": "fill", "label": t("glass_reason"), "text": GLASS_REASON},
+                    {"do": "click", "role": "button", "name": t("glass_submit")},
+                    {"do": "waitText", "text": "DESCRIPTION-MARKER-4242"},
+                    {"do": "text"},
+                    {"do": "axe"},
+                    {"do": "screenshot", "name": "overblik-brudt-forsegling"},
                 ],
             ),
             session(
@@ -335,6 +355,17 @@ def test_hr_sees_the_statistics_with_small_counts_hidden_and_downloads_the_csv(r
     assert download["text"].splitlines()[0] == "table,unit_id,unit,column,count,note"
 
 
+def test_hr_breaks_the_glass_with_a_reason_and_sees_the_case_and_its_access_log(run: dict[str, Any]) -> None:
+    form, opened = values(run, "hr-break-glass", "text")
+    assert DA("tab.glass_intro") in form
+    assert "DESCRIPTION-MARKER-4242" in opened and "Mette Hansen" in opened
+    assert DA("tab.glass_until", until="X").split("X")[0] in opened
+    assert DA("tab.access_log") in opened and DA("tab.access_action_break_the_glass") in opened
+    assert GLASS_REASON in opened and "Hanne Jura" in opened
+    calls = run["sessions"]["hr-break-glass"]["api"]
+    assert {"path": "/api/overview/cases/case-plain/break-the-glass", "status": 200} in calls
+
+
 def test_a_stranger_gets_a_kind_not_for_you(run: dict[str, Any]) -> None:
     text = values(run, "stranger", "text")[0]
     assert DA("tab.not_allowed_body") in text and CRISIS_LINE in text
@@ -391,4 +422,5 @@ def test_the_screenshots_are_taken(run: dict[str, Any]) -> None:
         "overblik-statistik-lys",
         "overblik-ikke-adgang",
         "overblik-401",
+        "overblik-brudt-forsegling",
     } <= names

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.authorization import Actor, Role, acting_role, can_act, can_read_evidence, can_see_case, roles_on
+from domain.authorization import (
+    BREAK_THE_GLASS_FOR,
+    Actor,
+    Role,
+    acting_role,
+    break_the_glass_reason,
+    can_act,
+    can_read_evidence,
+    can_see_case,
+    may_break_the_glass,
+    overview_roles,
+    roles_on,
+    sees_access_log,
+)
 from domain.case import Case, CaseStatus, Incident, Person
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.handling import HrAssignment, HrEscalation, HrFunction
@@ -355,3 +368,51 @@ def test_the_function_hr_assigned_the_case_to_sees_it_too() -> None:
     case.handling.hr_response.assigned = HrAssignment(by=COORDINATOR.user_id, at=NOW, function=HrFunction.JURA)
     assert can_see_case(case, _hr(HR_PERSON, HrFunction.JURA))
     assert can_see_case(case, _hr(COORDINATOR, HrFunction.WORK_ENVIRONMENT_COORDINATOR, intake=True))
+
+
+# Break the glass (the Overblik tab)
+
+JURA = Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA)
+
+
+def test_hr_opens_an_escalated_case_without_breaking_the_glass() -> None:
+    assert overview_roles(_escalated(_own_case()), JURA, [], NOW) == {Role.HR}
+
+
+def test_hr_opens_a_case_that_did_not_reach_them_only_while_their_glass_is_broken() -> None:
+    case = _own_case()
+    assert overview_roles(case, JURA, [], NOW) == frozenset()
+    assert overview_roles(case, JURA, [NOW], NOW) == {Role.HR}
+    assert overview_roles(case, JURA, [NOW], NOW + BREAK_THE_GLASS_FOR - timedelta(seconds=1)) == {Role.HR}
+    assert overview_roles(case, JURA, [NOW], NOW + BREAK_THE_GLASS_FOR) == frozenset()  # time is up
+    assert overview_roles(case, JURA, [NOW + timedelta(hours=1)], NOW) == frozenset()  # not before it was given
+
+
+def test_breaking_the_glass_reads_and_never_acts() -> None:
+    case = _own_case()
+    assert not can_act(case, JURA) and not can_see_case(case, JURA)
+
+
+def test_only_hr_of_the_cases_tenant_may_break_the_glass_on_a_sent_case() -> None:
+    assert may_break_the_glass(JURA, "tenant-1", CaseStatus.REPORTED)
+    assert not may_break_the_glass(JURA, "tenant-2", CaseStatus.REPORTED)
+    assert not may_break_the_glass(JURA, "tenant-1", CaseStatus.DRAFT)
+    assert not may_break_the_glass(Actor(LEADER, tenant_id="tenant-1"), "tenant-1", CaseStatus.REPORTED)
+    nameless = Actor(Person(user_id="29:x", name="X"), is_hr=True, tenant_id="tenant-1")
+    assert not may_break_the_glass(nameless, "tenant-1", CaseStatus.REPORTED)
+    leader = Actor(LEADER, tenant_id="tenant-1")
+    assert overview_roles(_own_case(), leader, [NOW], NOW) == {Role.LEADER}
+    assert overview_roles(_own_case(), Actor(STRANGER, tenant_id="tenant-1"), [NOW], NOW) == frozenset()
+
+
+@pytest.mark.parametrize("text", [None, "", "   ", "kort", 42, "x" * 1001])
+def test_breaking_the_glass_needs_a_written_reason(text: object) -> None:
+    assert break_the_glass_reason(text) is None
+
+
+def test_the_reason_is_kept_trimmed() -> None:
+    assert break_the_glass_reason("  Klage fra\nmedarbejderen  ") == "Klage fra medarbejderen"
+
+
+def test_only_hr_sees_the_full_access_log() -> None:
+    assert sees_access_log({Role.HR}) and not sees_access_log({Role.LEADER, Role.DEPUTY, Role.SUBJECT})
