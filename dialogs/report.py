@@ -1,8 +1,9 @@
 """The employee's report (UNDER: bevissikring): one question at a time, with back, cancel and edit.
 
 State lives in dialog state (storage), so a restarted bot continues where the user was. Evidence is
-stored the moment it arrives, under the case id chosen when the report starts; the case itself is
-created when the employee sends the report. A cancelled report that holds evidence is kept as a draft.
+stored the moment it arrives, at any question, under the case id chosen when the report starts; the question is then
+asked again, and the evidence question still comes in its place. The case itself is created when the employee sends
+the report. A cancelled report that holds evidence is kept as a draft.
 
 The receipt reminds the reporter to follow the local beredskabsplan and offers it when their unit has one
 (`has_plan`, the plan viewer's); a failed look-up costs the button, never the receipt of a filed case.
@@ -19,7 +20,7 @@ from cards.summary import submitted_card
 from content import language_for, texts_for
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.engine import Dialog, DialogContext, DialogTurnResult
-from dialogs.evidence_question import EvidenceQuestion, secure_files
+from dialogs.evidence_question import EvidenceQuestion, secure_files, together_in_one_message
 from dialogs.identity import person_of, tenant_of
 from dialogs.question import Asking, Outcome, Question, Step
 from dialogs.replies import Reply, reply_from
@@ -104,7 +105,11 @@ class ReportDialog(Dialog):
             await asking.say(f"{asking.texts('common.nav_hint')}\n\n☎ {asking.texts('common.crisis_line')}")
             await question.ask(asking)
             return Dialog.end_of_turn
-        if self._is_stale(reply, question) and not reply.files:
+        if reply.files and question.key != EvidenceQuestion.key:
+            await self._secure_on_the_way(asking, reply)
+            await question.ask(asking)
+            return Dialog.end_of_turn
+        if self._is_stale(reply, question):
             await asking.say(asking.texts("common.stale_card"))
             await question.ask(asking)
             return Dialog.end_of_turn
@@ -131,6 +136,13 @@ class ReportDialog(Dialog):
             state["index"] = self._next(state["index"], asking.draft)
         await self._questions[state["index"]].ask(asking)
         return Dialog.end_of_turn
+
+    @staticmethod
+    async def _secure_on_the_way(asking: Asking, reply: Reply) -> None:
+        """Files sent at any question are secured at once and belong to the report; the question is asked again."""
+        outcome = await secure_files(asking, reply.files)
+        count = len(await asking.services.evidence.list_items(asking.draft.case_id))
+        await asking.say(together_in_one_message(outcome, asking.texts("report.secured_on_the_way", count=count)))
 
     def _is_stale(self, reply: Reply, question: Question) -> bool:
         """A click on a card from an earlier question (Teams keeps old cards clickable)."""
