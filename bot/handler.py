@@ -42,10 +42,11 @@ from content import Texts, command_words, texts_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.engine import Dialog, DialogContext, DialogSet
+from dialogs.evidence_placement import place_files
 from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
 from dialogs.replies import Reply, reply_from
-from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
+from dialogs.report import REPORT_DIALOG_ID
 from dialogs.response_plan import RESPONSE_PLAN_DIALOG_ID, ResponsePlanViewer
 from storage.conversation_refs import ConversationReferenceStore
 from storage.conversation_state import ConversationStateStore, conversation_key
@@ -156,8 +157,7 @@ class VaernBot(ActivityHandler):
         texts = self._texts(turn_context)
         reply = reply_from(turn_context.activity)
         if reply.files:
-            await turn.say(texts("report.file_received_without_report"))
-            await dialog_context.begin_dialog(REPORT_DIALOG_ID, {SECURE_ATTACHED_FILES: True})
+            await place_files(dialog_context, self._my_cases, reply.files, texts)
             return
         package = package_command(reply.text, reply.value)
         if package is not None:

@@ -154,3 +154,24 @@ def add_evidence_card(texts: Texts, case: Case) -> Card:
         ),
     ]
     return build_card(texts, body)
+
+
+WHICH_CASE_QUESTION = "which_case"
+
+
+def which_case_card(texts: Texts, cases: Sequence[Case], files: int) -> Card:
+    """Ask which open case the files just sent belong to: one button per case, newest first."""
+    newest_first = sorted(cases, key=lambda case: case.created_at, reverse=True)
+    buttons = [
+        submit(
+            texts("my_cases.case_choice", reference=case.reference or case.case_id[:8], date=_day(case)),
+            {"q": WHICH_CASE_QUESTION, "case_id": case.case_id},
+        )
+        for case in newest_first
+    ]
+    body: list[Any] = [
+        heading(texts("add_evidence.which_case_title")),
+        paragraph(texts("add_evidence.which_case_ask", count=files)),
+        *[ac.ActionSet(actions=[button]) for button in buttons],  # one per row: whole case names on a phone
+    ]
+    return build_card(texts, body)

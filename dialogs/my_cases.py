@@ -14,6 +14,7 @@ from datetime import date
 
 from cards.my_cases import CASE_STATUS_COMMAND, MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
 from content import Texts, texts_for
+from dialogs.add_evidence import can_add_evidence
 from dialogs.identity import person_of, tenant_of
 from dialogs.turn import Turn
 from domain.authorization import Actor, Role, roles_on
@@ -69,6 +70,11 @@ class MyCases:
             entries.append(CaseEntry(case, role, count))
         entries.sort(key=lambda entry: entry.case.created_at, reverse=True)
         return entries[:MAX_LISTED]
+
+    async def open_cases(self, turn_context: Turn) -> list[Case]:
+        """The person's own cases that take new evidence now (sent, not closed), newest first."""
+        actor = _actor(turn_context)
+        return [entry.case for entry in await self.cases_of(actor) if can_add_evidence(entry.case, actor)]
 
     async def show_list(self, turn_context: Turn) -> None:
         entries = await self.cases_of(_actor(turn_context))

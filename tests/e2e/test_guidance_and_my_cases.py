@@ -288,3 +288,55 @@ def test_pressing_a_menu_button_ends_adding_without_storing_it(bot, user: TeamsU
     turn = user.submit({"command": "law"})
     assert "§ 119 a" in joined(turn)
     assert len(evidence_items(bot, case_id)) == before
+
+
+def test_a_file_sent_after_filing_lands_in_the_open_case_and_the_leader_is_told(
+    bot, organisation, new_user, connector, file_server: FileServer
+) -> None:
+    reported = report_case(organisation, new_user, connector)
+    employee, case_id = reported.employee, reported.case_id
+    before = {item.evidence_id for item in evidence_items(bot, case_id)}
+    screenshot = png_screenshot(shade=61)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/ny-besked.png", screenshot, "image/png")
+
+    leader_mark = connector.mark()
+    seen = joined(employee.send_files([("ny-besked.png", url)]))
+    digest = hashlib.sha256(screenshot).hexdigest()
+    assert digest[:12] in seen and "1 nyt bevis eller note er gemt i sag" in seen
+    assert "akut fare" not in seen and "Jeg har modtaget din fil" not in seen  # no new report
+
+    [added] = [item for item in evidence_items(bot, case_id) if item.evidence_id not in before]
+    assert added.sha256 == digest and added.uploaded_by == employee.user_id
+    assert any(event.action == "evidence_added" for event in audit_events(bot, case_id))
+    notices = connector.wait_for_activities(reported.leader.conversation_id, 1, since=leader_mark)
+    assert "nyt bevis eller note" in joined(notices)
+    assert "akut fare" not in joined(employee.say("hej"))  # nothing is left running
+
+
+def test_with_two_open_cases_a_file_sent_later_asks_which_case(
+    bot, organisation, new_user, connector, file_server: FileServer
+) -> None:
+    first = report_case(organisation, new_user, connector)
+    employee = first.employee
+    answer_until(employee, "summary")
+    employee.submit({"q": "summary", "answer": "confirm"})
+    second_id = next(
+        entry
+        for entry in submitted_data(employee.say("mine sager"), "case_status")
+        if entry["case_id"] != first.case_id
+    )["case_id"]
+    screenshot = png_screenshot(shade=77)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/svar.png", screenshot, "image/png")
+
+    turn = employee.send_files([("svar.png", url)])
+    only_valid_cards(turn)
+    assert "Hvilken sag hører det til?" in joined(turn)
+    choices = [a["data"] for a in actions(turn) if a.get("data", {}).get("q") == "which_case"]
+    assert {choice["case_id"] for choice in choices} == {first.case_id, second_id}
+    assert hashlib.sha256(screenshot).hexdigest() not in {item.sha256 for item in evidence_items(bot, second_id)}
+
+    assert "Vælg sagen på kortet" in joined(employee.say("hmm"))
+    seen = joined(employee.submit(next(choice for choice in choices if choice["case_id"] == second_id)))
+    assert hashlib.sha256(screenshot).hexdigest()[:12] in seen
+    assert hashlib.sha256(screenshot).hexdigest() in {item.sha256 for item in evidence_items(bot, second_id)}
+    assert hashlib.sha256(screenshot).hexdigest() not in {item.sha256 for item in evidence_items(bot, first.case_id)}
