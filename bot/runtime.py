@@ -229,6 +229,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         settings.crisis_line,
         planner.next_check_in,
         refusals=RefusedAccess(audit, clock),
+        delete_draft=retention.delete_draft,
     )
     packages = CasePackages(
         cases,

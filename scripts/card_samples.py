@@ -24,7 +24,14 @@ from cards.evidence import evidence_card
 from cards.leader.employee_view import employee_status_card
 from cards.leader.hr_view import hr_escalation_card
 from cards.leader.leader_view import leader_card
-from cards.my_cases import CaseEntry, add_evidence_card, case_detail_card, my_cases_card, which_case_card
+from cards.my_cases import (
+    CaseEntry,
+    add_evidence_card,
+    case_detail_card,
+    delete_draft_card,
+    my_cases_card,
+    which_case_card,
+)
 from cards.privacy import DataProtectionOfficer, privacy_notice_card
 from cards.summary import submitted_card, summary_card
 from cards.welcome import welcome_card
@@ -637,7 +644,9 @@ def _my_cases_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"my-case-closed-{lang}", "Mine sager: a closed case (nothing more can be added)", closed_detail)
     draft = entries[0]
     draft_detail = case_detail_card(t, draft.case, Role.SUBJECT, evidence_count=draft.evidence_count)
-    yield Sample(f"my-case-draft-{lang}", "Mine sager: a draft, not sent", draft_detail)
+    yield Sample(f"my-case-draft-{lang}", "Mine sager: a draft, not sent: continue and send, or delete", draft_detail)
+    delete = delete_draft_card(t, draft.case, draft.evidence_count)
+    yield Sample(f"delete-draft-{lang}", "Mine sager: asked before a draft and its evidence are deleted", delete)
     held = _case(
         leader=None,
         deputy=None,
