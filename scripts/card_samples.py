@@ -29,6 +29,7 @@ from cards.my_cases import (
     add_evidence_card,
     case_detail_card,
     delete_draft_card,
+    is_open,
     my_cases_card,
     which_case_card,
 )
@@ -658,7 +659,7 @@ def _my_cases_cards(t: Texts, lang: str) -> Iterator[Sample]:
         f"my-case-with-hr-{lang}", "Mine sager: no leader found, HR holds the case; name the leader", held_detail
     )
     yield Sample(f"add-evidence-{lang}", "Add evidence or a note to an open case", add_evidence_card(t, _case()))
-    open_cases = [entry.case for entry in entries if entry.case.status is CaseStatus.REPORTED] + [in_progress]
+    open_cases = [entry.case for entry in entries if is_open(entry.case)]
     yield Sample(
         f"which-case-{lang}",
         "Files sent with more than one open case: which case they belong to",
