@@ -2,9 +2,11 @@
 
 State lives in dialog state (storage), so a restarted bot continues where the user was. Evidence is
 stored the moment it arrives, at any question, under the case id chosen when the report starts; the question is then
-asked again, and the evidence question still comes in its place. The case itself is created when the employee sends
-the report. A cancelled report that holds evidence is kept as a draft; its author may continue it from "Mine sager"
-(the safety question again, then on from the first answer missing) and send it.
+asked again, and the evidence question still comes in its place. The first question after the safety question
+offers the evidence question at once ("send skærmbilleder nu"), then comes back: secure first, explain afterwards.
+The case itself is created when the employee sends the report. A cancelled report that holds evidence is kept as a
+draft; its author may continue it from "Mine sager" (the safety question again, then on from the first answer
+missing) and send it.
 
 The receipt reminds the reporter to follow the local beredskabsplan and offers it when their unit has one
 (`has_plan`, the plan viewer's); a failed look-up costs the button, never the receipt of a filed case.
@@ -136,7 +138,8 @@ class ReportDialog(Dialog):
             await question.ask(asking)
             return Dialog.end_of_turn
         if navigation == "back":
-            state["index"] = self._previous(state["index"], draft)
+            back_from_detour = state.pop("return_to", None)
+            state["index"] = back_from_detour if back_from_detour is not None else self._previous(state["index"], draft)
             state["editing"] = False
             await self._questions[state["index"]].ask(asking)
             return Dialog.end_of_turn
@@ -152,6 +155,10 @@ class ReportDialog(Dialog):
             return await self._submit(dialog_context, asking)
         if step.outcome is Outcome.EDIT and step.target in self._index_of:
             state["index"], state["editing"] = self._index_of[step.target], True
+        elif step.outcome is Outcome.DETOUR and step.target in self._index_of:
+            state["return_to"], state["index"] = state["index"], self._index_of[step.target]
+        elif "return_to" in state:  # back from a detour to the question it left
+            state["index"] = state.pop("return_to")
         elif state.get("editing"):
             state["index"], state["editing"] = self._index_of["summary"], False
         elif state.get("resume_at") in self._index_of:  # a continued draft: on from the first answer missing

@@ -197,6 +197,28 @@ def test_a_screenshot_sent_at_the_first_questions_is_secured_and_in_the_case_wit
     assert evidence_bytes(bot, item) == screenshot
 
 
+def test_send_screenshots_now_secures_first_and_then_asks_who_it_is_about(
+    bot, user: TeamsUser, file_server: FileServer
+) -> None:
+    screenshot = png_screenshot(shade=140)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/foerst.png", screenshot, "image/png")
+    start_report(user)
+    turn = user.submit({"q": "safety", "answer": "no"})
+    assert "Send skærmbilleder nu" in joined(turn)
+
+    assert "Gem beviserne nu" in joined(user.submit({"q": "subject", "answer": "evidence_first"}))
+    seen = joined(user.send_files([("foerst.png", url)]))
+    assert hashlib.sha256(screenshot).hexdigest()[:12] in seen and "gemt 1 bevis" in seen
+    turn = user.submit({"q": "evidence", "answer": "done"})
+    assert "Er det dig, der er blevet krænket?" in joined(turn)  # back where it left
+
+    answer_from(user, "subject")
+    reference = REFERENCE.search(joined(user.submit({"q": "summary", "answer": "confirm"})))
+    assert reference
+    [item] = case_with_reference(bot, reference.group()).evidence
+    assert item.sha256 == hashlib.sha256(screenshot).hexdigest()
+
+
 def _elements(card: dict) -> list[dict]:
     """Every element of a card's body, containers opened."""
     found: list[dict] = []
