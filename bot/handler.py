@@ -34,7 +34,14 @@ from cards.guidance import (
     removal_overview_card,
     removal_platform_card,
 )
-from cards.my_cases import ADD_EVIDENCE_COMMAND, CASE_STATUS_COMMAND, MY_CASES_COMMAND, NAME_LEADER_COMMAND
+from cards.my_cases import (
+    ADD_EVIDENCE_COMMAND,
+    CASE_STATUS_COMMAND,
+    CONTINUE_DRAFT_COMMAND,
+    DELETE_DRAFT_COMMAND,
+    MY_CASES_COMMAND,
+    NAME_LEADER_COMMAND,
+)
 from cards.privacy import PRIVACY_COMMAND
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
 from cards.welcome import welcome_card
@@ -42,10 +49,11 @@ from content import Texts, command_words, texts_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.engine import Dialog, DialogContext, DialogSet
+from dialogs.evidence_placement import place_files
 from dialogs.identity import person_of
 from dialogs.my_cases import MyCases
 from dialogs.replies import Reply, reply_from
-from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
+from dialogs.report import REPORT_DIALOG_ID, RESUME_DRAFT
 from dialogs.response_plan import RESPONSE_PLAN_DIALOG_ID, ResponsePlanViewer
 from storage.conversation_refs import ConversationReferenceStore
 from storage.conversation_state import ConversationStateStore, conversation_key
@@ -156,8 +164,7 @@ class VaernBot(ActivityHandler):
         texts = self._texts(turn_context)
         reply = reply_from(turn_context.activity)
         if reply.files:
-            await turn.say(texts("report.file_received_without_report"))
-            await dialog_context.begin_dialog(REPORT_DIALOG_ID, {SECURE_ATTACHED_FILES: True})
+            await place_files(dialog_context, self._my_cases, reply.files, texts)
             return
         package = package_command(reply.text, reply.value)
         if package is not None:
@@ -191,6 +198,10 @@ class VaernBot(ActivityHandler):
             await self._plans.export(turn)
         elif command == NAME_LEADER_COMMAND:
             await dialog_context.begin_dialog(CHOOSE_LEADER_DIALOG_ID, {"case_id": reply.value.get("case_id")})
+        elif command == CONTINUE_DRAFT_COMMAND:
+            await dialog_context.begin_dialog(REPORT_DIALOG_ID, {RESUME_DRAFT: reply.value.get("case_id")})
+        elif command == DELETE_DRAFT_COMMAND:
+            await self._my_cases.delete_draft(turn, reply.value)
         elif command == ADD_EVIDENCE_COMMAND:
             await dialog_context.begin_dialog(ADD_EVIDENCE_DIALOG_ID, {"case_id": reply.value.get("case_id")})
         else:

@@ -26,6 +26,7 @@ from cards.privacy import DataProtectionOfficer, privacy_notice_card
 from content import texts_for
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
+from dialogs.evidence_placement import WhichCaseDialog
 from dialogs.my_cases import MyCases
 from dialogs.report import ReportDialog
 from dialogs.response_plan import ResponsePlanDialog, ResponsePlanViewer
@@ -213,6 +214,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         ReportDialog(services, settings.crisis_line, has_plan=plan_viewer.has_plan),
         ChooseLeaderDialog(cases, backend.evidence, notifications, directory, settings.crisis_line, case_actions),
         AddEvidenceDialog(services, audit, settings.crisis_line),
+        WhichCaseDialog(cases, settings.crisis_line),
         ResponsePlanDialog(
             plans,
             directory,
@@ -229,6 +231,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         planner.next_check_in,
         refusals=RefusedAccess(audit, clock),
         audit=audit,
+        delete_draft=retention.delete_draft,
     )
     packages = CasePackages(
         cases,

@@ -2,8 +2,9 @@
 
 The status itself is the employee's status card from cards.leader.employee_view (acknowledged, talked with you, offender
 contacted, restrictions, removals, police report, SafetyNet, closed), with the buttons to add evidence or a
-note (open cases only) and to go back to the list. A draft shows as "Kladde" with its evidence count. Given who
-opened the case (domain.access_log), the employee's card lists them: when, name, role, what they opened.
+note (open cases only) and to go back to the list. A draft shows as "Kladde" with its evidence count and the buttons to
+continue (and send) or delete it; deleting asks first. Given who opened the case (domain.access_log), the employee's
+card lists them: when, name, role, what they opened.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ MY_CASES_COMMAND = "my_cases"
 CASE_STATUS_COMMAND = "case_status"
 ADD_EVIDENCE_COMMAND = "add_evidence"
 NAME_LEADER_COMMAND = "name_leader"
+CONTINUE_DRAFT_COMMAND = "continue_draft"
+DELETE_DRAFT_COMMAND = "delete_draft"
 MAX_LISTED = 10
 CRISIS_MARK = "☎"
 
@@ -72,9 +75,8 @@ def _entry(texts: Texts, entry: CaseEntry) -> ac.Container:
     ]
     if entry.viewer is Role.REPORTER and case.reported_on_behalf:
         items.append(paragraph(texts("my_cases.on_behalf", name=escape_markdown(case.subject.name)), subtle=True))
-    if case.status is not CaseStatus.DRAFT:
-        status = submit(texts("my_cases.open_button"), {"command": CASE_STATUS_COMMAND, "case_id": case.case_id})
-        items.append(ac.ActionSet(actions=[status]))
+    title = texts("my_cases.open_draft_button" if case.status is CaseStatus.DRAFT else "my_cases.open_button")
+    items.append(ac.ActionSet(actions=[submit(title, {"command": CASE_STATUS_COMMAND, "case_id": case.case_id})]))
     return ac.Container(items=items, separator=True, spacing=act.Spacing.MEDIUM)
 
 
@@ -141,12 +143,23 @@ def case_detail_card(
 ) -> Card:
     """One case as its subject or reporter sees it: the status steps (with the next check-in when given),
     who opened it (when given: the newest entries and how many earlier), then "add evidence or a note" while the
-    case is open, and the way back to the list. A draft has no status steps, only its evidence count."""
+    case is open, and the way back to the list. A draft has no status steps, only its evidence count, and the
+    buttons to continue (and send) it or delete it."""
     back = _button_row(texts("my_cases.list_button"), {"command": MY_CASES_COMMAND})
     if case.status is CaseStatus.DRAFT:
         title = texts("my_cases.case_line", reference=texts("my_cases.draft"), date=_day(case))
-        body = [heading(title), paragraph(status_text(texts, case, evidence_count))]
-        return _before_crisis_line(build_card(texts, body), [back])
+        body = [
+            heading(title),
+            paragraph(status_text(texts, case, evidence_count)),
+            paragraph(texts("my_cases.draft_help")),
+        ]
+        data = {"case_id": case.case_id}
+        rows = [
+            _button_row(texts("my_cases.continue_button"), {"command": CONTINUE_DRAFT_COMMAND, **data}, primary=True),
+            _button_row(texts("my_cases.delete_button"), {"command": DELETE_DRAFT_COMMAND, **data}),
+            back,
+        ]
+        return _before_crisis_line(build_card(texts, body), rows)
     card = employee_status_card(texts, case, refresh_user_ids, viewer=viewer, next_check_in=next_check_in)
     if opened_by is not None:
         _before_crisis_line(card, access_section(texts, *opened_by))
@@ -184,3 +197,38 @@ def add_evidence_card(texts: Texts, case: Case) -> Card:
         ),
     ]
     return build_card(texts, body)
+
+
+WHICH_CASE_QUESTION = "which_case"
+
+
+def which_case_card(texts: Texts, cases: Sequence[Case], files: int) -> Card:
+    """Ask which open case the files just sent belong to: one button per case, newest first."""
+    newest_first = sorted(cases, key=lambda case: case.created_at, reverse=True)
+    buttons = [
+        submit(
+            texts("my_cases.case_choice", reference=case.reference or case.case_id[:8], date=_day(case)),
+            {"q": WHICH_CASE_QUESTION, "case_id": case.case_id},
+        )
+        for case in newest_first
+    ]
+    body: list[Any] = [
+        heading(texts("add_evidence.which_case_title")),
+        paragraph(texts("add_evidence.which_case_ask", count=files)),
+        *[ac.ActionSet(actions=[button]) for button in buttons],  # one per row: whole case names on a phone
+    ]
+    return build_card(texts, body)
+
+
+def delete_draft_card(texts: Texts, case: Case, evidence_count: int) -> Card:
+    """Ask before a draft and its evidence are deleted for good; keeping it goes back to the draft."""
+    data = {"case_id": case.case_id}
+    body: list[Any] = [
+        heading(texts("my_cases.delete_title")),
+        paragraph(texts("my_cases.delete_ask", count=evidence_count)),
+    ]
+    rows = [
+        _button_row(texts("my_cases.delete_keep"), {"command": CASE_STATUS_COMMAND, **data}, primary=True),
+        _button_row(texts("my_cases.delete_confirm"), {"command": DELETE_DRAFT_COMMAND, "confirmed": True, **data}),
+    ]
+    return _before_crisis_line(build_card(texts, body), rows)

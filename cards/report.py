@@ -16,6 +16,7 @@ from content import Texts
 from domain.case import Channel, HarassmentKind, OffenderRelation
 
 YES, NO, UNKNOWN = "yes", "no", "unknown"
+EVIDENCE_FIRST = "evidence_first"  # the subject card's "send skærmbilleder nu": the evidence question, then back
 
 
 def _navigation(texts: Texts, question: str) -> list[ac.ActionSubmit]:
@@ -25,9 +26,12 @@ def _navigation(texts: Texts, question: str) -> list[ac.ActionSubmit]:
     ]
 
 
-def _question_card(texts: Texts, question: str, body: list[Any], actions: list[Any]) -> dict[str, Any]:
-    """The answers on one row and back/cancel on the next, so no button title is cut on a phone."""
-    rows = [ac.ActionSet(actions=actions), ac.ActionSet(actions=_navigation(texts, question))]
+def _question_card(
+    texts: Texts, question: str, body: list[Any], actions: list[Any], more: Sequence[Any] = ()
+) -> dict[str, Any]:
+    """The answers on one row, any other way on (`more`) on its own row, and back/cancel on the last, so no button
+    title is cut on a phone."""
+    rows = [ac.ActionSet(actions=actions), *more, ac.ActionSet(actions=_navigation(texts, question))]
     return build_card(texts, [*body, *rows])
 
 
@@ -56,6 +60,10 @@ def subject_card(texts: Texts) -> dict[str, Any]:
         [
             submit(texts("subject.me"), {"q": "subject", "answer": "me"}, primary=True),
             submit(texts("subject.colleague"), {"q": "subject", "answer": "colleague"}),
+        ],
+        [  # for those who want to secure the evidence first and explain afterwards
+            paragraph(texts("subject.evidence_first_hint"), subtle=True),
+            ac.ActionSet(actions=[submit(texts("subject.evidence_first"), {"q": "subject", "answer": EVIDENCE_FIRST})]),
         ],
     )
 

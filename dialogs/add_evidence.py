@@ -3,6 +3,10 @@ streamed with SHA-256, never overwritten) and a note is stored as text evidence,
 "færdig". Only the case's subject or reporter may add, and only while the case is sent and not closed.
 When they finish, the leader hears how many new items arrived, and the addition is audited.
 
+Files sent outside any dialog go to the person's open case (`place_files`): with one open case they are secured there
+at once and the leader is told; with several, the person chooses the case first (`WhichCaseDialog`); with none, a
+report starts with them. Evidence sent after filing never starts a second report about the same case.
+
 The dialog also ends when the person presses a button of another card (a `command`) or comes back after a
 long pause; it then ends with PASS_ON so the handler deals with that message as a new one, and nothing the
 person meant for the menu is stored as a note.
@@ -15,6 +19,7 @@ from typing import Any
 
 from cards.my_cases import ADD_EVIDENCE_QUESTION, add_evidence_card, is_open
 from content import Texts, texts_for
+from dialogs.attachments import files_from_state
 from dialogs.engine import Dialog, DialogContext, DialogTurnResult
 from dialogs.evidence_question import secure_files, secure_text, together_in_one_message
 from dialogs.identity import person_of, tenant_of
@@ -72,6 +77,10 @@ class AddEvidenceDialog(Dialog):
         dialog_context.active_dialog.state.update(
             case_id=case.case_id, reference=_reference(case), before=before, last_at=self._now().isoformat()
         )
+        files = files_from_state(options.get("files")) if isinstance(options, dict) else []
+        if files:  # sent without asking: secured in the case at once, and the leader is told
+            await _say(dialog_context, await secure_files(self._asking(dialog_context, texts, case), files))
+            return await self._finish(dialog_context, texts)
         await _show(dialog_context, add_evidence_card(texts, case))
         return Dialog.end_of_turn
 

@@ -1,5 +1,6 @@
 """Read what a Teams message carries: files (download info or inline images), card values, and the
-bot's bearer token for inline images. Turns the activity's attachments into plain `IncomingFile`s."""
+bot's bearer token for inline images. Turns the activity's attachments into plain `IncomingFile`s, and keeps them in
+dialog state while the person chooses the case they belong to."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dialogs.turn import Attachment
 from domain.evidence import EvidenceSource
 
 TEAMS_FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
+SOURCES = frozenset(source.value for source in EvidenceSource)
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,20 @@ def incoming_files(attachments: Sequence[Attachment] | None) -> list[IncomingFil
             name = attachment.name or f"image-{index}.{content_type.split('/', 1)[1].split(';')[0] or 'img'}"
             files.append(IncomingFile(name, attachment.content_url, EvidenceSource.INLINE_IMAGE))
     return files
+
+
+def files_to_state(files: Sequence[IncomingFile]) -> list[dict[str, str]]:
+    """Files as plain values for dialog state, to be secured once the person has said where they belong."""
+    return [{"name": file.name, "url": file.url, "source": file.source.value} for file in files]
+
+
+def files_from_state(values: object) -> list[IncomingFile]:
+    """The files kept by `files_to_state`; anything else in the state is passed over."""
+    found: list[IncomingFile] = []
+    for value in values if isinstance(values, list) else []:
+        if not isinstance(value, dict):
+            continue
+        name, url, source = value.get("name"), value.get("url"), value.get("source")
+        if isinstance(name, str) and isinstance(url, str) and source in SOURCES:
+            found.append(IncomingFile(name, url, EvidenceSource(source)))
+    return found

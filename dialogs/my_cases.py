@@ -4,21 +4,31 @@ cases they reported) list their cases and open one case's status. One turn each,
 Cases are found through the CaseIndex only (never a scan of every case); each one found is checked again
 with domain.authorization, so the index can never show a case to someone without a role on it. Asking for a case
 one has no role on (or that does not exist) is recorded with who tried (services/refused_access.py). The employee
-(the subject) also sees who opened their case, from its audit log (domain.access_log decides what counts).
+(the subject) also sees who opened their case, from its audit log (domain.access_log decides what counts). A draft is
+deleted by its author only, after one question (services/retention.py keeps the tombstone).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
-from cards.my_cases import CASE_STATUS_COMMAND, MAX_LISTED, CaseEntry, case_detail_card, my_cases_card
+from cards.my_cases import (
+    CASE_STATUS_COMMAND,
+    MAX_LISTED,
+    CaseEntry,
+    case_detail_card,
+    delete_draft_card,
+    my_cases_card,
+)
 from content import Texts, texts_for
+from dialogs.add_evidence import can_add_evidence
 from dialogs.identity import person_of, tenant_of
 from dialogs.turn import Turn
 from domain.access_log import AccessEntry, newest, who_opened
-from domain.authorization import Actor, Role, roles_on
+from domain.authorization import Actor, Role, owns_draft, roles_on
 from domain.case import Case, CaseStatus
 from services.logging_setup import correlation_id
 from services.notifications import own_refresh_user_ids
@@ -28,6 +38,7 @@ from storage.case_index import CaseIndex
 from storage.cases import CaseRepository
 from storage.ports import EvidenceStore, InvalidKey
 
+DeleteDraft = Callable[[Actor, str], Awaitable[object | None]]  # the author deletes their draft; None: not theirs
 LOOKBACK = 2 * MAX_LISTED  # the newest ids read from the index; a few may be gone or not the person's
 
 
@@ -52,9 +63,11 @@ class MyCases:
         next_check_in: Callable[[Case], date | None] = lambda _: None,
         refusals: RefusedAccess | None = None,
         audit: AuditLog | None = None,
+        delete_draft: DeleteDraft | None = None,
     ) -> None:
         self._audit = audit
         self._cases = cases
+        self._delete_draft = delete_draft
         self._refusals = refusals
         self._next_check_in = next_check_in
         self._index = index
@@ -74,6 +87,11 @@ class MyCases:
             entries.append(CaseEntry(case, role, count))
         entries.sort(key=lambda entry: entry.case.created_at, reverse=True)
         return entries[:MAX_LISTED]
+
+    async def open_cases(self, turn_context: Turn) -> list[Case]:
+        """The person's own cases that take new evidence now (sent, not closed), newest first."""
+        actor = _actor(turn_context)
+        return [entry.case for entry in await self.cases_of(actor) if can_add_evidence(entry.case, actor)]
 
     async def show_list(self, turn_context: Turn) -> None:
         entries = await self.cases_of(_actor(turn_context))
@@ -110,6 +128,22 @@ class MyCases:
         if self._audit is None:
             return None
         return newest(who_opened(await self._audit.events(case.case_id), case.subject))
+
+    async def delete_draft(self, turn_context: Turn, value: dict[str, Any]) -> None:
+        """Delete the person's own draft and its evidence, after asking once (`confirmed` on the second card)."""
+        texts = self._texts(turn_context)
+        actor = _actor(turn_context)
+        case_id = value.get("case_id")
+        case = await self._case(case_id) if isinstance(case_id, str) else None
+        if case is None or not owns_draft(case, actor) or self._delete_draft is None:
+            await turn_context.say(texts("my_cases.draft_not_found"))
+            return
+        if value.get("confirmed") is not True:
+            count = len(await self._evidence.list_items(case.case_id))
+            await _show(turn_context, delete_draft_card(texts, case, count))
+            return
+        deleted = await self._delete_draft(actor, case.case_id)
+        await turn_context.say(texts("my_cases.draft_deleted" if deleted is not None else "my_cases.draft_not_found"))
 
     async def _case(self, case_id: str) -> Case | None:
         try:

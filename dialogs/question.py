@@ -19,6 +19,7 @@ class Outcome(Enum):
     STAY = "stay"
     SUBMIT = "submit"
     EDIT = "edit"
+    DETOUR = "detour"  # to `target` now, then back to this question
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
 """The employee's report (UNDER: bevissikring): one question at a time, with back, cancel and edit.
 
 State lives in dialog state (storage), so a restarted bot continues where the user was. Evidence is
-stored the moment it arrives, under the case id chosen when the report starts; the case itself is
-created when the employee sends the report. A cancelled report that holds evidence is kept as a draft.
+stored the moment it arrives, at any question, under the case id chosen when the report starts; the question is then
+asked again, and the evidence question still comes in its place. The first question after the safety question
+offers the evidence question at once ("send skærmbilleder nu"), then comes back: secure first, explain afterwards.
+The case itself is created when the employee sends the report. A cancelled report that holds evidence is kept as a
+draft; its author may continue it from "Mine sager" (the safety question again, then on from the first answer
+missing) and send it.
 
 The receipt reminds the reporter to follow the local beredskabsplan and offers it when their unit has one
 (`has_plan`, the plan viewer's); a failed look-up costs the button, never the receipt of a filed case.
@@ -19,7 +23,7 @@ from cards.summary import submitted_card
 from content import language_for, texts_for
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.engine import Dialog, DialogContext, DialogTurnResult
-from dialogs.evidence_question import EvidenceQuestion, secure_files
+from dialogs.evidence_question import EvidenceQuestion, secure_files, together_in_one_message
 from dialogs.identity import person_of, tenant_of
 from dialogs.question import Asking, Outcome, Question, Step
 from dialogs.replies import Reply, reply_from
@@ -37,7 +41,8 @@ from dialogs.report_questions import (
     WitnessesQuestion,
 )
 from dialogs.summary_question import SummaryQuestion
-from domain.reporting import ReportDraft
+from domain.authorization import Actor
+from domain.reporting import ReportDraft, resume_at
 from domain.responsibility import holder
 from domain.urgency import is_urgent
 from services.reporting import ReportServices
@@ -46,6 +51,7 @@ log = logging.getLogger("vaern.report")
 
 REPORT_DIALOG_ID = "report"
 SECURE_ATTACHED_FILES = "secure_attached_files"
+RESUME_DRAFT = "resume_draft"  # the option that continues a kept draft (its case id)
 HasPlan = Callable[[str | None], Awaitable[bool]]  # a person's aad object id → their unit has a beredskabsplan
 
 
@@ -74,6 +80,9 @@ class ReportDialog(Dialog):
 
     async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
         activity = dialog_context.context.activity
+        values = options if isinstance(options, dict) else {}
+        if isinstance(values.get(RESUME_DRAFT), str):
+            return await self._resume(dialog_context, values[RESUME_DRAFT])
         draft = ReportDraft(
             case_id=uuid.uuid4().hex,
             reporter=person_of(activity),
@@ -85,9 +94,25 @@ class ReportDialog(Dialog):
         state.update(draft=draft.model_dump(mode="json"), index=0, editing=False)
         asking = self._asking(dialog_context, draft)
         await asking.say(f"{asking.texts('report.started')} {asking.texts('common.nav_hint')}")
-        files = reply_from(activity).files if isinstance(options, dict) and options.get(SECURE_ATTACHED_FILES) else []
+        files = reply_from(activity).files if values.get(SECURE_ATTACHED_FILES) else []
         if files:
             await asking.say(await secure_files(asking, files))
+        await self._questions[0].ask(asking)
+        return Dialog.end_of_turn
+
+    async def _resume(self, dialog_context: DialogContext, case_id: str) -> DialogTurnResult:
+        """Go on with a kept draft: the safety question first (time has passed), then the first answer missing."""
+        activity = dialog_context.context.activity
+        actor = Actor(person_of(activity), tenant_id=tenant_of(activity))
+        draft = await self._services.resume_draft(actor, case_id)
+        texts = texts_for(activity.locale, self._crisis_line)
+        if draft is None:
+            await dialog_context.context.say(texts("my_cases.draft_not_found"))
+            return await dialog_context.end_dialog()
+        state = dialog_context.active_dialog.state
+        state.update(draft=draft.model_dump(mode="json"), index=0, editing=False, resume_at=resume_at(draft.incident))
+        asking = self._asking(dialog_context, draft)
+        await asking.say(f"{asking.texts('report.resumed')} {asking.texts('common.nav_hint')}")
         await self._questions[0].ask(asking)
         return Dialog.end_of_turn
 
@@ -104,12 +129,17 @@ class ReportDialog(Dialog):
             await asking.say(f"{asking.texts('common.nav_hint')}\n\n☎ {asking.texts('common.crisis_line')}")
             await question.ask(asking)
             return Dialog.end_of_turn
-        if self._is_stale(reply, question) and not reply.files:
+        if reply.files and question.key != EvidenceQuestion.key:
+            await self._secure_on_the_way(asking, reply)
+            await question.ask(asking)
+            return Dialog.end_of_turn
+        if self._is_stale(reply, question):
             await asking.say(asking.texts("common.stale_card"))
             await question.ask(asking)
             return Dialog.end_of_turn
         if navigation == "back":
-            state["index"] = self._previous(state["index"], draft)
+            back_from_detour = state.pop("return_to", None)
+            state["index"] = back_from_detour if back_from_detour is not None else self._previous(state["index"], draft)
             state["editing"] = False
             await self._questions[state["index"]].ask(asking)
             return Dialog.end_of_turn
@@ -125,12 +155,25 @@ class ReportDialog(Dialog):
             return await self._submit(dialog_context, asking)
         if step.outcome is Outcome.EDIT and step.target in self._index_of:
             state["index"], state["editing"] = self._index_of[step.target], True
+        elif step.outcome is Outcome.DETOUR and step.target in self._index_of:
+            state["return_to"], state["index"] = state["index"], self._index_of[step.target]
+        elif "return_to" in state:  # back from a detour to the question it left
+            state["index"] = state.pop("return_to")
         elif state.get("editing"):
             state["index"], state["editing"] = self._index_of["summary"], False
+        elif state.get("resume_at") in self._index_of:  # a continued draft: on from the first answer missing
+            state["index"] = self._index_of[state.pop("resume_at")]
         else:
             state["index"] = self._next(state["index"], asking.draft)
         await self._questions[state["index"]].ask(asking)
         return Dialog.end_of_turn
+
+    @staticmethod
+    async def _secure_on_the_way(asking: Asking, reply: Reply) -> None:
+        """Files sent at any question are secured at once and belong to the report; the question is asked again."""
+        outcome = await secure_files(asking, reply.files)
+        count = len(await asking.services.evidence.list_items(asking.draft.case_id))
+        await asking.say(together_in_one_message(outcome, asking.texts("report.secured_on_the_way", count=count)))
 
     def _is_stale(self, reply: Reply, question: Question) -> bool:
         """A click on a card from an earlier question (Teams keeps old cards clickable)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cards import report as cards
 from cards.markdown import escape_markdown
-from dialogs.question import NEXT, STAY, Asking, Question, Step
+from dialogs.question import NEXT, STAY, Asking, Outcome, Question, Step
 from dialogs.replies import Reply
 from domain.case import Channel, HarassmentKind, Impact, Offender, OffenderRelation, Witness
 from domain.reporting import (
@@ -60,6 +60,8 @@ class SubjectQuestion(Question):
         await asking.show(cards.subject_card(asking.texts))
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
+        if reply.answer == cards.EVIDENCE_FIRST:  # secure first, explain afterwards
+            return Step(Outcome.DETOUR, "evidence")
         if reply.says("me", "yes"):
             asking.draft.on_behalf_of = None
             return NEXT

@@ -96,6 +96,11 @@ def roles_on(case: Case, actor: Actor) -> set[Role]:
     return roles
 
 
+def owns_draft(case: Case, actor: Actor) -> bool:
+    """A draft (a report not sent) is its reporter's alone: only they continue, send or delete it."""
+    return case.status is CaseStatus.DRAFT and Role.REPORTER in roles_on(case, actor)
+
+
 def _on_call_may_see(case: Case, actor: Actor) -> bool:
     """The on-call group has the case once Værn gave it to them (`handling.on_call`), in the case's tenant."""
     same_tenant = case.tenant_id is None or actor.tenant_id == case.tenant_id

@@ -64,6 +64,33 @@ def to_case(
     )
 
 
+def draft_of(case: Case) -> ReportDraft:
+    """A kept draft as the report it was: its answers and its evidence's case id, to go on with."""
+    return ReportDraft(
+        case_id=case.case_id,
+        reporter=case.reporter,
+        on_behalf_of=case.subject.name if case.reported_on_behalf else None,
+        incident=case.incident.model_copy(deep=True),
+        locale=case.locale,
+        tenant_id=case.tenant_id,
+        service_url=case.service_url,
+    )
+
+
+def resume_at(incident: Incident) -> str:
+    """Where a continued draft goes on after the safety question: the first required answer missing, else the
+    evidence question (the optional ones, offender, links and witnesses, are on the summary to change)."""
+    missing = (
+        ("subject", not incident.kinds),  # stopped before the kinds: from who it is about, then on in order
+        ("context", incident.during_work_hours is None and incident.colleagues_targeted is None),
+        ("channel", incident.channel is None),
+        ("when", incident.occurred_at is None),
+        ("description", not incident.description),
+        ("impact", incident.impact is None),
+    )
+    return next((key for key, is_missing in missing if is_missing), "evidence")
+
+
 def parse_when(text: str, now: datetime, zone: ZoneInfo = DEFAULT_TIMEZONE) -> datetime | None:
     """Read 'nu', 'i dag 14:30', 'i går 9.15', '24-11-2026 14:30' or '2026-11-24'; return UTC-aware time."""
     words = " ".join(text.strip().lower().split())

@@ -4,6 +4,7 @@
     default 5 years).
   * A draft (a report never sent, kept for its evidence) goes `draft_days` after it was kept (default 30); its
     author is told.
+  * A draft also goes at once when its author deletes it ("Mine sager"); only its author may (domain.authorization).
   * An open case (reported, acknowledged) never goes: its handling is not done.
   * A case under a legal hold (retshold, `domain.handling.LegalHold`, placed and lifted by HR) never goes. When the
     hold is lifted the case goes when its period says, at once if that has passed.
@@ -34,6 +35,7 @@ class DeletionRule(StrEnum):
 
     CLOSED_CASE = "closed_case_retention"
     DRAFT = "draft_never_sent"
+    DRAFT_DELETED_BY_AUTHOR = "draft_deleted_by_author"
 
 
 def add_years(moment: datetime, years: int) -> datetime:
@@ -120,11 +122,12 @@ class Tombstone(BaseModel):
 def tombstone_for(
     case: Case, rule: DeletionRule, policy: RetentionPolicy, now: datetime, deleted: dict[str, int]
 ) -> Tombstone:
-    period = (
-        f"{policy.closed_case_years} years after closing"
-        if rule is DeletionRule.CLOSED_CASE
-        else f"{policy.draft_days} days after the draft was kept"
-    )
+    periods = {
+        DeletionRule.CLOSED_CASE: f"{policy.closed_case_years} years after closing",
+        DeletionRule.DRAFT: f"{policy.draft_days} days after the draft was kept",
+        DeletionRule.DRAFT_DELETED_BY_AUTHOR: "deleted by its author before it was sent",
+    }
+    period = periods[rule]
     return Tombstone(
         case_id=case.case_id,
         reference=case.reference,

@@ -24,7 +24,15 @@ from cards.evidence import evidence_card
 from cards.leader.employee_view import employee_status_card
 from cards.leader.hr_view import hr_escalation_card
 from cards.leader.leader_view import leader_card
-from cards.my_cases import CaseEntry, add_evidence_card, case_detail_card, my_cases_card
+from cards.my_cases import (
+    CaseEntry,
+    add_evidence_card,
+    case_detail_card,
+    delete_draft_card,
+    is_open,
+    my_cases_card,
+    which_case_card,
+)
 from cards.privacy import DataProtectionOfficer, privacy_notice_card
 from cards.summary import submitted_card, summary_card
 from cards.welcome import welcome_card
@@ -655,7 +663,9 @@ def _my_cases_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"my-case-closed-{lang}", "Mine sager: a closed case (nothing more can be added)", closed_detail)
     draft = entries[0]
     draft_detail = case_detail_card(t, draft.case, Role.SUBJECT, evidence_count=draft.evidence_count)
-    yield Sample(f"my-case-draft-{lang}", "Mine sager: a draft, not sent", draft_detail)
+    yield Sample(f"my-case-draft-{lang}", "Mine sager: a draft, not sent: continue and send, or delete", draft_detail)
+    delete = delete_draft_card(t, draft.case, draft.evidence_count)
+    yield Sample(f"delete-draft-{lang}", "Mine sager: asked before a draft and its evidence are deleted", delete)
     held = _case(
         leader=None,
         deputy=None,
@@ -667,6 +677,13 @@ def _my_cases_cards(t: Texts, lang: str) -> Iterator[Sample]:
         f"my-case-with-hr-{lang}", "Mine sager: no leader found, HR holds the case; name the leader", held_detail
     )
     yield Sample(f"add-evidence-{lang}", "Add evidence or a note to an open case", add_evidence_card(t, _case()))
+    open_cases = [entry.case for entry in entries if is_open(entry.case)]
+    yield Sample(
+        f"which-case-{lang}",
+        "Files sent with more than one open case: which case they belong to",
+        which_case_card(t, open_cases, 2),
+        (DESKTOP, PHONE),
+    )
 
 
 def _package_cards(t: Texts, lang: str) -> Iterator[Sample]:

@@ -1,5 +1,6 @@
 """File a report (UNDER: bevissikring): the employee's sent report becomes a case with its reference, its place in
-the people index, its follow-ups and its leader's card; a cancelled report that holds evidence is kept as a draft.
+the people index, its follow-ups and its leader's card; a cancelled report that holds evidence is kept as a draft,
+which its author may continue and send later (`resume_draft`).
 Every step is idempotent, so sending again (or the start-up sweep) finishes a report the bot stopped in the middle
 of. `ReportServices` also carries what the report dialog's questions need (evidence intake, the safe downloader).
 """
@@ -10,10 +11,11 @@ import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
+from domain.authorization import Actor, owns_draft
 from domain.case import Case, CaseStatus
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
-from domain.reporting import ReportDraft, to_case
+from domain.reporting import ReportDraft, draft_of, to_case
 from domain.responsibility import hand_leaderless_case_to_hr
 from domain.urgency import hand_urgent_case_to_hr
 from services.notifications import CaseNotifications
@@ -22,7 +24,7 @@ from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter, Reservation
 from storage.evidence_download import SafeDownloader
 from storage.evidence_intake import EvidenceIntake
-from storage.ports import EvidenceStore, RequiredWriteFailed
+from storage.ports import EvidenceStore, InvalidKey, RequiredWriteFailed
 
 log = logging.getLogger("vaern.reporting")
 
@@ -44,15 +46,18 @@ class ReportServices:
         intake function from the start (domain.responsibility); an urgent one goes to HR's intake too, beside its
         leader and deputy (domain.urgency)."""
         existing = await self.cases.get(draft.case_id)
+        if existing is not None and existing.case.status is CaseStatus.DRAFT:
+            # A kept draft, continued and sent now: it is filed as a new case under the same id (its evidence is
+            # stored under that id already). A crash between the two leaves the evidence and the report still in
+            # the dialog, which sends it again.
+            await self.cases.delete(draft.case_id)
+            existing = None
         if existing is not None:
             # Sent before, but the bot stopped before it finished: finish it (each step is idempotent).
             case = existing.case
-            if case.status is CaseStatus.DRAFT:
-                await self.case_index.add(case)
-            else:
-                evidence = await self.evidence.list_items(case.case_id)
-                await together(self.notifications.case_reported(case, evidence), self.case_index.add(case))
-                await self.cases.saved(case)
+            evidence = await self.evidence.list_items(case.case_id)
+            await together(self.notifications.case_reported(case, evidence), self.case_index.add(case))
+            await self.cases.saved(case)
             return case
         now = self.clock.now()
         evidence = await self.evidence.list_items(draft.case_id)
@@ -69,15 +74,31 @@ class ReportServices:
         return case
 
     async def cancel_report(self, draft: ReportDraft) -> int:
-        """Keep a cancelled report's evidence as a draft case; returns how many evidence items were kept."""
+        """Keep a cancelled report's evidence as a draft case; returns how many evidence items were kept. A draft
+        that was continued and stopped again keeps the answers given since."""
         evidence = await self.evidence.list_items(draft.case_id)
-        if not evidence or await self.cases.get(draft.case_id) is not None:
+        existing = await self.cases.get(draft.case_id)
+        if existing is not None and existing.case.status is CaseStatus.DRAFT:
+            kept = await self.cases.update(draft.case_id, lambda case: _with_answers(case, draft, evidence))
+            await self.case_index.add(kept)
+            return len(evidence)
+        if not evidence or existing is not None:
             return 0
         case = to_case(draft, reference="", evidence=evidence, now=self.clock.now(), status=CaseStatus.DRAFT)
         await self.cases.create(case)
         await self.case_index.add(case)
         await self.notifications.planner.plan(case)  # its deletion when the draft period ends (services/retention.py)
         return len(evidence)
+
+    async def resume_draft(self, actor: Actor, case_id: str) -> ReportDraft | None:
+        """The person's own kept draft as the report to go on with (None: no such draft of theirs)."""
+        try:
+            kept = await self.cases.get(case_id)
+        except InvalidKey:
+            return None
+        if kept is None or not owns_draft(kept.case, actor):
+            return None
+        return draft_of(kept.case)
 
     async def _file(self, case: Case, evidence: list[EvidenceItem], reservation: Reservation) -> None:
         """Store the reported case with its reference (the counter's write of its number: `reservation.counted`),
@@ -115,3 +136,9 @@ class ReportServices:
     async def _report_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
         await stored
         await together(self.notifications.case_reported(case, evidence), self.cases.saved(case))
+
+
+def _with_answers(kept: Case, draft: ReportDraft, evidence: list[EvidenceItem]) -> Case:
+    """A kept draft with the answers of the report continued from it (its dates stay the draft's)."""
+    answers = to_case(draft, reference="", evidence=evidence, now=kept.created_at, status=CaseStatus.DRAFT)
+    return kept.model_copy(update={"incident": answers.incident, "subject": answers.subject, "evidence": evidence})

@@ -1,5 +1,6 @@
 """Retention and legal holds (GDPR art. 5(1)(e)): a closed case goes when its period ends, a draft that was never sent
-goes after a short one with a notice to its author, and a case under a legal hold never goes (the rules:
+goes after a short one with a notice to its author (or at once when its author deletes it), and a case under a legal
+hold never goes (the rules:
 domain/retention.py). What goes is everything stored about the case (storage/case_erasure.py); what stays is a
 tombstone without personal data (storage/audit.py).
 
@@ -16,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.authorization import Actor
+from domain.authorization import Actor, owns_draft
 from domain.case import Case, CaseStatus
 from domain.clock import Clock
 from domain.follow_ups import Job
@@ -37,7 +38,7 @@ from services.notifications import CaseNotifications, text_payload
 from storage.audit import AuditLog
 from storage.case_erasure import CaseErasure
 from storage.cases import CaseRepository
-from storage.ports import EvidenceStore
+from storage.ports import EvidenceStore, InvalidKey
 
 log = logging.getLogger("vaern.retention")
 
@@ -113,10 +114,21 @@ class Retention:
                 deleted.append(await self.delete(current.case))
         return deleted
 
-    async def delete(self, case: Case) -> Tombstone:
-        """Tell a draft's author, delete everything about the case, keep its tombstone, then the case document
-        (last: a run a crash stopped finds the case again; each step can be repeated)."""
-        rule = deletion_rule(case)
+    async def delete_draft(self, actor: Actor, case_id: str) -> Tombstone | None:
+        """The author deletes their own draft and its evidence at once; None when it is not their draft (anymore).
+        The tombstone is the audit record (it keeps no personal data)."""
+        try:
+            current = await self._cases.get(case_id)
+        except InvalidKey:
+            return None
+        if current is None or not owns_draft(current.case, actor):
+            return None
+        return await self.delete(current.case, DeletionRule.DRAFT_DELETED_BY_AUTHOR)
+
+    async def delete(self, case: Case, rule: DeletionRule | None = None) -> Tombstone:
+        """Tell a draft's author (when its period ended), delete everything about the case, keep its tombstone, then
+        the case document (last: a run a crash stopped finds the case again; each step can be repeated)."""
+        rule = rule or deletion_rule(case)
         if rule is None:
             raise ValueError(f"an open case is never deleted: {case.case_id}")
         if rule is DeletionRule.DRAFT:

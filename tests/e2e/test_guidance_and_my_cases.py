@@ -6,6 +6,7 @@ with their status; and evidence added to an open case later, stored append-only 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import uuid
 from urllib.parse import urlsplit
@@ -14,10 +15,16 @@ from cards.validation import teams_card_problems
 from domain.response_plan import QUESTION_KEYS
 from tests.e2e.leader_steps import report_case, wait_for_card
 from tests.e2e.plan_steps import press, walk_to_summary
-from tests.e2e.report_walk import answer_until
+from tests.e2e.report_walk import answer_from, answer_until
 from tests.support.evidence_files import png_screenshot
 from tests.support.file_server import FileServer
-from tests.support.stored import audit_events, case_with_reference, evidence_items
+from tests.support.stored import (
+    audit_events,
+    case_with_reference,
+    cases_reported_by,
+    documents_under,
+    evidence_items,
+)
 from tests.support.teams import TeamsUser, actions, cards, texts
 
 # Needs the routing in bot/handler.py and the objects in bot/runtime.py (see the wiring notes); remove when wired.
@@ -311,3 +318,120 @@ def test_the_employee_sees_in_my_cases_who_opened_their_case_and_its_evidence(
     assert seen.count("åbnede") == 2  # the refreshes and the employee's own views are not listed
     for member in (reported.unit.leader, reported.unit.deputy):
         assert member.aad_object_id not in seen and member.teams_user_id not in seen
+
+
+def test_a_file_sent_after_filing_lands_in_the_open_case_and_the_leader_is_told(
+    bot, organisation, new_user, connector, file_server: FileServer
+) -> None:
+    reported = report_case(organisation, new_user, connector)
+    employee, case_id = reported.employee, reported.case_id
+    before = {item.evidence_id for item in evidence_items(bot, case_id)}
+    screenshot = png_screenshot(shade=61)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/ny-besked.png", screenshot, "image/png")
+
+    leader_mark = connector.mark()
+    seen = joined(employee.send_files([("ny-besked.png", url)]))
+    digest = hashlib.sha256(screenshot).hexdigest()
+    assert digest[:12] in seen and "1 nyt bevis eller note er gemt i sag" in seen
+    assert "akut fare" not in seen and "Jeg har modtaget din fil" not in seen  # no new report
+
+    [added] = [item for item in evidence_items(bot, case_id) if item.evidence_id not in before]
+    assert added.sha256 == digest and added.uploaded_by == employee.user_id
+    assert any(event.action == "evidence_added" for event in audit_events(bot, case_id))
+    notices = connector.wait_for_activities(reported.leader.conversation_id, 1, since=leader_mark)
+    assert "nyt bevis eller note" in joined(notices)
+    assert "akut fare" not in joined(employee.say("hej"))  # nothing is left running
+
+
+def test_with_two_open_cases_a_file_sent_later_asks_which_case(
+    bot, organisation, new_user, connector, file_server: FileServer
+) -> None:
+    first = report_case(organisation, new_user, connector)
+    employee = first.employee
+    answer_until(employee, "summary")
+    employee.submit({"q": "summary", "answer": "confirm"})
+    second_id = next(
+        entry
+        for entry in submitted_data(employee.say("mine sager"), "case_status")
+        if entry["case_id"] != first.case_id
+    )["case_id"]
+    screenshot = png_screenshot(shade=77)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/svar.png", screenshot, "image/png")
+
+    turn = employee.send_files([("svar.png", url)])
+    only_valid_cards(turn)
+    assert "Hvilken sag hører det til?" in joined(turn)
+    choices = [a["data"] for a in actions(turn) if a.get("data", {}).get("q") == "which_case"]
+    assert {choice["case_id"] for choice in choices} == {first.case_id, second_id}
+    assert hashlib.sha256(screenshot).hexdigest() not in {item.sha256 for item in evidence_items(bot, second_id)}
+
+    assert "Vælg sagen på kortet" in joined(employee.say("hmm"))
+    seen = joined(employee.submit(next(choice for choice in choices if choice["case_id"] == second_id)))
+    assert hashlib.sha256(screenshot).hexdigest()[:12] in seen
+    assert hashlib.sha256(screenshot).hexdigest() in {item.sha256 for item in evidence_items(bot, second_id)}
+    assert hashlib.sha256(screenshot).hexdigest() not in {item.sha256 for item in evidence_items(bot, first.case_id)}
+
+
+def test_a_draft_is_continued_from_my_cases_and_filed_with_its_evidence(
+    bot, user: TeamsUser, file_server: FileServer
+) -> None:
+    screenshot = png_screenshot(shade=101)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/opslag.png", screenshot, "image/png")
+    answer_until(user, "kinds")
+    user.send_files([("opslag.png", url)])  # secured at the kinds question
+    user.submit({"q": "kinds", "kinds": "threats,mockery"})
+    assert "Det bevis, du sendte" in joined(user.say("annuller")) and "Kladde" in joined(user.say("mine sager"))
+    [draft_id] = [case.case_id for case in cases_reported_by(bot, user.user_id)]
+
+    [open_draft] = submitted_data(user.say("mine sager"), "case_status")
+    turn = user.submit(open_draft)
+    only_valid_cards(turn)
+    assert "Fortsæt og send" in joined(turn) and "Slet kladden" in joined(turn)
+    [go_on] = submitted_data(turn, "continue_draft")
+    seen = joined(user.submit(go_on))
+    assert "fortsætter med din kladde" in seen and "akut fare" in seen  # the safety question first, again
+    turn = user.submit({"q": "safety", "answer": "no"})
+    assert "arbejdstid" in joined(turn) or any(action.get("data", {}).get("q") == "context" for action in actions(turn))
+    answer_from(user, "context")
+    seen = joined(user.submit({"q": "summary", "answer": "confirm"}))
+    reference = REFERENCE.search(seen)
+    assert reference, seen
+
+    case = case_with_reference(bot, reference.group())
+    assert case.case_id == draft_id and case.status == "reported"
+    assert [kind.value for kind in case.incident.kinds] == ["threats", "mockery"]  # kept from the draft
+    assert [item.sha256 for item in case.evidence] == [hashlib.sha256(screenshot).hexdigest()]
+    if "din leders navn" in seen:
+        user.say("annuller")
+    assert "Kladde" not in joined(user.say("mine sager"))
+
+
+def test_a_draft_is_deleted_with_its_evidence_after_asking_and_the_deletion_is_recorded(
+    bot, user: TeamsUser, new_user
+) -> None:
+    answer_until(user, "evidence")
+    user.submit({"q": "evidence", "answer": "text", "pasted_text": "SMS: Du skal passe på."})
+    user.say("annuller")
+    [draft_id] = [case.case_id for case in cases_reported_by(bot, user.user_id)]
+    stranger = new_user(name="Sune Fremmed")
+    assert "kan ikke finde den kladde" in joined(stranger.submit({"command": "delete_draft", "case_id": draft_id}))
+    assert "kan ikke finde den kladde" in joined(
+        stranger.submit({"command": "delete_draft", "case_id": draft_id, "confirmed": True})
+    )
+    assert evidence_items(bot, draft_id)
+
+    [open_draft] = submitted_data(user.say("mine sager"), "case_status")
+    [delete] = submitted_data(user.submit(open_draft), "delete_draft")
+    turn = user.submit(delete)
+    only_valid_cards(turn)
+    assert "Slet kladden?" in joined(turn) and evidence_items(bot, draft_id)  # nothing deleted before yes
+    [confirm] = [data for data in submitted_data(turn, "delete_draft") if data.get("confirmed")]
+    assert "er slettet" in joined(user.submit(confirm))
+
+    assert evidence_items(bot, draft_id) == []
+    assert cases_reported_by(bot, user.user_id) == []
+    [tombstone] = [
+        json.loads(data) for key, data in documents_under(bot, "audit-deleted-cases/").items() if draft_id in key
+    ]
+    assert tombstone["rule"] == "draft_deleted_by_author" and user.user_id not in json.dumps(tombstone)
+    assert "ingen sager" in joined(user.say("mine sager"))

@@ -170,6 +170,67 @@ def test_a_file_sent_before_any_report_starts_one_and_is_secured(bot, user: Team
     assert "akut fare" in seen
 
 
+def test_a_screenshot_sent_at_the_first_questions_is_secured_and_in_the_case_with_its_hash(
+    bot, user: TeamsUser, file_server: FileServer
+) -> None:
+    screenshot = png_screenshot(shade=44)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/kommentar.png", screenshot, "image/png")
+    start_report(user)
+    user.submit({"q": "safety", "answer": "no"})
+    user.submit({"q": "subject", "answer": "me"})
+
+    turn = user.send_files([("kommentar.png", url)])  # at the kinds question
+    seen = joined(turn)
+    digest = hashlib.sha256(screenshot).hexdigest()
+    assert "✅ Gemt" in seen and digest[:12] in seen
+    assert "Vælg mindst én type" not in seen
+    assert any(element.get("id") == "kinds" for card in cards(turn) for element in _elements(card))  # asked again
+
+    answer_from(user, "kinds", "evidence")
+    turn = user.submit({"q": "evidence", "answer": "done"})
+    assert "kommentar.png" in joined(turn)  # the summary lists it
+    reference = REFERENCE.search(joined(user.submit({"q": "summary", "answer": "confirm"})))
+    assert reference
+    case = case_with_reference(bot, reference.group())
+    [item] = case.evidence
+    assert item.original_name == "kommentar.png" and item.sha256 == digest
+    assert evidence_bytes(bot, item) == screenshot
+
+
+def test_send_screenshots_now_secures_first_and_then_asks_who_it_is_about(
+    bot, user: TeamsUser, file_server: FileServer
+) -> None:
+    screenshot = png_screenshot(shade=140)
+    url = file_server.add(f"/personal/{uuid.uuid4().hex}/foerst.png", screenshot, "image/png")
+    start_report(user)
+    turn = user.submit({"q": "safety", "answer": "no"})
+    assert "Send skærmbilleder nu" in joined(turn)
+
+    assert "Gem beviserne nu" in joined(user.submit({"q": "subject", "answer": "evidence_first"}))
+    seen = joined(user.send_files([("foerst.png", url)]))
+    assert hashlib.sha256(screenshot).hexdigest()[:12] in seen and "gemt 1 bevis" in seen
+    turn = user.submit({"q": "evidence", "answer": "done"})
+    assert "Er det dig, der er blevet krænket?" in joined(turn)  # back where it left
+
+    answer_from(user, "subject")
+    reference = REFERENCE.search(joined(user.submit({"q": "summary", "answer": "confirm"})))
+    assert reference
+    [item] = case_with_reference(bot, reference.group()).evidence
+    assert item.sha256 == hashlib.sha256(screenshot).hexdigest()
+
+
+def _elements(card: dict) -> list[dict]:
+    """Every element of a card's body, containers opened."""
+    found: list[dict] = []
+    stack = list(card.get("body", []))
+    while stack:
+        element = stack.pop()
+        found.append(element)
+        stack += element.get("items", [])
+        stack += [item for column in element.get("columns", []) for item in column.get("items", [])]
+    return found
+
+
 def test_danger_shows_112_and_114_and_marks_the_case_urgent(bot, user: TeamsUser) -> None:
     start_report(user)
     seen = joined(user.submit({"q": "safety", "answer": "yes"}))

@@ -449,7 +449,7 @@ def test_no_guidance_text_tells_the_employee_to_deal_with_the_offender(language:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_my_cases_lists_at_most_ten_newest_first_with_a_status_button(language: str) -> None:
+def test_my_cases_lists_at_most_ten_newest_first_each_with_a_button_to_open_it(language: str) -> None:
     card = my_cases_card(_texts(language), _many_entries())
     seen = _seen(card)
     references = [line.split("**")[1] for line in card_texts(card) if line.startswith("**VK-")]
@@ -460,7 +460,8 @@ def test_my_cases_lists_at_most_ten_newest_first_with_a_status_button(language: 
     assert texts("my_cases.draft_line", count=3) in seen  # a draft shows its evidence count
     data = [action["data"] for action in _submits(card)]
     assert all(item["command"] == CASE_STATUS_COMMAND for item in data)
-    assert len(data) == MAX_LISTED - 1
+    assert len(data) == MAX_LISTED  # the draft too: opened, it can be continued or deleted
+    assert texts("my_cases.open_draft_button") in [action["title"] for action in _submits(card)]
 
 
 def test_my_cases_names_whom_a_colleague_reported_for() -> None:

@@ -322,6 +322,31 @@ async def test_a_draft_goes_after_thirty_days_and_its_author_is_told(world: Worl
     assert stone.rule is DeletionRule.DRAFT and stone.deleted["dialog_states"] == 1
 
 
+async def test_a_draft_is_deleted_at_once_by_its_author_only_and_only_a_tombstone_stays(world: World) -> None:
+    case_id = "e" * 32
+    await world.store_evidence(case_id)
+    await world.reports.cancel_report(world.draft(case_id))
+    stranger = Actor(Person(user_id="29:sune", name="Sune", aad_object_id="aad-sune"), tenant_id=TENANT)
+    author = Actor(EMPLOYEE, tenant_id=TENANT)
+
+    assert await world.retention.delete_draft(stranger, case_id) is None
+    assert await world.retention.delete_draft(Actor(LEADER, tenant_id=TENANT), case_id) is None
+    assert await world.cases.get(case_id) is not None
+
+    stone = await world.retention.delete_draft(author, case_id)
+    assert stone is not None and stone.rule is DeletionRule.DRAFT_DELETED_BY_AUTHOR
+    assert await mentions(world, case_id) == [tombstone_key(case_id)]  # no evidence, no case, no notice
+    assert EMPLOYEE.user_id not in stone.model_dump_json() and EMPLOYEE.name not in stone.model_dump_json()
+    assert await world.outbox.pending() == []  # the author deleted it: no notice that it was deleted
+    assert await world.retention.delete_draft(author, case_id) is None  # gone
+
+
+async def test_a_filed_case_is_never_deleted_as_a_draft(world: World) -> None:
+    case = await world.reports.file_report(world.draft("f" * 32))
+    assert await world.retention.delete_draft(Actor(EMPLOYEE, tenant_id=TENANT), case.case_id) is None
+    assert await world.cases.get(case.case_id) is not None
+
+
 async def test_an_open_case_is_never_deleted_however_old(world: World) -> None:
     case_id = "f" * 32
     await world.reports.file_report(world.draft(case_id))

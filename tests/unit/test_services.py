@@ -11,12 +11,12 @@ import pytest
 from cards.leader.messages import employee_update_text
 from domain.audit import AuditEvent
 from domain.authorization import Actor
-from domain.case import Case, CaseStatus, Person
+from domain.case import Case, CaseStatus, Channel, HarassmentKind, Impact, Incident, Person
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.follow_ups import FollowUpPolicy, FollowUps, JobKind
 from domain.leader_actions import REFRESH, Verb
 from domain.overview import Duty
-from domain.reporting import ReportDraft
+from domain.reporting import ReportDraft, resume_at
 from domain.working_time import WorkingCalendar
 from services.case_records import CaseRecords
 from services.case_service import CaseActions, Result
@@ -143,6 +143,46 @@ async def test_a_cancelled_report_with_evidence_is_kept_as_a_draft_and_one_witho
     assert draft is not None and draft.case.status is CaseStatus.DRAFT and draft.case.reference == ""
     assert await world.cases.get("f" * 32) is None
     assert await world.outbox.pending() == []  # a draft goes to no leader
+
+
+async def test_a_kept_draft_is_continued_by_its_author_and_filed_under_its_id_with_its_evidence(world: World) -> None:
+    await world.store_evidence("e" * 32)
+    draft = ReportDraft(case_id="e" * 32, reporter=EMPLOYEE)
+    draft.incident.kinds = [HarassmentKind.THREATS]
+    await world.reports.cancel_report(draft)
+    author = Actor(EMPLOYEE, tenant_id=None)
+
+    assert await world.reports.resume_draft(Actor(LEADER, tenant_id=None), "e" * 32) is None
+    assert await world.reports.resume_draft(author, "../etc") is None
+    resumed = await world.reports.resume_draft(author, "e" * 32)
+    assert resumed is not None and resumed.incident.kinds == [HarassmentKind.THREATS]
+    assert resume_at(resumed.incident) == "context"
+
+    resumed.incident.description = "Truende kommentar"
+    assert await world.reports.cancel_report(resumed) == 1  # stopped again: the new answer is kept
+    kept = await world.cases.get("e" * 32)
+    assert kept is not None and kept.case.status is CaseStatus.DRAFT
+    assert kept.case.incident.description == "Truende kommentar"
+
+    case = await world.reports.file_report(resumed)
+    assert case.case_id == "e" * 32 and case.status is CaseStatus.REPORTED and case.reference == "VK-2026-0001"
+    assert [item.evidence_id for item in case.evidence] == [item.evidence_id for item in kept.case.evidence]
+    assert len(await world.outbox.pending()) == 1  # the leader's card
+    assert await world.reports.resume_draft(author, "e" * 32) is None  # sent: no longer a draft
+
+
+def test_a_continued_draft_goes_on_from_its_first_missing_answer() -> None:
+    incident = Incident()
+    assert resume_at(incident) == "subject"
+    incident.kinds = [HarassmentKind.THREATS]
+    incident.during_work_hours = True
+    assert resume_at(incident) == "channel"
+    incident.channel = Channel.FACEBOOK
+    incident.occurred_at = NOW
+    incident.description = "x"
+    assert resume_at(incident) == "impact"
+    incident.impact = Impact(score=3)
+    assert resume_at(incident) == "evidence"
 
 
 async def test_the_leader_acknowledges_and_the_action_is_audited(world: World) -> None:
