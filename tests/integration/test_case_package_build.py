@@ -541,6 +541,12 @@ class NoDirectory:
     def is_hr(self, aad_object_id: str | None) -> bool:
         return False
 
+    def hr_members(self, function: str | None = None) -> list[object]:
+        return []
+
+    def on_call_members(self) -> list[object]:
+        return []
+
 
 @pytest.fixture
 async def packages(stored: Stored) -> AsyncIterator[CasePackages]:
