@@ -138,9 +138,10 @@ def work_injury_suggested(case: Case) -> bool:
 
 
 def _job(case: Case, kind: JobKind, due_at: datetime, *, sequence: int = 1, key: str = "") -> Job:
-    """A case's job; once the case was reopened its ids name the round (`.r1`, ...), so they are planned again."""
+    """A case's job. Once the case was reopened, the jobs counted from the reopening name the round in their ids
+    (`.r1`, ...), so they are planned again; the others keep theirs (an EASY deadline is not missed twice)."""
     suffix = f".{key}" if key else ""
-    rounds = len(case.handling.reopenings)
+    rounds = len(case.handling.reopenings) if kind in ROUND_KINDS else 0
     prefix = f"{case.case_id}.r{rounds}" if rounds else case.case_id
     return Job(
         id=f"{prefix}.{kind.value}.{sequence}{suffix}",
@@ -150,6 +151,10 @@ def _job(case: Case, kind: JobKind, due_at: datetime, *, sequence: int = 1, key:
         sequence=sequence,
         key=key,
     )
+
+
+# The jobs counted from the start of the case, or from its reopening.
+ROUND_KINDS = frozenset({JobKind.FIRST_AID, JobKind.DEBRIEF, JobKind.SAFETYNET, JobKind.CHECK_IN})
 
 
 class FollowUps:

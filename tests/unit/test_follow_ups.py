@@ -114,6 +114,9 @@ def test_a_reopened_case_is_planned_again_from_the_day_it_was_reopened() -> None
     jobs = FOLLOW_UPS.planned_jobs(case)
     assert not before & {job.id for job in jobs}
     assert all(job.id.startswith(f"{case.case_id}.r1.") for job in jobs)
+    case.handling.absence = Absence(**_signed().model_dump(), first_day=date(2026, 12, 28))
+    easy = [job for job in FOLLOW_UPS.planned_jobs(case) if job.kind is JobKind.EASY_MISSED]
+    assert [job.id for job in easy] == [f"{case.case_id}.easy_missed.1.2026-12-28"]  # not missed twice
     kinds = {job.kind for job in jobs}
     assert {JobKind.CHECK_IN, JobKind.SAFETYNET, JobKind.FIRST_AID, JobKind.DEBRIEF} <= kinds
     assert not kinds & {JobKind.ACK_REMINDER, JobKind.ACK_DEPUTY, JobKind.ACK_HR, JobKind.FIRST_CARD}
