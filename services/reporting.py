@@ -1,5 +1,6 @@
 """File a report (UNDER: bevissikring): the employee's sent report becomes a case with its reference, its place in
-the people index, its follow-ups and its leader's card; a cancelled report that holds evidence is kept as a draft.
+the people index, its follow-ups and its leader's card, and when a colleague reported it, the employee's own message
+first; a cancelled report that holds evidence is kept as a draft.
 Every step is idempotent, so sending again (or the start-up sweep) finishes a report the bot stopped in the middle
 of. `ReportServices` also carries what the report dialog's questions need (evidence intake, the safe downloader).
 """
@@ -102,6 +103,7 @@ class ReportServices:
             return
         try:
             await together(
+                self.notifications.tell_subject_reported_for_them(case, if_stored=stored),
                 self.notifications.plan_follow_ups(case, if_stored=stored),
                 self.notifications.tell_leader(case, evidence, if_stored=stored),
                 self.case_index.add(case),

@@ -21,6 +21,7 @@ from cards.leader.parts import (
     _with_refresh,
     removal_counts,
 )
+from cards.report import leader_handles_offender
 from content import Texts
 from domain.authorization import Role
 from domain.case import Case, CaseStatus
@@ -118,7 +119,8 @@ def employee_status_card(
     if for_reporter:
         body.append(paragraph(texts("employee_status.on_behalf", name=_shown(case.subject.name))))
     body += _status_steps(texts, case, for_reporter, next_check_in)
-    body.append(paragraph(texts("common.leader_handles_offender"), color=act.Colors.ATTENTION))
+    colleague = case.subject.name if for_reporter else ""
+    body.append(paragraph(leader_handles_offender(texts, colleague), color=act.Colors.ATTENTION))
     if case.status in (CaseStatus.REPORTED, CaseStatus.ACKNOWLEDGED):  # only an open case takes new evidence
         body.append(paragraph(texts("employee_status.keep_messages")))
     body.append(paragraph(texts("employee_status.doctor")))

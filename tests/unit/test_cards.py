@@ -123,8 +123,12 @@ BUILDERS: dict[str, Builder] = {
     "when": lambda t: report.when_card(t, "2026-11-24"),
     "description-empty": lambda t: report.description_card(t, ""),
     "description-filled": lambda t: report.description_card(t, "Han skrev igen i aftes."),
-    "offender-empty": lambda t: report.offender_card(t, "", "", None),
-    "offender-filled": lambda t: report.offender_card(t, "Ole", "@ole", OffenderRelation.PARENT.value),
+    "offender-empty": lambda t: report.offender_card(t, "", "", None, ""),
+    "offender-filled": lambda t: report.offender_card(t, "Ole", "@ole", OffenderRelation.PARENT.value, ""),
+    "offender-on-behalf": lambda t: report.offender_card(t, "", "", None, "Mette Hansen"),
+    "subject-choice": lambda t: report.colleague_choice_card(
+        t, "Mette", [("aad-1", "Mette Hansen"), ("aad-2", "Mette Holm")]
+    ),
     "links-empty": lambda t: report.links_card(t, []),
     "links-filled": lambda t: report.links_card(t, ["https://example.com/a", "https://example.com/b"]),
     "witnesses-empty": lambda t: report.witnesses_card(t, []),
