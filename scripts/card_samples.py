@@ -511,6 +511,8 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"leader-new-{lang}", "Leader: new case", leader(_case()), (DESKTOP, PHONE))
     urgent = _case(incident=_incident(urgent=True, impact=Impact(score=5, text="Jeg tør ikke gå hjem alene.")))
     yield Sample(f"leader-urgent-{lang}", "Leader: urgent case (threat of violence)", leader(urgent))
+    again = _case(same_offender_closed=["VK-2026-0017"])
+    yield Sample(f"leader-same-offender-{lang}", "Leader: new case, same offender as a closed one", leader(again))
     acknowledged = _case(status=CaseStatus.ACKNOWLEDGED, handling=ACKNOWLEDGED)
     yield Sample(
         f"leader-acknowledged-{lang}",

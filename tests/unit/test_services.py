@@ -3,6 +3,7 @@ case, notify. Milliseconds each; the same services run over real storage in test
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -262,3 +263,29 @@ def test_a_name_means_the_one_whose_whole_name_it_is_else_every_match(world: Wor
     assert [p.name for p in world.notifications.people_named("Mette Hansen")] == ["Mette Hansen"]
     assert sorted(p.name for p in world.notifications.people_named("Mette")) == ["Mette Hansen", "Mette Holm"]
     assert world.notifications.people_named("Ukendt") == []
+
+
+# --- the same offender as in a closed case --------------------------------------------------------------------
+
+
+async def _file_with_offender(world: World, case_id: str, offender: str) -> Case:
+    draft = ReportDraft(case_id=case_id, reporter=EMPLOYEE, tenant_id="tenant-1")
+    draft.incident.offender.name = offender
+    return await world.reports.file_report(draft)
+
+
+async def test_a_new_report_about_the_offender_of_a_closed_case_points_the_leader_at_it(world: World) -> None:
+    first = await _file_with_offender(world, "a" * 32, "Jens Borger")
+    reasons = {
+        f"{duty}_reason": "Ikke relevant" for duty in ("safetynet", "first_aid", "colleagues", "work_environment")
+    }
+    data = {"employee_informed": "true", "follow_up": "done", **reasons}
+    closed = await world.actions.perform(Actor(LEADER), Verb.CLOSE, first.case_id, data, first.version, "corr-c")
+    assert closed.result is Result.DONE
+    other = await _file_with_offender(world, "b" * 32, "Anden Borger")
+    again = await _file_with_offender(world, "e" * 32, "jens  borger")
+
+    assert again.same_offender_closed == [first.reference] and other.same_offender_closed == []
+    cards = [n for n in await world.outbox.pending() if n.kind == LEADER_CARD and n.case_id == again.case_id]
+    shown = json.dumps(cards[0].payload, ensure_ascii=False)
+    assert first.reference in shown and "genåbnes" in shown
