@@ -660,6 +660,19 @@ def test_colleague_who_reported_does_not_see_police_or_safetynet(language: str) 
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_the_colleague_who_reported_is_told_about_the_leader_and_the_offender_as_a_bystander(language: str) -> None:
+    """Not "your leader ... contacts you" nor "the one harassing you": the case is someone else's."""
+    texts = _texts(language)
+    for handling in (Handling(), _everything_done()):
+        case = _case(subject=EMPLOYEE, reporter=COLLEAGUE, status=CaseStatus.ACKNOWLEDGED, handling=handling)
+        text = json.dumps(employee_status_card(texts, case, viewer=Role.REPORTER), ensure_ascii=False)
+        assert texts("common.leader_handles_offender_on_behalf", name=EMPLOYEE.name) in text
+        for key in ("common.leader_handles_offender", "employee_status.step_acknowledged",
+                    "employee_status.step_acknowledged_waiting", "employee_status.step_offender"):  # fmt: skip
+            assert texts(key) not in text, key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_letter_asks_to_stop_lists_the_links_and_is_signed_by_the_leader(language: str) -> None:
     texts = _texts(language)
     letter = offender_letter(texts, _case(), LEADER.name)
