@@ -19,6 +19,9 @@ YES, NO, UNKNOWN = "yes", "no", "unknown"
 EVIDENCE_FIRST = "evidence_first"  # the subject card's "send skærmbilleder nu": the evidence question, then back
 
 
+NONE_OF_THEM = "none"
+
+
 def _navigation(texts: Texts, question: str) -> list[ac.ActionSubmit]:
     return [
         submit(f"← {texts('common.back')}", {"q": question, "nav": "back"}),
@@ -64,6 +67,33 @@ def subject_card(texts: Texts) -> dict[str, Any]:
         [  # for those who want to secure the evidence first and explain afterwards
             paragraph(texts("subject.evidence_first_hint"), subtle=True),
             ac.ActionSet(actions=[submit(texts("subject.evidence_first"), {"q": "subject", "answer": EVIDENCE_FIRST})]),
+        ],
+    )
+
+
+def colleague_choice_card(texts: Texts, name: str, people: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Several people in the directory match the name typed: the reporter chooses one (`people`: id and how they
+    are shown), or none, and then the name is kept as typed. Nobody is chosen for them."""
+    options = [*people, (NONE_OF_THEM, texts("subject.colleague_none"))]
+    return _question_card(
+        texts,
+        "subject",
+        [
+            paragraph(texts("subject.colleague_choose", name=escape_markdown(name))),
+            ac.InputChoiceSet(
+                id="colleague_id",
+                label=texts("subject.colleague_pick"),
+                choices=choices(options),
+                style=act.ChoiceInputStyle.EXPANDED,
+                wrap=True,
+            ),
+        ],
+        [
+            submit(
+                texts("subject.colleague_pick_save"),
+                {"q": "subject", "answer": "colleague_pick", "colleague_name": name},
+                primary=True,
+            )
         ],
     )
 
@@ -161,15 +191,23 @@ def description_card(texts: Texts, current: str) -> dict[str, Any]:
     )
 
 
-@memoise("name", "profile")
-def offender_card(texts: Texts, name: str, profile: str, relation: str | None) -> dict[str, Any]:
+def leader_handles_offender(texts: Texts, colleague: str = "") -> str:
+    """That leadership contacts the offender: to the harassed employee, or to a colleague reporting for them."""
+    if colleague:
+        return texts("common.leader_handles_offender_on_behalf", name=escape_markdown(colleague))
+    return texts("common.leader_handles_offender")
+
+
+@memoise("name", "profile", "colleague")
+def offender_card(texts: Texts, name: str, profile: str, relation: str | None, colleague: str) -> dict[str, Any]:
+    """`colleague`: whom the report is for, when a colleague reports for them."""
     relations = [(relation.value, texts(f"offender.{relation.value}")) for relation in OffenderRelation]
     return _question_card(
         texts,
         "offender",
         [
             heading(texts("offender.question")),
-            paragraph(texts("common.leader_handles_offender"), subtle=True),
+            paragraph(leader_handles_offender(texts, colleague), subtle=True),
             ac.InputText(id="offender_name", label=texts("offender.name"), max_length=200, value=name or None),
             ac.InputText(id="offender_profile", label=texts("offender.profile"), max_length=500, value=profile or None),
             ac.InputChoiceSet(

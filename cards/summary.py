@@ -11,6 +11,7 @@ from adaptive_cards import types as act
 
 from cards.common import build_card, choices, heading, paragraph, submit
 from cards.markdown import escape_markdown
+from cards.report import leader_handles_offender
 from cards.response_plan import PLAN_SHOW_COMMAND
 from content import Texts
 from domain.evidence import EvidenceItem
@@ -91,7 +92,7 @@ def summary_card(texts: Texts, draft: ReportDraft, evidence: list[EvidenceItem])
         [
             heading(texts("summary.title")),
             ac.FactSet(facts=facts),
-            paragraph(texts("common.leader_handles_offender"), subtle=True),
+            paragraph(leader_handles_offender(texts, draft.on_behalf_of or ""), subtle=True),
             ac.InputChoiceSet(
                 id="section",
                 label=texts("summary.edit_choice"),
@@ -133,6 +134,8 @@ def submitted_card(
         title = texts("submitted.title_on_behalf", reference=reference)
         name = escape_markdown(draft.on_behalf_of)
         lines = [texts("submitted.body"), texts(f"submitted.on_behalf{suffix}", name=name)]
+        if draft.on_behalf_person is not None:  # found in the directory: they hear it from Værn at once
+            lines.append(texts("submitted.on_behalf_told", name=name))
     else:
         title = texts("submitted.title", reference=reference)
         lines = [texts("submitted.body"), texts(f"submitted.next_steps{suffix}")]

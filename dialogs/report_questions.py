@@ -1,4 +1,7 @@
-"""The report's fact questions, in the order the guideline asks for them (what, where, when, who, witnesses)."""
+"""The report's fact questions, in the order the guideline asks for them (what, where, when, who, witnesses).
+
+A colleague reporting for someone names them: the one person the directory has by that name is linked (and told of
+the case), several are offered to choose from, none keeps the name as typed. Nobody is linked by a guess."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from cards import report as cards
 from cards.markdown import escape_markdown
 from dialogs.question import NEXT, STAY, Asking, Outcome, Question, Step
 from dialogs.replies import Reply
-from domain.case import Channel, HarassmentKind, Impact, Offender, OffenderRelation, Witness
+from domain.case import Channel, HarassmentKind, Impact, Offender, OffenderRelation, Person, Witness
 from domain.reporting import (
     DEFAULT_TIMEZONE,
     MAX_WITNESSES,
@@ -62,18 +65,61 @@ class SubjectQuestion(Question):
     async def answer(self, asking: Asking, reply: Reply) -> Step:
         if reply.answer == cards.EVIDENCE_FIRST:  # secure first, explain afterwards
             return Step(Outcome.DETOUR, "evidence")
+        draft = asking.draft
         if reply.says("me", "yes"):
-            asking.draft.on_behalf_of = None
+            draft.on_behalf_of, draft.on_behalf_person = None, None
             return NEXT
+        if reply.value.get("answer") == "colleague_pick":
+            return await self._picked(asking, reply)
         if reply.says("colleague", "no"):
             name = reply.field("colleague_name")[:200]
             if not name:
                 await asking.say(asking.texts("subject.colleague_name_missing"))
                 return STAY
-            asking.draft.on_behalf_of = name
-            return NEXT
+            return await self._named(asking, name)
         await asking.say(asking.texts("common.not_understood"))
         return STAY
+
+    async def _named(self, asking: Asking, name: str) -> Step:
+        """The colleague the name means: the one person it matches is linked (and will be told); several are
+        offered to choose from; none keeps the name as typed (nobody linked, nobody told)."""
+        people = asking.services.notifications.people_named(name)
+        if len(people) == 1:
+            self._choose(asking, name, people[0])
+            return NEXT
+        if people:
+            await asking.show(cards.colleague_choice_card(asking.texts, name, self._options(people)))
+            return STAY
+        await asking.say(asking.texts("subject.colleague_not_found", name=escape_markdown(name)))
+        self._choose(asking, name, None)
+        return NEXT
+
+    async def _picked(self, asking: Asking, reply: Reply) -> Step:
+        """The reporter's choice among the people the name matches; the directory is asked again, so only one of
+        those can be chosen (a card's values are anyone's to forge)."""
+        name = reply.field("colleague_name")[:200]
+        chosen = reply.field("colleague_id")
+        people = asking.services.notifications.people_named(name) if name else []
+        if chosen == cards.NONE_OF_THEM and name:
+            self._choose(asking, name, None)
+            return NEXT
+        person = next((p for p in people if p.aad_object_id and p.aad_object_id == chosen), None)
+        if person is None:
+            await asking.say(asking.texts("subject.colleague_pick_missing"))
+            if people:
+                await asking.show(cards.colleague_choice_card(asking.texts, name, self._options(people)))
+            return STAY
+        self._choose(asking, name, person)
+        return NEXT
+
+    @staticmethod
+    def _options(people: list[Person]) -> list[tuple[str, str]]:
+        return [(person.aad_object_id or "", person.name) for person in people if person.aad_object_id]
+
+    @staticmethod
+    def _choose(asking: Asking, name: str, person: Person | None) -> None:
+        asking.draft.on_behalf_of = person.name if person is not None else name
+        asking.draft.on_behalf_person = person
 
 
 class KindsQuestion(Question):
@@ -177,7 +223,9 @@ class OffenderQuestion(Question):
 
     async def ask(self, asking: Asking) -> None:
         offender = asking.draft.incident.offender
-        await asking.show(cards.offender_card(asking.texts, offender.name, offender.profile, offender.relation.value))
+        colleague = asking.draft.on_behalf_of or ""
+        card = cards.offender_card(asking.texts, offender.name, offender.profile, offender.relation.value, colleague)
+        await asking.show(card)
 
     async def answer(self, asking: Asking, reply: Reply) -> Step:
         if reply.says("unknown", "none"):

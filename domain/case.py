@@ -129,6 +129,9 @@ class Case(BaseModel):
     leader: Person | None = None
     deputy: Person | None = None
     handling: Handling = Field(default_factory=Handling)
+    # References of the subject's closed cases that name the same offender, found when this one was filed
+    # (domain/closing.py): leadership may reopen one of them instead.
+    same_offender_closed: list[str] = Field(default_factory=list[str])
     version: int = 1
     # The action that made this version, saved with it: its audit entry and messages can be completed after a
     # crash between saving the case and writing them (services/unfinished_actions.py).

@@ -6,8 +6,8 @@ Two kinds:
     of the audit log. For the case's leader, deputy and (once the case is escalated) HR.
   * `POLICE` — what the employee takes to politi.dk: the incident, the evidence and the actions, but none of
     leadership's own notes (offender-contact outcomes, the HR message, the work environment conclusion, the
-    closing reason), no HR escalation or work environment review at all, and no audit log. It mirrors what the
-    employee's status card already shows them.
+    closing reasons with why a duty was not done, why the case was reopened), no HR escalation or work
+    environment review at all, and no audit log. It mirrors what the employee's status card already shows them.
 
 Who may ask (need-to-know, `domain.authorization`):
   * leader / deputy / escalated HR → FULL (and POLICE, to help the employee report; it is a subset of FULL);
@@ -104,7 +104,7 @@ class PackageScope:
 
     kind: PackageKind
     role: Role
-    leader_notes: bool  # offender-contact outcomes, HR message, work environment conclusion, closing reason
+    leader_notes: bool  # offender-contact outcomes, HR message, work environment conclusion, closing/reopening reasons
     internal_handling: bool  # the HR escalation and the work environment review as entries at all
     police_and_safetynet: bool
     first_aid: bool
@@ -174,7 +174,18 @@ def redacted(case: Case, scope: PackageScope) -> Case:
             contact.model_copy(update={"outcome": ""}) for contact in handling.offender_contacts
         ]
         if handling.closure is not None:
-            handling.closure = handling.closure.model_copy(update={"reason": ""})
+            handling.closure = handling.closure.model_copy(update={"reason": "", "duty_reasons": []})
+        handling.reopenings = [
+            reopening.model_copy(
+                update={
+                    "reason": "",
+                    "closure": reopening.closure.model_copy(update={"reason": "", "duty_reasons": []})
+                    if reopening.closure
+                    else None,
+                }
+            )
+            for reopening in handling.reopenings
+        ]
         if handling.hr_escalation is not None:
             handling.hr_escalation = handling.hr_escalation.model_copy(update={"message": ""})
         if handling.work_environment is not None:
@@ -214,6 +225,7 @@ class TimelineEvent(StrEnum):
     HR_ESCALATION = "hr_escalation"
     WORK_ENVIRONMENT = "work_environment"
     CLOSED = "closed"
+    REOPENED = "reopened"
 
 
 @dataclass(frozen=True)
@@ -247,6 +259,9 @@ def timeline(case: Case) -> list[TimelineEntry]:
     add(TimelineEvent.SAFETYNET, h.safetynet)
     add(TimelineEvent.HR_ESCALATION, h.hr_escalation)
     add(TimelineEvent.WORK_ENVIRONMENT, h.work_environment)
+    for reopening in h.reopenings:
+        add(TimelineEvent.CLOSED, reopening.closure)
+        add(TimelineEvent.REOPENED, reopening)
     add(TimelineEvent.CLOSED, h.closure)
     return sorted(entries, key=lambda entry: entry.at)
 

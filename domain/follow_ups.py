@@ -3,7 +3,8 @@
 Follow-ups are *state-driven*: `planned_jobs(case)` derives every job from the case as it is now, with a
 deterministic id, so planning again (after each action, at start-up) never doubles anything; and when a job
 comes due, `still_applies(case, job)` re-reads the case, so closing a case or the employee opting out
-cancels every later follow-up without hunting down queued messages.
+cancels every later follow-up without hunting down queued messages. A reopened case is planned again from the
+moment it was reopened (new job ids per round): the reminders of duties still undone and the check-ins.
 
 Jobs (all intervals in `FollowUpPolicy`):
   ack_reminder / ack_deputy / ack_hr   no acknowledgement within 4 / 8 / 24 working hours
@@ -137,15 +138,23 @@ def work_injury_suggested(case: Case) -> bool:
 
 
 def _job(case: Case, kind: JobKind, due_at: datetime, *, sequence: int = 1, key: str = "") -> Job:
+    """A case's job. Once the case was reopened, the jobs counted from the reopening name the round in their ids
+    (`.r1`, ...), so they are planned again; the others keep theirs (an EASY deadline is not missed twice)."""
     suffix = f".{key}" if key else ""
+    rounds = len(case.handling.reopenings) if kind in ROUND_KINDS else 0
+    prefix = f"{case.case_id}.r{rounds}" if rounds else case.case_id
     return Job(
-        id=f"{case.case_id}.{kind.value}.{sequence}{suffix}",
+        id=f"{prefix}.{kind.value}.{sequence}{suffix}",
         kind=kind,
         case_id=case.case_id,
         due_at=due_at,
         sequence=sequence,
         key=key,
     )
+
+
+# The jobs counted from the start of the case, or from its reopening.
+ROUND_KINDS = frozenset({JobKind.FIRST_AID, JobKind.DEBRIEF, JobKind.SAFETYNET, JobKind.CHECK_IN})
 
 
 class FollowUps:
@@ -171,13 +180,12 @@ class FollowUps:
         """Every job the case needs as it stands now (each still checked by `still_applies` when it comes due)."""
         if case.status in (CaseStatus.DRAFT, CaseStatus.CLOSED):
             return []
-        p, start, calendar = self.policy, case.created_at, self.calendar_of(case.unit_id)
+        p, calendar = self.policy, self.calendar_of(case.unit_id)
+        reopened = case.handling.round_started()
+        start = reopened or case.created_at
         first_aid_due = calendar.within_hours(start + timedelta(hours=p.first_aid_reminder_hours))
         debrief_due = calendar.within_hours(start + timedelta(hours=p.debrief_reminder_hours))
         jobs = [
-            _job(case, JobKind.ACK_REMINDER, calendar.add_working_hours(start, p.ack_reminder_working_hours)),
-            _job(case, JobKind.ACK_DEPUTY, calendar.add_working_hours(start, p.ack_deputy_working_hours)),
-            _job(case, JobKind.ACK_HR, calendar.add_working_hours(start, p.ack_hr_working_hours)),
             _job(case, JobKind.FIRST_AID, first_aid_due),
             _job(case, JobKind.DEBRIEF, debrief_due),
             self.safetynet_reminder(case, 1, start),
@@ -186,6 +194,13 @@ class FollowUps:
         jobs += self._easy_jobs(case)
         jobs += self._restriction_jobs(case)
         jobs += self._police_jobs(case)
+        if reopened is not None:  # the leader has had the case: no first card, acknowledgement or on-call watch
+            return jobs
+        jobs += [
+            _job(case, JobKind.ACK_REMINDER, calendar.add_working_hours(start, p.ack_reminder_working_hours)),
+            _job(case, JobKind.ACK_DEPUTY, calendar.add_working_hours(start, p.ack_deputy_working_hours)),
+            _job(case, JobKind.ACK_HR, calendar.add_working_hours(start, p.ack_hr_working_hours)),
+        ]
         jobs.append(_job(case, JobKind.FIRST_CARD, start + self.first_card_time(case)))
         if is_urgent(case.incident):
             jobs.append(self.on_call_job(case))
@@ -210,7 +225,8 @@ class FollowUps:
 
     def _check_in(self, case: Case, day: int) -> Job:
         calendar = self.calendar_of(case.unit_id)
-        local_day = case.created_at.astimezone(calendar.zone).date() + timedelta(days=day)
+        start = case.handling.round_started() or case.created_at
+        local_day = start.astimezone(calendar.zone).date() + timedelta(days=day)
         due = calendar.local(calendar.next_working_day(local_day), self.policy.check_in_at)
         return _job(case, JobKind.CHECK_IN, due, sequence=day)
 

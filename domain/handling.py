@@ -163,10 +163,36 @@ class WorkEnvironmentReview(Signed):
     new_initiative: str = ""
 
 
+class Duty(StrEnum):
+    """The guideline's duties a leader answers for when closing a case (domain/closing.py says when each is done)."""
+
+    SAFETYNET = "safetynet"
+    FIRST_AID = "first_aid"
+    COLLEAGUES = "colleagues"
+    WORK_ENVIRONMENT = "work_environment"
+    HR = "hr"
+
+
+class DutyReason(BaseModel):
+    """Why a duty was not done when the case closed, in the leader's words."""
+
+    duty: Duty
+    reason: str
+
+
 class Closure(Signed):
     employee_informed: bool
     follow_up: FollowUp
     reason: str = ""
+    duty_reasons: list[DutyReason] = Field(default_factory=list[DutyReason])
+
+
+class Reopening(Signed):
+    """Leadership opened a closed case again (the harassment started again), with the reason; the closure it
+    undid stays on the record here."""
+
+    reason: str
+    closure: Closure | None = None
 
 
 class LegalHold(BaseModel):
@@ -206,10 +232,20 @@ class Handling(BaseModel):
     check_ins_stopped: Signed | None = None
     legal_holds: list[LegalHold] = Field(default_factory=list[LegalHold])
     leader_changes: list[LeaderChange] = Field(default_factory=list[LeaderChange])
+    reopenings: list[Reopening] = Field(default_factory=list[Reopening])
+
+    def round_started(self) -> datetime | None:
+        """When the case was last reopened (None: never); the follow-ups and check-ins start again from there."""
+        return self.reopenings[-1].at if self.reopenings else None
 
     def active_hold(self) -> LegalHold | None:
         """The legal hold that stands now, if any (at most one does)."""
         return next((hold for hold in self.legal_holds if hold.lifted is None), None)
 
     def check_in(self, day: int) -> CheckInAnswer | None:
-        return next((answer for answer in self.check_ins if answer.day == day), None)
+        """The answer to this day's check-in since the case was last reopened (the earlier ones stay recorded)."""
+        start = self.round_started()
+        return next(
+            (a for a in self.check_ins if a.day == day and (start is None or a.at >= start)),
+            None,
+        )

@@ -2,7 +2,8 @@
 
 `execute` is the only way a case changes after it is reported: it authorizes the actor, refuses stale
 cards (an old case version), validates the command and bumps the version. Most verbs are leadership's
-(leader, deputy, escalated HR); HR's own verbs need the HR role, and the employee answers check-ins.
+(leader, deputy, escalated HR); HR's own verbs need the HR role, and the employee answers check-ins. A closed case
+takes only the record verbs (legal holds) and leadership reopening it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
 
 from domain.authorization import Actor, Role, acting_role, roles_on
 from domain.case import Case, CaseStatus, Person
+from domain.closing import reason_field, undone_duties
 from domain.handling import (
     Absence,
     Acknowledgement,
@@ -24,6 +26,7 @@ from domain.handling import (
     Closure,
     ContactMethod,
     ContactRestrictions,
+    DutyReason,
     FollowUp,
     HrAdvice,
     HrAssignment,
@@ -35,6 +38,7 @@ from domain.handling import (
     PoliceReport,
     Removal,
     RemovalStatus,
+    Reopening,
     SafetyNetCategory,
     SafetyNetRegistration,
     Signed,
@@ -68,6 +72,7 @@ class Verb(StrEnum):
     LIFT_LEGAL_HOLD = "lift_legal_hold"
     HR_REASSIGN = "hr_reassign"
     CHOOSE_LEADER = "choose_leader"
+    REOPEN = "reopen"
 
 
 EMPLOYEE_VERBS = frozenset({Verb.CHECK_IN, Verb.STOP_CHECK_INS})
@@ -79,7 +84,10 @@ RECORD_VERBS = frozenset({Verb.LEGAL_HOLD, Verb.LIFT_LEGAL_HOLD})
 HR_VERBS = frozenset({Verb.HR_ACKNOWLEDGE, Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.HR_REASSIGN}) | RECORD_VERBS
 # Leadership's duties (leader, deputy, escalated HR, the on-call group): everything the others' verbs are not.
 LEADERSHIP_VERBS = frozenset(Verb) - EMPLOYEE_VERBS - OWN_CASE_VERBS - HR_VERBS
+# What a closed case takes: the record verbs, and leadership reopening it.
+CLOSED_CASE_VERBS = RECORD_VERBS | {Verb.REOPEN}
 HOLD_REASON_LIMIT = 500
+DUTY_REASON_LIMIT = 500
 NAME_LIMIT = 200
 
 
@@ -255,19 +263,54 @@ class WorkEnvironmentCommand(Command):
 
 
 class CloseCommand(Command):
+    """Close the case: the employee is told, and every duty not recorded (domain/closing.py) has a reason."""
+
     employee_informed: bool = False
     follow_up: FollowUp
     reason: str = Field(default="", max_length=2000)
+    safetynet_reason: str = Field(default="", max_length=DUTY_REASON_LIMIT)
+    first_aid_reason: str = Field(default="", max_length=DUTY_REASON_LIMIT)
+    colleagues_reason: str = Field(default="", max_length=DUTY_REASON_LIMIT)
+    work_environment_reason: str = Field(default="", max_length=DUTY_REASON_LIMIT)
+    hr_reason: str = Field(default="", max_length=DUTY_REASON_LIMIT)
 
     def apply(self, case: Case, signed: Signed) -> None:
         if not self.employee_informed:
             raise InvalidCommand("employee_not_informed", "employee_informed")
         if self.follow_up is FollowUp.SKIPPED and not _text(self.reason):
             raise InvalidCommand("reason_required", "reason")
+        reasons: list[DutyReason] = []
+        for duty in undone_duties(case.handling):
+            field = reason_field(duty)
+            reason = _text(getattr(self, field), DUTY_REASON_LIMIT)
+            if not reason:
+                raise InvalidCommand("duty_reason_required", field)
+            reasons.append(DutyReason(duty=duty, reason=reason))
         case.handling.closure = Closure(
-            **signed.model_dump(), employee_informed=True, follow_up=self.follow_up, reason=_text(self.reason)
+            **signed.model_dump(),
+            employee_informed=True,
+            follow_up=self.follow_up,
+            reason=_text(self.reason),
+            duty_reasons=reasons,
         )
         case.status = CaseStatus.CLOSED
+
+
+class ReopenCommand(Command):
+    """Leadership opens a closed case again, with the reason; the closure stays on the record (`Reopening`)."""
+
+    reopen_reason: str = Field(default="", max_length=HOLD_REASON_LIMIT)
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        if case.status is not CaseStatus.CLOSED:
+            raise InvalidCommand("case_open")
+        reason = _text(self.reopen_reason, HOLD_REASON_LIMIT)
+        if not reason:
+            raise InvalidCommand("reopen_reason_required", "reopen_reason")
+        reopening = Reopening(**signed.model_dump(), reason=reason, closure=case.handling.closure)
+        case.handling.reopenings.append(reopening)
+        case.handling.closure = None
+        case.status = CaseStatus.ACKNOWLEDGED if case.handling.acknowledged else CaseStatus.REPORTED
 
 
 class AbsenceCommand(Command):
@@ -288,7 +331,8 @@ class CheckInCommand(Command):
 
     def apply(self, case: Case, signed: Signed) -> None:
         answer = CheckInAnswer.model_validate(signed.model_dump() | self.model_dump() | {"text": _text(self.text)})
-        others = [a for a in case.handling.check_ins if a.day != self.day]
+        start = case.handling.round_started()  # an answer from before the case was reopened stays
+        others = [a for a in case.handling.check_ins if a.day != self.day or (start is not None and a.at < start)]
         case.handling.check_ins = sorted([*others, answer], key=lambda a: a.day)
 
 
@@ -424,6 +468,7 @@ COMMANDS: dict[Verb, type[Command]] = {
     Verb.LIFT_LEGAL_HOLD: LiftLegalHoldCommand,
     Verb.HR_REASSIGN: HrReassignCommand,
     Verb.CHOOSE_LEADER: ChooseLeaderCommand,
+    Verb.REOPEN: ReopenCommand,
 }
 
 
@@ -444,7 +489,7 @@ def execute(case: Case, verb: Verb, data: dict[str, Any], actor: Actor, now: dat
         raise NotAllowed(verb.value)
     if verb not in EMPLOYEE_VERBS and card_version != case.version:  # a check-in card is answered by its day
         raise StaleCard(f"card v{card_version}, case v{case.version}")
-    if case.status is CaseStatus.CLOSED and verb not in RECORD_VERBS:
+    if case.status is CaseStatus.CLOSED and verb not in CLOSED_CASE_VERBS:
         raise InvalidCommand("case_closed")
     try:
         command = COMMANDS[verb].model_validate({key: value for key, value in data.items() if value != ""})

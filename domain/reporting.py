@@ -34,13 +34,18 @@ class ReportDraft(BaseModel):
 
     case_id: str
     reporter: Person
-    on_behalf_of: str | None = None
+    on_behalf_of: str | None = None  # the colleague's name as typed, or as the directory has it once chosen
+    on_behalf_person: Person | None = None  # the colleague the reporter confirmed in the directory, if any
     incident: Incident = Field(default_factory=Incident)
     locale: str = "da"
     tenant_id: str | None = None
     service_url: str = ""
 
     def subject(self) -> Person:
+        """Who the case is about: the reporter, the colleague chosen in the directory, or a colleague known only by
+        the name typed (`named:`: nobody Værn can reach or link)."""
+        if self.on_behalf_person is not None:
+            return self.on_behalf_person
         if self.on_behalf_of:
             return Person(user_id=f"named:{self.on_behalf_of}", name=self.on_behalf_of)
         return self.reporter

@@ -43,6 +43,7 @@ from domain.handling import (
     OffenderContact,
     PoliceReport,
     Removal,
+    Reopening,
     SafetyNetRegistration,
     WorkEnvironmentReview,
 )
@@ -527,8 +528,14 @@ class _Writer:
             case Closure():
                 informed = "employee_informed" if record.employee_informed else "employee_not_informed"
                 follow_up = f"{t(f'handling.follow_up_{record.follow_up.value}')}, {t(f'package_timeline.{informed}')}"
-                text = t("package_timeline.closed", follow_up=follow_up)
-                return self.with_note(text, "package_timeline.reason", record.reason)
+                text = self.with_note(t("package_timeline.closed", follow_up=follow_up), "package_timeline.reason",
+                                      record.reason)  # fmt: skip
+                for duty in record.duty_reasons:
+                    name = t(f"handling.duty_{duty.duty.value}")
+                    text += "\n" + t("package_timeline.duty_not_done", duty=name, text=duty.reason)
+                return text
+            case Reopening():
+                return self.with_note(t("package_timeline.reopened"), "package_timeline.reason", record.reason)
         if entry.event is TimelineEvent.REPORTED and self.case.reported_on_behalf:
             subject, reporter = self.case.subject.name, self.case.reporter.name
             return t("package_timeline.reported_on_behalf", name=reporter, subject=subject)

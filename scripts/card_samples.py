@@ -62,6 +62,8 @@ from domain.handling import (
     Closure,
     ContactMethod,
     ContactRestrictions,
+    Duty,
+    DutyReason,
     FirstAid,
     FollowUp,
     Handling,
@@ -424,12 +426,15 @@ SHOW_CARDS = tuple(
 QUESTIONS: dict[str, Callable[[Texts], Card]] = {
     "safety": report.safety_card,
     "subject": report.subject_card,
+    "subject-choice": lambda t: report.colleague_choice_card(
+        t, "Mette", [("aad-mette-hansen", "Mette Hansen"), ("aad-mette-holm", "Mette Holm")]
+    ),
     "kinds": lambda t: report.kinds_card(t, [HarassmentKind.THREATS.value]),
     "context": lambda t: report.context_card(t, True, None),
     "channel": lambda t: report.channel_card(t, Channel.FACEBOOK.value),
     "when": lambda t: report.when_card(t, DAY.isoformat()),
     "description": lambda t: report.description_card(t, ""),
-    "offender": lambda t: report.offender_card(t, "", "", None),
+    "offender": lambda t: report.offender_card(t, "", "", None, ""),
     "links": lambda t: report.links_card(t, LINKS[:1]),
     "witnesses": lambda t: report.witnesses_card(t, ["Lars Nielsen"]),
     "impact": lambda t: report.impact_card(t, None),
@@ -462,6 +467,10 @@ def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
         yield Sample(f"report-{key}-{lang}", f"Report question: {key}", build(t), widths)
     yield Sample(f"summary-{lang}", "Summary before sending", summary_card(t, _draft(), _evidence(2)), (DESKTOP, PHONE))
     yield Sample(f"submitted-{lang}", "Report sent", submitted_card(t, "VK-2026-0042", _draft()))
+    for_colleague = _draft().model_copy(update={"reporter": COLLEAGUE, "on_behalf_of": EMPLOYEE.name,
+                                                "on_behalf_person": EMPLOYEE})  # fmt: skip
+    receipt = submitted_card(t, "VK-2026-0044", for_colleague)
+    yield Sample(f"submitted-on-behalf-{lang}", "Report sent for a colleague found in the directory", receipt)
     receipt = submitted_card(t, "VK-2026-0042", _draft(), plan=True)
     yield Sample(f"submitted-plan-{lang}", "Report sent, the unit has a beredskabsplan", receipt, (DESKTOP, PHONE))
     urgent = submitted_card(
@@ -511,6 +520,8 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
     yield Sample(f"leader-new-{lang}", "Leader: new case", leader(_case()), (DESKTOP, PHONE))
     urgent = _case(incident=_incident(urgent=True, impact=Impact(score=5, text="Jeg tør ikke gå hjem alene.")))
     yield Sample(f"leader-urgent-{lang}", "Leader: urgent case (threat of violence)", leader(urgent))
+    again = _case(same_offender_closed=["VK-2026-0017"])
+    yield Sample(f"leader-same-offender-{lang}", "Leader: new case, same offender as a closed one", leader(again))
     acknowledged = _case(status=CaseStatus.ACKNOWLEDGED, handling=ACKNOWLEDGED)
     yield Sample(
         f"leader-acknowledged-{lang}",
@@ -525,7 +536,17 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
     everything = _case(status=CaseStatus.ACKNOWLEDGED, handling=_handling(*DONE))
     yield Sample(f"leader-everything-done-{lang}", "Leader: every duty done", leader(everything, 3))
     closed = _case(status=CaseStatus.CLOSED, handling=_handling(*DONE, closed=True))
-    yield Sample(f"leader-closed-{lang}", "Leader: closed", leader(closed, 3))
+    yield Sample(
+        f"leader-closed-{lang}", "Leader: closed, the form that reopens it", leader(closed, 3), expand=("reopen",)
+    )
+    without = _case(status=CaseStatus.CLOSED, handling=_handling(Verb.FIRST_AID, Verb.SAFETYNET, closed=True))
+    assert without.handling.closure is not None
+    without.handling.closure.duty_reasons = [
+        DutyReason(duty=Duty.WORK_ENVIRONMENT, reason="Tages op på arbejdsmiljøgruppens møde i januar.")
+    ]
+    yield Sample(
+        f"leader-closed-duty-undone-{lang}", "Leader: closed without a duty (reason in the package)", leader(without)
+    )
     no_evidence = _case(incident=Incident(), unit="", version=1)
     yield Sample(
         f"leader-empty-report-{lang}", "Leader: report with nothing filled in, no evidence", leader(no_evidence, 0)

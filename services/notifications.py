@@ -26,10 +26,10 @@ from domain.clock import Clock
 from domain.evidence import EvidenceItem
 from domain.handling import HrFunction
 from domain.leader_actions import LEADER_CHANGES, Verb
-from domain.responsibility import NO_LEADER, waits_for_a_leader
+from domain.responsibility import NO_LEADER, holder, waits_for_a_leader
 from domain.urgency import URGENT, is_urgent
 from services.follow_up_planner import FollowUpPlanner
-from services.roles import Directory, HrMember, OnCallMember, Responsibles, led_by
+from services.roles import Directory, HrMember, OnCallMember, Responsibles, led_by, people_named
 from services.together import together
 from storage.conversation_refs import ConversationReferenceStore
 from storage.leader_assignments import LeaderAssignments
@@ -43,6 +43,8 @@ HR_ADVICE = "hr_advice"
 GLASS_BROKEN = "glass_broken"
 
 LEADERSHIP_LANGUAGE = "da"
+MAX_NAMED = 5  # people offered for a name that matches several
+ON_BEHALF_SUBJECT = "on_behalf_subject"
 ON_CALL_CARD = "on_call_card"
 # New cards of these kinds are `keep_trying`.
 HANDOVER_KINDS = frozenset({LEADER_CARD, DEPUTY_CARD, HR_CARD, ON_CALL_CARD})
@@ -202,15 +204,15 @@ class CaseNotifications:
         await self._assignments.record(case.subject, leader_aad_object_id)
         return await self.assign(case)
 
-    async def assign(self, case: Case) -> Case:
-        """Set the case's unit, leader and deputy from the directory (the subject's, else the reporter's).
+    def people_named(self, name: str) -> list[Person]:
+        """Who in the directory a typed name may mean (`services.roles.people_named`); several are for the person
+        who typed it to choose from."""
+        return [person.as_person() for person in people_named(self._directory, name, MAX_NAMED)]
 
-        A colleague named in an on-behalf report becomes a directory person when the name is unambiguous.
-        """
-        if _is_named_only(case.subject):
-            matches = self._directory.search(case.subject.name, limit=2)
-            if len(matches) == 1:
-                case.subject = matches[0].as_person()
+    async def assign(self, case: Case) -> Case:
+        """Set the case's unit, leader and deputy from the directory (the subject's, else the reporter's). A colleague
+        named in an on-behalf report counts only as the reporter chose them in the report; a name alone is never
+        linked to anyone (it may mean someone else)."""
         responsibles = await self.responsibles_for(case.subject) or await self.responsibles_for(case.reporter)
         if responsibles is None:
             return case
@@ -221,8 +223,35 @@ class CaseNotifications:
         return case
 
     async def case_reported(self, case: Case, evidence: list[EvidenceItem]) -> None:
-        """A case was reported and is stored: its follow-ups and its leader's card (both idempotent)."""
-        await together(self.plan_follow_ups(case), self.tell_leader(case, evidence))
+        """A case was reported and is stored: the employee's message when a colleague reported for them, its
+        follow-ups and its leader's card (all idempotent)."""
+        await together(
+            self.tell_subject_reported_for_them(case), self.plan_follow_ups(case), self.tell_leader(case, evidence)
+        )
+
+    async def tell_subject_reported_for_them(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> None:
+        """A colleague reported on the employee's behalf: the employee hears it at once, before anything else about
+        the case: who reported, what happens now (who has the case, domain.responsibility), the crisis line, and
+        that they can see the case and add to it. Nobody is told about a colleague known only by a typed name."""
+        if not case.reported_on_behalf or _is_named_only(case.subject):
+            return
+        texts = await self.reader_texts(case.subject)
+        leader = escape_markdown(case.leader.name) if case.leader is not None and case.leader.name else ""
+        next_step = texts(f"on_behalf_subject.next_{holder(case).value}", leader=leader)
+        text = texts(
+            "on_behalf_subject.message",
+            reporter=escape_markdown(case.reporter.name or "-"),
+            reference=case.reference or case.case_id[:8],
+            next=next_step,
+        )
+        await self.enqueue(
+            f"{case.case_id}-on-behalf-subject",
+            case,
+            case.subject,
+            ON_BEHALF_SUBJECT,
+            text_payload(text),
+            if_stored=if_stored,
+        )
 
     async def tell_leader(
         self, case: Case, evidence: list[EvidenceItem], *, if_stored: Awaitable[str] | None = None

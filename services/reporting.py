@@ -1,6 +1,8 @@
 """File a report (UNDER: bevissikring): the employee's sent report becomes a case with its reference, its place in
-the people index, its follow-ups and its leader's card; a cancelled report that holds evidence is kept as a draft,
-which its author may continue and send later (`resume_draft`).
+the people index, its follow-ups and its leader's card, and when a colleague reported it, the employee's own message
+first; a report naming the offender of one of the employee's closed cases points leadership at it (they may reopen
+it); a cancelled report that holds evidence is kept as a draft, which its author may continue and send later
+(`resume_draft`).
 Every step is idempotent, so sending again (or the start-up sweep) finishes a report the bot stopped in the middle
 of. `ReportServices` also carries what the report dialog's questions need (evidence intake, the safe downloader).
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from domain.authorization import Actor, owns_draft
 from domain.case import Case, CaseStatus
 from domain.clock import Clock
+from domain.closing import closed_cases_with_offender
 from domain.evidence import EvidenceItem
 from domain.reporting import ReportDraft, draft_of, to_case
 from domain.responsibility import hand_leaderless_case_to_hr
@@ -27,6 +30,8 @@ from storage.evidence_intake import EvidenceIntake
 from storage.ports import EvidenceStore, InvalidKey, RequiredWriteFailed
 
 log = logging.getLogger("vaern.reporting")
+MAX_EARLIER_CASES_READ = 50  # the subject's latest cases looked at for the same offender
+MAX_SAME_OFFENDER_SHOWN = 3
 
 
 @dataclass
@@ -63,6 +68,7 @@ class ReportServices:
         evidence = await self.evidence.list_items(draft.case_id)
         case = to_case(draft, reference="", evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await self.notifications.assign(case)
+        case.same_offender_closed = [other.reference for other in await self._closed_with_same_offender(case)]
         if case.leader is None and self.notifications.hr_intake_can_hold():
             hand_leaderless_case_to_hr(case, now)
         elif case.leader is None:
@@ -72,6 +78,14 @@ class ReportServices:
             hand_urgent_case_to_hr(case, now)  # urgent: HR's intake has it at once, beside leader and deputy
         await self.references.use_next(now.year, lambda reservation: self._file(case, evidence, reservation))
         return case
+
+    async def _closed_with_same_offender(self, case: Case) -> list[Case]:
+        """The subject's closed cases naming this case's offender (the newest few), so leadership sees them."""
+        if not case.incident.offender.is_known:
+            return []
+        ids = (await self.case_index.case_ids_for(case.subject))[-MAX_EARLIER_CASES_READ:]
+        found = [current.case for case_id in ids if (current := await self.cases.get(case_id)) is not None]
+        return closed_cases_with_offender(case, found)[:MAX_SAME_OFFENDER_SHOWN]
 
     async def cancel_report(self, draft: ReportDraft) -> int:
         """Keep a cancelled report's evidence as a draft case; returns how many evidence items were kept. A draft
@@ -123,6 +137,7 @@ class ReportServices:
             return
         try:
             await together(
+                self.notifications.tell_subject_reported_for_them(case, if_stored=stored),
                 self.notifications.plan_follow_ups(case, if_stored=stored),
                 self.notifications.tell_leader(case, evidence, if_stored=stored),
                 self.case_index.add(case),

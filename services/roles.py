@@ -363,11 +363,17 @@ def led_by(directory: Directory, leader_aad_object_id: str) -> Responsibles | No
     return Responsibles(unit=unit, leader=leader, deputy=deputy)
 
 
-def leaders_named(directory: Directory, name: str, limit: int = 5) -> list[Responsibles]:
-    """The people a typed name may mean, as leaders (`led_by`): the one whose whole name it is, else every match."""
+def people_named(directory: Directory, name: str, limit: int = 5) -> list[DirectoryPerson]:
+    """The people a typed name may mean: the one whose whole name it is, else every match (best first). More than
+    one is for the person who typed it to choose from: nobody is picked by a guess."""
     found = directory.search(name, limit)
     exact = [person for person in found if person.name.casefold() == " ".join(name.split()).casefold()]
-    people = exact if len(exact) == 1 else found
+    return exact if len(exact) == 1 else found
+
+
+def leaders_named(directory: Directory, name: str, limit: int = 5) -> list[Responsibles]:
+    """The people a typed name may mean (`people_named`), as leaders (`led_by`)."""
+    people = people_named(directory, name, limit)
     return [responsibles for person in people if (responsibles := led_by(directory, person.aad_object_id))]
 
 

@@ -21,6 +21,7 @@ from cards.leader.parts import (
     _with_refresh,
     removal_counts,
 )
+from cards.report import leader_handles_offender
 from content import Texts
 from domain.authorization import Role
 from domain.case import Case, CaseStatus
@@ -65,13 +66,15 @@ def _check_in_step(texts: Texts, case: Case, next_check_in: date | None) -> ac.T
     return None
 
 
-def _acknowledged_step(texts: Texts, case: Case) -> ac.TextBlock:
-    """Acknowledged by the leader, or waiting for them; without a leader, who has the case until one has it."""
+def _acknowledged_step(texts: Texts, case: Case, for_reporter: bool) -> ac.TextBlock:
+    """Acknowledged by the leader, or waiting for them; without a leader, who has the case until one has it. To a
+    colleague who reported for someone it is "the leader", not theirs."""
     if case.leader is None:
         key = "step_with_hr" if waits_for_a_leader(case) else "step_with_nobody"
         return _step(False, texts(f"employee_status.{key}"))
     acknowledged = case.handling.acknowledged is not None
-    return _step(acknowledged, texts(f"employee_status.step_acknowledged{'' if acknowledged else '_waiting'}"))
+    other = "_other" if for_reporter else ""
+    return _step(acknowledged, texts(f"employee_status.step_acknowledged{other}{'' if acknowledged else '_waiting'}"))
 
 
 def _status_steps(
@@ -83,13 +86,14 @@ def _status_steps(
     handling = case.handling
     steps: list[ac.TextBlock | None] = [
         _step(True, texts("employee_status.step_reported", date=_local_day(case.created_at))),
-        _acknowledged_step(texts, case),
+        _acknowledged_step(texts, case, for_reporter),
         _talk_step(texts, case, for_reporter),
     ]
+    other = "_other" if for_reporter else ""
     if handling.offender_contacts:
-        steps.append(_step(True, texts("employee_status.step_offender")))
+        steps.append(_step(True, texts(f"employee_status.step_offender{other}")))
     elif case.incident.offender.is_known:
-        steps.append(_step(False, texts("employee_status.step_offender_waiting")))
+        steps.append(_step(False, texts(f"employee_status.step_offender{other}_waiting")))
     if handling.restrictions and handling.restrictions.any:
         rules = _restrictions_text(texts, handling.restrictions)
         steps.append(_step(True, texts("employee_status.step_restrictions", rules=rules)))
@@ -118,7 +122,8 @@ def employee_status_card(
     if for_reporter:
         body.append(paragraph(texts("employee_status.on_behalf", name=_shown(case.subject.name))))
     body += _status_steps(texts, case, for_reporter, next_check_in)
-    body.append(paragraph(texts("common.leader_handles_offender"), color=act.Colors.ATTENTION))
+    colleague = case.subject.name if for_reporter else ""
+    body.append(paragraph(leader_handles_offender(texts, colleague), color=act.Colors.ATTENTION))
     if case.status in (CaseStatus.REPORTED, CaseStatus.ACKNOWLEDGED):  # only an open case takes new evidence
         body.append(paragraph(texts("employee_status.keep_messages")))
     body.append(paragraph(texts("employee_status.doctor")))

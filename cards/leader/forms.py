@@ -1,5 +1,6 @@
 """The guideline's duties as forms on the leadership cards: one Action.ShowCard per verb whose inputs use exactly the
-field names of `domain.leader_actions.COMMANDS`; blank forms are memoised."""
+field names of `domain.leader_actions.COMMANDS`; blank forms are memoised. Closing asks a reason for each duty not
+recorded; a closed case shows only the form that reopens it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cards.leader.parts import LINK_TITLE_LIMIT, RESTRICTION_TOGGLES, Card, _cas
 from cards.memo import PartMemo
 from content import Texts
 from domain.case import Case, CaseStatus
+from domain.closing import reason_field, undone_duties
 from domain.follow_ups import work_injury_suggested
 from domain.handling import (
     ContactMethod,
@@ -48,6 +50,7 @@ SAVE_TITLES: dict[Verb, str] = {
     Verb.LEGAL_HOLD: "actions.legal_hold_save",
     Verb.LIFT_LEGAL_HOLD: "actions.lift_legal_hold_save",
     Verb.HR_REASSIGN: "actions.hr_reassign_save",
+    Verb.REOPEN: "actions.reopen_save",
 }
 
 
@@ -285,14 +288,35 @@ def _work_environment_inputs(texts: Texts, case: Case) -> list[Any]:
     ]
 
 
+def _required_text(texts: Texts, verb: Verb, field: str) -> ac.InputText:
+    """A text the rule needs in this form (though the command has it optional for other cases)."""
+    return ac.InputText(
+        id=field,
+        label=texts(f"actions.{field}"),
+        max_length=field_max_length(verb, field),
+        is_multiline=True,
+        is_required=True,
+        error_message=texts("actions.required"),
+    )
+
+
 def _close_inputs(texts: Texts, case: Case) -> list[Any]:
+    """The duties not recorded yet (domain/closing.py) each ask for a reason; the rule refuses the close without."""
     options = [(f.value, texts(f"actions.follow_up_{f.value}")) for f in FollowUp]
+    undone = undone_duties(case.handling)
+    duties: list[Any] = [paragraph(texts("actions.close_duties_hint"), color=act.Colors.ATTENTION)] if undone else []
+    duties += [_required_text(texts, Verb.CLOSE, reason_field(duty)) for duty in undone]
     return [
         paragraph(texts("actions.close_hint")),
         _toggle(texts, "employee_informed", False),
         _choice_input(texts, Verb.CLOSE, "follow_up", options),
         _text_input(texts, Verb.CLOSE, "reason", multiline=True),
+        *duties,
     ]
+
+
+def _reopen_inputs(texts: Texts, case: Case) -> list[Any]:
+    return [paragraph(texts("actions.reopen_hint")), _required_text(texts, Verb.REOPEN, "reopen_reason")]
 
 
 INPUTS: dict[Verb, Callable[[Texts, Case], list[Any]]] = {
@@ -311,6 +335,7 @@ INPUTS: dict[Verb, Callable[[Texts, Case], list[Any]]] = {
     Verb.LEGAL_HOLD: _hold_inputs(Verb.LEGAL_HOLD),
     Verb.LIFT_LEGAL_HOLD: _hold_inputs(Verb.LIFT_LEGAL_HOLD),
     Verb.HR_REASSIGN: _hr_reassign_inputs,
+    Verb.REOPEN: _reopen_inputs,
 }
 
 
@@ -334,6 +359,7 @@ def _is_recorded(case: Case, verb: Verb) -> bool:
         Verb.LEGAL_HOLD: handling.active_hold(),
         Verb.LIFT_LEGAL_HOLD: None,
         Verb.HR_REASSIGN: handling.leader_changes,
+        Verb.REOPEN: None,
     }
     return bool(recorded[verb])
 
@@ -359,7 +385,7 @@ _BLANK: dict[Verb, Callable[[Handling], bool]] = {
     Verb.ESCALATE_HR: lambda handling: handling.hr_escalation is None,
     Verb.WORK_ENVIRONMENT: lambda handling: handling.work_environment is None,
     Verb.HR_ASSIGN: lambda handling: _hr_function(handling) is None,
-    Verb.CLOSE: lambda handling: True,
+    Verb.CLOSE: lambda handling: not undone_duties(handling),
     Verb.HR_ADVICE: lambda handling: True,
     Verb.HR_REASSIGN: lambda handling: True,
 }
@@ -417,7 +443,10 @@ def _closed_banner(texts: Texts) -> ac.Container:
 
 
 def _actions_or_closed(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset()) -> list[Card]:
-    """The duties (`_action_sections`), or the banner of a closed case; in JSON."""
+    """The duties (`_action_sections`), or the banner of a closed case with the form that reopens it; in JSON."""
     if case.status is CaseStatus.CLOSED:
-        return [element_json(_closed_banner(texts))]
+        banner = [element_json(_closed_banner(texts))]
+        if Verb.REOPEN in skip:
+            return banner
+        return [*banner, element_json(ac.ActionSet(actions=[_show_card(texts, case, Verb.REOPEN)]))]
     return _action_sections(texts, case, skip)

@@ -41,7 +41,7 @@ from domain.leader_actions import Verb
 from domain.responsibility import NO_LEADER, waits_for_a_leader
 from domain.urgency import URGENT
 
-HR_SKIPS = frozenset({Verb.ACKNOWLEDGE, Verb.ESCALATE_HR})  # the leader's own, or HR asking itself
+HR_SKIPS = frozenset({Verb.ACKNOWLEDGE, Verb.ESCALATE_HR, Verb.REOPEN})  # the leader's own, or HR asking itself
 
 
 # --- HR -------------------------------------------------------------------------------------------------

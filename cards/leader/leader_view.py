@@ -1,5 +1,5 @@
-"""The case's leader's (or deputy's) card: the report, what has been done, the EFTER phase and the duties as actions,
-refreshed per viewer."""
+"""The case's leader's (or deputy's) card: the report (and the employee's closed cases naming the same offender), what
+has been done, the EFTER phase and the duties as actions, refreshed per viewer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from adaptive_cards import card as ac
+from adaptive_cards import types as act
 
 from cards.case_package import package_button
 from cards.common import build_card, paragraph
@@ -24,6 +25,7 @@ from cards.leader.parts import (
     _title_block,
     _with_refresh,
 )
+from cards.markdown import escape_markdown
 from content import Texts
 from domain.case import Case
 from domain.evidence import EvidenceItem
@@ -43,6 +45,7 @@ def leader_card(
     body = [
         _title_block(texts, case, texts("leader.title", reference=_reference(case))),
         paragraph(texts("leader.intro")),
+        *_same_offender(texts, case),
         _fact_set(_incident_facts(texts, case, evidence)),
         *_evidence_access(texts, case, evidence),
         *_done_section(texts, case, easy_deadline),
@@ -51,6 +54,15 @@ def leader_card(
     ]
     card = build_card(texts, body, finished=_actions_or_closed(texts, case))
     return _with_refresh(card, case, refresh_user_ids)
+
+
+def _same_offender(texts: Texts, case: Case) -> list[Any]:
+    """The employee's closed cases that name the same offender (found when this one was filed): reopen one there."""
+    if not case.same_offender_closed:
+        return []
+    references = ", ".join(escape_markdown(reference) for reference in case.same_offender_closed)
+    text = texts("leader.same_offender", references=references, count=len(case.same_offender_closed))
+    return [paragraph(text, color=act.Colors.ATTENTION)]
 
 
 def _evidence_access(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> list[Any]:

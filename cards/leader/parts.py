@@ -29,6 +29,7 @@ from domain.handling import (
     OffenderContact,
     PoliceReport,
     RemovalStatus,
+    Reopening,
     SafetyNetRegistration,
     Signed,
 )
@@ -242,6 +243,15 @@ def _closure_text(texts: Texts, closure: Closure) -> str:
     return texts("handling.closure_value", date=_local_day(closure.at), name=name, follow_up=follow_up)
 
 
+def _duties_text(texts: Texts, closure: Closure) -> str:
+    """The duties the case closed without (their reasons are leadership's notes: in the case package)."""
+    return ", ".join(texts(f"handling.duty_{reason.duty.value}") for reason in closure.duty_reasons)
+
+
+def _reopened_text(texts: Texts, reopening: Reopening) -> str:
+    return texts("handling.reopened_value", date=_local_day(reopening.at), name=_shown(reopening.by_name))
+
+
 def handling_facts(texts: Texts, case: Case, easy_deadline: date | None = None) -> Facts:
     """What leadership has recorded on the case so far, one short line per duty that has a record (the first
     day of absence with its EASY deadline, as `domain.follow_ups.FollowUps.easy_deadline` gives it). Free-text
@@ -268,6 +278,8 @@ def handling_facts(texts: Texts, case: Case, easy_deadline: date | None = None) 
             else None,
         ),
         ("closure", _closure_text(texts, h.closure) if h.closure else None),
+        ("closure_duties", _duties_text(texts, h.closure) if h.closure and h.closure.duty_reasons else None),
+        ("reopened", _reopened_text(texts, h.reopenings[-1]) if h.reopenings and not h.closure else None),
     ]
     return [(texts(f"handling.{key}"), value) for key, value in lines if value]
 

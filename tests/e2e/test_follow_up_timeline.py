@@ -259,7 +259,9 @@ def test_a_case_from_report_to_close(
     )
 
     # Close: nothing more, however long we wait (check-ins stopped, every duty cancelled).
-    close = version() | {"employee_informed": "true", "follow_up": "done", "reason": ""}
+    reasons = {f"{duty}_reason": "Gjort uden for Værn" for duty in ("safetynet", "first_aid", "colleagues", "hr")}
+    reasons["work_environment_reason"] = "Tages på næste AMG-møde"
+    close = version() | {"employee_informed": "true", "follow_up": "done", "reason": "", **reasons}
     assert leader.execute("close", close)[0] == 200
     after_close = connector.mark()
     for _ in range(4):
@@ -270,3 +272,12 @@ def test_a_case_from_report_to_close(
     # Exactly once: no follow-up message was sent twice.
     ids = follow_up_ids(connector, case_id)
     assert len(ids) == len(set(ids)), sorted(ids)
+
+    # Reopened: planned again from that day, but nothing already sent comes twice (the EASY deadline, the police
+    # hint keep their ids), the stopped check-ins stay stopped, and every duty here is recorded.
+    assert leader.execute("reopen", version() | {"reopen_reason": "Nye opslag"})[0] == 200
+    assert t.case.status == "acknowledged"
+    after_reopen = connector.mark()
+    t.move_on(days=10)
+    t.quiet()
+    assert follow_up_ids(connector, case_id, since=after_reopen) == []

@@ -13,12 +13,13 @@ import pytest
 import requests
 
 from cards.validation import teams_card_problems
+from storage.job_queue import MARKERS
 from tests.e2e.leader_steps import LEADER_CARD_TIMEOUT, ReportedCase, execute_data, report_case, wait_for_card
 from tests.e2e.report_walk import answer_until
 from tests.support.integrity import read_case
 from tests.support.outbox_ids import outbox_id
-from tests.support.stored import all_cases, audit_events
-from tests.support.teams import actions, card_texts, cards, texts
+from tests.support.stored import all_cases, audit_events, documents_under
+from tests.support.teams import actions, card_elements, card_texts, cards, texts
 
 TODAY = date.today().isoformat()
 IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
@@ -462,3 +463,50 @@ def test_the_employee_gives_the_case_to_another_leader_from_mine_sager(bot, orga
     )
     [event] = [e for e in audit_events(bot, case_id) if e.action == "choose_leader"]
     assert event.role == "subject"
+
+
+def _close_form_fields(card: dict) -> set[str]:
+    """The inputs of the close form (its Action.ShowCard) on a leadership card."""
+    for action in actions([card]):
+        if action.get("type") != "Action.ShowCard":
+            continue
+        inner = action["card"]
+        if any(a.get("verb") == "close" for a in actions([inner])):
+            return {element["id"] for element in card_elements(inner) if element["type"].startswith("Input.")}
+    raise AssertionError("no close form on the card")
+
+
+def test_closing_with_duties_undone_asks_for_reasons_and_the_leader_can_reopen(
+    bot, reported: ReportedCase, connector
+) -> None:
+    duties = {"safetynet_reason", "first_aid_reason", "colleagues_reason", "work_environment_reason"}
+    assert duties <= _close_form_fields(reported.leader_card)
+    data = {"case_id": reported.case_id, "version": reported.version}
+    close = {**data, "employee_informed": "true", "follow_up": "done"}
+
+    _status, body = reported.leader.execute("close", close)
+    assert (body["statusCode"] == 400 and "SafetyNet" in body["value"]["message"]) or body["value"]["message"]
+    assert read_case(bot, reported.case_id).status == "reported" and audit_events(bot, reported.case_id) == []
+
+    reasons = {field: f"Ikke gjort: {field} {PRIVATE}" for field in duties}
+    card = card_of(reported.leader.execute("close", {**close, **reasons})[1])
+    closed = read_case(bot, reported.case_id)
+    assert closed.status == "closed" and closed.handling.closure is not None
+    assert {r.duty.value for r in closed.handling.closure.duty_reasons} == {f.removesuffix("_reason") for f in duties}
+    assert [a.get("verb") for a in actions([card]) if a.get("type") == "Action.Execute"][-1] == "reopen"
+
+    mark = connector.mark()
+    reopen = {**data, "version": closed.version, "reopen_reason": f"Nye opslag {PRIVATE}"}
+    card = card_of(reported.leader.execute("reopen", reopen)[1])
+    reopened = read_case(bot, reported.case_id)
+    assert reopened.status == "reported" and reopened.handling.closure is None
+    [reopening] = reopened.handling.reopenings
+    assert reopening.closure is not None and len(reopening.closure.duty_reasons) == len(duties)
+    assert duties <= _close_form_fields(card)  # open again: the duties and the close form are back
+    assert [event.action for event in audit_events(bot, reported.case_id)] == ["close", "reopen"]
+    # the employee hears it (never the leader's reasons), and the follow-ups of the new round are planned
+    told = connector.wait_for_activities(reported.employee.conversation_id, 1, since=mark)
+    seen = "\n".join(texts(told))
+    assert "åbnet igen" in seen and PRIVATE not in seen
+    planned = b"".join(documents_under(bot, MARKERS).values())  # the queue's record of every job it took
+    assert f"{reported.case_id}.r1.check_in.1".encode() in planned

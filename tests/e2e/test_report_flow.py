@@ -299,3 +299,33 @@ def test_replies_repeat_what_the_employee_wrote_as_text_never_as_a_link(
     turn = user.send_files([(name, url)])
     seen = joined(turn)
     assert r"\*\*vigtigt\*\* \[se her\](phish.example).png" in seen, seen
+
+
+def test_an_on_behalf_subject_gets_their_message_first_and_an_ambiguous_name_is_chosen_not_guessed(
+    bot, organisation, new_user, connector
+) -> None:
+    unit = organisation.next_unit()
+    while unit.unit_id.removeprefix("unit-") not in {"4", "5", "6", "7", "8", "9"}:  # "Nummer7" names 4 people
+        unit = organisation.next_unit()
+    number = unit.unit_id.removeprefix("unit-")
+    colleague = new_user(**unit.colleague.teams_details())
+    employee = new_user(**unit.employee.teams_details())
+    mark = connector.mark()
+    start_report(colleague)
+    colleague.submit({"q": "safety", "answer": "no"})
+    seen = joined(colleague.submit({"q": "subject", "answer": "colleague", "colleague_name": f"Nummer{number}"}))
+    assert "Flere i kommunens oversigt" in seen and unit.employee.name in seen and unit.leader.name in seen
+    assert "Hvad er der sket" not in seen  # nobody picked for them: the question stays
+    forged = {"q": "subject", "answer": "colleague_pick", "colleague_name": f"Nummer{number}"}
+    assert "Vælg kollegaen" in joined(colleague.submit({**forged, "colleague_id": organisation.hr_jura.aad_object_id}))
+    colleague.submit({**forged, "colleague_id": unit.employee.aad_object_id})
+    answer_from(colleague, "kinds")
+    seen = joined(colleague.submit({"q": "summary", "answer": "confirm"}))
+    assert f"på vegne af {unit.employee.name}" in seen and "har fået en besked fra mig" in seen
+    reference = REFERENCE.search(seen).group()
+
+    first = texts(connector.wait_for_activities(employee.conversation_id, 1, since=mark))[0]
+    assert unit.colleague.name in first and reference in first
+    assert "89 70 12 99" in first and "Mine sager" in first and unit.leader.name in first
+    case = case_with_reference(bot, reference)
+    assert case.subject.aad_object_id == unit.employee.aad_object_id and case.reported_on_behalf

@@ -24,6 +24,8 @@ from domain.handling import (
     Closure,
     ContactMethod,
     ContactRestrictions,
+    Duty,
+    DutyReason,
     FirstAid,
     FollowUp,
     Handling,
@@ -33,6 +35,7 @@ from domain.handling import (
     PoliceReport,
     Removal,
     RemovalStatus,
+    Reopening,
     SafetyNetCategory,
     SafetyNetRegistration,
     Signed,
@@ -47,7 +50,9 @@ HR_NOTE = "NOTE-HR-5522"
 CONCLUSION_NOTE = "NOTE-CONCLUSION-6633"
 INITIATIVE_NOTE = "NOTE-INITIATIVE-7744"
 CLOSING_NOTE = "NOTE-CLOSING-8855"
-LEADER_NOTES = (OUTCOME_NOTE, HR_NOTE, CONCLUSION_NOTE, INITIATIVE_NOTE, CLOSING_NOTE)
+DUTY_NOTE = "NOTE-DUTY-9966"  # why a duty was not done when the case closed the first time
+REOPEN_NOTE = "NOTE-REOPEN-1077"
+LEADER_NOTES = (OUTCOME_NOTE, HR_NOTE, CONCLUSION_NOTE, INITIATIVE_NOTE, CLOSING_NOTE, DUTY_NOTE, REOPEN_NOTE)
 # What the employee may see and the police need.
 DESCRIPTION = "Han skrev, at han ved hvor jeg bor på Ærø, og at jeg skal passe på. Blåbærgrød-MARKER-1199"
 JOURNAL_NUMBER = "4100-84210-00017-26"
@@ -65,6 +70,17 @@ REPORTED_AT = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 
 def signed(person: Person, hours: float) -> dict:
     return Signed(by=person.user_id, by_name=person.name, at=REPORTED_AT + timedelta(hours=hours)).model_dump()
+
+
+def _reopening() -> Reopening:
+    """Closed once before the work environment review, without it (and said why), and reopened."""
+    first = Closure(
+        **signed(LEADER, 8.5),
+        employee_informed=True,
+        follow_up=FollowUp.DONE,
+        duty_reasons=[DutyReason(duty=Duty.WORK_ENVIRONMENT, reason=f"Næste møde {DUTY_NOTE}")],
+    )
+    return Reopening(**signed(LEADER, 8.75), reason=f"Nye opslag {REOPEN_NOTE}", closure=first)
 
 
 def full_case(*, reporter: Person = EMPLOYEE, status: CaseStatus = CaseStatus.CLOSED) -> Case:
@@ -122,6 +138,7 @@ def full_case(*, reporter: Person = EMPLOYEE, status: CaseStatus = CaseStatus.CL
         )
         if status is CaseStatus.CLOSED
         else None,
+        reopenings=[_reopening()] if status is CaseStatus.CLOSED else [],
     )
     return Case(
         case_id=CASE_ID,

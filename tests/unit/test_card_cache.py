@@ -30,9 +30,10 @@ CALLS: dict[str, tuple[Callable[..., Card], tuple[Any, ...]]] = {
     "when": (report.when_card, ("2026-11-24",)),
     "description-empty": (report.description_card, ("",)),
     "description-filled": (report.description_card, ("Han skrev igen i aftes.",)),
-    "offender-empty": (report.offender_card, ("", "", OffenderRelation.UNKNOWN.value)),
-    "offender-relation": (report.offender_card, ("", "", OffenderRelation.PARENT.value)),
-    "offender-filled": (report.offender_card, ("Ole", "@ole", OffenderRelation.PARENT.value)),
+    "offender-empty": (report.offender_card, ("", "", OffenderRelation.UNKNOWN.value, "")),
+    "offender-relation": (report.offender_card, ("", "", OffenderRelation.PARENT.value, "")),
+    "offender-filled": (report.offender_card, ("Ole", "@ole", OffenderRelation.PARENT.value, "")),
+    "offender-on-behalf": (report.offender_card, ("", "", OffenderRelation.UNKNOWN.value, "Mette Hansen")),
     "links-empty": (report.links_card, ([],)),
     "links-filled": (report.links_card, (["https://example.com/a", "https://example.com/b"],)),
     "witnesses-empty": (report.witnesses_card, ([],)),
@@ -46,7 +47,7 @@ CALLS: dict[str, tuple[Callable[..., Card], tuple[Any, ...]]] = {
     **{f"removal-{platform}": (guidance.removal_platform_card, (platform,)) for platform in guidance.PLATFORMS},
     "law": (guidance.law_card, ()),
 }
-OWN_WORDS = ["description-filled", "offender-filled", "links-filled", "witnesses-added"]
+OWN_WORDS = ["description-filled", "offender-filled", "offender-on-behalf", "links-filled", "witnesses-added"]
 
 
 @pytest.fixture(autouse=True)

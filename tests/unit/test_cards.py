@@ -123,8 +123,12 @@ BUILDERS: dict[str, Builder] = {
     "when": lambda t: report.when_card(t, "2026-11-24"),
     "description-empty": lambda t: report.description_card(t, ""),
     "description-filled": lambda t: report.description_card(t, "Han skrev igen i aftes."),
-    "offender-empty": lambda t: report.offender_card(t, "", "", None),
-    "offender-filled": lambda t: report.offender_card(t, "Ole", "@ole", OffenderRelation.PARENT.value),
+    "offender-empty": lambda t: report.offender_card(t, "", "", None, ""),
+    "offender-filled": lambda t: report.offender_card(t, "Ole", "@ole", OffenderRelation.PARENT.value, ""),
+    "offender-on-behalf": lambda t: report.offender_card(t, "", "", None, "Mette Hansen"),
+    "subject-choice": lambda t: report.colleague_choice_card(
+        t, "Mette", [("aad-1", "Mette Hansen"), ("aad-2", "Mette Holm")]
+    ),
     "links-empty": lambda t: report.links_card(t, []),
     "links-filled": lambda t: report.links_card(t, ["https://example.com/a", "https://example.com/b"]),
     "witnesses-empty": lambda t: report.witnesses_card(t, []),
@@ -349,3 +353,14 @@ def test_every_sample_card_ends_with_the_crisis_line() -> None:
         footer = sample.card["body"][-1]
         assert footer["type"] == "TextBlock", sample.name
         assert SAMPLE_CRISIS_LINE in footer["text"], sample.name
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_colleague_reporting_for_someone_is_not_told_the_offender_harasses_them(language: str) -> None:
+    texts = _texts(language)
+    for card in (summary_card(texts, _full_draft(), []), report.offender_card(texts, "", "", None, "Mette Hansen")):
+        seen = json.dumps(card, ensure_ascii=False)
+        assert texts("common.leader_handles_offender") not in seen
+        assert texts("common.leader_handles_offender_on_behalf", name="Mette Hansen") in seen
+    own = json.dumps(summary_card(texts, _empty_draft(), []), ensure_ascii=False)
+    assert texts("common.leader_handles_offender") in own

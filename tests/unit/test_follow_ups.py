@@ -14,6 +14,7 @@ from domain.handling import (
     CheckInAnswer,
     ContactRestrictions,
     PoliceReport,
+    Reopening,
     SafetyNetCategory,
     SafetyNetRegistration,
     Signed,
@@ -99,6 +100,29 @@ def test_job_ids_are_the_same_every_time_the_case_is_planned() -> None:
     case = _case()
     assert [j.id for j in FOLLOW_UPS.planned_jobs(case)] == [j.id for j in FOLLOW_UPS.planned_jobs(case)]
     assert len({j.id for j in FOLLOW_UPS.planned_jobs(case)}) == len(FOLLOW_UPS.planned_jobs(case))
+
+
+def test_a_reopened_case_is_planned_again_from_the_day_it_was_reopened() -> None:
+    """New ids per round (the queue takes them again); the check-ins and the undone duties' reminders count from
+    the reopening; acknowledgement, first card and on-call are not watched again."""
+    case = _case()
+    case.handling.acknowledged = Acknowledgement(**_signed().model_dump())
+    case.handling.check_ins = [CheckInAnswer(**_signed().model_dump(), day=1, score=2)]
+    before = {job.id for job in FOLLOW_UPS.planned_jobs(case)}
+    reopened_at = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)  # Monday 10:00 in Copenhagen
+    case.handling.reopenings = [Reopening(**_signed(reopened_at).model_dump(), reason="Nye opslag")]
+    jobs = FOLLOW_UPS.planned_jobs(case)
+    assert not before & {job.id for job in jobs}
+    assert all(job.id.startswith(f"{case.case_id}.r1.") for job in jobs)
+    case.handling.absence = Absence(**_signed().model_dump(), first_day=date(2026, 12, 28))
+    easy = [job for job in FOLLOW_UPS.planned_jobs(case) if job.kind is JobKind.EASY_MISSED]
+    assert [job.id for job in easy] == [f"{case.case_id}.easy_missed.1.2026-12-28"]  # not missed twice
+    kinds = {job.kind for job in jobs}
+    assert {JobKind.CHECK_IN, JobKind.SAFETYNET, JobKind.FIRST_AID, JobKind.DEBRIEF} <= kinds
+    assert not kinds & {JobKind.ACK_REMINDER, JobKind.ACK_DEPUTY, JobKind.ACK_HR, JobKind.FIRST_CARD}
+    assert _local(_jobs(case)["check_in.1"]) == (date(2027, 2, 2), time(10, 0))
+    check_in_1 = next(job for job in jobs if job.kind is JobKind.CHECK_IN and job.sequence == 1)
+    assert FOLLOW_UPS.still_applies(case, check_in_1, reopened_at)  # the answer before the reopening was its own
 
 
 @pytest.mark.parametrize("status", [CaseStatus.DRAFT, CaseStatus.CLOSED])

@@ -13,6 +13,7 @@ from domain.case import Case, CaseStatus, Person
 from domain.handling import (
     ContactMethod,
     FollowUp,
+    HrEscalation,
     HrFunction,
     RemovalStatus,
     SafetyNetCategory,
@@ -43,7 +44,15 @@ HR_PERSON = Person(user_id="29:hr", name="Hanne HR", aad_object_id="aad-hanne")
 
 AS_LEADER = Actor(LEADER)
 AS_DEPUTY = Actor(DEPUTY)
-LEADERSHIP_VERBS = sorted(DOMAIN_LEADERSHIP_VERBS)
+LEADERSHIP_VERBS = sorted(DOMAIN_LEADERSHIP_VERBS - {Verb.REOPEN})
+# A reason for every duty the guideline asks done before closing (domain/closing.py), as the close form sends them.
+DUTY_REASONS = {
+    "safetynet_reason": "Registreres af AMR.",
+    "first_aid_reason": "Medarbejderen ønskede ikke en samtale.",
+    "colleagues_reason": "Ingen kolleger var berørt.",
+    "work_environment_reason": "Tages på næste møde.",
+    "hr_reason": "Ikke relevant.",
+}
 
 VALID: dict[Verb, dict[str, Any]] = {
     Verb.ACKNOWLEDGE: {},
@@ -76,7 +85,7 @@ VALID: dict[Verb, dict[str, Any]] = {
     },
     Verb.ESCALATE_HR: {"function": "jura", "message": "Bistand til politianmeldelse."},
     Verb.WORK_ENVIRONMENT: {"conclusion": "Retningslinjen blev fulgt.", "new_initiative": ""},
-    Verb.CLOSE: {"employee_informed": "true", "follow_up": "done", "reason": ""},
+    Verb.CLOSE: {"employee_informed": "true", "follow_up": "done", "reason": "", **DUTY_REASONS},
     Verb.ABSENCE: {"first_day": YESTERDAY},
 }
 
@@ -312,23 +321,127 @@ def test_police_record_without_report_date_is_accepted() -> None:
 
 @pytest.mark.parametrize("informed", ["false", ""])
 def test_close_without_informing_the_employee_is_refused(informed: str) -> None:
-    error = _invalid(_case(), Verb.CLOSE, {"employee_informed": informed, "follow_up": "done"})
+    error = _invalid(_case(), Verb.CLOSE, {"employee_informed": informed, "follow_up": "done", **DUTY_REASONS})
     assert (error.reason, error.field) == ("employee_not_informed", "employee_informed")
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_close_with_skipped_follow_up_needs_a_reason(reason: str) -> None:
-    error = _invalid(_case(), Verb.CLOSE, {"employee_informed": "true", "follow_up": "skipped", "reason": reason})
+    data = {"employee_informed": "true", "follow_up": "skipped", "reason": reason, **DUTY_REASONS}
+    error = _invalid(_case(), Verb.CLOSE, data)
     assert (error.reason, error.field) == ("reason_required", "reason")
 
 
 def test_close_with_skipped_follow_up_and_reason_closes() -> None:
     data = {"employee_informed": "true", "follow_up": "skipped", "reason": "Medarbejderen ønsker ikke opfølgning."}
-    changed = _run(_case(), Verb.CLOSE, data)
+    changed = _run(_case(), Verb.CLOSE, data | DUTY_REASONS)
     assert changed.status is CaseStatus.CLOSED
     assert changed.handling.closure is not None
     assert changed.handling.closure.follow_up is FollowUp.SKIPPED
     assert changed.handling.closure.reason == "Medarbejderen ønsker ikke opfølgning."
+
+
+# Closing follows the guideline: every duty not recorded needs a reason (domain/closing.py)
+
+CLOSE_DONE = {"employee_informed": "true", "follow_up": "done"}
+
+
+def _all_duties_done(case: Case) -> Case:
+    for verb, data in (
+        (Verb.FIRST_AID, {"talked_through_on": TODAY, "colleagues_informed_on": TODAY}),
+        (Verb.SAFETYNET, VALID[Verb.SAFETYNET]),
+        (Verb.WORK_ENVIRONMENT, VALID[Verb.WORK_ENVIRONMENT]),
+    ):
+        case = _run(case, verb, data)
+    return case
+
+
+@pytest.mark.parametrize(
+    "field", ["safetynet_reason", "first_aid_reason", "colleagues_reason", "work_environment_reason"]
+)
+def test_close_asks_a_reason_for_each_duty_not_done(field: str) -> None:
+    data = CLOSE_DONE | {key: value for key, value in DUTY_REASONS.items() if key != field}
+    error = _invalid(_case(), Verb.CLOSE, data)
+    assert (error.reason, error.field) == ("duty_reason_required", field)
+
+
+def test_close_with_every_duty_done_needs_no_reason() -> None:
+    changed = _run(_all_duties_done(_case()), Verb.CLOSE, CLOSE_DONE)
+    assert changed.status is CaseStatus.CLOSED
+    assert changed.handling.closure is not None
+    assert changed.handling.closure.duty_reasons == []
+
+
+def test_close_keeps_the_reasons_of_the_duties_not_done_only() -> None:
+    case = _run(_case(), Verb.SAFETYNET, VALID[Verb.SAFETYNET])
+    changed = _run(case, Verb.CLOSE, CLOSE_DONE | DUTY_REASONS)
+    assert changed.handling.closure is not None
+    reasons = {reason.duty.value: reason.reason for reason in changed.handling.closure.duty_reasons}
+    assert reasons == {
+        "first_aid": "Medarbejderen ønskede ikke en samtale.",
+        "colleagues": "Ingen kolleger var berørt.",
+        "work_environment": "Tages på næste møde.",
+    }
+
+
+def test_debriefing_counts_as_colleagues_informed() -> None:
+    case = _run(_all_duties_done(_case()), Verb.FIRST_AID, {"debriefing_held": "true"})
+    case.handling.first_aid.colleagues_informed_on = None
+    assert _run(case, Verb.CLOSE, CLOSE_DONE).status is CaseStatus.CLOSED
+
+
+def test_hr_consulted_is_asked_only_when_the_case_was_escalated_by_varn() -> None:
+    case = _all_duties_done(_case())
+    case.handling.hr_escalation = HrEscalation(by="vaern", at=NOW, automatic_reason="no_acknowledgement")
+    error = _invalid(case, Verb.CLOSE, CLOSE_DONE)
+    assert (error.reason, error.field) == ("duty_reason_required", "hr_reason")
+    asked = _run(_all_duties_done(_case()), Verb.ESCALATE_HR, VALID[Verb.ESCALATE_HR])
+    assert _run(asked, Verb.CLOSE, CLOSE_DONE).status is CaseStatus.CLOSED
+
+
+# Reopening a closed case
+
+
+def _closed() -> Case:
+    return _run(_run(_case(), Verb.ACKNOWLEDGE, {}), Verb.CLOSE, VALID[Verb.CLOSE])
+
+
+def test_leader_reopens_a_closed_case_with_a_reason_and_the_closure_stays_on_record() -> None:
+    closed = _closed()
+    reopened = _run(closed, Verb.REOPEN, {"reopen_reason": "Nye opslag."}, now=LATER)
+    assert reopened.status is CaseStatus.ACKNOWLEDGED
+    assert reopened.handling.closure is None
+    [reopening] = reopened.handling.reopenings
+    assert (reopening.by, reopening.at, reopening.reason) == (LEADER.user_id, LATER, "Nye opslag.")
+    assert reopening.closure == closed.handling.closure
+    assert _run(reopened, Verb.CONTACT_OFFENDER, VALID[Verb.CONTACT_OFFENDER]).handling.offender_contacts
+
+
+def test_reopen_needs_a_reason() -> None:
+    error = _invalid(_closed(), Verb.REOPEN, {"reopen_reason": "  "})
+    assert (error.reason, error.field) == ("reopen_reason_required", "reopen_reason")
+
+
+def test_an_open_case_cannot_be_reopened() -> None:
+    assert _invalid(_case(), Verb.REOPEN, {"reopen_reason": "Nye opslag."}).reason == "case_open"
+
+
+@pytest.mark.parametrize("person", [EMPLOYEE, STRANGER])
+def test_only_leadership_reopens(person: Person) -> None:
+    with pytest.raises(NotAllowed):
+        _run(_closed(), Verb.REOPEN, {"reopen_reason": "Nye opslag."}, actor=Actor(person))
+
+
+def test_a_check_in_after_reopening_keeps_the_answer_from_before() -> None:
+    case = _run(_case(), Verb.CHECK_IN, {"day": "1", "score": "2"}, actor=Actor(EMPLOYEE))
+    case = _run(case, Verb.CLOSE, VALID[Verb.CLOSE])
+    case = _run(case, Verb.REOPEN, {"reopen_reason": "Nye opslag."}, now=LATER)
+    assert case.handling.check_in(1) is None
+    later = LATER + timedelta(days=1)
+    case = _run(case, Verb.CHECK_IN, {"day": "1", "score": "4"}, actor=Actor(EMPLOYEE), now=later)
+    assert [answer.score for answer in case.handling.check_ins] == [2, 4]
+    answer = case.handling.check_in(1)
+    assert answer is not None and answer.score == 4
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ from domain.case import (
     Person,
     Witness,
 )
+from domain.closing import reason_field, undone_duties
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.follow_ups import OVERDUE_KINDS, FollowUpPolicy, JobKind, easy_deadline, work_injury_suggested
 from domain.handling import (
@@ -46,6 +47,8 @@ from domain.handling import (
     Closure,
     ContactMethod,
     ContactRestrictions,
+    Duty,
+    DutyReason,
     FirstAid,
     FollowUp,
     Handling,
@@ -308,7 +311,7 @@ CASES: dict[str, Callable[[], tuple[Case, list[EvidenceItem]]]] = {
     ),
 }
 OPEN_CASES = [name for name in CASES if name != "closed"]
-LEADERSHIP_VERBS = set(DOMAIN_LEADERSHIP_VERBS)
+LEADERSHIP_VERBS = set(DOMAIN_LEADERSHIP_VERBS - {Verb.REOPEN})
 # The duties each card offers as a form (Action.ShowCard): HR answers the leader instead of asking itself.
 FORMS = {
     "leader": LEADERSHIP_VERBS - {Verb.ACKNOWLEDGE},
@@ -506,7 +509,7 @@ def test_closed_case_shows_a_banner_and_no_actions(builder: str, language: str) 
     texts = _texts(language)
     # a closed case can still be read (evidence stays available to leadership), but not changed; HR may still keep
     # the record past its retention period with a legal hold (domain/retention.py)
-    record = [Verb.LEGAL_HOLD] if builder == "hr" else []
+    record = [Verb.LEGAL_HOLD] if builder == "hr" else [Verb.REOPEN]  # the leader may reopen it
     assert {action["verb"] for action in _of_type(card["body"], "Action.Execute")} <= {
         OPEN_EVIDENCE,
         PACKAGE_VERB,
@@ -655,6 +658,19 @@ def test_colleague_who_reported_does_not_see_police_or_safetynet(language: str) 
     assert texts("employee_status.on_behalf", name="Mette Hansen") in text
     assert texts("handling.category_work_injury") not in text
     assert texts("employee_status.step_police_reported", date="25-11-2026") not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_colleague_who_reported_is_told_about_the_leader_and_the_offender_as_a_bystander(language: str) -> None:
+    """Not "your leader ... contacts you" nor "the one harassing you": the case is someone else's."""
+    texts = _texts(language)
+    for handling in (Handling(), _everything_done()):
+        case = _case(subject=EMPLOYEE, reporter=COLLEAGUE, status=CaseStatus.ACKNOWLEDGED, handling=handling)
+        text = json.dumps(employee_status_card(texts, case, viewer=Role.REPORTER), ensure_ascii=False)
+        assert texts("common.leader_handles_offender_on_behalf", name=EMPLOYEE.name) in text
+        for key in ("common.leader_handles_offender", "employee_status.step_acknowledged",
+                    "employee_status.step_acknowledged_waiting", "employee_status.step_offender"):  # fmt: skip
+            assert texts(key) not in text, key
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -1021,7 +1037,8 @@ def test_hr_can_place_a_legal_hold_on_a_closed_case_from_its_card(language: str)
     assert execute["verb"] == Verb.LEGAL_HOLD and execute["data"] == {"case_id": case.case_id, "version": case.version}
     assert (reason["id"], reason["isRequired"], reason["maxLength"]) == ("hold_reason", True, 500)
     assert _card_problems(card) == []
-    assert not [f for f in _of_type(_build("leader", "closed", language)[0], "Action.ShowCard")]
+    leader_forms = _of_type(_build("leader", "closed", language)[0], "Action.ShowCard")
+    assert [_of_type(form["card"], "Action.Execute")[0]["verb"] for form in leader_forms] == [Verb.REOPEN]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -1045,3 +1062,46 @@ def test_only_an_open_case_asks_for_new_messages_under_my_cases(language: str) -
     assert keep in _text(employee_status_card(texts, case))
     closed = case.model_copy(update={"status": CaseStatus.CLOSED})
     assert keep not in _text(employee_status_card(texts, closed))
+
+
+# --- closing asks for the guideline's duties; a closed case can be reopened -------------------------------------
+
+
+def _form(card: Card, verb: Verb) -> dict[str, Any]:
+    [form] = [f for f in _of_type(card, "Action.ShowCard") if _of_type(f["card"], "Action.Execute")[0]["verb"] == verb]
+    return form
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case_name", OPEN_CASES)
+def test_close_form_asks_a_required_reason_for_each_duty_not_done(case_name: str, language: str) -> None:
+    card, case = _build("leader", case_name, language)
+    inputs = {element["id"]: element for element in _inputs(_form(card, Verb.CLOSE)["card"])}
+    asked = {field for field in inputs if field.endswith("_reason")}
+    assert asked == {reason_field(duty) for duty in undone_duties(case.handling)}
+    assert all(inputs[field]["isRequired"] is True for field in asked)
+    hint = _texts(language)("actions.close_duties_hint")
+    assert (hint in _text(_form(card, Verb.CLOSE))) == bool(asked)
+
+
+def test_a_new_case_asks_every_duty_but_hrs() -> None:
+    card, _ = _build("leader", "new", "da")
+    fields = {element["id"] for element in _inputs(_form(card, Verb.CLOSE)["card"])}
+    assert {"safetynet_reason", "first_aid_reason", "colleagues_reason", "work_environment_reason"} <= fields
+    assert "hr_reason" not in fields
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_closed_case_shows_the_duties_it_closed_without_and_reopens_from_the_leaders_card(language: str) -> None:
+    texts = _texts(language)
+    case, evidence = CASES["closed"]()
+    assert case.handling.closure is not None
+    case.handling.closure.duty_reasons = [DutyReason(duty=Duty.SAFETYNET, reason="Registreres af AMR")]
+    card = leader_card(texts, case, evidence, REFRESH_USERS)
+    assert _facts(card)[texts("handling.closure_duties")] == texts("handling.duty_safetynet")
+    assert "Registreres af AMR" not in _text(card)  # the reason is leadership's note: in the case package
+    [execute] = _of_type(_form(card, Verb.REOPEN)["card"], "Action.Execute")
+    [reason] = _inputs(_form(card, Verb.REOPEN)["card"])
+    assert execute["data"] == {"case_id": case.case_id, "version": case.version}
+    assert (reason["id"], reason["isRequired"]) == ("reopen_reason", True)
+    assert _card_problems(card) == []

@@ -17,7 +17,7 @@ from domain.case import Case, CaseStatus, Person
 from domain.case_package import PackageKind, PackageOffer
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.follow_ups import FollowUpPolicy, FollowUps
-from domain.handling import HrFunction
+from domain.handling import Duty, HrFunction
 from domain.leader_actions import Verb
 from domain.reporting import ReportDraft
 from domain.retention import DeletionRule, RetentionPolicy
@@ -154,8 +154,12 @@ class World:
         await self.act(AS_LEADER, Verb.ACKNOWLEDGE, case_id, {})
         if escalated:
             await self.act(AS_LEADER, Verb.ESCALATE_HR, case_id, {"function": "jura", "message": "Hjælp"})
+        reasons = {f"{duty.value}_reason": "Ikke relevant" for duty in Duty}  # duties not recorded here
         closed = await self.act(
-            AS_LEADER, Verb.CLOSE, case_id, {"employee_informed": "true", "follow_up": "done", "reason": "Stoppet"}
+            AS_LEADER,
+            Verb.CLOSE,
+            case_id,
+            {"employee_informed": "true", "follow_up": "done", "reason": "Stoppet", **reasons},
         )
         pending = await self.outbox.pending()
         first, second = [n for n in pending if n.case_id == case_id][:2]

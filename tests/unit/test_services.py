@@ -3,6 +3,7 @@ case, notify. Milliseconds each; the same services run over real storage in test
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from domain.working_time import WorkingCalendar
 from services.case_records import CaseRecords
 from services.case_service import CaseActions, Result
 from services.follow_up_planner import FollowUpPlanner
-from services.notifications import LEADER_CARD, CaseNotifications
+from services.notifications import LEADER_CARD, ON_BEHALF_SUBJECT, CaseNotifications
 from services.reporting import ReportServices
 from services.roles import DirectoryFile, JsonDirectory
 from storage.audit import AuditLog
@@ -37,6 +38,7 @@ NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # a Tuesday morning
 EMPLOYEE = Person(user_id="29:mette", name="Mette Hansen", aad_object_id="aad-mette")
 LEADER = Person(user_id="29:karen", name="Karen Leder", aad_object_id="aad-karen")
 STRANGER = Person(user_id="29:ole", name="Ole", aad_object_id="aad-ole")
+ANNE = Person(user_id="29:anne", name="Anne Jensen", aad_object_id="aad-anne")
 DIRECTORY = {
     "units": [{"id": "unit-1", "name": "Borgerservice", "leader": "aad-karen"}],
     "people": [
@@ -44,6 +46,9 @@ DIRECTORY = {
          "teams_user_id": "29:mette"},
         {"aad_object_id": "aad-karen", "upn": "karen@kommune.dk", "name": "Karen Leder", "unit": "unit-1",
          "teams_user_id": "29:karen"},
+        {"aad_object_id": "aad-anne", "upn": "anne@kommune.dk", "name": "Anne Jensen", "unit": "unit-1",
+         "teams_user_id": "29:anne"},
+        {"aad_object_id": "aad-mette-holm", "upn": "mholm@kommune.dk", "name": "Mette Holm", "unit": "unit-1"},
     ],
 }  # fmt: skip
 
@@ -254,3 +259,73 @@ async def test_after_an_action_the_employee_hears_in_plain_words_and_the_leader_
     assert [n.recipient.user_id for n in updates] == [EMPLOYEE.user_id]
     text: Any = updates[0].payload.get("text")
     assert text == employee_update_text(world.notifications.texts("da"), Verb.ACKNOWLEDGE)
+
+
+# --- a colleague reports on someone's behalf ----------------------------------------------------------------------
+
+
+async def _file_for(world: World, name: str, person: Person | None) -> Case:
+    draft = ReportDraft(
+        case_id="d" * 32, reporter=ANNE, on_behalf_of=name, on_behalf_person=person, tenant_id="tenant-1"
+    )
+    return await world.reports.file_report(draft)
+
+
+async def test_the_employee_a_colleague_reported_for_hears_it_first_who_what_next_crisis_line_and_mine_sager(
+    world: World,
+) -> None:
+    case = await _file_for(world, "Mette Hansen", EMPLOYEE)
+
+    assert case.subject.is_(EMPLOYEE) and case.reporter.is_(ANNE) and case.leader is not None
+    to_employee = [n for n in await world.outbox.pending() if n.recipient.is_(EMPLOYEE)]
+    assert [n.kind for n in to_employee] == [ON_BEHALF_SUBJECT]
+    text: Any = to_employee[0].payload["text"]
+    assert "Anne Jensen" in text and case.reference in text and "Karen Leder" in text
+    assert "89 70 12 99" in text and "Mine sager" in text
+    assert await world.index.case_ids_for(EMPLOYEE) == [case.case_id]  # so they can see it and add to it
+    again = await world.reports.file_report(
+        ReportDraft(case_id=case.case_id, reporter=ANNE, on_behalf_of="Mette Hansen", on_behalf_person=EMPLOYEE)
+    )
+    assert again.case_id == case.case_id
+    assert len([n for n in await world.outbox.pending() if n.recipient.is_(EMPLOYEE)]) == 1  # once
+
+
+@pytest.mark.parametrize("name", ["Mette", "Mette Hansen", "Ukendt Person"])
+async def test_a_typed_name_alone_is_never_linked_to_anyone_nor_told(world: World, name: str) -> None:
+    case = await _file_for(world, name, None)
+
+    assert case.subject.user_id == f"named:{name}" and case.subject.aad_object_id is None
+    assert not [n for n in await world.outbox.pending() if n.kind == ON_BEHALF_SUBJECT]
+    assert case.leader is not None and case.leader.is_(LEADER)  # the reporter's leader has it
+
+
+def test_a_name_means_the_one_whose_whole_name_it_is_else_every_match(world: World) -> None:
+    assert [p.name for p in world.notifications.people_named("Mette Hansen")] == ["Mette Hansen"]
+    assert sorted(p.name for p in world.notifications.people_named("Mette")) == ["Mette Hansen", "Mette Holm"]
+    assert world.notifications.people_named("Ukendt") == []
+
+
+# --- the same offender as in a closed case --------------------------------------------------------------------
+
+
+async def _file_with_offender(world: World, case_id: str, offender: str) -> Case:
+    draft = ReportDraft(case_id=case_id, reporter=EMPLOYEE, tenant_id="tenant-1")
+    draft.incident.offender.name = offender
+    return await world.reports.file_report(draft)
+
+
+async def test_a_new_report_about_the_offender_of_a_closed_case_points_the_leader_at_it(world: World) -> None:
+    first = await _file_with_offender(world, "a" * 32, "Jens Borger")
+    reasons = {
+        f"{duty}_reason": "Ikke relevant" for duty in ("safetynet", "first_aid", "colleagues", "work_environment")
+    }
+    data = {"employee_informed": "true", "follow_up": "done", **reasons}
+    closed = await world.actions.perform(Actor(LEADER), Verb.CLOSE, first.case_id, data, first.version, "corr-c")
+    assert closed.result is Result.DONE
+    other = await _file_with_offender(world, "b" * 32, "Anden Borger")
+    again = await _file_with_offender(world, "e" * 32, "jens  borger")
+
+    assert again.same_offender_closed == [first.reference] and other.same_offender_closed == []
+    cards = [n for n in await world.outbox.pending() if n.kind == LEADER_CARD and n.case_id == again.case_id]
+    shown = json.dumps(cards[0].payload, ensure_ascii=False)
+    assert first.reference in shown and "genåbnes" in shown
