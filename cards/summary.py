@@ -3,6 +3,7 @@ reminds of the duty to follow the local beredskabsplan with a button to it when 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -123,12 +124,14 @@ def submitted_card(
     urgent: bool = False,
     told_at_once: tuple[str, ...] = (),
     on_call_phone: str = "",
+    same_offender: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The receipt: the reporter's own next steps, or, for a colleague who reported on someone's behalf, what
     happens to that person's case; truthful about who has it (domain.responsibility.holder), and for an urgent case
-    who else got it at once (`told_at_once`: "deputy", "hr") and the on-call phone. With `plan` (the reporter's unit
-    has a beredskabsplan), the reminder to follow it and a button that shows it. Always: 112/114 and the crisis
-    line's opening hours with the out-of-hours alternative."""
+    who else got it at once (`told_at_once`: "deputy", "hr") and the on-call phone. `same_offender`: the references
+    of the employee's closed cases with the same offender, which their leader is shown and may reopen. With `plan`
+    (the reporter's unit has a beredskabsplan), the reminder to follow it and a button that shows it. Always:
+    112/114 and the crisis line's opening hours with the out-of-hours alternative."""
     suffix = "" if holder is Holder.LEADER else f"_{holder.value}"
     if draft.on_behalf_of:
         title = texts("submitted.title_on_behalf", reference=reference)
@@ -144,6 +147,9 @@ def submitted_card(
         lines.append(texts(f"urgent.receipt_{who}"))
     if urgent and on_call_phone:
         lines.append(texts("urgent.receipt_on_call", phone=escape_markdown(on_call_phone)))
+    if same_offender and holder is Holder.LEADER and not draft.on_behalf_of:
+        references = ", ".join(escape_markdown(reference) for reference in same_offender)
+        lines.append(texts("submitted.same_offender", references=references, count=len(same_offender)))
     body: list[Any] = [heading(title), *(paragraph(line) for line in lines)]
     if plan:
         body += [

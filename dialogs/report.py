@@ -205,6 +205,7 @@ class ReportDialog(Dialog):
             urgent=is_urgent(case.incident),
             told_at_once=notifications.told_at_once(case),
             on_call_phone=notifications.on_call_phone,
+            same_offender=case.same_offender_closed,
         )
         await asking.show(receipt)
         if case.leader is None:

@@ -26,6 +26,7 @@ from content import SUPPORTED, Texts, texts_for
 from domain.case import Channel, HarassmentKind, Impact, Incident, Offender, OffenderRelation, Person, Witness
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.reporting import MAX_LINKS, MAX_WITNESSES, ReportDraft
+from domain.responsibility import Holder
 from domain.retention import RetentionPolicy
 from scripts.card_samples import CRISIS_LINE as SAMPLE_CRISIS_LINE
 from scripts.card_samples import samples
@@ -213,6 +214,16 @@ def test_the_receipt_offers_the_plan_only_when_there_is_one(language: str) -> No
     without = submitted_card(texts, "VAERN-2026-0042", _empty_draft())
     assert _submit_actions(without) == []
     assert texts("submitted.plan") not in json.dumps(without, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_receipt_names_closed_cases_with_the_same_offender_that_the_leader_can_reopen(language: str) -> None:
+    texts = _texts(language)
+    told = json.dumps(submitted_card(texts, "VK-2026-0042", _empty_draft(), same_offender=["VK-2026-0007"]))
+    assert "VK-2026-0007" in told
+    for holder in (Holder.HR_INTAKE, Holder.NOBODY):  # no leader sees the hint on a card then: not promised
+        kept = submitted_card(texts, "VK-2026-0042", _empty_draft(), holder, same_offender=["VK-2026-0007"])
+        assert "VK-2026-0007" not in json.dumps(kept)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
