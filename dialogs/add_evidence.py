@@ -32,7 +32,6 @@ from domain.reporting import ReportDraft
 from services.logging_setup import correlation_id
 from services.reporting import ReportServices
 from storage.audit import AuditLog
-from storage.ports import InvalidKey
 
 ADD_EVIDENCE_DIALOG_ID = "add_evidence"
 PASS_ON = "pass_on"  # the dialog ended without using this message: the handler should route it
@@ -154,13 +153,7 @@ class AddEvidenceDialog(Dialog):
         return reply.value.get("q") == ADD_EVIDENCE_QUESTION and reply.value.get("case_id") != state["case_id"]
 
     async def _case(self, case_id: object) -> Case | None:
-        if not isinstance(case_id, str):
-            return None
-        try:
-            versioned = await self._services.cases.get(case_id)
-        except InvalidKey:
-            return None
-        return versioned.case if versioned is not None else None
+        return await self._services.cases.named(case_id)
 
     def _asking(self, dialog_context: DialogContext, texts: Texts, case: Case) -> Asking:
         """What secure_files/secure_text need: the case id to store under and the uploader (this person)."""

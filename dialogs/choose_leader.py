@@ -27,7 +27,7 @@ from services.logging_setup import correlation_id
 from services.notifications import CaseNotifications
 from services.roles import Directory
 from storage.cases import CaseRepository
-from storage.ports import EvidenceStore, InvalidKey
+from storage.ports import EvidenceStore
 
 CHOOSE_LEADER_DIALOG_ID = "choose_leader"
 MAX_MATCHES = 5
@@ -73,13 +73,7 @@ class ChooseLeaderDialog(Dialog):
 
     async def _case(self, case_id: object) -> Case | None:
         """The case a button names; None for an id that is not one (a card's value is anyone's to forge)."""
-        if not isinstance(case_id, str) or not case_id:
-            return None
-        try:
-            current = await self._cases.get(case_id)
-        except InvalidKey:
-            return None
-        return current.case if current is not None else None
+        return await self._cases.named(case_id)
 
     @staticmethod
     def _key(name: str, dialog_context: DialogContext) -> str:

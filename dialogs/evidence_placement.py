@@ -20,7 +20,6 @@ from dialogs.replies import reply_from
 from dialogs.report import REPORT_DIALOG_ID, SECURE_ATTACHED_FILES
 from domain.case import Case
 from storage.cases import CaseRepository
-from storage.ports import InvalidKey
 
 WHICH_CASE_DIALOG_ID = "which_case"
 
@@ -87,11 +86,7 @@ class WhichCaseDialog(Dialog):
         await dialog_context.context.show(card)
 
     async def _case(self, case_id: str) -> Case | None:
-        try:
-            versioned = await self._cases.get(case_id)
-        except InvalidKey:
-            return None
-        return versioned.case if versioned is not None else None
+        return await self._cases.named(case_id)
 
     def _texts(self, dialog_context: DialogContext) -> Texts:
         return texts_for(dialog_context.context.activity.locale, self._crisis_line)

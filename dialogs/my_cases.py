@@ -36,7 +36,7 @@ from services.refused_access import RefusedAccess
 from storage.audit import AuditLog
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository
-from storage.ports import EvidenceStore, InvalidKey
+from storage.ports import EvidenceStore
 
 DeleteDraft = Callable[[Actor, str], Awaitable[object | None]]  # the author deletes their draft; None: not theirs
 LOOKBACK = 2 * MAX_LISTED  # the newest ids read from the index; a few may be gone or not the person's
@@ -146,11 +146,7 @@ class MyCases:
         await turn_context.say(texts("my_cases.draft_deleted" if deleted is not None else "my_cases.draft_not_found"))
 
     async def _case(self, case_id: str) -> Case | None:
-        try:
-            versioned = await self._cases.get(case_id)
-        except InvalidKey:
-            return None
-        return versioned.case if versioned is not None else None
+        return await self._cases.named(case_id)
 
     def _texts(self, turn_context: Turn) -> Texts:
         return texts_for(turn_context.activity.locale, self._crisis_line)

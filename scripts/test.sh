@@ -23,4 +23,4 @@ npm ci --silent --no-audit --no-fund
 .venv/bin/pyright       # strict on domain/ and services/, basic elsewhere (pyproject.toml [tool.pyright])
 # In parallel (pytest-xdist), whole files to a worker so a file's fixtures start once; VAERN_TEST_WORKERS=0 runs
 # them one after another.
-.venv/bin/python -m pytest -n "${VAERN_TEST_WORKERS:-3}" --dist loadfile "$@"
+.venv/bin/python -m pytest -n "${VAERN_TEST_WORKERS:-3}" --dist loadfile --durations=25 "$@"

@@ -192,15 +192,7 @@ class FollowUpHandler:
 
     async def _on_call(self, case: Case, job: Job, now: datetime, fields: dict[str, object]) -> bool:
         """Nobody acknowledged the urgent case in time: the on-call group gets it, the employee the on-call phone."""
-        event = AuditEvent(
-            case_id=case.case_id,
-            at=now,
-            actor_id=SYSTEM_ACTOR,
-            actor_name=SYSTEM_NAME,
-            role=SYSTEM_ROLE,
-            action="on_call",
-            correlation_id=job.id,
-        )
+        event = _by_vaern(case, job, now, "on_call")
 
         def alert(stored: Case) -> Case:
             if alert_on_call(stored, now):
@@ -280,16 +272,7 @@ class FollowUpHandler:
         if case.handling.hr_escalation is not None:
             return case
         now = self._clock.now()
-        event = AuditEvent(
-            case_id=case.case_id,
-            at=now,
-            actor_id=SYSTEM_ACTOR,
-            actor_name=SYSTEM_NAME,
-            role=SYSTEM_ROLE,
-            action="escalate_hr",
-            correlation_id=job.id,
-            detail=reason,
-        )
+        event = _by_vaern(case, job, now, "escalate_hr", reason)
 
         def escalate(stored: Case) -> Case:
             if stored.handling.hr_escalation is None:
@@ -308,3 +291,17 @@ class FollowUpHandler:
 
 def _danish_day(day: date) -> str:
     return day.strftime("%d.%m.%Y")
+
+
+def _by_vaern(case: Case, job: Job, at: datetime, action: str, detail: str = "") -> AuditEvent:
+    """An audit event of something Værn did on its own (a job), signed by Værn."""
+    return AuditEvent(
+        case_id=case.case_id,
+        at=at,
+        actor_id=SYSTEM_ACTOR,
+        actor_name=SYSTEM_NAME,
+        role=SYSTEM_ROLE,
+        action=action,
+        correlation_id=job.id,
+        detail=detail,
+    )

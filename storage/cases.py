@@ -11,6 +11,7 @@ from typing import TypeVar
 from domain.case import Case
 from storage.ports import (
     DocumentStore,
+    InvalidKey,
     OrderedDocumentStore,
     PreconditionFailed,
     RequiredWriteFailed,
@@ -64,6 +65,17 @@ class CaseRepository:
         if document is None:
             return None
         return VersionedCase(Case.model_validate_json(document.data), document.etag)
+
+    async def named(self, case_id: object) -> Case | None:
+        """The case a card or button names; None for anything that is not the id of a stored case (a card's value
+        is anyone's to forge)."""
+        if not isinstance(case_id, str) or not case_id:
+            return None
+        try:
+            current = await self.get(case_id)
+        except InvalidKey:
+            return None
+        return current.case if current is not None else None
 
     async def replace(self, case: Case, etag: str) -> str:
         stored = await self._documents.put(self._key(case.case_id), case.model_dump_json().encode(), if_match=etag)
