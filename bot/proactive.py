@@ -257,8 +257,9 @@ class ProactiveSender:
 
         async def callback(turn_context: TurnContext) -> None:
             outcome["conversation_id"] = turn_context.activity.conversation.id
-            outcome["member"] = await _teams_account(turn_context, outcome["conversation_id"], person)
+            outcome["member"] = None
             try:
+                outcome["member"] = await _teams_account(turn_context, outcome["conversation_id"], person)
                 _prepare(turn_context, member)
                 response = await turn_context.send_activity(activity)
                 outcome["id"] = (response.id if response else None) or ""
