@@ -192,17 +192,7 @@ class FollowUpHandler:
 
     async def _on_call(self, case: Case, job: Job, now: datetime, fields: dict[str, object]) -> bool:
         """Nobody acknowledged the urgent case in time: the on-call group gets it, the employee the on-call phone."""
-        event = _by_vaern(case, job, now, "on_call")
-
-        def alert(stored: Case) -> Case:
-            if alert_on_call(stored, now):
-                stored.version += 1
-                stored.last_change = event
-            return stored
-
-        case = await self._cases.update(case.case_id, alert)
-        if case.last_change == event:
-            await self._audit.append(event, event_id=change_event_id(case))
+        case = await self._change_once(case, _by_vaern(case, job, now, "on_call"), lambda c: alert_on_call(c, now))
         evidence = await self._evidence.list_items(case.case_id)
         reached = await self._notifications.send_on_call_cards(case, evidence, f"{job.id}.on-call")
         phone = self._notifications.on_call_phone
@@ -272,21 +262,31 @@ class FollowUpHandler:
         if case.handling.hr_escalation is not None:
             return case
         now = self._clock.now()
-        event = _by_vaern(case, job, now, "escalate_hr", reason)
 
-        def escalate(stored: Case) -> Case:
-            if stored.handling.hr_escalation is None:
-                stored.handling.hr_escalation = HrEscalation(
-                    by=SYSTEM_ACTOR, by_name=SYSTEM_NAME, at=now, automatic_reason=reason
-                )
+        def escalate(stored: Case) -> bool:
+            if stored.handling.hr_escalation is not None:
+                return False
+            stored.handling.hr_escalation = HrEscalation(
+                by=SYSTEM_ACTOR, by_name=SYSTEM_NAME, at=now, automatic_reason=reason
+            )
+            return True
+
+        return await self._change_once(case, _by_vaern(case, job, now, "escalate_hr", reason), escalate)
+
+    async def _change_once(self, case: Case, event: AuditEvent, change: Callable[[Case], bool]) -> Case:
+        """Værn's own change to the stored case, made once: `change` says whether it changed anything; if so the
+        case gets a new version signed by `event`, and the event is audited once (by that version)."""
+
+        def apply(stored: Case) -> Case:
+            if change(stored):
                 stored.version += 1
                 stored.last_change = event
             return stored
 
-        escalated = await self._cases.update(case.case_id, escalate)
-        if escalated.last_change == event:
-            await self._audit.append(event, event_id=change_event_id(escalated))
-        return escalated
+        changed = await self._cases.update(case.case_id, apply)
+        if changed.last_change == event:
+            await self._audit.append(event, event_id=change_event_id(changed))
+        return changed
 
 
 def _danish_day(day: date) -> str:
