@@ -5,7 +5,6 @@ good snapshot when Graph is down, and a changed manager picked up by the timed r
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -13,8 +12,8 @@ import pytest
 
 from directory.graph import GraphDirectory, GraphDirectoryConfig, UnitGroups
 from directory.graph_client import GraphClient, GraphError, GraphUnavailable
-from directory.graph_token import GraphCredentialSettings, GraphToken, graph_scope, make_credential
-from tests.support.graph_stub import CLIENT_ID, CLIENT_SECRET, TENANT_ID, GraphStub
+from directory.graph_token import GraphToken
+from tests.support.graph_stub import GraphStub, graph_session
 
 JOBCENTER = "Jobcenter Syd"
 FORVALTNING = "Arbejdsmarkedsforvaltningen"
@@ -79,21 +78,8 @@ class Waits:
 
 @pytest.fixture
 async def graph(stub: GraphStub) -> AsyncIterator[tuple[aiohttp.ClientSession, GraphToken]]:
-    credential = make_credential(
-        GraphCredentialSettings(
-            kind="secret",
-            tenant_id=TENANT_ID,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            authority_host=stub.https_url,
-            ca_file=stub.ca_file,
-        )
-    )
-    token = GraphToken(credential, graph_scope(stub.graph_base_url))
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ssl.create_default_context(cafile=stub.ca_file)))
-    yield session, token
-    await session.close()
-    await token.close()
+    async with graph_session(stub) as pair:
+        yield pair
 
 
 def directory_for(stub: GraphStub, graph, config: GraphDirectoryConfig, waits: Waits | None = None) -> GraphDirectory:
@@ -201,22 +187,10 @@ async def test_the_last_good_snapshot_answers_while_graph_is_down(stub, org, gra
 
 
 async def test_a_wrong_secret_is_a_clear_error(stub, org) -> None:
-    credential = make_credential(
-        GraphCredentialSettings(
-            kind="secret",
-            tenant_id=TENANT_ID,
-            client_id=CLIENT_ID,
-            client_secret="wrong",
-            authority_host=stub.https_url,
-            ca_file=stub.ca_file,
-        )
-    )
-    token = GraphToken(credential, graph_scope(stub.graph_base_url))
-    async with aiohttp.ClientSession() as session:
+    async with graph_session(stub, client_secret="wrong") as (session, token):
         directory = GraphDirectory(GraphClient(stub.graph_base_url, token, session), org.config())
         with pytest.raises(GraphError, match="no token for Graph"):
             await directory.refresh()
-    await token.close()
 
 
 async def test_the_timed_refresh_picks_up_a_changed_manager(stub, org, graph) -> None:

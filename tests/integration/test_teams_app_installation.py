@@ -5,16 +5,13 @@ and a permission the administrator has not granted."""
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import AsyncIterator, Iterator
 
-import aiohttp
 import pytest
 
 from directory.graph_client import GraphClient, GraphError
-from directory.graph_token import GraphCredentialSettings, GraphToken, graph_scope, make_credential
 from directory.teams_app_installation import TeamsAppInstaller
-from tests.support.graph_stub import CATALOG_APP_ID, CLIENT_ID, CLIENT_SECRET, TENANT_ID, GraphStub
+from tests.support.graph_stub import CATALOG_APP_ID, GraphStub, graph_session
 
 
 @pytest.fixture
@@ -25,25 +22,11 @@ def stub() -> Iterator[GraphStub]:
 
 @pytest.fixture
 async def client(stub: GraphStub) -> AsyncIterator[GraphClient]:
-    credential = make_credential(
-        GraphCredentialSettings(
-            kind="secret",
-            tenant_id=TENANT_ID,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            authority_host=stub.https_url,
-            ca_file=stub.ca_file,
-        )
-    )
-    token = GraphToken(credential, graph_scope(stub.graph_base_url))
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ssl.create_default_context(cafile=stub.ca_file)))
-
     async def no_wait(_: float) -> None:
         await asyncio.sleep(0)
 
-    yield GraphClient(stub.graph_base_url, token, session, sleep=no_wait)
-    await session.close()
-    await token.close()
+    async with graph_session(stub) as (session, token):
+        yield GraphClient(stub.graph_base_url, token, session, sleep=no_wait)
 
 
 async def test_installs_the_app_for_the_user_and_names_their_chat_with_it(stub: GraphStub, client) -> None:

@@ -20,18 +20,21 @@ import tempfile
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from directory.graph_token import GraphCredentialSettings, GraphToken, graph_scope, make_credential
 from tests.support.connector_stub import BackgroundServer
 
 TENANT_ID = "9c0ffee0-0000-4000-8000-00000000beef"
@@ -379,3 +382,27 @@ def _select(request: web.Request) -> list[str] | None:
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
     body = {"error": {"code": code, "message": message, "innerError": {"request-id": str(uuid.uuid4())}}}
     return web.Response(status=status, text=json.dumps(body), content_type="application/json", headers=headers)
+
+
+@asynccontextmanager
+async def graph_session(
+    stub: GraphStub, client_secret: str = CLIENT_SECRET
+) -> AsyncIterator[tuple[aiohttp.ClientSession, GraphToken]]:
+    """A TLS session that trusts the stub's CA and a token from its authority, the way the bot gets both."""
+    credential = make_credential(
+        GraphCredentialSettings(
+            kind="secret",
+            tenant_id=TENANT_ID,
+            client_id=CLIENT_ID,
+            client_secret=client_secret,
+            authority_host=stub.https_url,
+            ca_file=stub.ca_file,
+        )
+    )
+    token = GraphToken(credential, graph_scope(stub.graph_base_url))
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ssl.create_default_context(cafile=stub.ca_file)))
+    try:
+        yield session, token
+    finally:
+        await session.close()
+        await token.close()
