@@ -90,8 +90,8 @@ def a_case(case_id: str, number: int, unit_id: str, leader: Person, deputy: Pers
     )
 
 
-async def seed(data_dir: Path) -> None:
-    """Four cases stored as the bot stores them, with their overview rows."""
+async def seed(data_dir: Path, more: int = 0) -> None:
+    """Four cases stored as the bot stores them, with their overview rows (and `more` plain ones in unit-2)."""
     documents = SqliteDocumentStore(data_dir / "documents.sqlite3")
     table = SqliteCaseTable(data_dir / "overview.sqlite3")
     cases = CaseRepository(documents, on_saved=CaseRecords(table, FollowUps(FollowUpPolicy(), WorkingCalendar())).saved)
@@ -104,6 +104,7 @@ async def seed(data_dir: Path) -> None:
         a_case("case-plain", 2, "unit-1", KAREN, PETER),
         a_case("case-other", 3, "unit-2", LARS, None),
         to_reassign,
+        *(a_case(f"case-more-{number}", number, "unit-2", LARS, None) for number in range(5, 5 + more)),
     ):
         await cases.create(case)
         await cases.saved(case)
