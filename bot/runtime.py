@@ -282,6 +282,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         packages,
         plan_files,
         overview,
-        Reassignment(cases, case_actions, notifications, backend.evidence, directory),
+        Reassignment(cases, case_actions, notifications, backend.evidence, directory, audit, clock),
         graph_directory,
     )

@@ -6,6 +6,7 @@ told (CaseNotifications.after_action: the new leader gets the case's card, the o
 A typed name that means nobody or several people changes nothing: the answer carries the directory's candidates,
 and HR chooses one by object id, which is looked up again in the directory for that name (never a guess). The tab
 has no card version: the action runs on the case as it is now, read again a few times if it changes in between.
+Every refusal is recorded with who tried (CaseActions for a case that exists, here for an id that names none).
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.authorization import Actor
+from domain.clock import Clock
 from domain.leader_actions import Verb
 from services.case_service import FORBIDDEN, ActionOutcome, CaseActions, Result
 from services.notifications import CaseNotifications
+from services.refused_access import RefusedAccess
 from services.roles import Directory, leaders_named
+from storage.audit import AuditLog
 from storage.cases import CaseRepository
 from storage.ports import EvidenceStore
 
@@ -47,7 +51,10 @@ class Reassignment:
         notifications: CaseNotifications,
         evidence: EvidenceStore,
         directory: Directory,
+        audit: AuditLog,
+        clock: Clock,
     ) -> None:
+        self._refused = RefusedAccess(audit, clock)
         self._cases = cases
         self._actions = actions
         self._notifications = notifications
@@ -62,7 +69,8 @@ class Reassignment:
         outcome = ActionOutcome(Result.STALE)
         for _ in range(MAX_STALE_RETRIES):
             current = await self._cases.named(case_id)
-            if current is None:  # unknown, or a forged id: nothing to learn
+            if current is None:  # unknown, or a forged id: nothing to learn, and the attempt is recorded
+                await self._refused.record(actor, Verb.HR_REASSIGN.value, case_id, None, "unknown_case", correlation_id)
                 return Reassigned(FORBIDDEN)
             outcome = await self._actions.perform(
                 actor, Verb.HR_REASSIGN.value, case_id, values, current.version, correlation_id

@@ -72,7 +72,13 @@ export function reassignForm(ui, opened, back) {
           name.focus();
           return;
         }
-        const answer = await ui.calls.reassign(opened.caseId, body);
+        let answer;
+        try {
+          answer = await ui.calls.reassign(opened.caseId, body);
+        } catch (error) {
+          console.error(error);
+          return say("reassign_problem"); // signed out, or the case is no longer HR's to give: nothing changed
+        }
         if (answer.status === 200) {
           await ui.showCase(opened.caseId, back);
           const notice = el("p", { class: "done-notice", role: "status" }, format(t.reassign_done, answer.body.case));

@@ -32,7 +32,7 @@ def world() -> World:
 def reassignment(world: World) -> Reassignment:
     directory = JsonDirectory(DirectoryFile.model_validate(DIRECTORY))
     actions = CaseActions(world.cases, world.evidence, world.audit, world.clock, directory)
-    return Reassignment(world.cases, actions, world.notifications, world.evidence, directory)
+    return Reassignment(world.cases, actions, world.notifications, world.evidence, directory, world.audit, world.clock)
 
 
 async def escalated_case(world: World) -> Case:
@@ -84,5 +84,9 @@ async def test_a_choice_the_name_does_not_mean_is_nobody_and_only_hr_the_case_re
     for actor, case_id in ((leader, case.case_id), (HR, "no-such-case"), (HR, "../../etc")):
         refused = await service.reassign(actor, case_id, "Anne Jensen", WHY, None, "corr")
         assert refused.outcome.result is Result.FORBIDDEN and refused.candidates == ()
+    refusals = [*await world.audit.events(case.case_id), *await world.audit.unknown_case_events()]
+    assert sorted(e.case_id for e in refusals if e.action == "refused") == sorted(
+        [case.case_id, "no-such-case", "../../etc"]
+    )
     without_reason = await service.reassign(HR, case.case_id, "Anne Jensen", " ", None, "corr")
     assert without_reason.outcome.reason == "reassign_reason_required"
