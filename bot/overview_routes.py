@@ -1,11 +1,13 @@
 """The Overblik tab's JSON API under /api/overview/: who is signed in, the leader's cases, HR's register, one case
-(with its full access log for HR), break the glass (POST, a JSON body with the written reason), and the statistics
+(with its full access log for HR), break the glass (POST, a JSON body with the written reason), HR giving a case
+to another leader (POST .../reassign: the card's action through services/reassignment.py), and the statistics
 (JSON and CSV).
 
 Every request needs the tab's SSO token (bot/tab_auth.py): without a good one, 401 and nothing else. What the user
 may see is decided by services/overview.py (the domain's rules); a refusal is 403 for a view that is not theirs
 and 404 for a case (a stranger learns nothing, not even that it exists). Bad query parameters, and a break the
-glass without a reason, get 400 with what was wrong. Responses are never cached.
+glass without a reason, get 400 with what was wrong. A leader's name that means nobody or several people gets 422
+with the directory's candidates to choose from by object id. Responses are never cached.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ from bot.tab_auth import TabTokens, TabUser
 from domain.audit import AuditEvent
 from domain.authorization import MIN_REASON_CHARS, may_break_the_glass
 from domain.case import Case, CaseStatus
+from domain.leader_actions import HOLD_REASON_LIMIT, NAME_LIMIT, Verb, may_take
 from domain.overview import CaseRow, RegisterQuery, duty_states, hr_may_open, is_overdue, leads, next_follow_up
 from domain.statistics import PublishedTable, Statistics
 from exports.statistics_csv import statistics_csv
+from services.case_service import Result
 from services.overview import OpenedCase, Overview, Refusal, Viewer
+from services.reassignment import NEEDS_A_CHOICE
 
 log = logging.getLogger("vaern.overview")
 
@@ -217,9 +222,10 @@ def _access_event(event: AuditEvent) -> dict[str, Any]:
             "detail": event.detail}  # fmt: skip
 
 
-def _opened(opened: OpenedCase, settings: Settings) -> web.Response:
+def _opened(opened: OpenedCase, settings: Settings, viewer: Viewer) -> web.Response:
     roles = frozenset(role.value for role in opened.roles)
     body = _case(opened.case, roles, settings)
+    body["mayReassign"] = may_take(opened.case, viewer.actor, Verb.HR_REASSIGN)
     body["glassUntil"] = _iso(opened.glass_until)
     body["accessLog"] = [_access_event(e) for e in opened.access_log] if opened.access_log is not None else None
     return _json({"case": body})
@@ -232,7 +238,7 @@ async def _open(request: web.Request, overview: Overview, viewer: Viewer, correl
     opened = await overview.open_case(viewer, request.match_info["case_id"], correlation_id)
     if opened is None:
         return _json(NOT_FOUND, status=404)
-    return _opened(opened, request.app[RUNTIME_SETTINGS])
+    return _opened(opened, request.app[RUNTIME_SETTINGS], viewer)
 
 
 async def _break_the_glass(
@@ -248,7 +254,66 @@ async def _break_the_glass(
         raise BadQuery(f"write why you need to open the case (at least {MIN_REASON_CHARS} characters)")
     if not isinstance(opened, OpenedCase):
         return _json(NOT_FOUND, status=404)
-    return _opened(opened, request.app[RUNTIME_SETTINGS])
+    return _opened(opened, request.app[RUNTIME_SETTINGS], viewer)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        raise BadQuery("send a JSON body") from None
+    if not isinstance(body, dict):
+        raise BadQuery("send a JSON object")
+    return cast(dict[str, Any], body)
+
+
+def _text_field(body: dict[str, Any], name: str, limit: int, required: bool = True) -> str:
+    value = body.get(name, "")
+    if not isinstance(value, str) or len(value) > limit:
+        raise BadQuery(f"{name} must be text of at most {limit} characters")
+    if required and not value.strip():
+        raise BadQuery(f"{name} is missing")
+    return value
+
+
+async def _reassign(
+    request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
+) -> web.StreamResponse:
+    """HR gives the case to another leader, as with the card's action. A name that means nobody or several people
+    gets 422 with the directory's candidates; the answer chosen comes back as leaderAadObjectId with the same name."""
+    body = await _json_body(request)
+    name = _text_field(body, "leaderName", NAME_LIMIT)
+    reason = _text_field(body, "reason", HOLD_REASON_LIMIT, required=False)
+    chosen = _text_field(body, "leaderAadObjectId", 64, required=False) or None
+    done = await request.app[RUNTIME].reassignment.reassign(
+        viewer.actor, request.match_info["case_id"], name, reason, chosen, correlation_id
+    )
+    outcome = done.outcome
+    if outcome.result is Result.FORBIDDEN or outcome.case is None:
+        if not viewer.is_hr:
+            message = "Giving a case to another leader is for Organisation og Personale."
+            return _json({"error": "forbidden", "message": message}, status=403)
+        return _json(NOT_FOUND, status=404)
+    if outcome.result is Result.INVALID and outcome.reason in NEEDS_A_CHOICE:
+        candidates = [{"aadObjectId": c.aad_object_id, "name": c.name, "unit": c.unit} for c in done.candidates]
+        message = "Choose the leader by aadObjectId." if candidates else "Nobody in the directory has that name."
+        return _json({"error": outcome.reason, "message": message, "candidates": candidates}, status=422)
+    if outcome.result is Result.INVALID:
+        return _json({"error": "bad_request", "reason": outcome.reason, "message": REASSIGN_PROBLEMS.get(
+            outcome.reason, "The case cannot be given to that leader.")}, status=400)  # fmt: skip
+    if outcome.result is not Result.DONE:
+        return _json({"error": "conflict", "message": "The case changed meanwhile. Try again."}, status=409)
+    roles = frozenset(role.value for role in outcome.viewer_roles)
+    case = {**_case(outcome.case, roles, request.app[RUNTIME_SETTINGS]), "mayReassign": False}
+    return _json({"case": case})
+
+
+REASSIGN_PROBLEMS = {
+    "reassign_reason_required": "Write why the case goes to another leader.",
+    "same_leader": "The case already has that leader.",
+    "leader_is_employee": "The employee cannot lead their own case.",
+    "case_closed": "The case is closed.",
+}
 
 
 def _period(request: web.Request) -> str:
@@ -325,5 +390,6 @@ def add_overview_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_get("/api/overview/register", _signed_in(_register))
     app.router.add_get("/api/overview/cases/{case_id}", _signed_in(_open))
     app.router.add_post("/api/overview/cases/{case_id}/break-the-glass", _signed_in(_break_the_glass))
+    app.router.add_post("/api/overview/cases/{case_id}/reassign", _signed_in(_reassign))
     app.router.add_get("/api/overview/statistics", _signed_in(_statistics))
     app.router.add_get("/api/overview/statistics.csv", _signed_in(_statistics_csv))

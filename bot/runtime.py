@@ -43,6 +43,7 @@ from services.follow_ups import FollowUpHandler
 from services.notifications import CaseNotifications
 from services.overview import Overview
 from services.plan_reminders import PlanRevisionReminders
+from services.reassignment import Reassignment
 from services.refused_access import RefusedAccess
 from services.reporting import ReportServices
 from services.unfinished_actions import UnfinishedActions
@@ -77,6 +78,7 @@ class Runtime:
     packages: CasePackages
     plan_files: PlanFiles
     overview: Overview
+    reassignment: Reassignment  # HR gives a case to another leader from the Overblik tab
     graph_directory: GraphDirectory | None = None  # DIRECTORY_SOURCE=graph: its refresh and health
 
     async def close(self) -> None:
@@ -280,5 +282,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         packages,
         plan_files,
         overview,
+        Reassignment(cases, case_actions, notifications, backend.evidence, directory, audit, clock),
         graph_directory,
     )

@@ -483,6 +483,12 @@ def may_perform(case: Case, actor: Actor, verb: Verb) -> bool:
     return acting_role(case, actor) is not None
 
 
+def may_take(case: Case, actor: Actor, verb: Verb) -> bool:
+    """The actor may carry out this action on the case as it is now: their role, and a closed case takes only
+    CLOSED_CASE_VERBS (what a screen offers; `execute` decides)."""
+    return may_perform(case, actor, verb) and (case.status is not CaseStatus.CLOSED or verb in CLOSED_CASE_VERBS)
+
+
 def execute(case: Case, verb: Verb, data: dict[str, Any], actor: Actor, now: datetime, card_version: int) -> Case:
     """Apply one leadership action to a copy of the case and return it (the caller stores it with its etag)."""
     if not may_perform(case, actor, verb):

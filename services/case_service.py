@@ -120,9 +120,13 @@ class CaseActions:
         raise PreconditionFailed(case_id)
 
     def _with_leaders_named(self, data: dict[str, Any]) -> dict[str, Any]:
-        """HR's reassignment as the directory answers it: the people the typed name may mean (never the card's)."""
-        named = data.get("leader_name")
+        """HR's reassignment as the directory answers it: the people the typed name may mean (never the card's);
+        when HR chose one of them by object id (`leader_aad_object_id`, the Overblik tab), only that one, if the
+        name still means them."""
+        named, chosen = data.get("leader_name"), data.get("leader_aad_object_id")
         found = leaders_named(self._directory, named) if self._directory and isinstance(named, str) else []
+        if isinstance(chosen, str) and chosen:
+            found = [responsibles for responsibles in found if responsibles.leader.aad_object_id == chosen]
         return _with_matches(data, found)
 
     def _with_leader_chosen(self, data: dict[str, Any]) -> dict[str, Any]:

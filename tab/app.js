@@ -1,5 +1,6 @@
 // The Overblik tab: joins Teams (locale, theme, SSO token), asks the bot's API who the user is and shows the views
-// they may see: a leader's cases, HR's register (and break the glass with a written reason), the statistics. Every call carries the Teams SSO token; the API
+// they may see: a leader's cases, HR's register (break the glass with a written reason; give a case to another
+// leader), the statistics. Every call carries the Teams SSO token; the API
 // decides (401 for a token it refuses, 403 for a view that is not theirs). No cookies, no storage in the browser.
 
 import { setTheme } from "/tab/lib/fluent/web-components.min.js";
@@ -67,6 +68,27 @@ async function breakTheGlass(caseId, reason) {
   return response.json();
 }
 
+// HR gives a case to another leader: 200 with the case, or 400/422 (a problem, the candidates) for the form to show.
+async function reassign(caseId, body) {
+  let bearer;
+  try {
+    bearer = await token();
+  } catch (error) {
+    throw new Unauthorized(String(error));
+  }
+  const response = await fetch(`/api/overview/cases/${encodeURIComponent(caseId)}/reassign`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+  });
+  if (response.status === 401) throw new Unauthorized("401");
+  if (response.status === 403 || response.status === 404) throw new Forbidden(String(response.status));
+  if (![200, 400, 409, 422].includes(response.status)) throw new Error(`reassign: ${response.status}`);
+  return { status: response.status, body: await response.json() };
+}
+
 const main = () => document.getElementById("main");
 
 function message(texts, title, body, retry) {
@@ -120,10 +142,11 @@ async function start() {
     register: api("register"),
     openCase: (caseId) => api(`cases/${encodeURIComponent(caseId)}`)(),
     breakTheGlass,
+    reassign,
     statistics: api("statistics"),
     statisticsCsv: api("statistics.csv", "text/csv"),
   };
-  const ui = { texts, language, openLink, main: main(), calls };
+  const ui = { texts, language, openLink, main: main(), calls, showCase };
 
   let me;
   try {

@@ -1,9 +1,12 @@
 // The Overblik tab's views, drawn from the API's JSON with text nodes only: the leader's cases (duties done, due,
 // overdue; the next follow-up), one case with its facts and a Teams deep link to the chat, HR's register (filter,
 // sort, page; break the glass with a written reason where the case did not reach the viewer), a case's access log
-// for HR, and the statistics (suppressed counts shown as "<k", CSV download).
+// for HR (and HR's form to give the case to another leader: reassign.js), and the statistics (suppressed counts
+// shown as "<k", a bar chart over each table: charts.js, CSV download).
 
+import { COLUMN_LABELS, drawCharts } from "/tab/static/charts.js";
 import { el, format, replace } from "/tab/static/dom.js";
+import { reassignForm } from "/tab/static/reassign.js";
 
 const DUTIES = [
   "acknowledge",
@@ -147,6 +150,7 @@ export function caseView(ui, opened, back) {
       el("h3", {}, t.description),
       el("p", { class: "description" }, opened.description || t.none),
       chat,
+      opened.mayReassign ? reassignForm(ui, opened, back) : null,
       opened.accessLog ? accessLog(ui, opened.accessLog) : null,
     ),
   );
@@ -399,8 +403,6 @@ export async function registerView(
   );
 }
 
-const COLUMN_LABELS = { channel: "channel", offender_relation: "offender", kind: "kinds" };
-
 function statisticsTable(ui, stats, table) {
   const t = ui.texts.tab;
   const title = t[`table_${table.name}`] || table.name;
@@ -524,4 +526,5 @@ export async function statisticsView(ui, _actions, period = "month") {
         : el("p", { class: "empty" }, t.statistics_empty),
     ),
   );
+  await drawCharts(ui, stats);
 }

@@ -34,6 +34,8 @@ from tests.support.case_samples import REPORTED_AT
 from tests.support.connector_stub import BackgroundServer
 from tests.support.jwks_server import JwksServer, SigningKey
 
+NOT_FOUND = {"error": "not_found", "message": "No case here."}
+
 APP_ID = "11111111-2222-3333-4444-555555555555"
 DOMAIN = "vaern.example.dk"
 TENANT = "tenant-1"
@@ -88,17 +90,21 @@ def a_case(case_id: str, number: int, unit_id: str, leader: Person, deputy: Pers
     )
 
 
-async def seed(data_dir: Path) -> None:
-    """Three cases stored as the bot stores them, with their overview rows."""
+async def seed(data_dir: Path, more: int = 0) -> None:
+    """Four cases stored as the bot stores them, with their overview rows (and `more` plain ones in unit-2)."""
     documents = SqliteDocumentStore(data_dir / "documents.sqlite3")
     table = SqliteCaseTable(data_dir / "overview.sqlite3")
     cases = CaseRepository(documents, on_saved=CaseRecords(table, FollowUps(FollowUpPolicy(), WorkingCalendar())).saved)
     escalated = a_case("case-escalated", 1, "unit-1", KAREN, PETER)
     escalated.handling.hr_escalation = HrEscalation(by=KAREN.user_id, at=REPORTED_AT, function=HrFunction.JURA)
+    to_reassign = a_case("case-reassign", 4, "unit-2", LARS, None)  # HR gives it to Karen and back
+    to_reassign.handling.hr_escalation = HrEscalation(by=LARS.user_id, at=REPORTED_AT, function=HrFunction.JURA)
     for case in (
         escalated,
         a_case("case-plain", 2, "unit-1", KAREN, PETER),
         a_case("case-other", 3, "unit-2", LARS, None),
+        to_reassign,
+        *(a_case(f"case-more-{number}", number, "unit-2", LARS, None) for number in range(5, 5 + more)),
     ):
         await cases.create(case)
         await cases.saved(case)
@@ -194,11 +200,12 @@ async def test_hr_sees_the_whole_register_minimal_and_opens_only_what_reached_th
     hanne = token(jwks, "aad-hanne")
     status, page, _ = await get(bot, "/api/overview/register?sort=reference&order=asc", hanne)
 
-    assert status == 200 and page["total"] == 3 and page["pageSize"] == 50
+    assert status == 200 and page["total"] == 4 and page["pageSize"] == 50
     assert [(case["reference"], case["mayOpen"]) for case in page["cases"]] == [
         ("VK-2026-0001", True),
         ("VK-2026-0002", False),
         ("VK-2026-0003", False),
+        ("VK-2026-0004", True),
     ]
     assert DESCRIPTION not in json.dumps(page) and "Mette" not in json.dumps(page)
     assert (await get(bot, "/api/overview/cases/case-escalated", hanne))[0] == 200
@@ -206,7 +213,8 @@ async def test_hr_sees_the_whole_register_minimal_and_opens_only_what_reached_th
     helle = token(jwks, "aad-helle")  # the intake function: this escalation named Jura
     assert (await get(bot, "/api/overview/cases/case-escalated", helle))[0] == 404
     filtered = (await get(bot, "/api/overview/register?unit=unit-2&escalated=false", hanne))[1]
-    assert [case["reference"] for case in filtered["cases"]] == ["VK-2026-0003"]
+    assert [case["reference"] for case in filtered["cases"]] == ["VK-2026-0004", "VK-2026-0003"]
+    assert (await get(bot, "/api/overview/cases/case-escalated", hanne))[1]["case"]["mayReassign"] is True
 
 
 async def test_the_statistics_hide_small_counts_and_export_as_csv(bot: Bot, jwks: JwksServer) -> None:
@@ -346,3 +354,73 @@ async def test_only_hr_breaks_the_glass_and_a_forged_id_answers_like_an_unknown_
         assert status == 404 and answer == {"error": "not_found", "message": "No case here."}, (who, case_id)
     status, answer = await post(bot, GLASS.format("case-plain"), "garbage", {"reason": REASON})
     assert status == 401
+
+
+REASSIGN = "/api/overview/cases/{}/reassign"
+WHY = "Lars Leder er sygemeldt i flere uger"
+
+
+async def test_hr_gives_a_case_to_another_leader_choosing_by_object_id_when_the_name_means_several(
+    bot: Bot, jwks: JwksServer
+) -> None:
+    hanne, path = token(jwks, "aad-hanne"), REASSIGN.format("case-reassign")
+    status, answer = await post(bot, path, hanne, {"leaderName": "Ingen Sådan", "reason": WHY})
+    assert status == 422 and answer["error"] == "leader_not_found" and answer["candidates"] == []
+    status, answer = await post(bot, path, hanne, {"leaderName": "leder", "reason": WHY})
+    assert status == 422 and answer["error"] == "leader_ambiguous"
+    assert sorted((c["aadObjectId"], c["name"], c["unit"]) for c in answer["candidates"]) == [
+        ("aad-karen", "Karen Leder", "Borgerservice"),
+        ("aad-lars", "Lars Leder", "Jobcenter"),
+    ]
+    forged = {"leaderName": "leder", "leaderAadObjectId": "aad-ole", "reason": WHY}  # not someone the name means
+    assert (await post(bot, path, hanne, forged))[1]["error"] == "leader_not_found"
+
+    status, answer = await post(
+        bot, path, hanne, {"leaderName": "leder", "leaderAadObjectId": "aad-karen", "reason": WHY}
+    )
+
+    assert status == 200 and (answer["case"]["leader"], answer["case"]["deputy"]) == ("Karen Leder", "Peter Deputy")
+    assert (await get(bot, "/api/overview/cases/case-reassign", token(jwks, "aad-karen")))[0] == 200
+    assert (await get(bot, "/api/overview/cases/case-reassign", token(jwks, "aad-lars")))[0] == 404
+    documents = SqliteDocumentStore(bot.settings.data_dir / "documents.sqlite3")
+    try:
+        events = await AuditLog(documents).events("case-reassign")
+        told = [n for n in await Outbox(documents).pending() if n.case_id == "case-reassign"]
+    finally:
+        await documents.close()
+    assert [(e.action, e.role, e.actor_aad_object_id) for e in events if e.action == "hr_reassign"] == [
+        ("hr_reassign", "hr", "aad-hanne")
+    ]
+    assert {(n.recipient.aad_object_id, n.kind) for n in told} >= {
+        ("aad-karen", "leader_card"),  # the new leader gets the case's card, as with HR's card
+        ("aad-lars", "follow_up"),  # the leader before is told they are done with it
+        ("aad-mette", "employee_update"),  # and the employee who has a new leader
+    }
+
+    status, answer = await post(bot, path, hanne, {"leaderName": "Lars Leder", "reason": WHY})  # one match: no choice
+    assert status == 200 and answer["case"]["leader"] == "Lars Leder" and answer["case"]["deputy"] is None
+
+
+async def test_only_hr_the_case_reached_reassigns_with_a_reason_and_bad_input_gets_400(
+    bot: Bot, jwks: JwksServer
+) -> None:
+    body = {"leaderName": "Karen Leder", "reason": WHY}
+    for who in ("aad-karen", "aad-lars", "aad-ole"):  # a leader of the case is not HR
+        status, answer = await post(bot, REASSIGN.format("case-reassign"), token(jwks, who), body)
+        assert status == 403 and answer["error"] == "forbidden", who
+    hanne, helle = token(jwks, "aad-hanne"), token(jwks, "aad-helle")
+    for bearer, case_id in (
+        (helle, "case-reassign"),
+        (hanne, "case-plain"),
+        (hanne, "no-such-case"),
+        (hanne, "x" * 300),
+    ):
+        assert (await post(bot, REASSIGN.format(case_id), bearer, body)) == (404, NOT_FOUND), case_id
+    for bad in ({"leaderName": "Karen Leder"}, {"leaderName": "Karen Leder", "reason": "  "}):
+        status, answer = await post(bot, REASSIGN.format("case-reassign"), hanne, bad)
+        assert (status, answer["reason"]) == (400, "reassign_reason_required") and answer["message"]
+    for bad in ({"reason": WHY}, {"leaderName": 7, "reason": WHY}, "not json", [], {"leaderName": "x" * 201}):
+        status, answer = await post(bot, REASSIGN.format("case-reassign"), hanne, bad)
+        assert status == 400 and answer["error"] == "bad_request" and answer["message"], bad
+    status, answer = await post(bot, REASSIGN.format("case-reassign"), hanne, {**body, "leaderName": "Lars Leder"})
+    assert (status, answer["reason"]) == (400, "same_leader")

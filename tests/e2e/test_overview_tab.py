@@ -2,10 +2,11 @@
 frames the tab at the bot's https origin (proxied to the real bot over HTTP) and answers the Teams JS SDK's host
 messages, so the real @microsoft/teams-js runs; tokens come from the local JWKS the API test uses
 (tests/support/tab_driver.mjs). A leader sees their cases and opens one with a deep link back to the chat, HR the
-register and the statistics with "<5" and a CSV, a stranger a kind "not for you", a foreign tenant's token a
-kind 401 page; axe-core finds no serious or critical violation; the page's CSP holds (nothing blocked but the SDK's
-own CDN look-up), no cookie is set, and a page outside Teams cannot frame the tab. Screenshots go to
-TAB_SCREENS_DIR (docs/screens/ when refreshing them) or a temporary folder.
+register and the statistics (bar charts of the API's counts, hidden ones not drawn, "<5" in the tables) and a CSV,
+HR gives a case to another leader choosing among the people the name means, a stranger a kind "not for you", a
+foreign tenant's token a kind 401 page; axe-core finds no serious or critical violation; the page's CSP holds
+(nothing blocked but the SDK's own CDN look-up), no cookie is set, and a page outside Teams cannot frame the tab.
+Screenshots go to TAB_SCREENS_DIR (docs/screens/ when refreshing them) or a temporary folder.
 
 Needs `npm ci` (playwright-core, axe-core, the tab's libraries), node and Debian's Chromium."""
 
@@ -26,7 +27,7 @@ import pytest
 from bot.config import Settings
 from bot.tab_auth import issuers
 from content import texts_for
-from tests.e2e.test_overview_api import APP_ID, DIRECTORY, DOMAIN, TENANT, Bot, seed
+from tests.e2e.test_overview_api import APP_ID, DIRECTORY, DOMAIN, TENANT, Bot, get, seed
 from tests.support.jwks_server import JwksServer, SigningKey
 from tests.support.playground import node_executable
 
@@ -41,6 +42,8 @@ DA = texts_for("da", CRISIS_LINE)
 EN = texts_for("en", CRISIS_LINE)
 PHONE = {"width": 375, "height": 740}
 GLASS_REASON = "Medarbejderen har klaget til Organisation og Personale"
+REASSIGN_REASON = "Lars Leder er sygemeldt i flere uger"
+MORE = 6  # plain cases in unit-2 besides the API test's four, so that the statistics show some counts
 
 
 def _missing_tools() -> str | None:
@@ -157,16 +160,17 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                     {"do": "waitText", "text": "VK-2026-0003"},
                     {"do": "click", "role": "button", "name": t("sort_by", column=t("reference"))},
                     {"do": "waitText", "text": "▲"},  # sorted ascending: the page is drawn again with the new order
-                    {"do": "waitText", "text": t("page_of", page=1, pages=1, total=3)},
+                    {"do": "waitText", "text": t("page_of", page=1, pages=1, total=4 + MORE)},
                     {"do": "text"},
                     {"do": "axe"},
                     {"do": "screenshot", "name": "overblik-register-lys"},
                     {"do": "fill", "label": t("filter_unit"), "text": "unit-2"},
                     {"do": "click", "role": "button", "name": t("apply")},
-                    {"do": "waitText", "text": t("page_of", page=1, pages=1, total=1)},
+                    {"do": "waitText", "text": t("page_of", page=1, pages=1, total=2 + MORE)},
                     {"do": "text"},
                     {"do": "click", "role": "button", "name": t("view_statistics")},
                     {"do": "waitText", "text": t("table_channel")},
+                    {"do": "charts"},
                     {"do": "text"},
                     {"do": "axe"},
                     {"do": "screenshot", "name": "overblik-statistik-lys"},
@@ -201,6 +205,10 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                     {"do": "waitText", "text": "VK-2026-0003"},
                     {"do": "axe"},
                     {"do": "screenshot", "name": "overblik-register-kontrast-telefon"},
+                    {"do": "click", "role": "button", "name": t("view_statistics")},
+                    {"do": "charts"},
+                    {"do": "axe"},
+                    {"do": "screenshot", "name": "overblik-statistik-kontrast-telefon"},
                 ],
                 theme="contrast",
                 viewport=PHONE,
@@ -240,6 +248,28 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                 [{"do": "waitText", "text": t("unauthorized_title")}, {"do": "text"}],
             ),
             session("outside-teams", hanne, as_hanne, [{"do": "framed"}], hostOrigin="https://intranet.example.com"),
+            session(  # last: it gives case-reassign (Lars Leder's) to Karen Leder
+                "hr-reassign",
+                hanne,
+                as_hanne,
+                [
+                    {"do": "click", "role": "button", "name": t("view_register")},
+                    {"do": "click", "role": "button", "name": t("open_case", reference="VK-2026-0004")},
+                    {"do": "waitText", "text": t("reassign_title")},
+                    {"do": "fill", "label": t("reassign_leader"), "text": "leder"},
+                    {"do": "fill", "label": t("reassign_reason"), "text": REASSIGN_REASON},
+                    {"do": "click", "role": "button", "name": t("reassign_submit")},
+                    {"do": "waitText", "text": t("reassign_choose")},
+                    {"do": "text"},
+                    {"do": "axe"},
+                    {"do": "click", "role": "radio", "name": "Karen Leder, Borgerservice"},
+                    {"do": "click", "role": "button", "name": t("reassign_submit")},
+                    {"do": "waitText", "text": t("reassign_done", leader="Karen Leder")},
+                    {"do": "text"},
+                    {"do": "axe"},
+                    {"do": "screenshot", "name": "overblik-giv-videre"},
+                ],
+            ),
         ],
     }
 
@@ -256,7 +286,7 @@ def bot(jwks: JwksServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     data_dir.mkdir(mode=0o700)
     directory = data_dir.parent / "directory.json"
     directory.write_text(json.dumps(DIRECTORY), encoding="utf-8")
-    asyncio.run(seed(data_dir))
+    asyncio.run(seed(data_dir, more=MORE))
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]  # a developer's .env must not change a test
         microsoft_app_id=APP_ID,
@@ -282,6 +312,8 @@ def run(jwks: JwksServer, bot: Bot, tmp_path_factory: pytest.TempPathFactory) ->
     screens = Path(os.environ.get("TAB_SCREENS_DIR") or workdir / "screens")
     plan_path, result_path = workdir / "plan.json", workdir / "result.json"
     plan_path.write_text(json.dumps(plan(jwks, bot, screens), ensure_ascii=False, indent=2), encoding="utf-8")
+    # HR's statistics as the API gives them before the run (its last session moves a case to another unit)
+    statistics = asyncio.run(get(bot, "/api/overview/statistics?period=month", mint(jwks, "aad-hanne")))[1]
     completed = subprocess.run(
         [node_executable() or "node", str(DRIVER), str(plan_path), str(result_path)],
         cwd=REPO_ROOT,
@@ -298,6 +330,7 @@ def run(jwks: JwksServer, bot: Bot, tmp_path_factory: pytest.TempPathFactory) ->
         ensure_ascii=False,
     )
     result["screens"] = screens
+    result["statistics"] = statistics
     return result
 
 
@@ -353,6 +386,32 @@ def test_hr_sees_the_statistics_with_small_counts_hidden_and_downloads_the_csv(r
     download = values(run, "hr", "download")[0]
     assert download["name"] == "vaern-statistik.csv"
     assert download["text"].splitlines()[0] == "table,unit_id,unit,column,count,note"
+
+
+def test_the_statistics_are_charts_of_the_apis_counts_with_the_hidden_ones_not_drawn(run: dict[str, Any]) -> None:
+    charts = values(run, "hr", "charts")[0]
+    expected = {table["name"]: table["columnTotals"] for table in run["statistics"]["tables"] if table["columns"]}
+    assert {chart["table"]: chart["values"] for chart in charts} == expected
+    shown = sum(value is not None for totals in expected.values() for value in totals)
+    assert sum(chart["bars"] for chart in charts) == shown > 0  # one bar per count shown, none for a hidden one
+    assert None in [value for totals in expected.values() for value in totals]
+    for chart in charts:
+        hidden = [label for label, value in zip(chart["labels"], chart["values"], strict=True) if value is None]
+        assert all("<5" in label for label in hidden) and chart["width"] > 0
+        assert chart["role"] == "img" and chart["label"].startswith(DA("tab.chart_label", name="X").split("X")[0])
+    contrast = values(run, "hr-contrast-phone", "charts")[0]
+    assert [chart["values"] for chart in contrast] == [chart["values"] for chart in charts]
+    assert contrast[0]["colour"] != charts[0]["colour"]  # the high-contrast theme's own colour
+
+
+def test_hr_gives_a_case_to_another_leader_choosing_among_the_people_the_name_means(run: dict[str, Any]) -> None:
+    choose, done = values(run, "hr-reassign", "text")
+    assert DA("tab.reassign_choose") in choose
+    assert "Karen Leder, Borgerservice" in choose and "Lars Leder, Jobcenter" in choose
+    assert DA("tab.reassign_done", leader="Karen Leder") in done and CRISIS_LINE in done
+    calls = [call for call in run["sessions"]["hr-reassign"]["api"] if call["path"].endswith("/reassign")]
+    path = "/api/overview/cases/case-reassign/reassign"
+    assert calls == [{"path": path, "status": 422}, {"path": path, "status": 200}]
 
 
 def test_hr_breaks_the_glass_with_a_reason_and_sees_the_case_and_its_access_log(run: dict[str, Any]) -> None:
@@ -423,4 +482,6 @@ def test_the_screenshots_are_taken(run: dict[str, Any]) -> None:
         "overblik-ikke-adgang",
         "overblik-401",
         "overblik-brudt-forsegling",
+        "overblik-statistik-kontrast-telefon",
+        "overblik-giv-videre",
     } <= names

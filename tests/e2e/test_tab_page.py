@@ -80,7 +80,10 @@ async def test_the_page_has_a_strict_policy_no_cookie_and_the_crisis_line(bot: B
         ("/tab/lib/fluent/web-components.min.js", "text/javascript"),
         ("/tab/lib/fluent-tokens/index.js", "text/javascript"),
         ("/tab/lib/fluent-tokens/themes/index.js", "text/javascript"),
+        ("/tab/lib/chart.js/chart.umd.min.js", "text/javascript"),
         ("/tab/static/app.js", "text/javascript"),
+        ("/tab/static/charts.js", "text/javascript"),
+        ("/tab/static/reassign.js", "text/javascript"),
         ("/tab/static/tab.css", "text/css"),
     ],
 )
@@ -89,6 +92,7 @@ async def test_the_allowed_files_are_served_with_the_policy(bot: Bot, path: str,
 
     assert status == 200 and headers["Content-Type"].startswith(content_type) and body
     assert "frame-ancestors" in headers["Content-Security-Policy"] and "Set-Cookie" not in headers
+    assert "eval(" not in body and "new Function" not in body  # the policy has no unsafe-eval
 
 
 @pytest.mark.parametrize(
@@ -100,6 +104,8 @@ async def test_the_allowed_files_are_served_with_the_policy(bot: Bot, path: str,
         "/tab/lib/fluent-tokens/index.js.map",
         "/tab/lib/azurite/package.json",
         "/tab/lib/teams-js/MicrosoftTeams.js.map",
+        "/tab/lib/chart.js/chart.umd.min.js.map",
+        "/tab/lib/chart.js/package.json",
         "/tab/static/index.html",
         "/tab/static/..%2f..%2fbot%2fconfig.py",
         "/tab/static/%2e%2e%2fREADME.md",

@@ -135,6 +135,27 @@ async function step(page, s, record) {
       const path = await download.path();
       return { name: download.suggestedFilename(), text: readFileSync(path, "utf8") };
     }
+    case "charts": {
+      // Each statistics chart as Chart.js drew it (window.Chart from the served UMD build): what it was given and
+      // how many bars it drew (a value hidden for k-anonymity is null and draws none).
+      const frame = await frameOf(page);
+      await tab.locator("canvas").first().waitFor({ timeout });
+      return frame.evaluate(() =>
+        [...document.querySelectorAll("canvas")].map((canvas) => {
+          const chart = window.Chart.getChart(canvas);
+          return {
+            table: canvas.dataset.table,
+            label: canvas.getAttribute("aria-label"),
+            role: canvas.getAttribute("role"),
+            labels: chart.data.labels,
+            values: chart.data.datasets[0].data,
+            colour: chart.data.datasets[0].backgroundColor,
+            bars: chart.getDatasetMeta(0).data.filter((bar) => !bar.skip && bar.height > 0).length,
+            width: canvas.width,
+          };
+        }),
+      );
+    }
     case "framed":
       try {
         await tab.locator("#title").waitFor({ timeout: s.waitMs ?? 4000 });
