@@ -45,6 +45,7 @@ from services.overview import Overview
 from services.plan_reminders import PlanRevisionReminders
 from services.refused_access import RefusedAccess
 from services.reporting import ReportServices
+from services.subject_requests import SubjectRequests
 from services.unfinished_actions import UnfinishedActions
 from storage.audit import AuditLog
 from storage.backends import StorageBackend, open_backend, open_job_queue
@@ -77,6 +78,7 @@ class Runtime:
     packages: CasePackages
     plan_files: PlanFiles
     overview: Overview
+    subject_requests: SubjectRequests
     graph_directory: GraphDirectory | None = None  # DIRECTORY_SOURCE=graph: its refresh and health
 
     async def close(self) -> None:
@@ -280,5 +282,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         packages,
         plan_files,
         overview,
+        SubjectRequests(cases, backend.evidence, audit, clock, signer),
         graph_directory,
     )

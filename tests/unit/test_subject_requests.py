@@ -33,6 +33,7 @@ from services.case_packages import CasePackageService
 from services.subject_requests import SubjectRefusal, SubjectRequests
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
+from storage.ports import DocumentStore, EvidenceStore
 from tests.support.clock import MovableClock
 from tests.support.fakes import InMemoryDocumentStore, InMemoryEvidenceStore
 from tests.support.signing import TEST_SIGNER, verify
@@ -82,9 +83,12 @@ CASES = [
 
 
 class World:
-    def __init__(self) -> None:
-        self.documents = InMemoryDocumentStore()
-        self.evidence = InMemoryEvidenceStore()
+    """The cases above on a document and evidence store (in memory unless given: tests/integration gives both
+    backends)."""
+
+    def __init__(self, documents: DocumentStore | None = None, evidence: EvidenceStore | None = None) -> None:
+        self.documents = documents or InMemoryDocumentStore()
+        self.evidence = evidence or InMemoryEvidenceStore()
         self.clock = MovableClock(NOW + timedelta(days=1))
         self.cases = CaseRepository(self.documents)
         self.audit = AuditLog(self.documents)
