@@ -1,11 +1,13 @@
 // The Overblik tab: joins Teams (locale, theme, SSO token), asks the bot's API who the user is and shows the views
-// they may see: a leader's cases, HR's register (and break the glass with a written reason), the statistics. Every call carries the Teams SSO token; the API
+// they may see: a leader's cases, HR's register (and break the glass with a written reason), the statistics, and for
+// HR's legal function data subject requests (tab/subject_requests.js, which also adds rectifications to a case). Every call carries the Teams SSO token; the API
 // decides (401 for a token it refuses, 403 for a view that is not theirs). No cookies, no storage in the browser.
 
 import { setTheme } from "/tab/lib/fluent/web-components.min.js";
 import { teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme } from "/tab/lib/fluent-tokens/index.js";
 import { el, format, replace } from "/tab/static/dom.js";
 import { NotInTeams, connect, loaded, onThemeChange, openLink, token } from "/tab/static/teams.js";
+import { addRectifications, subjectRequestView } from "/tab/static/subject_requests.js";
 import { breakTheGlassView, caseView, leaderView, registerView, statisticsView } from "/tab/static/views.js";
 
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
@@ -67,6 +69,27 @@ async function breakTheGlass(caseId, reason) {
   return response.json();
 }
 
+// POST a JSON body; the response itself for a success, a 400 or a 409 (the caller reads it), else an error.
+async function post(path, body) {
+  let bearer;
+  try {
+    bearer = await token();
+  } catch (error) {
+    throw new Unauthorized(String(error));
+  }
+  const response = await fetch(`/api/overview/${path}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bearer}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+  });
+  if (response.status === 401) throw new Unauthorized("401");
+  if (response.status === 403 || response.status === 404) throw new Forbidden(String(response.status));
+  if (!response.ok && response.status !== 400 && response.status !== 409) throw new Error(`${path}: ${response.status}`);
+  return response;
+}
+
 const main = () => document.getElementById("main");
 
 function message(texts, title, body, retry) {
@@ -122,6 +145,7 @@ async function start() {
     breakTheGlass,
     statistics: api("statistics"),
     statisticsCsv: api("statistics.csv", "text/csv"),
+    post,
   };
   const ui = { texts, language, openLink, main: main(), calls };
 
@@ -137,6 +161,10 @@ async function start() {
   if (me.units.length) views.push(["leader", texts.tab.view_leader, leaderView]);
   if (me.isHr) views.push(["register", texts.tab.view_register, registerView]);
   if (me.isHr || me.units.length) views.push(["statistics", texts.tab.view_statistics, statisticsView]);
+  if (me.isHr && me.hrFunction === "jura") {
+    const subjectRequests = async () => subjectRequestView(ui, (error) => failure(texts, error, () => show("subject_requests")));
+    views.push(["subject_requests", texts.subject_requests.view, subjectRequests]);
+  }
   if (!views.length) return message(texts, texts.tab.not_allowed_title, texts.tab.not_allowed_body);
 
   const nav = document.getElementById("views");
@@ -170,6 +198,7 @@ async function start() {
     try {
       const { case: opened } = await calls.openCase(caseId);
       caseView(ui, opened, back);
+      addRectifications(ui, opened, (error) => failure(texts, error, back));
     } catch (error) {
       failure(texts, error, back);
     }
@@ -180,6 +209,7 @@ async function start() {
   function showBreakTheGlass(row, back) {
     const opened = (caseOpened) => {
       caseView(ui, caseOpened, back);
+      addRectifications(ui, caseOpened, (error) => failure(texts, error, back));
       window.scrollTo(0, 0);
       main().focus({ preventScroll: true });
     };
