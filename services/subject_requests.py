@@ -5,7 +5,8 @@ The export (HR's function for data subject requests, domain.authorization) finds
 (domain.subject_requests) and writes them into one package (exports.case_package.build_subject_package). Finding
 them reads the tenant's case documents one at a time and keeps only the ids that match: witness and offender names
 are free text no index holds (the person index, storage.case_index, knows only subjects and reporters by id), so a
-name can only be found by reading each case. The scan holds one case at a time, never all of them. Each case in
+name can only be found by reading each case. The scan reads READ_AT_ONCE cases at a time and keeps only those that
+match, never all of them. Each case in
 the package gets a `subject_export` event on its own log (counted as an opening in who saw the case,
 domain.access_log), and the request itself an entry in the overview's log with the case ids, found or not. A
 refused request is recorded with who tried (services.refused_access).
@@ -16,6 +17,7 @@ case's version stays, since the record itself did not change (leadership's cards
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -38,6 +40,8 @@ from storage.package_signing import PackageSigner
 from storage.ports import EvidenceStore, PreconditionFailed
 
 log = logging.getLogger("vaern.subject_requests")
+
+READ_AT_ONCE = 16  # case documents read together while scanning: storage round trips overlap, memory stays small
 
 SUBJECT_REQUEST = "subject_request"  # the request on the overview's log
 RECTIFICATION = "rectification"
@@ -70,13 +74,15 @@ class SubjectRequests:
     async def find(self, actor: Actor, subject: DataSubject) -> list[Match]:
         """The actor's tenant's cases that name the person, oldest first (read one at a time)."""
         found: list[Match] = []
-        for case_id in await self._cases.list_ids():
-            current = await self._cases.get(case_id)
-            if current is None or not in_tenant(current.case, actor):
-                continue
-            where = found_as(current.case, subject)
-            if where:
-                found.append(Match(current.case, where))
+        case_ids = await self._cases.list_ids()
+        for start in range(0, len(case_ids), READ_AT_ONCE):
+            batch = case_ids[start : start + READ_AT_ONCE]
+            for current in await asyncio.gather(*(self._cases.get(case_id) for case_id in batch)):
+                if current is None or not in_tenant(current.case, actor):
+                    continue
+                where = found_as(current.case, subject)
+                if where:
+                    found.append(Match(current.case, where))
         return sorted(found, key=lambda match: (match.case.created_at, match.case.case_id))
 
     async def export(
