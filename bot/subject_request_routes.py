@@ -65,9 +65,12 @@ async def _export(request: web.Request, overview: Overview, viewer: Viewer, corr
     if built is SubjectRefusal.NOT_ALLOWED:
         message = "Data subject requests are answered by Organisation og Personale's legal function (Jura)."
         return _json({"error": "forbidden", "message": message}, status=403)
-    if isinstance(built, SubjectRefusal):
+    if built is SubjectRefusal.INTEGRITY:
         message = "A stored evidence file no longer matches its record, so no package was made. IT has been told."
         return _json({"error": "integrity_failed", "message": message}, status=409)
+    if isinstance(built, SubjectRefusal):
+        message = "The package could not be made just now. Try again in a little while."
+        return _json({"error": "failed", "message": message}, status=500)
     name = package_file_name(overview.now().strftime("%Y-%m-%d"), built.manifest.kind, language)
     response = web.StreamResponse(
         headers={

@@ -11,6 +11,9 @@ Break the glass (the Overblik tab): HR may open any sent case of their own tenan
 with a written reason. The access is per case and person and lasts BREAK_THE_GLASS_FOR from the moment it was
 given; it lets them read, never act (it is not a role on the case). The audit event that records it is the grant:
 `overview_roles` is told when this person broke the glass on this case. Only HR sees a case's full access log.
+
+Data subject requests: HR's legal function (Jura) exports every case of its tenant that names a person; a
+rectification is appended by the case's leader or deputy, HR it reached, or Jura (domain.subject_requests).
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ RECTIFICATION = "rectification"
 class SubjectRefusal(Enum):
     NOT_ALLOWED = "not_allowed"  # not HR's function for data subject requests
     INTEGRITY = "integrity_failed"  # a stored evidence file no longer matches its record
+    FAILED = "failed"  # the package could not be built (logged)
     NO_TEXT = "no_text"  # a rectification without a usable text
     TOO_MANY = "too_many"  # the case has as many rectifications as it may hold
 
@@ -119,6 +120,9 @@ class SubjectRequests:
         except EvidenceIntegrityError as error:
             log.error("subject package refused: stored evidence does not match its record", exc_info=error)
             return SubjectRefusal.INTEGRITY
+        except Exception:
+            log.exception("subject package could not be built", extra={"fields": {"package_id": package_id}})
+            return SubjectRefusal.FAILED
         for match in matches:
             where = ",".join(sorted(match.found_as))
             evidence = ",".join(built.evidence_ids.get(match.case.case_id, [])) or "-"

@@ -31,6 +31,7 @@ export function subjectRequestView(ui, failed) {
             name.focus();
             return;
           }
+          if (!response.ok) throw new Error(`subject-requests: ${response.status}`);
           const blob = await response.blob();
           const cases = Number(response.headers.get("X-Vaern-Cases") || "0");
           const disposition = response.headers.get("Content-Disposition") || "";

@@ -252,3 +252,28 @@ async def test_a_case_holds_a_bounded_number_of_rectifications(world: World) -> 
         rectification_text("  a\n  b  c  ") is None
         and rectification_text("Linje et\n  linje  to") == "Linje et\nlinje to"
     )
+
+
+async def test_evidence_that_no_longer_matches_its_record_refuses_the_whole_export(
+    world: World, tmp_path: Path
+) -> None:
+    writer = world.evidence.open_writer("as-offender", "e2")
+    await writer.write(b"changed bytes")
+    await writer.commit(
+        EvidenceItem(
+            evidence_id="e2",
+            case_id="as-offender",
+            sha256=hashlib.sha256(b"the bytes that arrived").hexdigest(),
+            size=13,
+            content_type="image/png",
+            original_name="krænker.png",
+            received_at=NOW,
+            uploaded_by=METTE.user_id,
+            source=EvidenceSource.INLINE_IMAGE,
+        )
+    )
+
+    refused = await world.requests.export(HANNE, ASKED, TEXTS, "pkg-4", tmp_path / "pkg-4.zip", "req-4")
+
+    assert refused is SubjectRefusal.INTEGRITY and not list(tmp_path.iterdir())
+    assert not [e for e in await world.audit.events("as-employee") if e.action == "subject_export"]
