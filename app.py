@@ -29,6 +29,7 @@ from bot.event_loop import loop_name, new_event_loop
 from bot.messages_endpoint import AUTHENTICATOR, handle_messages
 from bot.overview_routes import add_overview_routes
 from bot.runtime import RUNTIME, build_runtime
+from bot.subject_request_routes import add_subject_request_routes
 from bot.tab_routes import add_tab_routes
 from directory.graph_token import credential_problem
 from domain.clock import Clock
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.router.add_get("/healthz", _live)
     app.router.add_get("/readyz", _ready)
     add_overview_routes(app, settings)  # the Overblik tab's API
+    add_subject_request_routes(app)  # its data subject requests and rectifications
     add_tab_routes(app, settings)  # the Overblik tab's page and its files
     return app
 

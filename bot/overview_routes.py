@@ -1,7 +1,7 @@
 """The Overblik tab's JSON API under /api/overview/: who is signed in, the leader's cases, HR's register, one case
-(with its full access log for HR), break the glass (POST, a JSON body with the written reason), HR giving a case
-to another leader (POST .../reassign: the card's action through services/reassignment.py), and the statistics
-(JSON and CSV).
+(with its full access log for HR and its rectifications), break the glass (POST, a JSON body with the written
+reason), HR giving a case to another leader (POST .../reassign: the card's action through services/reassignment.py),
+and the statistics (JSON and CSV); data subject requests and rectifications: bot/subject_request_routes.py.
 
 Every request needs the tab's SSO token (bot/tab_auth.py): without a good one, 401 and nothing else. What the user
 may see is decided by services/overview.py (the domain's rules); a refusal is 403 for a view that is not theirs
@@ -214,6 +214,10 @@ def _case(case: Case, roles: frozenset[str], settings: Settings) -> dict[str, An
         else None,
         "viewerRoles": sorted(roles),
         "chatLink": _chat_link(settings),
+        "rectifications": [
+            {"at": _iso(note.at), "name": note.by_name, "role": note.role, "text": note.text}
+            for note in case.rectifications
+        ],
     }
 
 

@@ -46,6 +46,7 @@ from services.plan_reminders import PlanRevisionReminders
 from services.reassignment import Reassignment
 from services.refused_access import RefusedAccess
 from services.reporting import ReportServices
+from services.subject_requests import SubjectRequests
 from services.unfinished_actions import UnfinishedActions
 from storage.audit import AuditLog
 from storage.backends import StorageBackend, open_backend, open_job_queue
@@ -79,6 +80,7 @@ class Runtime:
     plan_files: PlanFiles
     overview: Overview
     reassignment: Reassignment  # HR gives a case to another leader from the Overblik tab
+    subject_requests: SubjectRequests
     graph_directory: GraphDirectory | None = None  # DIRECTORY_SOURCE=graph: its refresh and health
 
     async def close(self) -> None:
@@ -283,5 +285,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         plan_files,
         overview,
         Reassignment(cases, case_actions, notifications, backend.evidence, directory, audit, clock),
+        SubjectRequests(cases, backend.evidence, audit, clock, signer),
         graph_directory,
     )

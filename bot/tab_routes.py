@@ -63,7 +63,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 # The tab's own files (tab/) and the built files of the pinned packages (package.json "dependencies").
-OWN_FILES = {"app.js", "views.js", "teams.js", "dom.js", "charts.js", "reassign.js", "tab.css"}
+OWN_FILES = {"app.js", "views.js", "subject_requests.js", "teams.js", "dom.js", "charts.js", "reassign.js", "tab.css"}
 LIBRARIES = {
     "teams-js/MicrosoftTeams.min.js": "@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js",
     "fluent/web-components.min.js": "@fluentui/web-components/dist/web-components-all.min.js",
@@ -72,7 +72,7 @@ LIBRARIES = {
 LIBRARY_FOLDERS = {"fluent-tokens/": "@fluentui/tokens/lib/"}  # ES modules that import one another by path
 MODULE_PATH = re.compile(r"^(?:[a-zA-Z0-9_-]+/)*[a-zA-Z0-9_.-]+\.js$")
 TYPES = {".js": "text/javascript", ".css": "text/css"}
-TEXT_SECTIONS = ("tab", "kinds", "channel", "offender")
+TEXT_SECTIONS = ("tab", "subject_requests", "kinds", "channel", "offender")
 
 
 def _file(path: Path, cache: dict[str, str]) -> web.StreamResponse:

@@ -4,6 +4,7 @@ Counted as opening the case (each one entry, with the reader's name, their role 
 - `evidence_read`: the evidence opened from a card (one entry per opening, however many items it showed);
 - `package_built` / `package_delivered`: a case or police package made or received (one entry per package);
 - `overview_case_read`: the case opened in the Overblik tab;
+- `subject_export`: the case went into HR's export of everything about one person (a data subject request);
 - `break_the_glass`: HR opened a case that had not reached their function, with a written reason.
 Not counted: card refreshes (Teams refreshes a card whenever it shows it, so they say nothing about intent), the
 overview's lists (minimal rows of many cases), refused attempts, and changes (those are actions, shown as the
@@ -27,6 +28,7 @@ PACKAGE_BUILT = "package_built"
 PACKAGE_DELIVERED = "package_delivered"
 CASE_READ = "overview_case_read"
 BREAK_THE_GLASS = "break_the_glass"
+SUBJECT_EXPORT = "subject_export"
 SHOWN_TO_EMPLOYEE = 20  # the newest entries "Mine sager" lists; it says how many earlier ones there are
 
 
@@ -41,6 +43,7 @@ _KINDS = {
     EVIDENCE_READ: Access.EVIDENCE,
     PACKAGE_BUILT: Access.PACKAGE,
     PACKAGE_DELIVERED: Access.PACKAGE,
+    SUBJECT_EXPORT: Access.PACKAGE,
     CASE_READ: Access.CASE,
     BREAK_THE_GLASS: Access.BREAK_THE_GLASS,
 }

@@ -11,6 +11,9 @@ Break the glass (the Overblik tab): HR may open any sent case of their own tenan
 with a written reason. The access is per case and person and lasts BREAK_THE_GLASS_FOR from the moment it was
 given; it lets them read, never act (it is not a role on the case). The audit event that records it is the grant:
 `overview_roles` is told when this person broke the glass on this case. Only HR sees a case's full access log.
+
+Data subject requests: HR's legal function (Jura) exports every case of its tenant that names a person; a
+rectification is appended by the case's leader or deputy, HR it reached, or Jura (domain.subject_requests).
 """
 
 from __future__ import annotations
@@ -177,3 +180,35 @@ def overview_roles(case: Case, actor: Actor, broken_at: Iterable[datetime], now:
 def sees_access_log(roles: Iterable[Role]) -> bool:
     """The full access log of a case is HR's (the employee sees who opened it: domain.access_log)."""
     return Role.HR in roles
+
+
+# --- data subject requests (GDPR art. 15 and 16) ----------------------------------------------------------------
+
+SUBJECT_REQUESTS_FUNCTION = HrFunction.JURA  # the HR function that answers data subject requests
+
+
+def may_answer_subject_requests(actor: Actor) -> bool:
+    """Export everything held about a person across the tenant's cases: HR's legal function (Jura) only. The export
+    opens every case that names the person, whichever function it reached, so it is kept to the function that
+    answers requests under the GDPR rather than to all of HR (need-to-know); each export is audited on every case."""
+    return actor.is_hr and bool(actor.person.aad_object_id) and actor.hr_function is SUBJECT_REQUESTS_FUNCTION
+
+
+def in_tenant(case: Case, actor: Actor) -> bool:
+    """The case belongs to the actor's tenant (a case without one: a single-tenant installation)."""
+    return case.tenant_id is None or case.tenant_id == actor.tenant_id
+
+
+def rectification_role(case: Case, actor: Actor) -> Role | None:
+    """Who may append a rectification to a case, and as what: its leader or deputy, HR it reached, or HR's function
+    for data subject requests (in the case's tenant). Never the employee or a reporter: they ask, leadership or HR
+    records it. A draft has no leadership yet: nobody."""
+    if case.status is CaseStatus.DRAFT:
+        return None
+    roles = roles_on(case, actor)
+    for role in (Role.LEADER, Role.DEPUTY, Role.HR):
+        if role in roles:
+            return role
+    if may_answer_subject_requests(actor) and in_tenant(case, actor):
+        return Role.HR
+    return None

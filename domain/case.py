@@ -110,6 +110,18 @@ class Incident(BaseModel):
     impact: Impact | None = None
 
 
+class Rectification(BaseModel):
+    """A correction of the record, appended beside it (GDPR art. 16): the record and its evidence stay as they were,
+    and the note travels with the case into every view and package. Who wrote it, in which role, and when."""
+
+    at: datetime
+    by: str
+    by_name: str = ""
+    by_aad_object_id: str | None = None
+    role: str
+    text: str
+
+
 class Case(BaseModel):
     """One reported case. The subject is the harassed employee; the reporter may be a colleague."""
 
@@ -133,6 +145,8 @@ class Case(BaseModel):
     # (domain/closing.py): leadership may reopen one of them instead.
     same_offender_closed: list[str] = Field(default_factory=list[str])
     version: int = 1
+    # Corrections appended by HR or leadership (domain.subject_requests); never edited or removed.
+    rectifications: list[Rectification] = Field(default_factory=list[Rectification])
     # The action that made this version, saved with it: its audit entry and messages can be completed after a
     # crash between saving the case and writing them (services/unfinished_actions.py).
     last_change: AuditEvent | None = None

@@ -1,6 +1,7 @@
 """The case package (issue 7): what goes into it for whom, and how its files are fingerprinted.
 
-Two kinds:
+Two kinds for one case (and a third, `SUBJECT_ACCESS`, that holds several cases in full, one folder each, for HR
+answering a data subject request: domain.subject_requests):
   * `FULL` — the whole record for leadership and for journalisering in the municipality's ESDH system
     (offentlighedsloven § 15): the incident, all evidence, every action with the leader's notes, and an extract
     of the audit log. For the case's leader, deputy and (once the case is escalated) HR.
@@ -18,6 +19,8 @@ Who may ask (need-to-know, `domain.authorization`):
     report itself is the employee's to make; this lets the colleague hand over what they secured, e.g. when the
     employee is not on Teams;
   * anyone else, and everyone for a draft (a report that was never sent) → nothing.
+
+Rectifications (notes appended to correct the record) go into every kind: a correction follows the data it corrects.
 
 Every package is cut to its scope in one place, `package_contents`, which redacts a copy of the case; the PDF
 and the manifest are made only from that copy, so a note can't leak through a forgotten branch.
@@ -92,6 +95,7 @@ EXTENSIONS: dict[str, str] = {
 class PackageKind(StrEnum):
     FULL = "full"
     POLICE = "police"
+    SUBJECT_ACCESS = "subject_access"  # everything about one person across cases (domain.subject_requests)
 
 
 class PackageNotAllowed(Exception):
@@ -356,8 +360,8 @@ def evidence_path(position: int, count: int, item: EvidenceItem) -> str:
 def package_file_name(reference: str, kind: PackageKind, language: str) -> str:
     """What the requester's OneDrive file is called, e.g. Sagspakke-VK-2026-0001.zip."""
     words = {
-        "da": {"full": "Sagspakke", "police": "Politipakke"},
-        "en": {"full": "Case-package", "police": "Police-package"},
+        "da": {"full": "Sagspakke", "police": "Politipakke", "subject_access": "Indsigtspakke"},
+        "en": {"full": "Case-package", "police": "Police-package", "subject_access": "Subject-access-package"},
     }
     word = words.get(language, words["da"])[kind.value]
     return f"{word}-{_clean(reference)[:_NAME_LIMIT] or 'sag'}.zip"
@@ -402,6 +406,34 @@ class Manifest(BaseModel):
 
     def to_bytes(self) -> bytes:
         return (self.model_dump_json(indent=2) + "\n").encode("utf-8")
+
+
+class ManifestCase(BaseModel):
+    """One case in a package of several: its folder in the ZIP and where it names the person asked about."""
+
+    case_id: str
+    case_reference: str
+    folder: str
+    found_as: list[str]
+
+
+class ManifestSubject(BaseModel):
+    """Who a data subject package is about, as HR named them."""
+
+    name: str
+    aad_object_id: str | None = None
+
+
+class SubjectManifest(Manifest):
+    """A data subject package's manifest: `case_id` and `case_reference` are empty, `cases` lists what it holds."""
+
+    subject: ManifestSubject
+    cases: list[ManifestCase] = Field(default_factory=list[ManifestCase])
+
+
+def case_folder(position: int, reference: str) -> str:
+    """Where one case of a package of several goes: cases/<nn>-<reference>/."""
+    return f"cases/{position:02d}-{_clean(reference)[:_NAME_LIMIT] or 'sag'}/"
 
 
 def evidence_manifest_file(contents: PackageContents, item: EvidenceItem, path: str) -> ManifestFile:

@@ -376,6 +376,7 @@ class _Writer:
         self.incident()
         self.evidence()
         self.timeline()
+        self.rectifications()
         self.restrictions()
         self.removals()
         if self.contents.scope.police_and_safetynet:
@@ -400,6 +401,8 @@ class _Writer:
         pdf.ln(2)
         if scope.kind is PackageKind.FULL:
             self.paragraph(self.t("package_pdf.intro_full"))
+        elif scope.kind is PackageKind.SUBJECT_ACCESS:
+            self.paragraph(self.t("package_pdf.intro_subject_access"))
         else:
             self.paragraph(self.t("package_pdf.intro_police"))
             if scope.evidence_of is not None:
@@ -494,6 +497,25 @@ class _Writer:
         ]
         width = self.pdf.w - 2 * MARGIN_MM
         heads = [self.t("package_pdf.col_time"), self.t("package_pdf.col_who"), self.t("package_pdf.col_what")]
+        self.grid(heads, (30, 40, width - 70), rows)
+
+    def rectifications(self) -> None:
+        """Corrections appended to the record (never edits of it), oldest first; nothing when there are none."""
+        notes = self.case.rectifications
+        if not notes:
+            return
+        self.heading(self.t("package_pdf.section_rectifications"))
+        self.paragraph(self.t("package_pdf.rectifications_intro"), muted=True)
+        width = self.pdf.w - 2 * MARGIN_MM
+        heads = [self.t("package_pdf.col_time"), self.t("package_pdf.col_who"), self.t("package_pdf.col_what")]
+        rows = [
+            [
+                _local(note.at, self.texts),
+                f"{note.by_name or note.by} ({self.t(f'package_pdf.role_{note.role}')})",
+                note.text,
+            ]
+            for note in sorted(notes, key=lambda note: note.at)
+        ]
         self.grid(heads, (30, 40, width - 70), rows)
 
     def event_text(self, entry: TimelineEntry) -> str:

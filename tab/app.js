@@ -1,12 +1,14 @@
 // The Overblik tab: joins Teams (locale, theme, SSO token), asks the bot's API who the user is and shows the views
 // they may see: a leader's cases, HR's register (break the glass with a written reason; give a case to another
-// leader), the statistics. Every call carries the Teams SSO token; the API
+// leader), the statistics, and for HR's legal function data subject requests (tab/subject_requests.js, which also
+// adds rectifications to a case). Every call carries the Teams SSO token; the API
 // decides (401 for a token it refuses, 403 for a view that is not theirs). No cookies, no storage in the browser.
 
 import { setTheme } from "/tab/lib/fluent/web-components.min.js";
 import { teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme } from "/tab/lib/fluent-tokens/index.js";
 import { el, format, replace } from "/tab/static/dom.js";
 import { NotInTeams, connect, loaded, onThemeChange, openLink, token } from "/tab/static/teams.js";
+import { addRectifications, subjectRequestView } from "/tab/static/subject_requests.js";
 import { breakTheGlassView, caseView, leaderView, registerView, statisticsView } from "/tab/static/views.js";
 
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
@@ -68,15 +70,15 @@ async function breakTheGlass(caseId, reason) {
   return response.json();
 }
 
-// HR gives a case to another leader: 200 with the case, or 400/422 (a problem, the candidates) for the form to show.
-async function reassign(caseId, body) {
+// POST a JSON body with the SSO token: 401 and 403/404 as errors the views know, any status in `accepted` returned.
+async function send(path, body, accepted) {
   let bearer;
   try {
     bearer = await token();
   } catch (error) {
     throw new Unauthorized(String(error));
   }
-  const response = await fetch(`/api/overview/cases/${encodeURIComponent(caseId)}/reassign`, {
+  const response = await fetch(`/api/overview/${path}`, {
     method: "POST",
     headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json", "Content-Type": "application/json" },
     body: JSON.stringify(body),
@@ -85,8 +87,19 @@ async function reassign(caseId, body) {
   });
   if (response.status === 401) throw new Unauthorized("401");
   if (response.status === 403 || response.status === 404) throw new Forbidden(String(response.status));
-  if (![200, 400, 409, 422].includes(response.status)) throw new Error(`reassign: ${response.status}`);
+  if (!accepted.includes(response.status)) throw new Error(`${path}: ${response.status}`);
+  return response;
+}
+
+// HR gives a case to another leader: 200 with the case, or 400/422 (a problem, the candidates) for the form to show.
+async function reassign(caseId, body) {
+  const response = await send(`cases/${encodeURIComponent(caseId)}/reassign`, body, [200, 400, 409, 422]);
   return { status: response.status, body: await response.json() };
+}
+
+// POST a JSON body; the response itself for a success, a 400 or a 409 (the caller reads it), else an error.
+async function post(path, body) {
+  return send(path, body, [200, 201, 202, 204, 400, 409]);
 }
 
 const main = () => document.getElementById("main");
@@ -145,6 +158,7 @@ async function start() {
     reassign,
     statistics: api("statistics"),
     statisticsCsv: api("statistics.csv", "text/csv"),
+    post,
   };
   const ui = { texts, language, openLink, main: main(), calls, showCase };
 
@@ -160,6 +174,10 @@ async function start() {
   if (me.units.length) views.push(["leader", texts.tab.view_leader, leaderView]);
   if (me.isHr) views.push(["register", texts.tab.view_register, registerView]);
   if (me.isHr || me.units.length) views.push(["statistics", texts.tab.view_statistics, statisticsView]);
+  if (me.isHr && me.hrFunction === "jura") {
+    const subjectRequests = async () => subjectRequestView(ui, (error) => failure(texts, error, () => show("subject_requests")));
+    views.push(["subject_requests", texts.subject_requests.view, subjectRequests]);
+  }
   if (!views.length) return message(texts, texts.tab.not_allowed_title, texts.tab.not_allowed_body);
 
   const nav = document.getElementById("views");
@@ -193,6 +211,7 @@ async function start() {
     try {
       const { case: opened } = await calls.openCase(caseId);
       caseView(ui, opened, back);
+      addRectifications(ui, opened, (error) => failure(texts, error, back));
     } catch (error) {
       failure(texts, error, back);
     }
@@ -203,6 +222,7 @@ async function start() {
   function showBreakTheGlass(row, back) {
     const opened = (caseOpened) => {
       caseView(ui, caseOpened, back);
+      addRectifications(ui, caseOpened, (error) => failure(texts, error, back));
       window.scrollTo(0, 0);
       main().focus({ preventScroll: true });
     };

@@ -1,13 +1,15 @@
 """The Overblik tab's API over real HTTP, the real app with local storage, tokens from a local OpenID metadata and
 JWKS: a leader sees the cases they lead, HR the register (full details only where escalated to their function), a
 stranger nothing; HR breaks the glass with a reason (400 without one, 404 for anyone who may not) and the leader is
-told; forged, foreign and missing tokens get 401, bad queries 400, never a 500; every read is audited."""
+told; HR's legal function exports everything about a person as one signed package and a leader appends a
+rectification; forged, foreign and missing tokens get 401, bad queries 400, never a 500; every read is audited."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +35,8 @@ from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.case_samples import REPORTED_AT
 from tests.support.connector_stub import BackgroundServer
 from tests.support.jwks_server import JwksServer, SigningKey
+from tests.support.signing import verify
+from tests.support.summary_pdf import flat, text_of
 
 NOT_FOUND = {"error": "not_found", "message": "No case here."}
 
@@ -424,3 +428,87 @@ async def test_only_hr_the_case_reached_reassigns_with_a_reason_and_bad_input_ge
         assert status == 400 and answer["error"] == "bad_request" and answer["message"], bad
     status, answer = await post(bot, REASSIGN.format("case-reassign"), hanne, {**body, "leaderName": "Lars Leder"})
     assert (status, answer["reason"]) == (400, "same_leader")
+
+
+SUBJECT_REQUESTS = "/api/overview/subject-requests"
+NAMESAKE = person("aad-mette-2", "Mette Hansen")  # another Mette Hansen
+
+
+async def decoys(bot: Bot) -> None:
+    """Cases that must not be found for Mette (stored as documents only: the register's rows stay as they are)."""
+    documents = SqliteDocumentStore(bot.settings.data_dir / "documents.sqlite3")
+    try:
+        cases = CaseRepository(documents)
+        if await cases.get("decoy-namesake") is None:
+            namesake = a_case("decoy-namesake", 4, "unit-2", LARS, None)
+            namesake.subject = namesake.reporter = NAMESAKE
+            longer = namesake.model_copy(deep=True, update={"case_id": "decoy-longer", "reference": "VK-2026-0005"})
+            longer.incident.offender.name = "Mette Hansensen"
+            for case in (namesake, longer):
+                await cases.create(case)
+    finally:
+        await documents.close()
+
+
+async def post_for_zip(bot: Bot, bearer: str, body: Any) -> tuple[int, bytes, Any]:
+    headers = {"Authorization": f"Bearer {bearer}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{bot.base_url}{SUBJECT_REQUESTS}", headers=headers, json=body) as response,
+    ):
+        return response.status, await response.read(), response.headers
+
+
+async def test_hr_exports_everything_about_a_person_as_one_signed_package_and_rectifies_a_case(
+    bot: Bot, jwks: JwksServer, tmp_path: Path
+) -> None:
+    await decoys(bot)
+    hanne, karen = token(jwks, "aad-hanne"), token(jwks, "aad-karen")
+    note = "Medarbejderen oplyser, at hændelsen skete om formiddagen, ikke om aftenen"
+    rectify = "/api/overview/cases/{}/rectifications"
+    for body in ({}, {"text": "kort"}, {"text": 7}, "not json", []):
+        status, answer = await post(bot, rectify.format("case-escalated"), karen, body)
+        assert status == 400 and answer["error"] == "bad_request" and answer["message"], body
+    assert (await post(bot, rectify.format("case-escalated"), token(jwks, "aad-ole"), {"text": note}))[0] == 404
+    status, answer = await post(bot, rectify.format("case-escalated"), karen, {"text": note})
+    assert (
+        status == 201 and answer["rectification"]["name"] == "Karen Leder" and answer["rectification"]["text"] == note
+    )
+    opened = (await get(bot, "/api/overview/cases/case-escalated", karen))[1]
+    assert [r["text"] for r in opened["case"]["rectifications"]] == [note]
+
+    for body in ({}, {"name": ""}, {"name": "M"}, {"name": "Mette Hansen", "aadObjectId": "../x"}, []):
+        status, answer = await post(bot, SUBJECT_REQUESTS, hanne, body)
+        assert status == 400 and answer["error"] == "bad_request" and answer["message"], body
+    for who in ("aad-karen", "aad-helle", "aad-ole"):  # only HR's legal function answers these requests
+        assert (await post(bot, SUBJECT_REQUESTS, token(jwks, who), {"name": "Mette Hansen"}))[0] == 403, who
+    assert (await post(bot, SUBJECT_REQUESTS, "garbage", {"name": "Mette Hansen"}))[0] == 401
+
+    status, data, headers = await post_for_zip(bot, hanne, {"name": "mette  hansen", "aadObjectId": "aad-mette"})
+
+    assert status == 200 and headers["Content-Type"] == "application/zip" and headers["X-Vaern-Cases"] == "4"
+    package = tmp_path / "indsigt.zip"
+    package.write_bytes(data)
+    public_key = (bot.settings.data_dir / "package-signing-key.pub.pem").read_bytes()  # made at the bot's first start
+    assert verify(package, public_key).ok, verify(package, public_key).problems
+    with zipfile.ZipFile(package) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        summary = archive.read("cases/01-VK-2026-0001/summary.pdf")
+    assert [case["case_id"] for case in manifest["cases"]] == [
+        "case-escalated",
+        "case-plain",
+        "case-other",
+        "case-reassign",
+    ]
+    assert {tuple(case["found_as"]) for case in manifest["cases"]} == {("employee",)}
+    (tmp_path / "summary.pdf").write_bytes(summary)
+    assert flat("hændelsen skete om formiddagen") in flat(text_of(tmp_path / "summary.pdf"))  # the rectification
+    assert not list((bot.settings.data_dir / "packages").glob("subject-*"))  # sent, then gone from the disk
+    for case_id in ("case-escalated", "case-plain", "case-other", "case-reassign", "decoy-namesake", "decoy-longer"):
+        documents = SqliteDocumentStore(bot.settings.data_dir / "documents.sqlite3")
+        try:
+            events = await AuditLog(documents).events(case_id)
+        finally:
+            await documents.close()
+        exported = [e for e in events if e.action == "subject_export" and e.actor_aad_object_id == "aad-hanne"]
+        assert len(exported) == (0 if case_id.startswith("decoy") else 1), case_id

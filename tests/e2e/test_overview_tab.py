@@ -44,6 +44,7 @@ PHONE = {"width": 375, "height": 740}
 GLASS_REASON = "Medarbejderen har klaget til Organisation og Personale"
 REASSIGN_REASON = "Lars Leder er sygemeldt i flere uger"
 MORE = 6  # plain cases in unit-2 besides the API test's four, so that the statistics show some counts
+RECTIFICATION = "Medarbejderen oplyser, at beskeden kom om morgenen"
 
 
 def _missing_tools() -> str | None:
@@ -194,6 +195,26 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                     {"do": "text"},
                     {"do": "axe"},
                     {"do": "screenshot", "name": "overblik-brudt-forsegling"},
+                ],
+            ),
+            session(
+                "hr-subject-request",
+                hanne,
+                as_hanne,
+                [
+                    {"do": "click", "role": "button", "name": DA("subject_requests.view")},
+                    {"do": "fill", "label": DA("subject_requests.name"), "text": "Mette Hansen"},
+                    {"do": "fill", "label": DA("subject_requests.object_id"), "text": "aad-mette"},
+                    {"do": "axe"},
+                    {"do": "download", "role": "button", "name": DA("subject_requests.submit")},
+                    {"do": "waitText", "text": "Antal sager med personen: 10"},
+                    {"do": "click", "role": "button", "name": t("view_register")},
+                    {"do": "click", "role": "button", "name": t("open_case", reference="VK-2026-0001")},
+                    {"do": "fill", "label": DA("subject_requests.rectification_text"), "text": RECTIFICATION},
+                    {"do": "click", "role": "button", "name": DA("subject_requests.rectification_submit")},
+                    {"do": "waitText", "text": "Hanne Jura, "},
+                    {"do": "text"},
+                    {"do": "axe"},
                 ],
             ),
             session(
@@ -423,6 +444,16 @@ def test_hr_breaks_the_glass_with_a_reason_and_sees_the_case_and_its_access_log(
     assert GLASS_REASON in opened and "Hanne Jura" in opened
     calls = run["sessions"]["hr-break-glass"]["api"]
     assert {"path": "/api/overview/cases/case-plain/break-the-glass", "status": 200} in calls
+
+
+def test_hrs_legal_function_downloads_a_subject_package_and_rectifies_a_case(run: dict[str, Any]) -> None:
+    download = values(run, "hr-subject-request", "download")[0]
+    assert download["name"].startswith("Indsigtspakke-") and download["name"].endswith(".zip")
+    opened = values(run, "hr-subject-request", "text")[0]
+    assert DA("subject_requests.rectifications") in opened and RECTIFICATION in opened
+    calls = run["sessions"]["hr-subject-request"]["api"]
+    assert {"path": "/api/overview/subject-requests", "status": 200} in calls
+    assert {"path": "/api/overview/cases/case-escalated/rectifications", "status": 201} in calls
 
 
 def test_a_stranger_gets_a_kind_not_for_you(run: dict[str, Any]) -> None:
