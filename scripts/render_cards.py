@@ -2,6 +2,7 @@
 
     python scripts/render_cards.py                 # screenshots and index in docs/cards/
     python scripts/render_cards.py --out /tmp/cards --report /tmp/cards.json
+    python scripts/render_cards.py --out /tmp/cards --report /tmp/cards.json --no-shrink   # checks only (tests)
 
 Builds the sample cards with the project's own card builders (scripts/card_samples.py, both languages),
 writes them as JSON to a temporary folder and runs scripts/render_cards.mjs, which renders each card with
@@ -176,8 +177,9 @@ def index_markdown(outcomes: Sequence[Outcome]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(out: Path, only: str = "") -> list[Outcome]:
-    """Render the samples (those whose name contains `only`) into `out`; raises Missing."""
+def render(out: Path, only: str = "", *, shrink: bool = True) -> list[Outcome]:
+    """Render the samples (those whose name contains `only`) into `out`; raises Missing. `shrink=False` leaves the
+    screenshots as Chromium wrote them (the checks do not need the smaller files that docs/cards keeps)."""
     node = check_tools()
     chosen = [sample for sample in samples() if only in sample.name]
     out.mkdir(parents=True, exist_ok=True)
@@ -185,7 +187,7 @@ def render(out: Path, only: str = "") -> list[Outcome]:
         remove_old_screenshots(out)
     with tempfile.TemporaryDirectory(prefix="vaern-cards-") as work:
         results = run_renderer(node, write_job(Path(work), out, chosen))
-    for result in results:
+    for result in results if shrink else []:
         for shot in result.get("screenshots", []):
             shrink_png(out / shot)
     by_name = {result["name"]: result for result in results}
@@ -231,9 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, help="also write a JSON summary here")
     parser.add_argument("--only", default="", help="render only cards whose name contains this")
     parser.add_argument("--strict", action="store_true", help="layout notes fail the run too")
+    parser.add_argument("--no-shrink", action="store_true", help="keep Chromium's PNGs (for checks, not for docs)")
     arguments = parser.parse_args(argv)
     try:
-        outcomes = render(arguments.out.resolve(), arguments.only)
+        outcomes = render(arguments.out.resolve(), arguments.only, shrink=not arguments.no_shrink)
     except Missing as error:
         print(f"cannot render the cards: {error}", file=sys.stderr)
         return 2

@@ -36,8 +36,17 @@ if [ -x .venv/bin/python ] && ! suitable .venv/bin/python; then
   rm -rf .venv
 fi
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 requirements=requirements.txt
 [ "${1:-}" = "dev" ] && requirements=requirements-dev.txt
 [ "${1:-}" = "bench" ] && requirements=benchmarks/requirements.txt  # dev, and botbuilder for the stock echo
+# pip is not run again while .venv holds exactly these pins (a stamp of the requirements files and the interpreter).
+stamp=".venv/.vaern-installed"
+wanted="$requirements $(cat requirements.txt requirements-dev.txt benchmarks/requirements.txt | sha256sum | cut -d' ' -f1) \
+$(.venv/bin/python --version 2>&1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+  exit 0
+fi
+rm -f "$stamp"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+printf '%s\n' "$wanted" >"$stamp"

@@ -15,12 +15,18 @@ if ! command -v pdftotext >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 
   echo "installing poppler-utils from Debian's packages (reads the case package PDFs in the tests)" >&2
   apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null
 fi
-bash scripts/setup.sh dev
-npm ci --silent --no-audit --no-fund
+bash scripts/setup.sh dev  # pip only when the pins changed since .venv was last set up
+# npm only when package-lock.json changed since node_modules was installed from it (a stamp beside the packages).
+lock_stamp=node_modules/.vaern-package-lock.sha256
+if [ ! -f "$lock_stamp" ] || [ "$(cat "$lock_stamp")" != "$(sha256sum <package-lock.json)" ]; then
+  npm ci --silent --no-audit --no-fund --prefer-offline
+  sha256sum <package-lock.json >"$lock_stamp"
+fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/lint-imports  # the one direction of imports (pyproject.toml [tool.importlinter])
 .venv/bin/pyright       # strict on domain/ and services/, basic elsewhere (pyproject.toml [tool.pyright])
 # In parallel (pytest-xdist), whole files to a worker so a file's fixtures start once; VAERN_TEST_WORKERS=0 runs
-# them one after another.
-.venv/bin/python -m pytest -n "${VAERN_TEST_WORKERS:-3}" --dist loadfile --durations=25 "$@"
+# them one after another. --no-loadscope-reorder hands out the files in collection order, the long ones (marked
+# slow, sorted first by tests/conftest.py) first; xdist's own order (most tests first) would start them last.
+.venv/bin/python -m pytest -n "${VAERN_TEST_WORKERS:-3}" --dist loadfile --no-loadscope-reorder --durations=25 "$@"

@@ -24,5 +24,7 @@ def loose_umask() -> Iterator[None]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long end-to-end runs (marked slow) first: spread over pytest-xdist's workers (scripts/test.sh), they
-    start at once instead of leaving one worker busy after the others finished. Order within each group stays."""
+    start at once instead of leaving one worker busy after the others finished. Order within each group stays.
+    Only with --no-loadscope-reorder (scripts/test.sh): without it `--dist loadfile` hands out the files with the
+    most tests first, which puts the long runs (one to three tests a file) last."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

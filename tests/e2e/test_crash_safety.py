@@ -1,444 +1,35 @@
-"""Crash safety: the bot is killed with SIGKILL at 21 random points, during a report, inside an evidence upload
-and right after a leader's Action.Execute, on Azure storage (Azurite), and restarted on the same storage each time.
-
-After every restart: every case document parses; every visible evidence item has all its bytes with the recorded
-size and SHA-256, and is the whole file that was sent, never a part; a leader action is applied fully (version
-bumped, handling recorded, audited) or not at all, and repeating it works; the user's dialog resumes where it was
-or starts cleanly, and never answers with an error. A reported case always reaches its leader.
-
-The kill points come from a seeded random generator; the seed is printed (`CRASH_SEED=<seed>` repeats a run) and
-so are the figures (`pytest -s`): kills per phase, cases and evidence checked, and the losses, which must be none.
-"""
+"""Crash safety on local storage (SQLite and files): the bot is killed with SIGKILL at stratified random points
+during a report, an evidence upload and a leader's action, and restarted on the same storage each time; nothing
+may be lost or half-done (tests/e2e/crash_run.py says what is checked). The same run on Azure storage is in
+test_crash_safety_azure.py, a file of its own so pytest-xdist can run the two at once."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import os
-import random
-import re
-import threading
-import time
-from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
-from domain.case import Case
 from domain.evidence import EvidenceItem, EvidenceSource
 from storage.local import LocalEvidenceStore
-from storage.outbox import LEADER_CARD
-from tests.e2e.leader_steps import ReportedCase, execute_data, report_case
-from tests.e2e.report_walk import STANDARD_ANSWERS, answer_until
-from tests.e2e.test_leader_flow import ACTIONS
-from tests.support.bot_process import BotProcess, BotStorage, RunningBot
+from tests.e2e.conftest import BotEnv
+from tests.e2e.crash_run import crash_bot, kill_at_random_points
+from tests.support.bot_process import RunningBot
 from tests.support.connector_stub import ConnectorStub
-from tests.support.evidence_files import png_screenshot
-from tests.support.file_server import FileRequest, FileServer
-from tests.support.integrity import IntegrityChecker, Sweep, pending_notifications, read_case
+from tests.support.file_server import FileServer
 from tests.support.organisation import Organisation
-from tests.support.stored import audit_events, cases_reported_by
-from tests.support.teams import TeamsUser, Turn, actions, cards, texts
+from tests.support.teams import TeamsUser
 
 pytestmark = pytest.mark.slow  # left out of the quick loop: pytest -m "not slow"
 
-SEED_VARIABLE = "CRASH_SEED"
-KILLS_PER_PHASE = 7  # x 3 phases = 21 kill points; each restart costs ~1.5 s on a 2-core machine
-REPORT, EVIDENCE, LEADER = "report", "evidence", "leader"
 
-ERROR_TEXT = "noget gik galt"  # content/da.toml common.error: a turn failed
-STALE_TEXT = "tidligere trin"  # common.stale_card: the retried answer had been saved before the kill
-WELCOME_TEXT = "Anmeld en krænkelse"  # the menu: no dialog was running
-REFERENCE = re.compile(r"VK-\d{4}-\d{4}")
-
-DURING_TURN_SHARE = 0.7  # of the report kills: while a turn is being handled (else between two turns)
-TURN_KILL_WINDOW_SECONDS = 0.06  # a report turn on Azurite takes some tens of ms
-CONFIRM_KILL_SHARE = 1 / 3  # of the report kills: walk on to the summary and kill while the report is sent
-ACTION_KILL_WINDOW_SECONDS = 0.05
-SWEEP_TIMEOUT_SECONDS = 30.0  # the restarted process's start-up case sweep (it logs "case sweep done")
-UPLOAD_BYTES = 5 * 1024 * 1024 + 12_345  # more than one 4 MiB block staged on Azure before the commit
-UPLOAD_PATTERN_BYTES = 16  # divides the file server's 64 KiB block, so the file is prefix + pattern repeated
-UPLOAD_DELAY_PER_BLOCK = 0.006  # ~0.5 s per upload, so the kill lands inside it
-UPLOAD_AFTER_LAST_BYTE_SECONDS = 0.03  # kills after the last byte aim at the commit (bytes, then metadata)
-LEADER_CARD_TIMEOUT_SECONDS = 5.0  # the outbox worker sends at once, and looks again every second
-JOIN_TIMEOUT_SECONDS = 30.0
-
-REPORT_STEPS: list[tuple[str, dict[str, Any]]] = [
-    ("start", {"command": "report"}),
-    *STANDARD_ANSWERS,
-    ("summary", {"q": "summary", "answer": "confirm"}),
-]
-
-
-def joined(turn: list[dict]) -> str:
-    return "\n".join(texts(turn))
-
-
-def shown_question(turn: list[dict]) -> str | None:
-    """The report question whose card the bot showed last in this turn (None: no question card)."""
-    for card in reversed(cards(turn)):
-        keys = [action["data"].get("q") for action in actions([card]) if isinstance(action.get("data"), dict)]
-        if any(keys):
-            return next(key for key in keys if key)
-    return None
-
-
-def in_flight(send: Callable[[], object]) -> threading.Thread:
-    """Send in the background; the bot may die under it (the connection error is what a crash looks like)."""
-
-    def run() -> None:
-        with suppress(requests.RequestException):
-            send()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread
-
-
-@dataclass
-class Reporter:
-    """An employee walking the report dialog; `position` indexes REPORT_STEPS (the next step to send)."""
-
-    user: TeamsUser
-    leader: TeamsUser
-    mark: int
-    position: int = 0
-
-
-@dataclass
-class Upload:
-    """A slow evidence file on the file server, unique per upload, with the digest of the whole file."""
-
-    name: str
-    path: str
-    url: str
-    sha256: str
-    size: int
-
-
-@dataclass
-class LeaderCase:
-    """A reported case the leader works through ACTIONS in order, one kill each; `version` and `applied` (the
-    audited actions) are as stored after the previous one."""
-
-    reported: ReportedCase
-    version: int
-    applied: list[str] = field(default_factory=list)
-    next_action: int = 0
-
-
-@dataclass
-class Tally:
-    kills: Counter[str] = field(default_factory=Counter)
-    outcomes: Counter[str] = field(default_factory=Counter)
-    sweeps: int = 0
-    cases_checked: int = 0  # case documents parsed, summed over the sweeps
-    evidence_checked: int = 0  # evidence items whose bytes were hashed, summed over the sweeps
-    leftovers: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-class CrashRun:
-    """The bot, the people and the kill points of one run, with the checks after each restart."""
-
-    def __init__(
-        self,
-        seed: int,
-        bot: RunningBot,
-        connector: ConnectorStub,
-        file_server: FileServer,
-        organisation: Organisation,
-        new_user: Callable[..., TeamsUser],
-    ) -> None:
-        self.rng = random.Random(seed)
-        self.bot = bot
-        self.connector = connector
-        self.file_server = file_server
-        self.organisation = organisation
-        self.new_user = new_user
-        self.checker = IntegrityChecker(bot)
-        self.tally = Tally()
-        self.sweep = Sweep()
-        self.reporter: Reporter | None = None
-        self.evidence_user: TeamsUser | None = None
-        self.uploads: dict[str, Upload] = {}
-        self.leader_case: LeaderCase | None = None
-
-    def problem(self, text: str) -> None:
-        self.tally.problems.append(text)
-
-    # ---- kill, restart, sweep -----------------------------------------------------------------------------------
-
-    def kill_and_restart(self, phase: str, flight: threading.Thread | None = None) -> None:
-        self.bot.process.kill()
-        if flight is not None:
-            flight.join(JOIN_TIMEOUT_SECONDS)
-        self.tally.kills[phase] += 1
-        mark = len(self.bot.process.log_text())
-        self.bot.process.start()
-        self.wait_for_start_up_sweep(mark)
-        self.check_storage()
-
-    def wait_for_start_up_sweep(self, mark: int) -> None:
-        """The start-up case sweep completes what the kill interrupted (bot/unfinished_actions.py): storage is
-        judged once it has run, however slowly the machine starts the new process's worker."""
-        deadline = time.monotonic() + SWEEP_TIMEOUT_SECONDS
-        while "case sweep done" not in self.bot.process.log_text()[mark:]:
-            if time.monotonic() > deadline:
-                self.problem(f"no start-up case sweep within {SWEEP_TIMEOUT_SECONDS} s of the restart")
-                return
-            time.sleep(0.05)
-
-    def check_storage(self, *, full: bool = False) -> Sweep:
-        sweep = self.checker.sweep(full=full)
-        self.tally.sweeps += 1
-        self.tally.cases_checked += len(sweep.cases)
-        self.tally.evidence_checked += sweep.hashed
-        self.tally.leftovers = sweep.leftovers
-        self.tally.problems.extend(sweep.problems)
-        for item in sweep.evidence.values():  # a visible upload is always the whole file
-            upload = self.uploads.get(item.original_name)
-            if upload is not None and (item.sha256, item.size) != (upload.sha256, upload.size):
-                self.problem(f"evidence {item.original_name} is visible with {item.size} of {upload.size} bytes")
-        self.sweep = sweep
-        return sweep
-
-    # ---- phase 1: a report, killed between or during answers ----------------------------------------------------
-
-    def new_reporter(self) -> Reporter:
-        unit = self.organisation.next_unit()
-        leader = self.new_user(**unit.leader.teams_details())  # before the report: the card goes to this chat
-        return Reporter(self.new_user(**unit.employee.teams_details()), leader, self.connector.mark())
-
-    def report_kill(self) -> None:
-        reporter = self.reporter = self.reporter or self.new_reporter()
-        to_confirm = self.rng.random() < CONFIRM_KILL_SHARE  # sending the report writes the most: aim there too
-        for _ in range(len(REPORT_STEPS) if to_confirm else self.rng.randint(0, 3)):
-            if reporter.position >= len(REPORT_STEPS) - 1:
-                break
-            self.report_step(reporter, reporter.user.submit(REPORT_STEPS[reporter.position][1]), after_kill=False)
-        key, value = REPORT_STEPS[reporter.position]
-        if self.rng.random() < DURING_TURN_SHARE:
-            flight = in_flight(lambda: reporter.user.submit(value, check=False))
-            time.sleep(self.rng.uniform(0, TURN_KILL_WINDOW_SECONDS))
-            self.kill_and_restart(REPORT, flight)
-            self.tally.outcomes[f"report: killed while {'sending' if key == 'summary' else 'answering'}"] += 1
-        else:
-            self.kill_and_restart(REPORT)
-            self.tally.outcomes["report: killed between answers"] += 1
-        self.report_step(reporter, reporter.user.submit(value, check=False), after_kill=True)  # the user goes on
-
-    def report_step(self, reporter: Reporter, turn: Turn, *, after_kill: bool) -> None:
-        """Check the bot's answer to REPORT_STEPS[position] and move on to the question it shows."""
-        key = REPORT_STEPS[reporter.position][0]
-        seen = joined(turn)
-        if turn.status >= 300 or ERROR_TEXT in seen or not turn:
-            self.problem(f"report step {key}: answered {turn.status} {seen[:200]!r}")
-        if key == "summary":
-            self.finish_report(reporter, seen)
-            return
-        expected, shown = REPORT_STEPS[reporter.position + 1][0], shown_question(turn)
-        if shown != expected and not (key == "start" and shown is None):  # "report" again mid-dialog: no card
-            self.problem(f"report step {key}: the bot shows {shown!r}, expected {expected!r}: {seen[:200]!r}")
-        if after_kill and key == "start":
-            self.tally.outcomes["dialog after the kill: report (re)started"] += 1
-        elif after_kill:
-            saved = "the answer had been saved" if STALE_TEXT in seen else "the answer taken again"
-            self.tally.outcomes[f"dialog after the kill: resumed, {saved}"] += 1
-        reporter.position += 1
-
-    def finish_report(self, reporter: Reporter, seen: str) -> None:
-        """The report was confirmed (perhaps twice, across a kill): one case, reported, and its leader told."""
-        reference = REFERENCE.search(seen)
-        if reference is None and WELCOME_TEXT not in seen:
-            self.problem(f"confirming the report got neither a reference nor the menu: {seen[:200]!r}")
-        found = cases_reported_by(self.bot, reporter.user.user_id)
-        if len(found) != 1 or found[0].status != "reported":
-            self.problem(f"confirmed report stored as {[(c.reference, c.status.value) for c in found]}")
-        elif reference is not None and reference.group() != found[0].reference:
-            self.problem(f"the user was told {reference.group()}, the case is {found[0].reference}")
-        if found and not self.leader_told(found[0], reporter):
-            pending = [n for n in pending_notifications(self.bot, found[0].case_id) if n.kind == LEADER_CARD]
-            if pending:  # delayed, not lost: e.g. claimed by the killed bot, sent again when its lease ends
-                self.tally.outcomes["leader card delayed: still in the outbox"] += 1
-            else:
-                self.problem(f"the leader never got case {found[0].reference} ({found[0].case_id})")
-        self.tally.outcomes["reports sent"] += 1
-        self.reporter = None
-
-    def leader_told(self, case: Case, reporter: Reporter) -> bool:
-        """The leader's card for the case arrived (in any chat: the bot may know an older one of the leader's)."""
-
-        def card_arrived(_calls: list) -> bool:
-            sent = cards(self.connector.activities(since=reporter.mark))
-            return any(execute_data(card).get("case_id") == case.case_id for card in sent if card.get("refresh"))
-
-        try:
-            return self.connector.wait_for(card_arrived, LEADER_CARD_TIMEOUT_SECONDS)
-        except TimeoutError:
-            return False
-
-    # ---- phase 2: a slow evidence file, killed while it is downloaded and stored ------------------------------
-
-    def new_upload(self) -> Upload:
-        number = len(self.uploads) + 1
-        name = f"skaermoptagelse-{number:02d}.png"
-        prefix = png_screenshot(shade=number)
-        pattern = self.rng.randbytes(UPLOAD_PATTERN_BYTES)
-        path = f"/personal/crash/{self.rng.getrandbits(64):016x}/{name}"
-        url = self.file_server.add_generated(
-            path, UPLOAD_BYTES, pattern, prefix=prefix, content_type="image/png", delay_per_block=UPLOAD_DELAY_PER_BLOCK
-        )
-        whole = prefix + (pattern * (UPLOAD_BYTES // UPLOAD_PATTERN_BYTES + 1))[: UPLOAD_BYTES - len(prefix)]
-        upload = Upload(name, path, url, hashlib.sha256(whole).hexdigest(), UPLOAD_BYTES)
-        self.uploads[name] = upload
-        return upload
-
-    def evidence_kill(self) -> None:
-        if self.evidence_user is None:
-            unit = self.organisation.next_unit()
-            self.evidence_user = self.new_user(**unit.employee.teams_details())
-            answer_until(self.evidence_user, "evidence")
-        user, upload = self.evidence_user, self.new_upload()
-        point = self.rng.uniform(0.02, 1.25)  # share of the bytes sent; past 1: after the last byte, in the commit
-        flight = in_flight(lambda: user.send_files([(upload.name, upload.url)], check=False))
-        self.wait_for_upload(upload, point)
-        self.kill_and_restart(EVIDENCE, flight)
-        secured = any(item.original_name == upload.name for item in self.sweep.evidence_by(user.user_id))
-        self.tally.outcomes[f"evidence: {'secured' if secured else 'not visible'} at the kill"] += 1
-        turn = user.send_files([(upload.name, upload.url)], check=False)  # the user sends it again
-        seen = joined(turn)
-        if turn.status >= 300 or ERROR_TEXT in seen or upload.sha256[:12] not in seen:
-            self.problem(f"sending {upload.name} again after the kill: {turn.status} {seen[:200]!r}")
-
-    def wait_for_upload(self, upload: Upload, point: float) -> None:
-        wanted = int(min(point, 1.0) * upload.size)
-
-        def reached(requests_so_far: list[FileRequest]) -> bool:
-            return any(r.path == upload.path and (r.completed or r.bytes_sent >= wanted) for r in requests_so_far)
-
-        self.file_server.wait_for(reached, timeout=JOIN_TIMEOUT_SECONDS)
-        if point > 1:
-            time.sleep((point - 1) / 0.25 * UPLOAD_AFTER_LAST_BYTE_SECONDS)
-
-    def finish_evidence(self) -> None:
-        """Send the report with its evidence: the case lists exactly the items secured, each the whole file."""
-        user = self.evidence_user
-        if user is None:
-            return
-        user.submit({"q": "evidence", "answer": "done"})
-        seen = joined(user.submit({"q": "summary", "answer": "confirm"}))
-        if ERROR_TEXT in seen or not REFERENCE.search(seen):
-            self.problem(f"the report with evidence was not sent: {seen[:200]!r}")
-        found = cases_reported_by(self.bot, user.user_id)
-        sweep = self.check_storage()
-        stored = sorted(item.evidence_id for item in sweep.evidence_by(user.user_id))
-        listed = sorted(item.evidence_id for case in found for item in case.evidence)
-        if len(found) != 1 or listed != stored or len(stored) < len(self.uploads):
-            self.problem(f"case evidence {len(listed)} items, stored {len(stored)}, uploads {len(self.uploads)}")
-        self.tally.outcomes["evidence items in the sent case"] += len(listed)
-
-    # ---- phase 3: a leader action, killed 0-50 ms after the Action.Execute ------------------------------------
-
-    def leader_kill(self) -> None:
-        if self.leader_case is None or self.leader_case.next_action == len(ACTIONS):
-            reported = report_case(self.organisation, self.new_user, self.connector)
-            self.leader_case = LeaderCase(reported, reported.version)
-        leader_case = self.leader_case
-        reported, version = leader_case.reported, leader_case.version
-        verb, inputs = ACTIONS[leader_case.next_action]
-        data = {"case_id": reported.case_id, "version": version, **inputs}
-        before = read_case(self.bot, reported.case_id)
-        flight = in_flight(lambda: reported.leader.execute(verb, data))
-        time.sleep(self.rng.uniform(0, ACTION_KILL_WINDOW_SECONDS))
-        self.kill_and_restart(LEADER, flight)
-        self.tally.outcomes[f"action at the kill: {self.check_action(leader_case, verb, before, at_kill=True)}"] += 1
-        status, body = reported.leader.execute(verb, data)  # the leader clicks again on the same card
-        card_version = None
-        if status == 200 and isinstance(body, dict) and body.get("statusCode") == 200:
-            card_version = int(execute_data(body["value"])["version"])
-        if card_version != version + 1:
-            self.problem(f"{verb} repeated after the kill: {status} {str(body)[:200]}")
-        self.check_action(leader_case, verb, before, at_kill=False)
-
-    def check_action(self, leader_case: LeaderCase, verb: str, before: Case, *, at_kill: bool) -> str:
-        """All or nothing: the case as before and no new audit event, or version + 1, changed handling and
-        audited once. Returns which of "applied", "not applied" or "half-applied" it is."""
-        case_id, version = leader_case.reported.case_id, leader_case.version
-        after = read_case(self.bot, case_id)
-        audited = [event.action for event in audit_events(self.bot, case_id)]
-        untouched = after == before and audited == leader_case.applied
-        applied = (
-            after.version == version + 1
-            and after.handling != before.handling
-            and audited == [*leader_case.applied, verb]
-        )
-        state = "applied" if applied else "not applied" if untouched and at_kill else "half-applied"
-        if state == "half-applied":
-            self.problem(
-                f"{verb} on {case_id} half-applied {'at the kill' if at_kill else 'after the repeat'}: "
-                f"version {before.version} -> {after.version}, handling changed {after.handling != before.handling}, "
-                f"new audit events {audited[len(leader_case.applied) :]}"
-            )
-        if not at_kill:  # the next action starts from what is stored, so a problem is not carried on to it
-            leader_case.applied, leader_case.version = audited, after.version
-            leader_case.next_action += 1
-        return state
-
-    # ---- the end ---------------------------------------------------------------------------------------------
-
-    def finish(self) -> None:
-        """Walk the open report to its end (the leader must get it), send the evidence report, sweep everything."""
-        if self.reporter is not None:
-            while self.reporter is not None:
-                reporter = self.reporter
-                self.report_step(reporter, reporter.user.submit(REPORT_STEPS[reporter.position][1]), after_kill=False)
-        self.finish_evidence()
-        final = self.check_storage(full=True)
-        self.tally.outcomes["cases at the end"] = len(final.cases)
-        self.tally.outcomes["evidence items at the end"] = len(final.evidence)
-
-    def summary(self, seed: int, seconds: float) -> str:
-        tally = self.tally
-        lines = [
-            f"crash safety, seed {seed} ({SEED_VARIABLE}={seed} repeats it), {seconds:.1f} s",
-            f"  kills: {sum(tally.kills.values())} ({', '.join(f'{k} {n}' for k, n in sorted(tally.kills.items()))})",
-            f"  sweeps: {tally.sweeps}, cases checked: {tally.cases_checked}",
-            f"  evidence checked (bytes hashed): {tally.evidence_checked}",
-            *(f"  {name}: {count}" for name, count in sorted(tally.outcomes.items())),
-            f"  uploads cut between bytes and metadata (invisible): {tally.leftovers}",
-            f"  losses/inconsistencies: {len(tally.problems)}",
-            *(f"    - {problem}" for problem in tally.problems),
-        ]
-        return "\n".join(lines)
-
-
-@pytest.fixture(scope="module", params=["local", pytest.param("azure", marks=pytest.mark.azurite)])
-def bot(
-    request: pytest.FixtureRequest,
-    bot_env: Callable[[str], BotStorage],
-    organisation: Organisation,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[RunningBot]:
-    """A bot of its own on fresh storage (SQLite and files, or Azurite containers) instead of the session's
-    shared one: what 21 kills leave behind, e.g. notifications leased for two minutes by a dead process, stays
-    out of the other tests."""
-    storage = bot_env(request.param)
-    workdir = tmp_path_factory.mktemp("crash-bot")
-    directory = organisation.write(workdir / "directory.json")
-    with BotProcess(storage.env(DIRECTORY_FILE=str(directory)), workdir=workdir) as process:
-        yield RunningBot(**vars(storage), process=process)
-
-
-def kill_plan(rng: random.Random) -> list[str]:
-    phases = [REPORT, EVIDENCE, LEADER] * KILLS_PER_PHASE
-    rng.shuffle(phases)
-    return phases
+@pytest.fixture(scope="module")
+def bot(bot_env: BotEnv, organisation: Organisation, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    with crash_bot(bot_env("local"), organisation, tmp_path_factory.mktemp("crash-bot")) as running:
+        yield running
 
 
 def test_kill_9_at_random_points_loses_nothing(
@@ -448,27 +39,13 @@ def test_kill_9_at_random_points_loses_nothing(
     organisation: Organisation,
     new_user: Callable[..., TeamsUser],
 ) -> None:
-    seed = int(os.environ.get(SEED_VARIABLE) or random.SystemRandom().randrange(2**32))
-    print(f"\ncrash safety seed: {seed}")
-    started = time.monotonic()
-    run = CrashRun(seed, bot, connector, file_server, organisation, new_user)
-    bot.process.ensure_running()
-    run.check_storage()
-    steps = {REPORT: run.report_kill, EVIDENCE: run.evidence_kill, LEADER: run.leader_kill}
-    for phase in kill_plan(run.rng):
-        steps[phase]()
-    run.finish()
-    summary = run.summary(seed, time.monotonic() - started)
-    print(summary)
-    assert sum(run.tally.kills.values()) >= 20
-    assert run.tally.problems == [], summary
+    kill_at_random_points(bot, connector, file_server, organisation, new_user)
 
 
 def test_local_evidence_ignores_the_temporary_metadata_a_crash_leaves(tmp_path: Path) -> None:
     """A kill inside LocalEvidenceWriter's commit can leave `.tmp-<uuid>-<id>.json` beside the evidence: empty
     (killed before its bytes were flushed) or a copy of the linked metadata (killed before the unlink). Neither
     may make the case's evidence unreadable or list an item twice."""
-    import asyncio
 
     async def scenario() -> list[EvidenceItem]:
         store = LocalEvidenceStore(tmp_path)

@@ -132,7 +132,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Compl
     out = tmp_path_factory.mktemp("cards")
     report_path = out / "report.json"
     completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--out", str(out), "--report", str(report_path)],
+        [sys.executable, str(SCRIPT), "--out", str(out), "--report", str(report_path), "--no-shrink"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -211,6 +211,22 @@ def test_a_card_over_28_kb_is_a_problem() -> None:
     found = render_cards.outcome(_sample(card), {"parseEvents": [], "validation": [], "errors": []})
     assert found.size > TEAMS_MAX_BYTES
     assert found.problems == [f"card is {found.size} bytes, over Teams' limit of {TEAMS_MAX_BYTES}"]
+
+
+def test_a_screenshot_is_shrunk_to_256_colours_at_the_same_size(tmp_path: Path) -> None:
+    """What docs/cards keeps (the rendering above leaves Chromium's PNGs as they are: --no-shrink)."""
+    shot = tmp_path / "card.png"
+    image = Image.new("RGB", (480, 200), "white")
+    for x in range(480):  # more colours than a palette holds: a gradient, as anti-aliased text gives
+        for y in range(0, 200, 4):
+            image.putpixel((x, y), (x % 256, (x * 3) % 256, y))
+    image.save(shot)
+    render_cards.shrink_png(shot)
+    with Image.open(shot) as shrunk:
+        assert shrunk.format == "PNG"
+        assert shrunk.mode == "P"
+        assert shrunk.size == (480, 200)
+        assert len(shrunk.getcolors(maxcolors=1024) or []) <= 256
 
 
 def test_a_card_the_renderer_skipped_is_a_problem() -> None:
