@@ -1,8 +1,9 @@
 """The adaptiveCard/action invoke: who is acting, what they asked, and the card (or error) they get back.
 
-Everyone gets a view fitted to their role (leader/deputy/HR: the action card; the employee: a status
-card); a stranger or a forged invoke gets a 403 error and learns nothing about the case. Roles come from
-`from.aadObjectId` alone (dialogs/identity.py); the employee's card names no one else in `refresh.userIds`.
+Everyone gets a view fitted to their role (leader/deputy/HR: the action card, HR's with the newest reads of the case's
+access log; the employee: a status card); a stranger or a forged invoke gets a 403 error and learns nothing about the
+case. Roles come from `from.aadObjectId` alone (dialogs/identity.py); the employee's card names no one else in
+`refresh.userIds`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from cards.leader.messages import action_error_text
 from cards.my_cases import case_detail_card
 from content import Texts
 from dialogs.identity import actor_of
+from domain.access_log import SHOWN_ON_HR_CARD, case_reads, newest
 from domain.authorization import Actor, Role
 from domain.leader_actions import EMPLOYEE_VERBS, Verb, check_in_day
 from services.case_service import ActionOutcome, CaseActions, Result
 from services.logging_setup import correlation_id
 from services.notifications import CaseNotifications, own_refresh_user_ids
 from services.roles import Directory
+from storage.audit import AuditLog
 from storage.ports import EvidenceStore
 
 LEADERSHIP_VIEW = frozenset({Role.LEADER, Role.DEPUTY, Role.ON_CALL})  # who gets the action card as their view
@@ -37,8 +40,10 @@ class CardActionHandler:
         notifications: CaseNotifications,
         directory: Directory,
         evidence: EvidenceStore,
+        audit: AuditLog,
         crisis_line: str,
     ) -> None:
+        self._audit = audit
         self._actions = actions
         self._notifications = notifications
         self._directory = directory
@@ -98,7 +103,10 @@ class CardActionHandler:
         if Role.HR in roles:
             evidence = await self._evidence.list_items(case.case_id)
             overdue, deadline = planner.overdue(case), planner.easy_deadline(case)
-            return hr_escalation_card(texts, case, evidence, viewers, overdue=overdue, easy_deadline=deadline)
+            opened_by = newest(case_reads(await self._audit.events(case.case_id)), SHOWN_ON_HR_CARD)
+            return hr_escalation_card(
+                texts, case, evidence, viewers, overdue=overdue, easy_deadline=deadline, opened_by=opened_by
+            )
         viewer = Role.SUBJECT if Role.SUBJECT in roles else Role.REPORTER
         next_check_in = planner.next_check_in(case) if viewer is Role.SUBJECT else None
         # keeps "add evidence or a note" on refresh

@@ -197,6 +197,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         notifications,
         directory,
         backend.evidence,
+        audit,
         settings.crisis_line,
     )
     plan_files = PlanFiles(
