@@ -18,11 +18,12 @@ from bot.directory_source import app_installer, open_directory
 from bot.handler import VaernBot
 from bot.pacing import SendPacer
 from bot.plan_files import PlanFiles
+from bot.privacy_routes import data_protection_officer
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.reply_clients import ReplyClients
 from bot.retention import build_retention
 from cards.common import prepare_card_models
-from cards.privacy import DataProtectionOfficer, privacy_notice_card
+from cards.privacy import privacy_notice_card
 from content import texts_for
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
@@ -97,11 +98,7 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 def privacy_notice_for(settings: Settings) -> Callable[[str | None], dict[str, Any]]:
     """The privacy notice card in a person's language, from the settings (retention, data protection officer)."""
-    officer = DataProtectionOfficer(
-        settings.data_protection_officer_name,
-        settings.data_protection_officer_email,
-        settings.data_protection_officer_phone,
-    )
+    officer = data_protection_officer(settings)
 
     def notice(locale: str | None) -> dict[str, Any]:
         texts = texts_for(locale, settings.crisis_line, settings.organisation_name)
