@@ -20,14 +20,12 @@ from cards.leader.messages import action_error_text
 from cards.my_cases import case_detail_card
 from content import Texts
 from dialogs.identity import actor_of
-from domain.access_log import SHOWN_ON_HR_CARD, case_reads, newest
 from domain.authorization import Actor, Role
 from domain.leader_actions import EMPLOYEE_VERBS, Verb, check_in_day
 from services.case_service import ActionOutcome, CaseActions, Result
 from services.logging_setup import correlation_id
 from services.notifications import CaseNotifications, own_refresh_user_ids
 from services.roles import Directory
-from storage.audit import AuditLog
 from storage.ports import EvidenceStore
 
 LEADERSHIP_VIEW = frozenset({Role.LEADER, Role.DEPUTY, Role.ON_CALL})  # who gets the action card as their view
@@ -40,10 +38,8 @@ class CardActionHandler:
         notifications: CaseNotifications,
         directory: Directory,
         evidence: EvidenceStore,
-        audit: AuditLog,
         crisis_line: str,
     ) -> None:
-        self._audit = audit
         self._actions = actions
         self._notifications = notifications
         self._directory = directory
@@ -103,7 +99,7 @@ class CardActionHandler:
         if Role.HR in roles:
             evidence = await self._evidence.list_items(case.case_id)
             overdue, deadline = planner.overdue(case), planner.easy_deadline(case)
-            opened_by = newest(case_reads(await self._audit.events(case.case_id)), SHOWN_ON_HR_CARD)
+            opened_by = await self._notifications.hr_access_log(case)
             return hr_escalation_card(
                 texts, case, evidence, viewers, overdue=overdue, easy_deadline=deadline, opened_by=opened_by
             )

@@ -188,6 +188,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         organisation=settings.organisation_name,
         references=references,
         on_call_phone=settings.on_call_phone,
+        audit=audit,
     )
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)
@@ -226,7 +227,6 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         notifications,
         directory,
         backend.evidence,
-        audit,
         settings.crisis_line,
     )
     plan_files = PlanFiles(
