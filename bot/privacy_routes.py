@@ -23,7 +23,6 @@ from content import SUPPORTED, Texts, texts_for
 PRIVACY_PATH = "/privacy"
 STYLESHEET = "/tab/static/privacy.css"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_QUALITY = re.compile(r"^q=([0-9.]+)$")
 
 
 def data_protection_officer(settings: Settings) -> DataProtectionOfficer:
@@ -35,6 +34,15 @@ def data_protection_officer(settings: Settings) -> DataProtectionOfficer:
     )
 
 
+def _quality(value: str) -> float:
+    """An Accept-Language weight; one that is no number between 0 and 1 counts as 0 (not wanted)."""
+    try:
+        quality = float(value)
+    except ValueError:
+        return 0.0
+    return quality if 0.0 <= quality <= 1.0 else 0.0
+
+
 def page_language(query: str | None, accept_language: str | None) -> str:
     """`?lang=` when it names a language Værn speaks; else the Accept-Language Værn speaks best; else Danish."""
     if query in SUPPORTED:
@@ -44,12 +52,8 @@ def page_language(query: str | None, accept_language: str | None) -> str:
         tag, *parameters = [piece.strip() for piece in part.split(";")]
         quality = 1.0
         for parameter in parameters:
-            found = _QUALITY.match(parameter)
-            if found:
-                try:
-                    quality = float(found.group(1))
-                except ValueError:
-                    quality = 0.0
+            if parameter.lower().startswith("q="):
+                quality = _quality(parameter[2:])
         language = tag.split("-")[0].lower()
         if language in SUPPORTED and quality > 0:
             ranked.append((-quality, position, language))
