@@ -25,7 +25,7 @@ from cards.leader.parts import handling_facts
 from cards.memo import clear_card_memos, memoised_cards
 from cards.validation import TEAMS_HOST_KEYS, TEAMS_MAX_BYTES, teams_card_problems
 from content import SUPPORTED, Texts, texts_for
-from domain.access_log import SHOWN_ON_HR_CARD, case_reads, newest
+from domain.access_log import SHOWN_ON_HR_CARD, AccessEntry, case_reads, newest
 from domain.audit import AuditEvent
 from domain.authorization import Role
 from domain.case import (
@@ -347,11 +347,15 @@ def _long_access_log(reads: int = 300) -> list[AuditEvent]:
     ]
 
 
+@cache
+def _hr_reads() -> tuple[list[AccessEntry], int]:
+    return newest(case_reads(_long_access_log()), SHOWN_ON_HR_CARD)
+
+
 def _hr(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
     escalated = case.handling.hr_escalation or HrEscalation(**SIGNED.model_dump(), function=HrFunction.JURA)
     case = case.model_copy(update={"handling": case.handling.model_copy(update={"hr_escalation": escalated})})
-    opened_by = newest(case_reads(_long_access_log()), SHOWN_ON_HR_CARD)
-    return hr_escalation_card(texts, case, evidence, ["29:hr"], opened_by=opened_by)
+    return hr_escalation_card(texts, case, evidence, ["29:hr"], opened_by=_hr_reads())
 
 
 def _employee(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
