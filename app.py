@@ -6,6 +6,7 @@ when the runtime is built, storage takes a small write (and its delete) within R
 has not begun; otherwise 503 with the reason (readiness): a full disk or a store that only reads is not ready. When
 ready its detail counts the outbox's dead letters (notifications given up and not delivered; they do not make the
 instance unready). On shutdown aiohttp stops listening, lets the requests in flight finish, then the runtime closes.
+GET /privacy is the privacy notice as a page (bot/privacy_routes.py), the Teams app's privacy URL.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.directory_source import credential_settings
 from bot.event_loop import loop_name, new_event_loop
 from bot.messages_endpoint import AUTHENTICATOR, handle_messages
 from bot.overview_routes import add_overview_routes
+from bot.privacy_routes import add_privacy_routes
 from bot.runtime import RUNTIME, build_runtime
 from bot.subject_request_routes import add_subject_request_routes
 from bot.tab_routes import add_tab_routes
@@ -126,6 +128,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     add_overview_routes(app, settings)  # the Overblik tab's API
     add_subject_request_routes(app)  # its data subject requests and rectifications
     add_tab_routes(app, settings)  # the Overblik tab's page and its files
+    add_privacy_routes(app, settings)  # the privacy notice as a page (the Teams app's privacyUrl)
     return app
 
 

@@ -1,8 +1,9 @@
 """The adaptiveCard/action invoke: who is acting, what they asked, and the card (or error) they get back.
 
-Everyone gets a view fitted to their role (leader/deputy/HR: the action card; the employee: a status
-card); a stranger or a forged invoke gets a 403 error and learns nothing about the case. Roles come from
-`from.aadObjectId` alone (dialogs/identity.py); the employee's card names no one else in `refresh.userIds`.
+Everyone gets a view fitted to their role (leader/deputy/HR: the action card, HR's with the newest reads of the case's
+access log; the employee: a status card); a stranger or a forged invoke gets a 403 error and learns nothing about the
+case. Roles come from `from.aadObjectId` alone (dialogs/identity.py); the employee's card names no one else in
+`refresh.userIds`.
 """
 
 from __future__ import annotations
@@ -98,7 +99,10 @@ class CardActionHandler:
         if Role.HR in roles:
             evidence = await self._evidence.list_items(case.case_id)
             overdue, deadline = planner.overdue(case), planner.easy_deadline(case)
-            return hr_escalation_card(texts, case, evidence, viewers, overdue=overdue, easy_deadline=deadline)
+            opened_by = await self._notifications.hr_access_log(case)
+            return hr_escalation_card(
+                texts, case, evidence, viewers, overdue=overdue, easy_deadline=deadline, opened_by=opened_by
+            )
         viewer = Role.SUBJECT if Role.SUBJECT in roles else Role.REPORTER
         next_check_in = planner.next_check_in(case) if viewer is Role.SUBJECT else None
         # keeps "add evidence or a note" on refresh

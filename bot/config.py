@@ -14,6 +14,7 @@ from domain.follow_ups import FollowUpPolicy
 from domain.handling import HrFunction
 from domain.retention import RetentionPolicy
 from domain.working_time import WorkingCalendar, WorkingHours
+from storage.azure_account import endpoint_problem
 from storage.backends import StorageChoice
 from storage.package_signing import DEFAULT_KEY_NAME, SigningKeySource
 
@@ -75,6 +76,15 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     azure_storage_connection_string: str = ""
     azure_container_prefix: str = Field(default="vaern", pattern=r"^[a-z0-9]{3,40}$")
+    # Instead of a connection string (preferred: no key to keep): the account's blob endpoint,
+    # https://<account>.blob.core.windows.net, reached with the app's managed identity (user-assigned when
+    # AZURE_STORAGE_CLIENT_ID names it). Every endpoint must be https, plain http only for a local Azurite
+    # (storage/azure_account.py; docs/production-storage.md).
+    azure_storage_account_url: str = ""
+    azure_storage_client_id: str = ""
+    # The time-based immutability policy on the evidence container, in days, as set on the account (0: none). Checked
+    # at start against the retention periods (domain.retention.immutability_conflicts; docs/production-storage.md).
+    evidence_immutability_days: int = Field(default=0, ge=0)
 
     evidence_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_EVIDENCE_HOSTS))
     evidence_allow_http: bool = False
@@ -202,6 +212,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _storage_over_https(self) -> Settings:
+        if self.storage_backend == "azure":
+            problem = endpoint_problem(self.azure_storage_connection_string, self.azure_storage_account_url)
+            if problem:
+                raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
     def _installing_needs_graph(self) -> Settings:
         if self.teams_app_catalog_id and self.directory_source != "graph":
             raise ValueError("TEAMS_APP_CATALOG_ID installs Værn through Microsoft Graph: set DIRECTORY_SOURCE=graph")
@@ -219,6 +237,8 @@ class Settings(BaseSettings):
             data_dir=self.data_dir,
             azure_connection_string=self.azure_storage_connection_string,
             azure_container_prefix=self.azure_container_prefix,
+            azure_account_url=self.azure_storage_account_url,
+            azure_client_id=self.azure_storage_client_id,
             job_lease_seconds=self.job_lease_seconds,
             job_max_attempts=self.job_max_attempts,
             job_queue_max_delay_seconds=self.job_queue_max_delay_seconds,

@@ -18,11 +18,12 @@ from bot.directory_source import app_installer, open_directory
 from bot.handler import VaernBot
 from bot.pacing import SendPacer
 from bot.plan_files import PlanFiles
+from bot.privacy_routes import data_protection_officer
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.reply_clients import ReplyClients
 from bot.retention import build_retention
 from cards.common import prepare_card_models
-from cards.privacy import DataProtectionOfficer, privacy_notice_card
+from cards.privacy import privacy_notice_card
 from content import texts_for
 from dialogs.add_evidence import AddEvidenceDialog
 from dialogs.choose_leader import ChooseLeaderDialog
@@ -34,6 +35,7 @@ from directory.graph import GraphDirectory
 from domain.clock import Clock, SystemClock
 from domain.evidence import EvidencePolicy
 from domain.follow_ups import FollowUps
+from domain.retention import ImmutabilityConflict, immutability_conflicts
 from services.case_records import CaseRecords
 from services.case_service import CaseActions
 from services.case_sweep import sweep_cases
@@ -101,11 +103,7 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 def privacy_notice_for(settings: Settings) -> Callable[[str | None], dict[str, Any]]:
     """The privacy notice card in a person's language, from the settings (retention, data protection officer)."""
-    officer = DataProtectionOfficer(
-        settings.data_protection_officer_name,
-        settings.data_protection_officer_email,
-        settings.data_protection_officer_phone,
-    )
+    officer = data_protection_officer(settings)
 
     def notice(locale: str | None) -> dict[str, Any]:
         texts = texts_for(locale, settings.crisis_line, settings.organisation_name)
@@ -114,12 +112,43 @@ def privacy_notice_for(settings: Settings) -> Callable[[str | None], dict[str, A
     return notice
 
 
+IMMUTABILITY_WARNINGS = {
+    ImmutabilityConflict.CLOSED_CASES: "EVIDENCE_IMMUTABILITY_DAYS=%d is longer than RETENTION__CLOSED_CASE_YEARS=%d "
+    "(x 365 days): closed cases' evidence cannot be deleted when due; shorten the policy (docs/production-storage.md)",
+    ImmutabilityConflict.DRAFTS: "EVIDENCE_IMMUTABILITY_DAYS=%d is longer than RETENTION__DRAFT_DAYS=%d: a draft's "
+    "evidence stays until the policy ends, also when its author deletes the draft (docs/production-storage.md)",
+}
+
+
+async def check_evidence_immutability(settings: Settings, evidence: object) -> None:
+    """Warn at start when the evidence container's immutability policy (EVIDENCE_IMMUTABILITY_DAYS) would keep
+    evidence past its deletion date (domain.retention.immutability_conflicts), and, on Azure, when the container's
+    own answer (a policy or none) disagrees with the setting. Never stops the start."""
+    days, retention = settings.evidence_immutability_days, settings.retention
+    for conflict in immutability_conflicts(days, retention):
+        period = retention.closed_case_years if conflict is ImmutabilityConflict.CLOSED_CASES else retention.draft_days
+        log.warning(IMMUTABILITY_WARNINGS[conflict], days, period)
+    probe = getattr(evidence, "has_immutability_policy", None)
+    if probe is None:
+        return
+    try:
+        has_policy = await probe()
+    except Exception as error:  # a start-up hint only: storage that cannot say is not a reason to stop
+        log.warning("could not read the evidence container's immutability policy (%s)", type(error).__name__)
+        return
+    if has_policy and days == 0:
+        log.warning("the evidence container has an immutability policy: set EVIDENCE_IMMUTABILITY_DAYS to its period")
+    if not has_policy and days > 0:
+        log.warning("EVIDENCE_IMMUTABILITY_DAYS=%d but the evidence container has no immutability policy", days)
+
+
 async def build_runtime(settings: Settings, clock: Clock | None = None, signer: PackageSigner | None = None) -> Runtime:
     """Everything from the settings; `clock` is the server's own unless a test moves time; `signer` is the one
     app.py loaded at start (else loaded here)."""
     clock = clock or SystemClock()
     signer = signer or load_package_signer(settings.signing_key_source())
     backend = await open_backend(settings.storage_choice())
+    await check_evidence_immutability(settings, backend.evidence)
     documents = backend.documents
     jobs = await open_job_queue(settings.storage_choice(), documents, clock)
     adapter, reply_clients = create_adapter(settings)
@@ -163,6 +192,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         organisation=settings.organisation_name,
         references=references,
         on_call_phone=settings.on_call_phone,
+        audit=audit,
     )
     plans = ResponsePlanRepository(documents)
     unfinished = UnfinishedActions(backend.evidence, audit, notifications, clock)

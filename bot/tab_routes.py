@@ -63,7 +63,17 @@ NO_STORE = {"Cache-Control": "no-store"}
 A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 # The tab's own files (tab/) and the built files of the pinned packages (package.json "dependencies").
-OWN_FILES = {"app.js", "views.js", "subject_requests.js", "teams.js", "dom.js", "charts.js", "reassign.js", "tab.css"}
+OWN_FILES = {
+    "app.js",
+    "views.js",
+    "subject_requests.js",
+    "teams.js",
+    "dom.js",
+    "charts.js",
+    "reassign.js",
+    "tab.css",
+    "privacy.css",
+}
 LIBRARIES = {
     "teams-js/MicrosoftTeams.min.js": "@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js",
     "fluent/web-components.min.js": "@fluentui/web-components/dist/web-components-all.min.js",
@@ -109,7 +119,8 @@ async def _own(request: web.Request) -> web.StreamResponse:
     return _file(PAGE_FOLDER / name, NO_STORE)
 
 
-def _tel(number: str) -> str:
+def tel_link(number: str) -> str:
+    """A tel: link to a phone number as people write it (8 digits: a Danish number)."""
     digits = re.sub(r"[^0-9+]", "", number)
     return f"tel:{digits if digits.startswith('+') or len(digits) != 8 else '+45' + digits}"
 
@@ -122,7 +133,8 @@ def page(settings: Settings) -> str:
         title=escape(texts("tab.title")),
         loading=escape(texts("tab.loading")),
         crisis=escape(texts("tab.crisis")),
-        crisis_tel=escape(_tel(settings.crisis_line)),
+        privacy=escape(texts("tab.privacy")),
+        crisis_tel=escape(tel_link(settings.crisis_line)),
     )
 
 

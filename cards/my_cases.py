@@ -17,6 +17,7 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
+from cards.access_log import access_section
 from cards.common import build_card, heading, paragraph, submit
 from cards.leader.employee_view import employee_status_card
 from cards.markdown import escape_markdown
@@ -106,29 +107,6 @@ def _before_crisis_line(card: Card, elements: Sequence[dict[str, Any]]) -> Card:
     at = len(body) - 1 if str(last.get("text", "")).startswith(CRISIS_MARK) else len(body)
     body[at:at] = list(elements)
     return card
-
-
-ROLES_NAMED = ("leader", "deputy", "hr", "on_call", "reporter")
-
-
-def _access_line(texts: Texts, entry: AccessEntry) -> str:
-    when = entry.at.astimezone(DEFAULT_TIMEZONE).strftime("%d-%m-%Y %H:%M")
-    role = texts(f"access.role_{entry.role if entry.role in ROLES_NAMED else 'other'}")
-    name = escape_markdown(entry.name) if entry.name else texts("access.someone")
-    return texts("access.line", when=when, name=name, role=role, what=texts(f"access.what_{entry.access.value}"))
-
-
-def access_section(texts: Texts, entries: Sequence[AccessEntry], earlier: int) -> list[dict[str, Any]]:
-    """Who opened the case, newest first, and how many earlier times were left out."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": texts("access.title"), "wrap": True, "weight": "Bolder", "separator": True},
-        {"type": "TextBlock", "text": texts("access.intro"), "wrap": True, "isSubtle": True, "spacing": "Small"},
-    ]
-    lines = [_access_line(texts, entry) for entry in entries] or [texts("access.none")]
-    blocks += [{"type": "TextBlock", "text": line, "wrap": True, "spacing": "Small"} for line in lines]
-    if earlier:
-        blocks.append({"type": "TextBlock", "text": texts("access.earlier", count=earlier), "wrap": True})
-    return blocks
 
 
 def case_detail_card(

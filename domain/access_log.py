@@ -9,7 +9,9 @@ Counted as opening the case (each one entry, with the reader's name, their role 
 Not counted: card refreshes (Teams refreshes a card whenever it shows it, so they say nothing about intent), the
 overview's lists (minimal rows of many cases), refused attempts, and changes (those are actions, shown as the
 case's status). The employee's own reads are left out. The employee sees names and roles only: no ids, no reasons,
-no package hashes. HR sees the whole log of a case (domain.authorization.sees_access_log).
+no package hashes. HR sees the whole log of a case (domain.authorization.sees_access_log): in the Overblik tab every
+event, on its card in chat the same deliberate reads as above by everyone, the employee included (`case_reads`), the
+newest `SHOWN_ON_HR_CARD` of them.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ CASE_READ = "overview_case_read"
 BREAK_THE_GLASS = "break_the_glass"
 SUBJECT_EXPORT = "subject_export"
 SHOWN_TO_EMPLOYEE = 20  # the newest entries "Mine sager" lists; it says how many earlier ones there are
+SHOWN_ON_HR_CARD = 6  # the newest entries HR's card in chat lists; the whole log is in the Overblik tab
 
 
 class Access(StrEnum):
@@ -81,13 +84,12 @@ def _same_read(event: AuditEvent, access: Access) -> tuple[str, ...]:
     return (event.actor_id, access.value, event.at.isoformat(), event.detail)
 
 
-def who_opened(events: Iterable[AuditEvent], employee: Person) -> list[AccessEntry]:
-    """Every deliberate read of the case by someone other than the employee, oldest first."""
+def _reads(events: Iterable[AuditEvent], leave_out: Person | None) -> list[AccessEntry]:
     entries: list[AccessEntry] = []
     seen: set[tuple[str, ...]] = set()
     for event in sorted(events, key=lambda event: event.at):
         access = _KINDS.get(event.action)
-        if access is None or _own(event, employee):
+        if access is None or (leave_out is not None and _own(event, leave_out)):
             continue
         key = _same_read(event, access)
         if key in seen:
@@ -95,6 +97,16 @@ def who_opened(events: Iterable[AuditEvent], employee: Person) -> list[AccessEnt
         seen.add(key)
         entries.append(AccessEntry(at=event.at, name=event.actor_name, role=event.role, access=access))
     return entries
+
+
+def who_opened(events: Iterable[AuditEvent], employee: Person) -> list[AccessEntry]:
+    """Every deliberate read of the case by someone other than the employee, oldest first."""
+    return _reads(events, leave_out=employee)
+
+
+def case_reads(events: Iterable[AuditEvent]) -> list[AccessEntry]:
+    """Every deliberate read of the case by anyone, the employee's own too, oldest first (HR's view of the log)."""
+    return _reads(events, leave_out=None)
 
 
 def newest(entries: list[AccessEntry], limit: int = SHOWN_TO_EMPLOYEE) -> tuple[list[AccessEntry], int]:

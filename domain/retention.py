@@ -9,7 +9,8 @@
   * A case under a legal hold (retshold, `domain.handling.LegalHold`, placed and lifted by HR) never goes. When the
     hold is lifted the case goes when its period says, at once if that has passed.
 What stays is a `Tombstone`: the reference, the unit, the dates, what was deleted and by which rule; no person's
-name or id and no free text.
+name or id and no free text. A time-based immutability policy on the evidence container must not outlast these
+periods (`immutability_conflicts`; docs/production-storage.md).
 """
 
 from __future__ import annotations
@@ -142,3 +143,29 @@ def tombstone_for(
         legal_holds=len(case.handling.legal_holds),
         deleted=dict(deleted),
     )
+
+
+class ImmutabilityConflict(StrEnum):
+    """Where a time-based immutability policy on the evidence container outlasts a deletion Værn must make.
+
+    Such a policy keeps every evidence blob `days` after it was written, for every case alike (it is set on the
+    container). Evidence is written while a case is open, so a closed case's evidence is free by the time its period
+    after closing ends as long as the policy is no longer than that period (`closed_case_years` x 365 days, the
+    shortest such period). A draft's evidence is due `draft_days` after the draft was kept, or at once when its author
+    deletes it: any longer policy keeps those files until it ends (the deletion is refused and tried again).
+    """
+
+    CLOSED_CASES = "closed_cases"
+    DRAFTS = "drafts"
+
+
+def immutability_conflicts(policy_days: int, policy: RetentionPolicy) -> list[ImmutabilityConflict]:
+    """What a policy of `policy_days` (0: none) on the evidence container would keep beyond its deletion date."""
+    if policy_days <= 0:
+        return []
+    conflicts: list[ImmutabilityConflict] = []
+    if policy_days > policy.closed_case_years * 365:
+        conflicts.append(ImmutabilityConflict.CLOSED_CASES)
+    if policy_days > policy.draft_days:
+        conflicts.append(ImmutabilityConflict.DRAFTS)
+    return conflicts

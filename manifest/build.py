@@ -1,6 +1,7 @@
 """Build the Teams app package `appPackage.zip`: fill `manifest.template.json` (and the localization files)
 with the app id, the bot id (= MICROSOFT_APP_ID), the version and the organisation's URLs, add the icons,
-check everything offline (see `manifest.validation`) and write the zip only when nothing is wrong.
+check everything offline (see `manifest.validation`) and write the zip only when nothing is wrong. With BOT_DOMAIN
+set and no privacy URL given, the privacy URL is the notice the bot serves itself (https://<BOT_DOMAIN>/privacy).
 
 Values come from, in this order: command-line options, the bot's Settings (environment and `.env`), plain
 environment variables and `.env` for settings that `bot/config.py` does not declare yet, then defaults.
@@ -29,6 +30,7 @@ ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed, so the same inputs give the same zip
 DEFAULT_DEVELOPER = "Silkeborg Kommune"
 DEFAULT_WEBSITE = "https://silkeborg.dk"
 DEFAULT_CRISIS_LINE = "89 70 12 99"
+PRIVACY_PATH = "/privacy"  # the privacy notice the bot serves (bot/privacy_routes.py; tests/e2e/test_tab_page.py)
 
 
 class ManifestError(Exception):
@@ -110,17 +112,19 @@ def app_info(options: Mapping[str, str | None], read: Callable[[str, str], str])
 
     bot_id = pick("bot_id", "microsoft_app_id", "")
     website = pick("website_url", "teams_website_url", DEFAULT_WEBSITE)
-    privacy = pick("privacy_url", "teams_privacy_url", "")
+    bot_domain = pick("bot_domain", "bot_domain", "")
+    # The bot serves its privacy notice itself (bot/privacy_routes.py): the same text as the card in chat.
+    served_privacy = f"https://{bot_domain}{PRIVACY_PATH}" if bot_domain else ""
+    privacy = pick("privacy_url", "teams_privacy_url", served_privacy)
     terms = pick("terms_url", "teams_terms_url", "")
     warnings = [
         f"{label} is not set: using the website {website} (set {setting} or {option})"
         for label, value, setting, option in (
-            ("the privacy URL", privacy, "TEAMS_PRIVACY_URL", "--privacy-url"),
+            ("the privacy URL", privacy, "TEAMS_PRIVACY_URL or BOT_DOMAIN", "--privacy-url"),
             ("the terms-of-use URL", terms, "TEAMS_TERMS_URL", "--terms-url"),
         )
         if not value
     ]
-    bot_domain = pick("bot_domain", "bot_domain", "")
     if not bot_domain:
         warnings.append("BOT_DOMAIN is not set: the package has no Overblik tab (set BOT_DOMAIN or --bot-domain)")
     return AppInfo(

@@ -566,8 +566,13 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
         (DESKTOP, PHONE),
     )
     escalated = _case(status=CaseStatus.ACKNOWLEDGED, handling=_handling(Verb.FIRST_AID, Verb.ESCALATE_HR))
-    hr = hr_escalation_card(t, escalated, _evidence(2), ["29:hr"])
-    yield Sample(f"hr-escalation-{lang}", "HR (Organisation og Personale): escalated case", hr)
+    reads = [
+        AccessEntry(at=NOW + timedelta(hours=31), name="Hanne Jura", role="hr", access=Access.CASE),
+        AccessEntry(at=NOW + timedelta(hours=28), name="Mette Hansen", role="subject", access=Access.PACKAGE),
+        *_opened_by()[1:],
+    ]
+    hr = hr_escalation_card(t, escalated, _evidence(2), ["29:hr"], opened_by=(reads, 14))
+    yield Sample(f"hr-escalation-{lang}", "HR (Organisation og Personale): escalated case, who opened it", hr)
     automatic = _case(
         handling=Handling(
             hr_escalation=HrEscalation(

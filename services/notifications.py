@@ -21,6 +21,7 @@ from cards.leader.messages import employee_update_text
 from cards.markdown import escape_markdown
 from cards.work_environment import anonymised_summary_card
 from content import DEFAULT_ORGANISATION, Texts, texts_for
+from domain.access_log import SHOWN_ON_HR_CARD, AccessEntry, case_reads, newest
 from domain.case import Case, Person
 from domain.clock import Clock
 from domain.evidence import EvidenceItem
@@ -31,6 +32,7 @@ from domain.urgency import URGENT, is_urgent
 from services.follow_up_planner import FollowUpPlanner
 from services.roles import Directory, HrMember, OnCallMember, Responsibles, led_by, people_named
 from services.together import together
+from storage.audit import AuditLog
 from storage.conversation_refs import ConversationReferenceStore
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD, Notification, Outbox
@@ -106,8 +108,10 @@ class CaseNotifications:
         organisation: str = DEFAULT_ORGANISATION,
         references: ConversationReferenceStore | None = None,
         on_call_phone: str = "",
+        audit: AuditLog | None = None,
     ) -> None:
         self.on_call_phone = on_call_phone
+        self._audit = audit
         self._directory = directory
         self._references = references
         self._organisation = organisation
@@ -403,21 +407,31 @@ class CaseNotifications:
     async def send_hr_cards(
         self, case: Case, evidence: list[EvidenceItem], id_prefix: str, *, if_stored: Awaitable[str] | None = None
     ) -> None:
-        """HR's escalation card (with what is overdue) to the members of the function the case was given to,
-        or of the intake function when none was named (Værn's own escalation): need-to-know, as
+        """HR's escalation card (with what is overdue and who opened the case) to the members of the function the case
+        was given to, or of the intake function when none was named (Værn's own escalation): need-to-know, as
         domain/authorization.py lets them see it."""
         escalation = case.handling.hr_escalation
         if escalation is None:
             return
         overdue, deadline = self.planner.overdue(case), self.planner.easy_deadline(case)
+        opened_by = await self.hr_access_log(case)
         function = (escalation.function or self.hr_intake).value
         for member in self._directory.hr_members(function):
             person = _hr_person(member)
             texts = await self.reader_texts(person)
-            payload = card_payload(hr_escalation_card(texts, case, evidence, overdue=overdue, easy_deadline=deadline))
+            card = hr_escalation_card(
+                texts, case, evidence, overdue=overdue, easy_deadline=deadline, opened_by=opened_by
+            )
+            payload = card_payload(card)
             await self.enqueue(
                 f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, payload, if_stored=if_stored
             )
+
+    async def hr_access_log(self, case: Case) -> tuple[list[AccessEntry], int] | None:
+        """Who opened the case, for HR's card: the newest reads by anyone and how many more (None without a log)."""
+        if self._audit is None:
+            return None
+        return newest(case_reads(await self._audit.events(case.case_id)), SHOWN_ON_HR_CARD)
 
     async def _check_in_alert(self, case: Case, notification_id: str) -> None:
         """A hard time, or a wish to talk or for professional help: the leader hears at once."""

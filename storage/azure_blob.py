@@ -19,6 +19,7 @@ from azure.storage.blob import ContentSettings
 from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
 
 from domain.evidence import EvidenceItem
+from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.ports import Document, PreconditionFailed, check_key
 
 BLOCK_BYTES = 4 * 1024 * 1024
@@ -170,6 +171,12 @@ class AzureEvidenceStore:
     def open_writer(self, case_id: str, evidence_id: str) -> AzureEvidenceWriter:
         return AzureEvidenceWriter(self._container, case_id, evidence_id)
 
+    async def has_immutability_policy(self) -> bool:
+        """Whether the container has a time-based immutability policy (its period is not in the data plane's
+        answer: the operator states it as EVIDENCE_IMMUTABILITY_DAYS)."""
+        properties = await self._container.get_container_properties()
+        return bool(properties.has_immutability_policy)
+
     async def get_item(self, case_id: str, evidence_id: str) -> EvidenceItem | None:
         return await self._load_item(f"{check_key(case_id)}/{check_key(evidence_id)}.json")
 
@@ -227,17 +234,26 @@ async def _ensure_container(service: BlobServiceClient, name: str) -> ContainerC
 
 
 async def open_azure_backend(
-    connection_string: str, prefix: str
+    account: AzureAccount | str, prefix: str
 ) -> tuple[AzureDocumentStore, AzureEvidenceStore, Callable[[], Awaitable[None]]]:
-    """Connect, create `<prefix>-documents` and `<prefix>-evidence` if missing; return both stores and a close."""
+    """Connect (storage/azure_account.py: a connection string, or the account URL with a managed identity), create
+    `<prefix>-documents` and `<prefix>-evidence` if missing; return both stores and a close."""
     _check_container_prefix(prefix)
-    service = BlobServiceClient.from_connection_string(
-        connection_string, max_single_get_size=DOWNLOAD_CHUNK_BYTES, max_chunk_get_size=DOWNLOAD_CHUNK_BYTES
+    service: BlobServiceClient = service_client(
+        as_account(account),
+        "blob",
+        BlobServiceClient,
+        max_single_get_size=DOWNLOAD_CHUNK_BYTES,
+        max_chunk_get_size=DOWNLOAD_CHUNK_BYTES,
     )
+
+    async def close() -> None:
+        await close_with_credential(service)
+
     try:
         documents = await _ensure_container(service, f"{prefix}-documents")
         evidence = await _ensure_container(service, f"{prefix}-evidence")
     except BaseException:
-        await service.close()
+        await close()
         raise
-    return AzureDocumentStore(documents), AzureEvidenceStore(evidence), service.close
+    return AzureDocumentStore(documents), AzureEvidenceStore(evidence), close

@@ -17,6 +17,7 @@ from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
+from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.sqlite_case_table import utc_text
 
 SELECTED = ["row"]
@@ -92,18 +93,18 @@ class AzureCaseTable:
 
     async def close(self) -> None:
         await self._table.close()
-        await self._service.close()
+        await close_with_credential(self._service)
 
 
-async def open_azure_case_table(connection_string: str, prefix: str) -> AzureCaseTable:
-    """Connect and create the table if missing."""
-    service = TableServiceClient.from_connection_string(connection_string)
+async def open_azure_case_table(account: AzureAccount | str, prefix: str) -> AzureCaseTable:
+    """Connect (a connection string, or the account URL with a managed identity) and create the table if missing."""
+    service: TableServiceClient = service_client(as_account(account), "table", TableServiceClient)
     name = table_name(prefix)
     try:
         with contextlib.suppress(ResourceExistsError):
             await service.create_table(name)
         table = service.get_table_client(name)
     except BaseException:
-        await service.close()
+        await close_with_credential(service)
         raise
     return AzureCaseTable(table, service)

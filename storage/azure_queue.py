@@ -24,6 +24,7 @@ from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
 from domain.clock import Clock
 from domain.follow_ups import Job
+from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.job_queue import JobLease, ScheduledMarkers
 from storage.ports import DocumentStore, wait_until_stored
 
@@ -143,14 +144,15 @@ class AzureJobQueue:
         await self._queue.close()
         await self._dead.close()
         if self._service is not None:
-            await self._service.close()
+            await close_with_credential(self._service)
 
 
 async def open_azure_job_queue(
-    connection_string: str, prefix: str, markers: DocumentStore, clock: Clock, **options: int
+    account: AzureAccount | str, prefix: str, markers: DocumentStore, clock: Clock, **options: int
 ) -> AzureJobQueue:
-    """Connect to `<prefix>-jobs` and `<prefix>-jobs-dead`, creating them on first use."""
-    service = QueueServiceClient.from_connection_string(connection_string)
+    """Connect (a connection string, or the account URL with a managed identity) to `<prefix>-jobs` and
+    `<prefix>-jobs-dead`, creating them on first use."""
+    service: QueueServiceClient = service_client(as_account(account), "queue", QueueServiceClient)
     queue, dead = service.get_queue_client(f"{prefix}-jobs"), service.get_queue_client(f"{prefix}-jobs-dead")
     for client in (queue, dead):
         with contextlib.suppress(ResourceExistsError):

@@ -1,7 +1,8 @@
 """Choose and open the storage backend named in the settings (local filesystem or Azure Blob), with the overview's
 case table (SQLite beside the documents, or Azure Table Storage), and the follow-up job queue that goes with it
 (jobs as documents locally, Azure Storage Queues with Azure). The choice
-comes as plain values (`StorageChoice`, made by bot.config.Settings.storage_choice)."""
+comes as plain values (`StorageChoice`, made by bot.config.Settings.storage_choice); the Azure account is reached
+with a connection string or, with only an account URL, a managed identity (storage/azure_account.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from domain.clock import Clock
+from storage.azure_account import AzureAccount
 from storage.job_queue import JobQueue, LocalJobQueue
 from storage.local import LocalEvidenceStore
 from storage.ports import CaseTable, DocumentStore, EvidenceStore
@@ -25,9 +27,14 @@ class StorageChoice:
     data_dir: Path
     azure_connection_string: str = ""
     azure_container_prefix: str = "vaern"
+    azure_account_url: str = ""  # with no connection string: the blob endpoint, signed in with a managed identity
+    azure_client_id: str = ""  # a user-assigned managed identity (empty: DefaultAzureCredential)
     job_lease_seconds: int = 120
     job_max_attempts: int = 5
     job_queue_max_delay_seconds: int = 7 * 24 * 3600
+
+    def azure_account(self) -> AzureAccount:
+        return AzureAccount(self.azure_connection_string, self.azure_account_url, self.azure_client_id)
 
 
 @dataclass
@@ -44,11 +51,10 @@ async def open_backend(settings: StorageChoice) -> StorageBackend:
         from storage.azure_blob import open_azure_backend
         from storage.azure_case_table import open_azure_case_table
 
-        documents, evidence, close = await open_azure_backend(
-            settings.azure_connection_string, settings.azure_container_prefix
-        )
+        account = settings.azure_account()
+        documents, evidence, close = await open_azure_backend(account, settings.azure_container_prefix)
         try:
-            table = await open_azure_case_table(settings.azure_connection_string, settings.azure_container_prefix)
+            table = await open_azure_case_table(account, settings.azure_container_prefix)
         except BaseException:
             await close()
             raise
@@ -74,7 +80,7 @@ async def open_job_queue(settings: StorageChoice, documents: DocumentStore, cloc
         from storage.azure_queue import open_azure_job_queue
 
         return await open_azure_job_queue(
-            settings.azure_connection_string,
+            settings.azure_account(),
             settings.azure_container_prefix,
             documents,
             clock,

@@ -132,6 +132,9 @@ function setLanguage(texts, language) {
   document.title = texts.tab.title;
   document.getElementById("title").textContent = texts.tab.title;
   document.getElementById("crisis").textContent = texts.tab.crisis;
+  const privacy = document.getElementById("privacy");
+  privacy.textContent = texts.tab.privacy;
+  privacy.href = `/privacy?lang=${language === "en" ? "en" : "da"}`;
 }
 
 async function start() {

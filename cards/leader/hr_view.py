@@ -10,6 +10,7 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
+from cards.access_log import hr_access_section
 from cards.common import build_card, paragraph
 from cards.leader.forms import _actions_or_closed, _show_card_rows
 from cards.leader.leader_view import _evidence_access
@@ -31,6 +32,7 @@ from cards.leader.parts import (
 )
 from cards.summary import format_time
 from content import Texts
+from domain.access_log import AccessEntry
 from domain.case import Case, CaseStatus
 from domain.evidence import EvidenceItem
 from domain.follow_ups import OVERDUE_KINDS, JobKind
@@ -154,12 +156,13 @@ def hr_escalation_card(
     refresh_user_ids: Sequence[str] = (),
     overdue: Sequence[JobKind] = (),
     easy_deadline: date | None = None,
+    opened_by: tuple[Sequence[AccessEntry], int] | None = None,
 ) -> Card:
     """For Organisation og Personale: why the case came (the leader's question, or Værn's own reason when a
-    deadline passed), a need-to-know summary, what is overdue (`FollowUps.overdue`), HR's answer so far
-    with its actions (acknowledge, assign Jura or Arbejdsmiljøkoordinatoren, advise the leader), the legal hold
-    (place or lift one, closed cases too), what has
-    been done, the employee's latest check-in without their words, and leadership's actions."""
+    deadline passed), a need-to-know summary, what is overdue (`FollowUps.overdue`), HR's answer so far with its
+    actions (acknowledge, assign Jura or Arbejdsmiljøkoordinatoren, advise the leader), the legal hold (place or lift
+    one, closed cases too), what has been done, the employee's latest check-in without their words, who opened the
+    case (when given: the newest reads, domain.access_log.case_reads, and how many more) and leadership's actions."""
     escalation = case.handling.hr_escalation
     automatic = escalation is not None and escalation.function is None
     body = [
@@ -177,6 +180,7 @@ def hr_escalation_card(
         *_legal_hold_section(texts, case),
         *_done_section(texts, case, easy_deadline),
         *_check_in_section(texts, case, for_leader=False),
+        *(hr_access_section(texts, *opened_by) if opened_by is not None else []),
     ]
     card = build_card(texts, body, finished=_actions_or_closed(texts, case, skip=HR_SKIPS))
     return _with_refresh(card, case, refresh_user_ids)

@@ -1,7 +1,8 @@
 """Who saw the case, end to end over a full flow: the leader opens the evidence from the card and takes a case
 package in Teams (the real bot), then opens the case in the Overblik tab, and HR breaks the glass (the tab's API,
 served by a second app on the same local storage, signed in with tokens from a local JWKS). Every one of those
-reads is on the case's audit log and listed for the employee in "Mine sager"; the card's refreshes are not."""
+reads is on the case's audit log and listed for the employee in "Mine sager" and, once the case is sent to HR, on HR's
+card in chat; the card's refreshes are not."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ import pytest
 
 from bot.config import Settings
 from bot.tab_auth import issuers
+from content import texts_for
 from tests.e2e.consent_steps import accept, consent_cards
 from tests.e2e.leader_steps import report_case
 from tests.e2e.test_overview_api import APP_ID, DOMAIN, Bot
 from tests.support.jwks_server import JwksServer
-from tests.support.stored import audit_events
-from tests.support.teams import DEFAULT_TENANT_ID, texts
+from tests.support.stored import all_cases, audit_events
+from tests.support.teams import DEFAULT_TENANT_ID, card_texts, texts
 
 SMS = "SMS fra 22 33 44 55: Jeg ved hvor du bor."
 REASON = "Medarbejderen har bedt Organisation og Personale se på sagen"
@@ -53,7 +55,7 @@ async def call(url: str, bearer: str, body: Any = None) -> int:
             return response.status
 
 
-def test_every_read_of_a_full_flow_is_in_the_access_log_the_employee_sees(
+def test_every_read_of_a_full_flow_is_in_the_access_log_the_employee_and_hr_see(
     bot, organisation, new_user, connector, tmp_path: Path
 ) -> None:
     if bot.backend != "local":
@@ -107,3 +109,24 @@ def test_every_read_of_a_full_flow_is_in_the_access_log_the_employee_sees(
     ):
         assert line in seen, line
     assert seen.count("(leder)") == 3 and REASON not in seen and karen not in seen
+
+    # HR, once the case is sent to them, sees the same reads, newest first, on their own card in chat
+    escalate = {"function": "work_environment_coordinator", "message": "Se loggen"}
+    body = reported.leader.execute("escalate_hr", {**data, **escalate, "version": version(bot, reported.case_id)})[1]
+    assert body["statusCode"] == 200
+    coordinator = new_user(**organisation.hr_coordinator.teams_details())
+    refreshed = coordinator.execute("refresh", {**data, "version": version(bot, reported.case_id)})[1]
+    assert refreshed["statusCode"] == 200
+    on_card = card_texts(refreshed["value"])
+    lines = on_card[on_card.index(texts_for("da", "-")("access.hr_title")) + 2 :][:4]
+    assert [line.split(" – ", 1)[1] for line in lines] == [
+        f"{hr_name} (Organisation og Personale) åbnede sagen med en særlig begrundelse",
+        f"{leader_name} (leder) åbnede sagen i Overblik",
+        f"{leader_name} (leder) fik en sagspakke",
+        f"{leader_name} (leder) åbnede beviserne",
+    ]
+    assert REASON not in json.dumps(refreshed, ensure_ascii=False) and karen not in json.dumps(refreshed)
+
+
+def version(bot: Any, case_id: str) -> int:
+    return next(case.version for case in all_cases(bot) if case.case_id == case_id)

@@ -7,6 +7,11 @@ HR gives a case to another leader choosing among the people the name means, a st
 foreign tenant's token a kind 401 page; axe-core finds no serious or critical violation; the page's CSP holds
 (nothing blocked but the SDK's own CDN look-up), no cookie is set, and a page outside Teams cannot frame the tab.
 Screenshots go to TAB_SCREENS_DIR (docs/screens/ when refreshing them) or a temporary folder.
+register and the statistics with "<5" and a CSV, a stranger a kind "not for you", a foreign tenant's token a
+kind 401 page, and the privacy notice page (/privacy) reads at phone width; axe-core finds no serious or critical
+violation; the page's CSP holds (nothing blocked but the SDK's
+own CDN look-up), no cookie is set, and a page outside Teams cannot frame the tab. Screenshots go to
+TAB_SCREENS_DIR (docs/screens/ when refreshing them) or a temporary folder.
 
 Needs `npm ci` (playwright-core, axe-core, the tab's libraries), node and Debian's Chromium."""
 
@@ -140,6 +145,19 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                 ],
                 locale="en-US",
                 theme="dark",
+            ),
+            session(
+                "privacy-phone",
+                "",
+                {},
+                [
+                    {"do": "waitText", "text": DA("privacy.rights_title")},
+                    {"do": "text"},
+                    {"do": "axe"},
+                    {"do": "screenshot", "name": "privatliv-telefon"},
+                ],
+                viewport=PHONE,
+                path="/privacy",
             ),
             session(
                 "leader-phone",
@@ -500,6 +518,12 @@ def test_a_page_outside_teams_cannot_frame_the_tab(run: dict[str, Any]) -> None:
     assert values(run, "stranger", "text")  # the same page at Teams' origin did load
 
 
+def test_the_privacy_page_reads_at_phone_width_in_a_teams_frame(run: dict[str, Any]) -> None:
+    [text] = values(run, "privacy-phone", "text")
+    assert DA("privacy.title") in text and DA("privacy.dpo_title") in text and CRISIS_LINE in text
+    assert "**" not in text  # the notice's bold words are HTML, not Markdown
+
+
 def test_the_screenshots_are_taken(run: dict[str, Any]) -> None:
     names = {path.stem for path in run["screens"].glob("*.png")}
     assert {
@@ -515,4 +539,5 @@ def test_the_screenshots_are_taken(run: dict[str, Any]) -> None:
         "overblik-brudt-forsegling",
         "overblik-statistik-kontrast-telefon",
         "overblik-giv-videre",
+        "privatliv-telefon",
     } <= names

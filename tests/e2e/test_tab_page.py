@@ -20,6 +20,7 @@ from content import texts_for
 from tests.e2e.test_overview_api import APP_ID, DOMAIN, TENANT, Bot
 
 CRISIS_LINE = "70 20 30 40"
+DPO_NAME, DPO_EMAIL, DPO_PHONE = "Dorte <Rådgiver>", "dpo@silkeborg.dk", "89 70 10 00"
 
 pytestmark = pytest.mark.skipif(
     not (NODE_MODULES / "@microsoft" / "teams-js").exists(), reason="the tab's libraries are not installed (npm ci)"
@@ -41,13 +42,16 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         data_dir=data_dir,
         scheduler_in_app=False,
         crisis_line=CRISIS_LINE,
+        data_protection_officer_name=DPO_NAME,
+        data_protection_officer_email=DPO_EMAIL,
+        data_protection_officer_phone=DPO_PHONE,
     )
     with Bot(settings) as running:
         yield running
 
 
-async def fetch(bot: Bot, path: str) -> tuple[int, str, Any]:
-    async with aiohttp.ClientSession() as session, session.get(f"{bot.base_url}{path}") as response:
+async def fetch(bot: Bot, path: str, headers: dict[str, str] | None = None) -> tuple[int, str, Any]:
+    async with aiohttp.ClientSession() as session, session.get(f"{bot.base_url}{path}", headers=headers) as response:
         return response.status, await response.text(errors="replace"), response.headers
 
 
@@ -71,6 +75,7 @@ async def test_the_page_has_a_strict_policy_no_cookie_and_the_crisis_line(bot: B
     assert escape(texts_for("da", CRISIS_LINE)("tab.crisis")) in html and 'href="tel:+4570203040"' in html
     assert "<script>" not in html and "style=" not in html  # nothing inline: the policy would refuse it
     assert "https://" not in html  # no CDN
+    assert 'href="/privacy"' in html and escape(texts_for("da", CRISIS_LINE)("tab.privacy")) in html
 
 
 @pytest.mark.parametrize(
@@ -85,6 +90,7 @@ async def test_the_page_has_a_strict_policy_no_cookie_and_the_crisis_line(bot: B
         ("/tab/static/charts.js", "text/javascript"),
         ("/tab/static/reassign.js", "text/javascript"),
         ("/tab/static/tab.css", "text/css"),
+        ("/tab/static/privacy.css", "text/css"),
     ],
 )
 async def test_the_allowed_files_are_served_with_the_policy(bot: Bot, path: str, content_type: str) -> None:
@@ -140,3 +146,52 @@ def test_every_own_file_of_the_tab_exists() -> None:
     assert all((PAGE_FOLDER / name).is_file() for name in OWN_FILES)
     assert all((NODE_MODULES / name).is_file() for name in LIBRARIES.values())
     assert Path(PAGE_FOLDER / "index.html").is_file()
+
+
+def _notice(language: str) -> Any:
+    return texts_for(language, CRISIS_LINE)
+
+
+@pytest.mark.parametrize(
+    ("path", "accept_language", "language"),
+    [
+        ("/privacy", None, "da"),
+        ("/privacy?lang=en", None, "en"),
+        ("/privacy", "en-GB,en;q=0.9,da;q=0.5", "en"),
+        ("/privacy", "de-DE, da;q=0.8, en;q=0.7", "da"),
+        ("/privacy?lang=da", "en-US", "da"),
+        ("/privacy?lang=de", "fr, en;q=0.5", "en"),
+    ],
+)
+async def test_the_privacy_page_is_the_notice_in_the_asked_language_with_the_policy(
+    bot: Bot, path: str, accept_language: str | None, language: str
+) -> None:
+    headers = {"Accept-Language": accept_language} if accept_language else None
+    status, html, response_headers = await fetch(bot, path, headers)
+
+    texts = _notice(language)
+    assert status == 200 and response_headers["Content-Type"].startswith("text/html")
+    assert f'<html lang="{language}">' in html and response_headers["Content-Language"] == language
+    csp = policy(response_headers)
+    assert csp["default-src"] == ["'none'"] and csp["script-src"] == ["'self'"] and csp["style-src"] == ["'self'"]
+    assert "Set-Cookie" not in response_headers and response_headers["X-Content-Type-Options"] == "nosniff"
+    for key in ("privacy.title", "privacy.purpose_title", "privacy.basis_title", "privacy.rights_title"):
+        assert f">{escape(texts(key))}<" in html
+    assert escape(texts("privacy.how_long_closed", years=5)) in html and "Datatilsynet" in html
+    assert escape(DPO_NAME) in html and "<Rådgiver>" not in html  # escaped, never markup
+    assert f'href="mailto:{DPO_EMAIL}"' in html and 'href="tel:+4589701000"' in html
+    assert CRISIS_LINE in html and 'href="tel:+4570203040"' in html
+    assert "<script" not in html and "style=" not in html and "https://" not in html  # nothing inline, no CDN
+    assert "**" not in html and "<strong>" in html  # the notice's bold words, as HTML
+
+
+async def test_the_built_manifest_points_at_the_privacy_page_the_bot_serves(bot: Bot) -> None:
+    from urllib.parse import urlsplit
+
+    from manifest.build import app_info
+
+    info = app_info({"bot_id": APP_ID, "bot_domain": DOMAIN}, lambda name, default: default)
+    url = urlsplit(info.privacy_url)
+    assert (url.scheme, url.netloc) == ("https", DOMAIN)
+    status, html, _ = await fetch(bot, url.path)
+    assert status == 200 and escape(_notice("da")("privacy.title")) in html

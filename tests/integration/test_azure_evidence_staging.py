@@ -74,3 +74,7 @@ async def test_the_next_upload_after_a_failure_commits_normally(
     await writer.commit(evidence_item("case-1", "e2", data))
     assert [item.evidence_id for item in await evidence.list_items("case-1")] == ["e2"]
     assert b"".join([chunk async for chunk in evidence.read("case-1", "e2")]) == data
+
+
+async def test_the_container_says_whether_it_has_an_immutability_policy(evidence: AzureEvidenceStore) -> None:
+    assert await evidence.has_immutability_policy() is False  # Azurite keeps none; the start-up check reads this

@@ -7,7 +7,8 @@
 //   node tests/support/tab_driver.mjs plan.json result.json
 //
 // plan.json: {chromium, botUrl, tabOrigin, axeScript, screensDir, stepTimeoutMs,
-//             sessions: [{name, hostOrigin, token, locale, theme, viewport, steps: [{do, ...}]}]}
+//             sessions: [{name, hostOrigin, token, locale, theme, viewport, path?, steps: [{do, ...}]}]}
+//             (path: the page framed, /tab unless given; /privacy for the privacy notice)
 // result.json: {ok, sessions: {name: {steps: [{do, value}], csp: [...], api: [{path, status}], deepLinks: [...],
 //               hostCalls: [...], cookies: n, setCookie: n}}, error?, failedStep?}
 //
@@ -49,7 +50,7 @@ function hostPage(session) {
   };
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Teams (test host)</title>
 <style>body{margin:0} iframe{border:0;width:100vw;height:100vh;display:block}</style></head>
-<body><iframe id="tab" title="Værn" src="${plan.tabOrigin}/tab"></iframe>
+<body><iframe id="tab" title="Værn" src="${plan.tabOrigin}${session.path ?? "/tab"}"></iframe>
 <script>
 const config = ${JSON.stringify(config)};
 const frame = document.getElementById("tab");
@@ -77,7 +78,7 @@ const tabFrame = (page) => page.frameLocator("#tab");
 
 async function frameOf(page) {
   for (let tries = 0; tries < 100; tries += 1) {
-    const frame = page.frames().find((f) => f.url().startsWith(`${plan.tabOrigin}/tab`));
+    const frame = page.frames().find((f) => f.url().startsWith(`${plan.tabOrigin}/`));
     if (frame) return frame;
     await page.waitForTimeout(100);
   }
@@ -210,7 +211,7 @@ try {
         break;
       }
     }
-    const frame = page.frames().find((f) => f.url().startsWith(`${plan.tabOrigin}/tab`));
+    const frame = page.frames().find((f) => f.url().startsWith(`${plan.tabOrigin}/`));
     if (frame) record.csp = await frame.evaluate(() => window.__csp || []).catch(() => []);
     const host = await page.evaluate(() => window.__host).catch(() => null);
     record.hostCalls = host?.calls ?? [];

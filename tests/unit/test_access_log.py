@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.access_log import Access, newest, who_opened
+from domain.access_log import Access, case_reads, newest, who_opened
 from domain.audit import AuditEvent
 from domain.case import Person
 
@@ -64,3 +64,18 @@ def test_the_employee_sees_the_newest_and_how_many_earlier() -> None:
     entries = who_opened([event("overview_case_read", minute) for minute in range(25)], EMPLOYEE)
     shown, earlier = newest(entries, 20)
     assert len(shown) == 20 and earlier == 5 and shown[0].at == NOW + timedelta(minutes=24)
+
+
+def test_hr_sees_every_deliberate_read_the_employees_own_too_and_no_changes() -> None:
+    events = [
+        event("acknowledge", 1),
+        event("refused", 2, who="ole", role="none", detail="evidence no_role"),
+        event("package_built", 3, who="mette", role="subject", detail="kind=police package=p2"),
+        event("package_delivered", 4, who="mette", role="subject", detail="kind=police package=p2"),
+        event("overview_case_read", 5, who="hanne", role="hr"),
+    ]
+    entries = case_reads(events)
+    assert [(e.name, e.role, e.access) for e in entries] == [
+        ("Mette Navn", "subject", Access.PACKAGE),
+        ("Hanne Navn", "hr", Access.CASE),
+    ]

@@ -4,6 +4,7 @@ employee never sees leadership's notes."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -24,6 +25,8 @@ from cards.leader.parts import handling_facts
 from cards.memo import clear_card_memos, memoised_cards
 from cards.validation import TEAMS_HOST_KEYS, TEAMS_MAX_BYTES, teams_card_problems
 from content import SUPPORTED, Texts, texts_for
+from domain.access_log import SHOWN_ON_HR_CARD, AccessEntry, case_reads, newest
+from domain.audit import AuditEvent
 from domain.authorization import Role
 from domain.case import (
     Case,
@@ -324,10 +327,35 @@ def _leader(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
     return leader_card(texts, case, evidence, REFRESH_USERS)
 
 
+ACCESS_LINE = re.compile(r"^\d\d-\d\d-\d{4} \d\d:\d\d – ")
+
+
+def _long_access_log(reads: int = 300) -> list[AuditEvent]:
+    """Many reads by people with the longest names, in every kind that counts (domain.access_log)."""
+    actions = ["evidence_read", "package_built", "overview_case_read", "break_the_glass"]
+    return [
+        AuditEvent(
+            case_id="case-1",
+            at=NOW + timedelta(minutes=n),
+            actor_id=f"29:reader-{n}",
+            actor_name="Æ" * 200,
+            role=["leader", "deputy", "hr", "subject", "none"][n % 5],
+            action=actions[n % len(actions)],
+            detail=f"package=p{n}",
+        )
+        for n in range(reads)
+    ]
+
+
+@cache
+def _hr_reads() -> tuple[list[AccessEntry], int]:
+    return newest(case_reads(_long_access_log()), SHOWN_ON_HR_CARD)
+
+
 def _hr(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
     escalated = case.handling.hr_escalation or HrEscalation(**SIGNED.model_dump(), function=HrFunction.JURA)
     case = case.model_copy(update={"handling": case.handling.model_copy(update={"hr_escalation": escalated})})
-    return hr_escalation_card(texts, case, evidence, ["29:hr"])
+    return hr_escalation_card(texts, case, evidence, ["29:hr"], opened_by=_hr_reads())
 
 
 def _employee(texts: Texts, case: Case, evidence: list[EvidenceItem]) -> Card:
@@ -1105,3 +1133,26 @@ def test_closed_case_shows_the_duties_it_closed_without_and_reopens_from_the_lea
     assert execute["data"] == {"case_id": case.case_id, "version": case.version}
     assert (reason["id"], reason["isRequired"]) == ("reopen_reason", True)
     assert _card_problems(card) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hr_card_lists_the_newest_reads_of_anyone_and_how_many_more(language: str) -> None:
+    texts = _texts(language)
+    card, _ = _build("hr", "follow-up", language)
+    text = _text(card)
+    blocks = [block["text"] for block in _of_type(card, "TextBlock")]
+    times = [datetime.strptime(line[:16], "%d-%m-%Y %H:%M") for line in blocks if ACCESS_LINE.match(line)]
+    assert texts("access.hr_title") in blocks
+    assert len(times) == SHOWN_ON_HR_CARD and times == sorted(times, reverse=True)  # the newest, newest first
+    assert times[0] == datetime(2026, 11, 25, 15, 59)  # the last of 300 reads, in Danish time
+    assert texts("access.role_subject") in text and texts("access.what_break_the_glass") in text
+    assert texts("access.hr_earlier", count=300 - SHOWN_ON_HR_CARD) in blocks
+    assert "29:reader" not in text and "package=" not in text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hr_card_with_no_reads_says_so_and_without_a_log_has_no_section(language: str) -> None:
+    texts = _texts(language)
+    case, evidence = CASES["follow-up"]()
+    assert texts("access.hr_none") in _text(hr_escalation_card(texts, case, evidence, ["29:hr"], opened_by=([], 0)))
+    assert texts("access.hr_title") not in _text(hr_escalation_card(texts, case, evidence, ["29:hr"]))

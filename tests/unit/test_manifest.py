@@ -162,6 +162,19 @@ def test_no_bot_domain_warns_that_the_tab_is_left_out() -> None:
     assert not any("BOT_DOMAIN" in warning for warning in with_domain.warnings)
 
 
+def test_with_a_bot_domain_the_privacy_url_is_the_page_the_bot_serves(tmp_path: Path) -> None:
+    info = app_info({"bot_id": BOT_ID, "bot_domain": "vaern.example.dk"}, lambda name, default: default)
+    assert info.privacy_url == "https://vaern.example.dk/privacy"
+    assert not any("privacy URL" in warning for warning in info.warnings)
+    with zipfile.ZipFile(build_package(info, tmp_path / "appPackage.zip")) as archive:
+        assert json.loads(archive.read("manifest.json"))["developer"]["privacyUrl"] == info.privacy_url
+    own = app_info(
+        {"bot_id": BOT_ID, "bot_domain": "vaern.example.dk", "privacy_url": "https://example.dk/privat"},
+        lambda name, default: default,
+    )
+    assert own.privacy_url == "https://example.dk/privat"  # the organisation's own page, when it names one
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [

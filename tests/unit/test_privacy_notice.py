@@ -4,6 +4,8 @@ protection officer is whoever the settings name."""
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 
 from cards.privacy import DataProtectionOfficer, privacy_notice_card
@@ -79,3 +81,37 @@ def test_a_downloaded_package_is_said_to_be_outside_the_deletion(language: str) 
 def test_the_crisis_line_closes_the_notice() -> None:
     card = privacy_notice_card(texts_for("da", CRISIS_LINE), RetentionPolicy(), OFFICER)
     assert CRISIS_LINE in card["body"][-1]["text"]
+
+
+@pytest.mark.parametrize(
+    ("query", "accept_language", "language"),
+    [
+        (None, None, "da"),
+        ("<script>", "", "da"),
+        (None, "en;q=abc, da;q=0.1", "da"),  # a quality that is no number counts as 0
+        (None, "en;q=1.2.3", "da"),
+        (None, "en;q=0, da", "da"),  # q=0: not wanted
+        (None, "*, en-US;q=0.9", "en"),
+        (None, ";;,,=", "da"),
+    ],
+)
+def test_the_page_language_never_fails_on_odd_input(
+    query: str | None, accept_language: str | None, language: str
+) -> None:
+    from bot.privacy_routes import page_language
+
+    assert page_language(query, accept_language) == language
+
+
+def test_the_page_shows_the_same_sections_as_the_card_and_escapes_what_the_settings_say() -> None:
+    from bot.config import Settings
+    from bot.privacy_routes import privacy_page
+    from cards.privacy import privacy_sections
+
+    settings = Settings(_env_file=None, organisation_name="A & B <Kommune>")  # type: ignore[call-arg]
+    page = privacy_page(settings, "en")
+    texts = texts_for("en", settings.crisis_line, settings.organisation_name)
+    for section in privacy_sections(texts, settings.retention):
+        assert f">{section.title}</h2>" in page
+    assert "A &amp; B &lt;Kommune&gt;" in page and "<Kommune>" not in page
+    assert escape(texts("privacy.dpo_unknown")) in page

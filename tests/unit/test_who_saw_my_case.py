@@ -1,7 +1,7 @@
 """Who saw my case, on in-memory fakes: every deliberate read of the bot (the leader card's evidence, a case
 package, the case opened in the Overblik tab, HR breaking the glass) leaves an entry the employee sees in "Mine
 sager"; card refreshes and the employee's own reads do not. Break the glass needs a reason, is audited, tells the
-leader, and ends after its time; HR sees the case's full log."""
+leader, and ends after its time; HR sees the case's full log, and the newest reads on its card in chat."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from domain.case import Case, CaseStatus, Incident, Person
 from domain.case_package import PackageKind, package_scope
 from domain.evidence import EvidenceItem, EvidenceSource
 from domain.follow_ups import FollowUpPolicy, FollowUps
+from domain.handling import Handling, HrEscalation, HrFunction
 from domain.leader_actions import OPEN_EVIDENCE, REFRESH
 from domain.working_time import WorkingCalendar
 from services.case_packages import CasePackageService
@@ -67,8 +68,10 @@ class World:
         directory = JsonDirectory(DirectoryFile.model_validate(DIRECTORY))
         planner = FollowUpPlanner(follow_ups, LocalJobQueue(self.documents), self.clock)
         notifications = CaseNotifications(
-            directory, LeaderAssignments(self.documents), self.outbox, SenderSpy(), self.clock, "89", planner
-        )
+            directory, LeaderAssignments(self.documents), self.outbox, SenderSpy(), self.clock, "89", planner,
+            audit=self.audit,
+        )  # fmt: skip
+        self.notifications = notifications
         self.actions = CaseActions(self.cases, self.evidence, self.audit, self.clock)
         self.packages = CasePackageService(self.cases, self.evidence, self.audit, self.clock, TEST_SIGNER)
         self.overview = Overview(
@@ -154,6 +157,27 @@ async def test_every_read_path_leaves_an_entry_the_employee_sees(world: World, t
     )
     assert "Karen Leder (leder) åbnede beviserne" in card and "Hanne Jura (Organisation og Personale)" in card
     assert "aad-" not in card and REASON not in card
+
+
+async def test_hrs_card_sent_on_escalation_lists_who_opened_the_case_the_employee_too(
+    world: World, tmp_path: Path
+) -> None:
+    leader = Actor(LEADER, tenant_id=TENANT)
+    assert (await world.actions.perform(leader, OPEN_EVIDENCE, "case-1", {}, 0, "req-1")).result is Result.EVIDENCE
+    world.clock.advance(minutes=1)
+    await world.package(EMPLOYEE, PackageKind.POLICE, "pkg-own", tmp_path)
+    escalation = HrEscalation(by=LEADER.user_id, by_name=LEADER.name, at=NOW, function=HrFunction.JURA)
+    escalated = world.case.model_copy(update={"handling": Handling(hr_escalation=escalation)})
+
+    await world.notifications.send_hr_cards(escalated, [], "escalated")
+
+    [card] = [n for n in await world.outbox.pending() if n.id.startswith("escalated")]
+    shown = json.dumps(card.payload, ensure_ascii=False)
+    assert TEXTS("access.hr_title") in shown
+    assert shown.index("Mette Hansen (medarbejderen) fik en sagspakke") < shown.index(
+        "Karen Leder (leder) åbnede beviserne"
+    )  # newest first
+    assert "aad-" not in shown.split(TEXTS("access.hr_title"))[1].split("☎")[0]
 
 
 async def test_breaking_the_glass_needs_a_reason_is_audited_tells_the_leader_and_ends(world: World) -> None:
