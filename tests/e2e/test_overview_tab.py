@@ -4,14 +4,10 @@ messages, so the real @microsoft/teams-js runs; tokens come from the local JWKS 
 (tests/support/tab_driver.mjs). A leader sees their cases and opens one with a deep link back to the chat, HR the
 register and the statistics (bar charts of the API's counts, hidden ones not drawn, "<5" in the tables) and a CSV,
 HR gives a case to another leader choosing among the people the name means, a stranger a kind "not for you", a
-foreign tenant's token a kind 401 page; axe-core finds no serious or critical violation; the page's CSP holds
-(nothing blocked but the SDK's own CDN look-up), no cookie is set, and a page outside Teams cannot frame the tab.
-Screenshots go to TAB_SCREENS_DIR (docs/screens/ when refreshing them) or a temporary folder.
-register and the statistics with "<5" and a CSV, a stranger a kind "not for you", a foreign tenant's token a
-kind 401 page, and the privacy notice page (/privacy) reads at phone width; axe-core finds no serious or critical
-violation; the page's CSP holds (nothing blocked but the SDK's
-own CDN look-up), no cookie is set, and a page outside Teams cannot frame the tab. Screenshots go to
-TAB_SCREENS_DIR (docs/screens/ when refreshing them) or a temporary folder.
+foreign tenant's token a kind 401 page, and the privacy notice page (/privacy) reads at phone width; axe-core finds
+no serious or critical violation; the page's CSP holds (nothing blocked but the SDK's own CDN look-up), no cookie is
+set, and a page outside Teams cannot frame the tab. Screenshots go to TAB_SCREENS_DIR (docs/screens/ when
+refreshing them) or a temporary folder.
 
 Needs `npm ci` (playwright-core, axe-core, the tab's libraries), node and Debian's Chromium."""
 
