@@ -31,6 +31,7 @@ from storage.cases import CaseRepository, ReferenceCounter
 from storage.job_queue import LocalJobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import EMPLOYEE_UPDATE, Outbox
+from storage.ports import PreconditionFailed
 from tests.support.clock import MovableClock
 from tests.support.fakes import InMemoryCaseTable, InMemoryDocumentStore, InMemoryEvidenceStore, SenderSpy
 
@@ -56,8 +57,8 @@ DIRECTORY = {
 class World:
     """The services wired as bot.runtime wires them, on in-memory stores."""
 
-    def __init__(self) -> None:
-        self.documents = InMemoryDocumentStore()
+    def __init__(self, documents: InMemoryDocumentStore | None = None) -> None:
+        self.documents = documents or InMemoryDocumentStore()
         self.evidence = InMemoryEvidenceStore()
         self.clock = MovableClock(NOW)
         self.sender = SenderSpy()
@@ -174,6 +175,64 @@ async def test_a_kept_draft_is_continued_by_its_author_and_filed_under_its_id_wi
     assert [item.evidence_id for item in case.evidence] == [item.evidence_id for item in kept.case.evidence]
     assert len(await world.outbox.pending()) == 1  # the leader's card
     assert await world.reports.resume_draft(author, "e" * 32) is None  # sent: no longer a draft
+
+
+class CrashAt(InMemoryDocumentStore):
+    """A store whose process "dies" at the first write of a key under `prefix` (that write is not stored)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prefix: str | None = None
+
+    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+        if self.prefix is not None and key.startswith(self.prefix):
+            self.prefix = None
+            raise ConnectionResetError(key)
+        return await super().put(key, data, if_match=if_match, create_only=create_only)
+
+
+async def _continued_draft(world: World) -> ReportDraft:
+    await world.store_evidence("e" * 32)
+    await world.reports.cancel_report(ReportDraft(case_id="e" * 32, reporter=EMPLOYEE, tenant_id="tenant-1"))
+    resumed = await world.reports.resume_draft(Actor(EMPLOYEE, tenant_id=None), "e" * 32)
+    assert resumed is not None
+    return resumed
+
+
+@pytest.mark.parametrize("crash_at", ["cases/", "outbox/"])
+async def test_a_continued_draft_that_crashes_while_filed_is_never_lost_and_filed_once_when_sent_again(
+    crash_at: str,
+) -> None:
+    store = CrashAt()
+    world = World(store)
+    resumed = await _continued_draft(world)
+    store.prefix = crash_at
+
+    with pytest.raises(ConnectionResetError):
+        await world.reports.file_report(resumed)
+    kept = await world.cases.get("e" * 32)
+    assert kept is not None  # the draft's record (or the filed case) is there, never nothing
+    assert kept.case.status is (CaseStatus.DRAFT if crash_at == "cases/" else CaseStatus.REPORTED)
+    assert [item.evidence_id for item in kept.case.evidence] == ["e1"]
+
+    case = await world.reports.file_report(resumed)  # the employee sends again
+    again = await world.reports.file_report(resumed)  # and once more
+    assert case.case_id == again.case_id == "e" * 32 and case.status is CaseStatus.REPORTED
+    assert again.reference == case.reference
+    stored = await world.cases.get("e" * 32)
+    assert stored is not None and stored.case.reference == case.reference
+    assert [n.kind for n in await world.outbox.pending()] == [LEADER_CARD]  # one card, not two
+    assert await world.index.case_ids_for(EMPLOYEE) == ["e" * 32]
+
+
+async def test_a_continued_draft_changed_meanwhile_is_not_overwritten_by_a_stale_send(world: World) -> None:
+    resumed = await _continued_draft(world)
+    kept = await world.cases.get("e" * 32)
+    assert kept is not None
+    stale = world.cases.create(kept.case, replacing='"0-stale"')
+    with pytest.raises(PreconditionFailed):
+        await stale
+    assert (await world.reports.file_report(resumed)).status is CaseStatus.REPORTED
 
 
 def test_a_continued_draft_goes_on_from_its_first_missing_answer() -> None:
