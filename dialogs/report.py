@@ -206,6 +206,7 @@ class ReportDialog(Dialog):
             told_at_once=notifications.told_at_once(case),
             on_call_phone=notifications.on_call_phone,
             same_offender=case.same_offender_closed,
+            same_offender_ids=case.same_offender_closed_ids,
         )
         await asking.show(receipt)
         if case.leader is None:

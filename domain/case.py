@@ -132,6 +132,7 @@ class Case(BaseModel):
     # References of the subject's closed cases that name the same offender, found when this one was filed
     # (domain/closing.py): leadership may reopen one of them instead.
     same_offender_closed: list[str] = Field(default_factory=list[str])
+    same_offender_closed_ids: list[str] = Field(default_factory=list[str])  # their case ids, in the same order
     version: int = 1
     # The action that made this version, saved with it: its audit entry and messages can be completed after a
     # crash between saving the case and writing them (services/unfinished_actions.py).

@@ -1,8 +1,8 @@
 """File a report (UNDER: bevissikring): the employee's sent report becomes a case with its reference, its place in
 the people index, its follow-ups and its leader's card, and when a colleague reported it, the employee's own message
 first; a report naming the offender of one of the employee's closed cases points leadership at it (they may reopen
-it); a cancelled report that holds evidence is kept as a draft, which its author may continue and send later
-(`resume_draft`).
+it, and the employee may ask them to: services/reopen_requests.py); a cancelled report that holds evidence is kept
+as a draft, which its author may continue and send later (`resume_draft`).
 Every step is idempotent, so sending again (or the start-up sweep) finishes a report the bot stopped in the middle
 of. `ReportServices` also carries what the report dialog's questions need (evidence intake, the safe downloader).
 """
@@ -68,7 +68,9 @@ class ReportServices:
         evidence = await self.evidence.list_items(draft.case_id)
         case = to_case(draft, reference="", evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await self.notifications.assign(case)
-        case.same_offender_closed = [other.reference for other in await self._closed_with_same_offender(case)]
+        same_offender = await self._closed_with_same_offender(case)
+        case.same_offender_closed = [other.reference for other in same_offender]
+        case.same_offender_closed_ids = [other.case_id for other in same_offender]
         if case.leader is None and self.notifications.hr_intake_can_hold():
             hand_leaderless_case_to_hr(case, now)
         elif case.leader is None:

@@ -178,5 +178,7 @@ def hr_escalation_card(
         *_done_section(texts, case, easy_deadline),
         *_check_in_section(texts, case, for_leader=False),
     ]
-    card = build_card(texts, body, finished=_actions_or_closed(texts, case, skip=HR_SKIPS))
+    # HR's intake holding a case for want of a leader reopens it too (domain.responsibility: it holds the case).
+    skip = HR_SKIPS - {Verb.REOPEN} if waits_for_a_leader(case) else HR_SKIPS
+    card = build_card(texts, body, finished=_actions_or_closed(texts, case, skip=skip))
     return _with_refresh(card, case, refresh_user_ids)
