@@ -12,6 +12,7 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import choices, element_json, heading, paragraph
+from cards.guidance import configured_link
 from cards.leader.letter import _letter_block, _links_within
 from cards.leader.parts import (
     LINK_TITLE_LIMIT,
@@ -212,6 +213,9 @@ def _safetynet_inputs(texts: Texts, case: Case) -> list[Any]:
     category = current.category if current else suggested
     options = [(c.value, texts(f"handling.category_{c.value}")) for c in SafetyNetCategory]
     body: list[Any] = [paragraph(texts("actions.safetynet_hint"))]
+    safetynet = configured_link(texts, "safetynet")
+    if safetynet is not None:
+        body.append(ac.ActionSet(actions=[safetynet]))
     if suggested and not current:
         body.append(paragraph(texts("actions.safetynet_suggest_injury"), color=act.Colors.ATTENTION))
     return [
