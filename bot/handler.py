@@ -44,6 +44,7 @@ from cards.my_cases import (
 )
 from cards.privacy import PRIVACY_COMMAND
 from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHOW_COMMAND
+from cards.summary import ASK_REOPEN_COMMAND
 from cards.welcome import welcome_card
 from content import Texts, command_words, texts_for
 from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
@@ -202,6 +203,8 @@ class VaernBot(ActivityHandler):
             await dialog_context.begin_dialog(REPORT_DIALOG_ID, {RESUME_DRAFT: reply.value.get("case_id")})
         elif command == DELETE_DRAFT_COMMAND:
             await self._my_cases.delete_draft(turn, reply.value)
+        elif command == ASK_REOPEN_COMMAND:
+            await self._my_cases.ask_reopen(turn, reply.value.get("case_id"))
         elif command == ADD_EVIDENCE_COMMAND:
             await dialog_context.begin_dialog(ADD_EVIDENCE_DIALOG_ID, {"case_id": reply.value.get("case_id")})
         else:

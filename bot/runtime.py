@@ -47,6 +47,7 @@ from services.overview import Overview
 from services.plan_reminders import PlanRevisionReminders
 from services.reassignment import Reassignment
 from services.refused_access import RefusedAccess
+from services.reopen_requests import ReopenRequests
 from services.reporting import ReportServices
 from services.subject_requests import SubjectRequests
 from services.unfinished_actions import UnfinishedActions
@@ -257,15 +258,17 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
             on_saved=plan_reminders.plan,
         ),
     ]
+    refusals = RefusedAccess(audit, clock)
     my_cases = MyCases(
         cases,
         case_index,
         backend.evidence,
         settings.crisis_line,
         planner.next_check_in,
-        refusals=RefusedAccess(audit, clock),
+        refusals=refusals,
         audit=audit,
         delete_draft=retention.delete_draft,
+        reopen_requests=ReopenRequests(cases, case_actions, notifications, backend.evidence, refusals),
     )
     packages = CasePackages(
         cases,

@@ -3,7 +3,8 @@ evidence first, then one platform's steps with the EU Digital Services Act and h
 is a crime.
 
 The texts live in content/<language>/guidance.toml, the links to public services (politi.dk, the platforms'
-report forms, Digitalt Ansvar, Offerrådgivningen) in content/<language>/links.toml, never in code. Tips,
+report forms, Digitalt Ansvar, Offerrådgivningen) and the municipality's SafetyNet (when it is filled in) in
+content/<language>/links.toml, never in code. Tips,
 evidence steps and platform steps are numbered keys (`tip_1_title`, `evidence_1`, `step_1` …) shown for as long
 as the numbers follow on, so the municipality can add or remove one without touching code. Buttons inside Værn
 are Action.Submit with a `command` (and `platform`); links out are Action.OpenUrl. At most two to a row, so no
@@ -122,6 +123,15 @@ LINKS = "service_links"  # the section of content/<language>/links.toml
 def link(texts: Texts, name: str) -> ac.ActionOpenUrl:
     """The button to a public service named in content's [service_links] (`<name>_title`, `<name>_url`)."""
     return open_url(texts(f"{LINKS}.{name}_title"), texts(f"{LINKS}.{name}_url"))
+
+
+def configured_link(texts: Texts, name: str) -> ac.ActionOpenUrl | None:
+    """The button to a service whose link the municipality may leave out (SafetyNet, its own internal system):
+    only when content's [service_links] has a `<name>_url` that is not empty; never a dead button."""
+    key = f"{LINKS}.{name}_url"
+    if not texts.has(key) or not texts(key).strip():
+        return None
+    return open_url(texts(f"{LINKS}.{name}_title"), texts(key).strip())
 
 
 def platform_link(texts: Texts, platform: str) -> ac.ActionOpenUrl | None:

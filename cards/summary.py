@@ -32,6 +32,7 @@ EDITABLE_SECTIONS = (
     "impact",
 )
 MAX_FACT_LENGTH = 600
+ASK_REOPEN_COMMAND = "ask_reopen"  # the receipt's "Bed om at genåbne sagen" (services/reopen_requests.py)
 
 
 def _short(text: str) -> str:
@@ -125,13 +126,15 @@ def submitted_card(
     told_at_once: tuple[str, ...] = (),
     on_call_phone: str = "",
     same_offender: Sequence[str] = (),
+    same_offender_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The receipt: the reporter's own next steps, or, for a colleague who reported on someone's behalf, what
-    happens to that person's case; truthful about who has it (domain.responsibility.holder), and for an urgent case
-    who else got it at once (`told_at_once`: "deputy", "hr") and the on-call phone. `same_offender`: the references
-    of the employee's closed cases with the same offender, which their leader is shown and may reopen. With `plan`
-    (the reporter's unit has a beredskabsplan), the reminder to follow it and a button that shows it. Always:
-    112/114 and the crisis line's opening hours with the out-of-hours alternative."""
+        happens to that person's case; truthful about who has it (domain.responsibility.holder), and for an urgent case
+        who else got it at once (`told_at_once`: "deputy", "hr") and the on-call phone. `same_offender`: the references
+        of the employee's closed cases with the same offender, which their leader is shown and may reopen, and
+    `same_offender_ids` their case ids: a button each that asks the leader to (services/reopen_requests.py). With `plan`
+        (the reporter's unit has a beredskabsplan), the reminder to follow it and a button that shows it. Always:
+        112/114 and the crisis line's opening hours with the out-of-hours alternative."""
     suffix = "" if holder is Holder.LEADER else f"_{holder.value}"
     if draft.on_behalf_of:
         title = texts("submitted.title_on_behalf", reference=reference)
@@ -147,10 +150,12 @@ def submitted_card(
         lines.append(texts(f"urgent.receipt_{who}"))
     if urgent and on_call_phone:
         lines.append(texts("urgent.receipt_on_call", phone=escape_markdown(on_call_phone)))
+    ask_reopen: list[Any] = []
     if same_offender and holder is Holder.LEADER and not draft.on_behalf_of:
         references = ", ".join(escape_markdown(reference) for reference in same_offender)
         lines.append(texts("submitted.same_offender", references=references, count=len(same_offender)))
-    body: list[Any] = [heading(title), *(paragraph(line) for line in lines)]
+        ask_reopen = _ask_reopen_buttons(texts, same_offender, same_offender_ids)
+    body: list[Any] = [heading(title), *(paragraph(line) for line in lines), *ask_reopen]
     if plan:
         body += [
             paragraph(texts("submitted.plan")),
@@ -158,3 +163,18 @@ def submitted_card(
         ]
     body.append(paragraph(texts("emergency.line"), subtle=True))
     return build_card(texts, body)
+
+
+def _ask_reopen_buttons(texts: Texts, references: Sequence[str], case_ids: Sequence[str]) -> list[Any]:
+    """ "Bed om at genåbne sagen" for each closed case with the same offender (named when there are several)."""
+    pairs = list(zip(references, case_ids, strict=False))
+    if not pairs:
+        return []
+    actions: list[Any] = [
+        submit(
+            texts("reopen_request.button") if len(pairs) == 1 else texts("reopen_request.button_named", reference=ref),
+            {"command": ASK_REOPEN_COMMAND, "case_id": case_id},
+        )
+        for ref, case_id in pairs
+    ]
+    return [ac.ActionSet(actions=actions)]

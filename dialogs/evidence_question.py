@@ -97,6 +97,7 @@ def _refusal_text(asking: Asking, name: str, refusal: EvidenceRefused) -> str:
 
 class EvidenceQuestion(Question):
     key = "evidence"
+    expects_short_answer = False  # pasted text is what it asks for
 
     async def ask(self, asking: Asking) -> None:
         count = len(await asking.services.evidence.list_items(asking.draft.case_id))

@@ -5,7 +5,9 @@ Cases are found through the CaseIndex only (never a scan of every case); each on
 with domain.authorization, so the index can never show a case to someone without a role on it. Asking for a case
 one has no role on (or that does not exist) is recorded with who tried (services/refused_access.py). The employee
 (the subject) also sees who opened their case, from its audit log (domain.access_log decides what counts). A draft is
-deleted by its author only, after one question (services/retention.py keeps the tombstone).
+deleted by its author only, after one question (services/retention.py keeps the tombstone). The employee asks for
+their closed case to be reopened from the receipt of a new report about the same offender
+(services/reopen_requests.py) and is told what came of it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from cards.markdown import escape_markdown
 from cards.my_cases import (
     CASE_STATUS_COMMAND,
     MAX_LISTED,
@@ -30,9 +33,11 @@ from dialogs.turn import Turn
 from domain.access_log import AccessEntry, newest, who_opened
 from domain.authorization import Actor, Role, owns_draft, roles_on
 from domain.case import Case, CaseStatus
+from domain.reporting import DEFAULT_TIMEZONE
 from services.logging_setup import correlation_id
 from services.notifications import own_refresh_user_ids
 from services.refused_access import RefusedAccess
+from services.reopen_requests import Asked, ReopenRequests
 from storage.audit import AuditLog
 from storage.case_index import CaseIndex
 from storage.cases import CaseRepository
@@ -64,7 +69,9 @@ class MyCases:
         refusals: RefusedAccess | None = None,
         audit: AuditLog | None = None,
         delete_draft: DeleteDraft | None = None,
+        reopen_requests: ReopenRequests | None = None,
     ) -> None:
+        self._reopen_requests = reopen_requests
         self._audit = audit
         self._cases = cases
         self._delete_draft = delete_draft
@@ -144,6 +151,23 @@ class MyCases:
             return
         deleted = await self._delete_draft(actor, case.case_id)
         await turn_context.say(texts("my_cases.draft_deleted" if deleted is not None else "my_cases.draft_not_found"))
+
+    async def ask_reopen(self, turn_context: Turn, case_id: object) -> None:
+        """The employee asks whoever holds their closed case to reopen it; they hear truthfully what came of it."""
+        texts = self._texts(turn_context)
+        if self._reopen_requests is None:
+            await turn_context.say(texts("reopen_request.not_found"))
+            return
+        answer = await self._reopen_requests.ask(_actor(turn_context), case_id, correlation_id.get())
+        case = answer.case
+        if case is None or answer.asked is Asked.NOT_FOUND:
+            await turn_context.say(texts("reopen_request.not_found"))
+            return
+        day = answer.asked_at.astimezone(DEFAULT_TIMEZONE).strftime("%d-%m-%Y") if answer.asked_at else ""
+        leader = escape_markdown(case.leader.name) if case.leader is not None and case.leader.name else "-"
+        reference = case.reference or case.case_id[:8]
+        await turn_context.say(texts(f"reopen_request.{answer.asked.value}", reference=reference, leader=leader,
+                                     date=day))  # fmt: skip
 
     async def _case(self, case_id: str) -> Case | None:
         return await self._cases.named(case_id)

@@ -50,6 +50,9 @@ class Asking:
 
 class Question(ABC):
     key: str
+    # A choice or a short answer: typed text that is a pasted message is secured as evidence instead
+    # (domain.evidence.is_pasted_message); False for the questions that take free text.
+    expects_short_answer: bool = True
 
     def applies(self, draft: ReportDraft) -> bool:
         return True

@@ -2,7 +2,9 @@
 
 State lives in dialog state (storage), so a restarted bot continues where the user was. Evidence is
 stored the moment it arrives, at any question, under the case id chosen when the report starts; the question is then
-asked again, and the evidence question still comes in its place. The first question after the safety question
+asked again, and the evidence question still comes in its place. So is a message pasted at a question that expects a
+choice or a short answer (domain.evidence.is_pasted_message: several lines, or long); at the description it is the
+description. The first question after the safety question
 offers the evidence question at once ("send skærmbilleder nu"), then comes back: secure first, explain afterwards.
 The case itself is created when the employee sends the report. A cancelled report that holds evidence is kept as a
 draft; its author may continue it from "Mine sager" (the safety question again, then on from the first answer
@@ -23,7 +25,7 @@ from cards.summary import submitted_card
 from content import language_for, texts_for
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.engine import Dialog, DialogContext, DialogTurnResult
-from dialogs.evidence_question import EvidenceQuestion, secure_files, together_in_one_message
+from dialogs.evidence_question import EvidenceQuestion, secure_files, secure_text, together_in_one_message
 from dialogs.identity import person_of, tenant_of
 from dialogs.question import Asking, Outcome, Question, Step
 from dialogs.replies import Reply, reply_from
@@ -42,6 +44,7 @@ from dialogs.report_questions import (
 )
 from dialogs.summary_question import SummaryQuestion
 from domain.authorization import Actor
+from domain.evidence import is_pasted_message
 from domain.reporting import ReportDraft, resume_at
 from domain.responsibility import holder
 from domain.urgency import is_urgent
@@ -133,6 +136,10 @@ class ReportDialog(Dialog):
             await self._secure_on_the_way(asking, reply)
             await question.ask(asking)
             return Dialog.end_of_turn
+        if not reply.value and is_pasted_message(reply.text, expects_short_answer=question.expects_short_answer):
+            await self._secure_pasted_on_the_way(asking, reply.text)
+            await question.ask(asking)
+            return Dialog.end_of_turn
         if self._is_stale(reply, question):
             await asking.say(asking.texts("common.stale_card"))
             await question.ask(asking)
@@ -175,6 +182,15 @@ class ReportDialog(Dialog):
         count = len(await asking.services.evidence.list_items(asking.draft.case_id))
         await asking.say(together_in_one_message(outcome, asking.texts("report.secured_on_the_way", count=count)))
 
+    @staticmethod
+    async def _secure_pasted_on_the_way(asking: Asking, text: str) -> None:
+        """A message pasted at a question that expects a short answer is secured as evidence, not taken as the
+        answer; the question is asked again."""
+        outcome = await secure_text(asking, text)
+        count = len(await asking.services.evidence.list_items(asking.draft.case_id))
+        said = (asking.texts("report.pasted_on_the_way"), asking.texts("report.secured_on_the_way", count=count))
+        await asking.say(together_in_one_message(outcome, *said))
+
     def _is_stale(self, reply: Reply, question: Question) -> bool:
         """A click on a card from an earlier question (Teams keeps old cards clickable)."""
         return "q" in reply.value and reply.value.get("q") != question.key
@@ -206,6 +222,7 @@ class ReportDialog(Dialog):
             told_at_once=notifications.told_at_once(case),
             on_call_phone=notifications.on_call_phone,
             same_offender=case.same_offender_closed,
+            same_offender_ids=case.same_offender_closed_ids,
         )
         await asking.show(receipt)
         if case.leader is None:

@@ -205,6 +205,7 @@ class WhenQuestion(Question):
 
 class DescriptionQuestion(Question):
     key = "description"
+    expects_short_answer = False  # what happened, in the employee's own words: any length, any lines
 
     async def ask(self, asking: Asking) -> None:
         await asking.show(cards.description_card(asking.texts, asking.draft.incident.description))
@@ -245,6 +246,7 @@ class OffenderQuestion(Question):
 
 class LinksQuestion(Question):
     key = "links"
+    expects_short_answer = False  # one link a line
 
     async def ask(self, asking: Asking) -> None:
         await asking.show(cards.links_card(asking.texts, asking.draft.incident.links))

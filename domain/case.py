@@ -144,6 +144,7 @@ class Case(BaseModel):
     # References of the subject's closed cases that name the same offender, found when this one was filed
     # (domain/closing.py): leadership may reopen one of them instead.
     same_offender_closed: list[str] = Field(default_factory=list[str])
+    same_offender_closed_ids: list[str] = Field(default_factory=list[str])  # their case ids, in the same order
     version: int = 1
     # Corrections appended by HR or leadership (domain.subject_requests); never edited or removed.
     rectifications: list[Rectification] = Field(default_factory=list[Rectification])

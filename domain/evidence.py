@@ -1,4 +1,5 @@
-"""Evidence items and the policy that decides which files may be secured (size cap, allowed types).
+"""Evidence items, the policy that decides which files may be secured (size cap, allowed types), and when typed text
+is a pasted message to secure rather than an answer (`is_pasted_message`).
 
 Archives (ZIP, gzip, 7z, RAR, Office files) are not allowed types: the bot never opens or unpacks one.
 """
@@ -22,6 +23,20 @@ class EvidenceSource(StrEnum):
 
 MAX_NAME_CHARS = 200
 MAX_EXTENSION_CHARS = 10
+# Longer than any short answer (a name, a date, "i går kl. 14", a number, a choice typed): a pasted message.
+SHORT_ANSWER_MAX_CHARS = 200
+
+
+def is_pasted_message(text: str, *, expects_short_answer: bool) -> bool:
+    """Typed text (never a card's values) that is a pasted message, to secure as evidence at once rather than take
+    as the answer, when the question expects a choice or a short answer (every report question but the description
+    and the links, which take free text, and the evidence question, which takes pasted text itself): text of more
+    than one line, or longer than SHORT_ANSWER_MAX_CHARS. A message forwarded or quoted into the chat arrives as
+    such text too. Short one-line text stays the question's answer, valid or not."""
+    kept = text.strip()
+    if not expects_short_answer or not kept:
+        return False
+    return "\n" in kept or len(kept) > SHORT_ANSWER_MAX_CHARS
 
 
 def clean_original_name(name: str) -> str:

@@ -233,6 +233,15 @@ class Handling(BaseModel):
     legal_holds: list[LegalHold] = Field(default_factory=list[LegalHold])
     leader_changes: list[LeaderChange] = Field(default_factory=list[LeaderChange])
     reopenings: list[Reopening] = Field(default_factory=list[Reopening])
+    # The employee asked whoever holds the closed case to reopen it (a new report named the same offender).
+    reopen_requests: list[Signed] = Field(default_factory=list[Signed])
+
+    def reopen_asked(self) -> Signed | None:
+        """The employee's request to reopen the case as it is closed now (None: not asked since it closed)."""
+        closure = self.closure
+        if closure is None:
+            return None
+        return next((asked for asked in reversed(self.reopen_requests) if asked.at >= closure.at), None)
 
     def round_started(self) -> datetime | None:
         """When the case was last reopened (None: never); the follow-ups and check-ins start again from there."""

@@ -3,7 +3,8 @@
 `execute` is the only way a case changes after it is reported: it authorizes the actor, refuses stale
 cards (an old case version), validates the command and bumps the version. Most verbs are leadership's
 (leader, deputy, escalated HR); HR's own verbs need the HR role, and the employee answers check-ins. A closed case
-takes only the record verbs (legal holds) and leadership reopening it.
+takes only the record verbs (legal holds), leadership reopening it, and its own employee asking them to (once per
+closure: asking again changes nothing).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from domain.handling import (
     WorkEnvironmentReview,
 )
 from domain.reporting import DEFAULT_TIMEZONE, clean_free_text, is_web_link
+from domain.responsibility import Holder, holder
 
 # The verbs of a case card that only look (no duty recorded): the card's refresh, and opening the evidence.
 REFRESH = "refresh"
@@ -73,19 +75,24 @@ class Verb(StrEnum):
     HR_REASSIGN = "hr_reassign"
     CHOOSE_LEADER = "choose_leader"
     REOPEN = "reopen"
+    ASK_REOPEN = "ask_reopen"
 
 
 EMPLOYEE_VERBS = frozenset({Verb.CHECK_IN, Verb.STOP_CHECK_INS})
 # The employee (or the colleague who reported for them) gives their open case to another leader, from "Mine sager".
 OWN_CASE_VERBS = frozenset({Verb.CHOOSE_LEADER})
 LEADER_CHANGES = frozenset({Verb.HR_REASSIGN, Verb.CHOOSE_LEADER})
+# The employee (the case's subject, no one else) asks whoever holds their closed case to reopen it.
+SUBJECT_VERBS = frozenset({Verb.ASK_REOPEN})
 # Legal holds keep the record (domain/retention.py): HR's, and the only verbs a closed case still takes.
 RECORD_VERBS = frozenset({Verb.LEGAL_HOLD, Verb.LIFT_LEGAL_HOLD})
 HR_VERBS = frozenset({Verb.HR_ACKNOWLEDGE, Verb.HR_ASSIGN, Verb.HR_ADVICE, Verb.HR_REASSIGN}) | RECORD_VERBS
 # Leadership's duties (leader, deputy, escalated HR, the on-call group): everything the others' verbs are not.
-LEADERSHIP_VERBS = frozenset(Verb) - EMPLOYEE_VERBS - OWN_CASE_VERBS - HR_VERBS
-# What a closed case takes: the record verbs, and leadership reopening it.
-CLOSED_CASE_VERBS = RECORD_VERBS | {Verb.REOPEN}
+LEADERSHIP_VERBS = frozenset(Verb) - EMPLOYEE_VERBS - OWN_CASE_VERBS - SUBJECT_VERBS - HR_VERBS
+# What a closed case takes: the record verbs, leadership reopening it, and its employee asking them to.
+CLOSED_CASE_VERBS = RECORD_VERBS | {Verb.REOPEN, Verb.ASK_REOPEN}
+# Verbs whose button is not on the case's own card (a check-in card, the receipt of another case): no stale check.
+VERSIONLESS_VERBS = EMPLOYEE_VERBS | SUBJECT_VERBS
 HOLD_REASON_LIMIT = 500
 DUTY_REASON_LIMIT = 500
 NAME_LIMIT = 200
@@ -313,6 +320,21 @@ class ReopenCommand(Command):
         case.status = CaseStatus.ACKNOWLEDGED if case.handling.acknowledged else CaseStatus.REPORTED
 
 
+class AskReopenCommand(Command):
+    """The employee asks whoever holds their closed case (domain.responsibility) to reopen it. Once per closure: a
+    second ask is refused ("already_asked") and records nothing; an open case needs no asking ("case_open"); a case
+    nobody holds has nobody to ask ("nobody_holds")."""
+
+    def apply(self, case: Case, signed: Signed) -> None:
+        if case.status is not CaseStatus.CLOSED:
+            raise InvalidCommand("case_open")
+        if case.handling.reopen_asked() is not None:
+            raise InvalidCommand("already_asked")
+        if holder(case) is Holder.NOBODY:
+            raise InvalidCommand("nobody_holds")
+        case.handling.reopen_requests.append(signed)
+
+
 class AbsenceCommand(Command):
     first_day: date
 
@@ -469,6 +491,7 @@ COMMANDS: dict[Verb, type[Command]] = {
     Verb.HR_REASSIGN: HrReassignCommand,
     Verb.CHOOSE_LEADER: ChooseLeaderCommand,
     Verb.REOPEN: ReopenCommand,
+    Verb.ASK_REOPEN: AskReopenCommand,
 }
 
 
@@ -478,6 +501,8 @@ def may_perform(case: Case, actor: Actor, verb: Verb) -> bool:
         return Role.SUBJECT in roles_on(case, actor)
     if verb in OWN_CASE_VERBS:
         return bool({Role.SUBJECT, Role.REPORTER} & roles_on(case, actor))
+    if verb in SUBJECT_VERBS:
+        return Role.SUBJECT in roles_on(case, actor)
     if verb in HR_VERBS:
         return Role.HR in roles_on(case, actor)
     return acting_role(case, actor) is not None
@@ -493,7 +518,7 @@ def execute(case: Case, verb: Verb, data: dict[str, Any], actor: Actor, now: dat
     """Apply one leadership action to a copy of the case and return it (the caller stores it with its etag)."""
     if not may_perform(case, actor, verb):
         raise NotAllowed(verb.value)
-    if verb not in EMPLOYEE_VERBS and card_version != case.version:  # a check-in card is answered by its day
+    if verb not in VERSIONLESS_VERBS and card_version != case.version:  # a check-in card is answered by its day
         raise StaleCard(f"card v{card_version}, case v{case.version}")
     if case.status is CaseStatus.CLOSED and verb not in CLOSED_CASE_VERBS:
         raise InvalidCommand("case_closed")

@@ -477,6 +477,8 @@ def _employee_cards(t: Texts, lang: str) -> Iterator[Sample]:
         t, "VK-2026-0043", _draft(), urgent=True, told_at_once=("deputy", "hr"), on_call_phone="70 12 34 56"
     )
     yield Sample(f"submitted-urgent-{lang}", "Urgent report sent: who has it at once, the on-call phone", urgent)
+    again = submitted_card(t, "VK-2026-0045", _draft(), same_offender=["VK-2026-0017"], same_offender_ids=["f" * 32])
+    yield Sample(f"submitted-same-offender-{lang}", "Report sent, same offender as a closed case: ask to reopen", again)
     yield Sample(
         f"choose-leader-{lang}",
         "Leader not in the directory: the matches for the name the employee typed (at most 5)",
@@ -538,6 +540,13 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
     closed = _case(status=CaseStatus.CLOSED, handling=_handling(*DONE, closed=True))
     yield Sample(
         f"leader-closed-{lang}", "Leader: closed, the form that reopens it", leader(closed, 3), expand=("reopen",)
+    )
+    asked = closed.model_copy(deep=True)
+    asked.handling.reopen_requests.append(
+        Signed(by=EMPLOYEE.user_id, by_name=EMPLOYEE.name, at=NOW + timedelta(days=40))
+    )
+    yield Sample(
+        f"leader-closed-reopen-asked-{lang}", "Leader: closed, its employee asked to reopen it", leader(asked, 3)
     )
     without = _case(status=CaseStatus.CLOSED, handling=_handling(Verb.FIRST_AID, Verb.SAFETYNET, closed=True))
     assert without.handling.closure is not None

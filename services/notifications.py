@@ -402,6 +402,8 @@ class CaseNotifications:
             await self._hr_advice_to_leader(case, f"{prefix}-hr-advice")
         if verb in LEADER_CHANGES:
             await self._leader_changed(case, evidence, prefix, by_hr=verb == Verb.HR_REASSIGN)
+        if verb == Verb.ASK_REOPEN:
+            await self._reopen_asked(case, evidence, f"{prefix}-reopen-asked")
         await self.planner.plan(case)
 
     async def send_hr_cards(
@@ -467,6 +469,25 @@ class CaseNotifications:
             employee_texts = self.texts(case.locale)
             text = text_payload(employee_texts("hr.new_leader_to_employee", name=new_name))
             await self.enqueue(f"{prefix}-employee", case, case.subject, EMPLOYEE_UPDATE, text)
+
+    async def _reopen_asked(self, case: Case, evidence: list[EvidenceItem], prefix: str) -> None:
+        """The employee asks for their closed case to be reopened: whoever holds it (domain.responsibility) gets a
+        message saying so and the case's card, which reopens it (its leader the leadership card, HR's intake its
+        own)."""
+        reference, name = case.reference or case.case_id[:8], escape_markdown(case.subject.name or "-")
+        if case.leader is not None:
+            texts = await self.reader_texts(case.leader)
+            text = text_payload(texts("reopen_request.to_holder", name=name, reference=reference))
+            await self.enqueue(prefix, case, case.leader, FOLLOW_UP_TEXT, text)
+            card = card_payload(self.leader_card(case, evidence, await self.viewers(case), texts))
+            await self.enqueue(f"{prefix}-card", case, case.leader, LEADER_CARD, card)
+        elif waits_for_a_leader(case):
+            for member in self._directory.hr_members(self.hr_intake.value):
+                person = _hr_person(member)
+                texts = await self.reader_texts(person)
+                text = text_payload(texts("reopen_request.to_holder", name=name, reference=reference))
+                await self.enqueue(f"{prefix}-{member.aad_object_id}", case, person, FOLLOW_UP_TEXT, text)
+            await self.send_hr_cards(case, evidence, f"{prefix}-hr")
 
     async def _hr_advice_to_leader(self, case: Case, notification_id: str) -> None:
         advice = case.handling.hr_response.advice

@@ -1,8 +1,8 @@
 """File a report (UNDER: bevissikring): the employee's sent report becomes a case with its reference, its place in
 the people index, its follow-ups and its leader's card, and when a colleague reported it, the employee's own message
 first; a report naming the offender of one of the employee's closed cases points leadership at it (they may reopen
-it); a cancelled report that holds evidence is kept as a draft, which its author may continue and send later
-(`resume_draft`).
+it, and the employee may ask them to: services/reopen_requests.py); a cancelled report that holds evidence is kept
+as a draft, which its author may continue and send later (`resume_draft`).
 Every step is idempotent, so sending again (or the start-up sweep) finishes a report the bot stopped in the middle
 of. `ReportServices` also carries what the report dialog's questions need (evidence intake, the safe downloader).
 """
@@ -51,12 +51,12 @@ class ReportServices:
         intake function from the start (domain.responsibility); an urgent one goes to HR's intake too, beside its
         leader and deputy (domain.urgency)."""
         existing = await self.cases.get(draft.case_id)
+        replacing: str | None = None
         if existing is not None and existing.case.status is CaseStatus.DRAFT:
-            # A kept draft, continued and sent now: it is filed as a new case under the same id (its evidence is
-            # stored under that id already). A crash between the two leaves the evidence and the report still in
-            # the dialog, which sends it again.
-            await self.cases.delete(draft.case_id)
-            existing = None
+            # A kept draft, continued and sent now: the filed case takes the draft's place under the same id, in
+            # one write guarded by the draft's etag (its evidence is stored under that id already). A crash before
+            # that write leaves the draft as it was; after it, sending again finishes the filed case below.
+            replacing, existing = existing.etag, None
         if existing is not None:
             # Sent before, but the bot stopped before it finished: finish it (each step is idempotent).
             case = existing.case
@@ -68,7 +68,9 @@ class ReportServices:
         evidence = await self.evidence.list_items(draft.case_id)
         case = to_case(draft, reference="", evidence=evidence, now=now, status=CaseStatus.REPORTED)
         case = await self.notifications.assign(case)
-        case.same_offender_closed = [other.reference for other in await self._closed_with_same_offender(case)]
+        same_offender = await self._closed_with_same_offender(case)
+        case.same_offender_closed = [other.reference for other in same_offender]
+        case.same_offender_closed_ids = [other.case_id for other in same_offender]
         if case.leader is None and self.notifications.hr_intake_can_hold():
             hand_leaderless_case_to_hr(case, now)
         elif case.leader is None:
@@ -76,7 +78,9 @@ class ReportServices:
                       extra={"fields": {"case_id": case.case_id}})  # fmt: skip
         if case.leader is not None:
             hand_urgent_case_to_hr(case, now)  # urgent: HR's intake has it at once, beside leader and deputy
-        await self.references.use_next(now.year, lambda reservation: self._file(case, evidence, reservation))
+        await self.references.use_next(
+            now.year, lambda reservation: self._file(case, evidence, reservation, replacing=replacing)
+        )
         return case
 
     async def _closed_with_same_offender(self, case: Case) -> list[Case]:
@@ -114,7 +118,9 @@ class ReportServices:
             return None
         return draft_of(kept.case)
 
-    async def _file(self, case: Case, evidence: list[EvidenceItem], reservation: Reservation) -> None:
+    async def _file(
+        self, case: Case, evidence: list[EvidenceItem], reservation: Reservation, *, replacing: str | None = None
+    ) -> None:
         """Store the reported case with its reference (the counter's write of its number: `reservation.counted`),
         its follow-ups, its leader's card and its place in the people index. A number another bot process took
         first fails the case and all of it, and `ReferenceCounter.use_next` files it again with the next.
@@ -126,12 +132,13 @@ class ReportServices:
         (`storage.ports.put_if_stored`), so all of it is one transaction, or a few in a row, and "confirm" waits
         for one commit. A second confirm of the same report at the same moment stores neither a case (it exists)
         nor a card or jobs (theirs wait for that case's write, which failed); its number stays unused.
-        Elsewhere (Azure) the case is stored first, then its follow-ups and card.
+        Elsewhere (Azure) the case is stored first, then its follow-ups and card. A continued draft (`replacing`:
+        its etag) is replaced by the filed case in that one write, never deleted first.
         The people index holds case ids and its readers pass over one whose case is not there, so it never waits;
         the overview's row is stored once the case is (`CaseRepository.saved`): it carries the case's reference.
         """
         case.reference = reservation.reference
-        stored = self.cases.create(case, if_stored=reservation.counted)
+        stored = self.cases.create(case, if_stored=reservation.counted, replacing=replacing)
         if not self.cases.keeps_write_order:
             await together(self._report_once_stored(stored, case, evidence), self.case_index.add(case))
             return

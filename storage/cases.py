@@ -47,12 +47,19 @@ class CaseRepository:
     def _key(case_id: str) -> str:
         return f"cases/{case_id}.json"
 
-    def create(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> Awaitable[str]:
+    def create(
+        self, case: Case, *, if_stored: Awaitable[str] | None = None, replacing: str | None = None
+    ) -> Awaitable[str]:
         """Store a new case: the put is made at the call (on the local store, queued); await it for the etag.
-        PreconditionFailed if the case exists; with `if_stored` (its reference's `Reservation.counted`),
-        RequiredWriteFailed if that write was not stored (`storage.ports.put_if_stored`)."""
+        PreconditionFailed if the case exists; with `replacing` (the etag of a kept draft under the same id), the
+        case takes the draft's place in the same write instead, and PreconditionFailed if the draft changed or is
+        gone. With `if_stored` (its reference's `Reservation.counted`), RequiredWriteFailed if that write was not
+        stored (`storage.ports.put_if_stored`)."""
         data = case.model_dump_json().encode()
-        return put_if_stored(self._documents, if_stored, self._key(case.case_id), data, create_only=True)
+        key = self._key(case.case_id)
+        if replacing is not None:
+            return put_if_stored(self._documents, if_stored, key, data, if_match=replacing)
+        return put_if_stored(self._documents, if_stored, key, data, create_only=True)
 
     @property
     def keeps_write_order(self) -> bool:

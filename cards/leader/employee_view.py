@@ -10,6 +10,7 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import build_card, heading, paragraph
+from cards.guidance import configured_link
 from cards.leader.parts import (
     Card,
     _day,
@@ -127,4 +128,8 @@ def employee_status_card(
     if case.status in (CaseStatus.REPORTED, CaseStatus.ACKNOWLEDGED):  # only an open case takes new evidence
         body.append(paragraph(texts("employee_status.keep_messages")))
     body.append(paragraph(texts("employee_status.doctor")))
+    unregistered = case.status is not CaseStatus.CLOSED and case.handling.safetynet is None
+    safetynet = configured_link(texts, "safetynet") if unregistered and not for_reporter else None
+    if safetynet is not None:  # the registration is still to be made (with the leader)
+        body.append(ac.ActionSet(actions=[safetynet]))
     return _with_refresh(build_card(texts, body), case, refresh_user_ids)

@@ -12,8 +12,18 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import choices, element_json, heading, paragraph
+from cards.guidance import configured_link
 from cards.leader.letter import _letter_block, _links_within
-from cards.leader.parts import LINK_TITLE_LIMIT, RESTRICTION_TOGGLES, Card, _case_data, _execute, _hr_function, _short
+from cards.leader.parts import (
+    LINK_TITLE_LIMIT,
+    RESTRICTION_TOGGLES,
+    Card,
+    _case_data,
+    _execute,
+    _hr_function,
+    _local_day,
+    _short,
+)
 from cards.memo import PartMemo
 from content import Texts
 from domain.case import Case, CaseStatus
@@ -203,6 +213,9 @@ def _safetynet_inputs(texts: Texts, case: Case) -> list[Any]:
     category = current.category if current else suggested
     options = [(c.value, texts(f"handling.category_{c.value}")) for c in SafetyNetCategory]
     body: list[Any] = [paragraph(texts("actions.safetynet_hint"))]
+    safetynet = configured_link(texts, "safetynet")
+    if safetynet is not None:
+        body.append(ac.ActionSet(actions=[safetynet]))
     if suggested and not current:
         body.append(paragraph(texts("actions.safetynet_suggest_injury"), color=act.Colors.ATTENTION))
     return [
@@ -438,14 +451,19 @@ def _action_sections(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset
     return body
 
 
-def _closed_banner(texts: Texts) -> ac.Container:
-    return ac.Container(items=[paragraph(texts("leader.closed_banner"))], style=act.ContainerStyle.GOOD)
+def _closed_banner(texts: Texts, case: Case) -> ac.Container:
+    """A closed case says so, and when its employee asked for it to be reopened (since it closed)."""
+    items: list[Any] = [paragraph(texts("leader.closed_banner"))]
+    asked = case.handling.reopen_asked()
+    if asked is not None:
+        items.append(paragraph(texts("reopen_request.leader_asked", date=_local_day(asked.at))))
+    return ac.Container(items=items, style=act.ContainerStyle.GOOD)
 
 
 def _actions_or_closed(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset()) -> list[Card]:
     """The duties (`_action_sections`), or the banner of a closed case with the form that reopens it; in JSON."""
     if case.status is CaseStatus.CLOSED:
-        banner = [element_json(_closed_banner(texts))]
+        banner = [element_json(_closed_banner(texts, case))]
         if Verb.REOPEN in skip:
             return banner
         return [*banner, element_json(ac.ActionSet(actions=[_show_card(texts, case, Verb.REOPEN)]))]

@@ -182,5 +182,7 @@ def hr_escalation_card(
         *_check_in_section(texts, case, for_leader=False),
         *(hr_access_section(texts, *opened_by) if opened_by is not None else []),
     ]
-    card = build_card(texts, body, finished=_actions_or_closed(texts, case, skip=HR_SKIPS))
+    # HR's intake holding a case for want of a leader reopens it too (domain.responsibility: it holds the case).
+    skip = HR_SKIPS - {Verb.REOPEN} if waits_for_a_leader(case) else HR_SKIPS
+    card = build_card(texts, body, finished=_actions_or_closed(texts, case, skip=skip))
     return _with_refresh(card, case, refresh_user_ids)

@@ -510,3 +510,40 @@ def test_closing_with_duties_undone_asks_for_reasons_and_the_leader_can_reopen(
     assert "åbnet igen" in seen and PRIVATE not in seen
     planned = b"".join(documents_under(bot, MARKERS).values())  # the queue's record of every job it took
     assert f"{reported.case_id}.r1.check_in.1".encode() in planned
+
+
+def test_a_new_report_about_the_same_offender_lets_the_employee_ask_the_leader_to_reopen_the_closed_case(
+    bot, reported: ReportedCase, connector
+) -> None:
+    duties = ("safetynet_reason", "first_aid_reason", "colleagues_reason", "work_environment_reason")
+    close = {"case_id": reported.case_id, "version": reported.version, "employee_informed": "true"}
+    card_of(
+        reported.leader.execute("close", {**close, "follow_up": "done", **dict.fromkeys(duties, "Ikke relevant")})[1]
+    )
+    employee = reported.employee
+    answer_until(employee, "evidence")
+    employee.submit({"q": "evidence", "answer": "done"})
+    receipt = employee.submit({"q": "summary", "answer": "confirm"})
+    [ask] = [a for a in actions(receipt) if (a.get("data") or {}).get("command") == "ask_reopen"]
+    assert ask["type"] == "Action.Submit" and ask["title"] == "Bed om at genåbne sagen"
+    assert ask["data"]["case_id"] == reported.case_id
+
+    mark = connector.mark()
+    answer = "\n".join(texts(employee.submit(ask["data"])))
+    assert "Din leder" in answer and "har fået besked" in answer
+    told = connector.wait_for_activities(reported.leader.conversation_id, 2, since=mark)
+    assert "beder om" in "\n".join(texts(told))
+    [card] = [c for c in cards(told) if execute_data(c)["case_id"] == reported.case_id]
+    assert teams_card_problems(card) == []
+    assert [a.get("verb") for a in actions([card]) if a.get("type") == "Action.Execute"][-1] == "reopen"
+
+    again = "\n".join(texts(employee.submit(ask["data"])))  # asked twice: told so, nothing sent again
+    assert "Du bad om" in again
+    assert [event.action for event in audit_events(bot, reported.case_id)] == ["close", "ask_reopen"]
+
+    reopen = {"case_id": reported.case_id, "version": execute_data(card)["version"], "reopen_reason": "Igen"}
+    card_of(reported.leader.execute("reopen", reopen)[1])
+    assert read_case(bot, reported.case_id).status == "reported"
+    time.sleep(0.5)
+    after = connector.activities(reported.leader.conversation_id, since=mark)
+    assert len([text for text in texts(after) if "beder om, at sag" in text]) == 1

@@ -197,6 +197,37 @@ def test_a_screenshot_sent_at_the_first_questions_is_secured_and_in_the_case_wit
     assert evidence_bytes(bot, item) == screenshot
 
 
+def test_a_message_pasted_at_a_short_answer_question_is_secured_and_at_the_description_it_is_the_description(
+    bot, user: TeamsUser
+) -> None:
+    sms = "SMS fra 22 33 44 55:\nJeg ved hvor du bor.\nPas på dig selv, når du går hjem."
+    start_report(user)
+    user.submit({"q": "safety", "answer": "no"})
+    user.submit({"q": "subject", "answer": "me"})
+
+    turn = user.say(sms)  # pasted at the kinds question
+    seen = joined(turn)
+    digest = hashlib.sha256(sms.encode()).hexdigest()
+    assert "✅ Teksten er gemt som bevis" in seen and digest[:12] in seen and "indsat besked" in seen
+    assert "Vælg mindst én type" not in seen
+    assert any(element.get("id") == "kinds" for card in cards(turn) for element in _elements(card))  # asked again
+
+    answer_from(user, "kinds", "when")
+    turn = user.say("i går")  # a short typed answer is still the answer
+    assert any(element.get("id") == "description" for card in cards(turn) for element in _elements(card))
+    assert "gemt som bevis" not in joined(turn)
+    turn = user.say(sms)  # at the description: it is the description
+    assert "gemt som bevis" not in joined(turn)
+    answer_from(user, "offender", "evidence")
+    user.submit({"q": "evidence", "answer": "done"})
+    reference = REFERENCE.search(joined(user.submit({"q": "summary", "answer": "confirm"})))
+    assert reference
+    case = case_with_reference(bot, reference.group())
+    [item] = case.evidence
+    assert item.source == "pasted_text" and item.sha256 == digest and evidence_bytes(bot, item) == sms.encode()
+    assert case.incident.description == sms
+
+
 def test_send_screenshots_now_secures_first_and_then_asks_who_it_is_about(
     bot, user: TeamsUser, file_server: FileServer
 ) -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.authorization import Actor
 from domain.case import Case, CaseStatus, Offender, Person
 from domain.closing import closed_cases_with_offender, is_done, reason_field, same_offender, undone_duties
 from domain.handling import (
@@ -18,6 +19,7 @@ from domain.handling import (
     Signed,
     WorkEnvironmentReview,
 )
+from domain.leader_actions import InvalidCommand, NotAllowed, Verb, execute
 from domain.reporting import ReportDraft, to_case
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -88,3 +90,40 @@ def test_closed_cases_of_the_same_employee_with_the_same_offender_newest_first()
     other_offender = _case("s" * 32, Offender(name="Anden")).model_copy(update={"status": CaseStatus.CLOSED})
     found = closed_cases_with_offender(new, [older, newer, still_open, someone_else, other_offender, new])
     assert [case.case_id for case in found] == [newer.case_id, older.case_id]
+
+
+def _closed(case: Case, at: datetime) -> Case:
+    leader = Person(user_id="29:leader", name="Karen", aad_object_id="aad-karen")
+    case.leader = leader
+    reasons = {reason_field(duty): "Ikke relevant" for duty in undone_duties(case.handling)}
+    data = {"employee_informed": "true", "follow_up": "done", **reasons}
+    return execute(case, Verb.CLOSE, data, Actor(leader), at, case.version)
+
+
+def test_the_employee_asks_to_reopen_once_per_closure_and_nobody_else_may() -> None:
+    closed = _closed(_case(), NOW)
+    employee, leader = Actor(EMPLOYEE), Actor(closed.leader or EMPLOYEE)
+    with pytest.raises(NotAllowed):
+        execute(closed, Verb.ASK_REOPEN, {}, leader, NOW, 0)
+    with pytest.raises(NotAllowed):
+        execute(closed, Verb.ASK_REOPEN, {}, Actor(OTHER), NOW, 0)
+
+    asked = execute(closed, Verb.ASK_REOPEN, {}, employee, NOW + timedelta(hours=1), 0)  # from another card
+    assert asked.handling.reopen_asked() is not None and asked.version == closed.version + 1
+    with pytest.raises(InvalidCommand, match="already_asked"):
+        execute(asked, Verb.ASK_REOPEN, {}, employee, NOW + timedelta(hours=2), 0)
+
+    reopened = execute(asked, Verb.REOPEN, {"reopen_reason": "Igen"}, leader, NOW + timedelta(days=1), asked.version)
+    assert reopened.handling.reopen_asked() is None
+    with pytest.raises(InvalidCommand, match="case_open"):
+        execute(reopened, Verb.ASK_REOPEN, {}, employee, NOW + timedelta(days=1), 0)
+    closed_again = _closed(reopened, NOW + timedelta(days=2))
+    assert closed_again.handling.reopen_asked() is None  # the earlier ask was for the earlier closure
+    assert execute(closed_again, Verb.ASK_REOPEN, {}, employee, NOW + timedelta(days=3), 0).handling.reopen_asked()
+
+
+def test_a_closed_case_nobody_holds_has_nobody_to_ask() -> None:
+    closed = _closed(_case(), NOW)
+    closed.leader = None
+    with pytest.raises(InvalidCommand, match="nobody_holds"):
+        execute(closed, Verb.ASK_REOPEN, {}, Actor(EMPLOYEE), NOW, 0)

@@ -4,6 +4,8 @@ well-formed https address from content, and nothing tells the employee to deal w
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import content
 from cards.guidance import (
     CITIZEN_COMMAND,
     LAW_COMMAND,
@@ -27,6 +30,8 @@ from cards.guidance import (
     removal_overview_card,
     removal_platform_card,
 )
+from cards.leader.employee_view import employee_status_card
+from cards.leader.leader_view import leader_card
 from cards.my_cases import (
     ADD_EVIDENCE_COMMAND,
     CASE_STATUS_COMMAND,
@@ -56,6 +61,7 @@ from domain.handling import (
     SafetyNetCategory,
     SafetyNetRegistration,
 )
+from domain.reporting import ReportDraft, to_case
 from tests.support.teams import actions, card_elements, card_texts
 from tests.unit.test_content import SELF_CONTACT_PHRASES
 
@@ -515,3 +521,71 @@ def test_only_the_subject_or_reporter_of_an_open_case_may_add_evidence(status: C
     assert can_add_evidence(case, Actor(COLLEAGUE)) is is_open_case
     assert not can_add_evidence(case, Actor(LEADER))
     assert not can_add_evidence(case, Actor(Person(user_id="29:stranger", aad_object_id="aad-stranger")))
+
+
+# --- SafetyNet: the municipality's own system, linked only when its address is filled in ------------------------
+
+
+def _with_safetynet(monkeypatch: pytest.MonkeyPatch, language: str, url: str | None) -> Texts:
+    """The language's texts with content's `safetynet_url` set to `url` (None: left out, as shipped)."""
+    table = copy.deepcopy(load_table(language))
+    if url is None:
+        table[LINKS].pop("safetynet_url", None)
+    else:
+        table[LINKS]["safetynet_url"] = url
+    monkeypatch.setattr(content, "load_table", lambda _language: table)
+    defaults = {"crisis_line": f"89 70 12 99 {language} {url}", "organisation": "Silkeborg Kommune"}
+    return Texts(language, defaults)  # defaults of its own: its own memo of cards
+
+
+SAFETYNET_EMPLOYEE = Person(user_id="29:mette", name="Mette Hansen", aad_object_id="aad-mette")
+
+
+def _safetynet_case(reporter: Person = SAFETYNET_EMPLOYEE) -> Case:
+    draft = ReportDraft(case_id="5" * 32, reporter=reporter)
+    draft.on_behalf_of = None if reporter is SAFETYNET_EMPLOYEE else "Mette Hansen"
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    case = to_case(draft, reference="VK-2026-0101", evidence=[], now=now, status=CaseStatus.REPORTED)
+    case.leader = Person(user_id="29:leader", name="Karen", aad_object_id="aad-karen")
+    return case
+
+
+def _open_urls(card: Card) -> list[str]:
+    return [action["url"] for action in _links(card)]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_safetynet_shows_as_a_button_on_the_leaders_form_and_the_employees_status_when_its_address_is_set(
+    monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    url = "https://safetynet.silkeborg.dk/"
+    texts = _with_safetynet(monkeypatch, language, url)
+    case = _safetynet_case()
+
+    leader = leader_card(texts, case, [], ["29:leader"])
+    shown = [a["card"] for a in actions([leader]) if a.get("type") == "Action.ShowCard"]
+    [form] = [card for card in shown if any(a.get("verb") == "safetynet" for a in actions([card]))]
+    assert _open_urls(form) == [url]
+    assert [a["title"] for a in _links(form)] == [texts(f"{LINKS}.safetynet_title")]
+    assert teams_card_problems(leader) == []
+    employee = employee_status_card(texts, case)
+    assert _open_urls(employee) == [url] and teams_card_problems(employee) == []
+
+    category = SafetyNetCategory.MINOR_VIOLENCE_THREATS_HARASSMENT
+    at = datetime(2026, 11, 21, tzinfo=UTC)
+    case.handling.safetynet = SafetyNetRegistration(by="29:leader", at=at, category=category, registered_on=at.date())
+    assert _open_urls(employee_status_card(texts, case)) == []  # registered: nothing left to do there
+    reporter = _safetynet_case(Person(user_id="29:ole", name="Ole", aad_object_id="aad-ole"))
+    assert _open_urls(employee_status_card(texts, reporter, viewer=Role.REPORTER)) == []  # not the colleague's
+
+
+@pytest.mark.parametrize("url", [None, "", "   "])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_without_safetynets_address_there_is_no_button_anywhere(
+    monkeypatch: pytest.MonkeyPatch, language: str, url: str | None
+) -> None:
+    texts = _with_safetynet(monkeypatch, language, url)
+    case = _safetynet_case()
+    leader = leader_card(texts, case, [], ["29:leader"])
+    assert _open_urls(leader) == [] and _open_urls(employee_status_card(texts, case)) == []
+    assert texts(f"{LINKS}.safetynet_title") not in json.dumps(leader, ensure_ascii=False)

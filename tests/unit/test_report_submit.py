@@ -22,7 +22,7 @@ class Recorder:
         self.events: list[str] = []
         self._create_fails = create_fails
 
-    async def create(self, case: Any, *, if_stored: Any = None) -> str:
+    async def create(self, case: Any, *, if_stored: Any = None, replacing: str | None = None) -> str:
         await if_stored  # its reference's number, stored
         self.events.append("storing the case")
         await asyncio.sleep(0.01)  # a storage round trip

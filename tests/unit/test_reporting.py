@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.case import CaseStatus, HarassmentKind, Incident, Person
-from domain.evidence import EvidenceItem, EvidenceSource
+from domain.evidence import SHORT_ANSWER_MAX_CHARS, EvidenceItem, EvidenceSource, is_pasted_message
 from domain.reporting import (
     DEFAULT_TIMEZONE,
     MAX_FREE_TEXT,
@@ -318,3 +318,46 @@ def test_an_on_behalf_report_names_the_colleague_as_subject_and_keeps_the_report
     assert case.reported_on_behalf
     assert case.status is CaseStatus.DRAFT
     assert case.evidence == []
+
+
+# --- a message pasted at a question is evidence, not the answer -------------------------------------------------
+
+SMS = "Fra: +45 22 33 44 55\nJeg ved hvor du bor.\nPas på dig selv, når du går hjem."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        SMS,  # several lines: a pasted SMS or mail
+        "> Jens Borger skrev:\n> Du er en skam for kommunen",  # quoted into the chat
+        "Du er den mest inkompetente sagsbehandler " * 6,  # one long line (over 200 characters)
+        "\nJeg ved hvor du bor\n\nPas på",
+    ],
+)
+def test_a_pasted_message_at_a_short_answer_question_is_evidence(text: str) -> None:
+    assert is_pasted_message(text, expects_short_answer=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "i går",
+        "i går kl. 14:30",
+        "Jens Hansen",
+        "Lars Nielsen, 98 76 54 32",
+        "trusler, hån",
+        "3",
+        "annuller",
+        "x" * SHORT_ANSWER_MAX_CHARS,  # the longest short answer
+        "  Jens Hansen  \n",  # one line with a trailing newline
+    ],
+)
+def test_a_short_one_line_answer_stays_the_answer(text: str) -> None:
+    assert not is_pasted_message(text, expects_short_answer=True)
+
+
+@pytest.mark.parametrize("text", [SMS, "En borger skrev om mig " * 20])
+def test_at_a_free_text_question_the_text_is_the_answer(text: str) -> None:
+    assert not is_pasted_message(text, expects_short_answer=False)  # the description: what happened, any length

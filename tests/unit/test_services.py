@@ -23,6 +23,8 @@ from services.case_records import CaseRecords
 from services.case_service import CaseActions, Result
 from services.follow_up_planner import FollowUpPlanner
 from services.notifications import LEADER_CARD, ON_BEHALF_SUBJECT, CaseNotifications
+from services.refused_access import RefusedAccess
+from services.reopen_requests import Asked, ReopenRequests
 from services.reporting import ReportServices
 from services.roles import DirectoryFile, JsonDirectory
 from storage.audit import AuditLog
@@ -31,6 +33,7 @@ from storage.cases import CaseRepository, ReferenceCounter
 from storage.job_queue import LocalJobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import EMPLOYEE_UPDATE, Outbox
+from storage.ports import PreconditionFailed
 from tests.support.clock import MovableClock
 from tests.support.fakes import InMemoryCaseTable, InMemoryDocumentStore, InMemoryEvidenceStore, SenderSpy
 
@@ -56,8 +59,8 @@ DIRECTORY = {
 class World:
     """The services wired as bot.runtime wires them, on in-memory stores."""
 
-    def __init__(self) -> None:
-        self.documents = InMemoryDocumentStore()
+    def __init__(self, documents: InMemoryDocumentStore | None = None) -> None:
+        self.documents = documents or InMemoryDocumentStore()
         self.evidence = InMemoryEvidenceStore()
         self.clock = MovableClock(NOW)
         self.sender = SenderSpy()
@@ -174,6 +177,64 @@ async def test_a_kept_draft_is_continued_by_its_author_and_filed_under_its_id_wi
     assert [item.evidence_id for item in case.evidence] == [item.evidence_id for item in kept.case.evidence]
     assert len(await world.outbox.pending()) == 1  # the leader's card
     assert await world.reports.resume_draft(author, "e" * 32) is None  # sent: no longer a draft
+
+
+class CrashAt(InMemoryDocumentStore):
+    """A store whose process "dies" at the first write of a key under `prefix` (that write is not stored)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prefix: str | None = None
+
+    async def put(self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False) -> str:
+        if self.prefix is not None and key.startswith(self.prefix):
+            self.prefix = None
+            raise ConnectionResetError(key)
+        return await super().put(key, data, if_match=if_match, create_only=create_only)
+
+
+async def _continued_draft(world: World) -> ReportDraft:
+    await world.store_evidence("e" * 32)
+    await world.reports.cancel_report(ReportDraft(case_id="e" * 32, reporter=EMPLOYEE, tenant_id="tenant-1"))
+    resumed = await world.reports.resume_draft(Actor(EMPLOYEE, tenant_id=None), "e" * 32)
+    assert resumed is not None
+    return resumed
+
+
+@pytest.mark.parametrize("crash_at", ["cases/", "outbox/"])
+async def test_a_continued_draft_that_crashes_while_filed_is_never_lost_and_filed_once_when_sent_again(
+    crash_at: str,
+) -> None:
+    store = CrashAt()
+    world = World(store)
+    resumed = await _continued_draft(world)
+    store.prefix = crash_at
+
+    with pytest.raises(ConnectionResetError):
+        await world.reports.file_report(resumed)
+    kept = await world.cases.get("e" * 32)
+    assert kept is not None  # the draft's record (or the filed case) is there, never nothing
+    assert kept.case.status is (CaseStatus.DRAFT if crash_at == "cases/" else CaseStatus.REPORTED)
+    assert [item.evidence_id for item in kept.case.evidence] == ["e1"]
+
+    case = await world.reports.file_report(resumed)  # the employee sends again
+    again = await world.reports.file_report(resumed)  # and once more
+    assert case.case_id == again.case_id == "e" * 32 and case.status is CaseStatus.REPORTED
+    assert again.reference == case.reference
+    stored = await world.cases.get("e" * 32)
+    assert stored is not None and stored.case.reference == case.reference
+    assert [n.kind for n in await world.outbox.pending()] == [LEADER_CARD]  # one card, not two
+    assert await world.index.case_ids_for(EMPLOYEE) == ["e" * 32]
+
+
+async def test_a_continued_draft_changed_meanwhile_is_not_overwritten_by_a_stale_send(world: World) -> None:
+    resumed = await _continued_draft(world)
+    kept = await world.cases.get("e" * 32)
+    assert kept is not None
+    stale = world.cases.create(kept.case, replacing='"0-stale"')
+    with pytest.raises(PreconditionFailed):
+        await stale
+    assert (await world.reports.file_report(resumed)).status is CaseStatus.REPORTED
 
 
 def test_a_continued_draft_goes_on_from_its_first_missing_answer() -> None:
@@ -329,3 +390,81 @@ async def test_a_new_report_about_the_offender_of_a_closed_case_points_the_leade
     cards = [n for n in await world.outbox.pending() if n.kind == LEADER_CARD and n.case_id == again.case_id]
     shown = json.dumps(cards[0].payload, ensure_ascii=False)
     assert first.reference in shown and "genåbnes" in shown
+
+
+# --- the employee asks to reopen a closed case ----------------------------------------------------------------
+
+
+def _reopen_requests(world: World) -> ReopenRequests:
+    return ReopenRequests(
+        world.cases, world.actions, world.notifications, world.evidence, RefusedAccess(world.audit, world.clock)
+    )
+
+
+async def _closed_and_named_again(world: World) -> tuple[Case, Case]:
+    first = await _file_with_offender(world, "a" * 32, "Jens Borger")
+    reasons = {
+        f"{duty}_reason": "Ikke relevant" for duty in ("safetynet", "first_aid", "colleagues", "work_environment")
+    }
+    data = {"employee_informed": "true", "follow_up": "done", **reasons}
+    closed = await world.actions.perform(Actor(LEADER), Verb.CLOSE, first.case_id, data, first.version, "corr-c")
+    assert closed.case is not None
+    again = await _file_with_offender(world, "e" * 32, "Jens Borger")
+    assert again.same_offender_closed_ids == [first.case_id]
+    return closed.case, again
+
+
+async def test_the_employee_asks_the_leader_to_reopen_once_and_the_leader_gets_the_card_that_reopens_it(
+    world: World,
+) -> None:
+    closed, _ = await _closed_and_named_again(world)
+    requests = _reopen_requests(world)
+    before = {n.id for n in await world.outbox.pending()}
+
+    answer = await requests.ask(Actor(EMPLOYEE, tenant_id="tenant-1"), closed.case_id, "corr-ask")
+    assert answer.asked is Asked.ASKED_LEADER and answer.asked_at == NOW
+    sent = [n for n in await world.outbox.pending() if n.id not in before]
+    assert sorted((n.kind, n.recipient.aad_object_id) for n in sent) == sorted(
+        [("follow_up", LEADER.aad_object_id), (LEADER_CARD, LEADER.aad_object_id)]
+    )
+    text = next(n for n in sent if n.kind == "follow_up").payload["text"]
+    assert "Mette Hansen" in text and closed.reference in text
+    card = json.dumps(next(n for n in sent if n.kind == LEADER_CARD).payload, ensure_ascii=False)
+    assert '"verb": "reopen"' in card and "bad om genåbning" in card
+    events = [event.action for event in await world.audit.events(closed.case_id)]
+    assert events.count("ask_reopen") == 1
+
+    world.clock.advance(minutes=5)
+    twice = await requests.ask(Actor(EMPLOYEE, tenant_id="tenant-1"), closed.case_id, "corr-ask-2")
+    assert twice.asked is Asked.ALREADY_ASKED and twice.asked_at == NOW  # told when, nothing sent again
+    assert {n.id for n in await world.outbox.pending()} == before | {n.id for n in sent}
+    assert [event.action for event in await world.audit.events(closed.case_id)].count("ask_reopen") == 1
+
+    stored = await world.cases.get(closed.case_id)
+    assert stored is not None
+    reopened = await world.actions.perform(
+        Actor(LEADER), Verb.REOPEN, closed.case_id, {"reopen_reason": "Det er startet igen"}, stored.case.version, "r"
+    )
+    assert reopened.result is Result.DONE
+    open_again = await requests.ask(Actor(EMPLOYEE, tenant_id="tenant-1"), closed.case_id, "corr-ask-3")
+    assert open_again.asked is Asked.CASE_OPEN
+
+
+@pytest.mark.parametrize("who", [LEADER, STRANGER, ANNE])
+async def test_only_the_cases_own_employee_may_ask_to_reopen_it_and_others_learn_nothing(
+    world: World, who: Person
+) -> None:
+    closed, _ = await _closed_and_named_again(world)
+    before = len(await world.outbox.pending())
+
+    answer = await _reopen_requests(world).ask(Actor(who, tenant_id="tenant-1"), closed.case_id, "corr-x")
+    assert answer.asked is Asked.NOT_FOUND and answer.case is None
+    assert len(await world.outbox.pending()) == before
+    events = await world.audit.events(closed.case_id)
+    assert "refused" in [e.action for e in events if e.actor_aad_object_id == who.aad_object_id]
+
+
+@pytest.mark.parametrize("case_id", ["../etc", "f" * 32, None, 42])
+async def test_asking_to_reopen_a_case_that_is_not_there_is_not_found(world: World, case_id: object) -> None:
+    answer = await _reopen_requests(world).ask(Actor(EMPLOYEE, tenant_id="tenant-1"), case_id, "corr-y")
+    assert answer.asked is Asked.NOT_FOUND
