@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.authorization import Actor, hr_function_reached
+from domain.authorization import Actor, hr_function_reached, in_work_environment_group
 from domain.case import Case, CaseStatus
 from domain.follow_ups import FollowUps, JobKind, reported_as_work_injury
 from domain.working_time import COPENHAGEN
@@ -82,6 +82,9 @@ class CaseRow(BaseModel):
     offender_relation: str = ""
     actions: list[str] = Field(default_factory=list[str])
     safetynet: str = ""  # "", or the SafetyNet category it was registered in
+    # The arbejdsmiljøgruppe's list: when leadership sent the case to the group, and when the group handled it.
+    work_environment_sent_at: datetime | None = None
+    work_environment_handled_at: datetime | None = None
 
 
 # The job whose due time is each duty's deadline (the same times the follow-ups and HR's "overdue" use).
@@ -172,6 +175,10 @@ def case_row(case: Case, follow_ups: FollowUps) -> CaseRow | None:
         offender_relation=case.incident.offender.relation.value,
         actions=_actions(case),
         safetynet=h.safetynet.category.value if h.safetynet else "",
+        work_environment_sent_at=h.work_environment.sent.at if h.work_environment else None,
+        work_environment_handled_at=h.work_environment.analysis.at
+        if h.work_environment and h.work_environment.analysis
+        else None,
     )
 
 
@@ -204,6 +211,13 @@ def leads(row: CaseRow, actor: Actor) -> bool:
     """The actor is the case's leader or deputy (domain.authorization's leadership roles, from the row)."""
     aad = actor.person.aad_object_id
     return bool(aad) and aad in (row.leader_id, row.deputy_id)
+
+
+def group_sees(row: CaseRow, actor: Actor) -> bool:
+    """A case sent to the arbejdsmiljøgruppe the actor is in (domain.authorization.may_analyse, from the row; the row
+    does not know the employee, so the case itself is asked before it is shown: never to the employee)."""
+    sent = row.work_environment_sent_at is not None and row.status is not CaseStatus.DRAFT
+    return sent and in_work_environment_group(row.unit_id, row.tenant_id or None, actor)
 
 
 def hr_may_open(row: CaseRow, actor: Actor) -> bool:
