@@ -46,6 +46,7 @@ from services.plan_reminders import PlanRevisionReminders
 from services.refused_access import RefusedAccess
 from services.reporting import ReportServices
 from services.unfinished_actions import UnfinishedActions
+from services.work_environment import WorkEnvironmentGroup
 from storage.audit import AuditLog
 from storage.backends import StorageBackend, open_backend, open_job_queue
 from storage.case_index import CaseIndex
@@ -78,6 +79,7 @@ class Runtime:
     plan_files: PlanFiles
     overview: Overview
     graph_directory: GraphDirectory | None = None  # DIRECTORY_SOURCE=graph: its refresh and health
+    work_environment: WorkEnvironmentGroup | None = None  # the arbejdsmiljøgruppe's view in the Overblik tab
 
     async def close(self) -> None:
         if self.graph_directory is not None:
@@ -281,4 +283,5 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         plan_files,
         overview,
         graph_directory,
+        WorkEnvironmentGroup(backend.case_table, cases, backend.evidence, audit, notifications, clock),
     )

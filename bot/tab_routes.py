@@ -71,7 +71,7 @@ LIBRARIES = {
 LIBRARY_FOLDERS = {"fluent-tokens/": "@fluentui/tokens/lib/"}  # ES modules that import one another by path
 MODULE_PATH = re.compile(r"^(?:[a-zA-Z0-9_-]+/)*[a-zA-Z0-9_.-]+\.js$")
 TYPES = {".js": "text/javascript", ".css": "text/css"}
-TEXT_SECTIONS = ("tab", "kinds", "channel", "offender")
+TEXT_SECTIONS = ("tab", "kinds", "channel", "offender", "amg_tab")
 
 
 def _file(path: Path, cache: dict[str, str]) -> web.StreamResponse:
