@@ -63,7 +63,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 A_DAY = {"Cache-Control": "public, max-age=86400"}
 
 # The tab's own files (tab/) and the built files of the pinned packages (package.json "dependencies").
-OWN_FILES = {"app.js", "views.js", "teams.js", "dom.js", "tab.css"}
+OWN_FILES = {"app.js", "views.js", "work_environment.js", "teams.js", "dom.js", "tab.css"}
 LIBRARIES = {
     "teams-js/MicrosoftTeams.min.js": "@microsoft/teams-js/dist/umd/MicrosoftTeams.min.js",
     "fluent/web-components.min.js": "@fluentui/web-components/dist/web-components-all.min.js",

@@ -1,5 +1,6 @@
 // The Overblik tab: joins Teams (locale, theme, SSO token), asks the bot's API who the user is and shows the views
-// they may see: a leader's cases, HR's register (and break the glass with a written reason), the statistics. Every call carries the Teams SSO token; the API
+// they may see: a leader's cases, HR's register (and break the glass with a written reason), the statistics, and the
+// arbejdsmiljøgruppe's cases with its analysis (tab/work_environment.js). Every call carries the Teams SSO token; the API
 // decides (401 for a token it refuses, 403 for a view that is not theirs). No cookies, no storage in the browser.
 
 import { setTheme } from "/tab/lib/fluent/web-components.min.js";
@@ -7,6 +8,7 @@ import { teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme } from "/tab/li
 import { el, format, replace } from "/tab/static/dom.js";
 import { NotInTeams, connect, loaded, onThemeChange, openLink, token } from "/tab/static/teams.js";
 import { breakTheGlassView, caseView, leaderView, registerView, statisticsView } from "/tab/static/views.js";
+import { workEnvironmentView } from "/tab/static/work_environment.js";
 
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
 
@@ -43,6 +45,30 @@ function api(path, accept = "application/json") {
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     return accept === "application/json" ? response.json() : response.blob();
   };
+}
+
+// The arbejdsmiljøgruppe's analysis: POST it; a 400 (with the field to fix) or a 409 (handled already) comes back as
+// { problem, field } for the form to show.
+async function recordAnalysis(caseId, body) {
+  let bearer;
+  try {
+    bearer = await token();
+  } catch (error) {
+    throw new Unauthorized(String(error));
+  }
+  const response = await fetch(`/api/overview/work-environment/${encodeURIComponent(caseId)}/analysis`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+  });
+  if (response.status === 400) return { problem: "invalid", field: (await response.json()).field };
+  if (response.status === 409) return { problem: "conflict" };
+  if (response.status === 401) throw new Unauthorized("401");
+  if (response.status === 403 || response.status === 404) throw new Forbidden(String(response.status));
+  if (!response.ok) throw new Error(`analysis: ${response.status}`);
+  return response.json();
 }
 
 // Break the glass: POST the written reason; a 400 (no reason) comes back as { problem } for the form to show.
@@ -122,6 +148,8 @@ async function start() {
     breakTheGlass,
     statistics: api("statistics"),
     statisticsCsv: api("statistics.csv", "text/csv"),
+    workEnvironment: api("work-environment"),
+    recordAnalysis,
   };
   const ui = { texts, language, openLink, main: main(), calls };
 
@@ -137,6 +165,7 @@ async function start() {
   if (me.units.length) views.push(["leader", texts.tab.view_leader, leaderView]);
   if (me.isHr) views.push(["register", texts.tab.view_register, registerView]);
   if (me.isHr || me.units.length) views.push(["statistics", texts.tab.view_statistics, statisticsView]);
+  if (me.workEnvironmentUnits?.length) views.push(["work-environment", texts.amg_tab.view, workEnvironmentView]);
   if (!views.length) return message(texts, texts.tab.not_allowed_title, texts.tab.not_allowed_body);
 
   const nav = document.getElementById("views");
