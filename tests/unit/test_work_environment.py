@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
+from cards.leader.parts import handling_facts
+from content import texts_for
 from domain.authorization import Actor, may_analyse
 from domain.case import Case, CaseStatus, Channel, HarassmentKind, Person
 from domain.closing import undone_duties
 from domain.follow_ups import FollowUpPolicy, FollowUps, Job, JobKind
-from domain.handling import Duty, Signed, WorkEnvironmentReview
+from domain.handling import Duty, Signed, WorkEnvironmentAnalysis, WorkEnvironmentReview
 from domain.leader_actions import InvalidCommand, NotAllowed, Verb, execute
 from domain.overview import case_row, group_sees
 from domain.reporting import ReportDraft
@@ -289,3 +291,19 @@ async def test_a_decided_plan_change_starts_the_plans_revision_with_its_leader_a
         "Navneskilte: kun fornavne" in n.payload["text"] and "beredskabsplan" in n.payload["text"] for n in asked
     )
     assert [j.kind for j in (await world.queued()).values() if j.kind is JobKind.WORK_ENVIRONMENT_REMINDER] == []
+
+
+def test_the_leaders_card_says_sent_then_handled_with_the_groups_analysis() -> None:
+    texts = texts_for("da", "89 70 12 99")
+    case = sent(full_case(status=CaseStatus.ACKNOWLEDGED), at=datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    title = texts("handling.work_environment")
+
+    assert dict(handling_facts(texts, case, None))[title] == "Sendt 10-03-2026 · venter på gruppens analyse"
+    review = case.handling.work_environment
+    assert review is not None
+    analysis = WorkEnvironmentAnalysis(by="aad:aad-anna", at=datetime(2026, 3, 20, 9, 0, tzinfo=UTC), **PLAN_CHANGE)
+    case.handling.work_environment = review.model_copy(update={"analysis": analysis})
+    facts = dict(handling_facts(texts, case, None))
+    assert facts[title] == "Sendt 10-03-2026 · behandlet 20-03-2026"
+    assert facts[texts("handling.work_environment_measures")] == PLAN_CHANGE["measures"]
+    assert facts[texts("handling.work_environment_plan_change")] == PLAN_CHANGE["plan_change_text"]
