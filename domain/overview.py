@@ -4,8 +4,9 @@ need, and the rules that read those rows.
 A row (`CaseRow`) holds the reference, unit, dates, status, the guideline's duties (done, and when each is due),
 who the case was escalated to, the ids of its leader and deputy, when it was sent to the arbejdsmiljøgruppe and
 handled there, and category values for the statistics: no names, no free text. It is made from the case whenever
-the case is written (`case_row`), so the lists never read case documents. What depends on the moment (due or overdue, the next follow-up) is decided when a row is read
-(`duty_states`, `next_follow_up`). A draft has no row: it is the reporter's own until it is sent.
+the case is written (`case_row`), so the lists never read case documents. What depends on the moment (due or
+overdue, the next follow-up) is decided when a row is read (`duty_states`, `next_follow_up`). A draft has no row: it
+is the reporter's own until it is sent.
 """
 
 from __future__ import annotations

@@ -392,7 +392,7 @@ class CaseNotifications:
             payload = text_payload(employee_update_text(employee_texts, verb))
             await self.enqueue(f"{prefix}-employee", case, case.subject, EMPLOYEE_UPDATE, payload)
         if verb == Verb.WORK_ENVIRONMENT:
-            await self._hand_to_work_environment_group(case)
+            await self._hand_to_work_environment_group(case, f"{prefix}-amg-none")
         if verb == ANALYSIS_ACTION:
             await self._work_environment_handled(case, f"{prefix}-amg-handled")
         if verb == Verb.ESCALATE_HR:
@@ -528,11 +528,19 @@ class CaseNotifications:
             if member is not None and member.aad_object_id != case.subject.aad_object_id
         ]
 
-    async def _hand_to_work_environment_group(self, case: Case) -> None:
-        """The unit's arbejdsmiljøgruppe gets an anonymised summary to analyse (once per member)."""
-        for person in self.work_environment_group(case):
+    async def _hand_to_work_environment_group(self, case: Case, no_group_id: str) -> None:
+        """The unit's arbejdsmiljøgruppe gets an anonymised summary to analyse (once per member). A unit whose group
+        the directory does not name: the leader is told to take the case to the group themselves."""
+        members = self.work_environment_group(case)
+        for person in members:
             card = card_payload(anonymised_summary_card(await self.reader_texts(person), case))
             await self.enqueue(f"{case.case_id}-amg-{person.aad_object_id}", case, person, WORK_ENVIRONMENT_CARD, card)
+        leader = case.leader
+        if not members and case.handling.work_environment is not None and leader is not None:
+            texts = await self.reader_texts(leader)
+            reference, unit = case.reference or case.case_id[:8], escape_markdown(case.unit or "-")
+            text = texts("amg.no_group", reference=reference, unit=unit)
+            await self.enqueue(no_group_id, case, leader, FOLLOW_UP_TEXT, text_payload(text))
 
     async def _work_environment_handled(self, case: Case, notification_id: str) -> None:
         """The group recorded its analysis: the leader hears it (the card says "behandlet" and shows it)."""

@@ -139,6 +139,7 @@ async def test_the_leader_sends_once_the_members_get_the_summary_and_closing_cou
     cards = [n for n in await world.outbox.pending() if n.kind == "work_environment_card"]
     assert [n.recipient.aad_object_id for n in cards] == ["aad-anna"]  # not the employee, though in the group
     assert "PRIVATE-DESCRIPTION" not in str(cards[0].payload) and EMPLOYEE.name not in str(cards[0].payload)
+    assert not [n for n in await world.outbox.pending() if n.id.endswith("-amg-none")]  # the group has it
     with pytest.raises(InvalidCommand, match="already_sent"):
         execute(case, Verb.WORK_ENVIRONMENT, {}, Actor(LEADER, tenant_id="tenant-1"), NOW, case.version)
 
@@ -307,3 +308,14 @@ def test_the_leaders_card_says_sent_then_handled_with_the_groups_analysis() -> N
     assert facts[title] == "Sendt 10-03-2026 · behandlet 20-03-2026"
     assert facts[texts("handling.work_environment_measures")] == PLAN_CHANGE["measures"]
     assert facts[texts("handling.work_environment_plan_change")] == PLAN_CHANGE["plan_change_text"]
+
+
+async def test_a_unit_without_a_group_in_the_directory_tells_the_leader_to_take_it_there_themselves() -> None:
+    world = Group()
+    case = await world.sent_case()
+    elsewhere = case.model_copy(update={"unit_id": "unit-9", "unit": "Vej og Park"})
+
+    await world.notifications.after_action(elsewhere, Verb.WORK_ENVIRONMENT, [])
+
+    (told,) = [n for n in await world.outbox.pending() if n.id.endswith("-amg-none")]
+    assert told.recipient.aad_object_id == "aad-karen" and "Vej og Park" in told.payload["text"]
