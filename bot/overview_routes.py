@@ -1,7 +1,8 @@
 """The Overblik tab's JSON API under /api/overview/: who is signed in, the leader's cases, HR's register, one case
 (with its full access log for HR and its rectifications), break the glass (POST, a JSON body with the written
 reason), HR giving a case to another leader (POST .../reassign: the card's action through services/reassignment.py),
-and the statistics (JSON and CSV); data subject requests and rectifications: bot/subject_request_routes.py.
+the statistics (JSON and CSV), and the arbejdsmiljøgruppe's cases (anonymised) with its analysis (POST, a JSON body;
+409 once the case is handled); data subject requests and rectifications: bot/subject_request_routes.py.
 
 Every request needs the tab's SSO token (bot/tab_auth.py): without a good one, 401 and nothing else. What the user
 may see is decided by services/overview.py (the domain's rules); a refusal is 403 for a view that is not theirs
@@ -29,13 +30,14 @@ from bot.tab_auth import TabTokens, TabUser
 from domain.audit import AuditEvent
 from domain.authorization import MIN_REASON_CHARS, may_break_the_glass
 from domain.case import Case, CaseStatus
-from domain.leader_actions import HOLD_REASON_LIMIT, NAME_LIMIT, Verb, may_take
+from domain.leader_actions import HOLD_REASON_LIMIT, NAME_LIMIT, InvalidCommand, Verb, may_take
 from domain.overview import CaseRow, RegisterQuery, duty_states, hr_may_open, is_overdue, leads, next_follow_up
 from domain.statistics import PublishedTable, Statistics
 from exports.statistics_csv import statistics_csv
 from services.case_service import Result
 from services.overview import OpenedCase, Overview, Refusal, Viewer
 from services.reassignment import NEEDS_A_CHOICE
+from services.work_environment import GroupCase, GroupRefusal, WorkEnvironmentGroup
 
 log = logging.getLogger("vaern.overview")
 
@@ -95,6 +97,8 @@ def _row(row: CaseRow, now: datetime) -> dict[str, Any]:
         "banUntil": _iso(row.ban_until),
         "escalated": row.escalated,
         "escalatedTo": row.escalated_to or ("intake" if row.escalated else None),
+        "workEnvironmentSentAt": _iso(row.work_environment_sent_at),
+        "workEnvironmentHandledAt": _iso(row.work_environment_handled_at),
     }
 
 
@@ -106,6 +110,7 @@ async def _me(request: web.Request, overview: Overview, viewer: Viewer, correlat
             "isHr": viewer.is_hr,
             "hrFunction": viewer.actor.hr_function.value if viewer.actor.hr_function else None,
             "units": viewer.units,
+            "workEnvironmentUnits": sorted(viewer.actor.work_environment_units),
         }
     )
 
@@ -218,6 +223,24 @@ def _case(case: Case, roles: frozenset[str], settings: Settings) -> dict[str, An
             {"at": _iso(note.at), "name": note.by_name, "role": note.role, "text": note.text}
             for note in case.rectifications
         ],
+        "workEnvironment": _work_environment_record(case),
+    }
+
+
+def _work_environment_record(case: Case) -> dict[str, Any] | None:
+    """Sent to the arbejdsmiljøgruppe (when, by whom) and, once handled, the group's analysis."""
+    review = case.handling.work_environment
+    if review is None:
+        return None
+    analysis = review.analysis
+    return {
+        "sentAt": _iso(review.sent.at),
+        "sentBy": review.sent.by_name,
+        "handledAt": _iso(analysis.at) if analysis else None,
+        "causes": analysis.causes if analysis else None,
+        "measures": analysis.measures if analysis else None,
+        "planChange": analysis.plan_change if analysis else None,
+        "planChangeText": analysis.plan_change_text if analysis else None,
     }
 
 
@@ -380,6 +403,85 @@ async def _statistics_csv(
     )
 
 
+# --- the arbejdsmiljøgruppe (services/work_environment.py) ---------------------------------------------------------
+
+
+def _group_case(shown: GroupCase) -> dict[str, Any]:
+    """A case as the group sees it: the anonymised summary (categories only) and the group's analysis."""
+    summary, analysis = shown.summary, shown.analysis
+    return {
+        "caseId": shown.case_id,
+        "reference": shown.reference,
+        "unit": shown.unit,
+        "sentAt": _iso(shown.sent_at),
+        "summary": {
+            "month": summary.month,
+            "kinds": list(summary.kinds),
+            "channel": summary.channel,
+            "duringWorkHours": summary.during_work_hours,
+            "colleaguesTargeted": summary.colleagues_targeted,
+            "done": list(summary.done),
+        },
+        "analysis": {
+            "at": _iso(analysis.at),
+            "by": analysis.by_name,
+            "causes": analysis.causes,
+            "measures": analysis.measures,
+            "planChange": analysis.plan_change,
+            "planChangeText": analysis.plan_change_text,
+        }
+        if analysis is not None
+        else None,
+    }
+
+
+def _group(request: web.Request) -> WorkEnvironmentGroup:
+    group = request.app[RUNTIME].work_environment
+    if group is None:
+        raise RuntimeError("the overview has no work environment group service")
+    return group
+
+
+async def _work_environment_cases(
+    request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
+) -> web.StreamResponse:
+    shown = await _group(request).cases(viewer.actor, correlation_id)
+    if isinstance(shown, GroupRefusal):
+        message = "This view is for the members of a unit's work environment group."
+        return _json({"error": "forbidden", "message": message}, status=403)
+    return _json({"cases": [_group_case(case) for case in shown]})
+
+
+ANALYSIS_FIELDS = {"causes": "causes", "measures": "measures", "planChange": "plan_change",
+                   "planChangeText": "plan_change_text"}  # fmt: skip
+
+
+async def _work_environment_analysis(
+    request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
+) -> web.StreamResponse:
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        raise BadQuery("send a JSON body with causes, measures and planChange") from None
+    if not isinstance(body, dict):
+        raise BadQuery("send a JSON object with causes, measures and planChange")
+    fields = cast(dict[str, Any], body)
+    unknown = sorted(set(fields) - set(ANALYSIS_FIELDS))
+    if unknown:
+        raise BadQuery(f"unknown field: {unknown[0][:40]}")
+    data = {ANALYSIS_FIELDS[name]: value for name, value in fields.items()}
+    outcome = await _group(request).record(viewer.actor, request.match_info["case_id"], data, correlation_id)
+    if outcome is GroupRefusal.NO_CASE or isinstance(outcome, GroupRefusal):
+        return _json(NOT_FOUND, status=404)
+    if isinstance(outcome, InvalidCommand):
+        if outcome.reason == "already_handled":
+            return _json({"error": "conflict", "message": "The group's analysis is already recorded."}, status=409)
+        field = next((name for name, own in ANALYSIS_FIELDS.items() if own == outcome.field), "")
+        message = f"{field or 'the form'}: {'required' if outcome.reason == 'required' else 'not valid'}"
+        return _json({"error": "bad_request", "message": message, "field": field or None}, status=400)
+    return _json({"case": _group_case(outcome)})
+
+
 RUNTIME_SETTINGS = web.AppKey("overview_settings", Settings)
 
 
@@ -397,3 +499,5 @@ def add_overview_routes(app: web.Application, settings: Settings) -> None:
     app.router.add_post("/api/overview/cases/{case_id}/reassign", _signed_in(_reassign))
     app.router.add_get("/api/overview/statistics", _signed_in(_statistics))
     app.router.add_get("/api/overview/statistics.csv", _signed_in(_statistics_csv))
+    app.router.add_get("/api/overview/work-environment", _signed_in(_work_environment_cases))
+    app.router.add_post("/api/overview/work-environment/{case_id}/analysis", _signed_in(_work_environment_analysis))

@@ -51,6 +51,7 @@ from services.reopen_requests import ReopenRequests
 from services.reporting import ReportServices
 from services.subject_requests import SubjectRequests
 from services.unfinished_actions import UnfinishedActions
+from services.work_environment import WorkEnvironmentGroup
 from storage.audit import AuditLog
 from storage.backends import StorageBackend, open_backend, open_job_queue
 from storage.case_index import CaseIndex
@@ -85,6 +86,7 @@ class Runtime:
     reassignment: Reassignment  # HR gives a case to another leader from the Overblik tab
     subject_requests: SubjectRequests
     graph_directory: GraphDirectory | None = None  # DIRECTORY_SOURCE=graph: its refresh and health
+    work_environment: WorkEnvironmentGroup | None = None  # the arbejdsmiljøgruppe's view in the Overblik tab
 
     async def close(self) -> None:
         if self.graph_directory is not None:
@@ -320,4 +322,5 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         Reassignment(cases, case_actions, notifications, backend.evidence, directory, audit, clock),
         SubjectRequests(cases, backend.evidence, audit, clock, signer),
         graph_directory,
+        WorkEnvironmentGroup(backend.case_table, cases, backend.evidence, audit, notifications, clock),
     )

@@ -67,6 +67,7 @@ OWN_FILES = {
     "app.js",
     "views.js",
     "subject_requests.js",
+    "work_environment.js",
     "teams.js",
     "dom.js",
     "charts.js",
@@ -82,7 +83,7 @@ LIBRARIES = {
 LIBRARY_FOLDERS = {"fluent-tokens/": "@fluentui/tokens/lib/"}  # ES modules that import one another by path
 MODULE_PATH = re.compile(r"^(?:[a-zA-Z0-9_-]+/)*[a-zA-Z0-9_.-]+\.js$")
 TYPES = {".js": "text/javascript", ".css": "text/css"}
-TEXT_SECTIONS = ("tab", "subject_requests", "kinds", "channel", "offender")
+TEXT_SECTIONS = ("tab", "subject_requests", "kinds", "channel", "offender", "amg_tab")
 
 
 def _file(path: Path, cache: dict[str, str]) -> web.StreamResponse:

@@ -1,5 +1,6 @@
 """The anonymised summary the unit's arbejdsmiljøgruppe analyses: what kind of harassment, where, how it
-was handled — no names, no description, no links, no evidence."""
+was handled — no names, no description, no links, no evidence (domain.work_environment.anonymised_summary). The
+group records its analysis in the Overblik tab."""
 
 from __future__ import annotations
 
@@ -10,37 +11,23 @@ from adaptive_cards import card as ac
 from cards.common import build_card, heading, paragraph
 from content import Texts
 from domain.case import Case
+from domain.work_environment import anonymised_summary
 
 
 def anonymised_facts(texts: Texts, case: Case) -> list[tuple[str, str]]:
-    incident, handling = case.incident, case.handling
+    summary = anonymised_summary(case)
     missing = texts("summary.not_given")
-    month = case.created_at.strftime("%m-%Y")
     facts = [
-        (texts("work_environment.month"), month),
-        (texts("summary.kinds"), ", ".join(texts(f"kinds.{k.value}") for k in incident.kinds) or missing),
-        (texts("summary.channel"), texts(f"channel.{incident.channel.value}") if incident.channel else missing),
+        (texts("work_environment.month"), summary.month),
+        (texts("summary.kinds"), ", ".join(texts(f"kinds.{kind}") for kind in summary.kinds) or missing),
+        (texts("summary.channel"), texts(f"channel.{summary.channel}") if summary.channel else missing),
     ]
-    if incident.during_work_hours is not None:
-        facts.append(
-            (
-                texts("summary.context"),
-                texts("summary.during_work" if incident.during_work_hours else "summary.outside_work"),
-            )
-        )
-    if incident.colleagues_targeted:
+    if summary.during_work_hours is not None:
+        context = "summary.during_work" if summary.during_work_hours else "summary.outside_work"
+        facts.append((texts("summary.context"), texts(context)))
+    if summary.colleagues_targeted:
         facts.append((texts("work_environment.colleagues"), texts("common.yes")))
-    done = [
-        texts(f"work_environment.done_{name}")
-        for name, happened in (
-            ("offender_contacted", bool(handling.offender_contacts)),
-            ("restrictions", handling.restrictions is not None),
-            ("removal", bool(handling.removals)),
-            ("police", handling.police is not None and handling.police.employee_decided_to_report),
-            ("safetynet", handling.safetynet is not None),
-        )
-        if happened
-    ]
+    done = [texts(f"work_environment.done_{name}") for name in summary.done]
     facts.append((texts("work_environment.done"), ", ".join(done) or missing))
     return facts
 

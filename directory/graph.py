@@ -415,6 +415,9 @@ class GraphDirectory:
     def units_with_role(self, aad_object_id: str | None) -> list[Unit]:
         return self._view.units_with_role(aad_object_id)
 
+    def work_environment_units(self, aad_object_id: str | None) -> list[Unit]:
+        return self._view.work_environment_units(aad_object_id)
+
     def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
         """The person's own manager leads, in the unit the manager works in; the deputy is that unit's when the
         manager leads it, else the manager's own manager. No manager: None (the employee names their leader)."""

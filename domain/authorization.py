@@ -7,6 +7,10 @@ escalated case only when they belong to the function it went to: the one the lea
 for Værn's own escalation, and the one HR assigned it to since. The on-call group (domain.urgency) sees and acts on
 an urgent case as a deputy does, once Værn gave it to them because nobody acknowledged it in time.
 
+The arbejdsmiljøgruppe: a member of the group of the case's unit (from the directory) sees the anonymised summary
+of a case leadership sent to the group and records the group's analysis (`may_analyse`); never the employee the case
+is about. That is no role on the case: they see no names, no description, no evidence, and act on nothing else.
+
 Break the glass (the Overblik tab): HR may open any sent case of their own tenant that did not reach their function,
 with a written reason. The access is per case and person and lasts BREAK_THE_GLASS_FOR from the moment it was
 given; it lets them read, never act (it is not a role on the case). The audit event that records it is the grant:
@@ -40,7 +44,7 @@ class Role(StrEnum):
 class Actor:
     """A person acting through the bot. From the directory (Organisation og Personale): `is_hr`, their
     `hr_function`, and `hr_intake` when that function receives Værn's own escalations; `on_call` for a member of
-    the on-call group."""
+    the on-call group; `work_environment_units`, the ids of the units whose arbejdsmiljøgruppe they are in."""
 
     person: Person
     is_hr: bool = False
@@ -48,6 +52,7 @@ class Actor:
     hr_function: HrFunction | None = None
     hr_intake: bool = False
     on_call: bool = False
+    work_environment_units: frozenset[str] = frozenset()
 
 
 def _same(actor: Person, other: Person | None) -> bool:
@@ -117,6 +122,20 @@ def acting_role(case: Case, actor: Actor) -> Role | None:
         if role in roles:
             return role
     return None
+
+
+def in_work_environment_group(unit_id: str, tenant_id: str | None, actor: Actor) -> bool:
+    """The actor is in the arbejdsmiljøgruppe of this unit, in its tenant (an object id is needed, as for a role)."""
+    same_tenant = not tenant_id or actor.tenant_id == tenant_id
+    return bool(actor.person.aad_object_id and unit_id) and unit_id in actor.work_environment_units and same_tenant
+
+
+def may_analyse(case: Case, actor: Actor) -> bool:
+    """A member of the case's unit's arbejdsmiljøgruppe, once leadership sent the case to the group: sees its
+    anonymised summary and records the analysis. Never the employee the case is about."""
+    sent = case.handling.work_environment is not None and case.status is not CaseStatus.DRAFT
+    in_group = in_work_environment_group(case.unit_id, case.tenant_id, actor)
+    return sent and in_group and not _same(actor.person, case.subject)
 
 
 def can_see_case(case: Case, actor: Actor) -> bool:

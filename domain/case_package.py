@@ -192,10 +192,10 @@ def redacted(case: Case, scope: PackageScope) -> Case:
         ]
         if handling.hr_escalation is not None:
             handling.hr_escalation = handling.hr_escalation.model_copy(update={"message": ""})
-        if handling.work_environment is not None:
-            handling.work_environment = handling.work_environment.model_copy(
-                update={"conclusion": "", "new_initiative": ""}
-            )
+        review = handling.work_environment
+        if review is not None and review.analysis is not None:
+            analysis = review.analysis.model_copy(update={"causes": "", "measures": "", "plan_change_text": ""})
+            handling.work_environment = review.model_copy(update={"analysis": analysis})
         handling.hr_response.advice = []
     if not scope.internal_handling:
         handling.hr_escalation = None
@@ -228,6 +228,7 @@ class TimelineEvent(StrEnum):
     SAFETYNET = "safetynet"
     HR_ESCALATION = "hr_escalation"
     WORK_ENVIRONMENT = "work_environment"
+    WORK_ENVIRONMENT_ANALYSIS = "work_environment_analysis"
     CLOSED = "closed"
     REOPENED = "reopened"
 
@@ -262,7 +263,9 @@ def timeline(case: Case) -> list[TimelineEntry]:
     add(TimelineEvent.POLICE, h.police)
     add(TimelineEvent.SAFETYNET, h.safetynet)
     add(TimelineEvent.HR_ESCALATION, h.hr_escalation)
-    add(TimelineEvent.WORK_ENVIRONMENT, h.work_environment)
+    if h.work_environment is not None:
+        add(TimelineEvent.WORK_ENVIRONMENT, h.work_environment.sent)
+        add(TimelineEvent.WORK_ENVIRONMENT_ANALYSIS, h.work_environment.analysis)
     for reopening in h.reopenings:
         add(TimelineEvent.CLOSED, reopening.closure)
         add(TimelineEvent.REOPENED, reopening)

@@ -5,7 +5,9 @@ Closing ("EFTER"): each duty is either recorded on the case or given a reason by
   * safetynet         the incident is registered in SafetyNet ("Alle hændelser … skal registreres");
   * first_aid         the leader talked it through with the employee ("Lederen skal … altid tale situationen igennem");
   * colleagues        the colleagues were informed or debriefed ("Kollegagruppen skal orienteres … evt. debriefing");
-  * work_environment  the case went to the arbejdsmiljøgruppe ("Arbejdsmiljøgruppen skal analysere hændelsen");
+  * work_environment  leadership sent the case to the unit's arbejdsmiljøgruppe ("Arbejdsmiljøgruppen skal analysere
+                      hændelsen"). Sending is leadership's duty; the analysis is the group's, recorded in its own time
+                      (domain/work_environment.py, reminded after 30 days), so it never holds up closing the case;
   * hr                only when the case was escalated to HR (by Værn or the leader): Organisation og Personale was
                       consulted — the leader asked them for advice, or they gave some.
 A reopened case closes by the same rule: duties recorded before still count.

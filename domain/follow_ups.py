@@ -25,6 +25,12 @@ not move it); what happens *after* a deadline (easy_missed) goes out on the next
                                        employee is told who (`first_card_step`)
   on_call                              an urgent case (domain.urgency) nobody acknowledged within 60 minutes, counted
                                        around the clock: the on-call group gets it, the employee the on-call phone
+  work_environment_reminder            the unit's arbejdsmiljøgruppe has not recorded its analysis 30 days after the
+                                       case was sent to it: the group's members and the leader are reminded, once
+  plan_change                          the group decided the beredskabsplan must change: its revision starts
+
+The arbejdsmiljøgruppe's jobs (`work_environment_jobs`) are the group's, not leadership's: they stand whether the
+case is open or closed (closing does not wait for the analysis, domain/closing.py), and only the analysis ends them.
 
 Working hours are the case's unit's own (`unit_calendars`, by unit id), else the default calendar.
 """
@@ -63,6 +69,8 @@ class JobKind(StrEnum):
     FIRST_CARD = "first_card"
     RETENTION = "retention"
     ON_CALL = "on_call"
+    WORK_ENVIRONMENT_REMINDER = "work_environment_reminder"
+    PLAN_CHANGE = "plan_change"
 
 
 class FollowUpPolicy(BaseModel):
@@ -89,6 +97,7 @@ class FollowUpPolicy(BaseModel):
     first_card_recheck_minutes: float = 5
     first_card_watch_hours: float = 48
     on_call_minutes: float = Field(default=60, gt=0)
+    work_environment_reminder_days: int = Field(default=30, ge=1, le=365)
 
 
 HANDED_OVER = "handed-over"  # the key of the first_card jobs after the case was handed to the deputy and HR
@@ -205,6 +214,25 @@ class FollowUps:
         if is_urgent(case.incident):
             jobs.append(self.on_call_job(case))
         return jobs
+
+    def work_environment_jobs(self, case: Case) -> list[Job]:
+        """The arbejdsmiljøgruppe's jobs: the reminder while its analysis is missing (`work_environment_reminder_days`
+        after the case was sent, on the next working day in the morning), and the plan's revision once the analysis
+        decided the beredskabsplan must change. Open or closed case alike."""
+        review = case.handling.work_environment
+        if case.status is CaseStatus.DRAFT or review is None:
+            return []
+        if review.analysis is None:
+            calendar = self.calendar_of(case.unit_id)
+            day = review.sent.at.astimezone(calendar.zone).date() + timedelta(
+                days=self.policy.work_environment_reminder_days
+            )
+            due = calendar.local(calendar.next_working_day(day), self.policy.reminder_at)
+            return [_job(case, JobKind.WORK_ENVIRONMENT_REMINDER, due)]
+        if review.analysis.plan_change:
+            job = _job(case, JobKind.PLAN_CHANGE, review.analysis.at)
+            return [job.model_copy(update={"unit_id": case.unit_id})]
+        return []
 
     def on_call_job(self, case: Case) -> Job:
         """When an unacknowledged urgent case goes to the on-call group: `on_call_minutes` after it was filed,
@@ -334,9 +362,14 @@ class FollowUps:
 
     def still_applies(self, case: Case, job: Job, now: datetime) -> bool:
         """Whether the follow-up is still needed for the case as it is now."""
+        h = case.handling
+        if job.kind in (JobKind.WORK_ENVIRONMENT_REMINDER, JobKind.PLAN_CHANGE):  # the group's: open or closed
+            review = h.work_environment if case.status is not CaseStatus.DRAFT else None
+            if job.kind is JobKind.WORK_ENVIRONMENT_REMINDER:
+                return review is not None and review.analysis is None
+            return review is not None and review.analysis is not None and review.analysis.plan_change
         if case.status in (CaseStatus.DRAFT, CaseStatus.CLOSED):
             return False
-        h = case.handling
         match job.kind:
             case JobKind.ACK_REMINDER | JobKind.ACK_DEPUTY | JobKind.ACK_HR:
                 return h.acknowledged is None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from domain.person import Person
 
@@ -158,9 +159,44 @@ class CheckInAnswer(Signed):
         return self.score >= 4 or self.professional_help
 
 
-class WorkEnvironmentReview(Signed):
-    conclusion: str = ""
-    new_initiative: str = ""
+class WorkEnvironmentAnalysis(Signed):
+    """The arbejdsmiljøgruppe's analysis of the incident, signed by the member who recorded it: the causes, the
+    measures decided, and whether the unit's beredskabsplan must change (and what). Recording it marks the case
+    handled by the group."""
+
+    causes: str = ""
+    measures: str = ""
+    plan_change: bool = False
+    plan_change_text: str = ""
+
+
+class WorkEnvironmentReview(BaseModel):
+    """The case at the unit's arbejdsmiljøgruppe: `sent` by leadership (who, when), and the group's `analysis` once
+    recorded (None: waiting for the group).
+
+    A record from before the group recorded its own analysis (`{by, by_name, at, conclusion, new_initiative}`: the
+    leader sent the case and wrote the group's conclusion in one step) loads as sent and handled at that moment by
+    that leader, the conclusion as the causes and the new initiative as the measures."""
+
+    sent: Signed
+    analysis: WorkEnvironmentAnalysis | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_the_leaders_record(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        old = cast(dict[str, Any], data)
+        if "sent" in old:
+            return old
+        signed = {key: old[key] for key in ("by", "by_name", "at") if key in old}
+        analysis = {**signed, "causes": old.get("conclusion", ""), "measures": old.get("new_initiative", "")}
+        return {"sent": signed, "analysis": analysis}
+
+    @property
+    def handled(self) -> Signed | None:
+        """When the group marked it handled (its analysis recorded), and by whom."""
+        return self.analysis
 
 
 class Duty(StrEnum):

@@ -260,13 +260,13 @@ class EscalateHrCommand(Command):
 
 
 class WorkEnvironmentCommand(Command):
-    conclusion: str = Field(default="", max_length=2000)
-    new_initiative: str = Field(default="", max_length=2000)
+    """Send the case to the unit's arbejdsmiljøgruppe (once): its members get the anonymised summary and record
+    their analysis themselves (domain/work_environment.py)."""
 
     def apply(self, case: Case, signed: Signed) -> None:
-        case.handling.work_environment = WorkEnvironmentReview(
-            **signed.model_dump(), conclusion=_text(self.conclusion), new_initiative=_text(self.new_initiative)
-        )
+        if case.handling.work_environment is not None:
+            raise InvalidCommand("already_sent")
+        case.handling.work_environment = WorkEnvironmentReview(sent=signed)
 
 
 class CloseCommand(Command):

@@ -2,10 +2,11 @@
 need, and the rules that read those rows.
 
 A row (`CaseRow`) holds the reference, unit, dates, status, the guideline's duties (done, and when each is due),
-who the case was escalated to, the ids of its leader and deputy, and category values for the statistics: no
-names, no free text. It is made from the case whenever the case is written (`case_row`), so the lists never read
-case documents. What depends on the moment (due or overdue, the next follow-up) is decided when a row is read
-(`duty_states`, `next_follow_up`). A draft has no row: it is the reporter's own until it is sent.
+who the case was escalated to, the ids of its leader and deputy, when it was sent to the arbejdsmiljøgruppe and
+handled there, and category values for the statistics: no names, no free text. It is made from the case whenever
+the case is written (`case_row`), so the lists never read case documents. What depends on the moment (due or
+overdue, the next follow-up) is decided when a row is read (`duty_states`, `next_follow_up`). A draft has no row: it
+is the reporter's own until it is sent.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.authorization import Actor, hr_function_reached
+from domain.authorization import Actor, hr_function_reached, in_work_environment_group
 from domain.case import Case, CaseStatus
 from domain.follow_ups import FollowUps, JobKind, reported_as_work_injury
 from domain.working_time import COPENHAGEN
@@ -82,6 +83,9 @@ class CaseRow(BaseModel):
     offender_relation: str = ""
     actions: list[str] = Field(default_factory=list[str])
     safetynet: str = ""  # "", or the SafetyNet category it was registered in
+    # The arbejdsmiljøgruppe's list: when leadership sent the case to the group, and when the group handled it.
+    work_environment_sent_at: datetime | None = None
+    work_environment_handled_at: datetime | None = None
 
 
 # The job whose due time is each duty's deadline (the same times the follow-ups and HR's "overdue" use).
@@ -172,6 +176,10 @@ def case_row(case: Case, follow_ups: FollowUps) -> CaseRow | None:
         offender_relation=case.incident.offender.relation.value,
         actions=_actions(case),
         safetynet=h.safetynet.category.value if h.safetynet else "",
+        work_environment_sent_at=h.work_environment.sent.at if h.work_environment else None,
+        work_environment_handled_at=h.work_environment.analysis.at
+        if h.work_environment and h.work_environment.analysis
+        else None,
     )
 
 
@@ -204,6 +212,13 @@ def leads(row: CaseRow, actor: Actor) -> bool:
     """The actor is the case's leader or deputy (domain.authorization's leadership roles, from the row)."""
     aad = actor.person.aad_object_id
     return bool(aad) and aad in (row.leader_id, row.deputy_id)
+
+
+def group_sees(row: CaseRow, actor: Actor) -> bool:
+    """A case sent to the arbejdsmiljøgruppe the actor is in (domain.authorization.may_analyse, from the row; the row
+    does not know the employee, so the case itself is asked before it is shown: never to the employee)."""
+    sent = row.work_environment_sent_at is not None and row.status is not CaseStatus.DRAFT
+    return sent and in_work_environment_group(row.unit_id, row.tenant_id or None, actor)
 
 
 def hr_may_open(row: CaseRow, actor: Actor) -> bool:

@@ -45,7 +45,7 @@ from domain.handling import (
     Removal,
     Reopening,
     SafetyNetRegistration,
-    WorkEnvironmentReview,
+    WorkEnvironmentAnalysis,
 )
 from domain.reporting import DEFAULT_TIMEZONE
 
@@ -542,11 +542,12 @@ class _Writer:
             case HrEscalation():
                 text = t("package_timeline.hr_escalation", function=t(f"handling.function_{record.function.value}"))
                 return self.with_note(text, "package_timeline.hr_message", record.message)
-            case WorkEnvironmentReview():
+            case WorkEnvironmentAnalysis():
                 text = self.with_note(
-                    t("package_timeline.work_environment"), "package_timeline.conclusion", record.conclusion
+                    t("package_timeline.work_environment_analysis"), "package_timeline.causes", record.causes
                 )
-                return self.with_note(text, "package_timeline.new_initiative", record.new_initiative)
+                text = self.with_note(text, "package_timeline.measures", record.measures)
+                return self.with_note(text, "package_timeline.plan_change", record.plan_change_text)
             case Closure():
                 informed = "employee_informed" if record.employee_informed else "employee_not_informed"
                 follow_up = f"{t(f'handling.follow_up_{record.follow_up.value}')}, {t(f'package_timeline.{informed}')}"

@@ -79,6 +79,7 @@ from domain.handling import (
     SafetyNetCategory,
     SafetyNetRegistration,
     Signed,
+    WorkEnvironmentAnalysis,
     WorkEnvironmentReview,
 )
 from domain.leader_actions import Verb
@@ -228,12 +229,17 @@ DONE: dict[Verb, dict[str, Any]] = {
             **SIGNED, function=HrFunction.JURA, message="Kan vi give borgeren et kontaktforbud til hele kommunen?"
         )
     },
-    Verb.WORK_ENVIRONMENT: {
-        "work_environment": WorkEnvironmentReview(
-            **SIGNED, conclusion="Teamet kender nu retningslinjen.", new_initiative="Fælles funktionspostkasse."
-        )
-    },
+    Verb.WORK_ENVIRONMENT: {"work_environment": WorkEnvironmentReview(sent=Signed(**SIGNED))},
 }
+GROUP_ANALYSIS = WorkEnvironmentAnalysis(
+    by="aad:aad-anna",
+    by_name="Anna Arbejdsmiljø",
+    at=NOW + timedelta(days=12),
+    causes="Fulde navne og billeder på skiltene ved skranken gjorde medarbejderen let at finde på nettet.",
+    measures="Kun fornavne på skilte og i mails fra 1. maj; fælles funktionspostkasse.",
+    plan_change=True,
+    plan_change_text="Spørgsmålet om genkendelighed: kun fornavne på skilte og i signaturer.",
+)
 
 
 HR_ADVICE = (
@@ -535,6 +541,15 @@ def _leader_cards(t: Texts, lang: str) -> Iterator[Sample]:
         for verb in DONE:
             case = _case(status=CaseStatus.ACKNOWLEDGED, handling=_handling(verb))
             yield Sample(f"leader-done-{verb.value}-{lang}", f"Leader: after '{verb.value}'", leader(case))
+        handled = _handling(Verb.FIRST_AID, Verb.WORK_ENVIRONMENT)
+        assert handled.work_environment is not None
+        handled.work_environment = handled.work_environment.model_copy(update={"analysis": GROUP_ANALYSIS})
+        case = _case(status=CaseStatus.ACKNOWLEDGED, handling=handled)
+        yield Sample(
+            f"leader-work-environment-handled-{lang}",
+            "Leader: the arbejdsmiljøgruppe handled the case (its analysis, a plan change)",
+            leader(case),
+        )
     everything = _case(status=CaseStatus.ACKNOWLEDGED, handling=_handling(*DONE))
     yield Sample(f"leader-everything-done-{lang}", "Leader: every duty done", leader(everything, 3))
     closed = _case(status=CaseStatus.CLOSED, handling=_handling(*DONE, closed=True))

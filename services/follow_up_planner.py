@@ -1,5 +1,6 @@
 """Put a case's follow-ups on the job queue: after it is reported, after every action, and for every case when
-the worker starts (services/case_sweep.py; that heals a crash between saving a case and planning its jobs). With a
+the worker starts (services/case_sweep.py; that heals a crash between saving a case and planning its jobs), with the
+arbejdsmiljøgruppe's reminder and plan revision (open or closed case: `FollowUps.work_environment_jobs`). With a
 retention policy, the job that deletes a closed case or a draft when its period ends goes with them
 (domain/retention.py; carried out by services/retention.py)."""
 
@@ -27,7 +28,7 @@ class FollowUpPlanner:
     async def plan(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> int:
         """Queue every job the case needs now that is not queued yet; returns how many were queued. With
         `if_stored` (the case's own write), only if that write is stored (`JobQueue.schedule`)."""
-        jobs = self.follow_ups.planned_jobs(case)
+        jobs = self.follow_ups.planned_jobs(case) + self.follow_ups.work_environment_jobs(case)
         deletion = retention_job(case, self._retention) if self._retention is not None else None
         if deletion is not None:
             jobs.append(deletion)

@@ -3,6 +3,8 @@ check-in or escalation through the outbox. A first_card job reads where the lead
 and does what `FollowUps.first_card_step` says: hand the case to the deputy and HR, or tell the employee who has it.
 An on_call job gives an unacknowledged urgent case to the on-call group (recorded on the case first, so its members
 may open it) and gives the employee the on-call phone, saying the group has it only when it was queued to someone.
+The arbejdsmiljøgruppe's jobs (open or closed case): its members and the leader are reminded of a missing analysis,
+and a decided plan change starts the plan's revision (services/plan_reminders.py).
 
 Every message gets the id `<job id>.<recipient>`, and the outbox never sends an id twice, so a job that is
 handed out again (a worker crashed before deleting it) has no second effect. The automatic HR escalation
@@ -140,6 +142,10 @@ class FollowUpHandler:
                 await self._police_hint(case, job, to_leader)
             case JobKind.CHECK_IN:
                 await self._check_in(case, job)
+            case JobKind.WORK_ENVIRONMENT_REMINDER:
+                await self._notifications.remind_work_environment_group(case, job.id)
+            case JobKind.PLAN_CHANGE:
+                await self._plan_reminders.revision_decided(case, job)
             case JobKind.PLAN_REVISION | JobKind.FIRST_CARD | JobKind.RETENTION | JobKind.ON_CALL:  # in `handle`
                 pass
 

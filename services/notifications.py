@@ -6,7 +6,9 @@ a case to someone (the leader's first card, a deputy's, HR's) are `keep_trying`:
 after it gave them up, until they are delivered. Teams reads a message's text as Markdown: what people wrote
 goes into it escaped (`cards.markdown.escape_markdown`). Each recipient reads in their own Teams language
 (`reader_texts`), and a case without a leader goes to HR's intake (domain.responsibility). An urgent case
-(domain.urgency) goes to its leader, deputy and HR's intake at once, in the same write as the case."""
+(domain.urgency) goes to its leader, deputy and HR's intake at once, in the same write as the case. A case sent to the
+arbejdsmiljøgruppe reaches the members of its unit's group (never the employee) as an anonymised summary; its
+analysis (services/work_environment.py) reaches the leader."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from domain.handling import HrFunction
 from domain.leader_actions import LEADER_CHANGES, Verb
 from domain.responsibility import NO_LEADER, holder, waits_for_a_leader
 from domain.urgency import URGENT, is_urgent
+from domain.work_environment import ANALYSIS_ACTION
 from services.follow_up_planner import FollowUpPlanner
 from services.roles import Directory, HrMember, OnCallMember, Responsibles, led_by, people_named
 from services.together import together
@@ -393,7 +396,9 @@ class CaseNotifications:
             payload = text_payload(employee_update_text(employee_texts, verb))
             await self.enqueue(f"{prefix}-employee", case, case.subject, EMPLOYEE_UPDATE, payload)
         if verb == Verb.WORK_ENVIRONMENT:
-            await self._hand_to_work_environment_group(case)
+            await self._hand_to_work_environment_group(case, f"{prefix}-amg-none")
+        if verb == ANALYSIS_ACTION:
+            await self._work_environment_handled(case, f"{prefix}-amg-handled")
         if verb == Verb.ESCALATE_HR:
             await self.send_hr_cards(case, evidence, f"{prefix}-hr")
         if verb == Verb.CHECK_IN:
@@ -548,18 +553,53 @@ class CaseNotifications:
             update=(sent.sent_conversation_id, sent.sent_activity_id),
         )
 
-    async def _hand_to_work_environment_group(self, case: Case) -> None:
-        """The unit's arbejdsmiljøgruppe gets an anonymised summary to analyse (once per member)."""
+    def work_environment_group(self, case: Case) -> list[Person]:
+        """The members of the arbejdsmiljøgruppe of the case's unit, from the directory; never the employee."""
         unit = self._directory.unit(case.unit_id) if case.unit_id else None
-        if unit is None:
-            return
-        for aad in unit.work_environment_group:
-            member = self._directory.person(aad)
-            if member is None or (case.subject.aad_object_id == aad):
-                continue
-            person = member.as_person()
+        members = [self._directory.person(aad) for aad in unit.work_environment_group] if unit else []
+        return [
+            member.as_person()
+            for member in members
+            if member is not None and member.aad_object_id != case.subject.aad_object_id
+        ]
+
+    async def _hand_to_work_environment_group(self, case: Case, no_group_id: str) -> None:
+        """The unit's arbejdsmiljøgruppe gets an anonymised summary to analyse (once per member). A unit whose group
+        the directory does not name: the leader is told to take the case to the group themselves."""
+        members = self.work_environment_group(case)
+        for person in members:
             card = card_payload(anonymised_summary_card(await self.reader_texts(person), case))
-            await self.enqueue(f"{case.case_id}-amg-{aad}", case, person, WORK_ENVIRONMENT_CARD, card)
+            await self.enqueue(f"{case.case_id}-amg-{person.aad_object_id}", case, person, WORK_ENVIRONMENT_CARD, card)
+        leader = case.leader
+        if not members and case.handling.work_environment is not None and leader is not None:
+            texts = await self.reader_texts(leader)
+            reference, unit = case.reference or case.case_id[:8], escape_markdown(case.unit or "-")
+            text = texts("amg.no_group", reference=reference, unit=unit)
+            await self.enqueue(no_group_id, case, leader, FOLLOW_UP_TEXT, text_payload(text))
+
+    async def _work_environment_handled(self, case: Case, notification_id: str) -> None:
+        """The group recorded its analysis: the leader hears it (the card says "behandlet" and shows it)."""
+        review = case.handling.work_environment
+        if case.leader is None or review is None or review.analysis is None:
+            return
+        texts = await self.reader_texts(case.leader)
+        key = "amg.handled_plan_change" if review.analysis.plan_change else "amg.handled"
+        text = texts(key, reference=case.reference or case.case_id[:8])
+        await self.enqueue(notification_id, case, case.leader, FOLLOW_UP_TEXT, text_payload(text))
+
+    async def remind_work_environment_group(self, case: Case, id_prefix: str) -> int:
+        """The group has not recorded its analysis in time: each member and the leader are reminded, in their own
+        language (once: the ids are the job's). Returns how many were reminded."""
+        days = self.planner.follow_ups.policy.work_environment_reminder_days
+        reference, unit = case.reference or case.case_id[:8], escape_markdown(case.unit or "-")
+        recipients = [("amg.reminder_group", person) for person in self.work_environment_group(case)]
+        recipients += [("amg.reminder_leader", case.leader)] if case.leader is not None else []
+        for key, person in recipients:
+            texts = await self.reader_texts(person)
+            text = f"{texts(key, reference=reference, unit=unit, days=days)}\n\n{texts('follow_up.footer')}"
+            notification_id = f"{id_prefix}.{person.aad_object_id or person.user_id}"
+            await self.enqueue(notification_id, case, person, FOLLOW_UP_TEXT, text_payload(text))
+        return len(recipients)
 
     async def enqueue(
         self,

@@ -124,7 +124,7 @@ class Overview:
     async def open_case(self, viewer: Viewer, case_id: str, correlation_id: str) -> OpenedCase | None:
         """One case in full, for its leader, deputy, the HR function it was escalated to, or HR while their break
         the glass on it is open; None for anyone else (who learns nothing, not even that it exists)."""
-        current = await self._cases.get(case_id) if _plausible_id(case_id) else None
+        current = await self._cases.get(case_id) if plausible_case_id(case_id) else None
         case = current.case if current is not None else None
         broken_at = await self._glass_broken_at(case, viewer) if case is not None else []
         roles = overview_roles(case, viewer.actor, broken_at, self.now()) if case is not None else frozenset[Role]()
@@ -146,7 +146,7 @@ class Overview:
         reason = break_the_glass_reason(reason_text)
         if reason is None:
             return Refusal.NO_REASON
-        current = await self._cases.get(case_id) if _plausible_id(case_id) else None
+        current = await self._cases.get(case_id) if plausible_case_id(case_id) else None
         case = current.case if current is not None else None
         if case is None or not may_break_the_glass(viewer.actor, case.tenant_id, case.status):
             await self._refused.record(viewer.actor, BREAK_THE_GLASS, case_id, case, "no_role", correlation_id)
@@ -215,6 +215,6 @@ class Overview:
         await self._refused.record(viewer.actor, what, None, None, "no_role", correlation_id)
 
 
-def _plausible_id(case_id: str) -> bool:
+def plausible_case_id(case_id: str) -> bool:
     """A case id as Værn makes them (letters, digits, - and _), so a forged one never reaches a storage key."""
     return 0 < len(case_id) <= 64 and all(char.isascii() and (char.isalnum() or char in "-_") for char in case_id)

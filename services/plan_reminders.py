@@ -5,6 +5,11 @@ Planned when a plan is saved and in the worker's start-up sweep, carried out by 
 other job: the current plan is re-read when the job comes due, and a plan saved meanwhile with a new revision
 date has its own reminder, so the old one does nothing. The reminder reaches people in the chat they already have
 with Værn (their stored conversation reference): they made or read the plan there.
+
+A revision also starts when the unit's arbejdsmiljøgruppe decides, in its analysis of a case, that the plan must
+change (the `plan_change` job of that case): the same people are asked to revise it now, with what the group decided
+(the leader to make one, when the unit has no plan yet). Those messages go with the case (its tenant and Teams
+service), so they reach people who never wrote to Værn too.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import logging
 
 from cards.markdown import escape_markdown
-from domain.case import Person
+from domain.case import Case, Person
 from domain.follow_ups import FollowUps, Job
 from domain.response_plan import ResponsePlan
 from services.notifications import CaseNotifications, text_payload
@@ -58,7 +63,7 @@ class PlanRevisionReminders:
         if plan is None or not self._follow_ups.plan_needs_revision(plan, job):
             return False
         sent = False
-        for role, person in self._recipients(plan):
+        for role, person in self._recipients(plan.unit_id, plan.updated_by_id):
             reference = await self._references.get(person)
             if reference is None or not service_url_of(reference):
                 log.warning("plan reminder: no chat with this person yet", extra={"fields": {"unit_id": plan.unit_id}})
@@ -81,9 +86,33 @@ class PlanRevisionReminders:
             sent = True
         return sent
 
-    def _recipients(self, plan: ResponsePlan) -> list[tuple[str, Person]]:
-        unit = self._directory.unit(plan.unit_id)
-        ids = {"leader": unit.leader if unit else "", "editor": plan.updated_by_id}
+    async def revision_decided(self, case: Case, job: Job) -> bool:
+        """The group decided the case's unit's plan must change: its leader and last editor are asked to revise it
+        (once: the ids are the job's); True if anyone was asked."""
+        review = case.handling.work_environment
+        analysis = review.analysis if review is not None else None
+        if analysis is None or not analysis.plan_change or not case.unit_id:
+            return False
+        current = await self._plans.current(case.unit_id)
+        plan = current.plan if current is not None else None
+        recipients = self._recipients(case.unit_id, plan.updated_by_id if plan is not None else "")
+        for role, person in recipients:
+            texts = await self._notifications.reader_texts(person)
+            text = texts(
+                "amg.plan_change" if plan is not None else "amg.plan_missing",
+                reference=case.reference or case.case_id[:8],
+                unit=escape_markdown(plan.unit_name if plan is not None else case.unit or "-"),
+                what=escape_markdown(analysis.plan_change_text),
+            )
+            payload = text_payload(f"{text}\n\n{texts('follow_up.footer')}")
+            await self._notifications.enqueue(f"{job.id}.{role}", case, person, PLAN_REVISION, payload)
+        fields = {"unit_id": case.unit_id, "case_id": case.case_id, "asked": len(recipients)}
+        log.info("plan revision started by the work environment group", extra={"fields": fields})
+        return bool(recipients)
+
+    def _recipients(self, unit_id: str, editor_id: str) -> list[tuple[str, Person]]:
+        unit = self._directory.unit(unit_id)
+        ids = {"leader": unit.leader if unit else "", "editor": editor_id}
         found: list[tuple[str, Person]] = []
         for role, aad_object_id in ids.items():
             person = self._directory.person(aad_object_id) if aad_object_id else None

@@ -112,6 +112,10 @@ class Directory(Protocol):
         """The person's leader and deputy; for a unit's leader, those of the unit above; None if nobody."""
         ...
 
+    def work_environment_units(self, aad_object_id: str | None) -> list[Unit]:
+        """The units whose arbejdsmiljøgruppe this person is in."""
+        ...
+
     def search(self, text: str, limit: int = 5) -> list[DirectoryPerson]:
         """People matching every word of `text` (case-insensitive) at the start of a part of their name or UPN.
 
@@ -250,6 +254,12 @@ class JsonDirectory:
         ]
         return sorted(found, key=lambda unit: (unit.name.casefold(), unit.id))
 
+    def work_environment_units(self, aad_object_id: str | None) -> list[Unit]:
+        if not aad_object_id:
+            return []
+        found = [unit for unit in self._units.values() if aad_object_id in unit.work_environment_group]
+        return sorted(found, key=lambda unit: (unit.name.casefold(), unit.id))
+
     def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
         unit = self._units.get(person.unit)
         visited: set[str] = set()
@@ -319,6 +329,9 @@ class EmptyDirectory:
     def responsibles_for(self, person: DirectoryPerson) -> Responsibles | None:
         return None
 
+    def work_environment_units(self, aad_object_id: str | None) -> list[Unit]:
+        return []
+
     def search(self, text: str, limit: int = 5) -> list[DirectoryPerson]:
         return []
 
@@ -334,7 +347,8 @@ class EmptyDirectory:
 
 def actor_in(directory: Directory, person: Person, tenant_id: str | None, hr_intake: str) -> Actor:
     """A person as an actor on cases: their HR function from the directory (by Azure AD object id), whether that
-    function takes Værn's own escalations (`hr_intake`), and whether they are in the on-call group."""
+    function takes Værn's own escalations (`hr_intake`), whether they are in the on-call group, and the units whose
+    arbejdsmiljøgruppe they are in."""
     member = next((m for m in directory.hr_members() if m.aad_object_id == person.aad_object_id), None)
     function = DomainHrFunction(member.function) if member is not None and person.aad_object_id else None
     aad = person.aad_object_id
@@ -345,6 +359,7 @@ def actor_in(directory: Directory, person: Person, tenant_id: str | None, hr_int
         hr_function=function,
         hr_intake=function is not None and function.value == hr_intake,
         on_call=bool(aad) and any(member.aad_object_id == aad for member in directory.on_call_members()),
+        work_environment_units=frozenset(unit.id for unit in directory.work_environment_units(aad)),
     )
 
 

@@ -1,7 +1,8 @@
 // The Overblik tab: joins Teams (locale, theme, SSO token), asks the bot's API who the user is and shows the views
 // they may see: a leader's cases, HR's register (break the glass with a written reason; give a case to another
-// leader), the statistics, and for HR's legal function data subject requests (tab/subject_requests.js, which also
-// adds rectifications to a case). Every call carries the Teams SSO token; the API
+// leader), the statistics, for HR's legal function data subject requests (tab/subject_requests.js, which also
+// adds rectifications to a case), and the arbejdsmiljøgruppe's cases with its analysis (tab/work_environment.js).
+// Every call carries the Teams SSO token; the API
 // decides (401 for a token it refuses, 403 for a view that is not theirs). No cookies, no storage in the browser.
 
 import { setTheme } from "/tab/lib/fluent/web-components.min.js";
@@ -10,6 +11,7 @@ import { el, format, replace } from "/tab/static/dom.js";
 import { NotInTeams, connect, loaded, onThemeChange, openLink, token } from "/tab/static/teams.js";
 import { addRectifications, subjectRequestView } from "/tab/static/subject_requests.js";
 import { breakTheGlassView, caseView, leaderView, registerView, statisticsView } from "/tab/static/views.js";
+import { workEnvironmentView } from "/tab/static/work_environment.js";
 
 const THEMES = { default: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
 
@@ -46,6 +48,30 @@ function api(path, accept = "application/json") {
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     return accept === "application/json" ? response.json() : response.blob();
   };
+}
+
+// The arbejdsmiljøgruppe's analysis: POST it; a 400 (with the field to fix) or a 409 (handled already) comes back as
+// { problem, field } for the form to show.
+async function recordAnalysis(caseId, body) {
+  let bearer;
+  try {
+    bearer = await token();
+  } catch (error) {
+    throw new Unauthorized(String(error));
+  }
+  const response = await fetch(`/api/overview/work-environment/${encodeURIComponent(caseId)}/analysis`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json", "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+    credentials: "omit",
+    cache: "no-store",
+  });
+  if (response.status === 400) return { problem: "invalid", field: (await response.json()).field };
+  if (response.status === 409) return { problem: "conflict" };
+  if (response.status === 401) throw new Unauthorized("401");
+  if (response.status === 403 || response.status === 404) throw new Forbidden(String(response.status));
+  if (!response.ok) throw new Error(`analysis: ${response.status}`);
+  return response.json();
 }
 
 // Break the glass: POST the written reason; a 400 (no reason) comes back as { problem } for the form to show.
@@ -162,6 +188,8 @@ async function start() {
     statistics: api("statistics"),
     statisticsCsv: api("statistics.csv", "text/csv"),
     post,
+    workEnvironment: api("work-environment"),
+    recordAnalysis,
   };
   const ui = { texts, language, openLink, main: main(), calls, showCase };
 
@@ -181,6 +209,7 @@ async function start() {
     const subjectRequests = async () => subjectRequestView(ui, (error) => failure(texts, error, () => show("subject_requests")));
     views.push(["subject_requests", texts.subject_requests.view, subjectRequests]);
   }
+  if (me.workEnvironmentUnits?.length) views.push(["work-environment", texts.amg_tab.view, workEnvironmentView]);
   if (!views.length) return message(texts, texts.tab.not_allowed_title, texts.tab.not_allowed_body);
 
   const nav = document.getElementById("views");

@@ -61,6 +61,7 @@ SAVE_TITLES: dict[Verb, str] = {
     Verb.LIFT_LEGAL_HOLD: "actions.lift_legal_hold_save",
     Verb.HR_REASSIGN: "actions.hr_reassign_save",
     Verb.REOPEN: "actions.reopen_save",
+    Verb.WORK_ENVIRONMENT: "actions.work_environment_save",
 }
 
 
@@ -291,14 +292,8 @@ def _hr_reassign_inputs(texts: Texts, case: Case) -> list[Any]:
 
 
 def _work_environment_inputs(texts: Texts, case: Case) -> list[Any]:
-    current = case.handling.work_environment
-    return [
-        paragraph(texts("actions.work_environment_hint")),
-        _text_input(texts, Verb.WORK_ENVIRONMENT, "conclusion", current.conclusion if current else "", multiline=True),
-        _text_input(
-            texts, Verb.WORK_ENVIRONMENT, "new_initiative", current.new_initiative if current else "", multiline=True
-        ),
-    ]
+    """What the group gets and does; the form is gone once the case is sent (`_action_sections`)."""
+    return [paragraph(texts("actions.work_environment_hint"))]
 
 
 def _required_text(texts: Texts, verb: Verb, field: str) -> ac.InputText:
@@ -443,8 +438,9 @@ def _action_sections(texts: Texts, case: Case, skip: frozenset[Verb] = frozenset
     if case.handling.acknowledged is None and Verb.ACKNOWLEDGE not in skip:
         acknowledge = _execute(texts("actions.acknowledge"), Verb.ACKNOWLEDGE.value, case, primary=True)
         body.append(element_json(ac.ActionSet(actions=[acknowledge])))
+    sent = frozenset({Verb.WORK_ENVIRONMENT}) if case.handling.work_environment is not None else frozenset[Verb]()
     for caption, group in ACTION_GROUPS:
-        verbs = [verb for verb in group if verb not in skip]
+        verbs = [verb for verb in group if verb not in skip | sent]  # sent to the group once: its state is in "done"
         caption_block = ac.TextBlock(text=texts(caption), weight=act.FontWeight.BOLDER, spacing=act.Spacing.MEDIUM)
         body.append(element_json(caption_block))
         body += _show_card_rows(texts, case, verbs)

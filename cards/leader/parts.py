@@ -32,6 +32,8 @@ from domain.handling import (
     Reopening,
     SafetyNetRegistration,
     Signed,
+    WorkEnvironmentAnalysis,
+    WorkEnvironmentReview,
 )
 from domain.leader_actions import REFRESH
 from domain.reporting import DEFAULT_TIMEZONE, ReportDraft
@@ -271,17 +273,33 @@ def handling_facts(texts: Texts, case: Case, easy_deadline: date | None = None) 
         ("safetynet", _safetynet_text(texts, h.safetynet) if h.safetynet else None),
         ("absence", _absence_text(texts, case, easy_deadline)),
         ("hr", _hr_text(texts, h, h.hr_escalation) if h.hr_escalation else None),
-        (
-            "work_environment",
-            texts("handling.work_environment_value", date=_local_day(h.work_environment.at))
-            if h.work_environment
-            else None,
-        ),
+        ("work_environment", _work_environment_text(texts, h.work_environment) if h.work_environment else None),
+        *_analysis_lines(texts, h.work_environment.analysis if h.work_environment else None),
         ("closure", _closure_text(texts, h.closure) if h.closure else None),
         ("closure_duties", _duties_text(texts, h.closure) if h.closure and h.closure.duty_reasons else None),
         ("reopened", _reopened_text(texts, h.reopenings[-1]) if h.reopenings and not h.closure else None),
     ]
     return [(texts(f"handling.{key}"), value) for key, value in lines if value]
+
+
+def _work_environment_text(texts: Texts, review: WorkEnvironmentReview) -> str:
+    """ "Sendt <dato>" while the group's analysis is missing, then "Sendt <dato> · behandlet <dato>"."""
+    sent = _local_day(review.sent.at)
+    if review.analysis is None:
+        return texts("handling.work_environment_sent", date=sent)
+    return texts("handling.work_environment_handled", sent=sent, date=_local_day(review.analysis.at))
+
+
+def _analysis_lines(texts: Texts, analysis: WorkEnvironmentAnalysis | None) -> list[tuple[str, str | None]]:
+    """The group's analysis as the leader reads it: causes, measures and whether the beredskabsplan must change."""
+    if analysis is None:
+        return []
+    plan = _shown(analysis.plan_change_text, NOTE_LIMIT) if analysis.plan_change else texts("common.no")
+    return [
+        ("work_environment_causes", _shown(analysis.causes, NOTE_LIMIT)),
+        ("work_environment_measures", _shown(analysis.measures, NOTE_LIMIT)),
+        ("work_environment_plan_change", plan),
+    ]
 
 
 def _section_title(text: str) -> ac.TextBlock:

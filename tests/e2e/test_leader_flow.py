@@ -42,7 +42,7 @@ ACTIONS: list[tuple[str, dict[str, str]]] = [
     ),
     ("safetynet", {"category": "minor_violence_threats_harassment", "registered_on": TODAY, "doctor_advised": "true"}),
     ("escalate_hr", {"function": "jura", "message": f"Hjælp til brevet {PRIVATE}"}),
-    ("work_environment", {"conclusion": f"Navneskilte fjernes {PRIVATE}", "new_initiative": "Kun fornavne"}),
+    ("work_environment", {}),  # sent to the unit's arbejdsmiljøgruppe: the group records its analysis in the tab
     ("close", {"employee_informed": "true", "follow_up": "done", "reason": ""}),
 ]
 
@@ -132,7 +132,7 @@ def test_hr_gets_a_card_on_escalation_and_may_then_act(
     _status, body = hr_user.execute("refresh", {**data, "version": reported.version + 1})
     hr_card = card_of(body)
     assert "Hjælp til brev" in "\n".join(card_texts(hr_card))
-    _status, body = hr_user.execute("work_environment", {**data, "version": reported.version + 1, "conclusion": "OK"})
+    _status, body = hr_user.execute("work_environment", {**data, "version": reported.version + 1})
     assert card_of(body)
 
 
@@ -361,7 +361,7 @@ def test_work_environment_group_gets_an_anonymised_summary(reported: ReportedCas
     amr = new_user(**reported.unit.colleague.teams_details())
     mark = connector.mark()
     data = {"case_id": reported.case_id, "version": reported.version}
-    assert card_of(reported.leader.execute("work_environment", {**data, "conclusion": ""})[1])
+    assert card_of(reported.leader.execute("work_environment", data)[1])
     card = wait_for_card(connector, amr, mark)
     seen = "\n".join(card_texts(card))
     assert "arbejdsmiljøgruppen" in seen and "anonymiserede" in seen

@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.tab_auth import issuers
 from domain.case import Case, CaseStatus, Channel, Incident, Person
 from domain.follow_ups import FollowUpPolicy, FollowUps
-from domain.handling import HrEscalation, HrFunction
+from domain.handling import HrEscalation, HrFunction, Signed, WorkEnvironmentReview
 from domain.working_time import WorkingCalendar
 from services.case_records import CaseRecords
 from storage.audit import AuditLog
@@ -46,7 +46,8 @@ TENANT = "tenant-1"
 DESCRIPTION = "Han skrev hvor jeg bor DESCRIPTION-MARKER-4242"
 DIRECTORY = {
     "units": [
-        {"id": "unit-1", "name": "Borgerservice", "leader": "aad-karen", "deputy": "aad-peter"},
+        {"id": "unit-1", "name": "Borgerservice", "leader": "aad-karen", "deputy": "aad-peter",
+         "work_environment_group": ["aad-anna"]},
         {"id": "unit-2", "name": "Jobcenter", "leader": "aad-lars"},
     ],
     "people": [
@@ -55,6 +56,7 @@ DIRECTORY = {
         {"aad_object_id": "aad-peter", "upn": "peter@kommune.dk", "name": "Peter Deputy", "unit": "unit-1"},
         {"aad_object_id": "aad-lars", "upn": "lars@kommune.dk", "name": "Lars Leder", "unit": "unit-2"},
         {"aad_object_id": "aad-ole", "upn": "ole@kommune.dk", "name": "Ole Anden", "unit": "unit-2"},
+        {"aad_object_id": "aad-anna", "upn": "anna@kommune.dk", "name": "Anna Arbejdsmiljø", "unit": "unit-1"},
     ],
     "hr": [
         {"aad_object_id": "aad-hanne", "upn": "hanne@kommune.dk", "name": "Hanne Jura", "function": "jura"},
@@ -103,9 +105,12 @@ async def seed(data_dir: Path, more: int = 0) -> None:
     escalated.handling.hr_escalation = HrEscalation(by=KAREN.user_id, at=REPORTED_AT, function=HrFunction.JURA)
     to_reassign = a_case("case-reassign", 4, "unit-2", LARS, None)  # HR gives it to Karen and back
     to_reassign.handling.hr_escalation = HrEscalation(by=LARS.user_id, at=REPORTED_AT, function=HrFunction.JURA)
+    plain = a_case("case-plain", 2, "unit-1", KAREN, PETER)  # sent to the unit's arbejdsmiljøgruppe (Anna)
+    plain.handling.work_environment = WorkEnvironmentReview(sent=Signed(by=KAREN.user_id, by_name=KAREN.name,
+                                                                        at=REPORTED_AT))  # fmt: skip
     for case in (
         escalated,
-        a_case("case-plain", 2, "unit-1", KAREN, PETER),
+        plain,
         a_case("case-other", 3, "unit-2", LARS, None),
         to_reassign,
         *(a_case(f"case-more-{number}", number, "unit-2", LARS, None) for number in range(5, 5 + more)),
@@ -512,3 +517,51 @@ async def test_hr_exports_everything_about_a_person_as_one_signed_package_and_re
             await documents.close()
         exported = [e for e in events if e.action == "subject_export" and e.actor_aad_object_id == "aad-hanne"]
         assert len(exported) == (0 if case_id.startswith("decoy") else 1), case_id
+
+
+WORK_ENVIRONMENT = "/api/overview/work-environment"
+ANALYSIS = {"causes": "Fulde navne på skiltene", "measures": "Kun fornavne", "planChange": True,
+            "planChangeText": "Navneskilte: kun fornavne"}  # fmt: skip
+
+
+async def test_the_work_environment_group_records_its_analysis_and_the_leader_sees_it_handled(
+    bot: Bot, jwks: JwksServer
+) -> None:
+    anna = token(jwks, "aad-anna")
+    assert (await get(bot, "/api/overview/me", anna))[1]["workEnvironmentUnits"] == ["unit-1"]
+    status, listed, _ = await get(bot, WORK_ENVIRONMENT, anna)
+
+    assert status == 200 and [(c["reference"], c["analysis"]) for c in listed["cases"]] == [("VK-2026-0002", None)]
+    assert listed["cases"][0]["summary"]["channel"] == "sms"
+    for private in (DESCRIPTION, "Mette", "Karen", "aad-mette"):
+        assert private not in json.dumps(listed), private
+    for who in ("aad-karen", "aad-ole", "aad-hanne"):  # the leader, a stranger, HR: none of them is in the group
+        assert (await get(bot, WORK_ENVIRONMENT, token(jwks, who)))[0] == 403, who
+    path = f"{WORK_ENVIRONMENT}/case-plain/analysis"
+    assert (await post(bot, path, token(jwks, "aad-karen"), ANALYSIS))[0] == 404
+    assert (await post(bot, f"{WORK_ENVIRONMENT}/case-other/analysis", anna, ANALYSIS))[0] == 404  # not sent to them
+    bad = [({**ANALYSIS, "causes": " "}, "causes"), ({**ANALYSIS, "planChangeText": ""}, "planChangeText"),
+           ({**ANALYSIS, "planChange": "ja"}, "planChange"), ("not json", None), ({"x": 1}, None)]  # fmt: skip
+    for body, field in bad:
+        status, answer = await post(bot, path, anna, body)
+        assert status == 400 and answer["error"] == "bad_request" and answer.get("field") == field, body
+
+    status, answer = await post(bot, path, anna, ANALYSIS)
+
+    assert status == 200 and answer["case"]["analysis"]["by"] == "Anna Arbejdsmiljø"
+    assert (await post(bot, path, anna, ANALYSIS))[0] == 409  # handled once
+    opened = (await get(bot, "/api/overview/cases/case-plain", token(jwks, "aad-karen")))[1]["case"]
+    assert opened["workEnvironment"]["handledAt"] and opened["workEnvironment"]["planChangeText"] == ANALYSIS[
+        "planChangeText"]  # fmt: skip
+    led = (await get(bot, "/api/overview/leader", token(jwks, "aad-karen")))[1]["cases"]
+    assert [c["workEnvironmentHandledAt"] is not None for c in led] == [True, False]
+    documents = SqliteDocumentStore(bot.settings.data_dir / "documents.sqlite3")
+    try:
+        waiting, log = await Outbox(documents).pending(), await AuditLog(documents).events("case-plain")
+    finally:
+        await documents.close()
+    told = [n for n in waiting if n.case_id == "case-plain" and n.recipient.aad_object_id == "aad-karen"]
+    assert any("Arbejdsmiljøgruppen har behandlet sag VK-2026-0002" in n.payload.get("text", "") for n in told)
+    assert [(e.actor_aad_object_id, e.role) for e in log if e.action == "work_environment_analysis"] == [
+        ("aad-anna", "work_environment_group")
+    ]

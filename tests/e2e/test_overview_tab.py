@@ -95,6 +95,7 @@ def session(name: str, token: str, who: dict[str, str], steps: list[dict[str, An
 
 def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
     t = lambda key, **values: DA(f"tab.{key}", **values)  # noqa: E731
+    g = lambda key, **values: DA(f"amg_tab.{key}", **values)  # noqa: E731
     karen, hanne, ole = mint(jwks, "aad-karen"), mint(jwks, "aad-hanne"), mint(jwks, "aad-ole")
     as_karen = {"oid": "aad-karen", "upn": "karen@kommune.dk", "displayName": "Karen Leder"}
     as_hanne = {"oid": "aad-hanne", "upn": "hanne@kommune.dk", "displayName": "Hanne Jura"}
@@ -281,6 +282,27 @@ def plan(jwks: JwksServer, bot: Bot, screens: Path) -> dict[str, Any]:
                 "",
                 as_hanne,
                 [{"do": "waitText", "text": t("unauthorized_title")}, {"do": "text"}],
+            ),
+            session(
+                "work-environment-group",
+                mint(jwks, "aad-anna"),
+                {"oid": "aad-anna", "upn": "anna@kommune.dk", "displayName": "Anna Arbejdsmiljø"},
+                [
+                    {"do": "waitText", "text": g("view")},
+                    {"do": "waitText", "text": g("form_title", reference="VK-2026-0002")},
+                    {"do": "text"},
+                    {"do": "axe"},
+                    {"do": "screenshot", "name": "overblik-arbejdsmiljoegruppe-lys"},
+                    {"do": "fill", "label": g("causes"), "text": "Fulde navne på skiltene"},
+                    {"do": "fill", "label": g("measures"), "text": "Kun fornavne fra 1. maj"},
+                    {"do": "click", "role": "checkbox", "name": g("plan_change_yes")},
+                    {"do": "fill", "label": g("plan_change_text"), "text": "Navneskilte: kun fornavne"},
+                    {"do": "click", "role": "button", "name": g("save")},
+                    {"do": "waitText", "text": g("saved")},
+                    {"do": "text"},
+                    {"do": "axe"},
+                    {"do": "screenshot", "name": "overblik-arbejdsmiljoegruppe-behandlet"},
+                ],
             ),
             session("outside-teams", hanne, as_hanne, [{"do": "framed"}], hostOrigin="https://intranet.example.com"),
             session(  # last: it gives case-reassign (Lars Leder's) to Karen Leder
@@ -470,6 +492,19 @@ def test_hrs_legal_function_downloads_a_subject_package_and_rectifies_a_case(run
     assert {"path": "/api/overview/cases/case-escalated/rectifications", "status": 201} in calls
 
 
+def test_a_work_environment_group_member_sees_the_anonymised_case_and_records_the_analysis(
+    run: dict[str, Any],
+) -> None:
+    before, after = values(run, "work-environment-group", "text")
+    assert "VK-2026-0002" in before and "VK-2026-0001" not in before  # only the case sent to the group
+    assert DA("amg_tab.waiting") in before and DA("channel.sms") in before
+    for private in ("DESCRIPTION-MARKER-4242", "Mette Hansen", "Karen Leder"):
+        assert private not in before and private not in after
+    assert DA("amg_tab.saved") in after and "Kun fornavne fra 1. maj" in after
+    assert DA("amg_tab.plan_change_decided", text="Navneskilte: kun fornavne") in after
+    assert CRISIS_LINE in after
+
+
 def test_a_stranger_gets_a_kind_not_for_you(run: dict[str, Any]) -> None:
     text = values(run, "stranger", "text")[0]
     assert DA("tab.not_allowed_body") in text and CRISIS_LINE in text
@@ -536,4 +571,6 @@ def test_the_screenshots_are_taken(run: dict[str, Any]) -> None:
         "overblik-statistik-kontrast-telefon",
         "overblik-giv-videre",
         "privatliv-telefon",
+        "overblik-arbejdsmiljoegruppe-lys",
+        "overblik-arbejdsmiljoegruppe-behandlet",
     } <= names

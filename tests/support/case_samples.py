@@ -39,10 +39,12 @@ from domain.handling import (
     SafetyNetCategory,
     SafetyNetRegistration,
     Signed,
+    WorkEnvironmentAnalysis,
     WorkEnvironmentReview,
 )
 from domain.leader_actions import Verb
 from domain.reporting import MAX_FREE_TEXT, MAX_LINKS, MAX_WITNESSES
+from domain.work_environment import TEXT_LIMIT as ANALYSIS_TEXT_LIMIT
 
 # Leadership's own notes: never in a police package.
 OUTCOME_NOTE = "NOTE-OUTCOME-4411"
@@ -52,7 +54,17 @@ INITIATIVE_NOTE = "NOTE-INITIATIVE-7744"
 CLOSING_NOTE = "NOTE-CLOSING-8855"
 DUTY_NOTE = "NOTE-DUTY-9966"  # why a duty was not done when the case closed the first time
 REOPEN_NOTE = "NOTE-REOPEN-1077"
-LEADER_NOTES = (OUTCOME_NOTE, HR_NOTE, CONCLUSION_NOTE, INITIATIVE_NOTE, CLOSING_NOTE, DUTY_NOTE, REOPEN_NOTE)
+PLAN_CHANGE_NOTE = "NOTE-PLANCHANGE-8855"
+LEADER_NOTES = (
+    OUTCOME_NOTE,
+    HR_NOTE,
+    CONCLUSION_NOTE,
+    INITIATIVE_NOTE,
+    PLAN_CHANGE_NOTE,
+    CLOSING_NOTE,
+    DUTY_NOTE,
+    REOPEN_NOTE,
+)
 # What the employee may see and the police need.
 DESCRIPTION = "Han skrev, at han ved hvor jeg bor på Ærø, og at jeg skal passe på. Blåbærgrød-MARKER-1199"
 JOURNAL_NUMBER = "4100-84210-00017-26"
@@ -63,6 +75,7 @@ LEADER = Person(user_id="29:leader", name="Birgitte Lærke", aad_object_id="aad-
 DEPUTY = Person(user_id="29:deputy", name="Jens Møller", aad_object_id="aad-deputy")
 HR = Person(user_id="29:hr", name="Hanne Jura", aad_object_id="aad-hr")
 STRANGER = Person(user_id="29:stranger", name="Ukendt Person", aad_object_id="aad-stranger")
+GROUP_MEMBER = Person(user_id="aad:aad-amg", name="Anna Arbejdsmiljø", aad_object_id="aad-amg")
 TENANT = "tenant-1"
 CASE_ID = "c0ffee00c0ffee00c0ffee00c0ffee00"
 REPORTED_AT = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
@@ -129,9 +142,14 @@ def full_case(*, reporter: Person = EMPLOYEE, status: CaseStatus = CaseStatus.CL
         ),
         hr_escalation=HrEscalation(**signed(LEADER, 8), function=HrFunction.JURA, message=f"Hjælp til brev {HR_NOTE}"),
         work_environment=WorkEnvironmentReview(
-            **signed(LEADER, 9),
-            conclusion=f"Navneskilte {CONCLUSION_NOTE}",
-            new_initiative=f"Fornavne {INITIATIVE_NOTE}",
+            sent=signed(LEADER, 9),
+            analysis=WorkEnvironmentAnalysis(
+                **signed(GROUP_MEMBER, 9.5),
+                causes=f"Navneskilte {CONCLUSION_NOTE}",
+                measures=f"Fornavne {INITIATIVE_NOTE}",
+                plan_change=True,
+                plan_change_text=f"Skilte {PLAN_CHANGE_NOTE}",
+            ),
         ),
         closure=Closure(
             **signed(LEADER, 10), employee_informed=True, follow_up=FollowUp.DONE, reason=f"Stoppet {CLOSING_NOTE}"
@@ -259,11 +277,14 @@ def longest_case() -> Case:
     handling.police = handling.police.model_copy(update={"journal_number": journal})
     message = noted(HR_NOTE, "HRMESSAGE", _limit(Verb.ESCALATE_HR, "message"))
     handling.hr_escalation = handling.hr_escalation.model_copy(update={"message": message})
-    review = {
-        "conclusion": noted(CONCLUSION_NOTE, "CONCLUSION", _limit(Verb.WORK_ENVIRONMENT, "conclusion")),
-        "new_initiative": noted(INITIATIVE_NOTE, "INITIATIVE", _limit(Verb.WORK_ENVIRONMENT, "new_initiative")),
+    analysis = {
+        "causes": noted(CONCLUSION_NOTE, "CAUSES", ANALYSIS_TEXT_LIMIT),
+        "measures": noted(INITIATIVE_NOTE, "MEASURES", ANALYSIS_TEXT_LIMIT),
+        "plan_change_text": noted(PLAN_CHANGE_NOTE, "PLANCHANGE", ANALYSIS_TEXT_LIMIT),
     }
-    handling.work_environment = handling.work_environment.model_copy(update=review)
+    review = handling.work_environment
+    assert review is not None and review.analysis is not None
+    handling.work_environment = review.model_copy(update={"analysis": review.analysis.model_copy(update=analysis)})
     reason = noted(CLOSING_NOTE, "CLOSING", _limit(Verb.CLOSE, "reason"))
     handling.closure = handling.closure.model_copy(update={"reason": reason})
     return case
@@ -272,6 +293,7 @@ def longest_case() -> Case:
 def free_texts(case: Case) -> dict[str, str]:
     """Every free text of `case` that a package's summary shows, by where it comes from (empty ones left out)."""
     incident, handling = case.incident, case.handling
+    analysis = handling.work_environment.analysis if handling.work_environment else None
     texts = {
         "description": incident.description,
         "offender name": incident.offender.name,
@@ -284,8 +306,9 @@ def free_texts(case: Case) -> dict[str, str]:
         **{f"removal {n} platform": r.platform for n, r in enumerate(handling.removals, start=1)},
         "journal number": handling.police.journal_number if handling.police else "",
         "hr message": handling.hr_escalation.message if handling.hr_escalation else "",
-        "conclusion": handling.work_environment.conclusion if handling.work_environment else "",
-        "new initiative": handling.work_environment.new_initiative if handling.work_environment else "",
+        "causes": analysis.causes if analysis else "",
+        "measures": analysis.measures if analysis else "",
+        "plan change": analysis.plan_change_text if analysis else "",
         "closing reason": handling.closure.reason if handling.closure else "",
     }
     return {name: text for name, text in texts.items() if text}

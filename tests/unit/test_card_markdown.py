@@ -69,6 +69,7 @@ from domain.handling import (
     SafetyNetCategory,
     SafetyNetRegistration,
     Signed,
+    WorkEnvironmentAnalysis,
     WorkEnvironmentReview,
 )
 from domain.reporting import ReportDraft
@@ -144,7 +145,12 @@ def _case(written: str, status: CaseStatus = CaseStatus.ACKNOWLEDGED) -> Case:
         ),
         absence=Absence(**signed, first_day=DAY),
         check_ins=[_answer(written)],
-        work_environment=WorkEnvironmentReview(**signed, conclusion=written, new_initiative=written),
+        work_environment=WorkEnvironmentReview(
+            sent=signed,
+            analysis=WorkEnvironmentAnalysis(
+                **signed, causes=written, measures=written, plan_change=True, plan_change_text=written
+            ),
+        ),
     )
     if status is CaseStatus.CLOSED:
         handling.closure = Closure(**signed, employee_informed=True, follow_up=FollowUp.SKIPPED, reason=written)

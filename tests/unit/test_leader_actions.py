@@ -84,7 +84,7 @@ VALID: dict[Verb, dict[str, Any]] = {
         "doctor_advised": "false",
     },
     Verb.ESCALATE_HR: {"function": "jura", "message": "Bistand til politianmeldelse."},
-    Verb.WORK_ENVIRONMENT: {"conclusion": "Retningslinjen blev fulgt.", "new_initiative": ""},
+    Verb.WORK_ENVIRONMENT: {},
     Verb.CLOSE: {"employee_informed": "true", "follow_up": "done", "reason": "", **DUTY_REASONS},
     Verb.ABSENCE: {"first_day": YESTERDAY},
 }
@@ -98,7 +98,7 @@ RECORD: dict[Verb, Callable[[Case], Signed | None]] = {
     Verb.POLICE: lambda case: case.handling.police,
     Verb.SAFETYNET: lambda case: case.handling.safetynet,
     Verb.ESCALATE_HR: lambda case: case.handling.hr_escalation,
-    Verb.WORK_ENVIRONMENT: lambda case: case.handling.work_environment,
+    Verb.WORK_ENVIRONMENT: lambda case: case.handling.work_environment.sent if case.handling.work_environment else None,
     Verb.CLOSE: lambda case: case.handling.closure,
     Verb.ABSENCE: lambda case: case.handling.absence,
 }
@@ -186,7 +186,7 @@ def test_escalated_hr_can_act_and_is_recorded() -> None:
         actor=Actor(HR_PERSON, is_hr=True, tenant_id="tenant-1", hr_function=HrFunction.JURA),
     )
     assert changed.handling.work_environment is not None
-    assert changed.handling.work_environment.by == HR_PERSON.user_id
+    assert changed.handling.work_environment.sent.by == HR_PERSON.user_id
 
 
 # Acknowledge
