@@ -230,6 +230,7 @@ class TimelineEvent(StrEnum):
     WORK_ENVIRONMENT = "work_environment"
     WORK_ENVIRONMENT_ANALYSIS = "work_environment_analysis"
     CLOSED = "closed"
+    REOPEN_ASKED = "reopen_asked"
     REOPENED = "reopened"
 
 
@@ -266,6 +267,8 @@ def timeline(case: Case) -> list[TimelineEntry]:
     if h.work_environment is not None:
         add(TimelineEvent.WORK_ENVIRONMENT, h.work_environment.sent)
         add(TimelineEvent.WORK_ENVIRONMENT_ANALYSIS, h.work_environment.analysis)
+    for asked in h.reopen_requests:
+        add(TimelineEvent.REOPEN_ASKED, asked)
     for reopening in h.reopenings:
         add(TimelineEvent.CLOSED, reopening.closure)
         add(TimelineEvent.REOPENED, reopening)

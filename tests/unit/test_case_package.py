@@ -227,6 +227,21 @@ def test_police_summary_pdf_shows_the_incident_but_no_leader_note(tmp_path: Path
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
 @pytest.mark.parametrize("language", ["da", "en"])
+def test_the_employees_request_to_reopen_is_on_the_timeline(tmp_path: Path, language: str) -> None:
+    texts = texts_for(language, "89 70 12 99")
+    case = full_case()
+    asked = Signed(by=EMPLOYEE.user_id, by_name=EMPLOYEE.name, at=case.handling.closure.at + timedelta(days=3))
+    case.handling.reopen_requests.append(asked)
+    scope = package_scope(case, actor(LEADER), PackageKind.FULL)
+    contents = package_contents(case, [], [], scope, requested_by=LEADER, generated_at=NOW)
+    [entry] = [entry for entry in contents.timeline if entry.event is TimelineEvent.REOPEN_ASKED]
+    assert (entry.at, entry.by_name) == (asked.at, EMPLOYEE.name)
+    text = flat(_pdf_text(tmp_path / "full.pdf", render_case_summary(contents, texts)))
+    assert flat(texts("package_timeline.reopen_asked")) in text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed")
+@pytest.mark.parametrize("language", ["da", "en"])
 def test_summary_pdf_shows_an_escalation_by_vaern_itself_with_its_reason(tmp_path: Path, language: str) -> None:
     texts = texts_for(language, "89 70 12 99")
     case = full_case()
