@@ -49,6 +49,31 @@ function duties(ui, states) {
   );
 }
 
+// Sent to the arbejdsmiljøgruppe and handled by it: "Ikke sendt", "Sendt <dato>", "Sendt <dato> · behandlet <dato>".
+function workEnvironmentState(ui, sentAt, handledAt) {
+  const t = ui.texts.tab;
+  if (!sentAt) return t.work_environment_not_sent;
+  const sent = format(t.work_environment_sent, { date: when(ui, sentAt, false) });
+  return handledAt ? `${sent} · ${format(t.work_environment_handled, { date: when(ui, handledAt, false) })}` : sent;
+}
+
+// The group's analysis as the leader reads it (the case's own view; the group records it in work_environment.js).
+function workEnvironmentAnalysis(ui, record) {
+  if (!record?.handledAt) return null;
+  const a = ui.texts.amg_tab;
+  const plan = record.planChange ? format(a.plan_change_decided, { text: record.planChangeText || "" }) : a.plan_no_change;
+  return [
+    el("h3", {}, ui.texts.tab.work_environment_analysis),
+    el(
+      "dl",
+      { class: "facts" },
+      fact(a.analysis_causes, record.causes || ui.texts.tab.none),
+      fact(a.analysis_measures, record.measures || ui.texts.tab.none),
+      fact(a.analysis_plan, plan),
+    ),
+  ];
+}
+
 function intro(ui, text) {
   return [ui.signedIn ? el("p", { class: "signed-in" }, ui.signedIn) : null, el("p", { class: "intro" }, text)];
 }
@@ -78,6 +103,7 @@ export async function leaderView(ui, { openCase }) {
         fact(t.status, statusText(ui, row.status)),
         fact(t.next_follow_up, when(ui, row.nextFollowUp)),
         fact(t.escalated_to, escalatedText(ui, row.escalatedTo)),
+        fact(t.duty_work_environment, workEnvironmentState(ui, row.workEnvironmentSentAt, row.workEnvironmentHandledAt)),
       ),
       duties(ui, row.duties),
     ),
@@ -146,9 +172,14 @@ export function caseView(ui, opened, back) {
         fact(t.evidence_count, String(opened.evidenceCount)),
         fact(t.acknowledged, when(ui, opened.acknowledgedAt)),
         fact(t.escalated_to, escalatedText(ui, opened.escalatedTo)),
+        fact(
+          t.duty_work_environment,
+          workEnvironmentState(ui, opened.workEnvironment?.sentAt, opened.workEnvironment?.handledAt),
+        ),
       ),
       el("h3", {}, t.description),
       el("p", { class: "description" }, opened.description || t.none),
+      workEnvironmentAnalysis(ui, opened.workEnvironment),
       chat,
       opened.mayReassign ? reassignForm(ui, opened, back) : null,
       opened.accessLog ? accessLog(ui, opened.accessLog) : null,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -402,6 +403,9 @@ def test_a_leader_sees_their_cases_with_duties_and_the_crisis_line(run: dict[str
     assert f"{DA('tab.duty_acknowledge')}: {DA('tab.state_overdue')}" in text  # reported long ago, not acknowledged
     assert DA("tab.next_follow_up") in text
     assert "DESCRIPTION-MARKER-4242" not in text  # the list holds no free text
+    # VK-2026-0002 went to the arbejdsmiljøgruppe (when, and handled once the group has recorded its analysis)
+    assert re.search(rf"{DA('tab.duty_work_environment')}\s*Sendt \d", text)
+    assert DA("tab.work_environment_not_sent") in text
 
 
 def test_a_leader_opens_a_case_by_keyboard_with_its_facts_and_a_deep_link_to_the_chat(run: dict[str, Any]) -> None:
