@@ -20,6 +20,7 @@ from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
 from storage.sqlite_case_table import utc_text
 
 SELECTED = ["row"]
+BATCH_SIZE = 100  # the most one entity group transaction may hold
 
 
 def table_name(prefix: str) -> str:
@@ -31,24 +32,40 @@ def _partition(tenant_id: str) -> str:
     return f"t-{tenant_id}"
 
 
+def _entity(row: CaseRow) -> dict[str, Any]:
+    return {
+        "PartitionKey": _partition(row.tenant_id),
+        "RowKey": row.case_id,
+        "unit_id": row.unit_id,
+        "status": row.status.value,
+        "leader_id": row.leader_id,
+        "deputy_id": row.deputy_id,
+        "escalated": row.escalated,
+        "reported_at": utc_text(row.reported_at),
+        "row": row.model_dump_json(),
+    }
+
+
 class AzureCaseTable:
     def __init__(self, table: TableClient, service: TableServiceClient) -> None:
         self._table = table
         self._service = service
 
     async def upsert(self, row: CaseRow) -> None:
-        entity: dict[str, Any] = {
-            "PartitionKey": _partition(row.tenant_id),
-            "RowKey": row.case_id,
-            "unit_id": row.unit_id,
-            "status": row.status.value,
-            "leader_id": row.leader_id,
-            "deputy_id": row.deputy_id,
-            "escalated": row.escalated,
-            "reported_at": utc_text(row.reported_at),
-            "row": row.model_dump_json(),
-        }
-        await self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
+        await self._table.upsert_entity(_entity(row), mode=UpdateMode.REPLACE)
+
+    async def upsert_many(self, rows: list[CaseRow]) -> None:
+        """Store many rows in batch transactions (up to BATCH_SIZE entities of one partition each): seeding, a
+        rebuild."""
+        by_partition: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_partition.setdefault(_partition(row.tenant_id), []).append(_entity(row))
+        for entities in by_partition.values():
+            for start in range(0, len(entities), BATCH_SIZE):
+                batch = entities[start : start + BATCH_SIZE]
+                await self._table.submit_transaction(
+                    [("upsert", entity, {"mode": UpdateMode.REPLACE}) for entity in batch]
+                )
 
     async def delete(self, tenant_id: str, case_id: str) -> int:
         try:

@@ -94,6 +94,10 @@ class CaseTable(Protocol):
         """Store the row of a case, replacing the one it had."""
         ...
 
+    async def upsert_many(self, rows: list[CaseRow]) -> None:
+        """Store many rows at once, each replacing the one its case had (seeding, a rebuild)."""
+        ...
+
     async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
         """The tenant's cases whose leader or deputy this is, newest first."""
         ...

@@ -35,17 +35,43 @@ create table if not exists case_rows (
     row text not null
 );
 create index if not exists case_rows_reported on case_rows (tenant, reported_at);
-create index if not exists case_rows_leader on case_rows (tenant, leader_id);
-create index if not exists case_rows_deputy on case_rows (tenant, deputy_id);
+drop index if exists case_rows_leader;
+drop index if exists case_rows_deputy;
+create index if not exists case_rows_led on case_rows (tenant, leader_id, reported_at, case_id);
+create index if not exists case_rows_deputised on case_rows (tenant, deputy_id, reported_at, case_id);
 create index if not exists case_rows_unit on case_rows (tenant, unit_id, reported_at);
+create index if not exists case_rows_by_reference on case_rows (tenant, reference, case_id);
+create index if not exists case_rows_by_unit on case_rows (tenant, unit_sort, case_id);
+create index if not exists case_rows_by_status on case_rows (tenant, status, case_id);
+create index if not exists case_rows_filters
+    on case_rows (tenant, unit_id, status, escalated, closed, first_open_due, reported_at, reference);
 """
 _SORT_COLUMNS = {"reported": "reported_at", "reference": "reference", "unit": "unit_sort", "status": "status"}
 BUSY_TIMEOUT_SECONDS = 10.0
+_UPSERT = "insert or replace into case_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def utc_text(moment: datetime) -> str:
     """A time as sortable text: ISO 8601 in UTC."""
     return moment.astimezone(UTC).isoformat()
+
+
+def _values(row: CaseRow) -> tuple[Any, ...]:
+    return (
+        row.case_id,
+        row.tenant_id,
+        row.reference,
+        row.unit_id,
+        row.unit.casefold(),
+        row.status.value,
+        utc_text(row.reported_at),
+        row.leader_id,
+        row.deputy_id,
+        int(row.escalated),
+        int(row.status.value == "closed"),
+        utc_text(row.first_open_due) if row.first_open_due else None,
+        row.model_dump_json(),
+    )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -64,23 +90,15 @@ class SqliteCaseTable:
         self._lock = asyncio.Lock()
 
     async def upsert(self, row: CaseRow) -> None:
-        values = (
-            row.case_id,
-            row.tenant_id,
-            row.reference,
-            row.unit_id,
-            row.unit.casefold(),
-            row.status.value,
-            utc_text(row.reported_at),
-            row.leader_id,
-            row.deputy_id,
-            int(row.escalated),
-            int(row.status.value == "closed"),
-            utc_text(row.first_open_due) if row.first_open_due else None,
-            row.model_dump_json(),
-        )
+        values = _values(row)
         async with self._lock:
             await asyncio.to_thread(self._write, values)
+
+    async def upsert_many(self, rows: list[CaseRow]) -> None:
+        """Store many rows in one transaction (seeding, a rebuild): one commit instead of one per row."""
+        values = [_values(row) for row in rows]
+        async with self._lock:
+            await asyncio.to_thread(self._write_many, values)
 
     async def delete(self, tenant_id: str, case_id: str) -> int:
         async with self._lock:
@@ -91,10 +109,16 @@ class SqliteCaseTable:
         return cursor.rowcount
 
     def _write(self, values: tuple[Any, ...]) -> None:
-        self._writer.execute(
-            "insert or replace into case_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            values,
-        )
+        self._writer.execute(_UPSERT, values)
+
+    def _write_many(self, values: list[tuple[Any, ...]]) -> None:
+        self._writer.execute("begin")
+        try:
+            self._writer.executemany(_UPSERT, values)
+        except BaseException:
+            self._writer.execute("rollback")
+            raise
+        self._writer.execute("commit")
 
     def _rows(self, sql: str, parameters: list[Any]) -> list[CaseRow]:
         return [CaseRow.model_validate_json(data) for (data,) in self._reader.execute(sql, parameters)]
@@ -102,11 +126,14 @@ class SqliteCaseTable:
     async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
         if not aad_object_id:
             return []
+        # Two indexed lookups: with "leader_id = ? or deputy_id = ?" SQLite walks every row of the tenant by date.
         sql = (
-            "select row from case_rows where tenant = ? and (leader_id = ? or deputy_id = ?) "
+            "select row, reported_at, case_id from case_rows where tenant = ? and leader_id = ? "
+            "union select row, reported_at, case_id from case_rows where tenant = ? and deputy_id = ? "
             "order by reported_at desc, case_id desc"
         )
-        return self._rows(sql, [tenant_id, aad_object_id, aad_object_id])
+        found = self._reader.execute(sql, [tenant_id, aad_object_id, tenant_id, aad_object_id])
+        return [CaseRow.model_validate_json(data) for (data, _, _) in found]
 
     async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
         where, parameters = ["tenant = ?"], [tenant_id]

@@ -104,6 +104,10 @@ class InMemoryCaseTable:
     async def upsert(self, row: CaseRow) -> None:
         self.rows_by_id[row.case_id] = row
 
+    async def upsert_many(self, rows: list[CaseRow]) -> None:
+        for row in rows:
+            self.rows_by_id[row.case_id] = row
+
     async def delete(self, tenant_id: str, case_id: str) -> int:
         row = self.rows_by_id.get(case_id)
         if row is None or row.tenant_id != tenant_id:
