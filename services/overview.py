@@ -5,8 +5,9 @@ Who someone is comes from the directory (services.roles.actor_in); what they may
 domain.overview: a leader or deputy sees the cases they lead; HR sees the register of every case in their tenant,
 with minimal data, and opens a case only when it was escalated to their function; the statistics are HR's for all
 units and a leader's for the units they lead, suppressed for k-anonymity (domain.statistics). Every list and the
-statistics are recorded in the overview's audit log (which case ids were shown), every case opened on that case's
-own log, and every refusal with who tried (services.refused_access).
+statistics are recorded in the overview's audit log (which case ids a list showed; for the statistics, which
+units and how many cases each were counted: they come from the store's tallies, never a read of every case), every
+case opened on that case's own log, and every refusal with who tried (services.refused_access).
 
 Break the glass: HR opens a case that did not reach their function by giving a written reason. The reason is
 recorded on the case's log (`break_the_glass`, role hr, the reason as detail): that event is the grant, which
@@ -35,7 +36,7 @@ from domain.authorization import (
 from domain.case import Case, Person
 from domain.clock import Clock
 from domain.overview import CaseRow, RegisterPage, RegisterQuery
-from domain.statistics import Period, Statistics, case_statistics
+from domain.statistics import Period, Statistics, statistics_of
 from services.notifications import CaseNotifications
 from services.refused_access import RefusedAccess
 from services.roles import Directory, actor_in, led_units
@@ -174,14 +175,16 @@ class Overview:
         """HR: every unit of the tenant; a leader: the units they lead; anyone else nothing."""
         tenant = viewer.actor.tenant_id or ""
         if viewer.is_hr:
-            rows = await self._table.rows(tenant)
+            counts = await self._table.counts(tenant)
         elif viewer.units:
-            rows = await self._table.rows(tenant, frozenset(viewer.units))
+            counts = await self._table.counts(tenant, frozenset(viewer.units))
         else:
             await self._refuse(viewer, "overview_statistics", correlation_id)
             return Refusal.NO_UNITS
-        await self._record(viewer, "overview_statistics", rows, correlation_id)
-        return case_statistics(rows, period)
+        counted = " ".join(f"{unit}:{total}" for unit, total in sorted(counts.unit_totals.items()))
+        event = self._event("", viewer, "overview_statistics", correlation_id, detail=counted)
+        await self._audit.append_overview_read(event)
+        return statistics_of(counts, period)
 
     def _event(
         self,

@@ -3,7 +3,9 @@
 Table `<prefix>cases`; one entity per case: PartitionKey the tenant ("t-" + its id, so a case without a tenant has
 a key too), RowKey the case id, the columns the queries filter on, and the whole row as JSON (`row`). An upsert
 replaces the entity. The leader's list and the register are partition queries filtered by the service; the
-register is sorted and paged here (the service sorts only by its keys), with the rule of domain.overview.
+register is sorted and paged here (the service sorts only by its keys), with the rule of domain.overview. The
+statistics are counted here from every row of the tenant (Table Storage cannot group). Bulk writes (`upsert_many`)
+go in batch transactions of one partition.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
+from domain.statistics import CaseCounts, case_counts
 from storage.sqlite_case_table import utc_text
 
 SELECTED = ["row"]
@@ -106,6 +109,10 @@ class AzureCaseTable:
     async def rows(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> list[CaseRow]:
         rows = await self._query("PartitionKey eq @tenant", {"tenant": _partition(tenant_id)})
         return rows if unit_ids is None else [row for row in rows if row.unit_id in unit_ids]
+
+    async def counts(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> CaseCounts:
+        """Counted here from every row of the partition (the service has no grouping)."""
+        return case_counts(await self.rows(tenant_id, unit_ids))
 
     async def close(self) -> None:
         await self._table.close()

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from domain.evidence import EvidenceItem
 from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
+from domain.statistics import CaseCounts, case_counts
 from storage.ports import Document, PreconditionFailed, check_key
 
 
@@ -129,6 +130,9 @@ class InMemoryCaseTable:
 
     async def rows(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> list[CaseRow]:
         return [row for row in self._tenant(tenant_id) if unit_ids is None or row.unit_id in unit_ids]
+
+    async def counts(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> CaseCounts:
+        return case_counts(await self.rows(tenant_id, unit_ids))
 
     async def close(self) -> None:
         return None
