@@ -6,9 +6,9 @@ domain.overview.matches and sort_value say (tests/integration/test_case_table.py
 in-memory rule). For the statistics each case also has its facts (`case_facts`: what domain.statistics counts of
 it) and the tenant keeps tallies per unit (`case_tallies`), moved from a case's old facts to its new ones in the
 same transaction as its row, so the statistics read a few thousand tallies instead of every case; rows written
-before the tallies existed are counted when the table is opened. Reads run in the event loop (indexed, a page at a time); writes take a lock
-and run in a thread, so a commit's fsync never stalls the loop. Several processes of one machine may share the
-file (WAL, busy timeout).
+before the tallies existed are counted when the table is opened. A reference prefix is found through an index on
+lower(reference). Reads run in the event loop (indexed, a page at a time); writes take a lock and run in a thread,
+so a commit's fsync never stalls the loop. Several processes of one machine may share the file (WAL, busy timeout).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ create index if not exists case_rows_unit on case_rows (tenant, unit_id, reporte
 create index if not exists case_rows_by_reference on case_rows (tenant, reference, case_id);
 create index if not exists case_rows_by_unit on case_rows (tenant, unit_sort, case_id);
 create index if not exists case_rows_by_status on case_rows (tenant, status, case_id);
+create index if not exists case_rows_by_reference_prefix on case_rows (tenant, lower(reference));
 create index if not exists case_rows_filters
     on case_rows (tenant, unit_id, status, escalated, closed, first_open_due, reported_at, reference);
 create table if not exists case_facts (
@@ -258,9 +259,11 @@ class SqliteCaseTable:
             where.append("reported_at < ?")
             parameters.append(utc_text(end))
         if query.reference:
-            where.append("lower(reference) like ? escape '\\'")
-            escaped = query.reference.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            parameters.append(f"{escaped}%")
+            # The range lets the index on lower(reference) find the prefix; "like" keeps the exact rule.
+            where.append("lower(reference) >= ? and lower(reference) < ? and lower(reference) like ? escape '\\'")
+            prefix = query.reference.casefold()
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            parameters += [prefix, prefix + "\U0010ffff", f"{escaped}%"]
         condition = " and ".join(where)
         (total,) = self._reader.execute(f"select count(*) from case_rows where {condition}", parameters).fetchone()
         direction = "desc" if query.descending else "asc"
