@@ -217,6 +217,10 @@ class SqliteCaseTable:
 
     def _fill_facts(self) -> None:
         """Count the rows written before the statistics had their own tables (once, when the table is opened)."""
+        (rows,) = self._writer.execute("select count(*) from case_rows").fetchone()
+        (facts,) = self._writer.execute("select count(*) from case_facts").fetchone()
+        if rows == facts:  # every write keeps both, so equal counts mean nothing is missing (and a quick start)
+            return
         missing = "select row from case_rows where case_id not in (select case_id from case_facts)"
         found = self._writer.execute(missing).fetchall()
         if found:
