@@ -382,56 +382,113 @@ def suppress_tables(tables: Sequence[CountTable], k: int = K) -> list[PublishedT
         shared |= now_shared
 
 
-def period_of(row: CaseRow, period: Period) -> str:
+TABLES = ("period", "channel", "offender_relation", "safetynet", "kind", "action")
+ADDITIVE = frozenset({"period", "channel", "offender_relation", "safetynet"})  # one value per case
+
+
+def month_of(row: CaseRow) -> str:
+    """The Danish month the case was reported in, "YYYY-MM"."""
     local = row.reported_at.astimezone(COPENHAGEN)
-    return f"{local.year}-{local.month:02d}" if period == "month" else f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+    return f"{local.year}-{local.month:02d}"
 
 
-def _table(
-    name: str, rows: list[CaseRow], units: list[str], values: dict[str, list[str]], additive: bool
-) -> CountTable:
-    cells: Counter[tuple[str, str]] = Counter()
-    for row in rows:
-        for value in values[row.case_id]:
-            cells[(row.unit_id, value)] += 1
-    columns = sorted({column for _, column in cells})
-    totals = Counter(row.unit_id for row in rows)
-    return CountTable(name, units, columns, dict(cells), dict(totals), additive)
+def period_of_month(month: str, period: Period) -> str:
+    """A "YYYY-MM" month as the period shown: itself, or its quarter "YYYY-Qn"."""
+    return month if period == "month" else f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def period_of(row: CaseRow, period: Period) -> str:
+    return period_of_month(month_of(row), period)
+
+
+def values_of(row: CaseRow) -> dict[str, list[str]]:
+    """What the case counts as in each table but the period's: one value each, several kinds and actions."""
+    return {
+        "channel": [row.channel or "unknown"],
+        "offender_relation": [row.offender_relation or "unknown"],
+        "safetynet": [row.safetynet or "not_registered"],
+        "kind": list(dict.fromkeys(row.kinds)),
+        "action": list(dict.fromkeys(row.actions)),
+    }
+
+
+def hours_to_acknowledge(row: CaseRow) -> float | None:
+    return (row.acknowledged_at - row.reported_at).total_seconds() / 3600 if row.acknowledged_at is not None else None
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    """What the statistics are made from, before any suppression, so a store can count in its own query: each unit's
+    name (from its newest case) and number of cases, each table's count per (unit, value), with periods by month,
+    and per unit how many cases were acknowledged and their median hours to acknowledge (None when none)."""
+
+    units: dict[str, str]
+    unit_totals: dict[str, int]
+    cells: dict[str, dict[tuple[str, str], int]]  # table name -> (unit id, value) -> count; "period" by month
+    acknowledged: dict[str, tuple[int, float | None]]
+
+
+def case_counts(rows: list[CaseRow]) -> CaseCounts:
+    """The counts of these rows (what a store without its own counting returns)."""
+    ordered = sorted(rows, key=lambda row: row.reported_at)
+    cells: dict[str, Counter[tuple[str, str]]] = {name: Counter() for name in TABLES}
+    hours: dict[str, list[float]] = {}
+    for row in ordered:
+        cells["period"][(row.unit_id, month_of(row))] += 1
+        for name, values in values_of(row).items():
+            for value in values:
+                cells[name][(row.unit_id, value)] += 1
+        found = hours_to_acknowledge(row)
+        if found is not None:
+            hours.setdefault(row.unit_id, []).append(found)
+    acknowledged: dict[str, tuple[int, float | None]] = {
+        unit: (len(found), statistics.median(found)) for unit, found in hours.items()
+    }
+    return CaseCounts(
+        units={row.unit_id: row.unit for row in ordered},
+        unit_totals=dict(Counter(row.unit_id for row in ordered)),
+        cells={name: dict(counted) for name, counted in cells.items()},
+        acknowledged=acknowledged,
+    )
+
+
+def tables_of(counts: CaseCounts, period: Period = "month") -> list[CountTable]:
+    """The tables of the statistics, unsuppressed (rows: the units, in id order)."""
+    units = sorted(counts.unit_totals)
+    tables: list[CountTable] = []
+    for name in TABLES:
+        cells: Counter[tuple[str, str]] = Counter()
+        for (unit, value), count in counts.cells.get(name, {}).items():
+            cells[(unit, period_of_month(value, period) if name == "period" else value)] += count
+        columns = sorted({column for _, column in cells})
+        tables.append(CountTable(name, units, columns, dict(cells), dict(counts.unit_totals), name in ADDITIVE))
+    return tables
 
 
 def count_tables(rows: list[CaseRow], period: Period = "month") -> list[CountTable]:
-    """The tables of the statistics, unsuppressed (rows: the units, in id order)."""
-    units = sorted({row.unit_id for row in rows})
+    """The tables of these rows' statistics, unsuppressed."""
+    return tables_of(case_counts(rows), period)
 
-    def one(value: str) -> list[str]:
-        return [value or "unknown"]
 
-    by_row: dict[str, dict[str, list[str]]] = {
-        "period": {row.case_id: [period_of(row, period)] for row in rows},
-        "channel": {row.case_id: one(row.channel) for row in rows},
-        "offender_relation": {row.case_id: one(row.offender_relation) for row in rows},
-        "safetynet": {row.case_id: [row.safetynet or "not_registered"] for row in rows},
-        "kind": {row.case_id: list(dict.fromkeys(row.kinds)) for row in rows},
-        "action": {row.case_id: list(dict.fromkeys(row.actions)) for row in rows},
-    }
-    additive = {"period", "channel", "offender_relation", "safetynet"}
-    return [_table(name, rows, units, values, name in additive) for name, values in by_row.items()]
+def medians_of(counts: CaseCounts, k: int = K) -> list[Median]:
+    """Each unit's median hours from report to acknowledgement; suppressed below k acknowledged cases."""
+    result: list[Median] = []
+    for unit in sorted(counts.unit_totals):
+        acknowledged, median = counts.acknowledged.get(unit, (0, None))
+        shown = acknowledged >= k and median is not None
+        result.append(Median(unit, round(median, 1) if shown and median is not None else None))
+    return result
 
 
 def medians(rows: list[CaseRow], k: int = K) -> list[Median]:
-    """Each unit's median hours from report to acknowledgement; suppressed below k acknowledged cases."""
-    hours: dict[str, list[float]] = {}
-    for row in rows:
-        hours.setdefault(row.unit_id, [])
-        if row.acknowledged_at is not None:
-            hours[row.unit_id].append((row.acknowledged_at - row.reported_at).total_seconds() / 3600)
-    return [
-        Median(unit, round(statistics.median(found), 1) if len(found) >= k else None)
-        for unit, found in sorted(hours.items())
-    ]
+    return medians_of(case_counts(rows), k)
+
+
+def statistics_of(counts: CaseCounts, period: Period = "month", k: int = K) -> Statistics:
+    """The statistics of these counts, every table suppressed for k-anonymity."""
+    return Statistics(dict(counts.units), suppress_tables(tables_of(counts, period), k), medians_of(counts, k), k)
 
 
 def case_statistics(rows: list[CaseRow], period: Period = "month", k: int = K) -> Statistics:
     """The statistics of these cases, every table suppressed for k-anonymity."""
-    units = {row.unit_id: row.unit for row in sorted(rows, key=lambda row: row.reported_at)}
-    return Statistics(units, suppress_tables(count_tables(rows, period), k), medians(rows, k), k)
+    return statistics_of(case_counts(rows), period, k)

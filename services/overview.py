@@ -5,8 +5,10 @@ Who someone is comes from the directory (services.roles.actor_in); what they may
 domain.overview: a leader or deputy sees the cases they lead; HR sees the register of every case in their tenant,
 with minimal data, and opens a case only when it was escalated to their function; the statistics are HR's for all
 units and a leader's for the units they lead, suppressed for k-anonymity (domain.statistics). Every list and the
-statistics are recorded in the overview's audit log (which case ids were shown), every case opened on that case's
-own log, and every refusal with who tried (services.refused_access).
+statistics are recorded in the overview's audit log (which case ids a list showed; for the statistics, which
+units and how many cases each were counted: they come from the store's tallies, never a read of every case), every
+case opened on that case's own log, and every refusal with who tried (services.refused_access). The suppressed
+statistics are kept per tenant, units and period, and made again when the counts differ.
 
 Break the glass: HR opens a case that did not reach their function by giving a written reason. The reason is
 recorded on the case's log (`break_the_glass`, role hr, the reason as detail): that event is the grant, which
@@ -35,7 +37,7 @@ from domain.authorization import (
 from domain.case import Case, Person
 from domain.clock import Clock
 from domain.overview import CaseRow, RegisterPage, RegisterQuery
-from domain.statistics import Period, Statistics, case_statistics
+from domain.statistics import CaseCounts, Period, Statistics, statistics_of
 from services.notifications import CaseNotifications
 from services.refused_access import RefusedAccess
 from services.roles import Directory, actor_in, led_units
@@ -45,6 +47,8 @@ from storage.ports import CaseTable
 
 OVERVIEW_ROLE = "overview"
 ROLE_SHOWN = (Role.LEADER, Role.DEPUTY, Role.HR)  # the role an opened case is audited under, first that applies
+STATISTICS_KEPT = 32  # published statistics kept per process, by tenant, units and period
+PublishedKey = tuple[str, frozenset[str] | None, Period]  # tenant, the units (None: every unit), period
 
 
 class Refusal(Enum):
@@ -92,6 +96,7 @@ class Overview:
         self._clock = clock
         self._hr_intake = hr_intake
         self._refused = RefusedAccess(audit, clock)
+        self._published: dict[PublishedKey, tuple[CaseCounts, Statistics]] = {}
 
     def now(self) -> datetime:
         return self._clock.now()
@@ -174,14 +179,29 @@ class Overview:
         """HR: every unit of the tenant; a leader: the units they lead; anyone else nothing."""
         tenant = viewer.actor.tenant_id or ""
         if viewer.is_hr:
-            rows = await self._table.rows(tenant)
+            counts = await self._table.counts(tenant)
         elif viewer.units:
-            rows = await self._table.rows(tenant, frozenset(viewer.units))
+            counts = await self._table.counts(tenant, frozenset(viewer.units))
         else:
             await self._refuse(viewer, "overview_statistics", correlation_id)
             return Refusal.NO_UNITS
-        await self._record(viewer, "overview_statistics", rows, correlation_id)
-        return case_statistics(rows, period)
+        counted = " ".join(f"{unit}:{total}" for unit, total in sorted(counts.unit_totals.items()))
+        event = self._event("", viewer, "overview_statistics", correlation_id, detail=counted)
+        await self._audit.append_overview_read(event)
+        return self._published_statistics((tenant, None if viewer.is_hr else frozenset(viewer.units), period), counts)
+
+    def _published_statistics(self, key: PublishedKey, counts: CaseCounts) -> Statistics:
+        """The suppressed tables of these counts: made again only when the counts changed since last asked (the
+        suppression is a pure function of the counts and the period, and the costly part at municipal scale)."""
+        kept = self._published.get(key)
+        if kept is not None and kept[0] == counts:
+            return kept[1]
+        published = statistics_of(counts, key[2])
+        self._published.pop(key, None)
+        if len(self._published) >= STATISTICS_KEPT:
+            self._published.pop(next(iter(self._published)))  # the one asked for longest ago
+        self._published[key] = (counts, published)
+        return published
 
     def _event(
         self,

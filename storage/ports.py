@@ -20,6 +20,7 @@ from typing import Literal, Protocol, TypeGuard
 
 from domain.evidence import EvidenceItem
 from domain.overview import CaseRow, RegisterPage, RegisterQuery
+from domain.statistics import CaseCounts
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%-]*(/[A-Za-z0-9][A-Za-z0-9._%-]*)*$")
 
@@ -94,6 +95,10 @@ class CaseTable(Protocol):
         """Store the row of a case, replacing the one it had."""
         ...
 
+    async def upsert_many(self, rows: list[CaseRow]) -> None:
+        """Store many rows at once, each replacing the one its case had (seeding, a rebuild)."""
+        ...
+
     async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
         """The tenant's cases whose leader or deputy this is, newest first."""
         ...
@@ -107,7 +112,11 @@ class CaseTable(Protocol):
         ...
 
     async def rows(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> list[CaseRow]:
-        """The tenant's cases (of these units only, when given), for the statistics."""
+        """The tenant's cases (of these units only, when given)."""
+        ...
+
+    async def counts(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> CaseCounts:
+        """What the statistics count of the tenant's cases (of these units only, when given)."""
         ...
 
     async def close(self) -> None: ...

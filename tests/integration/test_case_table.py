@@ -3,6 +3,7 @@ leader's cases, the register filtered, sorted and paged exactly as domain.overvi
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import overview as bench
 from domain.case import CaseStatus
 from domain.overview import CaseRow, RegisterQuery, case_row, register_page
+from domain.statistics import case_counts
 from storage.ports import CaseTable
 from storage.sqlite_case_table import SqliteCaseTable
 from tests.support.case_samples import DEPUTY, LEADER, REPORTED_AT, STRANGER, TENANT
@@ -81,7 +84,8 @@ QUERIES = [
 
 async def test_the_register_answers_every_query_as_the_domain_rule_does(table: CaseTable) -> None:
     rows = many_rows(120)
-    for row in rows:
+    await table.upsert_many(rows[:110])  # in bulk (more than one Table Storage batch), the rest one by one
+    for row in rows[110:]:
         await table.upsert(row)
     await table.upsert(row_of(case_id="elsewhere", tenant_id="another-tenant"))
 
@@ -102,6 +106,32 @@ async def test_the_statistics_read_the_rows_of_the_units_asked_for(table: CaseTa
     assert {row.unit_id for row in await table.rows(TENANT, frozenset({"unit-1", "unit-2"}))} == {"unit-1", "unit-2"}
     assert len(await table.rows(TENANT, frozenset({"unit-1"}))) == 3
     assert await table.rows("another-tenant") == []
+
+
+async def test_the_statistics_counts_are_the_domain_counts_of_the_rows(table: CaseTable) -> None:
+    rows = list(bench.case_rows(400, 7, NOW))  # realistic rows: acknowledged or not, several kinds and actions
+    await table.upsert_many(rows)
+    await table.upsert(row_of(case_id="elsewhere", tenant_id="another-tenant"))
+    await table.delete(bench.TENANT, rows[0].case_id)
+
+    assert await table.counts(bench.TENANT) == case_counts(rows[1:])
+    some = frozenset({bench.unit_id(1), bench.unit_id(4)})
+    assert await table.counts(bench.TENANT, some) == case_counts([row for row in rows[1:] if row.unit_id in some])
+
+
+async def test_sqlite_counts_the_rows_written_before_it_kept_the_statistics_columns(tmp_path: Path) -> None:
+    rows = list(bench.case_rows(60, 3, NOW))
+    table = SqliteCaseTable(tmp_path / "overview.sqlite3")
+    await table.upsert_many(rows)
+    await table.close()
+    with sqlite3.connect(tmp_path / "overview.sqlite3") as older:
+        older.executescript("drop table case_facts; drop table case_tallies")  # as a database from before them
+
+    table = SqliteCaseTable(tmp_path / "overview.sqlite3")
+    try:
+        assert await table.counts(bench.TENANT) == case_counts(rows)
+    finally:
+        await table.close()
 
 
 async def test_retention_deletes_a_row_in_its_tenant_only(table: CaseTable) -> None:

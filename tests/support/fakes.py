@@ -13,6 +13,7 @@ from datetime import datetime
 
 from domain.evidence import EvidenceItem
 from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
+from domain.statistics import CaseCounts, case_counts
 from storage.ports import Document, PreconditionFailed, check_key
 
 
@@ -104,6 +105,10 @@ class InMemoryCaseTable:
     async def upsert(self, row: CaseRow) -> None:
         self.rows_by_id[row.case_id] = row
 
+    async def upsert_many(self, rows: list[CaseRow]) -> None:
+        for row in rows:
+            self.rows_by_id[row.case_id] = row
+
     async def delete(self, tenant_id: str, case_id: str) -> int:
         row = self.rows_by_id.get(case_id)
         if row is None or row.tenant_id != tenant_id:
@@ -125,6 +130,9 @@ class InMemoryCaseTable:
 
     async def rows(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> list[CaseRow]:
         return [row for row in self._tenant(tenant_id) if unit_ids is None or row.unit_id in unit_ids]
+
+    async def counts(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> CaseCounts:
+        return case_counts(await self.rows(tenant_id, unit_ids))
 
     async def close(self) -> None:
         return None
