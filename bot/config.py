@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from content import DEFAULT_ORGANISATION
 from domain.follow_ups import FollowUpPolicy
 from domain.handling import HrFunction
-from domain.retention import RetentionPolicy
+from domain.retention import EvidenceImmutability, RetentionPolicy
 from domain.working_time import WorkingCalendar, WorkingHours
 from storage.azure_account import endpoint_problem
 from storage.backends import StorageChoice
@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     # The time-based immutability policy on the evidence container, in days, as set on the account (0: none). Checked
     # at start against the retention periods (domain.retention.immutability_conflicts; docs/production-storage.md).
     evidence_immutability_days: int = Field(default=0, ge=0)
+    # Version-level immutability (recommended over a container policy): each filed case's evidence gets a policy of its
+    # own until the earliest date the case could be deleted, extended at closing, and Værn's legal hold as an Azure
+    # legal hold (domain.retention.evidence_immutable_until). none | unlocked | locked; Azure only, and the container
+    # needs version-level immutability support (docs/production-storage.md).
+    evidence_immutability: EvidenceImmutability = EvidenceImmutability.NONE
 
     evidence_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_EVIDENCE_HOSTS))
     evidence_allow_http: bool = False
@@ -217,6 +222,14 @@ class Settings(BaseSettings):
             problem = endpoint_problem(self.azure_storage_connection_string, self.azure_storage_account_url)
             if problem:
                 raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _immutability_needs_azure(self) -> Settings:
+        if self.evidence_immutability is not EvidenceImmutability.NONE and self.storage_backend != "azure":
+            raise ValueError(
+                "EVIDENCE_IMMUTABILITY needs STORAGE_BACKEND=azure: files on a local disk cannot be made immutable"
+            )
         return self
 
     @model_validator(mode="after")

@@ -19,6 +19,8 @@ from typing import TextIO
 from bot.config import Settings
 from domain.clock import Clock, SystemClock
 from domain.follow_ups import FollowUps
+from domain.retention import EvidenceImmutability
+from services.evidence_immutability import EvidenceImmutabilityService
 from services.follow_up_planner import FollowUpPlanner
 from services.notifications import CaseNotifications
 from services.retention import Retention, ReviewedCase
@@ -30,6 +32,7 @@ from storage.cases import CaseRepository
 from storage.job_queue import JobQueue
 from storage.leader_assignments import LeaderAssignments
 from storage.outbox import Outbox
+from storage.ports import ProtectedEvidenceStore
 from storage.private_files import restrict_umask
 
 
@@ -51,6 +54,19 @@ def build_retention(
     )
     documents = backend.documents
     return Retention(CaseRepository(documents), erasure, AuditLog(documents), notifications, settings.retention, clock)
+
+
+def immutability_on(settings: Settings) -> bool:
+    return settings.evidence_immutability is not EvidenceImmutability.NONE
+
+
+def build_immutability(
+    settings: Settings, cases: CaseRepository, evidence: ProtectedEvidenceStore
+) -> EvidenceImmutabilityService | None:
+    """The service that sets each case's evidence expiry and legal hold (None: EVIDENCE_IMMUTABILITY=none)."""
+    if not immutability_on(settings):
+        return None
+    return EvidenceImmutabilityService(cases, evidence, settings.retention, settings.evidence_immutability)
 
 
 class _QueuedForTheBot:
@@ -83,7 +99,9 @@ async def run(settings: Settings, *, dry_run: bool, out: TextIO, clock: Clock | 
     try:
         outbox = Outbox(backend.documents)
         follow_ups = FollowUps(settings.follow_up, *settings.working_calendars())
-        planner = FollowUpPlanner(follow_ups, jobs, clock, settings.retention)
+        planner = FollowUpPlanner(
+            follow_ups, jobs, clock, settings.retention, evidence_immutability=immutability_on(settings)
+        )
         notifications = CaseNotifications(
             EmptyDirectory(),
             LeaderAssignments(backend.documents),

@@ -21,7 +21,7 @@ from bot.plan_files import PlanFiles
 from bot.privacy_routes import data_protection_officer
 from bot.proactive import OutboxWorker, ProactiveSender
 from bot.reply_clients import ReplyClients
-from bot.retention import build_retention
+from bot.retention import build_immutability, build_retention, immutability_on
 from cards.common import prepare_card_models
 from cards.privacy import privacy_notice_card
 from content import texts_for
@@ -182,7 +182,9 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
         max_failures_per_round=settings.outbox_max_failures_per_round,
         dead_letter_retry_seconds=settings.outbox_dead_letter_retry_minutes * 60,
     )
-    planner = FollowUpPlanner(follow_ups, jobs, clock, settings.retention)
+    planner = FollowUpPlanner(
+        follow_ups, jobs, clock, settings.retention, evidence_immutability=immutability_on(settings)
+    )
     notifications = CaseNotifications(
         directory,
         LeaderAssignments(documents),
@@ -204,7 +206,16 @@ async def build_runtime(settings: Settings, clock: Clock | None = None, signer: 
     follow_up_worker = FollowUpWorker(
         jobs,
         FollowUpHandler(
-            cases, backend.evidence, audit, follow_ups, notifications, jobs, clock, plan_reminders, retention
+            cases,
+            backend.evidence,
+            audit,
+            follow_ups,
+            notifications,
+            jobs,
+            clock,
+            plan_reminders,
+            retention,
+            build_immutability(settings, cases, backend.evidence),
         ),
         [lambda: sweep_cases(cases, [unfinished.complete, planner.plan, records.saved]), plan_reminders.sweep],
         clock,

@@ -68,6 +68,7 @@ class JobKind(StrEnum):
     PLAN_REVISION = "plan_revision"
     FIRST_CARD = "first_card"
     RETENTION = "retention"
+    EVIDENCE_IMMUTABILITY = "evidence_immutability"
     ON_CALL = "on_call"
     WORK_ENVIRONMENT_REMINDER = "work_environment_reminder"
     PLAN_CHANGE = "plan_change"
@@ -399,7 +400,7 @@ class FollowUps:
                 return needs_on_call(case)
             case JobKind.PLAN_REVISION:  # a unit's plan, not a case's (services.plan_reminders)
                 return False
-            case JobKind.RETENTION:  # not a follow-up: domain.retention decides (services.retention)
+            case JobKind.RETENTION | JobKind.EVIDENCE_IMMUTABILITY:  # not follow-ups: domain.retention decides
                 return False
 
     def next_check_in(self, case: Case, now: datetime) -> datetime | None:

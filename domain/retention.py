@@ -11,6 +11,13 @@
 What stays is a `Tombstone`: the reference, the unit, the dates, what was deleted and by which rule; no person's
 name or id and no free text. A time-based immutability policy on the evidence container must not outlast these
 periods (`immutability_conflicts`; docs/production-storage.md).
+
+Evidence immutability per blob (`evidence_immutable_until`, `EVIDENCE_IMMUTABILITY`): a filed case's evidence
+cannot be changed or deleted before the earliest date the case could be deleted. While the case is open that is
+`closed_case_years` after it was created (closed at once, it would go no earlier), once closed `closed_case_years`
+after closing (its deletion date exactly). An expiry is only ever extended, never shortened (`extends`): a reopened
+case keeps the one its closing gave. A draft gets none, so it can go after `draft_days` or when its author deletes it.
+A legal hold in Værn is an Azure legal hold on the evidence as well (`immutability_job` carries it), lifted with it.
 """
 
 from __future__ import annotations
@@ -22,6 +29,16 @@ from pydantic import BaseModel, Field
 
 from domain.case import Case, CaseStatus
 from domain.follow_ups import Job, JobKind
+
+
+class EvidenceImmutability(StrEnum):
+    """Whether evidence blobs get an immutability policy of their own (setting EVIDENCE_IMMUTABILITY): none;
+    unlocked (an administrator can still shorten or remove it in Azure: for trying it out); locked (nobody can,
+    until it ends)."""
+
+    NONE = "none"
+    UNLOCKED = "unlocked"
+    LOCKED = "locked"
 
 
 class RetentionPolicy(BaseModel):
@@ -169,3 +186,38 @@ def immutability_conflicts(policy_days: int, policy: RetentionPolicy) -> list[Im
     if policy_days > policy.draft_days:
         conflicts.append(ImmutabilityConflict.DRAFTS)
     return conflicts
+
+
+def evidence_immutable_until(case: Case, policy: RetentionPolicy) -> datetime | None:
+    """Until when a case's evidence must stay as it is: never past the earliest moment the case could be deleted.
+    None for a draft (deleted after `draft_days`, or at once by its author)."""
+    if case.status is CaseStatus.DRAFT:
+        return None
+    closed = closed_at(case)
+    return add_years(closed if closed is not None else case.created_at, policy.closed_case_years)
+
+
+def extends(current: datetime | None, wanted: datetime) -> bool:
+    """Whether setting `wanted` on a blob whose expiry is `current` (None: none) lengthens it. An expiry is never
+    shortened: a reopened case keeps the one its closing gave, until it is closed again."""
+    return current is None or wanted > current
+
+
+def immutability_job(case: Case, policy: RetentionPolicy) -> Job | None:
+    """The job that sets the case's evidence expiry and its legal hold (None: a draft with no hold ever). Its id names
+    what it sets (the expiry's day, how much evidence, the holds), so a change to any of them plans a new job and the
+    same state never plans one twice."""
+    until = evidence_immutable_until(case, policy)
+    holds = case.handling.legal_holds
+    if until is None and not holds:
+        return None
+    held = "held" if is_held(case) else "free"
+    key = f"{until:%Y%m%d}" if until is not None else "none"
+    state = f"{key}.{len(case.evidence)}.{len(holds)}{held}"
+    return Job(
+        id=f"{case.case_id}.{JobKind.EVIDENCE_IMMUTABILITY.value}.{state}",
+        kind=JobKind.EVIDENCE_IMMUTABILITY,
+        case_id=case.case_id,
+        due_at=case.created_at,
+        key=state,
+    )

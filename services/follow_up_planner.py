@@ -2,7 +2,8 @@
 the worker starts (services/case_sweep.py; that heals a crash between saving a case and planning its jobs), with the
 arbejdsmiljøgruppe's reminder and plan revision (open or closed case: `FollowUps.work_environment_jobs`). With a
 retention policy, the job that deletes a closed case or a draft when its period ends goes with them
-(domain/retention.py; carried out by services/retention.py)."""
+(domain/retention.py; carried out by services/retention.py), and with evidence immutability on, the job that sets
+the case's evidence expiry and legal hold (services/evidence_immutability.py)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,25 @@ from datetime import date
 from domain.case import Case
 from domain.clock import Clock
 from domain.follow_ups import FollowUps, JobKind
-from domain.retention import RetentionPolicy, retention_job
+from domain.retention import RetentionPolicy, immutability_job, retention_job
 from storage.job_queue import JobQueue
 
 
 class FollowUpPlanner:
     def __init__(
-        self, follow_ups: FollowUps, queue: JobQueue, clock: Clock, retention: RetentionPolicy | None = None
+        self,
+        follow_ups: FollowUps,
+        queue: JobQueue,
+        clock: Clock,
+        retention: RetentionPolicy | None = None,
+        *,
+        evidence_immutability: bool = False,
     ) -> None:
         self.follow_ups = follow_ups
         self._queue = queue
         self._clock = clock
         self._retention = retention
+        self._immutability = evidence_immutability and retention is not None
 
     async def plan(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> int:
         """Queue every job the case needs now that is not queued yet; returns how many were queued. With
@@ -32,6 +40,9 @@ class FollowUpPlanner:
         deletion = retention_job(case, self._retention) if self._retention is not None else None
         if deletion is not None:
             jobs.append(deletion)
+        protection = immutability_job(case, self._retention) if self._immutability and self._retention else None
+        if protection is not None:
+            jobs.append(protection)
         return await self._queue.schedule(jobs, if_stored=if_stored) if jobs else 0
 
     async def plan_on_call(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from domain.responsibility import SYSTEM_ACTOR, SYSTEM_NAME
 from domain.urgency import alert_on_call
 from domain.working_time import COPENHAGEN
 from services.case_service import change_event_id
+from services.evidence_immutability import EvidenceImmutabilityService
 from services.notifications import FOLLOW_UP_TEXT, CaseNotifications, card_payload, text_payload
 from services.plan_reminders import PlanRevisionReminders
 from services.retention import Retention
@@ -69,9 +70,11 @@ class FollowUpHandler:
         clock: Clock,
         plan_reminders: PlanRevisionReminders,
         retention: Retention | None = None,
+        immutability: EvidenceImmutabilityService | None = None,
     ) -> None:
         self._plan_reminders = plan_reminders
         self._retention = retention
+        self._immutability = immutability
         self._cases = cases
         self._evidence = evidence
         self._audit = audit
@@ -88,6 +91,10 @@ class FollowUpHandler:
             if self._retention is None:
                 raise RuntimeError("a retention job, and no retention service to carry it out")
             return await self._retention.handle(job)
+        if job.kind is JobKind.EVIDENCE_IMMUTABILITY:
+            if self._immutability is None:
+                raise RuntimeError("an evidence immutability job, and EVIDENCE_IMMUTABILITY is none")
+            return await self._immutability.handle(job)
         current = await self._cases.get(job.case_id)
         now = self._clock.now()
         fields: dict[str, object] = {"job_id": job.id, "kind": job.kind.value, "case_id": job.case_id}
@@ -146,7 +153,13 @@ class FollowUpHandler:
                 await self._notifications.remind_work_environment_group(case, job.id)
             case JobKind.PLAN_CHANGE:
                 await self._plan_reminders.revision_decided(case, job)
-            case JobKind.PLAN_REVISION | JobKind.FIRST_CARD | JobKind.RETENTION | JobKind.ON_CALL:  # in `handle`
+            case (
+                JobKind.PLAN_REVISION
+                | JobKind.FIRST_CARD
+                | JobKind.RETENTION
+                | JobKind.ON_CALL
+                | JobKind.EVIDENCE_IMMUTABILITY
+            ):  # in `handle`
                 pass
 
     async def _text(self, job: Job, role: str, case: Case, to: Person, text: str) -> None:

@@ -2,7 +2,9 @@
 
 Documents are blobs in `<prefix>-documents`, guarded by the blob etag. Evidence bytes are streamed as
 staged blocks into `<prefix>-evidence` and committed create-only, so evidence can never be overwritten;
-an item becomes visible only when its metadata blob `<case_id>/<evidence_id>.json` exists.
+an item becomes visible only when its metadata blob `<case_id>/<evidence_id>.json` exists. With version-level
+immutability on the evidence container, `protect_case` gives each blob of a case its own immutability policy (read
+first, only ever extended: domain.retention.extends) and `hold_case` its legal hold (docs/production-storage.md).
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceModifiedError, ResourceNotFoundError
-from azure.storage.blob import ContentSettings
+from azure.storage.blob import ContentSettings, ImmutabilityPolicy
 from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
 
 from domain.evidence import EvidenceItem
+from domain.retention import extends
 from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.ports import Document, PreconditionFailed, check_key
 
@@ -208,6 +212,34 @@ class AzureEvidenceStore:
             with contextlib.suppress(ResourceNotFoundError):
                 await self._container.delete_blob(name)
         return sum(1 for name in names if name.endswith(".json") and "/" not in name[len(folder) :])
+
+    async def _case_blobs(self, case_id: str) -> list[BlobClient]:
+        folder = f"{check_key(case_id)}/"
+        return [
+            self._container.get_blob_client(name)
+            async for name in self._container.list_blob_names(name_starts_with=folder)
+        ]
+
+    async def protect_case(self, case_id: str, until: datetime, *, locked: bool) -> int:
+        """Each blob's immutability policy to `until` where its own ends earlier (a locked one Azure lets only be
+        extended anyway). Needs version-level immutability support on the container: Azure refuses otherwise."""
+        mode = "Locked" if locked else "Unlocked"
+        extended = 0
+        for blob in await self._case_blobs(case_id):
+            properties = await blob.get_blob_properties()
+            if extends(properties.immutability_policy.expiry_time, until):
+                await blob.set_immutability_policy(ImmutabilityPolicy(expiry_time=until, policy_mode=mode))
+                extended += 1
+        return extended
+
+    async def hold_case(self, case_id: str, held: bool) -> int:
+        changed = 0
+        for blob in await self._case_blobs(case_id):
+            properties = await blob.get_blob_properties()
+            if bool(properties.has_legal_hold) is not held:
+                await blob.set_legal_hold(held)
+                changed += 1
+        return changed
 
     async def read(self, case_id: str, evidence_id: str) -> AsyncIterator[bytes]:
         """Yield the bytes in chunks of at most DOWNLOAD_CHUNK_BYTES; FileNotFoundError if absent (as locally)."""

@@ -15,7 +15,7 @@ from domain.clock import Clock
 from storage.azure_account import AzureAccount
 from storage.job_queue import JobQueue, LocalJobQueue
 from storage.local import LocalEvidenceStore
-from storage.ports import CaseTable, DocumentStore, EvidenceStore
+from storage.ports import CaseTable, DocumentStore, ProtectedEvidenceStore
 from storage.private_files import check_data_folder
 from storage.sqlite_case_table import SqliteCaseTable
 from storage.sqlite_documents import SqliteDocumentStore
@@ -40,7 +40,7 @@ class StorageChoice:
 @dataclass
 class StorageBackend:
     documents: DocumentStore
-    evidence: EvidenceStore
+    evidence: ProtectedEvidenceStore
     close: Callable[[], Awaitable[None]]
     case_table: CaseTable
 

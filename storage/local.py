@@ -26,6 +26,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -204,6 +205,17 @@ class LocalEvidenceStore:
 
     async def delete_case(self, case_id: str) -> int:
         return await _in_thread(self._delete_folder, self._folder(case_id))
+
+    async def protect_case(self, case_id: str, until: datetime, *, locked: bool) -> int:
+        """Nothing: a file on a disk cannot be made immutable against whoever runs the machine, and a guard only Værn
+        kept would promise what it cannot hold. The settings refuse EVIDENCE_IMMUTABILITY with the local backend."""
+        check_key(case_id)
+        return 0
+
+    async def hold_case(self, case_id: str, held: bool) -> int:
+        """Nothing (see `protect_case`): Værn's own legal hold already stops retention from deleting the case."""
+        check_key(case_id)
+        return 0
 
     def _delete_folder(self, folder: Path) -> int:
         """Every file of the case's folder (hidden leftovers of a stopped write too), then the folder itself."""

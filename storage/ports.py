@@ -4,6 +4,8 @@
 `EvidenceStore` holds evidence bytes, append-only: an item becomes visible only when all its bytes
 and its metadata are committed, and it can never be overwritten; a case's evidence goes only as a whole, when its
 retention period ends (`delete_case`).
+`EvidenceProtection` makes a case's evidence immutable until a date and holds it (Azure's version-level immutability
+policy and legal hold on each blob); an expiry is only ever extended (domain.retention.extends).
 `CaseTable` is the overview's queryable index of cases: one row per case (domain.overview.CaseRow), replaced
 whole on every write of its case, queried by tenant (SQLite locally, Azure Table Storage in production).
 `put_if_stored` writes a document only if an earlier write is stored (a case only with its reference's number).
@@ -88,6 +90,22 @@ class EvidenceStore(Protocol):
         """Remove every item of the case, its bytes and its metadata, and anything a stopped write left under it;
         returns how many items there were. Only retention deletes evidence (services/retention.py)."""
         ...
+
+
+class EvidenceProtection(Protocol):
+    async def protect_case(self, case_id: str, until: datetime, *, locked: bool) -> int:
+        """Make every blob of the case (bytes and metadata) immutable until `until` where its own expiry is earlier
+        or absent, never shortening one; `locked`: a policy nobody can shorten or remove. Returns how many blobs were
+        extended."""
+        ...
+
+    async def hold_case(self, case_id: str, held: bool) -> int:
+        """Set (True) or clear (False) a legal hold on every blob of the case; returns how many blobs changed."""
+        ...
+
+
+class ProtectedEvidenceStore(EvidenceStore, EvidenceProtection, Protocol):
+    """An evidence store that can also make its evidence immutable (both backends)."""
 
 
 class CaseTable(Protocol):
