@@ -204,15 +204,15 @@ def extends(current: datetime | None, wanted: datetime) -> bool:
 
 
 def immutability_job(case: Case, policy: RetentionPolicy) -> Job | None:
-    """The job that sets the case's evidence expiry and its legal hold (None: a draft with no hold ever). Its id names
-    what it sets (the expiry's day, how much evidence, the holds), so a change to any of them plans a new job and the
-    same state never plans one twice."""
+    """The job that sets the case's evidence expiry and its legal hold (None: a draft with no hold ever). Its id
+    names what it sets (the expiry to the second, how much evidence, the holds), so a change to any of them plans a
+    new job and the same state never plans one twice. Due at once (at the case's creation)."""
     until = evidence_immutable_until(case, policy)
     holds = case.handling.legal_holds
     if until is None and not holds:
         return None
     held = "held" if is_held(case) else "free"
-    key = f"{until:%Y%m%d}" if until is not None else "none"
+    key = f"{until:%Y%m%dT%H%M%S}" if until is not None else "none"
     state = f"{key}.{len(case.evidence)}.{len(holds)}{held}"
     return Job(
         id=f"{case.case_id}.{JobKind.EVIDENCE_IMMUTABILITY.value}.{state}",

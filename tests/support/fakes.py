@@ -2,17 +2,20 @@
 
 They keep the ports' promises that the services rely on: etags and `create_only`/`if_match` preconditions
 (PreconditionFailed), keys checked as the real stores check them, evidence visible only once committed and never
-overwritten. They do not keep the order of writes (`writes_in_call_order` is not claimed), as the Azure store.
+overwritten. Evidence immutability is kept as Azure keeps it: an item under an unexpired policy (by the evidence
+store's `now`) or a legal hold refuses deletion (`ImmutableEvidence`), and an expiry is only ever extended. They do
+not keep the order of writes (`writes_in_call_order` is not claimed), as the Azure store.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from domain.evidence import EvidenceItem
 from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
+from domain.retention import extends
 from domain.statistics import CaseCounts, case_counts
 from storage.ports import Document, PreconditionFailed, check_key
 
@@ -61,10 +64,17 @@ class _Writer:
         self._chunks.clear()
 
 
+class ImmutableEvidence(Exception):
+    """What Azure answers (409) to deleting a blob under an unexpired immutability policy or a legal hold."""
+
+
 class InMemoryEvidenceStore:
-    def __init__(self) -> None:
+    def __init__(self, now: Callable[[], datetime] | None = None) -> None:
         self.items: dict[tuple[str, str], EvidenceItem] = {}
         self.contents: dict[tuple[str, str], bytes] = {}
+        self.immutable_until: dict[tuple[str, str], tuple[datetime, bool]] = {}  # expiry, locked
+        self.held: set[tuple[str, str]] = set()
+        self._now = now
 
     def open_writer(self, case_id: str, evidence_id: str) -> _Writer:
         return _Writer(self, case_id, evidence_id)
@@ -82,8 +92,27 @@ class InMemoryEvidenceStore:
     async def delete_case(self, case_id: str) -> int:
         keys = [key for key in self.items if key[0] == case_id]
         for key in keys:
+            expiry = self.immutable_until.get(key)
+            if key in self.held or (expiry and self._now is not None and expiry[0] > self._now()):
+                raise ImmutableEvidence("/".join(key))
             del self.items[key], self.contents[key]
+            self.immutable_until.pop(key, None)
         return len(keys)
+
+    async def protect_case(self, case_id: str, until: datetime, *, locked: bool) -> int:
+        extended = 0
+        for key in [key for key in self.items if key[0] == case_id]:
+            current = self.immutable_until.get(key)
+            if extends(current[0] if current else None, until):
+                self.immutable_until[key] = (until, locked)
+                extended += 1
+        return extended
+
+    async def hold_case(self, case_id: str, held: bool) -> int:
+        keys = {key for key in self.items if key[0] == case_id}
+        changed = keys - self.held if held else keys & self.held
+        self.held = self.held | keys if held else self.held - keys
+        return len(changed)
 
 
 class SenderSpy:

@@ -20,10 +20,11 @@ from domain.follow_ups import FollowUpPolicy, FollowUps
 from domain.handling import Duty, HrFunction
 from domain.leader_actions import Verb
 from domain.reporting import ReportDraft
-from domain.retention import DeletionRule, RetentionPolicy
+from domain.retention import DeletionRule, EvidenceImmutability, RetentionPolicy
 from domain.working_time import WorkingCalendar
 from services.case_records import CaseRecords
 from services.case_service import CaseActions, Result
+from services.evidence_immutability import EvidenceImmutabilityService
 from services.follow_up_planner import FollowUpPlanner
 from services.follow_ups import FollowUpHandler
 from services.notifications import CaseNotifications
@@ -73,6 +74,7 @@ class World:
         jobs: JobQueue | None = None,
         clock: MovableClock | None = None,
         case_table: CaseTable | None = None,
+        immutability: EvidenceImmutability = EvidenceImmutability.NONE,
         **erasure: object,
     ) -> None:
         self.documents, self.evidence = documents, evidence
@@ -85,7 +87,8 @@ class World:
         self.cases = CaseRepository(documents, on_saved=CaseRecords(self.case_table, follow_ups).saved)
         self.audit = AuditLog(documents)
         self.index = CaseIndex(documents)
-        self.planner = FollowUpPlanner(follow_ups, self.jobs, self.clock, self.policy)
+        on = immutability is not EvidenceImmutability.NONE
+        self.planner = FollowUpPlanner(follow_ups, self.jobs, self.clock, self.policy, evidence_immutability=on)
         self.notifications = CaseNotifications(
             JsonDirectory(DirectoryFile.model_validate(DIRECTORY)),
             LeaderAssignments(documents),
@@ -115,6 +118,7 @@ class World:
         self.handler = FollowUpHandler(
             self.cases, evidence, self.audit, follow_ups, self.notifications, self.jobs, self.clock, None,  # type: ignore[arg-type]
             self.retention,
+            EvidenceImmutabilityService(self.cases, evidence, self.policy, immutability) if on else None,  # type: ignore[arg-type]
         )  # fmt: skip
 
     async def store_evidence(self, case_id: str, evidence_id: str = "e1") -> None:
