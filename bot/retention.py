@@ -5,7 +5,8 @@
 
 Each line names the case by reference, unit and status, the rule and the day its period ended; no person. A draft's
 notice to its author is queued in the outbox and sent by the running bot. `build_retention` wires the service for
-the runtime and for this command alike.
+the runtime and for this command alike; `build_immutability` the evidence immutability service (EVIDENCE_IMMUTABILITY,
+services/evidence_immutability.py) for the worker.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@
   id, else `DefaultAzureCredential` (the system-assigned managed identity in Azure; a developer's own sign-in
   elsewhere). The queue and table endpoints are the blob endpoint's host with `queue` / `table` for `blob`.
 - A client made here with a credential owns it: `close_with_credential` closes both.
-Encryption with customer-managed keys and the evidence container's immutability policy are set on the account itself
-(docs/production-storage.md); the check of the policy's period against retention is domain.retention.
+Encryption with customer-managed keys, versioning and the evidence container's version-level immutability support are
+set on the account itself (docs/production-storage.md); the per-blob policies are storage/azure_blob.py's, their dates
+domain.retention's.
 """
 
 from __future__ import annotations
