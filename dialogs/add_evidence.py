@@ -135,11 +135,11 @@ class AddEvidenceDialog(Dialog):
     async def _record(self, dialog_context: DialogContext, case: Case, added: int) -> None:
         actor = _actor(dialog_context)
         role = roles_on(case, actor) & {Role.SUBJECT, Role.REPORTER}
-        event = AuditEvent(
+        event = AuditEvent.by(
+            actor.person,
+            actor.tenant_id,
             case_id=case.case_id,
             at=self._now(),
-            actor_id=actor.person.user_id,
-            actor_name=actor.person.name,
             role=(Role.SUBJECT if Role.SUBJECT in role else Role.REPORTER).value,
             action=AUDIT_ACTION,
             correlation_id=correlation_id.get(),

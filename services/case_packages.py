@@ -110,16 +110,14 @@ class CasePackageService:
 
     async def record(self, case: Case | str, actor: Actor, role: str, action: str, detail: str) -> None:
         await self._audit.append(
-            AuditEvent(
+            AuditEvent.by(
+                actor.person,
+                actor.tenant_id,
                 case_id=case if isinstance(case, str) else case.case_id,
                 at=self._clock.now(),
-                actor_id=actor.person.user_id,
-                actor_name=actor.person.name,
                 role=role,
                 action=action,
                 correlation_id=correlation_id.get(),
                 detail=detail,
-                actor_aad_object_id=actor.person.aad_object_id,
-                tenant_id=actor.tenant_id,
             )
         )

@@ -178,17 +178,15 @@ class CaseActions:
         roles = roles_on(case, actor)
         own = Role.SUBJECT if Role.SUBJECT in roles else Role.REPORTER if Role.REPORTER in roles else Role.LEADER
         role = acting_role(case, actor) or own
-        return AuditEvent(
+        return AuditEvent.by(
+            actor.person,
+            actor.tenant_id,
             case_id=case.case_id,
             at=self._clock.now(),
-            actor_id=actor.person.user_id,
-            actor_name=actor.person.name,
             role=role.value,
             action=verb,
             correlation_id=correlation_id,
             detail=detail,
-            actor_aad_object_id=actor.person.aad_object_id,
-            tenant_id=actor.tenant_id,
         )
 
 

@@ -212,19 +212,16 @@ class Overview:
         detail: str = "",
         roles: frozenset[Role] = frozenset(),
     ) -> AuditEvent:
-        person = viewer.actor.person
         role = next((role.value for role in ROLE_SHOWN if role in roles), None)
-        return AuditEvent(
+        return AuditEvent.by(
+            viewer.actor.person,
+            viewer.actor.tenant_id,
             case_id=case_id,
             at=self.now(),
-            actor_id=person.user_id,
-            actor_name=person.name,
             role=role or ("hr" if viewer.is_hr else OVERVIEW_ROLE),
             action=action,
             correlation_id=correlation_id,
             detail=detail,
-            actor_aad_object_id=person.aad_object_id,
-            tenant_id=viewer.actor.tenant_id,
         )
 
     async def _record(self, viewer: Viewer, action: str, rows: list[CaseRow], correlation_id: str) -> None:

@@ -44,17 +44,15 @@ class RefusedAccess:
             },
         )
         roles = sorted(role.value for role in roles_on(case, actor)) if case is not None else []
-        event = AuditEvent(
+        event = AuditEvent.by(
+            person,
+            actor.tenant_id,
             case_id=case.case_id if case is not None else asked_id,
             at=self._clock.now(),
-            actor_id=person.user_id,
-            actor_name=person.name,
             role=",".join(roles) or NO_ROLE,
             action=REFUSED,
             correlation_id=correlation_id,
             detail=f"{what}: {reason}",
-            actor_aad_object_id=person.aad_object_id,
-            tenant_id=actor.tenant_id,
         )
         if case is None:
             await self._audit.append_unknown_case(event)

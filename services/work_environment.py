@@ -133,16 +133,13 @@ class WorkEnvironmentGroup:
         raise PreconditionFailed(case_id)
 
     def _event(self, case_id: str, actor: Actor, action: str, correlation_id: str, detail: str = "") -> AuditEvent:
-        person = actor.person
-        return AuditEvent(
+        return AuditEvent.by(
+            actor.person,
+            actor.tenant_id,
             case_id=case_id,
             at=self._clock.now(),
-            actor_id=person.user_id,
-            actor_name=person.name,
             role=GROUP_ROLE,
             action=action,
             correlation_id=correlation_id,
             detail=detail,
-            actor_aad_object_id=person.aad_object_id,
-            tenant_id=actor.tenant_id,
         )
