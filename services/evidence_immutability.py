@@ -1,4 +1,4 @@
-"""Evidence immutability per blob (issue 21, protection at rest): a filed case's evidence cannot be changed or deleted
+"""Evidence immutability per blob: a filed case's evidence cannot be changed or deleted
 before the earliest date the case could be deleted, and a legal hold in Værn holds its evidence in Azure as well.
 
 The rule (until when, never shorter, none for a draft) is domain/retention.py's `evidence_immutable_until`; the
