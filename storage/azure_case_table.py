@@ -18,7 +18,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
-from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
+from domain.overview import CaseRow, LeaderPage, RegisterPage, RegisterQuery, leader_page, register_page
 from domain.statistics import CaseCounts, case_counts
 from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.sqlite_case_table import utc_text
@@ -86,14 +86,14 @@ class AzureCaseTable:
             found.append(CaseRow.model_validate_json(entity["row"]))
         return found
 
-    async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
+    async def led_by(self, tenant_id: str, aad_object_id: str, since: datetime, page: int) -> LeaderPage:
         if not aad_object_id:
-            return []
+            return LeaderPage([], page, more=False)
         rows = await self._query(
             "PartitionKey eq @tenant and ( leader_id eq @me or deputy_id eq @me )",  # the SDK fills in "@me " only
             {"tenant": _partition(tenant_id), "me": aad_object_id},
         )
-        return sorted(rows, key=lambda row: (row.reported_at, row.case_id), reverse=True)
+        return leader_page(rows, aad_object_id, since, page)
 
     async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
         condition, parameters = "PartitionKey eq @tenant", {"tenant": _partition(tenant_id)}

@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks import overview as bench
 from domain.case import CaseStatus
-from domain.overview import CaseRow, RegisterQuery, case_row, register_page
+from domain.overview import PAGE_SIZE, CaseRow, RegisterQuery, case_row, leader_order, leader_page, register_page
 from domain.statistics import case_counts
 from storage.ports import CaseTable
 from storage.sqlite_case_table import SqliteCaseTable
@@ -22,6 +22,7 @@ from tests.unit.test_overview import FOLLOW_UPS, fresh_case, many_rows
 
 BACKENDS = ["local", pytest.param("azure", marks=pytest.mark.azurite)]
 NOW = REPORTED_AT + timedelta(days=3)
+SINCE = REPORTED_AT - timedelta(days=300)  # the leader's list: closed since then
 
 
 @pytest.fixture(params=BACKENDS)
@@ -59,11 +60,32 @@ async def test_a_leader_and_a_deputy_get_the_cases_they_lead_and_nobody_else_doe
     await table.upsert(row_of(case_id="c", leader=STRANGER, deputy=None))
     await table.upsert(row_of(case_id="d", tenant_id="another-tenant"))
 
-    assert [row.case_id for row in await table.led_by(TENANT, LEADER.aad_object_id or "")] == ["b", "a"]
-    assert [row.case_id for row in await table.led_by(TENANT, DEPUTY.aad_object_id or "")] == ["b", "a"]
-    assert [row.case_id for row in await table.led_by(TENANT, STRANGER.aad_object_id or "")] == ["c"]
-    assert await table.led_by(TENANT, "") == []
-    assert [row.case_id for row in await table.led_by("another-tenant", LEADER.aad_object_id or "")] == ["d"]
+    async def led(tenant: str, aad: str | None) -> list[str]:
+        return [row.case_id for row in (await table.led_by(tenant, aad or "", SINCE, 1)).rows]
+
+    assert await led(TENANT, LEADER.aad_object_id) == ["b", "a"]
+    assert await led(TENANT, DEPUTY.aad_object_id) == ["b", "a"]
+    assert await led(TENANT, STRANGER.aad_object_id) == ["c"]
+    assert await led(TENANT, "") == []
+    assert await led("another-tenant", LEADER.aad_object_id) == ["d"]
+
+
+async def test_the_leaders_list_keeps_open_and_recently_closed_cases_a_page_at_a_time(table: CaseTable) -> None:
+    leader = LEADER.aad_object_id or ""
+    rows = []
+    for number, row in enumerate(many_rows(130)):  # every fourth closed; reported an hour apart
+        closed_at = SINCE + timedelta(days=1 if number % 8 == 0 else -1) if row.status is CaseStatus.CLOSED else None
+        rows.append(row.model_copy(update={"closed_at": closed_at}))
+    await table.upsert_many(rows)
+
+    pages = [await table.led_by(TENANT, leader, SINCE, page) for page in (1, 2, 3)]
+
+    expected = leader_page(rows, leader, SINCE, 1)
+    assert pages[0] == expected and len(expected.rows) == PAGE_SIZE and expected.more
+    shown = [row.case_id for page in pages for row in page.rows]
+    kept = [row for row in rows if row.status is not CaseStatus.CLOSED or (row.closed_at and row.closed_at >= SINCE)]
+    assert shown == [row.case_id for row in sorted(kept, key=leader_order, reverse=True)]
+    assert len(kept) == 114 and [len(page.rows) for page in pages] == [50, 50, 14] and not pages[2].more
 
 
 QUERIES = [
@@ -119,17 +141,22 @@ async def test_the_statistics_counts_are_the_domain_counts_of_the_rows(table: Ca
     assert await table.counts(bench.TENANT, some) == case_counts([row for row in rows[1:] if row.unit_id in some])
 
 
-async def test_sqlite_counts_the_rows_written_before_it_kept_the_statistics_columns(tmp_path: Path) -> None:
+async def test_sqlite_fills_what_it_did_not_keep_before_the_statistics_and_closing_times(tmp_path: Path) -> None:
     rows = list(bench.case_rows(60, 3, NOW))
     table = SqliteCaseTable(tmp_path / "overview.sqlite3")
     await table.upsert_many(rows)
     await table.close()
     with sqlite3.connect(tmp_path / "overview.sqlite3") as older:
-        older.executescript("drop table case_facts; drop table case_tallies")  # as a database from before them
+        older.executescript(  # as a database from before them
+            "drop table case_facts; drop table case_tallies; alter table case_rows drop column closed_at"
+        )
 
     table = SqliteCaseTable(tmp_path / "overview.sqlite3")
     try:
         assert await table.counts(bench.TENANT) == case_counts(rows)
+        since, leader = NOW - timedelta(days=365), rows[0].leader_id
+        assert any(row.closed_at for row in rows if row.leader_id == leader)
+        assert await table.led_by(bench.TENANT, leader, since, 1) == leader_page(rows, leader, since, 1)
     finally:
         await table.close()
 
