@@ -70,6 +70,24 @@ async def test_a_leader_and_a_deputy_get_the_cases_they_lead_and_nobody_else_doe
     assert await led("another-tenant", LEADER.aad_object_id) == ["d"]
 
 
+async def test_a_case_given_to_another_leader_or_deleted_leaves_the_old_leaders_list(table: CaseTable) -> None:
+    async def led(aad: str | None) -> list[str]:
+        return [row.case_id for row in (await table.led_by(TENANT, aad or "", SINCE, 1)).rows]
+
+    same_time = [row_of(case_id=case_id, created_at=REPORTED_AT) for case_id in ("a", "ab", "b", "a-1")]
+    await table.upsert_many(same_time)
+    assert await led(LEADER.aad_object_id) == ["b", "ab", "a-1", "a"]  # the same moment: by case id, descending
+
+    await table.upsert(row_of(case_id="ab", created_at=REPORTED_AT, leader=STRANGER, deputy=None))
+    await table.upsert_many([row_of(case_id="b", created_at=REPORTED_AT, leader=STRANGER, deputy=LEADER)])
+    assert await led(LEADER.aad_object_id) == ["b", "a-1", "a"]
+    assert await led(DEPUTY.aad_object_id) == ["a-1", "a"]
+    assert await led(STRANGER.aad_object_id) == ["b", "ab"]
+    assert await table.delete(TENANT, "b") == 1
+    assert await led(LEADER.aad_object_id) == ["a-1", "a"] and await led(STRANGER.aad_object_id) == ["ab"]
+    assert sorted(row.case_id for row in await table.rows(TENANT)) == ["a", "a-1", "ab"]
+
+
 async def test_the_leaders_list_keeps_open_and_recently_closed_cases_a_page_at_a_time(table: CaseTable) -> None:
     leader = LEADER.aad_object_id or ""
     rows = []
@@ -157,6 +175,31 @@ async def test_sqlite_fills_what_it_did_not_keep_before_the_statistics_and_closi
         since, leader = NOW - timedelta(days=365), rows[0].leader_id
         assert any(row.closed_at for row in rows if row.leader_id == leader)
         assert await table.led_by(bench.TENANT, leader, since, 1) == leader_page(rows, leader, since, 1)
+    finally:
+        await table.close()
+
+
+@pytest.mark.azurite
+async def test_azure_indexes_a_case_written_before_the_leader_index_when_it_is_written_again(
+    request: pytest.FixtureRequest,
+) -> None:
+    from azure.data.tables.aio import TableClient
+
+    from storage.azure_case_table import open_azure_case_table, table_name
+
+    connection, prefix = request.getfixturevalue("azurite").connection_string, f"t{uuid.uuid4().hex[:12]}"
+    table = await open_azure_case_table(connection, prefix)
+    row = row_of(case_id="older")
+    async with TableClient.from_connection_string(connection, table_name(prefix)) as raw:
+        await raw.create_entity(  # as the table wrote a case before it kept the index
+            {"PartitionKey": f"t-{TENANT}", "RowKey": row.case_id, "leader_id": row.leader_id,
+             "deputy_id": row.deputy_id, "reported_at": row.reported_at.isoformat(), "row": row.model_dump_json()}
+        )  # fmt: skip
+    try:
+        assert (await table.led_by(TENANT, row.leader_id, SINCE, 1)).rows == []
+        await table.upsert(row.model_copy(update={"deputy_id": ""}))
+        assert [found.case_id for found in (await table.led_by(TENANT, row.leader_id, SINCE, 1)).rows] == ["older"]
+        assert (await table.led_by(TENANT, row.deputy_id, SINCE, 1)).rows == []
     finally:
         await table.close()
 
