@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,14 +31,15 @@ from azure.data.tables import TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
 from domain.overview import PAGE_SIZE, CaseRow, LeaderPage, RegisterPage, RegisterQuery, register_page
-from domain.statistics import CaseCounts, case_counts
+from domain.statistics import CaseCounts
+from storage import azure_case_tallies as tallies
 from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.sqlite_case_table import utc_text
 
 SELECTED = ["row"]
 BATCH_SIZE = 100  # the most one entity group transaction may hold
 CASES_ONLY = "RowKey lt '~'"  # case entities, not index entities
-LEADS = ["leader_id", "deputy_id", "reported_at", "indexed"]  # what finds a case's index entities
+LEADS = ["leader_id", "deputy_id", "reported_at", "indexed", *tallies.FACTS]  # its index entities, its counts
 TRIES = 5  # a transaction made again after a concurrent change of the same case
 PARALLEL = 16  # requests at once in a bulk write
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -102,6 +104,7 @@ def _entity(row: CaseRow) -> dict[str, Any]:
         "reported_at": utc_text(row.reported_at),
         "row": row.model_dump_json(),
         "indexed": True,
+        **tallies.facts(row),
     }
 
 
@@ -134,6 +137,9 @@ class AzureCaseTable:
             operations += [
                 ("upsert", _index_entity(row, key, entity["row"]), {"mode": UpdateMode.REPLACE}) for key in new
             ]
+            delta = tallies.Delta()
+            delta.add(row, old)
+            operations += tallies.changes(entity["PartitionKey"], delta, await self._entities(row.tenant_id, delta))
             try:
                 await self._table.submit_transaction(operations)
                 return
@@ -141,9 +147,34 @@ class AzureCaseTable:
                 if attempt == TRIES - 1:
                     raise
 
-    async def _stored(self, tenant_id: str, case_id: str) -> Any:
+    async def _entities(self, tenant_id: str, delta: tallies.Delta) -> dict[str, Any]:
+        """The tally and unit entities `delta` changes that exist, by RowKey."""
+        found = await asyncio.gather(*(self._stored(tenant_id, key, None) for key in delta.entity_keys()))
+        return {entity["RowKey"]: entity for entity in found if entity is not None}
+
+    async def _apply(self, tenant_id: str, delta: tallies.Delta) -> None:
+        """Apply a bulk write's counts, BATCH_SIZE entities a transaction, each made again on a conflict."""
+        keys = delta.entity_keys()
+        for start in range(0, len(keys), BATCH_SIZE):
+            part = set(keys[start : start + BATCH_SIZE])
+            some = tallies.Delta(
+                Counter({key: count for key, count in delta.tallies.items() if key in part}),
+                {unit: change for unit, change in delta.units.items() if tallies.unit_key(unit) in part},
+            )
+            for attempt in range(TRIES):
+                operations = tallies.changes(_partition(tenant_id), some, await self._entities(tenant_id, some))
+                try:
+                    await self._table.submit_transaction(operations)
+                    break
+                except TableTransactionError:
+                    if attempt == TRIES - 1:
+                        raise
+
+    async def _stored(self, tenant_id: str, case_id: str, select: list[str] | None = LEADS) -> Any:
         try:
-            return await self._table.get_entity(_partition(tenant_id), case_id, select=LEADS)
+            if select is None:
+                return await self._table.get_entity(_partition(tenant_id), case_id)
+            return await self._table.get_entity(_partition(tenant_id), case_id, select=select)
         except ResourceNotFoundError:
             return None
 
@@ -177,6 +208,11 @@ class AzureCaseTable:
                     [("upsert", entity, {"mode": UpdateMode.REPLACE}) for entity in batch]
                 )
         await asyncio.gather(*(index(row, key, False) for row, _, new in changes for key in new))
+        deltas: dict[str, tallies.Delta] = {}
+        for row, old in zip(rows, olds, strict=True):
+            deltas.setdefault(row.tenant_id, tallies.Delta()).add(row, old)
+        for tenant_id, delta in deltas.items():
+            await self._apply(tenant_id, delta)
 
     async def delete(self, tenant_id: str, case_id: str) -> int:
         """The case entity and its index entities in one transaction."""
@@ -188,6 +224,9 @@ class AzureCaseTable:
             condition = {"etag": old.metadata["etag"], "match_condition": MatchConditions.IfNotModified}
             operations: list[Any] = [("delete", {"PartitionKey": partition, "RowKey": case_id}, condition)]
             operations += [("delete", {"PartitionKey": partition, "RowKey": key}) for key in _old_keys(case_id, old)]
+            delta = tallies.Delta()
+            delta.remove(old)
+            operations += tallies.changes(partition, delta, await self._entities(tenant_id, delta))
             try:
                 await self._table.submit_transaction(operations)
                 return 1
@@ -247,8 +286,18 @@ class AzureCaseTable:
         return rows if unit_ids is None else [row for row in rows if row.unit_id in unit_ids]
 
     async def counts(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> CaseCounts:
-        """Counted here from every row of the partition (the service has no grouping)."""
-        return case_counts(await self.rows(tenant_id, unit_ids))
+        """From the tally and unit entities (storage/azure_case_tallies.py): RowKey ranges, one per unit asked for."""
+        prefixes = [tallies.TALLY] if unit_ids is None else [tallies.unit_tallies(unit) for unit in sorted(unit_ids)]
+        found = [await self._range(tenant_id, prefix) for prefix in prefixes]
+        units = await self._range(tenant_id, tallies.UNIT)
+        return tallies.counts_of([entity for each in found for entity in each], units, unit_ids)
+
+    async def _range(self, tenant_id: str, prefix: str) -> list[Any]:
+        entities = self._table.query_entities(
+            "PartitionKey eq @tenant and RowKey ge @first and RowKey lt @last",
+            parameters={"tenant": _partition(tenant_id), "first": prefix, "last": tallies.upper(prefix)},
+        )
+        return [entity async for entity in entities]
 
     async def close(self) -> None:
         await self._table.close()

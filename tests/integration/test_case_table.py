@@ -153,10 +153,16 @@ async def test_the_statistics_counts_are_the_domain_counts_of_the_rows(table: Ca
     await table.upsert_many(rows)
     await table.upsert(row_of(case_id="elsewhere", tenant_id="another-tenant"))
     await table.delete(bench.TENANT, rows[0].case_id)
+    acknowledged = rows[1].reported_at + timedelta(hours=5)
+    moved = rows[1].model_copy(update={"unit_id": bench.unit_id(4), "unit": "Enhed 004"})
+    moved = moved.model_copy(update={"acknowledged_at": acknowledged})
+    await table.upsert(moved)  # to another unit, acknowledged: counted there, no longer where it was
+    await table.upsert_many(rows[2:150])  # written again in bulk: still counted once
+    current = [moved, *rows[2:]]
 
-    assert await table.counts(bench.TENANT) == case_counts(rows[1:])
+    assert await table.counts(bench.TENANT) == case_counts(current)
     some = frozenset({bench.unit_id(1), bench.unit_id(4)})
-    assert await table.counts(bench.TENANT, some) == case_counts([row for row in rows[1:] if row.unit_id in some])
+    assert await table.counts(bench.TENANT, some) == case_counts([row for row in current if row.unit_id in some])
 
 
 async def test_sqlite_fills_what_it_did_not_keep_before_the_statistics_and_closing_times(tmp_path: Path) -> None:
