@@ -13,8 +13,13 @@ Table `<prefix>cases`, one partition per tenant ("t-" + its id, so a case withou
   index entity is deleted before the case changes and the new one written after, so a failure can leave a case
   missing from a list until it is written again, never shown to someone who no longer leads it. A case entity
   written before the index existed (no `indexed`) has no index entities: written again, it gets them.
-The register is still sorted and paged here after a partition query filtered by the service, and the statistics
-counted here from every case of the tenant (Table Storage cannot group): both read the whole tenant.
+- Tally and unit entities for the statistics (storage/azure_case_tallies.py), changed in the same transaction as
+  the case entity, so the statistics read those, never the cases. `upsert_many` applies them after the cases, a
+  batch at a time, each ETag checked: a bulk write that stops part way leaves the counts short until the table is
+  rebuilt (every row written again into an empty table). A case written before the tallies is counted once it is
+  written again.
+The register is still sorted and paged here after a partition query filtered by the service: it reads every case
+entity of the tenant that passes the filter.
 """
 
 from __future__ import annotations
