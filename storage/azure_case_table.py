@@ -184,40 +184,39 @@ class AzureCaseTable:
             return None
 
     async def upsert_many(self, rows: list[CaseRow]) -> None:
-        """Store many rows (seeding, a rebuild): the case entities in batch transactions (up to BATCH_SIZE of one
-        partition each), their index entities apart, in the order that fails closed (the module's docstring)."""
+        """Store many rows (seeding, a rebuild) in batch transactions (up to BATCH_SIZE entities of one partition
+        each): the stale index entities, then the case entities, then their index entities (the order that fails
+        closed: the module's docstring), then the counts."""
         limit = asyncio.Semaphore(PARALLEL)
 
         async def stored(row: CaseRow) -> Any:
             async with limit:
                 return await self._stored(row.tenant_id, row.case_id)
 
-        async def index(row: CaseRow, key: str, delete: bool) -> None:
-            async with limit:
-                if delete:
-                    await self._table.delete_entity(_partition(row.tenant_id), key)
-                else:
-                    entity = _index_entity(row, key, row.model_dump_json())
-                    await self._table.upsert_entity(entity, mode=UpdateMode.REPLACE)
-
         olds = await asyncio.gather(*(stored(row) for row in rows))
         changes = [(row, _old_keys(row.case_id, old), _new_keys(row)) for row, old in zip(rows, olds, strict=True)]
-        await asyncio.gather(*(index(row, key, True) for row, stale, new in changes for key in stale - new))
-        by_partition: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_partition.setdefault(_partition(row.tenant_id), []).append(_entity(row))
-        for entities in by_partition.values():
-            for start in range(0, len(entities), BATCH_SIZE):
-                batch = entities[start : start + BATCH_SIZE]
-                await self._table.submit_transaction(
-                    [("upsert", entity, {"mode": UpdateMode.REPLACE}) for entity in batch]
-                )
-        await asyncio.gather(*(index(row, key, False) for row, _, new in changes for key in new))
+        await self._in_batches(
+            [("delete", {"PartitionKey": _partition(row.tenant_id), "RowKey": key})
+             for row, stale, new in changes for key in stale - new]
+        )  # fmt: skip
+        await self._in_batches([("upsert", _entity(row), {"mode": UpdateMode.REPLACE}) for row in rows])
+        await self._in_batches(
+            [("upsert", _index_entity(row, key, row.model_dump_json()), {"mode": UpdateMode.REPLACE})
+             for row, _, new in changes for key in new]
+        )  # fmt: skip
         deltas: dict[str, tallies.Delta] = {}
         for row, old in zip(rows, olds, strict=True):
             deltas.setdefault(row.tenant_id, tallies.Delta()).add(row, old)
         for tenant_id, delta in deltas.items():
             await self._apply(tenant_id, delta)
+
+    async def _in_batches(self, operations: list[Any]) -> None:
+        by_partition: dict[str, list[Any]] = {}
+        for operation in operations:
+            by_partition.setdefault(operation[1]["PartitionKey"], []).append(operation)
+        for some in by_partition.values():
+            for start in range(0, len(some), BATCH_SIZE):
+                await self._table.submit_transaction(some[start : start + BATCH_SIZE])
 
     async def delete(self, tenant_id: str, case_id: str) -> int:
         """The case entity and its index entities in one transaction."""
