@@ -11,7 +11,7 @@ with the tab's token check against a local OpenID metadata and JWKS (tests/suppo
 one request at a time, the latency of:
 
 - `GET /api/overview/me`: the baseline (the token check and the directory, no storage);
-- `GET /api/overview/leader`: the leader view, rotating over the units' leaders and deputies;
+- `GET /api/overview/leader`: the leader view's first page, rotating over the units' leaders and deputies;
 - `GET /api/overview/register`: HR's register page (50 rows), rotating over filters, sorts and pages;
 - `GET /api/overview/statistics`: HR's statistics of every unit (month and quarter in turn).
 
@@ -271,7 +271,9 @@ def _register_check(cases: int) -> Check:
 
 
 def _check_leader(path: str, body: Any) -> str | None:
-    return None if isinstance(body, dict) and isinstance(body.get("cases"), list) else "not a list of cases"
+    if not isinstance(body, dict) or not isinstance(body.get("cases"), list) or len(body["cases"]) > 50:
+        return "not a page of cases"
+    return None if isinstance(body.get("more"), bool) else "no 'more'"
 
 
 def _check_statistics(path: str, body: Any) -> str | None:

@@ -31,7 +31,16 @@ from domain.audit import AuditEvent
 from domain.authorization import MIN_REASON_CHARS, may_break_the_glass
 from domain.case import Case, CaseStatus
 from domain.leader_actions import HOLD_REASON_LIMIT, NAME_LIMIT, InvalidCommand, Verb, may_take
-from domain.overview import CaseRow, RegisterQuery, duty_states, hr_may_open, is_overdue, leads, next_follow_up
+from domain.overview import (
+    LEADER_PAGES,
+    CaseRow,
+    RegisterQuery,
+    duty_states,
+    hr_may_open,
+    is_overdue,
+    leads,
+    next_follow_up,
+)
 from domain.statistics import PublishedTable, Statistics
 from exports.statistics_csv import statistics_csv
 from services.case_service import Result
@@ -116,9 +125,12 @@ async def _me(request: web.Request, overview: Overview, viewer: Viewer, correlat
 
 
 async def _leader(request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str) -> web.StreamResponse:
-    rows = await overview.led_cases(viewer, correlation_id)
+    page_text = request.query.get("page", "1")
+    if not page_text.isdigit() or not 1 <= int(page_text) <= LEADER_PAGES:
+        raise BadQuery(f"page must be a number from 1 to {LEADER_PAGES}")
+    found = await overview.led_cases(viewer, int(page_text), correlation_id)
     now = overview.now()
-    return _json({"cases": [_row(row, now) for row in rows]})
+    return _json({"cases": [_row(row, now) for row in found.rows], "page": found.page, "more": found.more})
 
 
 def _flag(request: web.Request, name: str) -> bool:

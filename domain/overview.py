@@ -11,6 +11,7 @@ is the reporter's own until it is sent.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -24,6 +25,8 @@ from domain.follow_ups import FollowUps, JobKind, reported_as_work_injury
 from domain.working_time import COPENHAGEN
 
 PAGE_SIZE = 50
+LEADER_CLOSED_MONTHS = 12  # the leader's list keeps a closed case this long after it was closed
+LEADER_PAGES = 1_000  # the last page number the leader's list answers (50,000 cases)
 
 
 class Duty(StrEnum):
@@ -226,6 +229,42 @@ def hr_may_open(row: CaseRow, actor: Actor) -> bool:
     if not row.escalated or (row.tenant_id and actor.tenant_id != row.tenant_id):
         return False
     return hr_function_reached(row.escalated_to or None, row.assigned_to or None, actor)
+
+
+def closed_since(now: datetime) -> datetime:
+    """The leader's list shows cases closed at or after this moment (LEADER_CLOSED_MONTHS before `now`)."""
+    months = now.year * 12 + now.month - 1 - LEADER_CLOSED_MONTHS
+    year, month = divmod(months, 12)
+    return now.replace(year=year, month=month + 1, day=min(now.day, monthrange(year, month + 1)[1]))
+
+
+def leader_shows(row: CaseRow, aad_object_id: str, since: datetime) -> bool:
+    """The leader's list: the cases this person leads or deputises for that are open, or were closed at or after
+    `since` (a closed case without its closing time counts as closed long ago)."""
+    led = bool(aad_object_id) and aad_object_id in (row.leader_id, row.deputy_id)
+    recent = row.status is not CaseStatus.CLOSED or (row.closed_at is not None and row.closed_at >= since)
+    return led and recent
+
+
+def leader_order(row: CaseRow) -> tuple[datetime, str]:
+    """The leader's list is newest first: by report time, then case id (sorted descending)."""
+    return row.reported_at, row.case_id
+
+
+@dataclass(frozen=True)
+class LeaderPage:
+    """One page of `PAGE_SIZE` rows of the leader's list; `more`: an older page follows."""
+
+    rows: list[CaseRow]
+    page: int
+    more: bool
+
+
+def leader_page(rows: list[CaseRow], aad_object_id: str, since: datetime, page: int) -> LeaderPage:
+    """Select, sort and page the leader's list in memory (for a store that cannot do it itself)."""
+    selected = sorted((row for row in rows if leader_shows(row, aad_object_id, since)), key=leader_order, reverse=True)
+    start = (page - 1) * PAGE_SIZE
+    return LeaderPage(selected[start : start + PAGE_SIZE], page, len(selected) > start + PAGE_SIZE)
 
 
 SortKey = Literal["reported", "reference", "unit", "status"]

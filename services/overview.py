@@ -2,7 +2,8 @@
 the domain's rules and audited.
 
 Who someone is comes from the directory (services.roles.actor_in); what they may see from domain.authorization and
-domain.overview: a leader or deputy sees the cases they lead; HR sees the register of every case in their tenant,
+domain.overview: a leader or deputy sees the cases they lead (open, or closed in the last year; a page at a
+time); HR sees the register of every case in their tenant,
 with minimal data, and opens a case only when it was escalated to their function; the statistics are HR's for all
 units and a leader's for the units they lead, suppressed for k-anonymity (domain.statistics). Every list and the
 statistics are recorded in the overview's audit log (which case ids a list showed; for the statistics, which
@@ -36,7 +37,7 @@ from domain.authorization import (
 )
 from domain.case import Case, Person
 from domain.clock import Clock
-from domain.overview import CaseRow, RegisterPage, RegisterQuery
+from domain.overview import CaseRow, LeaderPage, RegisterPage, RegisterQuery, closed_since
 from domain.statistics import CaseCounts, Period, Statistics, statistics_of
 from services.notifications import CaseNotifications
 from services.refused_access import RefusedAccess
@@ -111,11 +112,13 @@ class Overview:
         actor = actor_in(self._directory, person, tenant_id, self._hr_intake)
         return Viewer(actor, [unit.id for unit in led_units(self._directory, aad_object_id)])
 
-    async def led_cases(self, viewer: Viewer, correlation_id: str) -> list[CaseRow]:
-        """The cases the viewer leads or is the deputy on (the domain's leadership roles, from the rows)."""
-        rows = await self._table.led_by(viewer.actor.tenant_id or "", viewer.actor.person.aad_object_id or "")
-        await self._record(viewer, "overview_leader", rows, correlation_id)
-        return rows
+    async def led_cases(self, viewer: Viewer, page: int, correlation_id: str) -> LeaderPage:
+        """A page of the cases the viewer leads or is the deputy on (the domain's leadership roles, from the rows):
+        the open ones and those closed in the last LEADER_CLOSED_MONTHS, newest first."""
+        tenant, aad = viewer.actor.tenant_id or "", viewer.actor.person.aad_object_id or ""
+        found = await self._table.led_by(tenant, aad, closed_since(self.now()), page)
+        await self._record(viewer, "overview_leader", found.rows, correlation_id)
+        return found
 
     async def register(self, viewer: Viewer, query: RegisterQuery, correlation_id: str) -> RegisterPage | Refusal:
         """HR's register: a page of every case in the tenant, minimal data."""

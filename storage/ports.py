@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Literal, Protocol, TypeGuard
 
 from domain.evidence import EvidenceItem
-from domain.overview import CaseRow, RegisterPage, RegisterQuery
+from domain.overview import CaseRow, LeaderPage, RegisterPage, RegisterQuery
 from domain.statistics import CaseCounts
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%-]*(/[A-Za-z0-9][A-Za-z0-9._%-]*)*$")
@@ -117,8 +117,9 @@ class CaseTable(Protocol):
         """Store many rows at once, each replacing the one its case had (seeding, a rebuild)."""
         ...
 
-    async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
-        """The tenant's cases whose leader or deputy this is, newest first."""
+    async def led_by(self, tenant_id: str, aad_object_id: str, since: datetime, page: int) -> LeaderPage:
+        """One page of the tenant's cases whose leader or deputy this is, open or closed since `since`, newest
+        first (domain.overview.leader_shows, leader_order)."""
         ...
 
     async def delete(self, tenant_id: str, case_id: str) -> int:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from domain.overview import PAGE_SIZE, CaseRow, RegisterPage, RegisterQuery, reported_between
+from domain.overview import PAGE_SIZE, CaseRow, LeaderPage, RegisterPage, RegisterQuery, reported_between
 from domain.statistics import TABLES, CaseCounts, hours_to_acknowledge, month_of, values_of
 from storage.private_files import touch_private
 
@@ -40,7 +40,8 @@ create table if not exists case_rows (
     escalated integer not null,
     closed integer not null,
     first_open_due text,
-    row text not null
+    row text not null,
+    closed_at text
 );
 create index if not exists case_rows_reported on case_rows (tenant, reported_at);
 drop index if exists case_rows_leader;
@@ -82,7 +83,7 @@ create table if not exists case_tallies (
 CASES, ACKNOWLEDGED = "cases", "acknowledged"  # tallies of their own: a unit's cases, and those acknowledged
 _SORT_COLUMNS = {"reported": "reported_at", "reference": "reference", "unit": "unit_sort", "status": "status"}
 BUSY_TIMEOUT_SECONDS = 10.0
-_UPSERT = "insert or replace into case_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT = "insert or replace into case_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _UPSERT_FACTS = "insert or replace into case_facts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _COUNT = (
     "insert into case_tallies values (?, ?, ?, ?, ?) "
@@ -110,6 +111,7 @@ def _values(row: CaseRow) -> tuple[Any, ...]:
         int(row.status.value == "closed"),
         utc_text(row.first_open_due) if row.first_open_due else None,
         row.model_dump_json(),
+        utc_text(row.closed_at) if row.closed_at else None,
     )
 
 
@@ -154,6 +156,7 @@ class SqliteCaseTable:
     def __init__(self, path: Path) -> None:
         touch_private(path)
         self._writer = _connect(path)
+        self._add_closed_at()
         self._writer.executescript(_SCHEMA)
         self._fill_facts()
         self._reader = _connect(path)
@@ -215,6 +218,20 @@ class SqliteCaseTable:
             raise
         self._writer.execute("commit")
 
+    def _add_closed_at(self) -> None:
+        """A table from before the leader's list kept closing times gets the column, filled from each row."""
+        columns = {name for (_, name, *_) in self._writer.execute("pragma table_info(case_rows)")}
+        if not columns or "closed_at" in columns:
+            return
+        with self._transaction():
+            self._writer.execute("alter table case_rows add column closed_at text")
+            found = self._writer.execute("select case_id, row from case_rows where closed = 1").fetchall()
+            closed = [(CaseRow.model_validate_json(data).closed_at, case_id) for case_id, data in found]
+            self._writer.executemany(
+                "update case_rows set closed_at = ? where case_id = ?",
+                [(utc_text(at), case_id) for at, case_id in closed if at is not None],
+            )
+
     def _fill_facts(self) -> None:
         """Count the rows written before the statistics had their own tables (once, when the table is opened)."""
         (rows,) = self._writer.execute("select count(*) from case_rows").fetchone()
@@ -230,17 +247,21 @@ class SqliteCaseTable:
     def _rows(self, sql: str, parameters: list[Any]) -> list[CaseRow]:
         return [CaseRow.model_validate_json(data) for (data,) in self._reader.execute(sql, parameters)]
 
-    async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
+    async def led_by(self, tenant_id: str, aad_object_id: str, since: datetime, page: int) -> LeaderPage:
         if not aad_object_id:
-            return []
+            return LeaderPage([], page, more=False)
         # Two indexed lookups: with "leader_id = ? or deputy_id = ?" SQLite walks every row of the tenant by date.
+        recent = "(closed = 0 or closed_at >= ?)"
         sql = (
-            "select row, reported_at, case_id from case_rows where tenant = ? and leader_id = ? "
-            "union select row, reported_at, case_id from case_rows where tenant = ? and deputy_id = ? "
-            "order by reported_at desc, case_id desc"
+            f"select row, reported_at, case_id from case_rows where tenant = ? and leader_id = ? and {recent} "
+            f"union select row, reported_at, case_id from case_rows where tenant = ? and deputy_id = ? and {recent} "
+            "order by reported_at desc, case_id desc limit ? offset ?"
         )
-        found = self._reader.execute(sql, [tenant_id, aad_object_id, tenant_id, aad_object_id])
-        return [CaseRow.model_validate_json(data) for (data, _, _) in found]
+        after = utc_text(since)
+        parameters = [tenant_id, aad_object_id, after, tenant_id, aad_object_id, after]
+        found = self._reader.execute(sql, [*parameters, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE]).fetchall()
+        rows = [CaseRow.model_validate_json(data) for (data, _, _) in found[:PAGE_SIZE]]
+        return LeaderPage(rows, page, more=len(found) > PAGE_SIZE)
 
     async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
         where, parameters = ["tenant = ?"], [tenant_id]

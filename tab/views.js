@@ -78,11 +78,13 @@ function intro(ui, text) {
   return [ui.signedIn ? el("p", { class: "signed-in" }, ui.signedIn) : null, el("p", { class: "intro" }, text)];
 }
 
+// The leader's list: open cases and those closed in the last year, newest first, a page at a time ("Vis ældre"
+// adds the next page below and moves the focus to its first case).
 export async function leaderView(ui, { openCase }) {
   const t = ui.texts.tab;
-  const { cases } = await ui.calls.leader();
+  const first = await ui.calls.leader();
   const back = () => leaderView(ui, { openCase }).then(() => ui.main.focus({ preventScroll: true }));
-  const items = cases.map((row) =>
+  const item = (row) =>
     el(
       "li",
       { class: `case${row.overdue ? " overdue" : ""}` },
@@ -106,8 +108,20 @@ export async function leaderView(ui, { openCase }) {
         fact(t.duty_work_environment, workEnvironmentState(ui, row.workEnvironmentSentAt, row.workEnvironmentHandledAt)),
       ),
       duties(ui, row.duties),
-    ),
-  );
+    );
+  const list = el("ul", { class: "cases" }, first.cases.map(item));
+  let page = first.page;
+  const older = el("button", { type: "button", class: "older", hidden: !first.more }, t.leader_older);
+  older.onclick = async () => {
+    older.disabled = true;
+    const next = await ui.calls.leader(`?page=${page + 1}`);
+    page = next.page;
+    const added = next.cases.map(item);
+    added.forEach((li) => list.append(li));
+    older.hidden = !next.more;
+    older.disabled = false;
+    added[0]?.querySelector("button")?.focus();
+  };
   replace(
     ui.main,
     el(
@@ -115,7 +129,7 @@ export async function leaderView(ui, { openCase }) {
       { "aria-labelledby": "view-title" },
       el("h2", { id: "view-title" }, t.view_leader),
       intro(ui, t.leader_intro),
-      items.length ? el("ul", { class: "cases" }, items) : el("p", { class: "empty" }, t.leader_empty),
+      first.cases.length ? [list, older] : el("p", { class: "empty" }, t.leader_empty),
     ),
   );
 }

@@ -200,7 +200,11 @@ async def test_a_leader_sees_the_cases_they_lead_with_their_duties_and_opens_one
     assert opened["case"]["viewerRoles"] == ["leader"] and "users=28%3A" in opened["case"]["chatLink"]
     assert (await get(bot, "/api/overview/cases/case-other", karen))[0] == 404
     deputy = (await get(bot, "/api/overview/leader", token(jwks, "aad-peter")))[1]
-    assert len(deputy["cases"]) == 2
+    assert len(deputy["cases"]) == 2 and (deputy["page"], deputy["more"]) == (1, False)
+    assert (await get(bot, "/api/overview/leader?page=2", karen))[1]["cases"] == []
+    for bad in ("0", "-1", "x", "1001", "1.5"):
+        status, refused, _ = await get(bot, f"/api/overview/leader?page={bad}", karen)
+        assert status == 400 and refused["message"] == "page must be a number from 1 to 1000", bad
 
 
 async def test_hr_sees_the_whole_register_minimal_and_opens_only_what_reached_their_function(
@@ -244,7 +248,7 @@ async def test_the_statistics_hide_small_counts_and_export_as_csv(bot: Bot, jwks
 async def test_a_stranger_gets_nothing(bot: Bot, jwks: JwksServer) -> None:
     ole = token(jwks, "aad-ole")
 
-    assert (await get(bot, "/api/overview/leader", ole))[1] == {"cases": []}
+    assert (await get(bot, "/api/overview/leader", ole))[1] == {"cases": [], "page": 1, "more": False}
     for path in ("/api/overview/register", "/api/overview/statistics", "/api/overview/statistics.csv"):
         assert (await get(bot, path, ole))[0] == 403, path
     for case_id in ("case-escalated", "no-such-case", "..%2F..%2Fetc", "x" * 300):

@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks import overview as bench
 from domain.case import CaseStatus
-from domain.overview import CaseRow, RegisterQuery, case_row, register_page
+from domain.overview import PAGE_SIZE, CaseRow, RegisterQuery, case_row, leader_order, leader_page, register_page
 from domain.statistics import case_counts
 from storage.ports import CaseTable
 from storage.sqlite_case_table import SqliteCaseTable
@@ -22,6 +22,7 @@ from tests.unit.test_overview import FOLLOW_UPS, fresh_case, many_rows
 
 BACKENDS = ["local", pytest.param("azure", marks=pytest.mark.azurite)]
 NOW = REPORTED_AT + timedelta(days=3)
+SINCE = REPORTED_AT - timedelta(days=300)  # the leader's list: closed since then
 
 
 @pytest.fixture(params=BACKENDS)
@@ -59,11 +60,50 @@ async def test_a_leader_and_a_deputy_get_the_cases_they_lead_and_nobody_else_doe
     await table.upsert(row_of(case_id="c", leader=STRANGER, deputy=None))
     await table.upsert(row_of(case_id="d", tenant_id="another-tenant"))
 
-    assert [row.case_id for row in await table.led_by(TENANT, LEADER.aad_object_id or "")] == ["b", "a"]
-    assert [row.case_id for row in await table.led_by(TENANT, DEPUTY.aad_object_id or "")] == ["b", "a"]
-    assert [row.case_id for row in await table.led_by(TENANT, STRANGER.aad_object_id or "")] == ["c"]
-    assert await table.led_by(TENANT, "") == []
-    assert [row.case_id for row in await table.led_by("another-tenant", LEADER.aad_object_id or "")] == ["d"]
+    async def led(tenant: str, aad: str | None) -> list[str]:
+        return [row.case_id for row in (await table.led_by(tenant, aad or "", SINCE, 1)).rows]
+
+    assert await led(TENANT, LEADER.aad_object_id) == ["b", "a"]
+    assert await led(TENANT, DEPUTY.aad_object_id) == ["b", "a"]
+    assert await led(TENANT, STRANGER.aad_object_id) == ["c"]
+    assert await led(TENANT, "") == []
+    assert await led("another-tenant", LEADER.aad_object_id) == ["d"]
+
+
+async def test_a_case_given_to_another_leader_or_deleted_leaves_the_old_leaders_list(table: CaseTable) -> None:
+    async def led(aad: str | None) -> list[str]:
+        return [row.case_id for row in (await table.led_by(TENANT, aad or "", SINCE, 1)).rows]
+
+    same_time = [row_of(case_id=case_id, created_at=REPORTED_AT) for case_id in ("a", "ab", "b", "a-1")]
+    await table.upsert_many(same_time)
+    assert await led(LEADER.aad_object_id) == ["b", "ab", "a-1", "a"]  # the same moment: by case id, descending
+
+    await table.upsert(row_of(case_id="ab", created_at=REPORTED_AT, leader=STRANGER, deputy=None))
+    await table.upsert_many([row_of(case_id="b", created_at=REPORTED_AT, leader=STRANGER, deputy=LEADER)])
+    assert await led(LEADER.aad_object_id) == ["b", "a-1", "a"]
+    assert await led(DEPUTY.aad_object_id) == ["a-1", "a"]
+    assert await led(STRANGER.aad_object_id) == ["b", "ab"]
+    assert await table.delete(TENANT, "b") == 1
+    assert await led(LEADER.aad_object_id) == ["a-1", "a"] and await led(STRANGER.aad_object_id) == ["ab"]
+    assert sorted(row.case_id for row in await table.rows(TENANT)) == ["a", "a-1", "ab"]
+
+
+async def test_the_leaders_list_keeps_open_and_recently_closed_cases_a_page_at_a_time(table: CaseTable) -> None:
+    leader = LEADER.aad_object_id or ""
+    rows = []
+    for number, row in enumerate(many_rows(130)):  # every fourth closed; reported an hour apart
+        closed_at = SINCE + timedelta(days=1 if number % 8 == 0 else -1) if row.status is CaseStatus.CLOSED else None
+        rows.append(row.model_copy(update={"closed_at": closed_at}))
+    await table.upsert_many(rows)
+
+    pages = [await table.led_by(TENANT, leader, SINCE, page) for page in (1, 2, 3)]
+
+    expected = leader_page(rows, leader, SINCE, 1)
+    assert pages[0] == expected and len(expected.rows) == PAGE_SIZE and expected.more
+    shown = [row.case_id for page in pages for row in page.rows]
+    kept = [row for row in rows if row.status is not CaseStatus.CLOSED or (row.closed_at and row.closed_at >= SINCE)]
+    assert shown == [row.case_id for row in sorted(kept, key=leader_order, reverse=True)]
+    assert len(kept) == 114 and [len(page.rows) for page in pages] == [50, 50, 14] and not pages[2].more
 
 
 QUERIES = [
@@ -113,23 +153,59 @@ async def test_the_statistics_counts_are_the_domain_counts_of_the_rows(table: Ca
     await table.upsert_many(rows)
     await table.upsert(row_of(case_id="elsewhere", tenant_id="another-tenant"))
     await table.delete(bench.TENANT, rows[0].case_id)
+    acknowledged = rows[1].reported_at + timedelta(hours=5)
+    moved = rows[1].model_copy(update={"unit_id": bench.unit_id(4), "unit": "Enhed 004"})
+    moved = moved.model_copy(update={"acknowledged_at": acknowledged})
+    await table.upsert(moved)  # to another unit, acknowledged: counted there, no longer where it was
+    await table.upsert_many(rows[2:150])  # written again in bulk: still counted once
+    current = [moved, *rows[2:]]
 
-    assert await table.counts(bench.TENANT) == case_counts(rows[1:])
+    assert await table.counts(bench.TENANT) == case_counts(current)
     some = frozenset({bench.unit_id(1), bench.unit_id(4)})
-    assert await table.counts(bench.TENANT, some) == case_counts([row for row in rows[1:] if row.unit_id in some])
+    assert await table.counts(bench.TENANT, some) == case_counts([row for row in current if row.unit_id in some])
 
 
-async def test_sqlite_counts_the_rows_written_before_it_kept_the_statistics_columns(tmp_path: Path) -> None:
+async def test_sqlite_fills_what_it_did_not_keep_before_the_statistics_and_closing_times(tmp_path: Path) -> None:
     rows = list(bench.case_rows(60, 3, NOW))
     table = SqliteCaseTable(tmp_path / "overview.sqlite3")
     await table.upsert_many(rows)
     await table.close()
     with sqlite3.connect(tmp_path / "overview.sqlite3") as older:
-        older.executescript("drop table case_facts; drop table case_tallies")  # as a database from before them
+        older.executescript(  # as a database from before them
+            "drop table case_facts; drop table case_tallies; alter table case_rows drop column closed_at"
+        )
 
     table = SqliteCaseTable(tmp_path / "overview.sqlite3")
     try:
         assert await table.counts(bench.TENANT) == case_counts(rows)
+        since, leader = NOW - timedelta(days=365), rows[0].leader_id
+        assert any(row.closed_at for row in rows if row.leader_id == leader)
+        assert await table.led_by(bench.TENANT, leader, since, 1) == leader_page(rows, leader, since, 1)
+    finally:
+        await table.close()
+
+
+@pytest.mark.azurite
+async def test_azure_indexes_a_case_written_before_the_leader_index_when_it_is_written_again(
+    request: pytest.FixtureRequest,
+) -> None:
+    from azure.data.tables.aio import TableClient
+
+    from storage.azure_case_table import open_azure_case_table, table_name
+
+    connection, prefix = request.getfixturevalue("azurite").connection_string, f"t{uuid.uuid4().hex[:12]}"
+    table = await open_azure_case_table(connection, prefix)
+    row = row_of(case_id="older")
+    async with TableClient.from_connection_string(connection, table_name(prefix)) as raw:
+        await raw.create_entity(  # as the table wrote a case before it kept the index
+            {"PartitionKey": f"t-{TENANT}", "RowKey": row.case_id, "leader_id": row.leader_id,
+             "deputy_id": row.deputy_id, "reported_at": row.reported_at.isoformat(), "row": row.model_dump_json()}
+        )  # fmt: skip
+    try:
+        assert (await table.led_by(TENANT, row.leader_id, SINCE, 1)).rows == []
+        await table.upsert(row.model_copy(update={"deputy_id": ""}))
+        assert [found.case_id for found in (await table.led_by(TENANT, row.leader_id, SINCE, 1)).rows] == ["older"]
+        assert (await table.led_by(TENANT, row.deputy_id, SINCE, 1)).rows == []
     finally:
         await table.close()
 

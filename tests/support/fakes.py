@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
 from domain.evidence import EvidenceItem
-from domain.overview import CaseRow, RegisterPage, RegisterQuery, register_page
+from domain.overview import CaseRow, LeaderPage, RegisterPage, RegisterQuery, leader_page, register_page
 from domain.retention import extends
 from domain.statistics import CaseCounts, case_counts
 from storage.ports import Document, PreconditionFailed, check_key
@@ -148,11 +148,8 @@ class InMemoryCaseTable:
     def _tenant(self, tenant_id: str) -> list[CaseRow]:
         return [row for row in self.rows_by_id.values() if row.tenant_id == tenant_id]
 
-    async def led_by(self, tenant_id: str, aad_object_id: str) -> list[CaseRow]:
-        found = [
-            row for row in self._tenant(tenant_id) if aad_object_id and aad_object_id in (row.leader_id, row.deputy_id)
-        ]
-        return sorted(found, key=lambda row: (row.reported_at, row.case_id), reverse=True)
+    async def led_by(self, tenant_id: str, aad_object_id: str, since: datetime, page: int) -> LeaderPage:
+        return leader_page(self._tenant(tenant_id), aad_object_id, since, page)
 
     async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
         return register_page(self._tenant(tenant_id), query, now)

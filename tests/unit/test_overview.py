@@ -19,6 +19,7 @@ from domain.overview import (
     DutyState,
     RegisterQuery,
     case_row,
+    closed_since,
     duty_states,
     hr_may_open,
     is_overdue,
@@ -215,3 +216,9 @@ def test_the_register_filters_by_unit_status_overdue_dates_and_reference() -> No
     assert first_day.total == 15  # 09:30 to 23:30 local time on the 20th (08:30-22:30 UTC)
     by_reference = register_page(rows, RegisterQuery(reference="vk-2026-012"), now)
     assert [row.reference for row in by_reference.rows] == [f"VK-2026-012{n}" for n in range(9, -1, -1)]
+
+
+def test_the_leaders_list_keeps_closed_cases_twelve_months_by_the_calendar() -> None:
+    assert closed_since(datetime(2026, 12, 7, 20, 0, tzinfo=UTC)) == datetime(2025, 12, 7, 20, 0, tzinfo=UTC)
+    assert closed_since(datetime(2028, 2, 29, 8, 0, tzinfo=UTC)) == datetime(2027, 2, 28, 8, 0, tzinfo=UTC)
+    assert closed_since(datetime(2026, 1, 31, tzinfo=UTC)) == datetime(2025, 1, 31, tzinfo=UTC)
