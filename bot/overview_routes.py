@@ -296,13 +296,14 @@ async def _break_the_glass(
     return _opened(opened, request.app[RUNTIME_SETTINGS], viewer)
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
+async def json_object(request: web.Request, fields: str = "") -> dict[str, Any]:
+    """The request's JSON object body; anything else is a 400 saying what to send (`fields`: " with …")."""
     try:
         body: Any = await request.json()
     except ValueError:
-        raise BadQuery("send a JSON body") from None
+        raise BadQuery(f"send a JSON body{fields}") from None
     if not isinstance(body, dict):
-        raise BadQuery("send a JSON object")
+        raise BadQuery(f"send a JSON object{fields}")
     return cast(dict[str, Any], body)
 
 
@@ -320,7 +321,7 @@ async def _reassign(
 ) -> web.StreamResponse:
     """HR gives the case to another leader, as with the card's action. A name that means nobody or several people
     gets 422 with the directory's candidates; the answer chosen comes back as leaderAadObjectId with the same name."""
-    body = await _json_body(request)
+    body = await json_object(request)
     name = _text_field(body, "leaderName", NAME_LIMIT)
     reason = _text_field(body, "reason", HOLD_REASON_LIMIT, required=False)
     chosen = _text_field(body, "leaderAadObjectId", 64, required=False) or None
@@ -471,13 +472,7 @@ ANALYSIS_FIELDS = {"causes": "causes", "measures": "measures", "planChange": "pl
 async def _work_environment_analysis(
     request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
 ) -> web.StreamResponse:
-    try:
-        body: Any = await request.json()
-    except ValueError:
-        raise BadQuery("send a JSON body with causes, measures and planChange") from None
-    if not isinstance(body, dict):
-        raise BadQuery("send a JSON object with causes, measures and planChange")
-    fields = cast(dict[str, Any], body)
+    fields = await json_object(request, " with causes, measures and planChange")
     unknown = sorted(set(fields) - set(ANALYSIS_FIELDS))
     if unknown:
         raise BadQuery(f"unknown field: {unknown[0][:40]}")

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any, cast
 
 from aiohttp import web
 
-from bot.overview_routes import NOT_FOUND, RUNTIME_SETTINGS, BadQuery, _iso, _json, _signed_in
+from bot.overview_routes import NOT_FOUND, RUNTIME_SETTINGS, BadQuery, _iso, _json, _signed_in, json_object
 from bot.runtime import RUNTIME
 from content import texts_for
 from domain.case import Rectification
@@ -37,18 +36,8 @@ from services.subject_requests import SubjectRefusal
 CHUNK = 256 * 1024
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body: Any = await request.json()
-    except ValueError:
-        raise BadQuery("send a JSON object") from None
-    if not isinstance(body, dict):
-        raise BadQuery("send a JSON object")
-    return cast(dict[str, Any], body)
-
-
 async def _export(request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str) -> web.StreamResponse:
-    body = await _body(request)
+    body = await json_object(request)
     subject = data_subject(body.get("name"), body.get("aadObjectId"))
     if subject is None:
         raise BadQuery(
@@ -94,7 +83,7 @@ async def _export(request: web.Request, overview: Overview, viewer: Viewer, corr
 
 
 async def _rectify(request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str) -> web.StreamResponse:
-    body = await _body(request)
+    body = await json_object(request)
     requests = request.app[RUNTIME].subject_requests
     note = await requests.rectify(viewer.actor, request.match_info["case_id"], body.get("text"), correlation_id)
     if note is SubjectRefusal.NO_TEXT:
