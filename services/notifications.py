@@ -589,11 +589,19 @@ class CaseNotifications:
 
     async def remind_work_environment_group(self, case: Case, id_prefix: str) -> int:
         """The group has not recorded its analysis in time: each member and the leader are reminded, in their own
-        language (once: the ids are the job's). Returns how many were reminded."""
-        days = self.planner.follow_ups.policy.work_environment_reminder_days
+        language (once: the ids are the job's), with the days the case has really waited (the reminder moves to a
+        working day). A unit whose group the directory does not name: only the leader, told that nobody else was
+        reminded. Returns how many were reminded."""
+        review = case.handling.work_environment
+        if review is None:  # never sent: nothing to remind of
+            return 0
+        zone = self.planner.follow_ups.calendar_of(case.unit_id).zone
+        days = max(1, (self._clock.now().astimezone(zone).date() - review.sent.at.astimezone(zone).date()).days)
         reference, unit = case.reference or case.case_id[:8], escape_markdown(case.unit or "-")
-        recipients = [("amg.reminder_group", person) for person in self.work_environment_group(case)]
-        recipients += [("amg.reminder_leader", case.leader)] if case.leader is not None else []
+        members = self.work_environment_group(case)
+        recipients = [("amg.reminder_group", person) for person in members]
+        leader_key = "amg.reminder_leader" if members else "amg.reminder_leader_no_group"
+        recipients += [(leader_key, case.leader)] if case.leader is not None else []
         for key, person in recipients:
             texts = await self.reader_texts(person)
             text = f"{texts(key, reference=reference, unit=unit, days=days)}\n\n{texts('follow_up.footer')}"

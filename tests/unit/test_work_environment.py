@@ -1,6 +1,7 @@
 """The arbejdsmiljøgruppe's workflow on in-memory fakes: leadership sends the case (closing counts that), the members
 of the unit's group (never the employee, nobody else) see the anonymised summary and record the analysis once; a
-missing analysis is reminded once after the configured days (open or closed case); a decided plan change starts the
+missing analysis is reminded once after the configured days (open or closed case; saying how long it really
+waited; the leader alone, told so, when the directory names no group); a decided plan change starts the
 plan's revision; records from before the group recorded its own analysis still load."""
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def person(aad: str, name: str) -> Person:
 class Group(World):
     """The services as bot.runtime wires them, with an arbejdsmiljøgruppe in the employee's unit."""
 
-    def __init__(self, policy: FollowUpPolicy | None = None) -> None:
+    def __init__(self, policy: FollowUpPolicy | None = None, group: list[str] = GROUP) -> None:
         super().__init__()
-        units = [{**DIRECTORY["units"][0], "work_environment_group": GROUP}, OTHER_UNIT]
+        units = [{**DIRECTORY["units"][0], "work_environment_group": group}, OTHER_UNIT]
         data = {**DIRECTORY, "units": units, "people": [*DIRECTORY["people"], ANNA, LARS, BO]}
         self.directory = JsonDirectory(DirectoryFile.model_validate(data))
         follow_ups = FollowUps(policy or FollowUpPolicy(), WorkingCalendar())
@@ -257,6 +258,36 @@ async def test_a_missing_analysis_is_reminded_once_after_the_configured_days_eve
     assert len(await world.outbox.pending()) == len(before) + 2
     handled = record_analysis(closed, ANALYSIS, world.actor("aad-anna", "Anna"), NOW)
     assert not world.handler._follow_ups.still_applies(handled, reminder, reminder.due_at)  # pyright: ignore[reportPrivateUsage]
+
+
+async def test_the_reminder_says_how_long_the_case_really_waited_when_it_moved_to_a_working_day() -> None:
+    world = Group(FollowUpPolicy(work_environment_reminder_days=11))
+    await world.sent_case()  # Tuesday 10 March 2026; 11 days on is a Saturday
+    (reminder,) = [job for job in (await world.queued()).values() if job.kind is JobKind.WORK_ENVIRONMENT_REMINDER]
+    assert reminder.due_at == datetime(2026, 3, 23, 8, 0, tzinfo=UTC)  # Monday, 09:00 local
+    world.clock.move_to(reminder.due_at)
+    before = {n.id for n in await world.outbox.pending()}
+
+    assert await world.handler.handle(reminder)
+
+    reminded = await world.new_messages(before)
+    assert len(reminded) == 2 and all("for 13 dage siden" in text for _, _, text in reminded)
+
+
+async def test_without_a_group_in_the_directory_only_the_leader_is_reminded_and_not_told_the_group_was() -> None:
+    world = Group(group=[])
+    await world.sent_case()
+    told = await world.new_messages(set())
+    assert any("Værn kender ingen arbejdsmiljøgruppe" in text for kind, to, text in told if to == "aad-karen")
+    (reminder,) = [job for job in (await world.queued()).values() if job.kind is JobKind.WORK_ENVIRONMENT_REMINDER]
+    world.clock.move_to(reminder.due_at)
+    before = {n.id for n in await world.outbox.pending()}
+
+    assert await world.handler.handle(reminder)
+
+    [(kind, to, text)] = await world.new_messages(before)
+    assert (kind, to) == ("follow_up", "aad-karen") and "89 70 12 99" in text
+    assert "ingen i gruppen er mindet om det" in text and "medlemmer er mindet" not in text
 
 
 def test_the_reminder_waits_thirty_days_by_default_and_moves_to_a_working_day() -> None:
