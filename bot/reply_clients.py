@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from microsoft_agents.activity import Activity, ResourceResponse, RoleTypes
@@ -77,7 +78,22 @@ class KeptConnectorClient(TeamsConnectorClient):
     def __init__(self, *, endpoint: str, session: aiohttp.ClientSession, token: TokenSource) -> None:
         super().__init__(endpoint=endpoint, token="", session=session)
         self._token = token
+        self._session = session
         self._without_nulls = ActivitiesWithoutNulls(session)
+
+    async def reply(self, conversation_id: str, reply_to_id: str, body: dict[str, Any]) -> None:
+        """POST a reply the caller built as JSON (bot/teams_turn.py) to the path the SDK's `reply_to_activity`
+        uses; an answer other than 200/201/202 raises aiohttp.ClientResponseError, as the SDK's does."""
+        url = f"v3/conversations/{conversation_id}/activities/{reply_to_id}"
+        async with self._session.post(url, json=body) as response:
+            if response.status not in (200, 201, 202):
+                raise aiohttp.ClientResponseError(
+                    response.request_info,
+                    response.history,
+                    status=response.status,
+                    message=(await response.text())[:500],
+                    headers=response.headers,
+                )
 
     @property
     def conversations(self) -> ConversationsOperations:
