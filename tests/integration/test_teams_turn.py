@@ -91,6 +91,15 @@ def sent(connector: ConnectorStub, conversation_id: str) -> list[tuple[str, str 
     ]
 
 
+def in_conversation(body: dict[str, Any], conversation_id: str) -> dict[str, Any]:
+    """The body as if sent in another conversation (the two runs use one each)."""
+    return {**body, "conversation": {**body["conversation"], "id": conversation_id}}
+
+
+def as_in(calls: list[tuple[str, str | None, dict[str, Any]]], conversation_id: str) -> list[Any]:
+    return [(path, reply_to, in_conversation(body, conversation_id)) for path, reply_to, body in calls]
+
+
 def test_a_reply_is_posted_exactly_as_the_sdk_posts_it(connector: ConnectorStub) -> None:
     ours, theirs = f"a:{uuid.uuid4()}", f"a:{uuid.uuid4()}"
     bot = Replies()
@@ -98,10 +107,7 @@ def test_a_reply_is_posted_exactly_as_the_sdk_posts_it(connector: ConnectorStub)
     run_turns(connector, Replies(sdk=True), incoming(connector, theirs))
     posted = sent(connector, ours)
     assert len(posted) == 4
-    assert posted == [
-        (path, reply_to, {**body, "conversation": {**body["conversation"], "id": ours}})
-        for path, reply_to, body in sent(connector, theirs)
-    ]
+    assert posted == as_in(sent(connector, theirs), ours)
     assert posted[0][2]["replyToId"] == "incoming-1"
     assert posted[0][2]["from"] == {"id": "28:bot", "name": "Værn"}
     assert posted[2][2]["attachments"][0]["content"] == CARD
@@ -126,15 +132,10 @@ def test_turns_the_direct_path_must_not_take_go_through_the_sdk(connector: Conne
     ours, theirs = f"a:{uuid.uuid4()}", f"a:{uuid.uuid4()}"
     answers = run_turns(connector, Replies(), incoming(connector, ours, **extra))
     expected = run_turns(connector, Replies(sdk=True), incoming(connector, theirs, **extra))
-    assert sent(connector, ours) == [
-        (path, reply_to, {**body, "conversation": {**body["conversation"], "id": ours}})
-        for path, reply_to, body in sent(connector, theirs)
-    ]
+    assert sent(connector, ours) == as_in(sent(connector, theirs), ours)
     if "deliveryMode" in extra:  # the replies come back in the HTTP answer, none is posted
         assert sent(connector, ours) == []
         assert [a["text"] for a in answers[0].body["activities"][:2]] == ["hej", "**hej**"]
         assert answers[0].body == {
-            "activities": [
-                {**each, "conversation": {**each["conversation"], "id": ours}} for each in expected[0].body["activities"]
-            ]
+            "activities": [in_conversation(each, ours) for each in expected[0].body["activities"]]
         }
