@@ -19,6 +19,7 @@ its `CloudAdapter`). Rules:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,6 +46,7 @@ KEEPALIVE_SECONDS = 60.0
 
 
 TokenSource = Callable[[], Awaitable[str]]
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
 class ActivitiesWithoutNulls(ConversationsOperations):
@@ -85,7 +87,8 @@ class KeptConnectorClient(TeamsConnectorClient):
         """POST a reply the caller built as JSON (bot/teams_turn.py) to the path the SDK's `reply_to_activity`
         uses; an answer other than 200/201/202 raises aiohttp.ClientResponseError, as the SDK's does."""
         url = f"v3/conversations/{conversation_id}/activities/{reply_to_id}"
-        async with self._session.post(url, json=body) as response:
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        async with self._session.post(url, data=data, headers=_JSON) as response:
             if response.status not in (200, 201, 202):
                 raise aiohttp.ClientResponseError(
                     response.request_info,

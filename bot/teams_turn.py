@@ -13,7 +13,7 @@ So no `on_send_activities` handler sees these replies: the turns that need one (
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from microsoft_agents.activity import Activity, Attachment, DeliveryModes
 from microsoft_agents.hosting.core import CardFactory, MessageFactory, TurnContext
@@ -31,6 +31,41 @@ def card_attachment(card: dict[str, Any]) -> Attachment:
 
 def card_message(card: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(card_attachment(card))
+
+
+PARTIES = "vaern.parties"  # turn_state key of `parties`
+
+
+def parties(context: TurnContext) -> dict[str, Any]:
+    """The turn's conversation reference as JSON, made once per turn: the incoming activity's user, bot,
+    conversation, channel, locale and serviceUrl, as `Activity.get_conversation_reference()` names them, without the
+    activity's id. The handler keeps it to reach the person later; a reply is addressed from it."""
+    known = context.turn_state.get(PARTIES)
+    if isinstance(known, dict):
+        return cast(dict[str, Any], known)
+    made = _reference_of(context.activity)
+    context.turn_state[PARTIES] = made
+    return made
+
+
+def _reference_of(activity: Activity) -> dict[str, Any]:
+    if ":" in str(activity.channel_id):  # a sub-channel: the SDK's own reference
+        reference = dict(activity.get_conversation_reference().model_dump(by_alias=True, exclude_none=True))
+        reference.pop("activityId", None)
+        return reference
+    reference: dict[str, Any] = {"channelId": str(activity.channel_id)}
+    for name, model in (
+        ("user", activity.from_property),
+        ("bot", activity.recipient),
+        ("conversation", activity.conversation),
+    ):
+        if model is not None:
+            reference[name] = model.model_dump(by_alias=True, exclude_none=True, mode="json")
+    if activity.locale:
+        reference["locale"] = activity.locale
+    if activity.service_url:
+        reference["serviceUrl"] = activity.service_url
+    return reference
 
 
 class TeamsTurn:
@@ -81,21 +116,19 @@ class TeamsTurn:
     def _addressed(self) -> dict[str, Any]:
         """The reply's address, as `Activity.apply_conversation_reference` sets it from the incoming activity."""
         if self._addressing is None:
-            activity = self.activity
-            addressing: dict[str, Any] = {
-                "inputHint": "acceptingInput",
-                "channelId": str(activity.channel_id),
-                "serviceUrl": activity.service_url,
-                "replyToId": activity.id,
-            }
-            for name, model in (
-                ("from", activity.recipient),
-                ("recipient", activity.from_property),
-                ("conversation", activity.conversation),
-            ):
-                if model is not None:
-                    addressing[name] = model.model_dump(by_alias=True, exclude_none=True, mode="json")
-            if activity.locale:
-                addressing["locale"] = activity.locale
+            reference = parties(self.context)
+            addressing = {"inputHint": "acceptingInput", "replyToId": self.activity.id}
+            addressing.update(
+                (wire, reference[name])
+                for name, wire in (
+                    ("channelId", "channelId"),
+                    ("serviceUrl", "serviceUrl"),
+                    ("bot", "from"),
+                    ("user", "recipient"),
+                    ("conversation", "conversation"),
+                    ("locale", "locale"),
+                )
+                if name in reference
+            )
             self._addressing = addressing
         return self._addressing

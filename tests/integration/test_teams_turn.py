@@ -5,6 +5,7 @@ mode expectReplies, a sub-channel) go through the SDK."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -19,7 +20,7 @@ from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 from bot.authentication import sdk_configuration
 from bot.config import Settings
 from bot.reply_clients import ReplyClients
-from bot.teams_turn import TeamsTurn, card_message
+from bot.teams_turn import TeamsTurn, card_message, parties
 from tests.support.connector_stub import ConnectorStub
 
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Hej Mette, æøå"}]}
@@ -139,3 +140,22 @@ def test_turns_the_direct_path_must_not_take_go_through_the_sdk(connector: Conne
         assert answers[0].body == {
             "activities": [in_conversation(each, ours) for each in expected[0].body["activities"]]
         }
+
+
+class References(ActivityHandler):
+    def __init__(self) -> None:
+        self.pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        sdk = turn_context.activity.get_conversation_reference().model_dump(by_alias=True, exclude_none=True)
+        sdk.pop("activityId", None)
+        self.pairs.append((parties(turn_context), sdk))
+
+
+@pytest.mark.parametrize("channel", ["msteams", "msteams:COPILOT"])
+def test_the_turns_reference_is_the_sdks_without_the_activity_id(connector: ConnectorStub, channel: str) -> None:
+    bot = References()
+    run_turns(connector, bot, incoming(connector, f"a:{uuid.uuid4()}", channelId=channel))
+    [(ours, sdk)] = bot.pairs
+    assert json.dumps(ours, sort_keys=True, default=str) == json.dumps(sdk, sort_keys=True, default=str)
+    assert ours["user"]["aadObjectId"] == "aad-mette" and ours["conversation"]["tenantId"] == "tenant-1"
