@@ -19,7 +19,7 @@ from bot.card_actions import CardActionHandler
 from bot.case_packages import CasePackages, is_package_action, package_command
 from bot.file_consent import FILE_CONSENT_INVOKE
 from bot.plan_files import PlanFiles, is_plan_consent
-from bot.teams_turn import TeamsTurn
+from bot.teams_turn import TeamsTurn, parties
 from bot.universal_actions import ADAPTIVE_CARD_ACTION, invoke_response, typed_invoke_value
 from cards.guidance import (
     CITIZEN_COMMAND,
@@ -107,8 +107,7 @@ class VaernBot(ActivityHandler):
         """Keep each person's 1:1 conversation so the bot can reach them later (notifications)."""
         activity = turn_context.activity
         if activity.conversation is not None and activity.conversation.conversation_type in (None, "personal"):
-            reference = activity.get_conversation_reference()
-            await self._references.save(person_of(activity), reference.model_dump(by_alias=True, exclude_none=True))
+            await self._references.save(person_of(activity), parties(turn_context))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         name = turn_context.activity.name

@@ -19,8 +19,10 @@ its `CloudAdapter`). Rules:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from microsoft_agents.activity import Activity, ResourceResponse, RoleTypes
@@ -44,6 +46,7 @@ KEEPALIVE_SECONDS = 60.0
 
 
 TokenSource = Callable[[], Awaitable[str]]
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
 class ActivitiesWithoutNulls(ConversationsOperations):
@@ -77,7 +80,23 @@ class KeptConnectorClient(TeamsConnectorClient):
     def __init__(self, *, endpoint: str, session: aiohttp.ClientSession, token: TokenSource) -> None:
         super().__init__(endpoint=endpoint, token="", session=session)
         self._token = token
+        self._session = session
         self._without_nulls = ActivitiesWithoutNulls(session)
+
+    async def reply(self, conversation_id: str, reply_to_id: str, body: dict[str, Any]) -> None:
+        """POST a reply the caller built as JSON (bot/teams_turn.py) to the path the SDK's `reply_to_activity`
+        uses; an answer other than 200/201/202 raises aiohttp.ClientResponseError, as the SDK's does."""
+        url = f"v3/conversations/{conversation_id}/activities/{reply_to_id}"
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        async with self._session.post(url, data=data, headers=_JSON) as response:
+            if response.status not in (200, 201, 202):
+                raise aiohttp.ClientResponseError(
+                    response.request_info,
+                    response.history,
+                    status=response.status,
+                    message=(await response.text())[:500],
+                    headers=response.headers,
+                )
 
     @property
     def conversations(self) -> ConversationsOperations:

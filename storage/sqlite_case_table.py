@@ -7,8 +7,11 @@ in-memory rule). For the statistics each case also has its facts (`case_facts`: 
 it) and the tenant keeps tallies per unit (`case_tallies`), moved from a case's old facts to its new ones in the
 same transaction as its row, so the statistics read a few thousand tallies instead of every case; rows written
 before the tallies existed are counted when the table is opened. A reference prefix is found through an index on
-lower(reference). Reads run in the event loop (indexed, a page at a time); writes take a lock and run in a thread,
-so a commit's fsync never stalls the loop. Several processes of one machine may share the file (WAL, busy timeout).
+lower(reference). Reads run in the event loop (indexed, a page at a time). Writes go to one storage thread in
+batches (storage/write_batches.py): every write queued while a batch commits goes into the next transaction, in
+the order queued, so a busy bot pays one hand-over and one commit per batch, not per case; a batch that fails as a
+whole is written again one write at a time, so one bad row fails only its own write. Several processes of one
+machine may share the file (WAL, busy timeout).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +30,7 @@ from typing import Any
 from domain.overview import PAGE_SIZE, CaseRow, LeaderPage, RegisterPage, RegisterQuery, reported_between
 from domain.statistics import TABLES, CaseCounts, hours_to_acknowledge, month_of, values_of
 from storage.private_files import touch_private
+from storage.write_batches import WriteBatches
 
 _SCHEMA = """
 create table if not exists case_rows (
@@ -152,6 +158,14 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+@dataclass(frozen=True)
+class _Write:
+    """Rows to store (their values and facts), or one case to delete (tenant, case id)."""
+
+    upserts: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=list)
+    deletes: tuple[str, str] | None = None
+
+
 class SqliteCaseTable:
     def __init__(self, path: Path) -> None:
         touch_private(path)
@@ -160,38 +174,48 @@ class SqliteCaseTable:
         self._writer.executescript(_SCHEMA)
         self._fill_facts()
         self._reader = _connect(path)
-        self._lock = asyncio.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vaern-overview")
+        self._writes = WriteBatches[_Write, int](self._executor, self._write_batch, max_threads=1)
 
     async def upsert(self, row: CaseRow) -> None:
-        values = (_values(row), _facts(row))
-        async with self._lock:
-            await asyncio.to_thread(self._write, values)
+        await self._writes.submit(_Write(upserts=[(_values(row), _facts(row))]))
 
     async def upsert_many(self, rows: list[CaseRow]) -> None:
-        """Store many rows in one transaction (seeding, a rebuild): one commit instead of one per row."""
-        values = [(_values(row), _facts(row)) for row in rows]
-        async with self._lock:
-            await asyncio.to_thread(self._write_many, values)
+        """Store many rows in one write (seeding, a rebuild): one commit instead of one per row."""
+        await self._writes.submit(_Write(upserts=[(_values(row), _facts(row)) for row in rows]))
 
     async def delete(self, tenant_id: str, case_id: str) -> int:
-        async with self._lock:
-            return await asyncio.to_thread(self._delete, tenant_id, case_id)
+        return await self._writes.submit(_Write(deletes=(tenant_id, case_id)))
 
-    def _delete(self, tenant_id: str, case_id: str) -> int:
-        with self._transaction():
+    def _write_batch(self, writes: list[_Write]) -> list[int | BaseException]:
+        """In the storage thread: the writes in one transaction; if it fails, each in its own."""
+        try:
+            with self._transaction():
+                return [self._apply(write) for write in writes]
+        except Exception:
+            if len(writes) == 1:
+                raise
+        outcomes: list[int | BaseException] = []
+        for write in writes:
+            try:
+                with self._transaction():
+                    outcomes.append(self._apply(write))
+            except Exception as error:
+                outcomes.append(error)
+        return outcomes
+
+    def _apply(self, write: _Write) -> int:
+        """One write in the caller's transaction: rows stored (upserts) or deleted."""
+        if write.deletes is not None:
+            tenant_id, case_id = write.deletes
             cursor = self._writer.execute(
                 "delete from case_rows where case_id = ? and tenant = ?", (case_id, tenant_id)
             )
             self._forget_facts([case_id], tenant_id)
-        return cursor.rowcount
-
-    def _write(self, values: tuple[tuple[Any, ...], tuple[Any, ...]]) -> None:
-        self._write_many([values])
-
-    def _write_many(self, values: list[tuple[tuple[Any, ...], tuple[Any, ...]]]) -> None:
-        with self._transaction():
-            self._writer.executemany(_UPSERT, [row for row, _ in values])
-            self._store_facts([facts for _, facts in values])
+            return cursor.rowcount
+        self._writer.executemany(_UPSERT, [row for row, _ in write.upserts])
+        self._store_facts([facts for _, facts in write.upserts])
+        return len(write.upserts)
 
     def _store_facts(self, facts: list[tuple[Any, ...]]) -> None:
         """Replace the cases' facts and move the tallies from their old facts to the new (in the caller's
@@ -341,6 +365,6 @@ class SqliteCaseTable:
         return CaseCounts(units, totals, cells, acknowledged)
 
     async def close(self) -> None:
-        async with self._lock:
-            self._writer.close()
-            self._reader.close()
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._writer.close)  # after queued writes
+        self._executor.shutdown(wait=True)
+        self._reader.close()
