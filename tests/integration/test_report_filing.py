@@ -1,7 +1,7 @@
-"""Filing a confirmed report on the local store: the case is stored only with its reference's number, and its
-follow-up jobs, their marker and its leader's card only with the case (in its transaction or a later one; when
-its write fails, theirs fail too). A second confirm of the same report at the same moment stores nothing of its
-own, and a number another bot process took first is replaced by the next one."""
+"""Filing a confirmed report on the local store: the case is written once its reference's number is stored, and
+its follow-up jobs, their marker and its leader's card once the case is (when its write fails, they are never
+written). A second confirm of the same report at the same moment stores nothing of its own, and a number another
+bot process took first is not used: the report takes the next one."""
 
 from __future__ import annotations
 
@@ -99,7 +99,9 @@ def filing(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Filing:
 
 
 async def file(services: ReportServices, case: Case) -> None:
-    await services.references.use_next(NOW.year, lambda reservation: services._file(case, [], reservation))
+    """What `ReportServices.file_report` does once the case is made: its reference, then the writes."""
+    case.reference = await services.references.next_reference(NOW.year)
+    await services._file(case, [])
 
 
 async def jobs_of_the_case(store: SqliteDocumentStore) -> list[str]:
@@ -112,10 +114,10 @@ async def card_text(store: SqliteDocumentStore) -> str:
     return json.dumps(json.loads(document.data)["payload"], ensure_ascii=False)
 
 
-async def test_the_number_case_jobs_marker_and_card_are_stored_in_that_order_without_waiting_between(
+async def test_the_number_case_jobs_marker_and_card_are_stored_in_that_order_each_after_the_one_before(
     store: SqliteDocumentStore,
 ) -> None:
-    filed = filing(store, commit_seconds=0.1)
+    filed = filing(store, commit_seconds=0.01)
     case = reported_case()
 
     await file(filed.dialog, case)
@@ -130,12 +132,13 @@ async def test_the_number_case_jobs_marker_and_card_are_stored_in_that_order_wit
     assert stored is not None and stored.case.reference == "VK-2026-0001"
     assert "VK-2026-0001" in await card_text(store)
     assert len(jobs) >= 8
-    assert batch_of(COUNTER) <= batch_of("cases/c0ffee.json") <= min(map(batch_of, jobs))
-    assert max(map(batch_of, jobs)) <= batch_of("job-markers/c0ffee.json")
-    assert batch_of("cases/c0ffee.json") <= batch_of(CARD)
-    assert COUNTER not in filed.stored_before["cases/c0ffee.json"], "the case queued before its number was stored"
+    assert batch_of(COUNTER) < batch_of("cases/c0ffee.json") < min(map(batch_of, jobs))
+    assert max(map(batch_of, jobs)) < batch_of("job-markers/c0ffee.json")
+    assert batch_of("cases/c0ffee.json") < batch_of(CARD)
+    assert COUNTER in filed.stored_before["cases/c0ffee.json"], "the case written before its number was stored"
     for key in [*jobs, "job-markers/c0ffee.json", CARD]:
-        assert "cases/c0ffee.json" not in filed.stored_before[key], f"{key} queued before the case was stored"
+        assert "cases/c0ffee.json" in filed.stored_before[key], f"{key} written before the case was stored"
+    assert set(jobs) <= filed.stored_before["job-markers/c0ffee.json"], "the marker written before its jobs"
 
 
 async def test_when_the_case_cannot_be_stored_neither_are_its_jobs_nor_its_card(
@@ -183,8 +186,8 @@ async def test_a_number_another_process_took_first_is_replaced_and_nothing_is_st
     store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another bot process on the same data folder counted between this one's read of the counter and its
-    write: the write fails on the etag, so the case (and with it its jobs and card) is not stored with that
-    number; the report takes the next number."""
+    write: the write fails on the etag, so that number is never handed out here; the report takes the next
+    number, and the case, its jobs and its card carry it."""
     await store.put(COUNTER, b"1")  # the other process's report, VK-2026-0001
     dialog = filing(store).dialog
     real_get = store.get
