@@ -7,7 +7,6 @@ the case's evidence expiry and legal hold (services/evidence_immutability.py).""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date
 
 from domain.case import Case
@@ -33,9 +32,8 @@ class FollowUpPlanner:
         self._retention = retention
         self._immutability = evidence_immutability and retention is not None
 
-    async def plan(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> int:
-        """Queue every job the case needs now that is not queued yet; returns how many were queued. With
-        `if_stored` (the case's own write), only if that write is stored (`JobQueue.schedule`)."""
+    async def plan(self, case: Case) -> int:
+        """Queue every job the case needs now that is not queued yet; returns how many were queued."""
         jobs = self.follow_ups.planned_jobs(case) + self.follow_ups.work_environment_jobs(case)
         deletion = retention_job(case, self._retention) if self._retention is not None else None
         if deletion is not None:
@@ -43,11 +41,11 @@ class FollowUpPlanner:
         protection = immutability_job(case, self._retention) if self._immutability and self._retention else None
         if protection is not None:
             jobs.append(protection)
-        return await self._queue.schedule(jobs, if_stored=if_stored) if jobs else 0
+        return await self._queue.schedule(jobs) if jobs else 0
 
-    async def plan_on_call(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> int:
+    async def plan_on_call(self, case: Case) -> int:
         """Queue only the on-call step of an urgent case (one that has no leader yet: HR's intake holds it)."""
-        return await self._queue.schedule([self.follow_ups.on_call_job(case)], if_stored=if_stored)
+        return await self._queue.schedule([self.follow_ups.on_call_job(case)])
 
     def overdue(self, case: Case) -> list[JobKind]:
         return self.follow_ups.overdue(case, self._clock.now())

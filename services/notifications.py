@@ -12,7 +12,6 @@ analysis (services/work_environment.py) reaches the leader."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -236,7 +235,7 @@ class CaseNotifications:
             self.tell_subject_reported_for_them(case), self.plan_follow_ups(case), self.tell_leader(case, evidence)
         )
 
-    async def tell_subject_reported_for_them(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> None:
+    async def tell_subject_reported_for_them(self, case: Case) -> None:
         """A colleague reported on the employee's behalf: the employee hears it at once, before anything else about
         the case: who reported, what happens now (who has the case, domain.responsibility), the crisis line, and
         that they can see the case and add to it. Nobody is told about a colleague known only by a typed name."""
@@ -257,29 +256,22 @@ class CaseNotifications:
             case.subject,
             ON_BEHALF_SUBJECT,
             text_payload(text),
-            if_stored=if_stored,
         )
 
-    async def tell_leader(
-        self, case: Case, evidence: list[EvidenceItem], *, if_stored: Awaitable[str] | None = None
-    ) -> None:
-        """Queue the card of a reported case for whoever holds it (domain.responsibility) once the case is stored,
-        or `if_stored` its write: its leader's card, the card's reference their way into it; while it has no
-        leader, HR's card to the intake function (naming a leader later reports it again)."""
+    async def tell_leader(self, case: Case, evidence: list[EvidenceItem]) -> None:
+        """Queue the card of a reported case for whoever holds it (domain.responsibility) once the case is stored:
+        its leader's card, the card's reference their way into it; while it has no leader, HR's card to the intake
+        function (naming a leader later reports it again)."""
         if case.leader is not None:
             texts = await self.reader_texts(case.leader)
             card = self.leader_card(case, evidence, await self.viewers(case), texts)
-            await self.enqueue(
-                _leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card), if_stored=if_stored
-            )
+            await self.enqueue(_leader_card_id(case), case, case.leader, LEADER_CARD, card_payload(card))
             if is_urgent(case.incident):
-                await self._urgent_to_deputy_and_hr(case, evidence, if_stored=if_stored)
+                await self._urgent_to_deputy_and_hr(case, evidence)
         elif waits_for_a_leader(case):
-            await self.send_hr_cards(case, evidence, f"{case.case_id}-no-leader-hr", if_stored=if_stored)
+            await self.send_hr_cards(case, evidence, f"{case.case_id}-no-leader-hr")
 
-    async def _urgent_to_deputy_and_hr(
-        self, case: Case, evidence: list[EvidenceItem], *, if_stored: Awaitable[str] | None
-    ) -> None:
+    async def _urgent_to_deputy_and_hr(self, case: Case, evidence: list[EvidenceItem]) -> None:
         """An urgent case: the deputy gets the leadership card and HR's intake its card, with the leader's."""
         if case.deputy is not None:
             texts = await self.reader_texts(case.deputy)
@@ -287,10 +279,10 @@ class CaseNotifications:
             unit = escape_markdown(case.unit or "-")
             intro = texts("urgent.deputy", reference=case.reference, unit=unit, leader=leader)
             intro = f"{intro}\n\n{texts('follow_up.footer')}"
-            await self.send_deputy_card(case, evidence, f"{case.case_id}.urgent", intro, if_stored=if_stored)
+            await self.send_deputy_card(case, evidence, f"{case.case_id}.urgent", intro)
         escalation = case.handling.hr_escalation
         if escalation is not None and escalation.automatic_reason == URGENT:
-            await self.send_hr_cards(case, evidence, f"{case.case_id}.urgent.hr", if_stored=if_stored)
+            await self.send_hr_cards(case, evidence, f"{case.case_id}.urgent.hr")
 
     def told_at_once(self, case: Case) -> tuple[str, ...]:
         """Who besides the leader has an urgent case from the moment it was filed ("deputy", "hr"): the ones
@@ -324,26 +316,16 @@ class CaseNotifications:
                 break
         return reached
 
-    async def send_deputy_card(
-        self,
-        case: Case,
-        evidence: list[EvidenceItem],
-        id_prefix: str,
-        intro: str,
-        *,
-        if_stored: Awaitable[str] | None = None,
-    ) -> None:
+    async def send_deputy_card(self, case: Case, evidence: list[EvidenceItem], id_prefix: str, intro: str) -> None:
         """The deputy gets the leadership card (they can act on it) after a short text saying why."""
         deputy = case.deputy
         if deputy is None:
             return
-        await self.enqueue(
-            f"{id_prefix}.deputy", case, deputy, FOLLOW_UP_TEXT, text_payload(intro), if_stored=if_stored
-        )
+        await self.enqueue(f"{id_prefix}.deputy", case, deputy, FOLLOW_UP_TEXT, text_payload(intro))
         teams_id = await self._teams_id(deputy)
         texts = await self.reader_texts(deputy)
         card = card_payload(self.leader_card(case, evidence, [teams_id] if teams_id else [], texts))
-        await self.enqueue(f"{id_prefix}.deputy-card", case, deputy, DEPUTY_CARD, card, if_stored=if_stored)
+        await self.enqueue(f"{id_prefix}.deputy-card", case, deputy, DEPUTY_CARD, card)
 
     async def send_on_call_cards(self, case: Case, evidence: list[EvidenceItem], id_prefix: str) -> int:
         """Each member of the on-call group gets a short text saying why (in their language), then the leadership
@@ -362,14 +344,13 @@ class CaseNotifications:
             await self.enqueue(f"{id_prefix}-{member.aad_object_id}-card", case, person, ON_CALL_CARD, card)
         return len(members)
 
-    async def plan_follow_ups(self, case: Case, *, if_stored: Awaitable[str] | None = None) -> None:
-        """Queue a reported case's follow-up jobs and their marker once the case is stored, or `if_stored` its
-        write (a job that came due without its case would find none and be dropped). Nothing until it has a
-        leader."""
+    async def plan_follow_ups(self, case: Case) -> None:
+        """Queue a reported case's follow-up jobs and their marker once the case is stored (a job that came due
+        without its case would find none and be dropped). Nothing until it has a leader."""
         if case.leader is not None:
-            await self.planner.plan(case, if_stored=if_stored)
+            await self.planner.plan(case)
         elif is_urgent(case.incident):  # HR's intake holds it, in working hours: the on-call step goes on
-            await self.planner.plan_on_call(case, if_stored=if_stored)
+            await self.planner.plan_on_call(case)
 
     async def _update_leader_card(self, case: Case, evidence: list[EvidenceItem]) -> None:
         """Bring the leader's copy of the card up to date in place (whoever acted, from wherever)."""
@@ -411,9 +392,7 @@ class CaseNotifications:
             await self._reopen_asked(case, evidence, f"{prefix}-reopen-asked")
         await self.planner.plan(case)
 
-    async def send_hr_cards(
-        self, case: Case, evidence: list[EvidenceItem], id_prefix: str, *, if_stored: Awaitable[str] | None = None
-    ) -> None:
+    async def send_hr_cards(self, case: Case, evidence: list[EvidenceItem], id_prefix: str) -> None:
         """HR's escalation card (with what is overdue and who opened the case) to the members of the function the case
         was given to, or of the intake function when none was named (Værn's own escalation): need-to-know, as
         domain/authorization.py lets them see it."""
@@ -430,9 +409,7 @@ class CaseNotifications:
                 texts, case, evidence, overdue=overdue, easy_deadline=deadline, opened_by=opened_by
             )
             payload = card_payload(card)
-            await self.enqueue(
-                f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, payload, if_stored=if_stored
-            )
+            await self.enqueue(f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, payload)
 
     async def hr_access_log(self, case: Case) -> tuple[list[AccessEntry], int] | None:
         """Who opened the case, for HR's card: the newest reads by anyone and how many more (None without a log)."""
@@ -617,11 +594,8 @@ class CaseNotifications:
         kind: str,
         payload: dict[str, Any],
         update: tuple[str, str] | None = None,
-        *,
-        if_stored: Awaitable[str] | None = None,
     ) -> None:
-        """Store the notification for the worker; `update` = (conversation id, activity id) to edit in place;
-        `if_stored`: only if that write is stored (`Outbox.enqueue`)."""
+        """Store the notification for the worker; `update` = (conversation id, activity id) to edit in place."""
         if _is_named_only(to):
             return
         await self.notify(
@@ -633,7 +607,6 @@ class CaseNotifications:
             service_url=case.service_url,
             case_id=case.case_id,
             update=update,
-            if_stored=if_stored,
         )
 
     async def notify(
@@ -647,7 +620,6 @@ class CaseNotifications:
         service_url: str,
         case_id: str | None = None,
         update: tuple[str, str] | None = None,
-        if_stored: Awaitable[str] | None = None,
     ) -> None:
         """Any proactive message through the outbox (idempotent by `notification_id`), sent as soon as possible."""
         notification = Notification(
@@ -663,5 +635,5 @@ class CaseNotifications:
             update_activity_id=update[1] if update else None,
             keep_trying=kind in HANDOVER_KINDS and update is None,
         )
-        await self._outbox.enqueue(notification, if_stored=if_stored)
+        await self._outbox.enqueue(notification)
         self._worker.wake()

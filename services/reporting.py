@@ -10,7 +10,6 @@ of. `ReportServices` also carries what the report dialog's questions need (evide
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from domain.authorization import Actor, owns_draft
@@ -24,10 +23,10 @@ from domain.urgency import hand_urgent_case_to_hr
 from services.notifications import CaseNotifications
 from services.together import together
 from storage.case_index import CaseIndex
-from storage.cases import CaseRepository, ReferenceCounter, Reservation
+from storage.cases import CaseRepository, ReferenceCounter
 from storage.evidence_download import SafeDownloader
 from storage.evidence_intake import EvidenceIntake
-from storage.ports import EvidenceStore, InvalidKey, RequiredWriteFailed
+from storage.ports import EvidenceStore, InvalidKey
 
 log = logging.getLogger("vaern.reporting")
 MAX_EARLIER_CASES_READ = 50  # the subject's latest cases looked at for the same offender
@@ -78,9 +77,8 @@ class ReportServices:
                       extra={"fields": {"case_id": case.case_id}})  # fmt: skip
         if case.leader is not None:
             hand_urgent_case_to_hr(case, now)  # urgent: HR's intake has it at once, beside leader and deputy
-        await self.references.use_next(
-            now.year, lambda reservation: self._file(case, evidence, reservation, replacing=replacing)
-        )
+        case.reference = await self.references.next_reference(now.year)
+        await self._file(case, evidence, replacing=replacing)
         return case
 
     async def _closed_with_same_offender(self, case: Case) -> list[Case]:
@@ -118,45 +116,18 @@ class ReportServices:
             return None
         return draft_of(kept.case)
 
-    async def _file(
-        self, case: Case, evidence: list[EvidenceItem], reservation: Reservation, *, replacing: str | None = None
-    ) -> None:
-        """Store the reported case with its reference (the counter's write of its number: `reservation.counted`),
-        its follow-ups, its leader's card and its place in the people index. A number another bot process took
-        first fails the case and all of it, and `ReferenceCounter.use_next` files it again with the next.
+    async def _file(self, case: Case, evidence: list[EvidenceItem], *, replacing: str | None = None) -> None:
+        """Store the reported case (its reference's number is stored already); once it is stored, its follow-ups,
+        its leader's card, the employee's message and its overview row (`CaseRepository.saved`).
+        Nothing of it is queued before the case is stored: a follow-up that came due without its case would be
+        dropped. A second confirm of the same report at the same moment fails on the existing case and stores
+        nothing of its own; its number stays unused. A continued draft (`replacing`: its etag) is replaced by the
+        filed case in that one write, never deleted first. The people index holds case ids and its readers pass
+        over one whose case is not there, so it is written beside the case, without waiting for it."""
+        await together(self._report_once_stored(case, evidence, replacing), self.case_index.add(case))
 
-        The follow-ups and the card need the stored case (a follow-up that came due without its case would be
-        dropped; the card carries its reference). Where the store keeps the order of writes (the local one, which
-        also holds the local job queue's jobs), nothing waits: the case is queued right behind its number and
-        stored only if the number is, the follow-ups and the card right behind the case and stored only if it is
-        (`storage.ports.put_if_stored`), so all of it is one transaction, or a few in a row, and "confirm" waits
-        for one commit. A second confirm of the same report at the same moment stores neither a case (it exists)
-        nor a card or jobs (theirs wait for that case's write, which failed); its number stays unused.
-        Elsewhere (Azure) the case is stored first, then its follow-ups and card. A continued draft (`replacing`:
-        its etag) is replaced by the filed case in that one write, never deleted first.
-        The people index holds case ids and its readers pass over one whose case is not there, so it never waits;
-        the overview's row is stored once the case is (`CaseRepository.saved`): it carries the case's reference.
-        """
-        case.reference = reservation.reference
-        stored = self.cases.create(case, if_stored=reservation.counted, replacing=replacing)
-        if not self.cases.keeps_write_order:
-            await together(self._report_once_stored(stored, case, evidence), self.case_index.add(case))
-            return
-        try:
-            await together(
-                self.notifications.tell_subject_reported_for_them(case, if_stored=stored),
-                self.notifications.plan_follow_ups(case, if_stored=stored),
-                self.notifications.tell_leader(case, evidence, if_stored=stored),
-                self.case_index.add(case),
-                stored,
-            )
-        except RequiredWriteFailed:
-            await stored  # what kept the case from being stored kept the rest: raise that
-            raise
-        await self.cases.saved(case)
-
-    async def _report_once_stored(self, stored: Awaitable[str], case: Case, evidence: list[EvidenceItem]) -> None:
-        await stored
+    async def _report_once_stored(self, case: Case, evidence: list[EvidenceItem], replacing: str | None) -> None:
+        await self.cases.create(case, replacing=replacing)
         await together(self.notifications.case_reported(case, evidence), self.cases.saved(case))
 
 

@@ -1,20 +1,14 @@
 """Run independent durable steps at the same time, and fail as one step would.
 
-Each durable write waits for a storage round trip (a thread batch, or an HTTP call to Azure); steps that do not
-depend on each other (filing a new case in the people index, queueing its leader's card, planning its
-follow-ups) need not wait for one another. `together` waits for every step to end - none is left running
-unobserved - and then raises the first failure, like the same steps awaited one after the other would (each
-step is idempotent, so a failure is healed by the same repair as before: the employee's resend, or the start-up
-sweep). A report's "confirm" on the local store queues its number, its case, its follow-ups and its leader's
-card one right behind the other, each stored only if the one before is, beside the people index, and waits for
-them together, then for the dialog state (`ReportDialog._file`). (When this was written it waited for five
-writes in a row instead of seven, and instrumented at 50 users (`benchmarks/load.py`) the three together took
-247 ms (p50) of the step's ~500; a write 56-68 ms.)
+Steps that do not depend on each other (filing a new case in the people index, queueing its leader's card,
+planning its follow-ups) need not wait for one another's storage round trips. `together` waits for every step to
+end - none is left running unobserved - and then raises the first failure, like the same steps awaited one after
+the other would (each step is idempotent, so a failure is healed by the same repair: the employee's resend, or
+the start-up sweep).
 
 The first step runs in the caller's own task, the others in tasks of their own; once the first has ended, the
-others' outcomes are taken as they are if they have ended too. Under load every extra task start and every
-gathered result costs a turn of a busy event loop (~10 ms at 50 users), so pass the longest step first.
-Measured at 50 users (SQLite documents): the three steps of "confirm" 68 -> 46 ms (p50) against `gather`.
+others' outcomes are taken as they are if they have ended too. Every extra task start costs a turn of a busy
+event loop, so pass the longest step first.
 """
 
 from __future__ import annotations

@@ -40,8 +40,6 @@ def _folder_prefix(prefix: str) -> str:
 class AzureDocumentStore:
     """Small documents as blobs; the etag is the blob's own ETag, exactly as the SDK returns it."""
 
-    writes_in_call_order = False  # each put is an HTTP request of its own: they may end in any order
-
     def __init__(self, container: ContainerClient) -> None:
         self._container = container
 

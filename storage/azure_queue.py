@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable
 from datetime import datetime
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
@@ -26,7 +25,7 @@ from domain.clock import Clock
 from domain.follow_ups import Job
 from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.job_queue import JobLease, ScheduledMarkers
-from storage.ports import DocumentStore, wait_until_stored
+from storage.ports import DocumentStore
 
 log = logging.getLogger("vaern.jobs")
 
@@ -62,9 +61,7 @@ class AzureJobQueue:
         remaining = (job.due_at - self._clock.now()).total_seconds()
         return int(min(max(0.0, remaining), self._max_delay))
 
-    async def schedule(self, jobs: list[Job], *, if_stored: Awaitable[str] | None = None) -> int:
-        if if_stored is not None:  # a queue message cannot wait for a document's write: wait here
-            await wait_until_stored(if_stored, "follow-up jobs")
+    async def schedule(self, jobs: list[Job]) -> int:
         missing = await self._markers.unscheduled(jobs)
         for job in missing:
             await self._send(job)

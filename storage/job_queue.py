@@ -8,10 +8,8 @@ What a job *does* is made idempotent elsewhere (deterministic outbox ids); sched
 or one unit's plan; a job id starts with its owner), so planning a case again costs one read and never queues
 the same job twice. The marker is written after the jobs are queued: a crash between the two can queue a job
 twice, never lose it. (One marker per owner rather than per job: planning a new case is one read and one write
-instead of ten of each.) On the local store, which keeps the order of writes (`storage.ports.writes_in_call_order`),
-the marker is queued right behind its jobs without waiting for them, so a new case's jobs and marker are one
-transaction: at 50 users (`benchmarks/load.py`, timed inside "confirm") planning took 36 ms at p50 (jobs 19 ms,
-then the marker 15 ms), now 20 ms.
+instead of ten of each.) The jobs are written all at once (the local store commits them in one batch), and the
+marker once they are all stored.
 
 `LocalJobQueue` (STORAGE_BACKEND=local, one instance) keeps one document per job in the DocumentStore,
 named by due time so a round reads only the due ones:
@@ -23,9 +21,10 @@ The scaled setup uses Azure Storage Queues instead (`storage.azure_queue`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -33,14 +32,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from domain.follow_ups import Job
-from storage.ports import (
-    Document,
-    DocumentStore,
-    PreconditionFailed,
-    create_all,
-    put_if_stored,
-    writes_in_call_order,
-)
+from storage.ports import Document, DocumentStore, PreconditionFailed
 
 log = logging.getLogger("vaern.jobs")
 
@@ -61,10 +53,9 @@ class JobLease:
 
 
 class JobQueue(Protocol):
-    async def schedule(self, jobs: list[Job], *, if_stored: Awaitable[str] | None = None) -> int:
-        """Queue each job unless it was queued before; returns how many were queued now. With `if_stored` (the
-        write of the jobs' case), queued only if that write is stored, else RequiredWriteFailed
-        (`storage.ports.put_if_stored`)."""
+    async def schedule(self, jobs: list[Job]) -> int:
+        """Queue each job unless it was queued before; returns how many were queued now. Schedule a case's jobs
+        only once the case is stored (a job that came due without its case would be dropped)."""
         ...
 
     async def receive(self, now: datetime, max_jobs: int) -> list[JobLease]:
@@ -122,16 +113,9 @@ class ScheduledMarkers:
     async def forget(self, owner: str) -> None:
         await self._documents.delete(self._key(owner))
 
-    async def record(
-        self,
-        jobs: list[Job],
-        markers_read: Mapping[str, Document | None] | None = None,
-        *,
-        if_stored: Awaitable[str] | None = None,
-    ) -> None:
+    async def record(self, jobs: list[Job], markers_read: Mapping[str, Document | None] | None = None) -> None:
         """Add the jobs to their owners' markers. With `markers_read` (from `unscheduled_and_markers`) the first
-        attempt writes without reading again, so the write is made at once, right behind the jobs' writes (and
-        on the local store in their batch); a conflict reads the marker again. `if_stored`: as in `schedule`."""
+        attempt writes without reading again; a conflict reads the marker again."""
         for owner, owned in self._by_owner(jobs).items():
             for attempt in range(MAX_MARKER_RETRIES):
                 if attempt == 0 and markers_read is not None and owner in markers_read:
@@ -142,7 +126,7 @@ class ScheduledMarkers:
                 data = json.dumps({"ids": sorted(ids | {job.id for job in owned})}).encode()
                 key, etag = self._key(owner), document.etag if document is not None else None
                 try:
-                    await put_if_stored(self._documents, if_stored, key, data, if_match=etag, create_only=etag is None)
+                    await self._documents.put(key, data, if_match=etag, create_only=etag is None)
                     break
                 except PreconditionFailed:
                     continue  # another instance recorded jobs of the same owner meanwhile: merge again
@@ -167,22 +151,21 @@ class LocalJobQueue:
     def _key(job: Job) -> str:
         return f"{JOBS}{job.due_at.strftime(KEY_TIME)}-{job.id}.json"
 
-    async def schedule(self, jobs: list[Job], *, if_stored: Awaitable[str] | None = None) -> int:
+    async def schedule(self, jobs: list[Job]) -> int:
         missing, markers = await self._markers.unscheduled_and_markers(jobs)
         # All at once; a job that exists already was queued by an attempt that stopped before the marker.
-        jobs_created = create_all(
-            self._documents,
-            {self._key(job): StoredJob(job=job, visible_at=job.due_at).model_dump_json().encode() for job in missing},
-            if_stored=if_stored,
-        )
-        if not writes_in_call_order(self._documents):
-            await jobs_created  # the marker must never be durable without its jobs
-            await self._markers.record(missing)
-            return len(missing)
-        try:  # the marker's put is made right behind its jobs' (nothing read between: see record)
-            await self._markers.record(missing, markers, if_stored=if_stored)
-        finally:
-            await jobs_created
+        writes = [
+            self._documents.put(
+                self._key(job), StoredJob(job=job, visible_at=job.due_at).model_dump_json().encode(), create_only=True
+            )
+            for job in missing
+        ]
+        results = await asyncio.gather(*writes, return_exceptions=True)
+        failures = [result for result in results if isinstance(result, BaseException)]
+        failures = [failure for failure in failures if not isinstance(failure, PreconditionFailed)]
+        if failures:
+            raise failures[0]  # no marker: planning again queues what is missing
+        await self._markers.record(missing, markers)  # never durable without its jobs
         return len(missing)
 
     async def receive(self, now: datetime, max_jobs: int) -> list[JobLease]:

@@ -30,14 +30,13 @@ import logging
 import random
 import uuid
 from collections import Counter
-from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from domain.case import Person
-from storage.ports import Document, DocumentStore, PreconditionFailed, put_if_stored
+from storage.ports import Document, DocumentStore, PreconditionFailed
 
 log = logging.getLogger("vaern.outbox")
 
@@ -166,10 +165,8 @@ class Outbox:
     def _key(folder: str, notification_id: str) -> str:
         return f"{folder}{notification_id}.json"
 
-    async def enqueue(self, notification: Notification, *, if_stored: Awaitable[str] | None = None) -> bool:
+    async def enqueue(self, notification: Notification) -> bool:
         """Store a new notification. False (and nothing stored) if one with this id is pending or was sent.
-        With `if_stored` (e.g. the write of the case it is about), stored only if that write is, else
-        RequiredWriteFailed (`storage.ports.put_if_stored`).
 
         Give a deterministic id (e.g. f"{case_id}-leader") to make enqueueing idempotent across retries.
         """
@@ -178,7 +175,7 @@ class Outbox:
         data = notification.model_dump_json().encode()
         key = self._key(PENDING, notification.id)
         try:
-            notification._etag = await put_if_stored(self._documents, if_stored, key, data, create_only=True)
+            notification._etag = await self._documents.put(key, data, create_only=True)
         except PreconditionFailed:
             return False
         return True

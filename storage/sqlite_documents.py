@@ -3,18 +3,15 @@
 SQLite is Python's own embedded database: a write-ahead log (WAL) with `synchronous=FULL` makes every commit
 durable (the log is fsynced before `COMMIT` returns), a crash leaves either the old or the new state, and its
 file locks serialise writers across processes (gunicorn workers sharing a data folder). Etags are the SHA-256
-of the bytes, as before, so `if_match` and `create_only` mean exactly what they did.
+of the bytes.
 
 Writes go to one storage thread in batches (`storage/write_batches.py`): every write queued while a batch commits
 goes into the next transaction, each with its own condition checked inside it, so a busy bot pays one log fsync per
-batch instead of one file, one rename and a folder fsync per document. `put` queues the write when it is called and
-returns its future, so writes asked for together (a case's follow-up jobs in `storage.ports.create_all`) share a
-batch without a task each. `put(..., if_stored=earlier)` makes a write that is applied only if the earlier put was
-(checked inside the transaction that applies it; RequiredWriteFailed otherwise), so a chain of writes that depend
-on each other (a case on its reference's number, its follow-ups and card on the case) is queued at once and stored
-together or not at all, without a wait between (`storage.ports.put_if_stored`). Reads run in the event loop: a
-lookup by primary key in the page cache costs less than the hop to a thread, and WAL readers never wait for the
-writer. Listing has a second thread, so it never waits behind the batches.
+batch instead of one per write. `put` queues the write when it is called and returns its future, so writes asked
+for together (a case's follow-up jobs) share a batch without a task each. A batch whose transaction fails fails
+its own writes only. Reads run in the event loop: a lookup by primary key in the page cache costs less than the
+hop to a thread, and WAL readers never wait for the writer. Listing has a second thread, so it never waits behind
+the batches.
 
 The database is created 0600 in a 0700 folder before SQLite opens it, and SQLite makes its -wal and -shm with
 the database's mode (storage/private_files.py).
@@ -30,14 +27,12 @@ import hashlib
 import os
 import sqlite3
 import threading
-import weakref
-from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import cast
 
-from storage.ports import Document, PreconditionFailed, RequiredWriteFailed, check_key
+from storage.ports import Document, PreconditionFailed, check_key
 from storage.private_files import make_private_folder, touch_private
 from storage.write_batches import WriteBatches
 
@@ -65,8 +60,6 @@ class _Write:
     etag: str = ""  # of `data`
     if_match: str | None = None
     create_only: bool = False
-    if_stored: _Write | None = None  # an earlier write this one is stored only with (`put(..., if_stored=)`)
-    stored: bool = False  # set in the storage thread once applied; unset again if its transaction fails
 
 
 class _Connections(threading.local):
@@ -79,11 +72,6 @@ class _Connections(threading.local):
 class SqliteDocumentStore:
     """The `DocumentStore` port on one SQLite file (see the module docstring)."""
 
-    # `put` queues the write at the call; one writer thread commits batches in that order, and a failed batch fails
-    # the writes queued behind it (storage/write_batches.py, "Order").
-    writes_in_call_order: Literal[True] = True
-    etag_of = staticmethod(_etag)  # `OrderedDocumentStore.etag_of`: a write's etag is known when it is queued
-
     def __init__(self, path: Path, *, legacy_folder: Path | None = None) -> None:
         self._path = path
         make_private_folder(path.parent)
@@ -95,7 +83,6 @@ class SqliteDocumentStore:
         # coming, so listing has a thread of its own rather than waiting for a quiet moment.
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vaern-documents")
         self._writes = WriteBatches(self._executor, self._write_batch, max_threads=1)
-        self._queued: weakref.WeakKeyDictionary[asyncio.Future[object], _Write] = weakref.WeakKeyDictionary()
         with self._transaction() as connection:
             for statement in _SCHEMA:
                 connection.execute(statement)
@@ -126,42 +113,12 @@ class SqliteDocumentStore:
         return None if row is None else Document(data=bytes(row[0]), etag=row[1])
 
     def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        if_match: str | None = None,
-        create_only: bool = False,
-        if_stored: Awaitable[str] | None = None,
+        self, key: str, data: bytes, *, if_match: str | None = None, create_only: bool = False
     ) -> asyncio.Future[str]:
-        """Queued at once (see `DocumentStore.put`): the future of the new etag. `if_stored`, the future of an
-        earlier put of this store: this write is applied only if that one was (checked in the transaction that
-        applies this one, which is that one's or a later one), else RequiredWriteFailed."""
+        """Queued at once (see `DocumentStore.put`): the future of the new etag."""
         data = bytes(data)
-        write = _Write(check_key(key), data, _etag(data), if_match, create_only)
-        if if_stored is not None:
-            required = self._required(if_stored)
-            if isinstance(required, BaseException):
-                failed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-                failed.set_exception(required)
-                return failed
-            write.if_stored = required
-        written = self._writes.submit(write)
-        self._queued[written] = write
+        written = self._writes.submit(_Write(check_key(key), data, _etag(data), if_match, create_only))
         return cast("asyncio.Future[str]", written)  # a write's result is its etag (only a delete's is None)
-
-    def _required(self, future: Awaitable[str]) -> _Write | BaseException | None:
-        """The write behind `future`: None if it has been stored, the error to give if it failed."""
-        if isinstance(future, asyncio.Future) and future.done():
-            if future.cancelled() or future.exception() is not None:
-                failed = RequiredWriteFailed("the write it depends on was not stored")
-                failed.__cause__ = None if future.cancelled() else future.exception()
-                return failed
-            return None
-        write = self._queued.get(future) if isinstance(future, asyncio.Future) else None
-        if write is None:
-            raise TypeError("if_stored must be the future of a put of this store")
-        return write
 
     async def delete(self, key: str) -> None:
         await self._writes.submit(_Write(check_key(key), None))
@@ -183,27 +140,13 @@ class SqliteDocumentStore:
 
     def _write_batch(self, writes: list[_Write]) -> list[str | BaseException | None]:
         """One transaction: each write's condition checked and applied in order. If the transaction fails, the
-        error is raised: none of the batch is stored, and `WriteBatches` fails every write of it and those
-        queued behind it."""
-        results: list[str | BaseException | None] = []
-        try:
-            with self._transaction() as connection:
-                for write in writes:
-                    results.append(self._apply(connection, write))
-                    write.stored = not isinstance(results[-1], BaseException)
-        except BaseException:
-            for write in writes:
-                write.stored = False
-            raise
-        return results
+        error is raised: none of the batch is stored, and `WriteBatches` fails every write of it."""
+        with self._transaction() as connection:
+            return [self._apply(connection, write) for write in writes]
 
     @staticmethod
     def _apply(connection: sqlite3.Connection, write: _Write) -> str | BaseException | None:
-        """One statement per write, with its condition in the statement (and `if_stored` checked first: the
-        write it depends on was applied earlier in this transaction, or committed by an earlier one; an earlier
-        one that failed as a whole failed this one with it, storage/write_batches.py, "Order")."""
-        if write.if_stored is not None and not write.if_stored.stored:
-            return RequiredWriteFailed(write.key)
+        """One statement per write, with its condition in the statement."""
         if write.data is None:
             connection.execute("DELETE FROM documents WHERE key = ?", (write.key,))
             return None

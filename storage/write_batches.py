@@ -7,12 +7,9 @@ SQLite transaction); meanwhile new requests queue for the next batch, which the 
 going back to sleep. At most `max_threads` threads work at once. The results reach the event loops in one callback
 per loop and batch.
 
-Order: with one thread (as the local documents run it) batches are committed in the order their writes were
-queued, and a batch that fails as a whole (`run_batch` raises, e.g. its COMMIT) fails as well every write queued
-behind it until the event loop has been told of the failure (the failing writes' futures have their error).
-So a caller that queues a write that must not outlive earlier ones in the same run of its code, without waiting
-for them (a job marker right behind its jobs, `storage.ports.writes_in_call_order`), can rely on it: however the
-threads interleave, the later write is in the same transaction, or in a later one that fails with theirs.
+Failure: a batch that fails as a whole (`run_batch` raises, e.g. its COMMIT) fails its own writes with that error
+and nothing else; the writes queued meanwhile go into the next batch as usual. Nothing is retried here: a caller
+that needs a write not to outlive another awaits that one first.
 
 Why: on a busy bot the cost of a durable write is not the disk but the hand-over: waking a pool thread for
 each write, the thread and the event loop taking the GIL from each other around every system call, and one
@@ -25,6 +22,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -38,7 +36,7 @@ class _Waiting(Generic[R]):
     future: asyncio.Future[Any]
 
 
-def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any]], then: Callable[[], None] | None = None) -> None:
+def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
     """In the waiting loop: hand each write its result (a result that is an exception is raised there)."""
     for future, outcome in outcomes:
         if future.done():  # the waiting turn was cancelled
@@ -47,8 +45,6 @@ def _resolve(outcomes: list[tuple[asyncio.Future[Any], Any]], then: Callable[[],
             future.set_exception(outcome)
         else:
             future.set_result(outcome)
-    if then is not None:
-        then()
 
 
 class WriteBatches(Generic[R, T]):
@@ -68,17 +64,12 @@ class WriteBatches(Generic[R, T]):
         self._lock = threading.Lock()
         self._waiting: list[_Waiting[R]] = []
         self._working = 0
-        self._failure: BaseException | None = None  # of a failed batch, until every waiting loop was told
-        self._failure_untold = 0  # how many loops are still to be told
         self.batches = 0  # batches run, for tests and measurements
 
     def submit(self, request: R) -> asyncio.Future[T]:
         """Queue `request` now (call it in the event loop); await the future for its result."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         with self._lock:
-            if self._failure is not None:  # queued behind a failed batch (see Order)
-                future.set_exception(self._failure)
-                return future
             self._waiting.append(_Waiting(request, future))
             start = self._working < self._max_threads
             if start:
@@ -114,36 +105,16 @@ class WriteBatches(Generic[R, T]):
             results: Sequence[Any] = self._run_batch([waiting.request for waiting in batch])
             if len(results) != len(batch):
                 raise RuntimeError(f"a batch of {len(batch)} writes gave {len(results)} results")
-        except BaseException as error:  # the batch failed: its writes and those queued behind it (see Order)
-            self._fail_behind(batch, error)
-            return
+        except BaseException as error:  # the batch failed as a whole: its own writes fail (see Failure)
+            results = [error] * len(batch)
         self.batches += 1
-        self._tell(batch, results, then=None)
+        self._tell(batch, results)
 
-    def _fail_behind(self, batch: list[_Waiting[R]], error: BaseException) -> None:
-        """Fail the batch, the writes waiting behind it and those queued until every waiting loop was told."""
-        with self._lock:
-            batch = batch + self._waiting
-            self._waiting = []
-            loops = {waiting.future.get_loop() for waiting in batch}
-            self._failure, self._failure_untold = error, len(loops)
-        self.batches += 1
-        self._tell(batch, [error] * len(batch), then=self._one_loop_told)
-
-    def _one_loop_told(self) -> None:
-        with self._lock:
-            self._failure_untold -= 1
-            if self._failure_untold <= 0:
-                self._failure = None
-
-    def _tell(self, batch: list[_Waiting[R]], results: Sequence[Any], then: Callable[[], None] | None) -> None:
+    def _tell(self, batch: list[_Waiting[R]], results: Sequence[Any]) -> None:
         """Hand the results to the loops the writes wait in: one callback per loop."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
         for waiting, result in zip(batch, results, strict=True):
             by_loop.setdefault(waiting.future.get_loop(), []).append((waiting.future, result))
         for loop, outcomes in by_loop.items():
-            try:
-                loop.call_soon_threadsafe(_resolve, outcomes, then)
-            except RuntimeError:  # that loop is closed: nobody waits there any more
-                if then is not None:
-                    then()
+            with suppress(RuntimeError):  # that loop is closed: nobody waits there any more
+                loop.call_soon_threadsafe(_resolve, outcomes)

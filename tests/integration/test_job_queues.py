@@ -21,7 +21,6 @@ import pytest
 
 from domain.follow_ups import Job, JobKind
 from storage.job_queue import JobQueue, LocalJobQueue
-from storage.ports import PreconditionFailed, RequiredWriteFailed
 from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.clock import MovableClock
 
@@ -97,21 +96,6 @@ async def test_a_due_job_is_handed_out_once_and_gone_when_done(jobs: Queue) -> N
     assert await jobs.receive() == []
 
 
-async def test_jobs_scheduled_if_stored_a_write_are_queued_only_if_it_was(jobs: Queue) -> None:
-    """A case's follow-ups are planned `if_stored` the case's write: none of them, and no marker, without it."""
-    loop = asyncio.get_running_loop()
-    refused, stored = loop.create_future(), loop.create_future()
-    refused.set_exception(PreconditionFailed("cases/case-orphan.json"))
-    stored.set_result("etag of cases/case-kept.json")
-
-    with pytest.raises(RequiredWriteFailed):
-        await jobs.queue.schedule([job("orphan")], if_stored=refused)
-    assert await jobs.queue.schedule([job("kept")], if_stored=stored) == 1
-
-    assert [j.id for j in await jobs.receive()] == ["case-kept.ack_reminder.1"]
-    assert await jobs.queue.schedule([job("orphan")]) == 1, "not recorded as queued when it was not"
-
-
 async def test_scheduling_the_same_job_again_queues_nothing(jobs: Queue) -> None:
     assert await jobs.queue.schedule([job("a")])
     assert not await jobs.queue.schedule([job("a")])
@@ -175,17 +159,17 @@ async def test_two_instances_planning_the_same_case_at_once_record_every_job(job
     assert sum(again) == 0, "every job's marker survived the concurrent writes"
 
 
-# The local queue's jobs and their marker: one batch, and never the marker without its jobs.
+# The local queue's jobs and their marker: the jobs in one batch, and never the marker without its jobs.
 
 
-async def test_a_case_s_jobs_and_their_marker_are_written_in_one_batch(tmp_path: Path) -> None:
+async def test_a_case_s_jobs_are_written_in_one_batch_and_their_marker_in_the_next(tmp_path: Path) -> None:
     documents = SqliteDocumentStore(tmp_path / "documents.sqlite3")
     queue = LocalJobQueue(documents)
     try:
         await documents.put("cases/case-a.json", b"{}")  # the storage thread is running, as on a bot that has started
         before = documents._writes.batches
         assert await queue.schedule([job("a", kind=kind) for kind in JobKind]) == len(JobKind)
-        assert documents._writes.batches == before + 1, "the marker shares its jobs' transaction and log fsync"
+        assert documents._writes.batches == before + 2, "one transaction for the jobs, one for their marker"
         assert await queue.schedule([job("a", kind=kind) for kind in JobKind]) == 0
     finally:
         await documents.close()
@@ -202,7 +186,7 @@ async def test_when_the_jobs_cannot_be_written_neither_is_their_marker(
 
     def full_disk_once(connection: sqlite3.Connection, write: Any) -> Any:
         """The first batch (the first job: the storage thread starts and takes it alone) fails once, after the
-        other jobs and the marker have queued behind it; the disk is fine again for the next batch."""
+        other jobs have queued behind it; the disk is fine again for the next batch."""
         if not first_job_written.is_set():
             first_job_written.set()
             release.wait(5)
@@ -213,11 +197,11 @@ async def test_when_the_jobs_cannot_be_written_neither_is_their_marker(
     try:
         scheduling = asyncio.ensure_future(queue.schedule([job("a", kind=kind) for kind in JobKind]))
         await asyncio.sleep(0.2)
-        assert first_job_written.is_set() and len(documents._writes._waiting) == len(JobKind)  # jobs 2.. and marker
+        assert first_job_written.is_set() and len(documents._writes._waiting) == len(JobKind) - 1  # jobs 2..
         release.set()
         with pytest.raises(sqlite3.OperationalError):
             await scheduling
-        assert await documents.list_keys("jobs/") == []
+        assert len(await documents.list_keys("jobs/")) == len(JobKind) - 1, "the failed batch failed only its job"
         assert await documents.list_keys("job-markers/") == [], "a marker without its jobs would lose them for good"
 
         monkeypatch.setattr(documents, "_apply", real_apply)
@@ -227,7 +211,7 @@ async def test_when_the_jobs_cannot_be_written_neither_is_their_marker(
         await documents.close()
 
 
-async def test_a_store_that_does_not_keep_call_order_writes_the_marker_only_after_its_jobs(tmp_path: Path) -> None:
+async def test_the_marker_is_written_only_once_all_its_jobs_are_stored(tmp_path: Path) -> None:
     from storage.ports import Document
 
     class Recording:

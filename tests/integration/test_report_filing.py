@@ -1,7 +1,8 @@
-"""Filing a confirmed report on the local store: the case is stored only with its reference's number, and its
-follow-up jobs, their marker and its leader's card only with the case (in its transaction or a later one; when
-its write fails, theirs fail too). A second confirm of the same report at the same moment stores nothing of its
-own, and a number another bot process took first is replaced by the next one."""
+"""Filing a confirmed report with the real stores. On the local store, with its writes recorded: the case is
+written once its reference's number is stored, and its follow-up jobs, their marker and its leader's card once
+the case is (when its write fails, they are never written). On both backends: a second confirm of the same report
+at the same moment stores nothing of its own, and a number another bot process took first is not used: the
+report takes the next one."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from storage.case_index import CaseIndex
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.job_queue import LocalJobQueue
 from storage.outbox import Outbox
-from storage.ports import Document, PreconditionFailed
+from storage.ports import Document, DocumentStore, PreconditionFailed
 from storage.sqlite_documents import SqliteDocumentStore
 from tests.support.clock import MovableClock
 
@@ -57,15 +58,9 @@ def reported_case() -> Case:
     )
 
 
-class Filing(SimpleNamespace):
-    dialog: ReportServices  # the report filing service
-    batches: list[list[str]]  # the keys of each batch the store committed
-    stored_before: dict[str, set[str]]  # per key, the keys stored when its write was queued
-
-
-def filing(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Filing:
+def filing(store: DocumentStore) -> ReportServices:
     """The report filing service (services.reporting) with the real cases, counter, job queue, outbox and index
-    on `store`, with what the store was asked and when; each commit takes at least `commit_seconds` (a busy disk)."""
+    on `store`."""
     clock = MovableClock(NOW)
     planner = FollowUpPlanner(FollowUps(FollowUpPolicy(), WorkingCalendar()), LocalJobQueue(store), clock)
     worker = SimpleNamespace(wake=lambda: None)
@@ -77,7 +72,17 @@ def filing(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Filing:
     services.references = ReferenceCounter(store)
     services.notifications = notifications
     services.case_index = CaseIndex(store)
-    record = Filing(dialog=services, batches=[], stored_before={})
+    return services
+
+
+class Writes(SimpleNamespace):
+    batches: list[list[str]]  # the keys of each batch the store committed
+    stored_before: dict[str, set[str]]  # per key, the keys stored when its write was queued
+
+
+def recorded(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Writes:
+    """What the local store is asked and when; each commit takes at least `commit_seconds` (a busy disk)."""
+    record = Writes(batches=[], stored_before={})
     stored: set[str] = set()
     run_batch, submit = store._writes._run_batch, store._writes.submit
 
@@ -99,26 +104,28 @@ def filing(store: SqliteDocumentStore, commit_seconds: float = 0.0) -> Filing:
 
 
 async def file(services: ReportServices, case: Case) -> None:
-    await services.references.use_next(NOW.year, lambda reservation: services._file(case, [], reservation))
+    """What `ReportServices.file_report` does once the case is made: its reference, then the writes."""
+    case.reference = await services.references.next_reference(NOW.year)
+    await services._file(case, [])
 
 
-async def jobs_of_the_case(store: SqliteDocumentStore) -> list[str]:
+async def jobs_of_the_case(store: DocumentStore) -> list[str]:
     return [key for key in await store.list_keys("jobs/") if "c0ffee" in key]
 
 
-async def card_text(store: SqliteDocumentStore) -> str:
+async def card_text(store: DocumentStore) -> str:
     document = await store.get(CARD)
     assert document is not None
     return json.dumps(json.loads(document.data)["payload"], ensure_ascii=False)
 
 
-async def test_the_number_case_jobs_marker_and_card_are_stored_in_that_order_without_waiting_between(
+async def test_the_number_case_jobs_marker_and_card_are_stored_in_that_order_each_after_the_one_before(
     store: SqliteDocumentStore,
 ) -> None:
-    filed = filing(store, commit_seconds=0.1)
+    filed = recorded(store, commit_seconds=0.01)
     case = reported_case()
 
-    await file(filed.dialog, case)
+    await file(filing(store), case)
 
     def batch_of(key: str) -> int:
         return next(number for number, batch in enumerate(filed.batches) if key in batch)
@@ -130,18 +137,19 @@ async def test_the_number_case_jobs_marker_and_card_are_stored_in_that_order_wit
     assert stored is not None and stored.case.reference == "VK-2026-0001"
     assert "VK-2026-0001" in await card_text(store)
     assert len(jobs) >= 8
-    assert batch_of(COUNTER) <= batch_of("cases/c0ffee.json") <= min(map(batch_of, jobs))
-    assert max(map(batch_of, jobs)) <= batch_of("job-markers/c0ffee.json")
-    assert batch_of("cases/c0ffee.json") <= batch_of(CARD)
-    assert COUNTER not in filed.stored_before["cases/c0ffee.json"], "the case queued before its number was stored"
+    assert batch_of(COUNTER) < batch_of("cases/c0ffee.json") < min(map(batch_of, jobs))
+    assert max(map(batch_of, jobs)) < batch_of("job-markers/c0ffee.json")
+    assert batch_of("cases/c0ffee.json") < batch_of(CARD)
+    assert COUNTER in filed.stored_before["cases/c0ffee.json"], "the case written before its number was stored"
     for key in [*jobs, "job-markers/c0ffee.json", CARD]:
-        assert "cases/c0ffee.json" not in filed.stored_before[key], f"{key} queued before the case was stored"
+        assert "cases/c0ffee.json" in filed.stored_before[key], f"{key} written before the case was stored"
+    assert set(jobs) <= filed.stored_before["job-markers/c0ffee.json"], "the marker written before its jobs"
 
 
 async def test_when_the_case_cannot_be_stored_neither_are_its_jobs_nor_its_card(
     store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dialog = filing(store).dialog
+    dialog = filing(store)
     real_apply = store._apply
 
     def full_disk_for_the_case(connection: sqlite3.Connection, write: Any) -> Any:
@@ -161,33 +169,33 @@ async def test_when_the_case_cannot_be_stored_neither_are_its_jobs_nor_its_card(
 
 
 async def test_a_second_confirm_at_the_same_moment_stores_no_card_and_no_job_of_its_own(
-    store: SqliteDocumentStore,
+    documents: DocumentStore,
 ) -> None:
-    first = filing(store).dialog
+    first = filing(documents)
     await file(first, reported_case())
-    jobs_before = await jobs_of_the_case(store)
-    card_before = await store.get(CARD)
-    second = filing(store).dialog
+    jobs_before = await jobs_of_the_case(documents)
+    card_before = await documents.get(CARD)
+    second = filing(documents)
 
     with pytest.raises(PreconditionFailed):
         await file(second, reported_case())  # its case exists: the first one's
 
-    assert await store.get(CARD) == card_before
-    assert "VK-2026-0001" in await card_text(store)
-    assert await jobs_of_the_case(store) == jobs_before
-    stored = await CaseRepository(store).get("c0ffee")
+    assert await documents.get(CARD) == card_before
+    assert "VK-2026-0001" in await card_text(documents)
+    assert await jobs_of_the_case(documents) == jobs_before
+    stored = await CaseRepository(documents).get("c0ffee")
     assert stored is not None and stored.case.reference == "VK-2026-0001"
 
 
-async def test_a_number_another_process_took_first_is_replaced_and_nothing_is_stored_with_it(
-    store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
+async def test_a_number_another_process_took_first_is_not_used_and_the_report_takes_the_next(
+    documents: DocumentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another bot process on the same data folder counted between this one's read of the counter and its
-    write: the write fails on the etag, so the case (and with it its jobs and card) is not stored with that
-    number; the report takes the next number."""
-    await store.put(COUNTER, b"1")  # the other process's report, VK-2026-0001
-    dialog = filing(store).dialog
-    real_get = store.get
+    write: the write fails on the etag, so that number is never handed out here; the report takes the next
+    number, and the case, its jobs and its card carry it."""
+    await documents.put(COUNTER, b"1")  # the other process's report, VK-2026-0001
+    dialog = filing(documents)
+    real_get = documents.get
     stale_reads = [None]  # this process's first read of the counter: from before the other's write
 
     async def get(key: str) -> Document | None:
@@ -195,14 +203,14 @@ async def test_a_number_another_process_took_first_is_replaced_and_nothing_is_st
             return stale_reads.pop()
         return await real_get(key)
 
-    monkeypatch.setattr(store, "get", get)
+    monkeypatch.setattr(documents, "get", get)
     case = reported_case()
 
     await file(dialog, case)
 
     assert case.reference == "VK-2026-0002"
     assert (await real_get(COUNTER)).data == b"2"  # type: ignore[union-attr]
-    stored = await CaseRepository(store).get("c0ffee")
+    stored = await CaseRepository(documents).get("c0ffee")
     assert stored is not None and stored.case.reference == "VK-2026-0002"
-    assert "VK-2026-0002" in await card_text(store) and "VK-2026-0001" not in await card_text(store)
-    assert len(await jobs_of_the_case(store)) >= 8
+    assert "VK-2026-0002" in await card_text(documents) and "VK-2026-0001" not in await card_text(documents)
+    assert len(await jobs_of_the_case(documents)) >= 8

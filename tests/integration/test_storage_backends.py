@@ -20,19 +20,9 @@ from domain.refusals import EvidenceRefused, RefusalReason
 from storage.cases import CaseRepository, ReferenceCounter
 from storage.conversation_state import ConversationState, ConversationStateStore, conversation_key
 from storage.evidence_intake import EvidenceIntake
-from storage.ports import (
-    Document,
-    DocumentStore,
-    EvidenceStore,
-    InvalidKey,
-    PreconditionFailed,
-    RequiredWriteFailed,
-    create_all,
-    put_if_stored,
-)
+from storage.ports import Document, DocumentStore, EvidenceStore, InvalidKey, PreconditionFailed
 from tests.support.backends import Backend
 from tests.support.clock import MovableClock
-from tests.support.references import next_reference
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -152,61 +142,32 @@ async def test_create_only_refuses_an_existing_key_and_keeps_its_data(backend: B
     assert document is not None and document.data == b"first"
 
 
-async def test_create_all_creates_the_new_documents_and_leaves_existing_ones(backend: Backend) -> None:
-    await backend.documents.put("jobs/b.json", b"queued before")
+async def test_concurrent_creates_of_the_same_documents_create_each_once(backend: Backend) -> None:
+    attempts = [[(f"jobs/{number}.json", f"{attempt}".encode()) for number in range(8)] for attempt in range(4)]
 
-    created = await create_all(
-        backend.documents, {"jobs/a.json": b"a", "jobs/b.json": b"again", "jobs/c.json": b"c", "markers/d.json": b"d"}
+    results = await asyncio.gather(
+        *(backend.documents.put(key, data, create_only=True) for attempt in attempts for key, data in attempt),
+        return_exceptions=True,
     )
 
-    assert sorted(created) == ["jobs/a.json", "jobs/c.json", "markers/d.json"]
-    assert await backend.documents.list_keys("jobs/") == ["jobs/a.json", "jobs/b.json", "jobs/c.json"]
-    stored = {key: await backend.documents.get(key) for key in ("jobs/a.json", "jobs/b.json", "markers/d.json")}
-    assert {key: document.data for key, document in stored.items() if document} == {
-        "jobs/a.json": b"a",
-        "jobs/b.json": b"queued before",
-        "markers/d.json": b"d",
-    }
-    assert await create_all(backend.documents, {}) == []
+    assert sum(isinstance(result, str) for result in results) == 8
+    assert all(isinstance(result, str | PreconditionFailed) for result in results)
+    assert await backend.documents.list_keys("jobs/") == sorted(key for key, _ in attempts[0])
 
 
-async def test_concurrent_create_alls_create_each_document_once(backend: Backend) -> None:
-    batches = [{f"jobs/{number}.json": f"{attempt}".encode() for number in range(8)} for attempt in range(4)]
+async def test_a_reference_is_handed_out_only_once_its_number_is_stored(backend: Backend) -> None:
+    counter = ReferenceCounter(backend.documents)
 
-    results = await asyncio.gather(*(create_all(backend.documents, batch) for batch in batches))
+    async def reference_and_counter() -> tuple[int, int]:
+        reference = await counter.next_reference(2026)
+        stored = await backend.documents.get("counters/case-reference-2026")
+        assert stored is not None
+        return int(reference.removeprefix("VK-2026-")), int(stored.data)
 
-    assert sorted(key for created in results for key in created) == sorted(batches[0])
+    taken = await asyncio.gather(*(reference_and_counter() for _ in range(5)))
 
-
-async def test_a_put_if_stored_is_stored_only_when_the_write_it_depends_on_is(backend: Backend) -> None:
-    documents = backend.documents
-    await documents.put("cases/taken.json", b"first")
-    refused = asyncio.ensure_future(documents.put("cases/taken.json", b"second", create_only=True))
-    accepted = asyncio.ensure_future(documents.put("cases/new.json", b"new", create_only=True))
-
-    orphan = put_if_stored(documents, refused, "jobs/of-taken.json", b"job", create_only=True)
-    follower = put_if_stored(documents, accepted, "jobs/of-new.json", b"job", create_only=True)
-    results = await asyncio.gather(refused, orphan, accepted, follower, return_exceptions=True)
-
-    assert [type(result) for result in results] == [PreconditionFailed, RequiredWriteFailed, str, str]
-    assert await documents.get("jobs/of-taken.json") is None
-    assert (await documents.get("jobs/of-new.json")).data == b"job"  # type: ignore[union-attr]
-
-
-async def test_a_reserved_reference_s_case_is_stored_with_its_number(backend: Backend) -> None:
-    counter, cases = ReferenceCounter(backend.documents), CaseRepository(backend.documents)
-    reservations = await asyncio.gather(*(counter.reserve(2026) for _ in range(5)))
-    stored = []
-    for number, reservation in enumerate(reservations):
-        case = new_case(f"case-{number}")
-        case.reference = reservation.reference
-        stored.append(cases.create(case, if_stored=reservation.counted))
-
-    await asyncio.gather(*stored)
-
-    references = [(await cases.get(f"case-{number}")).case.reference for number in range(5)]  # type: ignore[union-attr]
-    assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 6)]
-    assert (await backend.documents.get("counters/case-reference-2026")).data == b"5"  # type: ignore[union-attr]
+    assert sorted(number for number, _ in taken) == [1, 2, 3, 4, 5]
+    assert all(number <= counted for number, counted in taken), "a number handed out before its counter write"
 
 
 async def test_stale_etag_write_is_refused_and_keeps_old_data(backend: Backend) -> None:
@@ -315,7 +276,7 @@ async def test_creating_a_case_twice_is_refused(backend: Backend) -> None:
 async def test_reference_counter_hands_out_unique_sequential_references_under_concurrency(backend: Backend) -> None:
     counter = ReferenceCounter(backend.documents)
 
-    references = await asyncio.gather(*(next_reference(counter) for _ in range(20)))
+    references = await asyncio.gather(*(counter.next_reference(2026) for _ in range(20)))
 
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 21)]
 
@@ -323,7 +284,7 @@ async def test_reference_counter_hands_out_unique_sequential_references_under_co
 async def test_reference_counter_survives_many_reports_at_once_and_a_second_process(backend: Backend) -> None:
     ours, theirs = ReferenceCounter(backend.documents), ReferenceCounter(backend.documents)  # theirs: another bot
 
-    references = await asyncio.gather(*(next_reference(counter) for counter in [ours, theirs] * 40))
+    references = await asyncio.gather(*(counter.next_reference(2026) for counter in [ours, theirs] * 40))
 
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 81)]
 
@@ -332,8 +293,8 @@ async def test_reference_counter_writes_the_numbers_of_waiting_reports_in_one_ba
     documents = CountingDocuments(backend.documents)
     counter = ReferenceCounter(documents)
 
-    references = await asyncio.gather(*(next_reference(counter) for _ in range(50)))
-    later = await next_reference(counter)
+    references = await asyncio.gather(*(counter.next_reference(2026) for _ in range(50)))
+    later = await counter.next_reference(2026)
 
     assert sorted(references) == [f"VK-2026-{number:04d}" for number in range(1, 51)]
     assert later == "VK-2026-0051"
@@ -350,15 +311,15 @@ async def test_reference_counter_failure_reaches_every_waiting_report_and_the_ne
 
     counter = ReferenceCounter(FailingOnce(backend.documents))
 
-    results = await asyncio.gather(*(next_reference(counter) for _ in range(5)), return_exceptions=True)
+    results = await asyncio.gather(*(counter.next_reference(2026) for _ in range(5)), return_exceptions=True)
 
     assert all(isinstance(result, OSError) for result in results)
-    assert await next_reference(counter) == "VK-2026-0001"
+    assert await counter.next_reference(2026) == "VK-2026-0001"
 
 
 async def test_a_report_cancelled_while_waiting_for_its_number_does_not_disturb_the_others(backend: Backend) -> None:
     counter = ReferenceCounter(backend.documents)
-    waiting = [asyncio.ensure_future(next_reference(counter)) for _ in range(5)]
+    waiting = [asyncio.ensure_future(counter.next_reference(2026)) for _ in range(5)]
     await asyncio.sleep(0)
     waiting[2].cancel()
 
@@ -368,10 +329,10 @@ async def test_a_report_cancelled_while_waiting_for_its_number_does_not_disturb_
     others = [result for index, result in enumerate(results) if index != 2]
     assert len(set(others)) == 4
     assert set(others) <= {f"VK-2026-{number:04d}" for number in range(1, 6)}
-    later = await next_reference(counter)
+    later = await counter.next_reference(2026)
     assert later not in others
-    # Its number is either never taken (Azure: cancelled before its batch was written) or taken and left unused
-    # (local: queued at once); it is never handed out again.
+    # Its number is either never taken (cancelled before its batch was written) or taken and left unused; it is
+    # never handed out again.
     assert later in ("VK-2026-0005", "VK-2026-0006")
 
 

@@ -3,8 +3,7 @@
 They keep the ports' promises that the services rely on: etags and `create_only`/`if_match` preconditions
 (PreconditionFailed), keys checked as the real stores check them, evidence visible only once committed and never
 overwritten. Evidence immutability is kept as Azure keeps it: an item under an unexpired policy (by the evidence
-store's `now`) or a legal hold refuses deletion (`ImmutableEvidence`), and an expiry is only ever extended. They do
-not keep the order of writes (`writes_in_call_order` is not claimed), as the Azure store.
+store's `now`) or a legal hold refuses deletion (`ImmutableEvidence`), and an expiry is only ever extended.
 """
 
 from __future__ import annotations

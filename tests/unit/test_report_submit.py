@@ -1,6 +1,6 @@
-"""The order of a confirmed report's writes on a store that does not keep the order of writes (Azure): the case
-first, its follow-ups and its leader's card only once it is stored, never without it. (The local store's
-variant, the follow-ups in the case's own transaction: tests/integration/test_report_filing.py.)"""
+"""The order of a confirmed report's writes, the same on every store: the case first, its follow-ups and its
+leader's card only once it is stored, never without it (on the local store with the real writes:
+tests/integration/test_report_filing.py)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,15 @@ from typing import Any
 import pytest
 
 from services.reporting import ReportServices
-from storage.cases import Reservation
 from storage.ports import PreconditionFailed
 
 
 class Recorder:
-    keeps_write_order = False
-
     def __init__(self, create_fails: bool) -> None:
         self.events: list[str] = []
         self._create_fails = create_fails
 
-    async def create(self, case: Any, *, if_stored: Any = None, replacing: str | None = None) -> str:
-        await if_stored  # its reference's number, stored
+    async def create(self, case: Any, *, replacing: str | None = None) -> str:
         self.events.append("storing the case")
         await asyncio.sleep(0.01)  # a storage round trip
         if self._create_fails:  # e.g. a second confirm of the same report at the same moment
@@ -41,15 +37,6 @@ class Recorder:
         self.events.append("overview row")
 
 
-async def counted() -> str:
-    return "the counter's etag"
-
-
-def reserved() -> Reservation:
-    """A reference whose number is stored, as `ReferenceCounter.reserve` gives it on Azure."""
-    return Reservation("VK-2026-0042", counted())
-
-
 def filing_with(recorder: Recorder) -> ReportServices:
     """The report filing service with the recorder in place of its stores."""
     services = ReportServices.__new__(ReportServices)
@@ -59,7 +46,7 @@ def filing_with(recorder: Recorder) -> ReportServices:
 
 async def test_the_follow_ups_and_the_leaders_card_are_queued_after_the_case_is_stored() -> None:
     recorder = Recorder(create_fails=False)
-    await filing_with(recorder)._file(SimpleNamespace(), [], reserved())  # type: ignore[arg-type]
+    await filing_with(recorder)._file(SimpleNamespace(), [])  # type: ignore[arg-type]
     events = [event for event in recorder.events if event not in ("indexed", "overview row")]
     assert events == ["storing the case", "case stored", "follow-ups and leader's card queued"]
     assert "indexed" in recorder.events
@@ -69,6 +56,6 @@ async def test_the_follow_ups_and_the_leaders_card_are_queued_after_the_case_is_
 async def test_nothing_is_queued_when_the_case_could_not_be_stored() -> None:
     recorder = Recorder(create_fails=True)
     with pytest.raises(PreconditionFailed):
-        await filing_with(recorder)._file(SimpleNamespace(), [], reserved())  # type: ignore[arg-type]
+        await filing_with(recorder)._file(SimpleNamespace(), [])  # type: ignore[arg-type]
     assert "follow-ups and leader's card queued" not in recorder.events
     assert "overview row" not in recorder.events

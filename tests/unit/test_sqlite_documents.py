@@ -1,6 +1,6 @@
-"""The local document store (SQLite): conditions inside one transaction, writes stored only with an earlier one
-(`if_stored`), other processes' writers, durability settings, a forked child, and the one-time import of the
-file-per-document layout."""
+"""The local document store (SQLite): conditions inside one transaction, writes asked for together in one batch,
+other processes' writers, durability settings, a forked child, and the one-time import of the file-per-document
+layout."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.ports import PreconditionFailed, RequiredWriteFailed, create_all
+from storage.ports import PreconditionFailed
 from storage.sqlite_documents import SqliteDocumentStore
 
 
@@ -250,9 +250,12 @@ async def test_a_case_s_follow_up_jobs_go_into_one_batch(store: SqliteDocumentSt
 
     jobs = {f"jobs/{number}.json": b"{}" for number in range(10)}
 
-    created = await create_all(store, jobs | {"jobs/existing.json": b"again"})
+    asked = jobs | {"jobs/existing.json": b"again"}
+    writes = {key: store.put(key, data, create_only=True) for key, data in asked.items()}
+    results = dict(zip(writes, await asyncio.gather(*writes.values(), return_exceptions=True), strict=True))
 
-    assert sorted(created) == sorted(f"jobs/{number}.json" for number in range(10))
+    assert sorted(key for key, result in results.items() if isinstance(result, str)) == sorted(jobs)
+    assert isinstance(results["jobs/existing.json"], PreconditionFailed)
     assert store._writes.batches == batches_before + 1, "one transaction, one log fsync for all of them"
     document = await store.get("jobs/existing.json")
     assert document is not None and document.data == b"queued before"
@@ -272,77 +275,3 @@ async def test_a_moved_data_folder_does_not_bring_back_what_was_deleted_since_th
 
     assert await reopened.list_keys("outbox/") == []
     await reopened.close()
-
-
-# ---- put(..., if_stored=): a write stored only with an earlier one ----
-
-
-async def test_a_write_made_if_stored_follows_the_fate_of_the_write_it_depends_on(store: SqliteDocumentStore) -> None:
-    await store.put("counters/c.json", b"1")
-
-    lost = store.put("counters/c.json", b"2", if_match="stale")  # another process counted first
-    orphan = store.put("cases/a.json", b"case a", create_only=True, if_stored=lost)
-    won = store.put("counters/c.json", b"2", create_only=False)
-    kept = store.put("cases/b.json", b"case b", create_only=True, if_stored=won)
-    results = await asyncio.gather(lost, orphan, won, kept, return_exceptions=True)
-
-    assert [type(result) for result in results] == [PreconditionFailed, RequiredWriteFailed, str, str]
-    assert await store.get("cases/a.json") is None
-    document = await store.get("cases/b.json")
-    assert document is not None and document.data == b"case b"
-
-
-async def test_a_chain_of_writes_made_if_stored_is_one_batch_and_fails_from_its_first_link(
-    store: SqliteDocumentStore,
-) -> None:
-    await store.put("cases/a.json", b"exists")
-    batches_before = store._writes.batches
-
-    case = store.put("cases/a.json", b"a second confirm", create_only=True)
-    job = store.put("jobs/a.json", b"job", create_only=True, if_stored=case)
-    marker = store.put("job-markers/a.json", b"marker", create_only=True, if_stored=job)
-    results = await asyncio.gather(case, job, marker, return_exceptions=True)
-
-    assert [type(result) for result in results] == [PreconditionFailed, RequiredWriteFailed, RequiredWriteFailed]
-    assert store._writes.batches == batches_before + 1
-    assert await store.get("jobs/a.json") is None and await store.get("job-markers/a.json") is None
-
-
-async def test_if_stored_a_write_that_has_ended_is_decided_at_once(store: SqliteDocumentStore) -> None:
-    stored = store.put("cases/a.json", b"a")
-    await stored
-    failed = store.put("cases/a.json", b"again", create_only=True)
-    with pytest.raises(PreconditionFailed):
-        await failed
-    batches_before = store._writes.batches
-
-    after_stored = await store.put("jobs/a.json", b"job", if_stored=stored)
-    refused = store.put("jobs/b.json", b"job", if_stored=failed)
-
-    assert refused.done(), "refused without a trip to the storage thread"
-    with pytest.raises(RequiredWriteFailed):
-        await refused
-    assert after_stored and store._writes.batches == batches_before + 1
-    assert await store.get("jobs/b.json") is None
-
-
-async def test_a_write_made_if_stored_fails_with_the_transaction_of_the_one_it_depends_on(
-    store: SqliteDocumentStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fail_applying(store, monkeypatch, "cases/a.json", "database or disk is full")
-    case = store.put("cases/a.json", b"a", create_only=True)
-    job = store.put("jobs/a.json", b"job", create_only=True, if_stored=case)
-
-    results = await asyncio.gather(case, job, return_exceptions=True)
-
-    assert all(isinstance(result, sqlite3.OperationalError) for result in results)
-    assert await store.get("jobs/a.json") is None
-
-
-async def test_if_stored_takes_only_a_write_of_the_same_store(store: SqliteDocumentStore, tmp_path: Path) -> None:
-    other = SqliteDocumentStore(tmp_path / "other.sqlite3")
-    try:
-        with pytest.raises(TypeError):
-            store.put("jobs/a.json", b"job", if_stored=other.put("cases/a.json", b"a"))
-    finally:
-        await other.close()

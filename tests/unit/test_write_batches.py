@@ -89,7 +89,7 @@ async def test_a_batch_runner_that_breaks_fails_its_writes_and_the_next_writes_s
     assert await batches.submit(2) == 2
 
 
-async def test_a_failed_batch_fails_the_writes_queued_behind_it_so_none_outlives_an_earlier_one(
+async def test_a_failed_batch_fails_only_its_own_writes_and_those_queued_behind_it_run(
     executor: ThreadPoolExecutor,
 ) -> None:
     first_running, let_it_fail = threading.Event(), threading.Event()
@@ -106,43 +106,14 @@ async def test_a_failed_batch_fails_the_writes_queued_behind_it_so_none_outlives
     batches = WriteBatches(executor, first_batch_fails, max_threads=1)
     first = asyncio.ensure_future(batches.submit(0))
     assert await asyncio.to_thread(first_running.wait, 5)
-    behind = [asyncio.ensure_future(batches.submit(number)) for number in (1, 2, 3)]  # e.g. a marker after its jobs
+    behind = [asyncio.ensure_future(batches.submit(number)) for number in (1, 2, 3)]
     await asyncio.sleep(0)
     let_it_fail.set()
 
     results = await asyncio.gather(first, *behind, return_exceptions=True)
-    assert all(isinstance(result, OSError) for result in results)
-    assert ran == [[0]], "the writes queued behind the failed batch were never run"
-    assert await batches.submit(4) == 4, "writes queued after the failure was known go on"
-
-
-async def test_a_write_queued_after_a_batch_failed_but_before_the_loop_heard_of_it_fails_too(
-    executor: ThreadPoolExecutor,
-) -> None:
-    """A caller queues jobs and then their marker in one run of its code; the storage thread may take the jobs,
-    fail and be done before the marker is queued. The marker must fail with them, not be written alone."""
-    failed = threading.Event()
-
-    def fails_first(requests: list[int]) -> list[int]:
-        if requests == [1]:
-            failed.set()
-            raise OSError("disk full")
-        return list(requests)
-
-    batches = WriteBatches(executor, fails_first, max_threads=1)
-    jobs = batches.submit(1)
-    assert failed.wait(5)  # no await: this code has not yet let the loop hear of the failure
-    for _ in range(500):
-        if batches._failure is not None:
-            break
-        time.sleep(0.001)
-    marker = batches.submit(2)
-
-    with pytest.raises(OSError, match="disk full"):
-        await jobs
-    with pytest.raises(OSError, match="disk full"):
-        await marker
-    assert await batches.submit(3) == 3, "once the loop was told, writes go on"
+    assert isinstance(results[0], OSError)
+    assert results[1:] == [1, 2, 3]
+    assert ran == [[0], [1, 2, 3]], "the writes queued behind the failed batch ran as the next batch"
 
 
 async def test_a_wrong_number_of_results_is_an_error_not_a_hang(executor: ThreadPoolExecutor) -> None:
