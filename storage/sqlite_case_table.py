@@ -9,9 +9,9 @@ same transaction as its row, so the statistics read a few thousand tallies inste
 before the tallies existed are counted when the table is opened. A reference prefix is found through an index on
 lower(reference). Reads run in the event loop (indexed, a page at a time). Writes go to one storage thread in
 batches (storage/write_batches.py): every write queued while a batch commits goes into the next transaction, in
-the order queued, so a busy bot pays one hand-over and one commit per batch, not per case; a batch that fails as a
-whole is written again one write at a time, so one bad row fails only its own write. Several processes of one
-machine may share the file (WAL, busy timeout).
+the order queued, so a busy bot pays one hand-over and one commit per batch, not per case; a batch that fails
+fails its own writes (a case's row is written again with the case's next change). Several processes of one machine
+may share the file (WAL, busy timeout).
 """
 
 from __future__ import annotations
@@ -187,22 +187,10 @@ class SqliteCaseTable:
     async def delete(self, tenant_id: str, case_id: str) -> int:
         return await self._writes.submit(_Write(deletes=(tenant_id, case_id)))
 
-    def _write_batch(self, writes: list[_Write]) -> list[int | BaseException]:
-        """In the storage thread: the writes in one transaction; if it fails, each in its own."""
-        try:
-            with self._transaction():
-                return [self._apply(write) for write in writes]
-        except Exception:
-            if len(writes) == 1:
-                raise
-        outcomes: list[int | BaseException] = []
-        for write in writes:
-            try:
-                with self._transaction():
-                    outcomes.append(self._apply(write))
-            except Exception as error:
-                outcomes.append(error)
-        return outcomes
+    def _write_batch(self, writes: list[_Write]) -> list[int]:
+        """In the storage thread: the writes in one transaction (if it fails, all of them fail with it)."""
+        with self._transaction():
+            return [self._apply(write) for write in writes]
 
     def _apply(self, write: _Write) -> int:
         """One write in the caller's transaction: rows stored (upserts) or deleted."""

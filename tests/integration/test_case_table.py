@@ -3,6 +3,7 @@ leader's cases, the register filtered, sorted and paged exactly as domain.overvi
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator
@@ -163,6 +164,24 @@ async def test_the_statistics_counts_are_the_domain_counts_of_the_rows(table: Ca
     assert await table.counts(bench.TENANT) == case_counts(current)
     some = frozenset({bench.unit_id(1), bench.unit_id(4)})
     assert await table.counts(bench.TENANT, some) == case_counts([row for row in current if row.unit_id in some])
+
+
+async def test_sqlite_commits_rows_written_at_once_together_and_keeps_the_newest_of_each(tmp_path: Path) -> None:
+    """Writes queued while a batch commits share the next transaction, in the order they were asked for."""
+    table = SqliteCaseTable(tmp_path / "overview.sqlite3")
+    try:
+        writes = [row_of(case_id=f"c{number}", status=CaseStatus.REPORTED) for number in range(40)]
+        writes += [row_of(case_id=f"c{number}", status=CaseStatus.CLOSED) for number in range(0, 40, 2)]
+        await asyncio.gather(*(table.upsert(row) for row in writes), table.delete(TENANT, "c39"))
+
+        rows = {row.case_id: row.status for row in await table.rows(TENANT)}
+        assert len(rows) == 39 and "c39" not in rows
+        assert {rows[f"c{number}"] for number in range(0, 39, 2)} == {CaseStatus.CLOSED}
+        assert {rows[f"c{number}"] for number in range(1, 39, 2)} == {CaseStatus.REPORTED}
+        assert sum((await table.counts(TENANT)).unit_totals.values()) == 39
+        assert table._writes.batches < len(writes) // 4  # pyright: ignore[reportPrivateUsage]
+    finally:
+        await table.close()
 
 
 async def test_sqlite_fills_what_it_did_not_keep_before_the_statistics_and_closing_times(tmp_path: Path) -> None:
