@@ -16,12 +16,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.config import Settings
 from bot.tab_auth import issuers
 from content import texts_for
 from tests.e2e.consent_steps import accept, consent_cards
 from tests.e2e.leader_steps import report_case
-from tests.e2e.test_overview_api import APP_ID, DOMAIN, Bot
+from tests.e2e.test_overview_api import APP_ID, DOMAIN, Bot, tab_settings
 from tests.support.jwks_server import JwksServer
 from tests.support.stored import all_cases, audit_events
 from tests.support.teams import DEFAULT_TENANT_ID, card_texts, texts
@@ -70,20 +69,7 @@ def test_every_read_of_a_full_flow_is_in_the_access_log_the_employee_and_hr_see(
 
     directory = organisation.write(tmp_path / "directory.json")
     with JwksServer(issuer=issuers(DEFAULT_TENANT_ID)[0]) as jwks:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]  # a developer's .env must not change a test
-            microsoft_app_id=APP_ID,
-            microsoft_app_password="not-used",
-            microsoft_app_tenant_id=DEFAULT_TENANT_ID,
-            allowed_tenant_ids=[DEFAULT_TENANT_ID],
-            bot_openid_metadata_url=jwks.metadata_url,
-            tab_openid_metadata_url=jwks.metadata_url,
-            bot_domain=DOMAIN,
-            storage_backend="local",
-            data_dir=bot.data_dir,
-            directory_file=directory,
-            scheduler_in_app=False,
-        )
+        settings = tab_settings(jwks, DEFAULT_TENANT_ID, bot.data_dir, directory)
         with Bot(settings) as tab:
             case_url = f"{tab.base_url}/api/overview/cases/{reported.case_id}"
             leader = token(jwks, reported.unit.leader.aad_object_id)

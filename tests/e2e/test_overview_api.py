@@ -145,12 +145,18 @@ def bot(jwks: JwksServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     directory = data_dir.parent / "directory.json"
     directory.write_text(json.dumps(DIRECTORY), encoding="utf-8")
     asyncio.run(seed(data_dir))
-    settings = Settings(
+    with Bot(tab_settings(jwks, TENANT, data_dir, directory)) as running:
+        yield running
+
+
+def tab_settings(jwks: JwksServer, tenant: str, data_dir: Path, directory: Path | None, **more: Any) -> Settings:
+    """The bot with an app id, the tab's sign-in against the local JWKS, one tenant, local storage, no scheduler."""
+    return Settings(
         _env_file=None,  # type: ignore[call-arg]  # a developer's .env must not change a test
         microsoft_app_id=APP_ID,
         microsoft_app_password="not-used",
-        microsoft_app_tenant_id=TENANT,
-        allowed_tenant_ids=[TENANT],
+        microsoft_app_tenant_id=tenant,
+        allowed_tenant_ids=[tenant],
         bot_openid_metadata_url=jwks.metadata_url,
         tab_openid_metadata_url=jwks.metadata_url,
         bot_domain=DOMAIN,
@@ -158,9 +164,8 @@ def bot(jwks: JwksServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         data_dir=data_dir,
         directory_file=directory,
         scheduler_in_app=False,
+        **more,
     )
-    with Bot(settings) as running:
-        yield running
 
 
 def token(jwks: JwksServer, oid: str | None, **overrides: Any) -> str:

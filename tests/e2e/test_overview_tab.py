@@ -26,10 +26,9 @@ from typing import Any
 import jwt
 import pytest
 
-from bot.config import Settings
 from bot.tab_auth import issuers
 from content import texts_for
-from tests.e2e.test_overview_api import APP_ID, DIRECTORY, DOMAIN, TENANT, Bot, get, seed
+from tests.e2e.test_overview_api import APP_ID, DIRECTORY, DOMAIN, TENANT, Bot, get, seed, tab_settings
 from tests.support.jwks_server import JwksServer, SigningKey
 from tests.support.playground import node_executable
 
@@ -345,22 +344,7 @@ def bot(jwks: JwksServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     directory = data_dir.parent / "directory.json"
     directory.write_text(json.dumps(DIRECTORY), encoding="utf-8")
     asyncio.run(seed(data_dir, more=MORE))
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]  # a developer's .env must not change a test
-        microsoft_app_id=APP_ID,
-        microsoft_app_password="not-used",
-        microsoft_app_tenant_id=TENANT,
-        allowed_tenant_ids=[TENANT],
-        bot_openid_metadata_url=jwks.metadata_url,
-        tab_openid_metadata_url=jwks.metadata_url,
-        bot_domain=DOMAIN,
-        storage_backend="local",
-        data_dir=data_dir,
-        directory_file=directory,
-        scheduler_in_app=False,
-        crisis_line=CRISIS_LINE,
-    )
-    with Bot(settings) as running:
+    with Bot(tab_settings(jwks, TENANT, data_dir, directory, crisis_line=CRISIS_LINE)) as running:
         yield running
 
 

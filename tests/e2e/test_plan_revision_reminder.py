@@ -30,7 +30,7 @@ from storage.outbox import Outbox
 from storage.response_plans import ResponsePlanRepository
 from tests.e2e.leader_steps import report_case, wait_for_card
 from tests.e2e.plan_steps import joined, press, walk_to_summary
-from tests.e2e.test_overview_api import ANALYSIS, APP_ID, DOMAIN, WORK_ENVIRONMENT, Bot, get, post, token
+from tests.e2e.test_overview_api import ANALYSIS, WORK_ENVIRONMENT, Bot, get, post, tab_settings, token
 from tests.support.clock import MovableClock
 from tests.support.connector_stub import ConnectorStub
 from tests.support.in_process_bot import InProcessBot
@@ -119,20 +119,7 @@ async def _sends_nothing(app: web.Application) -> None:
 @pytest.fixture
 def tab_api(plan_bot: InProcessBot) -> Iterator[tuple[TabApi, JwksServer]]:
     with JwksServer(issuer=issuers(DEFAULT_TENANT_ID)[0]) as jwks:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]  # a developer's .env must not change a test
-            microsoft_app_id=APP_ID,
-            microsoft_app_password="not-used",
-            microsoft_app_tenant_id=DEFAULT_TENANT_ID,
-            allowed_tenant_ids=[DEFAULT_TENANT_ID],
-            bot_openid_metadata_url=jwks.metadata_url,
-            tab_openid_metadata_url=jwks.metadata_url,
-            bot_domain=DOMAIN,
-            storage_backend="local",
-            data_dir=plan_bot.settings.data_dir,
-            directory_file=plan_bot.settings.directory_file,
-            scheduler_in_app=False,
-        )
+        settings = tab_settings(jwks, DEFAULT_TENANT_ID, plan_bot.settings.data_dir, plan_bot.settings.directory_file)
         with TabApi(settings, plan_bot.clock) as tab:
             yield tab, jwks
 
