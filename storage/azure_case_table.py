@@ -66,6 +66,7 @@ from storage import azure_case_tallies as tallies
 from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.sqlite_case_table import utc_text
 
+# Queries name the RowKey range first: Azurite evaluates a filter on every entity of the table, left to right.
 SELECTED = ["row"]
 BATCH_SIZE = 100  # the most one entity group transaction may hold
 CASES_ONLY = "RowKey lt '~'"  # case entities, not index entities
@@ -361,7 +362,7 @@ class AzureCaseTable:
             return LeaderPage([], page, more=False)
         prefix = _led_prefix(aad_object_id)
         entities = self._table.query_entities(
-            "PartitionKey eq @tenant and RowKey gt @first and RowKey lt @last and ( closed eq false or "
+            "RowKey gt @first and RowKey lt @last and PartitionKey eq @tenant and ( closed eq false or "
             "closed_at ge @since )",  # the SDK fills in "@name " only
             parameters={
                 "tenant": _partition(tenant_id),
@@ -400,7 +401,7 @@ class AzureCaseTable:
             first = _register_prefix(query.sort, query.descending)
             last = tallies.upper(first)
         entities = self._table.query_entities(
-            f"PartitionKey eq @tenant and RowKey ge @first and RowKey lt @last{condition}",
+            f"RowKey ge @first and RowKey lt @last and PartitionKey eq @tenant{condition}",
             parameters={"tenant": _partition(tenant_id), "first": first, "last": last, **parameters},
             select=SELECTED,
             results_per_page=min(MOST_PER_REQUEST, query.page * PAGE_SIZE),
@@ -427,7 +428,7 @@ class AzureCaseTable:
             return tallies.register_total(units, query.status, query.escalated_only)
         first, last = _reported_range(query, descending=False)
         entities = self._table.query_entities(
-            f"PartitionKey eq @tenant and RowKey ge @first and RowKey lt @last{condition}",
+            f"RowKey ge @first and RowKey lt @last and PartitionKey eq @tenant{condition}",
             parameters={"tenant": _partition(tenant_id), "first": first, "last": last, **parameters},
             select=["RowKey"],
             results_per_page=MOST_PER_REQUEST,
@@ -450,7 +451,7 @@ class AzureCaseTable:
 
     async def _range(self, tenant_id: str, prefix: str, select: list[str] | None = None) -> list[Any]:
         entities = self._table.query_entities(
-            "PartitionKey eq @tenant and RowKey ge @first and RowKey lt @last",
+            "RowKey ge @first and RowKey lt @last and PartitionKey eq @tenant",
             parameters={"tenant": _partition(tenant_id), "first": prefix, "last": tallies.upper(prefix)},
             select=select,
             results_per_page=MOST_PER_REQUEST,
