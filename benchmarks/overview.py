@@ -206,7 +206,7 @@ async def seed(storage: BotStorage, count: int, units: int, now: datetime) -> fl
         for chunk in _chunks(case_rows(count, units, now), SEED_CHUNK):
             await table.upsert_many(chunk)
             written += len(chunk)
-            if written % (10 * SEED_CHUNK) == 0:
+            if written % (5 * SEED_CHUNK) == 0:
                 print(f"  {written:,} cases written in {time.perf_counter() - started:.0f} s", flush=True)
     finally:
         await table.close()

@@ -1,32 +1,48 @@
 """The overview's case table on Azure Table Storage (STORAGE_BACKEND=azure; Azurite serves it in tests).
 
 Table `<prefix>cases`, one partition per tenant ("t-" + its id, so a case without a tenant has a key too).
-- A case entity per case: RowKey the case id, the columns the queries filter on, and the whole row as JSON (`row`).
+- A case entity per case: RowKey the case id, the columns the queries filter on, the whole row as JSON (`row`),
+  and the RowKeys of its register index entities (`register_keys`).
 - A leader index entity per case and person who leads it (leader, deputy): RowKey "~l|<aad id>|<inverted report
   time>|<inverted case id>", so one person's cases are one RowKey range, newest first (domain.overview.leader_order),
   with the closing time to filter on and the row as JSON. The leader's list is that range query, never a read of
-  the tenant. Index RowKeys start with "~", after every case id (letters, digits, - and _), so the other queries
-  read case entities only ("RowKey lt '~'").
+  the tenant.
+- Register index entities, eight per case: one per sort the register offers (domain.overview.SortKey) and
+  direction, RowKey "~r|<sort>|<a or d>|<sort value>|<case id>", the values encoded so the RowKey order is
+  domain.overview.sort_value's order (ascending: the UTF-8 bytes in hex, then "!"; descending: each byte's
+  complement in hex, then "~"). Table Storage reads a range in ascending RowKey order only, so a descending page
+  needs keys of its own: a second set, rather than reading a range from its end (which the service cannot do).
+  Each holds the row as JSON and the columns the register filters on (unit, status, escalated, closed, the first
+  open deadline, report time, the reference case-folded), so a page is one range query filtered by the service,
+  read in order and stopped after the page. A sort value longer than SORT_BYTES bytes is cut there (its order is
+  then the case id's among values that share those bytes).
+- The register's total: a filter of unit, status and escalated only is added up from the unit entities' counts
+  (storage/azure_case_tallies.py); any other filter (overdue, dates, a reference) counts the matching register
+  index entities of the report-time set (the date range as a RowKey range, the rest as the service's filter, only
+  the RowKeys read).
+- Index RowKeys start with "~", after every case id (letters, digits, - and _), so the other queries read case
+  entities only ("RowKey lt '~'").
 - Consistency: `upsert` and `delete` change a case entity and its index entities in one entity group transaction
-  (atomic within the partition), the case entity's ETag checked (made again on a conflict), so the index is always
-  the case's. `upsert_many` (seeding, a rebuild) writes them apart for speed, in an order that fails closed: a stale
-  index entity is deleted before the case changes and the new one written after, so a failure can leave a case
-  missing from a list until it is written again, never shown to someone who no longer leads it. A case entity
-  written before the index existed (no `indexed`) has no index entities: written again, it gets them.
-- Tally and unit entities for the statistics (storage/azure_case_tallies.py), changed in the same transaction as
-  the case entity, so the statistics read those, never the cases. `upsert_many` applies them after the cases, a
-  batch at a time, each ETag checked: a bulk write that stops part way leaves the counts short until the table is
-  rebuilt (every row written again into an empty table). A case written before the tallies is counted once it is
-  written again.
-The register is still sorted and paged here after a partition query filtered by the service: it reads every case
-entity of the tenant that passes the filter.
+  (atomic within the partition; at most 1 + 10 deletes + 10 writes + 2 unit entities, well under the 100 a
+  transaction may hold), the case entity's ETag checked (made again on a conflict), so the indexes are always the
+  case's. `upsert_many` (seeding, a rebuild) writes them apart for speed, in an order that fails closed: stale
+  index entities are deleted before the cases change and the new ones written after, so a failure can leave a
+  case missing from a list until it is written again, never shown to someone who no longer leads it or with facts
+  it no longer has. A case entity written before an index existed (no `indexed`, no `register_keys`) has no
+  entities of it: written again, it gets them.
+- Unit entities for the statistics and the register's totals (storage/azure_case_tallies.py), changed in the same
+  transaction as the case entity, so the statistics read one entity per unit, never the cases. `upsert_many`
+  applies them after the cases, BATCH_SIZE units a transaction, each ETag checked: a bulk write that stops part way
+  leaves the counts short until the table is rebuilt (every row written again into an empty table). A case written
+  before the unit entities is counted once it is written again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
+import json
+from collections.abc import Awaitable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,18 +51,31 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient, TableServiceClient
 
-from domain.overview import PAGE_SIZE, CaseRow, LeaderPage, RegisterPage, RegisterQuery, register_page
+from domain.overview import (
+    PAGE_SIZE,
+    CaseRow,
+    LeaderPage,
+    RegisterPage,
+    RegisterQuery,
+    SortKey,
+    reported_between,
+    sort_value,
+)
 from domain.statistics import CaseCounts
 from storage import azure_case_tallies as tallies
 from storage.azure_account import AzureAccount, as_account, close_with_credential, service_client
 from storage.sqlite_case_table import utc_text
 
+# Queries name the RowKey range first: Azurite evaluates a filter on every entity of the table, left to right.
 SELECTED = ["row"]
 BATCH_SIZE = 100  # the most one entity group transaction may hold
 CASES_ONLY = "RowKey lt '~'"  # case entities, not index entities
-LEADS = ["leader_id", "deputy_id", "reported_at", "indexed", *tallies.FACTS]  # its index entities, its counts
+LEADS = ["leader_id", "deputy_id", "reported_at", "indexed", "register_keys", *tallies.FACTS]  # its index, counts
 TRIES = 5  # a transaction made again after a concurrent change of the same case
 PARALLEL = 16  # requests at once in a bulk write
+SORTS: tuple[SortKey, ...] = ("reported", "reference", "unit", "status")
+SORT_BYTES = 150  # of a sort value in a register RowKey (a RowKey may hold 1 KiB)
+MOST_PER_REQUEST = 1000  # entities the service returns in one response
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_LIMIT = 10**17  # microseconds since 1970, more than any report time
 
@@ -75,26 +104,61 @@ def _index_keys(case_id: str, reported_at: datetime, leads: tuple[str, str]) -> 
     return {f"{_led_prefix(aad)}{_inverted(case_id, reported_at)}" for aad in leads if aad}
 
 
+def _hex(text: str, descending: bool) -> str:
+    """A sort value as RowKey text in the same order (each byte's complement for descending), without its end."""
+    data = text.encode()[:SORT_BYTES]
+    return bytes(255 - byte for byte in data).hex() if descending else data.hex()
+
+
+def _register_prefix(sort: SortKey, descending: bool) -> str:
+    return f"~r|{sort}|{'d' if descending else 'a'}|"
+
+
+def _register_key(row: CaseRow, sort: SortKey, descending: bool) -> str:
+    """The row's place in the register sorted so: "!" ends a value ascending (before any longer value that starts
+    the same), "~" descending (after it)."""
+    end = "~" if descending else "!"
+    primary, case_id = sort_value(row, sort)
+    return f"{_register_prefix(sort, descending)}{_hex(primary, descending)}{end}{_hex(case_id, descending)}{end}"
+
+
+def _register_keys(row: CaseRow) -> set[str]:
+    return {_register_key(row, sort, descending) for sort in SORTS for descending in (False, True)}
+
+
 def _new_keys(row: CaseRow) -> set[str]:
-    return _index_keys(row.case_id, row.reported_at, (row.leader_id, row.deputy_id))
+    return _index_keys(row.case_id, row.reported_at, (row.leader_id, row.deputy_id)) | _register_keys(row)
 
 
 def _index_entity(row: CaseRow, key: str, data: str) -> dict[str, Any]:
-    return {
+    entity = {
         "PartitionKey": _partition(row.tenant_id),
         "RowKey": key,
         "closed": row.status.value == "closed",
         "closed_at": utc_text(row.closed_at) if row.closed_at else "",
         "row": data,
     }
+    if key.startswith("~r|"):
+        entity |= {
+            "unit_id": row.unit_id,
+            "status": row.status.value,
+            "escalated": row.escalated,
+            "first_open_due": utc_text(row.first_open_due) if row.first_open_due else "",
+            "reported_at": utc_text(row.reported_at),
+            "reference_key": row.reference.casefold(),
+        }
+    return entity
 
 
 def _old_keys(case_id: str, old: dict[str, Any] | None) -> set[str]:
-    """The index entities the stored case entity has (none before the index existed)."""
-    if old is None or not old.get("indexed"):
+    """The index entities the stored case entity has (none of an index it was written before)."""
+    if old is None:
         return set()
-    reported = datetime.fromisoformat(old["reported_at"])
-    return _index_keys(case_id, reported, (old.get("leader_id", ""), old.get("deputy_id", "")))
+    found: set[str] = set(json.loads(old.get("register_keys") or "[]"))
+    if old.get("indexed"):
+        reported = datetime.fromisoformat(old["reported_at"])
+        found |= _index_keys(case_id, reported, (old.get("leader_id", ""), old.get("deputy_id", "")))
+    return found
 
 
 def _entity(row: CaseRow) -> dict[str, Any]:
@@ -109,8 +173,56 @@ def _entity(row: CaseRow) -> dict[str, Any]:
         "reported_at": utc_text(row.reported_at),
         "row": row.model_dump_json(),
         "indexed": True,
+        "register_keys": json.dumps(sorted(_register_keys(row))),
         **tallies.facts(row),
     }
+
+
+def _register_filter(query: RegisterQuery, now: datetime) -> tuple[str, dict[str, Any]]:
+    """The register's filter on the index entities' columns (domain.overview.matches, as OData)."""
+    condition, parameters = "", dict[str, Any]()
+    if query.unit_id is not None:
+        condition += " and unit_id eq @unit"
+        parameters["unit"] = query.unit_id
+    if query.status is not None:
+        condition += " and status eq @status"
+        parameters["status"] = query.status.value
+    if query.overdue_only:
+        condition += " and closed eq false and first_open_due ne '' and first_open_due le @now"
+        parameters["now"] = utc_text(now)
+    if query.escalated_only:
+        condition += " and escalated eq true"
+    start, end = reported_between(query)
+    if start is not None:
+        condition += " and reported_at ge @start"
+        parameters["start"] = utc_text(start)
+    if end is not None:
+        condition += " and reported_at lt @end"
+        parameters["end"] = utc_text(end)
+    if query.reference:
+        # Every case-folded reference that starts with it, and only those (the service compares UTF-16 units).
+        condition += " and reference_key ge @reference and reference_key lt @after"
+        parameters["reference"] = query.reference.casefold()
+        parameters["after"] = query.reference.casefold() + "\uffff"
+    return condition, parameters
+
+
+def _reported_range(query: RegisterQuery, descending: bool) -> tuple[str, str]:
+    """The RowKey range of the report-time set that holds the query's dates (all of it without dates)."""
+    prefix = _register_prefix("reported", descending)
+    start, end = reported_between(query)
+    if descending:  # "~~" after a value: after every key of that value
+        first = f"{prefix}{_hex(utc_text(end), True)}~~" if end else prefix
+        last = f"{prefix}{_hex(utc_text(start), True)}~~" if start else tallies.upper(prefix)
+    else:
+        first = f"{prefix}{_hex(utc_text(start), False)}" if start else prefix
+        last = f"{prefix}{_hex(utc_text(end), False)}" if end else tallies.upper(prefix)
+    return first, last
+
+
+def _counted_by_units(query: RegisterQuery) -> bool:
+    """The total comes from the unit entities' counts: no filter but unit, status and escalated."""
+    return not (query.overdue_only or query.reported_from or query.reported_to or query.reference)
 
 
 class AzureCaseTable:
@@ -144,7 +256,7 @@ class AzureCaseTable:
             ]
             delta = tallies.Delta()
             delta.add(row, old)
-            operations += tallies.changes(entity["PartitionKey"], delta, await self._entities(row.tenant_id, delta))
+            operations += tallies.changes(entity["PartitionKey"], delta, await self._units(row.tenant_id, delta))
             try:
                 await self._table.submit_transaction(operations)
                 return
@@ -152,22 +264,19 @@ class AzureCaseTable:
                 if attempt == TRIES - 1:
                     raise
 
-    async def _entities(self, tenant_id: str, delta: tallies.Delta) -> dict[str, Any]:
-        """The tally and unit entities `delta` changes that exist, by RowKey."""
-        found = await asyncio.gather(*(self._stored(tenant_id, key, None) for key in delta.entity_keys()))
-        return {entity["RowKey"]: entity for entity in found if entity is not None}
+    async def _units(self, tenant_id: str, delta: tallies.Delta) -> dict[str, Any]:
+        """The unit entities `delta` changes that exist, by unit id."""
+        units = delta.unit_ids()
+        found = await asyncio.gather(*(self._stored(tenant_id, tallies.unit_key(unit), None) for unit in units))
+        return {unit: entity for unit, entity in zip(units, found, strict=True) if entity is not None}
 
     async def _apply(self, tenant_id: str, delta: tallies.Delta) -> None:
-        """Apply a bulk write's counts, BATCH_SIZE entities a transaction, each made again on a conflict."""
-        keys = delta.entity_keys()
-        for start in range(0, len(keys), BATCH_SIZE):
-            part = set(keys[start : start + BATCH_SIZE])
-            some = tallies.Delta(
-                Counter({key: count for key, count in delta.tallies.items() if key in part}),
-                {unit: change for unit, change in delta.units.items() if tallies.unit_key(unit) in part},
-            )
+        """Apply a bulk write's counts, BATCH_SIZE unit entities a transaction, each made again on a conflict."""
+        units = delta.unit_ids()
+        for start in range(0, len(units), BATCH_SIZE):
+            some = delta.only(set(units[start : start + BATCH_SIZE]))
             for attempt in range(TRIES):
-                operations = tallies.changes(_partition(tenant_id), some, await self._entities(tenant_id, some))
+                operations = tallies.changes(_partition(tenant_id), some, await self._units(tenant_id, some))
                 try:
                     await self._table.submit_transaction(operations)
                     break
@@ -185,8 +294,8 @@ class AzureCaseTable:
 
     async def upsert_many(self, rows: list[CaseRow]) -> None:
         """Store many rows (seeding, a rebuild) in batch transactions (up to BATCH_SIZE entities of one partition
-        each): the stale index entities, then the case entities, then their index entities (the order that fails
-        closed: the module's docstring), then the counts."""
+        each): the stale index entities, then the case entities, then their index entities (the
+        order that fails closed: the module's docstring), then the counts."""
         limit = asyncio.Semaphore(PARALLEL)
 
         async def stored(row: CaseRow) -> Any:
@@ -201,8 +310,8 @@ class AzureCaseTable:
         )  # fmt: skip
         await self._in_batches([("upsert", _entity(row), {"mode": UpdateMode.REPLACE}) for row in rows])
         await self._in_batches(
-            [("upsert", _index_entity(row, key, row.model_dump_json()), {"mode": UpdateMode.REPLACE})
-             for row, _, new in changes for key in new]
+            [("upsert", _index_entity(row, key, data), {"mode": UpdateMode.REPLACE})
+             for row, _, new in changes for data in [row.model_dump_json()] for key in new]
         )  # fmt: skip
         deltas: dict[str, tallies.Delta] = {}
         for row, old in zip(rows, olds, strict=True):
@@ -211,6 +320,7 @@ class AzureCaseTable:
             await self._apply(tenant_id, delta)
 
     async def _in_batches(self, operations: list[Any]) -> None:
+        """One transaction after another (Azurite resets connections when batch transactions overlap)."""
         by_partition: dict[str, list[Any]] = {}
         for operation in operations:
             by_partition.setdefault(operation[1]["PartitionKey"], []).append(operation)
@@ -230,7 +340,7 @@ class AzureCaseTable:
             operations += [("delete", {"PartitionKey": partition, "RowKey": key}) for key in _old_keys(case_id, old)]
             delta = tallies.Delta()
             delta.remove(old)
-            operations += tallies.changes(partition, delta, await self._entities(tenant_id, delta))
+            operations += tallies.changes(partition, delta, await self._units(tenant_id, delta))
             try:
                 await self._table.submit_transaction(operations)
                 return 1
@@ -252,7 +362,7 @@ class AzureCaseTable:
             return LeaderPage([], page, more=False)
         prefix = _led_prefix(aad_object_id)
         entities = self._table.query_entities(
-            "PartitionKey eq @tenant and RowKey gt @first and RowKey lt @last and ( closed eq false or "
+            "RowKey gt @first and RowKey lt @last and PartitionKey eq @tenant and ( closed eq false or "
             "closed_at ge @since )",  # the SDK fills in "@name " only
             parameters={
                 "tenant": _partition(tenant_id),
@@ -261,7 +371,7 @@ class AzureCaseTable:
                 "since": utc_text(since),
             },
             select=SELECTED,
-            results_per_page=min(1000, page * PAGE_SIZE + 1),
+            results_per_page=min(MOST_PER_REQUEST, page * PAGE_SIZE + 1),
         )
         skip, rows = (page - 1) * PAGE_SIZE, list[CaseRow]()
         async for entity in entities:
@@ -274,38 +384,87 @@ class AzureCaseTable:
         return LeaderPage(rows, page, more=False)
 
     async def register(self, tenant_id: str, query: RegisterQuery, now: datetime) -> RegisterPage:
-        condition, parameters = f"PartitionKey eq @tenant and {CASES_ONLY}", {"tenant": _partition(tenant_id)}
-        if query.unit_id is not None:
-            condition += " and unit_id eq @unit"
-            parameters["unit"] = query.unit_id
-        if query.status is not None:
-            condition += " and status eq @status"
-            parameters["status"] = query.status.value
-        if query.escalated_only:
-            condition += " and escalated eq true"
-        return register_page(await self._query(condition, parameters), query, now)
+        """A page read in order from the register index of the query's sort, and the total (module docstring)."""
+        condition, parameters = _register_filter(query, now)
+        rows, total = await asyncio.gather(
+            self._register_rows(tenant_id, query, condition, parameters),
+            self._register_total(tenant_id, query, condition, parameters),
+        )
+        return RegisterPage(rows, total, query.page)
+
+    async def _register_rows(
+        self, tenant_id: str, query: RegisterQuery, condition: str, parameters: dict[str, Any]
+    ) -> list[CaseRow]:
+        if query.sort == "reported":
+            first, last = _reported_range(query, query.descending)
+        else:
+            first = _register_prefix(query.sort, query.descending)
+            last = tallies.upper(first)
+        entities = self._table.query_entities(
+            f"RowKey ge @first and RowKey lt @last and PartitionKey eq @tenant{condition}",
+            parameters={"tenant": _partition(tenant_id), "first": first, "last": last, **parameters},
+            select=SELECTED,
+            results_per_page=min(MOST_PER_REQUEST, query.page * PAGE_SIZE),
+        )
+        skip, rows = (query.page - 1) * PAGE_SIZE, list[CaseRow]()
+        async for entity in entities:
+            if skip:
+                skip -= 1
+                continue
+            rows.append(CaseRow.model_validate_json(entity["row"]))
+            if len(rows) == PAGE_SIZE:
+                break
+        return rows
+
+    async def _register_total(
+        self, tenant_id: str, query: RegisterQuery, condition: str, parameters: dict[str, Any]
+    ) -> int:
+        if _counted_by_units(query):
+            if query.unit_id is not None:
+                found = await self._stored(tenant_id, tallies.unit_key(query.unit_id), ["counts"])
+                units = [] if found is None else [found]
+            else:
+                units = await self._range(tenant_id, tallies.UNIT, ["RowKey", "counts"])
+            return tallies.register_total(units, query.status, query.escalated_only)
+        first, last = _reported_range(query, descending=False)
+        entities = self._table.query_entities(
+            f"RowKey ge @first and RowKey lt @last and PartitionKey eq @tenant{condition}",
+            parameters={"tenant": _partition(tenant_id), "first": first, "last": last, **parameters},
+            select=["RowKey"],
+            results_per_page=MOST_PER_REQUEST,
+        )
+        return sum([1 async for _ in entities])
 
     async def rows(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> list[CaseRow]:
         rows = await self._query(f"PartitionKey eq @tenant and {CASES_ONLY}", {"tenant": _partition(tenant_id)})
         return rows if unit_ids is None else [row for row in rows if row.unit_id in unit_ids]
 
     async def counts(self, tenant_id: str, unit_ids: frozenset[str] | None = None) -> CaseCounts:
-        """From the tally and unit entities (storage/azure_case_tallies.py): RowKey ranges, one per unit asked for."""
-        prefixes = [tallies.TALLY] if unit_ids is None else [tallies.unit_tallies(unit) for unit in sorted(unit_ids)]
-        found = [await self._range(tenant_id, prefix) for prefix in prefixes]
-        units = await self._range(tenant_id, tallies.UNIT)
-        return tallies.counts_of([entity for each in found for entity in each], units, unit_ids)
+        """From the unit entities (storage/azure_case_tallies.py): one RowKey range for every unit, or a point read
+        of each unit asked for."""
+        if unit_ids is None:
+            units = await self._range(tenant_id, tallies.UNIT)
+        else:
+            found = await _gathered(self._stored(tenant_id, tallies.unit_key(unit), None) for unit in sorted(unit_ids))
+            units = [entity for entity in found if entity is not None]
+        return tallies.counts_of(units, unit_ids)
 
-    async def _range(self, tenant_id: str, prefix: str) -> list[Any]:
+    async def _range(self, tenant_id: str, prefix: str, select: list[str] | None = None) -> list[Any]:
         entities = self._table.query_entities(
-            "PartitionKey eq @tenant and RowKey ge @first and RowKey lt @last",
+            "RowKey ge @first and RowKey lt @last and PartitionKey eq @tenant",
             parameters={"tenant": _partition(tenant_id), "first": prefix, "last": tallies.upper(prefix)},
+            select=select,
+            results_per_page=MOST_PER_REQUEST,
         )
         return [entity async for entity in entities]
 
     async def close(self) -> None:
         await self._table.close()
         await close_with_credential(self._service)
+
+
+async def _gathered(reads: Iterable[Awaitable[Any]]) -> list[Any]:
+    return list(await asyncio.gather(*reads))
 
 
 async def open_azure_case_table(account: AzureAccount | str, prefix: str) -> AzureCaseTable:

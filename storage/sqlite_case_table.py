@@ -7,11 +7,12 @@ in-memory rule). For the statistics each case also has its facts (`case_facts`: 
 it) and the tenant keeps tallies per unit (`case_tallies`), moved from a case's old facts to its new ones in the
 same transaction as its row, so the statistics read a few thousand tallies instead of every case; rows written
 before the tallies existed are counted when the table is opened. A reference prefix is found through an index on
-lower(reference). Reads run in the event loop (indexed, a page at a time). Writes go to one storage thread in
-batches (storage/write_batches.py): every write queued while a batch commits goes into the next transaction, in
-the order queued, so a busy bot pays one hand-over and one commit per batch, not per case; a batch that fails
-fails its own writes (a case's row is written again with the case's next change). Several processes of one machine
-may share the file (WAL, busy timeout).
+the case-folded reference (`reference_key`, folded as domain.overview.matches folds it: SQLite's lower() folds ASCII
+only), filled when a table from before it is opened. Reads run in the event loop (indexed, a page at a time).
+Writes go to one storage thread in batches (storage/write_batches.py): every write queued while a batch commits
+goes into the next transaction, in the order queued, so a busy bot pays one hand-over and one commit per batch, not
+per case; a batch that fails fails its own writes (a case's row is written again with the case's next change).
+Several processes of one machine may share the file (WAL, busy timeout).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ create table if not exists case_rows (
     closed integer not null,
     first_open_due text,
     row text not null,
-    closed_at text
+    closed_at text,
+    reference_key text not null default ''
 );
 create index if not exists case_rows_reported on case_rows (tenant, reported_at);
 drop index if exists case_rows_leader;
@@ -58,7 +60,8 @@ create index if not exists case_rows_unit on case_rows (tenant, unit_id, reporte
 create index if not exists case_rows_by_reference on case_rows (tenant, reference, case_id);
 create index if not exists case_rows_by_unit on case_rows (tenant, unit_sort, case_id);
 create index if not exists case_rows_by_status on case_rows (tenant, status, case_id);
-create index if not exists case_rows_by_reference_prefix on case_rows (tenant, lower(reference));
+drop index if exists case_rows_by_reference_prefix;
+create index if not exists case_rows_by_reference_key on case_rows (tenant, reference_key);
 create index if not exists case_rows_filters
     on case_rows (tenant, unit_id, status, escalated, closed, first_open_due, reported_at, reference);
 create table if not exists case_facts (
@@ -89,7 +92,7 @@ create table if not exists case_tallies (
 CASES, ACKNOWLEDGED = "cases", "acknowledged"  # tallies of their own: a unit's cases, and those acknowledged
 _SORT_COLUMNS = {"reported": "reported_at", "reference": "reference", "unit": "unit_sort", "status": "status"}
 BUSY_TIMEOUT_SECONDS = 10.0
-_UPSERT = "insert or replace into case_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_UPSERT = "insert or replace into case_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _UPSERT_FACTS = "insert or replace into case_facts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _COUNT = (
     "insert into case_tallies values (?, ?, ?, ?, ?) "
@@ -118,6 +121,7 @@ def _values(row: CaseRow) -> tuple[Any, ...]:
         utc_text(row.first_open_due) if row.first_open_due else None,
         row.model_dump_json(),
         utc_text(row.closed_at) if row.closed_at else None,
+        row.reference.casefold(),
     )
 
 
@@ -171,6 +175,7 @@ class SqliteCaseTable:
         touch_private(path)
         self._writer = _connect(path)
         self._add_closed_at()
+        self._add_reference_key()
         self._writer.executescript(_SCHEMA)
         self._fill_facts()
         self._reader = _connect(path)
@@ -244,6 +249,19 @@ class SqliteCaseTable:
                 [(utc_text(at), case_id) for at, case_id in closed if at is not None],
             )
 
+    def _add_reference_key(self) -> None:
+        """A table from before the case-folded reference gets the column, filled from each row."""
+        columns = {name for (_, name, *_) in self._writer.execute("pragma table_info(case_rows)")}
+        if not columns or "reference_key" in columns:
+            return
+        with self._transaction():
+            self._writer.execute("alter table case_rows add column reference_key text not null default ''")
+            found = self._writer.execute("select case_id, reference from case_rows").fetchall()
+            self._writer.executemany(
+                "update case_rows set reference_key = ? where case_id = ?",
+                [(reference.casefold(), case_id) for case_id, reference in found],
+            )
+
     def _fill_facts(self) -> None:
         """Count the rows written before the statistics had their own tables (once, when the table is opened)."""
         (rows,) = self._writer.execute("select count(*) from case_rows").fetchone()
@@ -296,8 +314,8 @@ class SqliteCaseTable:
             where.append("reported_at < ?")
             parameters.append(utc_text(end))
         if query.reference:
-            # The range lets the index on lower(reference) find the prefix; "like" keeps the exact rule.
-            where.append("lower(reference) >= ? and lower(reference) < ? and lower(reference) like ? escape '\\'")
+            # The range lets the index on reference_key find the prefix; "like" keeps the exact rule.
+            where.append("reference_key >= ? and reference_key < ? and reference_key like ? escape '\\'")
             prefix = query.reference.casefold()
             escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             parameters += [prefix, prefix + "\U0010ffff", f"{escaped}%"]

@@ -4,6 +4,8 @@ leader's cases, the register filtered, sorted and paged exactly as domain.overvi
 from __future__ import annotations
 
 import asyncio
+import itertools
+import random
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator
@@ -14,7 +16,16 @@ import pytest
 
 from benchmarks import overview as bench
 from domain.case import CaseStatus
-from domain.overview import PAGE_SIZE, CaseRow, RegisterQuery, case_row, leader_order, leader_page, register_page
+from domain.overview import (
+    PAGE_SIZE,
+    CaseRow,
+    RegisterQuery,
+    SortKey,
+    case_row,
+    leader_order,
+    leader_page,
+    register_page,
+)
 from domain.statistics import case_counts
 from storage.ports import CaseTable
 from storage.sqlite_case_table import SqliteCaseTable
@@ -139,6 +150,82 @@ async def test_the_register_answers_every_query_as_the_domain_rule_does(table: C
         ), query
 
 
+def crafted_rows(count: int) -> list[CaseRow]:
+    """Rows that try the register's order: unit names and references that start like each other or differ only in
+    case, the same report time (to the microsecond, or one apart), case ids that are prefixes of each other, every
+    status, escalated or not, deadlines passed or not, reports around Danish midnight."""
+    rng = random.Random(20)
+    units = [("u-a", "Enhed"), ("u-b", "Enhed 1"), ("u-c", "enhed 10"), ("u-d", "Ældreplejen"), ("u-e", "ældreplejen"),
+             ("u-f", "Zulu|~!"), ("u-g", "")]  # fmt: skip
+    references = ["VK-2026-0001", "vk-2026-0001", "VK-2026-00011", "VK-2026-01", "VK-2026-0100", "VK-2025-9999",
+                  "vk-2026-01a", "Ø-1", "ø-10"]  # fmt: skip
+    midnight = REPORTED_AT.replace(hour=23, minute=0)  # 00:00 in Copenhagen (winter time)
+    rows = []
+    for number, base in enumerate(many_rows(count)):
+        unit_id, unit = rng.choice(units)
+        reported = midnight + timedelta(hours=rng.choice(range(-30, 30, 6)), microseconds=rng.choice([0, 0, 1]))
+        rows.append(base.model_copy(update={
+            "case_id": rng.choice(["c", "c-", "c_", "C"]) + str(number),
+            "unit_id": unit_id,
+            "unit": unit,
+            "reference": rng.choice(references) + ("" if number % 3 else str(number)),
+            "reported_at": reported,
+            "status": rng.choice([CaseStatus.REPORTED, CaseStatus.ACKNOWLEDGED, CaseStatus.CLOSED]),
+            "escalated": rng.random() < 0.3,
+            "first_open_due": rng.choice([None, NOW - timedelta(hours=1), NOW, NOW + timedelta(hours=1)]),
+        }))  # fmt: skip
+    return rows
+
+
+SORTS: list[SortKey] = ["reported", "reference", "unit", "status"]
+FILTERS = [
+    RegisterQuery(),
+    RegisterQuery(unit_id="u-b"),
+    RegisterQuery(status=CaseStatus.CLOSED),
+    RegisterQuery(unit_id="u-d", status=CaseStatus.REPORTED, escalated_only=True),
+    RegisterQuery(overdue_only=True),
+    RegisterQuery(escalated_only=True),
+    RegisterQuery(reported_from=date(2026, 11, 21)),
+    RegisterQuery(reported_to=date(2026, 11, 20), status=CaseStatus.ACKNOWLEDGED),
+    RegisterQuery(reported_from=date(2026, 11, 20), reported_to=date(2026, 11, 21), unit_id="u-f"),
+    RegisterQuery(reference="vk-2026-01"),
+    RegisterQuery(reference="Ø-1", overdue_only=True),
+    RegisterQuery(reference="nothing"),
+]
+
+
+async def test_the_register_index_answers_every_sort_direction_filter_and_page_as_the_domain_rule(
+    table: CaseTable,
+) -> None:
+    rows = crafted_rows(130)
+    await table.upsert_many(rows[:120])
+    for row in rows[120:]:
+        await table.upsert(row)
+    moved = [
+        row.model_copy(update={"status": CaseStatus.CLOSED, "unit_id": "u-a", "unit": "Enhed"}) for row in rows[:6]
+    ]
+    await table.upsert_many(moved[:3])  # facts that change move the case in every index
+    for row in moved[3:]:
+        await table.upsert(row)
+    assert await table.delete(TENANT, rows[6].case_id) == 1
+    await table.upsert(row_of(case_id="elsewhere", tenant_id="another-tenant"))
+    current = moved + rows[7:]
+
+    for base, sort, descending in itertools.product(FILTERS, SORTS, (False, True)):
+        for page in (1, 2, 3):
+            query = RegisterQuery(**{**base.__dict__, "sort": sort, "descending": descending, "page": page})
+            expected = register_page(current, query, NOW)
+            found = await table.register(TENANT, query, NOW)
+            assert (found.total, [row.case_id for row in found.rows]) == (
+                expected.total,
+                [row.case_id for row in expected.rows],
+            ), query
+            assert found.rows == expected.rows
+            if len(expected.rows) < PAGE_SIZE:
+                break
+    assert register_page(current, RegisterQuery(), NOW).total == 129
+
+
 async def test_the_statistics_read_the_rows_of_the_units_asked_for(table: CaseTable) -> None:
     for row in many_rows(9):
         await table.upsert(row)
@@ -184,14 +271,17 @@ async def test_sqlite_commits_rows_written_at_once_together_and_keeps_the_newest
         await table.close()
 
 
-async def test_sqlite_fills_what_it_did_not_keep_before_the_statistics_and_closing_times(tmp_path: Path) -> None:
+async def test_sqlite_fills_what_it_did_not_keep_before_the_statistics_closing_times_and_folded_references(
+    tmp_path: Path,
+) -> None:
     rows = list(bench.case_rows(60, 3, NOW))
     table = SqliteCaseTable(tmp_path / "overview.sqlite3")
     await table.upsert_many(rows)
     await table.close()
     with sqlite3.connect(tmp_path / "overview.sqlite3") as older:
         older.executescript(  # as a database from before them
-            "drop table case_facts; drop table case_tallies; alter table case_rows drop column closed_at"
+            "drop table case_facts; drop table case_tallies; alter table case_rows drop column closed_at; "
+            "drop index case_rows_by_reference_key; alter table case_rows drop column reference_key"
         )
 
     table = SqliteCaseTable(tmp_path / "overview.sqlite3")
@@ -200,12 +290,14 @@ async def test_sqlite_fills_what_it_did_not_keep_before_the_statistics_and_closi
         since, leader = NOW - timedelta(days=365), rows[0].leader_id
         assert any(row.closed_at for row in rows if row.leader_id == leader)
         assert await table.led_by(bench.TENANT, leader, since, 1) == leader_page(rows, leader, since, 1)
+        query = RegisterQuery(reference=rows[0].reference.lower())
+        assert (await table.register(bench.TENANT, query, NOW)).rows == register_page(rows, query, NOW).rows
     finally:
         await table.close()
 
 
 @pytest.mark.azurite
-async def test_azure_indexes_a_case_written_before_the_leader_index_when_it_is_written_again(
+async def test_azure_indexes_and_counts_a_case_written_before_its_indexes_when_it_is_written_again(
     request: pytest.FixtureRequest,
 ) -> None:
     from azure.data.tables.aio import TableClient
@@ -218,13 +310,22 @@ async def test_azure_indexes_a_case_written_before_the_leader_index_when_it_is_w
     async with TableClient.from_connection_string(connection, table_name(prefix)) as raw:
         await raw.create_entity(  # as the table wrote a case before it kept the index
             {"PartitionKey": f"t-{TENANT}", "RowKey": row.case_id, "leader_id": row.leader_id,
-             "deputy_id": row.deputy_id, "reported_at": row.reported_at.isoformat(), "row": row.model_dump_json()}
+             "deputy_id": row.deputy_id, "reported_at": row.reported_at.isoformat(), "row": row.model_dump_json(),
+             "counted": True, "tallies": "[]"}  # counted as the per-tally entities of that time were
         )  # fmt: skip
     try:
         assert (await table.led_by(TENANT, row.leader_id, SINCE, 1)).rows == []
+        assert (await table.register(TENANT, RegisterQuery(sort="unit"), NOW)).rows == []
         await table.upsert(row.model_copy(update={"deputy_id": ""}))
         assert [found.case_id for found in (await table.led_by(TENANT, row.leader_id, SINCE, 1)).rows] == ["older"]
         assert (await table.led_by(TENANT, row.deputy_id, SINCE, 1)).rows == []
+        await table.upsert(row.model_copy(update={"deputy_id": "", "status": CaseStatus.CLOSED}))  # and again
+        for sort, descending in itertools.product(SORTS, (False, True)):
+            page = await table.register(TENANT, RegisterQuery(sort=sort, descending=descending), NOW)
+            assert ([found.case_id for found in page.rows], page.total) == (["older"], 1)
+        closed = await table.register(TENANT, RegisterQuery(status=CaseStatus.CLOSED, reference="vk"), NOW)
+        assert ([found.status for found in closed.rows], closed.total) == ([CaseStatus.CLOSED], 1)
+        assert (await table.counts(TENANT)).unit_totals == {row.unit_id: 1}
     finally:
         await table.close()
 
