@@ -6,7 +6,9 @@ per unit instead of every case (Table Storage cannot group).
   - `counts`: JSON {tally: {value: count}} of the unit's cases: the same tallies as the local table's
     (storage/sqlite_case_table.py: its cases, by month, channel, offender relation, SafetyNet, kind and action, and
     those acknowledged), and `register` by "<status>|<escalated 0/1>" for the register's totals;
-  - `hours`: every acknowledged case's hours to acknowledge, sorted (JSON), for the median;
+  - `hours`: every acknowledged case's hours to acknowledge, sorted (JSON), for the median, cut into properties
+    `hours`, `hours_1`, `hours_2` … of at most HOURS_CHARS characters each (a string property holds 32 K
+    characters, an entity 1 MB: room for some 50,000 acknowledged cases in one unit);
   - the unit's name from its newest case (`newest`: report time, `case_id`, `name`).
 - Each case entity keeps what it was counted as (`tallies`, `ack_hours`, `unit_counted`), so a new row moves the
   counts from its old facts to its new ones. `changes` turns that into operations conditioned on each unit entity's
@@ -126,6 +128,25 @@ def _condition(stored: Any) -> dict[str, Any]:
     return {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified}
 
 
+HOURS_CHARS = 30_000  # under a string property's 32 K characters
+
+
+def hours_properties(hours: list[float]) -> dict[str, str]:
+    """The hours as JSON, cut into properties `hours`, `hours_1` … (read back by `hours_in`)."""
+    text = json.dumps(hours)
+    pieces = [text[start : start + HOURS_CHARS] for start in range(0, len(text), HOURS_CHARS)] or [text]
+    return {("hours" if number == 0 else f"hours_{number}"): piece for number, piece in enumerate(pieces)}
+
+
+def hours_in(entity: Any) -> list[float]:
+    if entity is None:
+        return []
+    pieces: list[str] = []
+    while (piece := entity.get("hours" if not pieces else f"hours_{len(pieces)}")) is not None:
+        pieces.append(piece)
+    return json.loads("".join(pieces)) if pieces else []
+
+
 def counts_in(entity: Any) -> dict[str, dict[str, int]]:
     return json.loads(entity["counts"]) if entity is not None else {}
 
@@ -146,7 +167,7 @@ def changes(partition: str, delta: Delta, stored: dict[str, Any]) -> list[Any]:
             values[value] = values.get(value, 0) + change
             if not values[value]:
                 del values[value]
-        hours: list[float] = json.loads(found["hours"]) if found else []
+        hours = hours_in(found)
         newest = (found["newest"], found["case_id"], found["name"]) if found else ("", "", "")
         change = delta.units.get(unit_id)
         if change is not None:
@@ -157,7 +178,7 @@ def changes(partition: str, delta: Delta, stored: dict[str, Any]) -> list[Any]:
                 insort(hours, each)
             if change.name is not None and change.name[:2] >= newest[:2]:
                 newest = change.name
-        entity = {"PartitionKey": partition, "RowKey": unit_key(unit_id), "hours": json.dumps(hours),
+        entity = {"PartitionKey": partition, "RowKey": unit_key(unit_id), **hours_properties(hours),
                   "counts": json.dumps({tally: values for tally, values in counts.items() if values}),
                   "newest": newest[0], "case_id": newest[1], "name": newest[2]}  # fmt: skip
         operations.append(("update", entity, _condition(found)) if found else ("create", entity))
@@ -179,7 +200,7 @@ def counts_of(units: list[Any], unit_ids: frozenset[str] | None) -> CaseCounts:
         totals[unit_id], names[unit_id] = total, entity["name"]
         for name in TABLES:
             cells[name].update({(unit_id, value): n for value, n in counts.get(name, {}).items() if n > 0})
-        hours: list[float] = json.loads(entity["hours"])
+        hours = hours_in(entity)
         counted = counts.get(ACKNOWLEDGED, {}).get("", 0)
         if counted and hours:
             acknowledged[unit_id] = (counted, statistics.median(hours))

@@ -5,6 +5,7 @@ report-time range is exactly the keys of the reports in it; the unit entities' c
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,3 +82,30 @@ def test_the_register_total_adds_up_the_units_by_status_and_escalation() -> None
         for escalated in (False, True):
             assert total(status, escalated) == expected(status, escalated)
     assert total(None, False) == 9 and total(CaseStatus.ACKNOWLEDGED, False) == 0
+
+
+def test_a_units_hours_to_acknowledge_fit_in_string_properties_however_many_cases_it_has() -> None:
+    """A string property holds 32 K characters: the hours of thousands of acknowledged cases are cut into several,
+    read back whole, and the median is that of every case."""
+    made = [
+        CaseRow(case_id=f"c{n}", reference="VK", unit_id="u1", status=CaseStatus.ACKNOWLEDGED, reported_at=START,
+                acknowledged_at=START + timedelta(seconds=7 * n + 0.123456))
+        for n in range(6000)
+    ]  # fmt: skip
+    delta = tallies.Delta()
+    for row in made[:-1]:
+        delta.add(row, None)
+    [(_, first)] = tallies.changes("t-x", delta, {})
+    pieces = [name for name in first if name.startswith("hours")]
+    assert len(pieces) > 3 and all(len(first[name]) <= 32_000 for name in pieces)
+
+    class Stored(dict[str, object]):  # as the table gives an entity back: its properties and its ETag
+        metadata: ClassVar[dict[str, str]] = {"etag": "W/1"}
+
+    more = tallies.Delta()
+    more.add(made[-1], None)
+    [(_, second, _)] = tallies.changes("t-x", more, {"u1": Stored(first)})
+    counts = tallies.counts_of([second], None)
+    expected = sorted((row.acknowledged_at - row.reported_at).total_seconds() / 3600 for row in made)  # type: ignore[operator]
+    assert tallies.hours_in(second) == expected
+    assert counts.acknowledged["u1"] == (6000, (expected[2999] + expected[3000]) / 2)
