@@ -42,7 +42,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -232,37 +232,36 @@ class AzureCaseTable:
 
     async def upsert(self, row: CaseRow) -> None:
         """The case entity and its index entities in one transaction, made again if the case changed meanwhile."""
-        for attempt in range(TRIES):
+
+        async def operations() -> list[Any]:
             old = await self._stored(row.tenant_id, row.case_id)
             entity = _entity(row)
             stale = _old_keys(row.case_id, old)
             new = _new_keys(row)
-            operations: list[Any] = [
-                (
-                    "update",
-                    entity,
-                    {
-                        "mode": UpdateMode.REPLACE,
-                        "etag": old.metadata["etag"],
-                        "match_condition": MatchConditions.IfNotModified,
-                    },
-                )
-                if old is not None
-                else ("create", entity)
-            ]
-            operations += [("delete", {"PartitionKey": entity["PartitionKey"], "RowKey": key}) for key in stale - new]
-            operations += [
-                ("upsert", _index_entity(row, key, entity["row"]), {"mode": UpdateMode.REPLACE}) for key in new
-            ]
+            write = ("update", entity, tallies.replace_if_unchanged(old)) if old is not None else ("create", entity)
+            made: list[Any] = [write]
+            made += [("delete", {"PartitionKey": entity["PartitionKey"], "RowKey": key}) for key in stale - new]
+            made += [("upsert", _index_entity(row, key, entity["row"]), {"mode": UpdateMode.REPLACE}) for key in new]
             delta = tallies.Delta()
             delta.add(row, old)
-            operations += tallies.changes(entity["PartitionKey"], delta, await self._units(row.tenant_id, delta))
+            return made + tallies.changes(entity["PartitionKey"], delta, await self._units(row.tenant_id, delta))
+
+        await self._transaction(operations)
+
+    async def _transaction(self, operations: Callable[[], Awaitable[list[Any] | None]]) -> bool:
+        """Submit what `operations` makes (None: nothing to do, False), made anew from a fresh read when a concurrent
+        change of the same entities fails the transaction, at most TRIES times."""
+        for attempt in range(TRIES):
+            made = await operations()
+            if made is None:
+                return False
             try:
-                await self._table.submit_transaction(operations)
-                return
+                await self._table.submit_transaction(made)
+                return True
             except TableTransactionError:
                 if attempt == TRIES - 1:
                     raise
+        return False
 
     async def _units(self, tenant_id: str, delta: tallies.Delta) -> dict[str, Any]:
         """The unit entities `delta` changes that exist, by unit id."""
@@ -275,14 +274,11 @@ class AzureCaseTable:
         units = delta.unit_ids()
         for start in range(0, len(units), BATCH_SIZE):
             some = delta.only(set(units[start : start + BATCH_SIZE]))
-            for attempt in range(TRIES):
-                operations = tallies.changes(_partition(tenant_id), some, await self._units(tenant_id, some))
-                try:
-                    await self._table.submit_transaction(operations)
-                    break
-                except TableTransactionError:
-                    if attempt == TRIES - 1:
-                        raise
+
+            async def operations(some: tallies.Delta = some) -> list[Any]:
+                return tallies.changes(_partition(tenant_id), some, await self._units(tenant_id, some))
+
+            await self._transaction(operations)
 
     async def _stored(self, tenant_id: str, case_id: str, select: list[str] | None = LEADS) -> Any:
         try:
@@ -330,24 +326,20 @@ class AzureCaseTable:
 
     async def delete(self, tenant_id: str, case_id: str) -> int:
         """The case entity and its index entities in one transaction."""
-        for attempt in range(TRIES):
+        partition = _partition(tenant_id)
+
+        async def operations() -> list[Any] | None:
             old = await self._stored(tenant_id, case_id)
             if old is None:
-                return 0
-            partition = _partition(tenant_id)
+                return None
             condition = {"etag": old.metadata["etag"], "match_condition": MatchConditions.IfNotModified}
-            operations: list[Any] = [("delete", {"PartitionKey": partition, "RowKey": case_id}, condition)]
-            operations += [("delete", {"PartitionKey": partition, "RowKey": key}) for key in _old_keys(case_id, old)]
+            made: list[Any] = [("delete", {"PartitionKey": partition, "RowKey": case_id}, condition)]
+            made += [("delete", {"PartitionKey": partition, "RowKey": key}) for key in _old_keys(case_id, old)]
             delta = tallies.Delta()
             delta.remove(old)
-            operations += tallies.changes(partition, delta, await self._units(tenant_id, delta))
-            try:
-                await self._table.submit_transaction(operations)
-                return 1
-            except TableTransactionError:
-                if attempt == TRIES - 1:
-                    raise
-        return 0
+            return made + tallies.changes(partition, delta, await self._units(tenant_id, delta))
+
+        return 1 if await self._transaction(operations) else 0
 
     async def _query(self, query_filter: str, parameters: dict[str, Any]) -> list[CaseRow]:
         found: list[CaseRow] = []

@@ -123,7 +123,8 @@ class Delta:
         )
 
 
-def _condition(stored: Any) -> dict[str, Any]:
+def replace_if_unchanged(stored: Any) -> dict[str, Any]:
+    """The options of an "update" that replaces the stored entity only if it has not changed since it was read."""
     etag = stored.metadata["etag"]
     return {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified}
 
@@ -181,7 +182,7 @@ def changes(partition: str, delta: Delta, stored: dict[str, Any]) -> list[Any]:
         entity = {"PartitionKey": partition, "RowKey": unit_key(unit_id), **hours_properties(hours),
                   "counts": json.dumps({tally: values for tally, values in counts.items() if values}),
                   "newest": newest[0], "case_id": newest[1], "name": newest[2]}  # fmt: skip
-        operations.append(("update", entity, _condition(found)) if found else ("create", entity))
+        operations.append(("update", entity, replace_if_unchanged(found)) if found else ("create", entity))
     return operations
 
 
