@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,7 +72,9 @@ SELECTED = ["row"]
 BATCH_SIZE = 100  # the most one entity group transaction may hold
 CASES_ONLY = "RowKey lt '~'"  # case entities, not index entities
 LEADS = ["leader_id", "deputy_id", "reported_at", "indexed", "register_keys", *tallies.FACTS]  # its index, counts
-TRIES = 5  # a transaction made again after a concurrent change of the same case
+TRIES = 20  # a transaction made again after a concurrent change of the same case or of its unit's counts
+FIRST_PAUSE_SECONDS, MAX_PAUSE_SECONDS = 0.005, 0.2  # before a try again: random, below a doubling bound
+CONFLICT = (409, 412)  # created meanwhile, or changed since it was read
 PARALLEL = 16  # requests at once in a bulk write
 SORTS: tuple[SortKey, ...] = ("reported", "reference", "unit", "status")
 SORT_BYTES = 150  # of a sort value in a register RowKey (a RowKey may hold 1 KiB)
@@ -250,16 +253,18 @@ class AzureCaseTable:
 
     async def _transaction(self, operations: Callable[[], Awaitable[list[Any] | None]]) -> bool:
         """Submit what `operations` makes (None: nothing to do, False), made anew from a fresh read when a concurrent
-        change of the same entities fails the transaction, at most TRIES times."""
+        change of the same entities fails the transaction (409/412), at most TRIES times; any other failure at once."""
         for attempt in range(TRIES):
+            if attempt:  # the writers of one unit's counts collide: each waits a random while, longer each time
+                await asyncio.sleep(random.uniform(0, min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**attempt)))
             made = await operations()
             if made is None:
                 return False
             try:
                 await self._table.submit_transaction(made)
                 return True
-            except TableTransactionError:
-                if attempt == TRIES - 1:
+            except TableTransactionError as error:
+                if error.status_code not in CONFLICT or attempt == TRIES - 1:
                     raise
         return False
 

@@ -257,6 +257,16 @@ async def test_the_statistics_counts_are_the_domain_counts_of_the_rows(table: Ca
     assert await table.counts(bench.TENANT, some) == case_counts([row for row in current if row.unit_id in some])
 
 
+async def test_cases_of_one_unit_written_at_the_same_moment_are_all_listed_and_counted(table: CaseTable) -> None:
+    """Every write changes its unit's counts: writers of one unit collide (on Azure, on the unit entity's ETag) and
+    each is made again until it is stored, never dropped."""
+    rows = [row_of(case_id=f"same-moment-{number}") for number in range(12)]
+    await asyncio.gather(*(table.upsert(row) for row in rows))
+
+    assert sorted(row.case_id for row in await table.rows(TENANT)) == sorted(row.case_id for row in rows)
+    assert sum((await table.counts(TENANT)).unit_totals.values()) == len(rows)
+
+
 async def test_sqlite_commits_rows_written_at_once_together_and_keeps_the_newest_of_each(tmp_path: Path) -> None:
     """Writes queued while a batch commits share the next transaction, in the order they were asked for."""
     table = SqliteCaseTable(tmp_path / "overview.sqlite3")
