@@ -30,7 +30,7 @@ class FollowUpPlanner:
         self._queue = queue
         self._clock = clock
         self._retention = retention
-        self._immutability = evidence_immutability and retention is not None
+        self._protection = retention if evidence_immutability else None  # the policy evidence expiries follow
 
     async def plan(self, case: Case) -> int:
         """Queue every job the case needs now that is not queued yet; returns how many were queued."""
@@ -38,7 +38,7 @@ class FollowUpPlanner:
         deletion = retention_job(case, self._retention) if self._retention is not None else None
         if deletion is not None:
             jobs.append(deletion)
-        protection = immutability_job(case, self._retention) if self._immutability and self._retention else None
+        protection = immutability_job(case, self._protection) if self._protection is not None else None
         if protection is not None:
             jobs.append(protection)
         return await self._queue.schedule(jobs) if jobs else 0
