@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -90,6 +90,12 @@ create table if not exists case_tallies (
 ) without rowid;
 """
 CASES, ACKNOWLEDGED = "cases", "acknowledged"  # tallies of their own: a unit's cases, and those acknowledged
+# Columns added after the first release, with how an older table's rows fill them: the closing time (the leader's
+# list keeps closed cases 12 months) and the case-folded reference (SQLite's lower() folds ASCII only).
+_ADDED_COLUMNS: tuple[tuple[str, str, Callable[[CaseRow], Any]], ...] = (
+    ("closed_at", "text", lambda row: utc_text(row.closed_at) if row.closed_at else None),
+    ("reference_key", "text not null default ''", lambda row: row.reference.casefold()),
+)
 _SORT_COLUMNS = {"reported": "reported_at", "reference": "reference", "unit": "unit_sort", "status": "status"}
 BUSY_TIMEOUT_SECONDS = 10.0
 _UPSERT = "insert or replace into case_rows values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -174,8 +180,7 @@ class SqliteCaseTable:
     def __init__(self, path: Path) -> None:
         touch_private(path)
         self._writer = _connect(path)
-        self._add_closed_at()
-        self._add_reference_key()
+        self._add_columns()
         self._writer.executescript(_SCHEMA)
         self._fill_facts()
         self._reader = _connect(path)
@@ -235,32 +240,21 @@ class SqliteCaseTable:
             raise
         self._writer.execute("commit")
 
-    def _add_closed_at(self) -> None:
-        """A table from before the leader's list kept closing times gets the column, filled from each row."""
+    def _add_columns(self) -> None:
+        """A table from before a column of `_ADDED_COLUMNS` gets it, filled from each row's JSON (once)."""
         columns = {name for (_, name, *_) in self._writer.execute("pragma table_info(case_rows)")}
-        if not columns or "closed_at" in columns:
+        if not columns:
             return
-        with self._transaction():
-            self._writer.execute("alter table case_rows add column closed_at text")
-            found = self._writer.execute("select case_id, row from case_rows where closed = 1").fetchall()
-            closed = [(CaseRow.model_validate_json(data).closed_at, case_id) for case_id, data in found]
-            self._writer.executemany(
-                "update case_rows set closed_at = ? where case_id = ?",
-                [(utc_text(at), case_id) for at, case_id in closed if at is not None],
-            )
-
-    def _add_reference_key(self) -> None:
-        """A table from before the case-folded reference gets the column, filled from each row."""
-        columns = {name for (_, name, *_) in self._writer.execute("pragma table_info(case_rows)")}
-        if not columns or "reference_key" in columns:
-            return
-        with self._transaction():
-            self._writer.execute("alter table case_rows add column reference_key text not null default ''")
-            found = self._writer.execute("select case_id, reference from case_rows").fetchall()
-            self._writer.executemany(
-                "update case_rows set reference_key = ? where case_id = ?",
-                [(reference.casefold(), case_id) for case_id, reference in found],
-            )
+        for name, definition, value in _ADDED_COLUMNS:
+            if name in columns:
+                continue
+            with self._transaction():
+                self._writer.execute(f"alter table case_rows add column {name} {definition}")
+                found = self._writer.execute("select case_id, row from case_rows").fetchall()
+                self._writer.executemany(
+                    f"update case_rows set {name} = ? where case_id = ?",
+                    [(value(CaseRow.model_validate_json(data)), case_id) for case_id, data in found],
+                )
 
     def _fill_facts(self) -> None:
         """Count the rows written before the statistics had their own tables (once, when the table is opened)."""
