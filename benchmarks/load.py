@@ -1,8 +1,10 @@
 """Load benchmark: Værn's report dialog against the stock Agents SDK and botbuilder echo bots and a plain aiohttp echo.
 
-    /tmp/venv/bin/python benchmarks/load.py                       # 50 and 200 concurrent users, ~2 minutes
-    /tmp/venv/bin/python benchmarks/load.py --users 50 --seconds 5  # quicker
-    /tmp/venv/bin/python benchmarks/load.py --py-spy /tmp/prof      # also record where each bot spends CPU
+    .venv/bin/python benchmarks/load.py                                  # 50 and 200 users, 3 repetitions, ~5 min
+    .venv/bin/python benchmarks/load.py --users 50 --repeat 1 --seconds 5  # quicker
+    .venv/bin/python benchmarks/load.py --py-spy /tmp/prof                 # also record where each bot spends CPU
+
+(`bash scripts/setup.sh bench` puts botbuilder, for the stock echo, into .venv.)
 
 Everything runs on 127.0.0.1, each in its own process: the connector stub and the file server
 (`benchmarks/servers.py`), Værn (`python app.py`, local storage in a temporary directory), the stock Microsoft 365
@@ -15,6 +17,13 @@ generator: per phase, N simulated Teams users each loop on their own conversatio
     answers, one 1 MB PNG screenshot shared from the file server at the evidence step, "done", then "confirm"
     on the summary (the case is stored and the leader is notified through the outbox): 15 turns a walk.
   * the echo bots: each user sends text messages.
+
+Every phase runs `--repeat` times, the targets' order reversed every other time, so a change of the machine's speed
+during the run (other tenants' load; it has been seen to halve the plain echo's turns/s within minutes) weighs on
+every target alike. The table shows each target's repetition with the median turns/s; a ratio is computed within
+each repetition, between phases that ran back to back, and the goals take the median of those. With `--pin` (the
+default on 2+ CPUs) the bots share the last CPU and the load generator and helper servers have the others, so each
+bot has one whole core however much its harness costs (Værn's replies are cards, the echo bots' a line of text).
 
 A turn is one POST /api/messages until its HTTP answer; the bots send their replies to the connector inside
 the turn. Errors are: HTTP answers outside 2xx, timeouts and connection errors, turns whose replies never
@@ -134,6 +143,17 @@ def py_spy(pid: int | None, output: Path) -> Iterator[None]:
             recorder.wait()
 
 
+def cpu_sets(pin: bool) -> tuple[set[int], set[int]]:
+    """(the harness's CPUs, the bots' CPUs): pinned, the bots share the last CPU this process may use and the load
+    generator and helper servers have the others, so a bot gets one whole core whatever its harness costs (Værn's
+    replies are cards, the echo bots' a line of text); unpinned, everyone may use every CPU."""
+    allowed = os.sched_getaffinity(0)
+    if not pin or len(allowed) < 2:
+        return allowed, allowed
+    last = max(allowed)
+    return allowed - {last}, {last}
+
+
 def write_directory(path: Path, user_count: int) -> list[dict[str, str]]:
     """A directory where every simulated user is an employee with a leader, so "confirm" notifies a leader."""
     units, people, employees = [], [], []
@@ -209,6 +229,7 @@ class PhaseResult:
     target: str
     users: int
     seconds: float
+    repetition: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     step_latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     completed_in_window: int = 0
@@ -267,6 +288,7 @@ class Phase:
         rounds: int,
         timeout: float,
         screenshot_url: str,
+        repetition: int = 0,
     ) -> None:
         self.target = target
         self.bot_pid = bot_pid
@@ -278,7 +300,7 @@ class Phase:
         self.rounds = rounds
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.screenshot_url = screenshot_url
-        self.result = PhaseResult(target, len(users), seconds)
+        self.result = PhaseResult(target, len(users), seconds, repetition)
 
     async def run(self) -> PhaseResult:
         connector = aiohttp.TCPConnector(limit=0, force_close=False)
@@ -376,34 +398,58 @@ class Phase:
 # ---- report -------------------------------------------------------------------------------------------------------
 
 
+def _by_phase(results: list[PhaseResult]) -> dict[tuple[str, int], list[PhaseResult]]:
+    """Each target's and user count's phases, one per repetition, in the order they ran."""
+    phases: dict[tuple[str, int], list[PhaseResult]] = {}
+    for result in results:
+        phases.setdefault((result.target, result.users), []).append(result)
+    return phases
+
+
+def _typical(phases: list[PhaseResult]) -> PhaseResult:
+    """The repetition with the median throughput (the lower middle one of an even count)."""
+    return sorted(phases, key=lambda result: result.throughput)[(len(phases) - 1) // 2]
+
+
 def table(results: list[PhaseResult]) -> str:
+    """A row per target and user count: the repetition with the median turns/s, and every repetition's turns/s."""
     header = (
         f"{'target':<26} {'users':>5} {'turns/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'turns':>7} {'errors':>6} {'bot CPU':>8} {'CPU ms/turn':>11}"
+        f"{'turns':>7} {'errors':>6} {'bot CPU':>8} {'CPU ms/turn':>11}  turns/s of each repetition"
     )
     lines = [header, "-" * len(header)]
-    for result in results:
+    for (target, users), phases in _by_phase(results).items():
+        result = _typical(phases)
+        each = ", ".join(f"{phase.throughput:.1f}" for phase in phases)
         lines.append(
-            f"{TITLES[result.target]:<26} {result.users:>5} {result.throughput:>9.1f} {result.percentile(50):>8.1f} "
+            f"{TITLES[target]:<26} {users:>5} {result.throughput:>9.1f} {result.percentile(50):>8.1f} "
             f"{result.percentile(95):>8.1f} {result.percentile(99):>8.1f} {result.completed_in_window:>7} "
-            f"{result.errors:>6} {result.bot_cpu_percent:>7.0f}% {result.cpu_ms_per_turn:>11.2f}"
+            f"{sum(phase.errors for phase in phases):>6} {result.bot_cpu_percent:>7.0f}% "
+            f"{result.cpu_ms_per_turn:>11.2f}  {each}"
         )
     return "\n".join(lines)
 
 
 def steps(results: list[PhaseResult]) -> str:
-    """Værn's latency per step of the report walk (p50/p99 ms), to see which turns are the slow ones."""
+    """Værn's latency per step of the report walk (p50/p99 ms, every repetition), to see which turns are slow."""
     lines = []
-    for result in results:
-        if result.target != "vaern" or not result.step_latencies_ms:
+    for (target, users), phases in _by_phase(results).items():
+        if target != "vaern":
+            continue
+        merged = PhaseResult(target, users, sum(phase.seconds for phase in phases))
+        for phase in phases:
+            merged.latencies_ms += phase.latencies_ms
+            for step, values in phase.step_latencies_ms.items():
+                merged.step_latencies_ms.setdefault(step, []).extend(values)
+        if not merged.step_latencies_ms:
             continue
         parts = []
-        for step, values in result.step_latencies_ms.items():
+        for step, values in merged.step_latencies_ms.items():
             ordered = sorted(values)
             p50, p99 = ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
             parts.append(f"{step} {p50:.0f}/{p99:.0f}")
-        lines.append(f"Værn {result.users} users, p50/p99 ms per step: " + ", ".join(parts))
-        lines.append(f"Værn {result.users} users, the slowest 1 % of turns by step: " + _tail_by_step(result))
+        lines.append(f"Værn {users} users, p50/p99 ms per step: " + ", ".join(parts))
+        lines.append(f"Værn {users} users, the slowest 1 % of turns by step: " + _tail_by_step(merged))
     return "\n".join(lines)
 
 
@@ -415,44 +461,68 @@ def _tail_by_step(result: PhaseResult) -> str:
     return ", ".join(f"{step} {count * 100 / total:.0f} %" for step, count in slow.most_common())
 
 
+def paired_ratios(results: list[PhaseResult], target: str, users: int) -> list[float]:
+    """Værn's turns/s over `target`'s, one ratio per repetition in which both ran (they ran back to back)."""
+    phases = _by_phase(results)
+    vaern = {phase.repetition: phase for phase in phases.get(("vaern", users), [])}
+    other = {phase.repetition: phase for phase in phases.get((target, users), [])}
+    return [
+        vaern[repetition].throughput / other[repetition].throughput
+        for repetition in sorted(vaern.keys() & other.keys())
+        if other[repetition].throughput
+    ]
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _ratio_text(values: list[float], percent: bool = False) -> str:
+    shown = (lambda value: f"{value:.1%}") if percent else (lambda value: f"{value:.2f}x")
+    spread = f" (median of {len(values)}: {shown(min(values))} to {shown(max(values))})" if len(values) > 1 else ""
+    return shown(_median(values)) + spread
+
+
 def ratios(results: list[PhaseResult]) -> str:
     lines = []
-    by_key = {(r.target, r.users): r for r in results}
     for users in sorted({r.users for r in results}):
-        vaern, agents, stock, plain = (by_key.get((t, users)) for t in TARGETS)
-        if vaern is None:
-            continue
         parts = [f"{users:>4} users:"]
-        if agents is not None and agents.throughput:
-            parts.append(f"Værn/Agents SDK echo = {vaern.throughput / agents.throughput:5.2f}x")
-        if stock is not None and stock.throughput:
-            parts.append(f"Værn/stock echo = {vaern.throughput / stock.throughput:5.2f}x")
-        if plain is not None and plain.throughput:
-            parts.append(f"Værn/ceiling = {vaern.throughput / plain.throughput:6.1%}")
-        lines.append("  ".join(parts))
+        for target, name in (
+            ("agents", "Værn/Agents SDK echo"),
+            ("stock", "Værn/stock echo"),
+            ("plain", "Værn/ceiling"),
+        ):
+            values = paired_ratios(results, target, users)
+            if values:
+                parts.append(f"{name} = {_ratio_text(values, percent=target == 'plain')}")
+        if len(parts) > 1:
+            lines.append("  ".join(parts))
     return "\n".join(lines)
 
 
 def goals(results: list[PhaseResult]) -> str:
-    by_key = {(r.target, r.users): r for r in results}
+    """The issue's goals, each from the median of the repetitions (ratios paired within a repetition)."""
+    phases = _by_phase(results)
     lines = []
     for users in sorted({r.users for r in results}):
-        vaern, stock = by_key.get(("vaern", users)), by_key.get(("stock", users))
-        agents = by_key.get(("agents", users))
+        vaern = phases.get(("vaern", users))
         if vaern is None:
             continue
-        if users == 50 and agents is not None and agents.throughput:
-            ratio = vaern.throughput / agents.throughput
+        if users == 50 and (values := paired_ratios(results, "agents", users)):
+            ratio = _median(values)
             verdict = "ok" if ratio >= 1.5 else "MISSED"
             lines.append(f"  [{verdict}] {users} users: Værn ≥ 1.5x Agents SDK echo ({ratio:.2f}x)")
-        if users == 50 and stock is not None and stock.throughput:
-            ratio = vaern.throughput / stock.throughput
+        if users == 50 and (values := paired_ratios(results, "stock", users)):
+            ratio = _median(values)
             lines.append(f"  [{'ok' if ratio >= 7 else 'MISSED'}] {users} users: Værn ≥ 7x stock echo ({ratio:.2f}x)")
         if users == 50:
-            p99 = vaern.percentile(99)
+            p99 = _median([phase.percentile(99) for phase in vaern])
             lines.append(f"  [{'ok' if p99 < 150 else 'MISSED'}] 50 users: Værn p99 < 150 ms ({p99:.1f} ms)")
         if users >= 200:
-            lines.append(f"  [{'ok' if vaern.errors == 0 else 'MISSED'}] {users} users: 0 errors ({vaern.errors})")
+            errors = sum(phase.errors for phase in vaern)
+            lines.append(f"  [{'ok' if errors == 0 else 'MISSED'}] {users} users: 0 errors ({errors})")
     return "\n".join(lines)
 
 
@@ -462,8 +532,17 @@ def goals(results: list[PhaseResult]) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", default="50,200", help="concurrent users per phase, comma-separated")
-    parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per phase")
-    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each phase")
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="repetitions of every phase, the targets' order reversed every other one"
+    )
+    parser.add_argument(
+        "--pin",
+        action=argparse.BooleanOptionalAction,
+        default=(os.cpu_count() or 1) >= 2,
+        help="the bots on the last CPU, the load generator and the helper servers on the others (default with 2+)",
+    )
     parser.add_argument("--rounds", type=int, default=200, help="at most this many walks (15 turns) per user")
     parser.add_argument("--targets", default=",".join(TARGETS), help="which of vaern,agents,stock,plain to run")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a turn counts as an error")
@@ -481,7 +560,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.users = [int(value) for value in str(args.users).split(",") if value.strip()]
     args.targets = [value.strip() for value in str(args.targets).split(",") if value.strip()]
     unknown = set(args.targets) - set(TARGETS)
-    if unknown or not args.users or min(args.users) < 1 or args.seconds <= 0 or args.rounds < 1:
+    if unknown or not args.users or min(args.users) < 1 or args.seconds <= 0 or args.rounds < 1 or args.repeat < 1:
         parser.error(f"bad arguments (unknown targets: {sorted(unknown)})")
     return args
 
@@ -496,10 +575,13 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     try:
         with ExitStack() as stack:
+            harness_cpus, bot_cpus = cpu_sets(args.pin)
+            os.sched_setaffinity(0, harness_cpus)  # the helper servers inherit it, and this load generator keeps it
             connector_url = stack.enter_context(helper_server("connector", workdir)) + "/"
             files_url = stack.enter_context(helper_server("files", workdir))
             employees = write_directory(workdir / "directory.json", sum(args.users))
             bots: dict[str, BotProcess] = {}
+            os.sched_setaffinity(0, bot_cpus)  # the bots started below inherit it (and every thread they start)
             if "vaern" in args.targets:
                 env = BotStorage(backend="local", data_dir=workdir / "vaern-data").env(
                     DIRECTORY_FILE=str(workdir / "directory.json"),
@@ -514,47 +596,54 @@ def main(argv: list[str] | None = None) -> int:
                 bots["stock"] = stack.enter_context(bot("stock", {}, workdir, REPO_ROOT / "benchmarks/stock_echo.py"))
             if "plain" in args.targets:
                 bots["plain"] = stack.enter_context(bot("plain", {}, workdir, REPO_ROOT / "benchmarks/plain_echo.py"))
-            print(f"processes up in {time.monotonic() - began:.1f} s; {os.cpu_count()} CPUs; work dir {workdir}")
+            os.sched_setaffinity(0, harness_cpus)
+            pinned = f"bots on CPU {sorted(bot_cpus)}, the rest on {sorted(harness_cpus)}" if args.pin else "not pinned"
+            print(
+                f"processes up in {time.monotonic() - began:.1f} s; {os.cpu_count()} CPUs, {pinned}; work dir {workdir}"
+            )
             next_employee = 0
-            for users in args.users:
-                for target in args.targets:
-                    people = []
-                    for _ in range(users):
-                        if target == "vaern":
-                            employee = employees[next_employee % len(employees)]
-                            next_employee += 1
-                            people.append(
-                                User(
-                                    connector_url,
-                                    aad_object_id=employee["aad_object_id"],
-                                    user_id=employee["teams_user_id"],
-                                    name=employee["name"],
+            for repetition in range(args.repeat):
+                order = args.targets if repetition % 2 == 0 else args.targets[::-1]  # a drift of the machine's
+                for users in args.users:  # speed through the run then weighs on every target alike
+                    for target in order:
+                        people = []
+                        for _ in range(users):
+                            if target == "vaern":
+                                employee = employees[next_employee % len(employees)]
+                                next_employee += 1
+                                people.append(
+                                    User(
+                                        connector_url,
+                                        aad_object_id=employee["aad_object_id"],
+                                        user_id=employee["teams_user_id"],
+                                        name=employee["name"],
+                                    )
                                 )
-                            )
-                        else:
-                            people.append(User(connector_url))
-                    phase = Phase(
-                        target,
-                        bots[target].pid,
-                        bots[target].messages_url,
-                        connector_url.rstrip("/"),
-                        people,
-                        warmup=args.warmup,
-                        seconds=args.seconds,
-                        rounds=args.rounds,
-                        timeout=args.timeout,
-                        screenshot_url=files_url + SCREENSHOT_PATH,
-                    )
-                    profile = args.py_spy / f"{target}-{users}.txt" if args.py_spy else None
-                    with py_spy(bots[target].pid if profile else None, profile or Path()):
-                        result = asyncio.run(phase.run())
-                    results.append(result)
-                    print(
-                        f"  {TITLES[target]:<26} {users:>4} users: {result.throughput:8.1f} turns/s, "
-                        f"p99 {result.percentile(99):7.1f} ms, errors {result.errors}"
-                        + (f" (first: {result.first_errors[0]})" if result.first_errors else ""),
-                        flush=True,
-                    )
+                            else:
+                                people.append(User(connector_url))
+                        phase = Phase(
+                            target,
+                            bots[target].pid,
+                            bots[target].messages_url,
+                            connector_url.rstrip("/"),
+                            people,
+                            warmup=args.warmup,
+                            seconds=args.seconds,
+                            rounds=args.rounds,
+                            timeout=args.timeout,
+                            screenshot_url=files_url + SCREENSHOT_PATH,
+                            repetition=repetition,
+                        )
+                        profile = args.py_spy / f"{target}-{users}-{repetition}.txt" if args.py_spy else None
+                        with py_spy(bots[target].pid if profile else None, profile or Path()):
+                            result = asyncio.run(phase.run())
+                        results.append(result)
+                        print(
+                            f"  {TITLES[target]:<26} {users:>4} users: {result.throughput:8.1f} turns/s, "
+                            f"p99 {result.percentile(99):7.1f} ms, errors {result.errors}"
+                            + (f" (first: {result.first_errors[0]})" if result.first_errors else ""),
+                            flush=True,
+                        )
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
