@@ -20,7 +20,7 @@ from dialogs.my_cases import viewer_role
 from dialogs.replies import reply_from
 from domain.authorization import Actor
 from domain.case import Case
-from domain.leader_actions import Verb
+from domain.leader_actions import Verb, appoints_self
 from domain.responsibility import Holder, holder
 from services.case_service import CaseActions, Result
 from services.logging_setup import correlation_id
@@ -108,6 +108,13 @@ class ChooseLeaderDialog(Dialog):
         case_id = dialog_context.active_dialog.state["case_id"]
         current = await self._cases.get(case_id)
         if current is None:
+            return await dialog_context.end_dialog()
+        activity = dialog_context.context.activity
+        actor = Actor(person_of(activity), tenant_id=tenant_of(activity))
+        named = self._notifications.led_by(leader_aad)
+        deputy = named.deputy.as_person() if named is not None and named.deputy else None
+        if named is not None and appoints_self(current.case, actor, named.leader.as_person(), deputy):
+            await dialog_context.context.say(action_error_text(texts, "leader_is_self"))
             return await dialog_context.end_dialog()
         case = await self._notifications.record_named_leader(current.case, leader_aad)
         await self._cases.update(case_id, lambda stored: _with_leadership(stored, case))

@@ -444,12 +444,25 @@ class HrReassignCommand(Command):
 
 class ChooseLeaderCommand(Command):
     """The employee (or their reporting colleague) gives the case to the leader they chose among the directory's
-    matches; the service puts that person in `matches` by their directory id (what the card sends there is dropped)."""
+    matches; the service puts that person in `matches` by their directory id (what the card sends there is dropped).
+    Nobody chooses themselves into leadership of the case (`appoints_self`)."""
 
     matches: list[NewLeader] = Field(default_factory=list[NewLeader])
 
     def apply(self, case: Case, signed: Signed) -> None:
         _hand_over(case, self.matches, signed, "")
+
+
+def appoints_self(case: Case, actor: Actor, leader: Person, deputy: Person | None) -> bool:
+    """Giving the case to this leader (with this deputy) would make the actor its leader or deputy when they were
+    neither: the employee or a reporting colleague choosing a leader may not choose themselves (by object id), nor a
+    leader whose deputy they are. Leadership reads everything; a reporter reads only what they uploaded."""
+    aad = actor.person.aad_object_id
+    if not aad:
+        return False
+    is_actor = [person is not None and person.aad_object_id == aad for person in (leader, deputy)]
+    already = [person is not None and person.aad_object_id == aad for person in (case.leader, case.deputy)]
+    return any(is_actor) and not any(already)
 
 
 def _hand_over(case: Case, matches: list[NewLeader], signed: Signed, reason: str) -> None:
@@ -527,6 +540,10 @@ def execute(case: Case, verb: Verb, data: dict[str, Any], actor: Actor, now: dat
     except ValidationError as error:
         field = str(error.errors()[0]["loc"][0]) if error.errors() and error.errors()[0]["loc"] else ""
         raise InvalidCommand("invalid_input", field) from error
+    if isinstance(command, ChooseLeaderCommand) and any(
+        appoints_self(case, actor, match.leader, match.deputy) for match in command.matches
+    ):
+        raise InvalidCommand("leader_is_self", "leader_name")
     changed = case.model_copy(deep=True)
     signed = Signed(by=actor.person.user_id, by_name=actor.person.name, at=now)
     command.apply(changed, signed)

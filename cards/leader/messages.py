@@ -28,6 +28,7 @@ ACTION_ERRORS = frozenset(
         "leader_not_found",
         "leader_ambiguous",
         "leader_is_employee",
+        "leader_is_self",
         "same_leader",
         "duty_reason_required",
         "reopen_reason_required",

@@ -15,7 +15,7 @@ import requests
 from cards.validation import teams_card_problems
 from storage.job_queue import MARKERS
 from tests.e2e.leader_steps import LEADER_CARD_TIMEOUT, ReportedCase, execute_data, report_case, wait_for_card
-from tests.e2e.report_walk import answer_until
+from tests.e2e.report_walk import answer_from, answer_until
 from tests.support.integrity import read_case
 from tests.support.outbox_ids import outbox_id
 from tests.support.stored import all_cases, audit_events, documents_under
@@ -547,3 +547,31 @@ def test_a_new_report_about_the_same_offender_lets_the_employee_ask_the_leader_t
     time.sleep(0.5)
     after = connector.activities(reported.leader.conversation_id, since=mark)
     assert len([text for text in texts(after) if "beder om, at sag" in text]) == 1
+
+
+def test_a_colleague_who_reported_cannot_choose_themselves_as_the_cases_leader(
+    bot, organisation, new_user, connector
+) -> None:
+    """A colleague who reported on someone's behalf reads only what they uploaded: choosing a leader (the
+    `choose_leader` action, forged with their own object id) must not make them the case's leader, with all its
+    evidence. They are told kindly, and the case keeps its leader."""
+    unit = organisation.next_unit()
+    leader = new_user(**unit.leader.teams_details())
+    colleague = new_user(**unit.colleague.teams_details())
+    mark = connector.mark()
+    colleague.submit({"command": "report"})
+    colleague.submit({"q": "safety", "answer": "no"})
+    colleague.submit({"q": "subject", "answer": "colleague", "colleague_name": "Anna Sagsbehandler"})
+    answer_from(colleague, "kinds")
+    colleague.submit({"q": "summary", "answer": "confirm"})
+    card = wait_for_card(connector, leader, mark)
+    data = execute_data(card)
+    case_id = data["case_id"]
+    forged = {"case_id": case_id, "version": data["version"], "leader_aad_object_id": colleague.aad_object_id}
+    _activity, answer = colleague.execute("choose_leader", forged)
+    assert answer["statusCode"] == 400
+    assert "selv" in answer["value"]["message"]
+    stored = next(c for c in all_cases(bot) if c.case_id == case_id)
+    assert stored.leader is not None and stored.leader.aad_object_id == unit.leader.aad_object_id
+    assert stored.handling.leader_changes == []
+    assert colleague.execute("evidence", {"case_id": case_id, "version": data["version"]})[1]["statusCode"] == 403

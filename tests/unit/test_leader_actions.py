@@ -736,3 +736,41 @@ def test_a_chosen_leader_must_be_one_person_from_the_directory() -> None:
     with pytest.raises(InvalidCommand) as raised:
         _run(_case(), Verb.CHOOSE_LEADER, {"matches": []}, actor=AS_EMPLOYEE)
     assert raised.value.reason == "leader_not_found"
+
+
+COLLEAGUE = Person(user_id="29:colleague", name="Kim Kollega", aad_object_id="aad-kim")
+
+
+def _reported_by_colleague() -> Case:
+    return _case().model_copy(update={"reporter": COLLEAGUE, "reported_on_behalf": True})
+
+
+@pytest.mark.parametrize(
+    "match",
+    [
+        _match(COLLEAGUE),  # themselves as the leader
+        _match(NEW_LEADER, deputy=COLLEAGUE),  # a leader whose deputy they are
+    ],
+)
+def test_a_reporting_colleague_cannot_choose_themselves_into_the_cases_leadership(match: dict[str, Any]) -> None:
+    with pytest.raises(InvalidCommand) as raised:
+        _run(_reported_by_colleague(), Verb.CHOOSE_LEADER, {"matches": [match]}, actor=Actor(COLLEAGUE))
+    assert raised.value.reason == "leader_is_self"
+
+
+def test_the_employee_cannot_choose_a_leader_whose_deputy_they_are() -> None:
+    with pytest.raises(InvalidCommand) as raised:
+        _run(_case(), Verb.CHOOSE_LEADER, {"matches": [_match(deputy=EMPLOYEE)]}, actor=AS_EMPLOYEE)
+    assert raised.value.reason == "leader_is_self"
+
+
+def test_a_reporting_colleague_chooses_another_leader_for_the_case() -> None:
+    changed = _run(_reported_by_colleague(), Verb.CHOOSE_LEADER, {"matches": [_match()]}, actor=Actor(COLLEAGUE))
+    assert changed.leader == NEW_LEADER
+
+
+def test_hr_may_give_the_case_to_a_leader_who_reported_it() -> None:
+    """Not a self-appointment: HR decides, and a leader may well have reported for their employee."""
+    escalated = _run(_reported_by_colleague(), Verb.ESCALATE_HR, VALID[Verb.ESCALATE_HR])
+    changed = _reassign(escalated, [_match(COLLEAGUE)])
+    assert changed.leader == COLLEAGUE
