@@ -147,7 +147,8 @@ def submitted_card(
         lines = [texts("submitted.body"), texts(f"submitted.next_steps{suffix}")]
     if urgent and holder is Holder.LEADER:
         who = "both" if len(told_at_once) == 2 else (told_at_once[0] if told_at_once else "leader")
-        lines.append(texts(f"urgent.receipt_{who}"))
+        whose = "other_" if draft.on_behalf_of else ""  # a reporting colleague's own leader does not get it
+        lines.append(texts(f"urgent.receipt_{whose}{who}"))
     if urgent and on_call_phone:
         lines.append(texts("urgent.receipt_on_call", phone=escape_markdown(on_call_phone)))
     ask_reopen: list[Any] = []

@@ -1,7 +1,8 @@
 """Add evidence or a note to an open case, append-only: files are secured exactly as in the report (sniffed,
 streamed with SHA-256, never overwritten) and a note is stored as text evidence, until the person says
 "færdig". Only the case's subject or reporter may add, and only while the case is sent and not closed.
-When they finish, the leader hears how many new items arrived, and the addition is audited.
+When they finish, whoever holds the case hears how many new items arrived (the person is told who, truthfully),
+and the addition is audited.
 
 Files sent outside any dialog go to the person's open case (`place_files`): with one open case they are secured there
 at once and the leader is told; with several, the person chooses the case first (`WhichCaseDialog`); with none, a
@@ -29,6 +30,7 @@ from domain.audit import AuditEvent
 from domain.authorization import Actor, Role, roles_on
 from domain.case import Case
 from domain.reporting import ReportDraft
+from domain.responsibility import Holder, holder
 from services.logging_setup import correlation_id
 from services.reporting import ReportServices
 from storage.audit import AuditLog
@@ -51,6 +53,15 @@ def adding_role(case: Case, actor: Actor) -> Role | None:
 
 def can_add_evidence(case: Case, actor: Actor) -> bool:
     return adding_role(case, actor) is not None
+
+
+def finished_key(case: Case | None, actor: Actor) -> str:
+    """The thanks for added evidence, naming who hears of it (`CaseNotifications.evidence_added`): whoever holds the
+    case (domain.responsibility), "your leader" only to its employee; nobody while nobody holds it."""
+    who = holder(case) if case is not None else Holder.NOBODY
+    if who is Holder.LEADER:
+        return "add_evidence.finished" if Role.SUBJECT in roles_on(case, actor) else "add_evidence.finished_other"
+    return f"add_evidence.finished_{who.value}"
 
 
 class AddEvidenceDialog(Dialog):
@@ -128,7 +139,7 @@ class AddEvidenceDialog(Dialog):
             await self._services.notifications.evidence_added(case, added, evidence)
             await self._record(dialog_context, case, added)
         if not quietly:
-            key = "add_evidence.finished" if added > 0 else "add_evidence.finished_none"
+            key = finished_key(case, _actor(dialog_context)) if added > 0 else "add_evidence.finished_none"
             await _say(dialog_context, texts(key, count=added, reference=state["reference"]))
         return await dialog_context.end_dialog(result)
 

@@ -129,8 +129,9 @@ class FollowUpHandler:
             case JobKind.ACK_DEPUTY:
                 await self._to_deputy(case, job)
             case JobKind.ACK_HR:
-                await self._to_hr(case, job)
-                await to_leader("ack_hr_leader", hours=f"{policy.ack_hr_working_hours:g}")
+                to_hr = await self._to_hr(case, job)
+                key = "ack_hr_leader" if to_hr else "ack_hr_leader_no_hr"
+                await to_leader(key, hours=f"{policy.ack_hr_working_hours:g}")
             case JobKind.FIRST_AID:
                 await to_leader("first_aid")
             case JobKind.DEBRIEF:
@@ -140,9 +141,10 @@ class FollowUpHandler:
             case JobKind.EASY_7 | JobKind.EASY_2:
                 await self._easy_reminder(case, job, to_leader)
             case JobKind.EASY_MISSED:
-                await self._to_hr(case, job)
+                to_hr = await self._to_hr(case, job)
                 deadline = self._follow_ups.easy_deadline(case)
-                await to_leader("easy_missed_leader", deadline=_danish_day(deadline) if deadline else "-")
+                key = "easy_missed_leader" if to_hr else "easy_missed_leader_no_hr"
+                await to_leader(key, deadline=_danish_day(deadline) if deadline else "-")
             case JobKind.RESTRICTION_EXPIRY:
                 await to_leader("restriction_expiry", ban_until=_danish_day(date.fromisoformat(job.key)))
             case JobKind.POLICE_HINT:
@@ -247,9 +249,15 @@ class FollowUpHandler:
             f"{prefix}.employee", case, case.reporter, EMPLOYEE_UPDATE, text_payload(text)
         )
 
-    async def _to_hr(self, case: Case, job: Job) -> None:
+    async def _to_hr(self, case: Case, job: Job) -> int:
+        """HR's card of Værn's own escalation; how many HR members it was queued to (the leader is told "sent to
+        Organisation og Personale" only when someone there gets it)."""
         evidence = await self._evidence.list_items(case.case_id)
-        await self._notifications.send_hr_cards(case, evidence, f"{job.id}.hr")
+        reached = await self._notifications.send_hr_cards(case, evidence, f"{job.id}.hr")
+        if not reached:
+            log.error("an automatic HR escalation reached nobody: the directory names nobody in the function",
+                      extra={"fields": {"case_id": case.case_id, "job_id": job.id}})  # fmt: skip
+        return reached
 
     async def _easy_reminder(self, case: Case, job: Job, to_leader: LeaderMessage) -> None:
         deadline, absence = self._follow_ups.easy_deadline(case), case.handling.absence

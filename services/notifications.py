@@ -392,17 +392,19 @@ class CaseNotifications:
             await self._reopen_asked(case, evidence, f"{prefix}-reopen-asked")
         await self.planner.plan(case)
 
-    async def send_hr_cards(self, case: Case, evidence: list[EvidenceItem], id_prefix: str) -> None:
+    async def send_hr_cards(self, case: Case, evidence: list[EvidenceItem], id_prefix: str) -> int:
         """HR's escalation card (with what is overdue and who opened the case) to the members of the function the case
         was given to, or of the intake function when none was named (Værn's own escalation): need-to-know, as
-        domain/authorization.py lets them see it."""
+        domain/authorization.py lets them see it. Returns how many members it was queued to (0: the directory names
+        nobody in that function, so nobody may be told HR has it)."""
         escalation = case.handling.hr_escalation
         if escalation is None:
-            return
+            return 0
         overdue, deadline = self.planner.overdue(case), self.planner.easy_deadline(case)
         opened_by = await self.hr_access_log(case)
         function = (escalation.function or self.hr_intake).value
-        for member in self._directory.hr_members(function):
+        members = self._directory.hr_members(function)
+        for member in members:
             person = _hr_person(member)
             texts = await self.reader_texts(person)
             card = hr_escalation_card(
@@ -410,6 +412,7 @@ class CaseNotifications:
             )
             payload = card_payload(card)
             await self.enqueue(f"{id_prefix}-{member.aad_object_id}", case, person, HR_CARD, payload)
+        return len(members)
 
     async def hr_access_log(self, case: Case) -> tuple[list[AccessEntry], int] | None:
         """Who opened the case, for HR's card: the newest reads by anyone and how many more (None without a log)."""

@@ -144,8 +144,8 @@ def _intro_key(case: Case, automatic: bool) -> str:
     escalation = case.handling.hr_escalation
     if escalation is not None and escalation.automatic_reason == NO_LEADER:
         return "hr.intro_no_leader" if waits_for_a_leader(case) else "hr.intro_leader_named"
-    if escalation is not None and escalation.automatic_reason == URGENT:
-        return "hr.intro_urgent"
+    if escalation is not None and escalation.automatic_reason == URGENT:  # the deputy got it too, if there is one
+        return "hr.intro_urgent" if case.deputy is not None else "hr.intro_urgent_no_deputy"
     return "hr.intro_automatic" if automatic else "hr.intro"
 
 

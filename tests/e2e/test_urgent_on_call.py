@@ -73,7 +73,7 @@ def test_an_urgent_case_on_a_saturday_night_reaches_the_on_call_group_within_the
     answer_from(employee, "subject", stop_before="summary")
     receipt = employee.submit({"q": "summary", "answer": "confirm"})
     receipt_text = " ".join(text for card in cards(receipt) for text in card_texts(card))
-    assert "stedfortræder og Organisation og Personale (HR) har fået den med det samme" in receipt_text
+    assert "stedfortræder og Organisation og Personale (HR) får den med det samme" in receipt_text
     assert ON_CALL_PHONE in receipt_text and "112" in receipt_text and "114" in receipt_text
 
     # At once, on a Saturday night: the leader's card, the deputy's card and HR's intake card.

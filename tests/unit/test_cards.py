@@ -375,3 +375,29 @@ def test_a_colleague_reporting_for_someone_is_not_told_the_offender_harasses_the
         assert texts("common.leader_handles_offender_on_behalf", name="Mette Hansen") in seen
     own = json.dumps(summary_card(texts, _empty_draft(), []), ensure_ascii=False)
     assert texts("common.leader_handles_offender") in own
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("told", [(), ("deputy",), ("hr",), ("deputy", "hr")])
+def test_an_urgent_receipt_to_a_colleague_who_reported_for_someone_names_not_their_own_leader(
+    language: str, told: tuple[str, ...]
+) -> None:
+    texts = _texts(language)
+    own = json.dumps(submitted_card(texts, "VK-1", _empty_draft(), urgent=True, told_at_once=told), ensure_ascii=False)
+    for_someone = json.dumps(
+        submitted_card(texts, "VK-1", _full_draft(), urgent=True, told_at_once=told), ensure_ascii=False
+    )
+    your_leader = {"da": "din leder", "en": "your leader"}[language]
+    assert your_leader in own.lower()
+    assert your_leader not in for_someone.lower()
+    urgent = {"da": "akut", "en": "urgent"}[language]
+    assert urgent in for_someone.lower()
+    assert ("Organisation og Personale (HR)" in for_someone) is ("hr" in told)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_urgent_receipt_does_not_say_the_case_has_arrived_it_is_only_on_its_way(language: str) -> None:
+    texts = _texts(language)
+    for who in ("leader", "deputy", "hr", "both", "other_leader", "other_deputy", "other_hr", "other_both"):
+        text = texts(f"urgent.receipt_{who}")
+        assert not any(claim in text for claim in ("har fået", "got it", "received"))

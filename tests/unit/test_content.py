@@ -315,3 +315,29 @@ def test_command_words_count_in_every_language() -> None:
     assert Texts("da").word_for("police_package") == "politipakke"
     assert Texts("en").word_for("police_package") == "police package"
     assert "commands" not in load_table("da") and "commands" not in load_table("en")
+
+
+# Said at the moment a message is only queued in the outbox (it may wait there through a Teams outage): they say
+# the person *will* hear, never that they already have.
+QUEUED_WHEN_SAID = (
+    "submitted.on_behalf_told",
+    "leader_lookup.changed",
+    "check_in.leader_informed",
+    "reopen_request.asked_leader",
+    "reopen_request.asked_hr",
+    "reopen_request.already_asked",
+    "add_evidence.finished",
+    "add_evidence.finished_other",
+    "add_evidence.finished_hr",
+    "urgent.receipt_leader",
+    "urgent.receipt_both",
+    "urgent.receipt_other_both",
+)
+DELIVERED_CLAIMS = ("har fået", "beskeden er sendt", "has been told", "have been told", "got it", "has been sent")
+
+
+@pytest.mark.parametrize("language", SUPPORTED)
+@pytest.mark.parametrize("key", QUEUED_WHEN_SAID)
+def test_a_text_said_while_the_message_is_only_queued_does_not_claim_it_arrived(language: str, key: str) -> None:
+    text = Texts(language)(key, name="N", leader="L", reference="R", date="D", count=2).lower()
+    assert not [claim for claim in DELIVERED_CLAIMS if claim in text]

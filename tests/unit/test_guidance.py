@@ -44,7 +44,7 @@ from cards.my_cases import (
 )
 from cards.validation import teams_card_problems
 from content import SUPPORTED, Texts, forms, load_table, texts_for
-from dialogs.add_evidence import can_add_evidence
+from dialogs.add_evidence import can_add_evidence, finished_key
 from domain.authorization import Actor, Role
 from domain.case import Case, CaseStatus, Channel, Incident, Offender, Person
 from domain.handling import (
@@ -54,6 +54,7 @@ from domain.handling import (
     ContactRestrictions,
     FollowUp,
     Handling,
+    HrEscalation,
     OffenderContact,
     PoliceReport,
     Removal,
@@ -62,6 +63,7 @@ from domain.handling import (
     SafetyNetRegistration,
 )
 from domain.reporting import ReportDraft, to_case
+from domain.responsibility import NO_LEADER
 from tests.support.teams import actions, card_elements, card_texts
 from tests.unit.test_content import SELF_CONTACT_PHRASES
 
@@ -589,3 +591,27 @@ def test_without_safetynets_address_there_is_no_button_anywhere(
     leader = leader_card(texts, case, [], ["29:leader"])
     assert _open_urls(leader) == [] and _open_urls(employee_status_card(texts, case)) == []
     assert texts(f"{LINKS}.safetynet_title") not in json.dumps(leader, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_thanks_for_added_evidence_names_who_is_told_and_no_one_who_is_not(language: str) -> None:
+    texts = _texts(language)
+    own = _case()
+    reported_for = _case(reporter=COLLEAGUE)
+    held_by_hr = _case(handling=Handling(hr_escalation=HrEscalation(by="vaern", at=NOW, automatic_reason=NO_LEADER)))
+    held_by_hr.leader = None
+    held_by_nobody = _case()
+    held_by_nobody.leader = None
+
+    def thanks(case: Case, actor: Person) -> str:
+        return texts(finished_key(case, Actor(actor)), count=2, reference=case.reference)
+
+    assert thanks(own, EMPLOYEE) == texts("add_evidence.finished", count=2, reference=own.reference)
+    leader_word = {"da": "din leder", "en": "your leader"}[language]
+    assert leader_word in thanks(own, EMPLOYEE).lower()
+    assert leader_word not in thanks(reported_for, COLLEAGUE).lower()  # the colleague's leader, not the reporter's
+    assert "Organisation og Personale" in thanks(held_by_hr, EMPLOYEE)
+    assert leader_word not in thanks(held_by_hr, EMPLOYEE).lower()
+    nobody = thanks(held_by_nobody, EMPLOYEE)
+    assert {"da": "ikke sendt til nogen", "en": "not been sent to anyone"}[language] in nobody
+    assert leader_word not in nobody.lower() and "Organisation og Personale" not in nobody

@@ -1161,3 +1161,15 @@ def test_hr_card_with_no_reads_says_so_and_without_a_log_has_no_section(language
     case, evidence = CASES["follow-up"]()
     assert texts("access.hr_none") in _text(hr_escalation_card(texts, case, evidence, ["29:hr"], opened_by=([], 0)))
     assert texts("access.hr_title") not in _text(hr_escalation_card(texts, case, evidence, ["29:hr"]))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_hrs_card_of_an_urgent_case_names_a_deputy_only_when_there_is_one(language: str) -> None:
+    texts = _texts(language)
+    with_deputy = _text(hr_escalation_card(texts, _case(handling=_automatic_escalation("urgent")), [], ["29:hr"]))
+    assert texts("hr.intro_urgent") in with_deputy
+    alone = _case(handling=_automatic_escalation("urgent"), deputy=None)
+    without = _text(hr_escalation_card(texts, alone, [], ["29:hr"]))
+    assert texts("hr.intro_urgent") not in without
+    assert texts("hr.intro_urgent_no_deputy") in without
+    assert {"da": "stedfortræderen", "en": "the deputy"}[language] not in without
