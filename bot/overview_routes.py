@@ -345,7 +345,9 @@ async def _reassign(
         return _json({"error": "conflict", "message": "The case changed meanwhile. Try again."}, status=409)
     roles = frozenset(role.value for role in outcome.viewer_roles)
     case = {**_case(outcome.case, roles, request.app[RUNTIME_SETTINGS]), "mayReassign": False}
-    return _json({"case": case})
+    changes = outcome.case.handling.leader_changes
+    previous = bool(changes) and changes[-1].from_leader is not None  # only a leader it had is told it is done
+    return _json({"case": case, "previousLeader": previous})
 
 
 REASSIGN_PROBLEMS = {

@@ -81,7 +81,8 @@ export function reassignForm(ui, opened, back) {
         }
         if (answer.status === 200) {
           await ui.showCase(opened.caseId, back);
-          const notice = el("p", { class: "done-notice", role: "status" }, format(t.reassign_done, answer.body.case));
+          const done = answer.body.previousLeader ? t.reassign_done : t.reassign_done_first; // nobody had it before
+          const notice = el("p", { class: "done-notice", role: "status" }, format(done, answer.body.case));
           ui.main.querySelector("h2")?.after(notice);
           return;
         }

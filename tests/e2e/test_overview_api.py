@@ -398,6 +398,7 @@ async def test_hr_gives_a_case_to_another_leader_choosing_by_object_id_when_the_
     )
 
     assert status == 200 and (answer["case"]["leader"], answer["case"]["deputy"]) == ("Karen Leder", "Peter Deputy")
+    assert answer["previousLeader"] is True  # Lars had it: the tab says he is told
     assert (await get(bot, "/api/overview/cases/case-reassign", token(jwks, "aad-karen")))[0] == 200
     assert (await get(bot, "/api/overview/cases/case-reassign", token(jwks, "aad-lars")))[0] == 404
     documents = SqliteDocumentStore(bot.settings.data_dir / "documents.sqlite3")
