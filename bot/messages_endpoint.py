@@ -6,7 +6,8 @@ by a key from the OpenID metadata endorsed for the activity's channel, expiry an
 skew, serviceurl claim equal to the activity's serviceUrl).
 
 Bodies nested deeper than MAX_JSON_DEPTH are refused (400), as is JSON beyond the json module's own nesting limit;
-a client that closes the connection before its body arrived is logged at INFO, without a traceback.
+a client that closes the connection before its body arrived is logged at INFO, without a traceback. An unpaired
+surrogate in the body's text (a lone \\ud800 escape) becomes U+FFFD, so the turn can store it and nothing else is lost.
 
 An authenticated activity from another channel than Teams or from another tenant gets 403 and reaches no dialog
 (bot/admission.py). The activity is read into the SDK's own model; a body it cannot read is a 400.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from aiohttp import web
 from microsoft_agents.activity import Activity
@@ -57,6 +59,22 @@ def _nested_too_deeply(raw: bytes, body: object) -> bool:
     return False
 
 
+UNPAIRED_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_unpaired_surrogates(value: object) -> object:
+    """The JSON with every unpaired surrogate (a \\ud800 escape without its pair; json joins the pairs) replaced by
+    U+FFFD: text that cannot be stored as UTF-8 otherwise fails the turn, and the rest of the message is kept. The
+    body is at most MAX_JSON_DEPTH deep here."""
+    if isinstance(value, str):
+        return UNPAIRED_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_unpaired_surrogates(key): _without_unpaired_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_unpaired_surrogates(item) for item in value]
+    return value
+
+
 def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
@@ -82,6 +100,8 @@ async def handle_messages(request: web.Request) -> web.Response:
         return _problem(400, TOO_DEEP)
     if _nested_too_deeply(raw, body):
         return _problem(400, TOO_DEEP)
+    if b"\\ud" in raw.lower():  # only a \\uD800-\\uDFFF escape can put an unpaired surrogate into the text
+        body = _without_unpaired_surrogates(body)
     activity = _activity_from(body)
     if activity is None:
         return _problem(400, "body is not a Bot Framework activity")

@@ -6,14 +6,17 @@ the statistics (JSON and CSV), and the arbejdsmiljøgruppe's cases (anonymised) 
 
 Every request needs the tab's SSO token (bot/tab_auth.py): without a good one, 401 and nothing else. What the user
 may see is decided by services/overview.py (the domain's rules); a refusal is 403 for a view that is not theirs
-and 404 for a case (a stranger learns nothing, not even that it exists). Bad query parameters, and a break the
-glass without a reason, get 400 with what was wrong. A leader's name that means nobody or several people gets 422
-with the directory's candidates to choose from by object id. Responses are never cached.
+and 404 for a case (a stranger learns nothing, not even that it exists). Bad query parameters (a page in digits
+0-9 only, dates as YYYY-MM-DD from 1900 to 2999), a body that is not a JSON object or holds unpaired surrogates,
+and a break the glass without a reason, get 400 with what was wrong. A leader's name that means nobody or several
+people gets 422 with the directory's candidates to choose from by object id. Responses are never cached.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -53,6 +56,9 @@ log = logging.getLogger("vaern.overview")
 TAB_TOKENS = web.AppKey("tab_tokens", TabTokens)
 NO_STORE = {"Cache-Control": "no-store"}
 SORTS = ("reported", "reference", "unit", "status")
+REGISTER_PAGES = 100_000
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)  # a register filter's bounds (far from date's own)
 
 
 class BadQuery(ValueError):
@@ -125,10 +131,10 @@ async def _me(request: web.Request, overview: Overview, viewer: Viewer, correlat
 
 
 async def _leader(request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str) -> web.StreamResponse:
-    page_text = request.query.get("page", "1")
-    if not page_text.isdigit() or not 1 <= int(page_text) <= LEADER_PAGES:
+    page = _page(request, LEADER_PAGES)
+    if page is None:
         raise BadQuery(f"page must be a number from 1 to {LEADER_PAGES}")
-    found = await overview.led_cases(viewer, int(page_text), correlation_id)
+    found = await overview.led_cases(viewer, page, correlation_id)
     now = overview.now()
     return _json({"cases": [_row(row, now) for row in found.rows], "page": found.page, "more": found.more})
 
@@ -140,12 +146,28 @@ def _flag(request: web.Request, name: str) -> bool:
     return value in ("1", "true")
 
 
+def _page(request: web.Request, last: int) -> int | None:
+    """The page asked for (1 when none is), or None unless it is written in the digits 0-9 and from 1 to `last`."""
+    text = request.query.get("page", "1")
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(last))):
+        return None
+    return int(text) if 1 <= int(text) <= last else None
+
+
 def _day(request: web.Request, name: str) -> date | None:
     value = request.query.get(name, "")
+    if not value:
+        return None
+    message = f"{name} must be a date (YYYY-MM-DD) from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+    if not DAY.fullmatch(value):
+        raise BadQuery(message)
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value)
     except ValueError:
-        raise BadQuery(f"{name} must be a date (YYYY-MM-DD)") from None
+        raise BadQuery(message) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadQuery(message)
+    return day
 
 
 def register_query(request: web.Request) -> RegisterQuery:
@@ -159,26 +181,29 @@ def register_query(request: web.Request) -> RegisterQuery:
     order = request.query.get("order", "desc")
     if order not in ("asc", "desc"):
         raise BadQuery("order must be asc or desc")
-    page_text = request.query.get("page", "1")
-    if not page_text.isdigit() or not 1 <= int(page_text) <= 100_000:
-        raise BadQuery("page must be a number from 1")
+    page = _page(request, REGISTER_PAGES)
+    if page is None:
+        raise BadQuery(f"page must be a number from 1 to {REGISTER_PAGES}")
     reference = request.query.get("reference", "")
     if len(reference) > 40:
         raise BadQuery("reference is too long")
     unit = request.query.get("unit") or None
     if unit is not None and len(unit) > 200:
         raise BadQuery("unit is too long")
+    reported_from, reported_to = _day(request, "from"), _day(request, "to")
+    if reported_from is not None and reported_to is not None and reported_from > reported_to:
+        raise BadQuery("from must be on or before to")
     return RegisterQuery(
         unit_id=unit,
         status=CaseStatus(status) if status else None,
         overdue_only=_flag(request, "overdue"),
         escalated_only=_flag(request, "escalated"),
-        reported_from=_day(request, "from"),
-        reported_to=_day(request, "to"),
+        reported_from=reported_from,
+        reported_to=reported_to,
         reference=reference,
         sort=sort,  # type: ignore[arg-type]  # checked against SORTS above
         descending=order == "desc",
-        page=int(page_text),
+        page=page,
     )
 
 
@@ -283,11 +308,7 @@ async def _open(request: web.Request, overview: Overview, viewer: Viewer, correl
 async def _break_the_glass(
     request: web.Request, overview: Overview, viewer: Viewer, correlation_id: str
 ) -> web.StreamResponse:
-    try:
-        body: Any = await request.json()
-    except ValueError:
-        raise BadQuery("send a JSON body with the reason") from None
-    reason = cast(dict[str, Any], body).get("reason") if isinstance(body, dict) else None
+    reason = (await json_object(request, " with the reason")).get("reason")
     opened = await overview.break_the_glass(viewer, request.match_info["case_id"], reason, correlation_id)
     if opened is Refusal.NO_REASON:
         raise BadQuery(f"write why you need to open the case (at least {MIN_REASON_CHARS} characters)")
@@ -297,13 +318,19 @@ async def _break_the_glass(
 
 
 async def json_object(request: web.Request, fields: str = "") -> dict[str, Any]:
-    """The request's JSON object body; anything else is a 400 saying what to send (`fields`: " with …")."""
+    """The request's JSON object body; anything else is a 400 saying what to send (`fields`: " with …"). JSON
+    nested past the json module's limit is not a body to read, and text with unpaired surrogates (JSON's \\ud800
+    escapes) cannot be stored or shown: both are refused here, before anything is kept."""
     try:
-        body: Any = await request.json()
-    except ValueError:
+        body: Any = json.loads(await request.read())  # JSON in UTF-8 (or -16, -32); a Content-Type charset is not used
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise BadQuery(f"send a JSON body{fields}") from None
     if not isinstance(body, dict):
         raise BadQuery(f"send a JSON object{fields}")
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        raise BadQuery("the text holds characters that cannot be stored (unpaired surrogates); type it again") from None
     return cast(dict[str, Any], body)
 
 

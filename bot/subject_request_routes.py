@@ -44,8 +44,10 @@ async def _export(request: web.Request, overview: Overview, viewer: Viewer, corr
             f"write the person's full name (2 to {MAX_NAME_CHARS} characters); an Entra object id, if given, has "
             "letters, digits and hyphens only"
         )
+    language = body.get("language") or "da"
+    if language not in ("da", "en"):
+        raise BadQuery("language must be da or en")
     settings = request.app[RUNTIME_SETTINGS]
-    language = "en" if body.get("language") == "en" else "da"
     texts = texts_for(language, settings.crisis_line, settings.organisation_name)
     package_id = uuid.uuid4().hex
     destination = settings.data_dir / "packages" / f"subject-{package_id}.zip"

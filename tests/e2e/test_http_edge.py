@@ -91,3 +91,16 @@ def test_bodies_the_client_abandons_are_logged_quietly(bot) -> None:
     assert len(abandoned) == HALF_SENT and {line["level"] for line in abandoned} == {"INFO"}
     assert not [line for line in lines if line["level"] == "ERROR" or "error" in line], lines[-1:]
     assert requests.get(f"{bot.url}/healthz", timeout=5).status_code == 200
+
+
+def test_unpaired_surrogates_in_an_activity_do_not_fail_the_turn(bot, user: TeamsUser) -> None:
+    """A lone \\ud800 escape in the sender's name or the text (valid JSON, not storable as UTF-8) becomes U+FFFD:
+    the turn is answered as any other, with no ERROR, and the bot serves on."""
+    mark = len(bot.process.log_text())
+    sender = {"id": user.user_id, "name": "Mette \ud800", "aadObjectId": user.aad_object_id}
+    activity = user.activity(text="hjælp \ud800") | {"from": sender}
+    answered = post(bot, json.dumps(activity).encode())  # ensure_ascii: the surrogate goes as the escape \ud800
+    assert answered.status_code in (200, 201)
+    assert user.replies(), "the bot answered nothing"
+    lines = [json.loads(line) for line in bot.process.log_text()[mark:].splitlines() if line.startswith("{")]
+    assert not [line for line in lines if line["level"] == "ERROR"], lines[-1:]
