@@ -10,7 +10,8 @@ a client that closes the connection before its body arrived is logged at INFO, w
 surrogate in the body's text (a lone \\ud800 escape) becomes U+FFFD, so the turn can store it and nothing else is lost.
 
 An authenticated activity from another channel than Teams or from another tenant gets 403 and reaches no dialog
-(bot/admission.py). The activity is read into the SDK's own model; a body it cannot read is a 400.
+(bot/admission.py). The activity is read into the SDK's own model; a body it cannot read is a 400, logged here once
+as a WARNING (the SDK's model logs every such body at ERROR with a traceback; those records are dropped).
 """
 
 from __future__ import annotations
@@ -59,6 +60,20 @@ def _nested_too_deeply(raw: bytes, body: object) -> bool:
     return False
 
 
+SDK_ACTIVITY_LOGGER = "microsoft_agents.activity.activity"
+
+
+class _SdkValidationNoise(logging.Filter):
+    """Drops the SDK model's ERROR for a body that is not an activity: a client's mistake, answered 400 and logged
+    by `handle_messages` as a WARNING. Anything else that logger says passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Validation error for Activity")
+
+
+logging.getLogger(SDK_ACTIVITY_LOGGER).addFilter(_SdkValidationNoise())
+
+
 UNPAIRED_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -104,6 +119,7 @@ async def handle_messages(request: web.Request) -> web.Response:
         body = _without_unpaired_surrogates(body)
     activity = _activity_from(body)
     if activity is None:
+        log.warning("request refused: the body is not a Bot Framework activity (%d bytes)", len(raw))
         return _problem(400, "body is not a Bot Framework activity")
     auth_header = request.headers.get("Authorization") or None
     if auth_header is not None and len(auth_header) > MAX_AUTHORIZATION_CHARS:

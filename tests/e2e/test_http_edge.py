@@ -35,6 +35,25 @@ def test_json_that_is_not_an_activity_is_400(bot) -> None:
         assert post(bot, json.dumps(body).encode()).status_code == 400, body
 
 
+def test_an_activity_the_sdk_cannot_read_is_400_with_one_warning_and_no_error(bot) -> None:
+    """A client's mistake is not the bot's error: a WARNING line each, no ERROR or traceback, and it serves on."""
+    mark = len(bot.process.log_text())
+    fields = {"serviceUrl": "http://127.0.0.1:9/", "conversation": {"id": "a:1"}, "channelId": "msteams"}
+    bad = [{"type": "message", "text": 5}, {"type": "message", "from": 7}, {"type": "message", "timestamp": "soon"}]
+    for body in bad:
+        assert post(bot, json.dumps({**fields, **body}).encode()).status_code == 400, body
+    deadline = time.monotonic() + 5
+    while (
+        bot.process.log_text()[mark:].count("not a Bot Framework activity") < len(bad) and time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    lines = [json.loads(line) for line in bot.process.log_text()[mark:].splitlines() if line.startswith("{")]
+    refused = [line for line in lines if "not a Bot Framework activity" in line["message"]]
+    assert [line["level"] for line in refused] == ["WARNING"] * len(bad)
+    assert not [line for line in lines if line["level"] == "ERROR" or "error" in line], lines[-1:]
+    assert requests.get(f"{bot.url}/healthz", timeout=5).status_code == 200
+
+
 def test_oversized_body_is_413(bot) -> None:
     assert post(bot, b'{"type": "message", "text": "' + b"x" * (2 * 1024 * 1024) + b'"}').status_code == 413
 
