@@ -110,6 +110,8 @@ class CaseActions:
                 return ActionOutcome(Result.STALE, case, frozenset(roles_on(case, actor)))
             except InvalidCommand as error:
                 return ActionOutcome(Result.INVALID, case, frozenset(roles_on(case, actor)), error.reason)
+            if verb == Verb.ESCALATE_HR and not self._reaches_hr(changed):
+                return ActionOutcome(Result.INVALID, case, frozenset(roles_on(case, actor)), "hr_function_empty")
             changed.last_change = self._event(changed, actor, verb, correlation_id)
             try:
                 await self._cases.replace(changed, current.etag)
@@ -118,6 +120,14 @@ class CaseActions:
             await self._audit.append(changed.last_change, event_id=change_event_id(changed))
             return ActionOutcome(Result.DONE, changed, frozenset(roles_on(changed, actor)))
         raise PreconditionFailed(case_id)
+
+    def _reaches_hr(self, escalated: Case) -> bool:
+        """Someone in the HR function the case is sent to, as the directory names them: nothing is recorded as sent
+        to a function nobody is in (the leader is told so and chooses again). Without a directory, not checked."""
+        escalation = escalated.handling.hr_escalation
+        if self._directory is None or escalation is None or escalation.function is None:
+            return True
+        return bool(self._directory.hr_members(escalation.function.value))
 
     def _with_leaders_named(self, data: dict[str, Any]) -> dict[str, Any]:
         """HR's reassignment as the directory answers it: the people the typed name may mean (never the card's);

@@ -29,6 +29,7 @@ ACTION_ERRORS = frozenset(
         "leader_ambiguous",
         "leader_is_employee",
         "leader_is_self",
+        "hr_function_empty",
         "same_leader",
         "duty_reason_required",
         "reopen_reason_required",
