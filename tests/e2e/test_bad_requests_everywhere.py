@@ -7,7 +7,6 @@ test_http_edge.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,7 @@ import aiohttp
 import pytest
 
 from bot.tab_auth import issuers
-from tests.e2e.test_overview_api import DIRECTORY, TENANT, Bot, seed, tab_settings, token
+from tests.e2e.test_overview_api import TENANT, Bot, seeded_bot, token
 from tests.support.jwks_server import JwksServer
 
 WHY = "Lederen er syg i længere tid, så sagen skal videre"
@@ -162,12 +161,7 @@ def jwks() -> Iterator[JwksServer]:
 
 @pytest.fixture(scope="module")
 def bot(jwks: JwksServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    data_dir = tmp_path_factory.mktemp("bad-requests") / "data"
-    data_dir.mkdir(mode=0o700)
-    directory = data_dir.parent / "directory.json"
-    directory.write_text(json.dumps(DIRECTORY), encoding="utf-8")
-    asyncio.run(seed(data_dir))
-    with Bot(tab_settings(jwks, TENANT, data_dir, directory)) as running:
+    with seeded_bot(jwks, tmp_path_factory.mktemp("bad-requests")) as running:
         yield running
 
 

@@ -11,6 +11,7 @@ import json
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -138,14 +139,21 @@ def jwks() -> Iterator[JwksServer]:
         yield server
 
 
+@contextmanager
+def seeded_bot(jwks: JwksServer, folder: Path, more: int = 0, **settings: Any) -> Iterator[Bot]:
+    """The bot with the tab's sign-in on the seeded cases (`seed`), the test organisation in a directory file."""
+    data_dir = folder / "data"
+    data_dir.mkdir(mode=0o700)
+    directory = folder / "directory.json"
+    directory.write_text(json.dumps(DIRECTORY), encoding="utf-8")
+    asyncio.run(seed(data_dir, more=more))
+    with Bot(tab_settings(jwks, TENANT, data_dir, directory, **settings)) as running:
+        yield running
+
+
 @pytest.fixture(scope="module")
 def bot(jwks: JwksServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    data_dir = tmp_path_factory.mktemp("overview") / "data"
-    data_dir.mkdir(mode=0o700)
-    directory = data_dir.parent / "directory.json"
-    directory.write_text(json.dumps(DIRECTORY), encoding="utf-8")
-    asyncio.run(seed(data_dir))
-    with Bot(tab_settings(jwks, TENANT, data_dir, directory)) as running:
+    with seeded_bot(jwks, tmp_path_factory.mktemp("overview")) as running:
         yield running
 
 

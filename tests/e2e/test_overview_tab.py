@@ -28,7 +28,7 @@ import pytest
 
 from bot.tab_auth import issuers
 from content import texts_for
-from tests.e2e.test_overview_api import APP_ID, DIRECTORY, DOMAIN, TENANT, Bot, get, seed, tab_settings
+from tests.e2e.test_overview_api import APP_ID, DOMAIN, TENANT, Bot, get, seeded_bot
 from tests.support.jwks_server import JwksServer, SigningKey
 from tests.support.playground import node_executable
 
@@ -339,12 +339,7 @@ def jwks() -> Iterator[JwksServer]:
 
 @pytest.fixture(scope="module")
 def bot(jwks: JwksServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    data_dir = tmp_path_factory.mktemp("tab") / "data"
-    data_dir.mkdir(mode=0o700)
-    directory = data_dir.parent / "directory.json"
-    directory.write_text(json.dumps(DIRECTORY), encoding="utf-8")
-    asyncio.run(seed(data_dir, more=MORE))
-    with Bot(tab_settings(jwks, TENANT, data_dir, directory, crisis_line=CRISIS_LINE)) as running:
+    with seeded_bot(jwks, tmp_path_factory.mktemp("tab"), more=MORE, crisis_line=CRISIS_LINE) as running:
         yield running
 
 
