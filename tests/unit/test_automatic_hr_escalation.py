@@ -11,10 +11,6 @@ import pytest
 from domain.case import Case
 from domain.follow_ups import JobKind
 from domain.handling import Absence
-from services.follow_ups import FollowUpHandler
-from services.notifications import CaseNotifications
-from services.roles import DirectoryFile, JsonDirectory
-from storage.leader_assignments import LeaderAssignments
 from storage.outbox import HR_CARD
 from tests.unit.test_services import DIRECTORY, LEADER, World
 
@@ -28,16 +24,8 @@ NOT_SENT = "kunne ikke sende"
 class Escalating(World):
     def __init__(self, *, hr: list[dict[str, str]]) -> None:
         super().__init__()
-        old = self.notifications
-        self.notifications = CaseNotifications(
-            JsonDirectory(DirectoryFile.model_validate({**DIRECTORY, "hr": hr})), LeaderAssignments(self.documents),
-            self.outbox, self.sender, self.clock, "89 70 12 99", old.planner,
-        )  # fmt: skip
-        self.reports.notifications = self.notifications
-        self.handler = FollowUpHandler(
-            self.cases, self.evidence, self.audit, old.planner.follow_ups, self.notifications, self.jobs, self.clock,
-            None,  # type: ignore[arg-type]  # no plan reminders here
-        )  # fmt: skip
+        self.organised_as({**DIRECTORY, "hr": hr})
+        self.handler = self.follow_up_handler()
 
     async def run(self, kind: JobKind) -> tuple[list[str], int]:
         """The job of `kind` comes due: the texts the leader gets, and how many HR cards were queued."""

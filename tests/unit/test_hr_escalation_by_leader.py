@@ -7,9 +7,6 @@ from __future__ import annotations
 from domain.authorization import Actor
 from domain.leader_actions import Verb
 from services.case_service import CaseActions, Result
-from services.notifications import CaseNotifications
-from services.roles import DirectoryFile, JsonDirectory
-from storage.leader_assignments import LeaderAssignments
 from storage.outbox import HR_CARD
 from tests.unit.test_services import DIRECTORY, LEADER, World
 
@@ -20,12 +17,8 @@ ASK = {"message": "Hjælp til brevet"}
 async def escalate(function: str) -> tuple[World, Result, str | None]:
     """A filed case's leader asks the function for advice: the world after it, and the action's result."""
     world = World()
-    directory = JsonDirectory(DirectoryFile.model_validate({**DIRECTORY, "hr": JURA}))
+    directory = world.organised_as({**DIRECTORY, "hr": JURA})
     actions = CaseActions(world.cases, world.evidence, world.audit, world.clock, directory)
-    planner = world.notifications.planner
-    world.notifications = CaseNotifications(
-        directory, LeaderAssignments(world.documents), world.outbox, world.sender, world.clock, "89 70 12 99", planner
-    )
     case = await world.file()
     leader = Actor(LEADER, tenant_id="tenant-1")
     outcome = await actions.perform(leader, Verb.ESCALATE_HR, case.case_id, {**ASK, "function": function}, 1, "c")

@@ -22,6 +22,7 @@ from domain.working_time import WorkingCalendar
 from services.case_records import CaseRecords
 from services.case_service import CaseActions, Result
 from services.follow_up_planner import FollowUpPlanner
+from services.follow_ups import FollowUpHandler
 from services.notifications import LEADER_CARD, ON_BEHALF_SUBJECT, CaseNotifications
 from services.refused_access import RefusedAccess
 from services.reopen_requests import Asked, ReopenRequests
@@ -88,6 +89,24 @@ class World:
             case_index=self.index,
         )
         self.actions = CaseActions(self.cases, self.evidence, self.audit, self.clock)
+
+    def organised_as(self, data: dict[str, Any], **options: Any) -> JsonDirectory:
+        """Notify (and file) in another organisation than DIRECTORY, wired as bot.runtime wires it; its directory."""
+        directory = JsonDirectory(DirectoryFile.model_validate(data))
+        self.notifications = CaseNotifications(
+            directory, LeaderAssignments(self.documents), self.outbox, self.sender, self.clock, "89 70 12 99",
+            self.notifications.planner, **options,
+        )  # fmt: skip
+        self.reports.notifications = self.notifications
+        return directory
+
+    def follow_up_handler(self) -> FollowUpHandler:
+        """The follow-up jobs' handler on this world's notifications (no plan reminders)."""
+        planner = self.notifications.planner
+        return FollowUpHandler(
+            self.cases, self.evidence, self.audit, planner.follow_ups, self.notifications, self.jobs, self.clock,
+            None,  # type: ignore[arg-type]  # no plan reminders here
+        )  # fmt: skip
 
     async def store_evidence(self, case_id: str) -> None:
         writer = self.evidence.open_writer(case_id, "e1")

@@ -12,10 +12,6 @@ from domain.handling import Acknowledgement, Signed
 from domain.person import Person
 from domain.reporting import ReportDraft
 from domain.urgency import URGENT
-from services.follow_ups import FollowUpHandler
-from services.notifications import CaseNotifications
-from services.roles import DirectoryFile, JsonDirectory
-from storage.leader_assignments import LeaderAssignments
 from storage.outbox import DEPUTY_CARD, EMPLOYEE_UPDATE, HR_CARD, LEADER_CARD
 from tests.unit.test_services import DIRECTORY, EMPLOYEE, World
 
@@ -32,16 +28,8 @@ class Urgent(World):
         super().__init__()
         units = [{**DIRECTORY["units"][0], "deputy": "aad-dorte"}]
         data = {**DIRECTORY, "units": units, "people": [*DIRECTORY["people"], DEPUTY], "hr": HR, "on_call": on_call}
-        old = self.notifications
-        self.notifications = CaseNotifications(
-            JsonDirectory(DirectoryFile.model_validate(data)), LeaderAssignments(self.documents), self.outbox,
-            self.sender, self.clock, "89 70 12 99", old.planner, on_call_phone=phone,
-        )  # fmt: skip
-        self.reports.notifications = self.notifications
-        self.handler = FollowUpHandler(
-            self.cases, self.evidence, self.audit, old.planner.follow_ups, self.notifications, self.jobs, self.clock,
-            None,  # type: ignore[arg-type]  # no plan reminders here
-        )  # fmt: skip
+        self.organised_as(data, on_call_phone=phone)
+        self.handler = self.follow_up_handler()
 
     async def file_urgent(self) -> Case:
         draft = ReportDraft(case_id="u" * 32, reporter=EMPLOYEE, tenant_id="tenant-1", service_url="https://smba.test/")
