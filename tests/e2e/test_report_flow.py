@@ -352,7 +352,7 @@ def test_an_on_behalf_subject_gets_their_message_first_and_an_ambiguous_name_is_
     colleague.submit({**forged, "colleague_id": unit.employee.aad_object_id})
     answer_from(colleague, "kinds")
     seen = joined(colleague.submit({"q": "summary", "answer": "confirm"}))
-    assert f"på vegne af {unit.employee.name}" in seen and "har fået en besked fra mig" in seen
+    assert f"på vegne af {unit.employee.name}" in seen and "får en besked fra mig" in seen
     reference = REFERENCE.search(seen).group()
 
     first = texts(connector.wait_for_activities(employee.conversation_id, 1, since=mark))[0]
