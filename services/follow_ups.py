@@ -285,8 +285,9 @@ class FollowUpHandler:
         await self._notifications.enqueue(f"{job.id}.employee", case, case.subject, CHECK_IN, card_payload(card))
 
     async def _escalate(self, case: Case, job: Job, reason: str) -> Case:
-        """Værn hands the case to Organisation og Personale itself (once), so HR may open it."""
-        if case.handling.hr_escalation is not None:
+        """Værn hands the case to Organisation og Personale itself (once), so HR may open it; not while the directory
+        names nobody in HR's intake function (nothing is recorded as sent to HR that nobody there gets)."""
+        if case.handling.hr_escalation is not None or not self._notifications.hr_intake_can_hold():
             return case
         now = self._clock.now()
 

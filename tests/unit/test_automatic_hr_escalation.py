@@ -61,7 +61,10 @@ async def test_the_leader_is_told_the_case_went_to_hr_when_someone_there_gets_it
 
 @pytest.mark.parametrize(("kind", "sent"), [(JobKind.ACK_HR, SENT_TO_HR), (JobKind.EASY_MISSED, EASY_SENT_TO_HR)])
 async def test_without_anyone_in_hr_the_leader_is_not_told_the_case_went_there(kind: JobKind, sent: str) -> None:
-    told, hr_cards = await Escalating(hr=[]).run(kind)
+    world = Escalating(hr=[])
+    told, hr_cards = await world.run(kind)
     assert hr_cards == 0
+    stored = await world.cases.get("c" * 32)  # nor does the case (its card, the overview) say HR has it
+    assert stored is not None and stored.case.handling.hr_escalation is None
     assert told and not any(sent in text for text in told)
     assert any(NOT_SENT in text and "Organisation og Personale" in text for text in told)
