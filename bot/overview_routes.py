@@ -312,6 +312,9 @@ async def _break_the_glass(
     opened = await overview.break_the_glass(viewer, request.match_info["case_id"], reason, correlation_id)
     if opened is Refusal.NO_REASON:
         raise BadQuery(f"write why you need to open the case (at least {MIN_REASON_CHARS} characters)")
+    if opened is Refusal.OWN_CASE:
+        message = "The case is about you or you reported it: open it in Mine sager in your chat with Værn."
+        return _json({"error": "own_case", "message": message}, status=403)
     if not isinstance(opened, OpenedCase):
         return _json(NOT_FOUND, status=404)
     return _opened(opened, request.app[RUNTIME_SETTINGS], viewer)

@@ -167,6 +167,12 @@ def may_break_the_glass(actor: Actor, tenant_id: str | None, status: CaseStatus)
     return actor.is_hr and bool(actor.person.aad_object_id) and same_tenant and status is not CaseStatus.DRAFT
 
 
+def party_to(case: Case, actor: Actor) -> bool:
+    """The actor is the case's employee or reported it: their own case is theirs in "Mine sager", never one to
+    open with HR's break the glass (leadership's notes and the full access log are not theirs to read that way)."""
+    return bool(roles_on(case, actor) & {Role.SUBJECT, Role.REPORTER})
+
+
 def break_the_glass_reason(text: object) -> str | None:
     """The written reason, trimmed, when it says something (MIN_REASON_CHARS to MAX_REASON_CHARS); else None."""
     if not isinstance(text, str):

@@ -33,6 +33,7 @@ from domain.authorization import (
     leadership_roles,
     may_break_the_glass,
     overview_roles,
+    party_to,
     sees_access_log,
 )
 from domain.case import Case, Person
@@ -56,6 +57,7 @@ class Refusal(Enum):
     NOT_HR = "not_hr"
     NO_UNITS = "no_units"
     NO_REASON = "no_reason"  # break the glass without a written reason
+    OWN_CASE = "own_case"  # break the glass on a case the HR member is the employee or reporter of
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ class Overview:
         self, viewer: Viewer, case_id: str, reason_text: object, correlation_id: str
     ) -> OpenedCase | Refusal | None:
         """HR opens a case that did not reach their function, with a written reason (Refusal.NO_REASON without
-        one). Audited on the case's log, and its leader is told. None, as for an unknown case, for anyone who may
+        one), never one they are the employee or reporter of (Refusal.OWN_CASE, domain.authorization.party_to). Audited on the case's log, and its leader is told. None, as for an unknown case, for anyone who may
         not (a forged id or another tenant's case learns nothing)."""
         reason = break_the_glass_reason(reason_text)
         if reason is None:
@@ -159,6 +161,9 @@ class Overview:
         if case is None or not may_break_the_glass(viewer.actor, case.tenant_id, case.status):
             await self._refused.record(viewer.actor, BREAK_THE_GLASS, case_id, case, "no_role", correlation_id)
             return None
+        if party_to(case, viewer.actor):
+            await self._refused.record(viewer.actor, BREAK_THE_GLASS, case_id, case, "own_case", correlation_id)
+            return Refusal.OWN_CASE
         roles = frozenset({Role.HR})
         event = self._event(case.case_id, viewer, BREAK_THE_GLASS, correlation_id, reason, roles)
         await self._audit.append(event)
@@ -172,7 +177,8 @@ class Overview:
 
     async def _glass_broken_at(self, case: Case, viewer: Viewer) -> list[datetime]:
         """When this viewer broke the glass on this case (read only when nothing else lets them open it)."""
-        if leadership_roles(case, viewer.actor) or not may_break_the_glass(viewer.actor, case.tenant_id, case.status):
+        glass = may_break_the_glass(viewer.actor, case.tenant_id, case.status) and not party_to(case, viewer.actor)
+        if leadership_roles(case, viewer.actor) or not glass:
             return []
         aad = viewer.actor.person.aad_object_id
         events = await self._audit.events(case.case_id)

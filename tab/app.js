@@ -74,7 +74,8 @@ async function recordAnalysis(caseId, body) {
   return response.json();
 }
 
-// Break the glass: POST the written reason; a 400 (no reason) comes back as { problem } for the form to show.
+// Break the glass: POST the written reason; a 400 (no reason) comes back as { problem } and a 403 for the viewer's
+// own case (they are its employee or reported it) as { ownCase } for the form to show.
 async function breakTheGlass(caseId, reason) {
   let bearer;
   try {
@@ -91,6 +92,9 @@ async function breakTheGlass(caseId, reason) {
   });
   if (response.status === 400) return { problem: true };
   if (response.status === 401) throw new Unauthorized("401");
+  if (response.status === 403 && (await response.clone().json().catch(() => ({}))).error === "own_case") {
+    return { ownCase: true };
+  }
   if (response.status === 403 || response.status === 404) throw new Forbidden(String(response.status));
   if (!response.ok) throw new Error(`break-the-glass: ${response.status}`);
   return response.json();

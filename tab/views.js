@@ -259,7 +259,8 @@ export function breakTheGlassView(ui, row, opened, back, failed) {
         problem.hidden = true;
         try {
           const answer = await ui.calls.breakTheGlass(row.caseId, reason.value);
-          if (answer.problem) {
+          if (answer.problem || answer.ownCase) {
+            problem.textContent = answer.ownCase ? t.glass_own_case : t.glass_missing_reason;
             problem.hidden = false;
             reason.focus();
             return;

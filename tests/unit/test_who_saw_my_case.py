@@ -225,3 +225,19 @@ def test_the_tab_tells_hr_how_long_the_glass_stays_broken() -> None:
     hours = int(BREAK_THE_GLASS_FOR.total_seconds() // 3600)
     assert f"{hours} timer" in TEXTS("tab.glass_intro")
     assert f"{hours} hours" in texts_for("en", "89")("tab.glass_intro")
+
+
+async def test_hr_does_not_break_the_glass_on_a_case_they_are_the_employee_or_reporter_of(world: World) -> None:
+    world.case.subject = world.case.reporter = Person(user_id="29:hanne", name="Hanne Jura", aad_object_id="aad-hanne")
+    await world.cases.create(world.case.model_copy(update={"case_id": "case-2"}))
+    hanne = world.overview.viewer("aad-hanne", TENANT, "Hanne Jura")
+
+    assert await world.overview.break_the_glass(hanne, "case-2", REASON, "r1") is Refusal.OWN_CASE
+
+    assert await world.overview.open_case(hanne, "case-2", "r2") is None  # still nothing opens it
+    events = await world.audit.events("case-2")
+    assert not [e for e in events if e.action == "break_the_glass"]  # no glass was broken, the try is recorded
+    assert [(e.actor_aad_object_id, e.detail) for e in events if e.detail == "break_the_glass: own_case"] == [
+        ("aad-hanne", "break_the_glass: own_case")
+    ]
+    assert [n for n in await world.outbox.pending() if n.kind == GLASS_BROKEN] == []
