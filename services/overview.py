@@ -151,8 +151,9 @@ class Overview:
         self, viewer: Viewer, case_id: str, reason_text: object, correlation_id: str
     ) -> OpenedCase | Refusal | None:
         """HR opens a case that did not reach their function, with a written reason (Refusal.NO_REASON without
-        one), never one they are the employee or reporter of (Refusal.OWN_CASE, domain.authorization.party_to). Audited on the case's log, and its leader is told. None, as for an unknown case, for anyone who may
-        not (a forged id or another tenant's case learns nothing)."""
+        one), never one they are the employee or reporter of (Refusal.OWN_CASE, domain.authorization.party_to).
+        Audited on the case's log, and its leader is told. None, as for an unknown case, for anyone who may not (a
+        forged id or another tenant's case learns nothing)."""
         reason = break_the_glass_reason(reason_text)
         if reason is None:
             return Refusal.NO_REASON
