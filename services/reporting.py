@@ -48,7 +48,7 @@ class ReportServices:
     async def file_report(self, draft: ReportDraft) -> Case:
         """The sent report as a filed case. Without a leader (the employee may still name one) it is held by HR's
         intake function from the start (domain.responsibility); an urgent one goes to HR's intake too, beside its
-        leader and deputy (domain.urgency)."""
+        leader and deputy (domain.urgency), when the directory names someone there."""
         existing = await self.cases.get(draft.case_id)
         replacing: str | None = None
         if existing is not None and existing.case.status is CaseStatus.DRAFT:
@@ -75,7 +75,7 @@ class ReportServices:
         elif case.leader is None:
             log.error("a case has no leader and the directory names nobody in HR's intake function to hold it",
                       extra={"fields": {"case_id": case.case_id}})  # fmt: skip
-        if case.leader is not None:
+        if case.leader is not None and self.notifications.hr_intake_can_hold():
             hand_urgent_case_to_hr(case, now)  # urgent: HR's intake has it at once, beside leader and deputy
         case.reference = await self.references.next_reference(now.year)
         await self._file(case, evidence, replacing=replacing)

@@ -24,10 +24,10 @@ PHONE = "70 70 70 70"
 
 
 class Urgent(World):
-    def __init__(self, *, on_call: list[dict[str, str]], phone: str = PHONE) -> None:
+    def __init__(self, *, on_call: list[dict[str, str]], phone: str = PHONE, hr: list[dict[str, str]] = HR) -> None:
         super().__init__()
         units = [{**DIRECTORY["units"][0], "deputy": "aad-dorte"}]
-        data = {**DIRECTORY, "units": units, "people": [*DIRECTORY["people"], DEPUTY], "hr": HR, "on_call": on_call}
+        data = {**DIRECTORY, "units": units, "people": [*DIRECTORY["people"], DEPUTY], "hr": hr, "on_call": on_call}
         self.organised_as(data, on_call_phone=phone)
         self.handler = self.follow_up_handler()
 
@@ -53,6 +53,16 @@ async def test_an_urgent_case_is_queued_to_leader_deputy_and_hr_intake_at_once()
     cards = sorted(entry for entry in await world.pending() if entry[0] != "follow_up")
     assert cards == [(DEPUTY_CARD, "aad-dorte"), (HR_CARD, "aad-kim"), (LEADER_CARD, "aad-karen")]
     assert world.notifications.told_at_once(case) == ("deputy", "hr")
+
+
+async def test_without_anyone_in_hrs_intake_an_urgent_case_is_not_recorded_as_hrs() -> None:
+    world = Urgent(on_call=ON_CALL, hr=[])
+    case = await world.file_urgent()
+
+    assert case.handling.hr_escalation is None  # nor do its card, the receipt or the overview say HR has it
+    cards = sorted(entry for entry in await world.pending() if entry[0] != "follow_up")
+    assert cards == [(DEPUTY_CARD, "aad-dorte"), (LEADER_CARD, "aad-karen")]
+    assert world.notifications.told_at_once(case) == ("deputy",)
 
 
 async def test_unacknowledged_within_the_hour_the_on_call_group_gets_it_and_the_employee_the_phone() -> None:
