@@ -73,6 +73,11 @@ class EvidenceIntegrityError(Exception):
         )
 
 
+def integrity_fields(error: EvidenceIntegrityError) -> dict[str, str]:
+    """What an operator's log says of a mismatch: ids and the reason, never the file's name (it may name someone)."""
+    return {"case_id": error.item.case_id, "evidence_id": error.item.evidence_id, "reason": error.reason}
+
+
 @dataclass(frozen=True)
 class BuiltPackage:
     path: Path

@@ -18,7 +18,7 @@ from domain.authorization import Actor
 from domain.case import Case, Person
 from domain.case_package import PackageKind, PackageScope, allowed_kinds
 from domain.clock import Clock
-from exports.case_package import BuiltPackage, EvidenceIntegrityError, build_package
+from exports.case_package import BuiltPackage, EvidenceIntegrityError, build_package, integrity_fields
 from services.logging_setup import correlation_id
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
@@ -89,7 +89,7 @@ class CasePackageService:
         except EvidenceIntegrityError as error:
             log.error(
                 "package refused: stored evidence does not match its record",
-                extra={"fields": fields | {"error": str(error)}},
+                extra={"fields": fields | integrity_fields(error)},
             )
             await self.record(case, actor, scope.role.value, "package_refused", f"package={package_id} {error}")
             return "integrity_failed"

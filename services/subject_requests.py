@@ -32,7 +32,7 @@ from domain.case import Case, Rectification
 from domain.case_package import ManifestSubject
 from domain.clock import Clock
 from domain.subject_requests import MAX_RECTIFICATIONS, DataSubject, FoundAs, found_as, rectification_text
-from exports.case_package import BuiltSubjectPackage, EvidenceIntegrityError, build_subject_package
+from exports.case_package import BuiltSubjectPackage, EvidenceIntegrityError, build_subject_package, integrity_fields
 from services.refused_access import RefusedAccess
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
@@ -118,7 +118,8 @@ class SubjectRequests:
                 signer=self._signer,
             )
         except EvidenceIntegrityError as error:
-            log.error("subject package refused: stored evidence does not match its record", exc_info=error)
+            fields = {"package_id": package_id} | integrity_fields(error)
+            log.error("subject package refused: stored evidence does not match its record", extra={"fields": fields})
             return SubjectRefusal.INTEGRITY
         except Exception:
             log.exception("subject package could not be built", extra={"fields": {"package_id": package_id}})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -44,6 +45,7 @@ from domain.case_package import (
 from domain.evidence import MAX_NAME_CHARS, EvidenceItem, EvidencePolicy, EvidenceSource
 from domain.reporting import MAX_FREE_TEXT, clean_free_text
 from exports.case_package import BuiltPackage, EvidenceIntegrityError, build_package
+from services.logging_setup import JsonFormatter
 from services.roles import EmptyDirectory
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
@@ -555,6 +557,22 @@ async def packages(stored: Stored) -> AsyncIterator[CasePackages]:
     )
     yield service
     await service.close()
+
+
+async def test_a_tampered_evidence_file_is_logged_by_its_id_never_by_its_name(
+    packages: CasePackages, stored: Stored, caplog: pytest.LogCaptureFixture
+) -> None:
+    item = stored.items[0]
+    stored_file = stored.root / "evidence" / item.case_id / item.evidence_id
+    stored_file.write_bytes(stored_file.read_bytes() + b"!")  # storage tampered with after the item was secured
+    caplog.set_level(logging.INFO)
+    adapter = RecordingChannel()
+    await packages.on_command(_turn(adapter, EMPLOYEE, text="politipakke"), PackageCommand(PackageKind.POLICE))
+
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    refused = [line for line in lines if "does not match its record" in line]
+    assert refused and item.evidence_id in refused[0]
+    assert not [line for line in lines if item.original_name in line]  # a file's name may name a person
 
 
 def _consent(adapter: RecordingChannel) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from domain.subject_requests import (
     rectification_text,
 )
 from services.case_packages import CasePackageService
+from services.logging_setup import JsonFormatter
 from services.subject_requests import SubjectRefusal, SubjectRequests
 from storage.audit import AuditLog
 from storage.cases import CaseRepository
@@ -255,8 +257,9 @@ async def test_a_case_holds_a_bounded_number_of_rectifications(world: World) -> 
 
 
 async def test_evidence_that_no_longer_matches_its_record_refuses_the_whole_export(
-    world: World, tmp_path: Path
+    world: World, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     writer = world.evidence.open_writer("as-offender", "e2")
     await writer.write(b"changed bytes")
     await writer.commit(
@@ -276,4 +279,7 @@ async def test_evidence_that_no_longer_matches_its_record_refuses_the_whole_expo
     refused = await world.requests.export(HANNE, ASKED, TEXTS, "pkg-4", tmp_path / "pkg-4.zip", "req-4")
 
     assert refused is SubjectRefusal.INTEGRITY and not list(tmp_path.iterdir())
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert [line for line in lines if "does not match its record" in line and "e2" in line]
+    assert not [line for line in lines if "krænker.png" in line]  # a file's name may name a person
     assert not [e for e in await world.audit.events("as-employee") if e.action == "subject_export"]
