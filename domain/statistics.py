@@ -10,6 +10,9 @@ counts that keeps each at least 1; one that lies on none is pinned, and the chea
 counts before totals, the smallest first) that closes a cycle round it is suppressed too. The units' totals are the
 same in every table, so a total suppressed in one is suppressed in all.
 
+The same viewer may ask for months and for quarters, so the quarters are made from the months as shown, never
+suppressed apart: a quarter is shown only where all its months are (`by_quarter`), and tells nothing more.
+
 A case has one unit, period, channel, relation and SafetyNet state, so those tables add up both ways. It may have
 several kinds and actions: those tables add up by column only (their rows have no total). No free text, no names.
 """
@@ -484,9 +487,38 @@ def medians(rows: list[CaseRow], k: int = K) -> list[Median]:
     return medians_of(case_counts(rows), k)
 
 
+def by_quarter(months: PublishedTable) -> PublishedTable:
+    """The period table by quarter from the one by month as shown: a quarter's count (a unit's, or its column
+    total) is the sum of its months', shown only when every one of them is; the units' totals are the months'."""
+    quarters = sorted({period_of_month(month, "quarter") for month in months.columns})
+    in_quarter = {
+        quarter: [m for m in months.columns if period_of_month(m, "quarter") == quarter] for quarter in quarters
+    }
+
+    def summed(values: list[int | None]) -> int | None:
+        return None if None in values else sum(value for value in values if value is not None)
+
+    return PublishedTable(
+        name=months.name,
+        rows=months.rows,
+        columns=quarters,
+        cells={
+            (row, quarter): summed([months.cells[(row, month)] for month in in_quarter[quarter]])
+            for row in months.rows
+            for quarter in quarters
+        },
+        column_totals={quarter: summed([months.column_totals[m] for m in in_quarter[quarter]]) for quarter in quarters},
+        row_totals=months.row_totals,
+        total=months.total,
+    )
+
+
 def statistics_of(counts: CaseCounts, period: Period = "month", k: int = K) -> Statistics:
-    """The statistics of these counts, every table suppressed for k-anonymity."""
-    return Statistics(dict(counts.units), suppress_tables(tables_of(counts, period), k), medians_of(counts, k), k)
+    """The statistics of these counts, every table suppressed for k-anonymity (quarters from the months as shown)."""
+    tables = suppress_tables(tables_of(counts), k)
+    if period == "quarter":
+        tables = [by_quarter(table) if table.name == "period" else table for table in tables]
+    return Statistics(dict(counts.units), tables, medians_of(counts, k), k)
 
 
 def case_statistics(rows: list[CaseRow], period: Period = "month", k: int = K) -> Statistics:

@@ -276,7 +276,6 @@ def test_the_case_statistics_suppress_every_table_and_the_median_below_k() -> No
     assert result.units == {"big": "Enhed big", "small": "Enhed small"}
 
 
-@pytest.mark.xfail(strict=True, reason="open: the month and quarter views are suppressed apart; see the docstring")
 def test_a_count_hidden_by_month_cannot_be_worked_out_from_the_quarters() -> None:
     """The same viewer may ask for both periods. Unit A's one case in January is hidden by month, and its way round
     runs through April; the quarters show Q1 = 41 and February and March show 20 each, so January is 41 - 40 = 1."""
