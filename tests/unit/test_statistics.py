@@ -278,7 +278,8 @@ def test_the_case_statistics_suppress_every_table_and_the_median_below_k() -> No
 
 def test_a_count_hidden_by_month_cannot_be_worked_out_from_the_quarters() -> None:
     """The same viewer may ask for both periods. Unit A's one case in January is hidden by month, and its way round
-    runs through April; the quarters show Q1 = 41 and February and March show 20 each, so January is 41 - 40 = 1."""
+    runs through April; quarters suppressed apart showed Q1 = 41 beside February and March at 20, so January was
+    41 - 40 = 1. Made from the months as shown, Q1 is hidden with January."""
     months = {"A": {1: 1, 2: 20, 3: 20, 4: 5}, "B": {1: 5, 2: 20, 3: 20, 4: 5}}
     rows = [
         row.model_copy(
