@@ -598,7 +598,10 @@ class CaseNotifications:
         payload: dict[str, Any],
         update: tuple[str, str] | None = None,
     ) -> None:
-        """Store the notification for the worker; `update` = (conversation id, activity id) to edit in place."""
+        """Store the notification for the worker; `update` = (conversation id, activity id) to edit in place. Its id
+        starts with the case's id (prefixed when the caller's does not), which is how erasure finds a sent copy."""
+        if not notification_id.startswith(case.case_id):
+            notification_id = f"{case.case_id}.{notification_id}"
         if _is_named_only(to):
             return
         await self.notify(

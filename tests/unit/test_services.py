@@ -487,3 +487,13 @@ async def test_only_the_cases_own_employee_may_ask_to_reopen_it_and_others_learn
 async def test_asking_to_reopen_a_case_that_is_not_there_is_not_found(world: World, case_id: object) -> None:
     answer = await _reopen_requests(world).ask(Actor(EMPLOYEE, tenant_id="tenant-1"), case_id, "corr-y")
     assert answer.asked is Asked.NOT_FOUND
+
+
+async def test_every_notification_of_a_case_is_named_by_the_case_so_erasure_finds_its_sent_copy(world: World) -> None:
+    case = await world.file()
+    await world.notifications.enqueue("handover.deputy", case, LEADER, EMPLOYEE_UPDATE, {"text": "hej"})
+
+    ids = [n.id for n in await world.outbox.pending()]
+    assert f"{case.case_id}.handover.deputy" in ids and all(i.startswith(case.case_id) for i in ids)
+    assert await world.outbox.forget_case(case.case_id) == len(ids)
+    assert await world.outbox.pending() == []

@@ -171,7 +171,7 @@ async def test_hrs_card_sent_on_escalation_lists_who_opened_the_case_the_employe
 
     await world.notifications.send_hr_cards(escalated, [], "escalated")
 
-    [card] = [n for n in await world.outbox.pending() if n.id.startswith("escalated")]
+    [card] = [n for n in await world.outbox.pending() if n.id.startswith(f"{escalated.case_id}.escalated")]
     shown = json.dumps(card.payload, ensure_ascii=False)
     assert TEXTS("access.hr_title") in shown
     assert shown.index("Mette Hansen (medarbejderen) fik en sagspakke") < shown.index(
