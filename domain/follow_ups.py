@@ -22,7 +22,8 @@ not move it); what happens *after* a deadline (easy_missed) goes out on the next
   retention                            the case's retention period ended (domain/retention.py, services/retention.py)
   first_card (#1, #2, ...)             the leader's first card not delivered within 15 minutes (5 when urgent): the
                                        deputy and HR get the case; later ones wait until one of them has it, then the
-                                       employee is told who (`first_card_step`)
+                                       employee is told who, or that nobody has it (nobody to hand it to, or no card
+                                       delivered in the watch) (`first_card_step`)
   on_call                              an urgent case (domain.urgency) nobody acknowledged within 60 minutes, counted
                                        around the clock: the on-call group gets it, the employee the on-call phone
   work_environment_reminder            the unit's arbejdsmiljøgruppe has not recorded its analysis 30 days after the
@@ -102,13 +103,15 @@ class FollowUpPolicy(BaseModel):
 
 
 HANDED_OVER = "handed-over"  # the key of the first_card jobs after the case was handed to the deputy and HR
+NOBODY_HAS_IT = "nobody"  # FirstCardStep.tell: neither the leader nor anyone it was handed to has the case
 LATEST_RECHECK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class FirstCardStep:
     """What a due first_card job does: hand the case to the deputy and HR, tell the employee who has it now
-    (`tell`: "deputy", "hr"), and which first_card job comes next (None: no more)."""
+    (`tell`: "deputy", "hr"; or "nobody": neither could be given it), and which first_card job comes next (None: no
+    more)."""
 
     hand_over: bool = False
     tell: tuple[str, ...] = ()
@@ -325,7 +328,15 @@ class FollowUps:
         return timedelta(minutes=p.first_card_urgent_minutes if is_urgent(case.incident) else p.first_card_minutes)
 
     def first_card_step(
-        self, case: Case, job: Job, now: datetime, *, queued_at: datetime | None, delivered: bool, reached: set[str]
+        self,
+        case: Case,
+        job: Job,
+        now: datetime,
+        *,
+        queued_at: datetime | None,
+        delivered: bool,
+        reached: set[str],
+        can_hand_over: bool = True,
     ) -> FirstCardStep:
         """The rule for a due first_card job (the case is open and unacknowledged: `still_applies`), from where the
         leader's card is (`queued_at`: when it was queued, None if it never was; `delivered`) and which handover
@@ -335,17 +346,24 @@ class FollowUps:
         employee named the leader late) is checked again when that time is up; else the case is handed over.
         After it: once the deputy or HR has their card the employee is told exactly who has the case; until then
         it is checked again (after `first_card_recheck_minutes`, doubling, at most hourly) for
-        `first_card_watch_hours`. The employee hears only what is true when they hear it."""
+        `first_card_watch_hours`. The employee hears only what is true when they hear it: with nobody to hand it to
+        (`can_hand_over`: no deputy, nobody in HR's intake function) at once, and when the watch ends with neither
+        the leader's card nor a handover card delivered, that nobody has the case ("nobody")."""
         if job.key != HANDED_OVER:
             if delivered or queued_at is None:
                 return FirstCardStep()
             late_at = queued_at + self.first_card_time(case)
             if now < late_at:
                 return FirstCardStep(next_job=self._first_card_job(case, job.sequence + 1, late_at))
+            if not can_hand_over:
+                return FirstCardStep(tell=(NOBODY_HAS_IT,))
             return FirstCardStep(hand_over=True, next_job=self._recheck(case, job, now))
         if reached:
             return FirstCardStep(tell=tuple(role for role in ("deputy", "hr") if role in reached))
-        return FirstCardStep(next_job=self._recheck(case, job, now))
+        next_job = self._recheck(case, job, now)
+        if next_job is None and not delivered:
+            return FirstCardStep(tell=(NOBODY_HAS_IT,))
+        return FirstCardStep(next_job=next_job)
 
     def _recheck(self, case: Case, job: Job, now: datetime) -> Job | None:
         """The next check after the handover: recheck minutes × 2^(sequence-1), at most an hour, within the watch."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from domain.case import Case, CaseStatus, Person
-from domain.follow_ups import HANDED_OVER, FollowUpPolicy, FollowUps, Job, JobKind
+from domain.follow_ups import HANDED_OVER, NOBODY_HAS_IT, FollowUpPolicy, FollowUps, Job, JobKind
 from domain.handling import Acknowledgement
 from domain.reporting import ReportDraft, to_case
 from domain.working_time import WorkingCalendar
@@ -103,3 +103,26 @@ def test_an_acknowledged_or_closed_case_needs_no_first_card_check() -> None:
     assert not FOLLOW_UPS.still_applies(case, job, job.due_at)
     closed = _case().model_copy(update={"status": CaseStatus.CLOSED})
     assert not FOLLOW_UPS.still_applies(closed, job, job.due_at)
+
+
+def test_with_nobody_to_hand_it_to_the_employee_is_told_nobody_has_it_at_once() -> None:
+    case = _case()
+    job = _first(case)
+    step = FOLLOW_UPS.first_card_step(
+        case, job, job.due_at, queued_at=FILED, delivered=False, reached=set(), can_hand_over=False
+    )
+    assert not step.hand_over and step.tell == (NOBODY_HAS_IT,) and step.next_job is None
+
+
+def test_when_the_watch_ends_with_no_card_delivered_the_employee_is_told_nobody_has_it() -> None:
+    case = _case()
+    job = _first(case)
+    step = FOLLOW_UPS.first_card_step(case, job, job.due_at, queued_at=FILED, delivered=False, reached=set())
+    last, now = step, job.due_at
+    while step.next_job is not None:
+        last, now = step, step.next_job.due_at
+        step = FOLLOW_UPS.first_card_step(case, step.next_job, now, queued_at=FILED, delivered=False, reached=set())
+    assert step.tell == (NOBODY_HAS_IT,) and last.tell == ()
+    assert last.next_job is not None
+    delivered_late = FOLLOW_UPS.first_card_step(case, last.next_job, now, queued_at=None, delivered=True, reached=set())
+    assert delivered_late.tell == () and delivered_late.next_job is None, "the leader has it: nothing untrue is said"
