@@ -52,7 +52,8 @@ LEADER_CARD_UNDELIVERED = "leader_card_undelivered"
 
 def handover_prefix(case: Case) -> str:
     """The outbox ids of a case's handover (deputy, HR, employee) start with this, whichever job did it."""
-    return f"{case.case_id}.{JobKind.FIRST_CARD.value}.handover"
+    changes = len(case.handling.leader_changes)  # each leader's handover has its own ids (sent once each)
+    return f"{case.case_id}{f'.c{changes}' if changes else ''}.{JobKind.FIRST_CARD.value}.handover"
 
 
 def _local_time(moment: datetime) -> str:
