@@ -22,7 +22,9 @@ not move it); what happens *after* a deadline (easy_missed) goes out on the next
   retention                            the case's retention period ended (domain/retention.py, services/retention.py)
   first_card (#1, #2, ...)             the leader's first card not delivered within 15 minutes (5 when urgent): the
                                        deputy and HR get the case; later ones wait until one of them has it, then the
-                                       employee is told who (`first_card_step`)
+                                       employee is told who, or that nobody has it (nobody to hand it to, or no card
+                                       delivered in the watch) (`first_card_step`); a leader the case is given to
+                                       later (HR, or the employee's choice) has their own card watched the same way
   on_call                              an urgent case (domain.urgency) nobody acknowledged within 60 minutes, counted
                                        around the clock: the on-call group gets it, the employee the on-call phone
   work_environment_reminder            the unit's arbejdsmiljøgruppe has not recorded its analysis 30 days after the
@@ -102,13 +104,15 @@ class FollowUpPolicy(BaseModel):
 
 
 HANDED_OVER = "handed-over"  # the key of the first_card jobs after the case was handed to the deputy and HR
+NOBODY_HAS_IT = "nobody"  # FirstCardStep.tell: neither the leader nor anyone it was handed to has the case
 LATEST_RECHECK = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class FirstCardStep:
     """What a due first_card job does: hand the case to the deputy and HR, tell the employee who has it now
-    (`tell`: "deputy", "hr"), and which first_card job comes next (None: no more)."""
+    (`tell`: "deputy", "hr"; or "nobody": neither could be given it), and which first_card job comes next (None: no
+    more)."""
 
     hand_over: bool = False
     tell: tuple[str, ...] = ()
@@ -153,6 +157,8 @@ def _job(case: Case, kind: JobKind, due_at: datetime, *, sequence: int = 1, key:
     suffix = f".{key}" if key else ""
     rounds = len(case.handling.reopenings) if kind in ROUND_KINDS else 0
     prefix = f"{case.case_id}.r{rounds}" if rounds else case.case_id
+    changes = len(case.handling.leader_changes) if kind is JobKind.FIRST_CARD else 0
+    prefix = f"{prefix}.c{changes}" if changes else prefix  # each leader's first card is watched
     return Job(
         id=f"{prefix}.{kind.value}.{sequence}{suffix}",
         kind=kind,
@@ -204,14 +210,17 @@ class FollowUps:
         jobs += self._easy_jobs(case)
         jobs += self._restriction_jobs(case)
         jobs += self._police_jobs(case)
-        if reopened is not None:  # the leader has had the case: no first card, acknowledgement or on-call watch
-            return jobs
+        changes = case.handling.leader_changes
+        if reopened is not None:  # the leader has had the case: no acknowledgement or on-call watch, and no first
+            # card watch unless the case went to another leader since
+            return jobs + ([self._first_card_job(case, 1, self._card_since(case) + self.first_card_time(case))]
+                           if changes else [])  # fmt: skip
         jobs += [
             _job(case, JobKind.ACK_REMINDER, calendar.add_working_hours(start, p.ack_reminder_working_hours)),
             _job(case, JobKind.ACK_DEPUTY, calendar.add_working_hours(start, p.ack_deputy_working_hours)),
             _job(case, JobKind.ACK_HR, calendar.add_working_hours(start, p.ack_hr_working_hours)),
         ]
-        jobs.append(_job(case, JobKind.FIRST_CARD, start + self.first_card_time(case)))
+        jobs.append(_job(case, JobKind.FIRST_CARD, self._card_since(case) + self.first_card_time(case)))
         if is_urgent(case.incident):
             jobs.append(self.on_call_job(case))
         return jobs
@@ -325,7 +334,15 @@ class FollowUps:
         return timedelta(minutes=p.first_card_urgent_minutes if is_urgent(case.incident) else p.first_card_minutes)
 
     def first_card_step(
-        self, case: Case, job: Job, now: datetime, *, queued_at: datetime | None, delivered: bool, reached: set[str]
+        self,
+        case: Case,
+        job: Job,
+        now: datetime,
+        *,
+        queued_at: datetime | None,
+        delivered: bool,
+        reached: set[str],
+        can_hand_over: bool = True,
     ) -> FirstCardStep:
         """The rule for a due first_card job (the case is open and unacknowledged: `still_applies`), from where the
         leader's card is (`queued_at`: when it was queued, None if it never was; `delivered`) and which handover
@@ -335,26 +352,41 @@ class FollowUps:
         employee named the leader late) is checked again when that time is up; else the case is handed over.
         After it: once the deputy or HR has their card the employee is told exactly who has the case; until then
         it is checked again (after `first_card_recheck_minutes`, doubling, at most hourly) for
-        `first_card_watch_hours`. The employee hears only what is true when they hear it."""
+        `first_card_watch_hours`. The employee hears only what is true when they hear it: with nobody to hand it to
+        (`can_hand_over`: no deputy, nobody in HR's intake function) at once, and when the watch ends with neither
+        the leader's card nor a handover card delivered, that nobody has the case ("nobody")."""
         if job.key != HANDED_OVER:
             if delivered or queued_at is None:
                 return FirstCardStep()
             late_at = queued_at + self.first_card_time(case)
             if now < late_at:
                 return FirstCardStep(next_job=self._first_card_job(case, job.sequence + 1, late_at))
+            if not can_hand_over:
+                return FirstCardStep(tell=(NOBODY_HAS_IT,))
             return FirstCardStep(hand_over=True, next_job=self._recheck(case, job, now))
         if reached:
             return FirstCardStep(tell=tuple(role for role in ("deputy", "hr") if role in reached))
-        return FirstCardStep(next_job=self._recheck(case, job, now))
+        next_job = self._recheck(case, job, now)
+        if next_job is None and not delivered:
+            return FirstCardStep(tell=(NOBODY_HAS_IT,))
+        return FirstCardStep(next_job=next_job)
 
     def _recheck(self, case: Case, job: Job, now: datetime) -> Job | None:
         """The next check after the handover: recheck minutes × 2^(sequence-1), at most an hour, within the watch."""
         doubling = 2 ** min(job.sequence - 1, 16)
         wait = min(LATEST_RECHECK, timedelta(minutes=self.policy.first_card_recheck_minutes) * doubling)
-        watch_ends = case.created_at + self.first_card_time(case) + timedelta(hours=self.policy.first_card_watch_hours)
+        watch = timedelta(hours=self.policy.first_card_watch_hours)
+        watch_ends = self._card_since(case) + self.first_card_time(case) + watch
         if now + wait > watch_ends:
             return None
         return self._first_card_job(case, job.sequence + 1, now + wait, key=HANDED_OVER)
+
+    @staticmethod
+    def _card_since(case: Case) -> datetime:
+        """When the current leader was given the case: filed, or the latest change of leader (HR's or the
+        employee's), whose card is watched as the first one was."""
+        changes = case.handling.leader_changes
+        return changes[-1].at if changes else case.created_at
 
     def _first_card_job(self, case: Case, sequence: int, due_at: datetime, key: str = "") -> Job:
         return _job(case, JobKind.FIRST_CARD, due_at, sequence=sequence, key=key)
@@ -394,8 +426,14 @@ class FollowUps:
                 window_ends = self.incident_time(case) + timedelta(hours=self.policy.police_window_hours)
                 planned = h.police is not None and h.police.employee_decided_to_report
                 return planned and h.police is not None and h.police.reported_on is None and now < window_ends
-            case JobKind.FIRST_CARD:
-                return h.acknowledged is None
+            case JobKind.FIRST_CARD:  # the current leader's card (a job of a leader before is done), unacknowledged
+                current = _job(case, job.kind, job.due_at, sequence=job.sequence, key=job.key).id == job.id
+                given_since = (
+                    bool(h.leader_changes)
+                    and h.acknowledged is not None
+                    and (h.leader_changes[-1].at >= h.acknowledged.at)
+                )  # the acknowledgement was the leader before's
+                return current and (h.acknowledged is None or given_since)
             case JobKind.ON_CALL:
                 return needs_on_call(case)
             case JobKind.PLAN_REVISION:  # a unit's plan, not a case's (services.plan_reminders)

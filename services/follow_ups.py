@@ -1,6 +1,7 @@
 """What a due follow-up job does: re-read the case, and only if the job still applies, send its reminder,
 check-in or escalation through the outbox. A first_card job reads where the leader's first card is in the outbox
-and does what `FollowUps.first_card_step` says: hand the case to the deputy and HR, or tell the employee who has it.
+and does what `FollowUps.first_card_step` says: hand the case to the deputy and HR, or tell the employee who has it
+(or, with nobody to hand it to or none of the cards delivered, that nobody has it, and what they can do).
 An on_call job gives an unacknowledged urgent case to the on-call group (recorded on the case first, so its members
 may open it) and gives the employee the on-call phone, saying the group has it only when it was queued to someone.
 The arbejdsmiljøgruppe's jobs (open or closed case): its members and the leader are reminded of a missing analysis,
@@ -24,7 +25,7 @@ from cards.markdown import escape_markdown
 from domain.audit import SYSTEM_ROLE, AuditEvent
 from domain.case import Case, Person
 from domain.clock import Clock
-from domain.follow_ups import HANDED_OVER, FollowUps, Job, JobKind, work_injury_suggested
+from domain.follow_ups import HANDED_OVER, NOBODY_HAS_IT, FollowUps, Job, JobKind, work_injury_suggested
 from domain.handling import HrEscalation
 from domain.responsibility import SYSTEM_ACTOR, SYSTEM_NAME
 from domain.urgency import alert_on_call
@@ -51,7 +52,8 @@ LEADER_CARD_UNDELIVERED = "leader_card_undelivered"
 
 def handover_prefix(case: Case) -> str:
     """The outbox ids of a case's handover (deputy, HR, employee) start with this, whichever job did it."""
-    return f"{case.case_id}.{JobKind.FIRST_CARD.value}.handover"
+    changes = len(case.handling.leader_changes)  # each leader's handover has its own ids (sent once each)
+    return f"{case.case_id}{f'.c{changes}' if changes else ''}.{JobKind.FIRST_CARD.value}.handover"
 
 
 def _local_time(moment: datetime) -> str:
@@ -184,14 +186,18 @@ class FollowUpHandler:
         prefix = handover_prefix(case)
         queued_at, delivered = await self._notifications.leader_card_delivery(case)
         reached: set[str] = await self._notifications.handed_over_to(case, prefix) if job.key == HANDED_OVER else set()
+        can_hand_over = case.deputy is not None or self._notifications.hr_intake_can_hold()
         step = self._follow_ups.first_card_step(
-            case, job, now, queued_at=queued_at, delivered=delivered, reached=reached
+            case, job, now, queued_at=queued_at, delivered=delivered, reached=reached, can_hand_over=can_hand_over
         )
         if step.hand_over:
             await self._hand_over(case, job, prefix)
             log.warning(
                 "leader's first card not delivered in time: case handed to deputy and HR", extra={"fields": fields}
             )
+        if step.tell == (NOBODY_HAS_IT,):
+            log.error("leader's first card not delivered and nobody else has the case: the employee is told",
+                      extra={"fields": fields | {"deputy": case.deputy is not None}})  # fmt: skip
         if step.tell:
             await self._tell_who_has_it(case, step.tell, prefix)
             log.info("employee told who has the case", extra={"fields": fields | {"who": list(step.tell)}})
@@ -240,7 +246,8 @@ class FollowUpHandler:
         return f"{self._follow_ups.policy.on_call_minutes:g}"
 
     async def _tell_who_has_it(self, case: Case, who: tuple[str, ...], prefix: str) -> None:
-        """The one who reported was told the leader would hear: now, plainly, who has the case."""
+        """The one who reported was told the leader would hear: now, plainly, who has the case (or that nobody
+        does, and whom to turn to)."""
         texts = self._notifications.texts(case.locale)
         deputy = escape_markdown(case.deputy.name) if case.deputy is not None and case.deputy.name else "-"
         key = "first_card.told_both" if len(who) == 2 else f"first_card.told_{who[0]}"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from domain.case import Case, CaseStatus, Person
-from domain.follow_ups import HANDED_OVER, FollowUpPolicy, FollowUps, Job, JobKind
-from domain.handling import Acknowledgement
+from domain.follow_ups import HANDED_OVER, NOBODY_HAS_IT, FollowUpPolicy, FollowUps, Job, JobKind
+from domain.handling import Acknowledgement, LeaderChange
 from domain.reporting import ReportDraft, to_case
 from domain.working_time import WorkingCalendar
 
@@ -103,3 +103,45 @@ def test_an_acknowledged_or_closed_case_needs_no_first_card_check() -> None:
     assert not FOLLOW_UPS.still_applies(case, job, job.due_at)
     closed = _case().model_copy(update={"status": CaseStatus.CLOSED})
     assert not FOLLOW_UPS.still_applies(closed, job, job.due_at)
+
+
+def test_with_nobody_to_hand_it_to_the_employee_is_told_nobody_has_it_at_once() -> None:
+    case = _case()
+    job = _first(case)
+    step = FOLLOW_UPS.first_card_step(
+        case, job, job.due_at, queued_at=FILED, delivered=False, reached=set(), can_hand_over=False
+    )
+    assert not step.hand_over and step.tell == (NOBODY_HAS_IT,) and step.next_job is None
+
+
+def test_when_the_watch_ends_with_no_card_delivered_the_employee_is_told_nobody_has_it() -> None:
+    case = _case()
+    job = _first(case)
+    step = FOLLOW_UPS.first_card_step(case, job, job.due_at, queued_at=FILED, delivered=False, reached=set())
+    last, now = step, job.due_at
+    while step.next_job is not None:
+        last, now = step, step.next_job.due_at
+        step = FOLLOW_UPS.first_card_step(case, step.next_job, now, queued_at=FILED, delivered=False, reached=set())
+    assert step.tell == (NOBODY_HAS_IT,) and last.tell == ()
+    assert last.next_job is not None
+    delivered_late = FOLLOW_UPS.first_card_step(case, last.next_job, now, queued_at=None, delivered=True, reached=set())
+    assert delivered_late.tell == () and delivered_late.next_job is None, "the leader has it: nothing untrue is said"
+
+
+def test_each_leader_the_case_is_given_to_has_their_first_card_watched() -> None:
+    case = _case()
+    first = _first(case)
+    case.handling.acknowledged = Acknowledgement(by=LEADER.user_id, by_name=LEADER.name, at=FILED)
+    given_at = FILED + timedelta(hours=3)
+    new = Person(user_id="aad:aad-holm", name="Mette Holm", aad_object_id="aad-holm")
+    case.handling.leader_changes.append(
+        LeaderChange(by="29:hr", at=given_at, from_leader=LEADER, to_leader=new, reason="sygemeldt")
+    )
+    case.leader = new
+
+    second = _first(case)
+    assert second.id != first.id and second.due_at == given_at + timedelta(minutes=15)
+    assert FOLLOW_UPS.still_applies(case, second, second.due_at), "acknowledged by the leader before: still watched"
+    assert not FOLLOW_UPS.still_applies(case, first, second.due_at), "the leader before's watch is over"
+    step = FOLLOW_UPS.first_card_step(case, second, second.due_at, queued_at=given_at, delivered=False, reached=set())
+    assert step.hand_over and step.next_job is not None and step.next_job.id.startswith(f"{case.case_id}.c1.")
