@@ -435,3 +435,18 @@ def test_a_draft_is_deleted_with_its_evidence_after_asking_and_the_deletion_is_r
     ]
     assert tombstone["rule"] == "draft_deleted_by_author" and user.user_id not in json.dumps(tombstone)
     assert "ingen sager" in joined(user.say("mine sager"))
+
+
+def test_a_note_saved_from_the_add_evidence_card_after_adding_ended_is_stored(bot, user: TeamsUser) -> None:
+    """The add-evidence card stays in the chat after "færdig": a note written in it and saved later is stored in
+    the case (the dialog begins again with it), never dropped for the welcome card."""
+    reference = report_and_send(user)
+    case_id = case_id_of(bot, reference)
+    before = len(evidence_items(bot, case_id))
+    user.submit({"command": "add_evidence", "case_id": case_id})
+    user.say("færdig")
+    note = "Han skrev igen i nat."
+    seen = joined(user.submit({"q": "add_evidence", "case_id": case_id, "answer": "note", "note": note}))
+    assert hashlib.sha256(note.encode()).hexdigest()[:12] in seen and "Anmeld en krænkelse" not in seen
+    assert len(evidence_items(bot, case_id)) == before + 1
+    assert "1 nyt bevis eller note" in joined(user.say("færdig"))
