@@ -85,7 +85,7 @@ class ReportDialog(Dialog):
     async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
         activity = dialog_context.context.activity
         values = options if isinstance(options, dict) else {}
-        if isinstance(values.get(RESUME_DRAFT), str):
+        if RESUME_DRAFT in values:  # "Fortsæt" on a draft: never a new report, not even for an id that is none
             return await self._resume(dialog_context, values[RESUME_DRAFT])
         draft = ReportDraft(
             case_id=uuid.uuid4().hex,
@@ -104,11 +104,11 @@ class ReportDialog(Dialog):
         await self._questions[0].ask(asking)
         return Dialog.end_of_turn
 
-    async def _resume(self, dialog_context: DialogContext, case_id: str) -> DialogTurnResult:
+    async def _resume(self, dialog_context: DialogContext, case_id: object) -> DialogTurnResult:
         """Go on with a kept draft: the safety question first (time has passed), then the first answer missing."""
         activity = dialog_context.context.activity
         actor = Actor(person_of(activity), tenant_id=tenant_of(activity))
-        draft = await self._services.resume_draft(actor, case_id)
+        draft = await self._services.resume_draft(actor, case_id) if isinstance(case_id, str) else None
         texts = texts_for(activity.locale, self._crisis_line)
         if draft is None:
             await dialog_context.context.say(texts("my_cases.draft_not_found"))

@@ -406,6 +406,16 @@ def test_a_draft_is_continued_from_my_cases_and_filed_with_its_evidence(
     assert "Kladde" not in joined(user.say("mine sager"))
 
 
+def test_continue_on_a_draft_without_a_case_id_starts_no_new_report(bot, user: TeamsUser) -> None:
+    """A "Fortsæt" whose case id is missing or not text (a card's values are anyone's to forge) is a draft not
+    found, never a fresh report in its place."""
+    for value in ({"command": "continue_draft"}, {"command": "continue_draft", "case_id": ["x"]}):
+        seen = joined(user.submit(value))
+        assert "kan ikke finde den kladde" in seen and "Lad os registrere" not in seen
+        assert "akut fare" not in joined(user.say("1"))  # no report runs: "1" is not an answer to anything
+    assert cases_reported_by(bot, user.user_id) == []
+
+
 def test_a_draft_is_deleted_with_its_evidence_after_asking_and_the_deletion_is_recorded(
     bot, user: TeamsUser, new_user
 ) -> None:
