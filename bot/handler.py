@@ -36,6 +36,7 @@ from cards.guidance import (
 )
 from cards.my_cases import (
     ADD_EVIDENCE_COMMAND,
+    ADD_EVIDENCE_QUESTION,
     CASE_STATUS_COMMAND,
     CONTINUE_DRAFT_COMMAND,
     DELETE_DRAFT_COMMAND,
@@ -47,7 +48,7 @@ from cards.response_plan import PLAN_EDIT_COMMAND, PLAN_EXPORT_COMMAND, PLAN_SHO
 from cards.summary import ASK_REOPEN_COMMAND
 from cards.welcome import welcome_card
 from content import Texts, command_words, texts_for
-from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, PASS_ON
+from dialogs.add_evidence import ADD_EVIDENCE_DIALOG_ID, FROM_CARD, PASS_ON
 from dialogs.choose_leader import CHOOSE_LEADER_DIALOG_ID
 from dialogs.engine import Dialog, DialogContext, DialogSet
 from dialogs.evidence_placement import place_files
@@ -171,7 +172,11 @@ class VaernBot(ActivityHandler):
             await self._packages.on_command(turn_context, package)
             return
         command = _command(reply)
-        if command == REPORT_COMMAND:
+        if not command and reply.value.get("q") == ADD_EVIDENCE_QUESTION:  # its card, after the dialog ended
+            await dialog_context.begin_dialog(
+                ADD_EVIDENCE_DIALOG_ID, {"case_id": reply.value.get("case_id"), FROM_CARD: True}
+            )
+        elif command == REPORT_COMMAND:
             await dialog_context.begin_dialog(REPORT_DIALOG_ID)
         elif command == PREVENTION_COMMAND:
             await turn.show(prevention_card(texts))

@@ -10,7 +10,8 @@ report starts with them. Evidence sent after filing never starts a second report
 
 The dialog also ends when the person presses a button of another card (a `command`) or comes back after a
 long pause; it then ends with PASS_ON so the handler deals with that message as a new one, and nothing the
-person meant for the menu is stored as a note.
+person meant for the menu is stored as a note. A click on the add-evidence card itself is never lost: when the dialog
+has ended (or ends for the pause), the click begins it again and is taken there (`FROM_CARD`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from storage.audit import AuditLog
 
 ADD_EVIDENCE_DIALOG_ID = "add_evidence"
 PASS_ON = "pass_on"  # the dialog ended without using this message: the handler should route it
+FROM_CARD = "from_card"  # the option that begins the dialog with a click on its card (the note in it is kept)
 IDLE_LIMIT = timedelta(minutes=30)
 AUDIT_ACTION = "evidence_added"
 
@@ -91,6 +93,11 @@ class AddEvidenceDialog(Dialog):
         if files:  # sent without asking: secured in the case at once, and the leader is told
             await _say(dialog_context, await secure_files(self._asking(dialog_context, texts, case), files))
             return await self._finish(dialog_context, texts)
+        if isinstance(options, dict) and options.get(FROM_CARD):  # its card, clicked after the dialog ended
+            reply = reply_from(dialog_context.context.activity)
+            if reply.answer == "done":
+                return await self._finish(dialog_context, texts)
+            return await self._add(dialog_context, texts, case, reply)
         await _show(dialog_context, add_evidence_card(texts, case))
         return Dialog.end_of_turn
 

@@ -3,7 +3,7 @@ leader chosen. With no leader (the directory knows none): started right after fi
 the choice is remembered for the next case, and until then the case is held by HR's intake (domain.responsibility).
 With a leader: from "Mine sager", the case's subject or reporter may give the open case to another leader (the
 `choose_leader` action: authorized, signed and audited like any other; the leader before is told). Every text says
-who has the case."""
+who has the case. A button of an earlier card, "hjælp" or "tilbage" is not a name: the question comes again."""
 
 from __future__ import annotations
 
@@ -95,6 +95,8 @@ class ChooseLeaderDialog(Dialog):
         if reply.navigation == "cancel":
             await dialog_context.context.say(texts(self._key("cancelled", dialog_context)))
             return await dialog_context.end_dialog()
+        if reply.value or reply.navigation in ("help", "back"):  # not a name: a button of an earlier card, or help
+            return await self._ask_again(dialog_context, texts, earlier_card=bool(reply.value))
         matches = self._directory.search(reply.text, MAX_MATCHES) if reply.text else []
         if not matches:
             await dialog_context.context.say(texts(self._key("no_match", dialog_context)))
@@ -102,6 +104,19 @@ class ChooseLeaderDialog(Dialog):
         state["offered"] = [person.aad_object_id for person in matches]
         card = choose_leader_card(texts, [(person.aad_object_id, person.name) for person in matches])
         await dialog_context.context.show(card)
+        return Dialog.end_of_turn
+
+    async def _ask_again(self, dialog_context: DialogContext, texts: Texts, *, earlier_card: bool) -> DialogTurnResult:
+        """The question again, never a search for a name nobody typed; with the crisis line."""
+        state = dialog_context.active_dialog.state
+        name = ""
+        if state.get("change", False):
+            current = await self._cases.get(state["case_id"])
+            name = current.case.leader.name if current is not None and current.case.leader is not None else ""
+        ask = texts(self._key("ask", dialog_context), name=escape_markdown(name))
+        said = [texts("leader_lookup.earlier_card")] if earlier_card else []
+        said += [ask, f"☎ {texts('common.crisis_line')}"]
+        await dialog_context.context.say("\n\n".join(said))
         return Dialog.end_of_turn
 
     async def _send_to(self, dialog_context: DialogContext, texts: Texts, leader_aad: str) -> DialogTurnResult:

@@ -4,7 +4,8 @@ State lives in dialog state (storage), so a restarted bot continues where the us
 stored the moment it arrives, at any question, under the case id chosen when the report starts; the question is then
 asked again, and the evidence question still comes in its place. So is a message pasted at a question that expects a
 choice or a short answer (domain.evidence.is_pasted_message: several lines, or long); at the description it is the
-description. The first question after the safety question
+description. A button of a card outside the report (a `command`: the menu, "Mine sager") is never an answer: the
+person hears they are in a report, and the question is asked again. The first question after the safety question
 offers the evidence question at once ("send skærmbilleder nu"), then comes back: secure first, explain afterwards.
 The case itself is created when the employee sends the report. A cancelled report that holds evidence is kept as a
 draft; its author may continue it from "Mine sager" (the safety question again, then on from the first answer
@@ -84,7 +85,7 @@ class ReportDialog(Dialog):
     async def begin_dialog(self, dialog_context: DialogContext, options: Any = None) -> DialogTurnResult:
         activity = dialog_context.context.activity
         values = options if isinstance(options, dict) else {}
-        if isinstance(values.get(RESUME_DRAFT), str):
+        if RESUME_DRAFT in values:  # "Fortsæt" on a draft: never a new report, not even for an id that is none
             return await self._resume(dialog_context, values[RESUME_DRAFT])
         draft = ReportDraft(
             case_id=uuid.uuid4().hex,
@@ -103,11 +104,11 @@ class ReportDialog(Dialog):
         await self._questions[0].ask(asking)
         return Dialog.end_of_turn
 
-    async def _resume(self, dialog_context: DialogContext, case_id: str) -> DialogTurnResult:
+    async def _resume(self, dialog_context: DialogContext, case_id: object) -> DialogTurnResult:
         """Go on with a kept draft: the safety question first (time has passed), then the first answer missing."""
         activity = dialog_context.context.activity
         actor = Actor(person_of(activity), tenant_id=tenant_of(activity))
-        draft = await self._services.resume_draft(actor, case_id)
+        draft = await self._services.resume_draft(actor, case_id) if isinstance(case_id, str) else None
         texts = texts_for(activity.locale, self._crisis_line)
         if draft is None:
             await dialog_context.context.say(texts("my_cases.draft_not_found"))
@@ -142,6 +143,10 @@ class ReportDialog(Dialog):
             return Dialog.end_of_turn
         if self._is_stale(reply, question):
             await asking.say(asking.texts("common.stale_card"))
+            await question.ask(asking)
+            return Dialog.end_of_turn
+        if _is_other_card(reply):
+            await asking.say(asking.texts("report.other_card"))
             await question.ask(asking)
             return Dialog.end_of_turn
         if navigation == "back":
@@ -252,3 +257,8 @@ class ReportDialog(Dialog):
     def _asking(self, dialog_context: DialogContext, draft: ReportDraft) -> Asking:
         texts = texts_for(dialog_context.context.activity.locale, self._crisis_line)
         return Asking(dialog_context.context, texts, draft, self._services)
+
+
+def _is_other_card(reply: Reply) -> bool:
+    """A button of a card outside the report (the menu, "Mine sager", a guide): never taken as an answer."""
+    return isinstance(reply.value.get("command"), str) and "q" not in reply.value and "nav" not in reply.value

@@ -406,6 +406,16 @@ def test_a_draft_is_continued_from_my_cases_and_filed_with_its_evidence(
     assert "Kladde" not in joined(user.say("mine sager"))
 
 
+def test_continue_on_a_draft_without_a_case_id_starts_no_new_report(bot, user: TeamsUser) -> None:
+    """A "Fortsæt" whose case id is missing or not text (a card's values are anyone's to forge) is a draft not
+    found, never a fresh report in its place."""
+    for value in ({"command": "continue_draft"}, {"command": "continue_draft", "case_id": ["x"]}):
+        seen = joined(user.submit(value))
+        assert "kan ikke finde den kladde" in seen and "Lad os registrere" not in seen
+        assert "akut fare" not in joined(user.say("1"))  # no report runs: "1" is not an answer to anything
+    assert cases_reported_by(bot, user.user_id) == []
+
+
 def test_a_draft_is_deleted_with_its_evidence_after_asking_and_the_deletion_is_recorded(
     bot, user: TeamsUser, new_user
 ) -> None:
@@ -435,3 +445,18 @@ def test_a_draft_is_deleted_with_its_evidence_after_asking_and_the_deletion_is_r
     ]
     assert tombstone["rule"] == "draft_deleted_by_author" and user.user_id not in json.dumps(tombstone)
     assert "ingen sager" in joined(user.say("mine sager"))
+
+
+def test_a_note_saved_from_the_add_evidence_card_after_adding_ended_is_stored(bot, user: TeamsUser) -> None:
+    """The add-evidence card stays in the chat after "færdig": a note written in it and saved later is stored in
+    the case (the dialog begins again with it), never dropped for the welcome card."""
+    reference = report_and_send(user)
+    case_id = case_id_of(bot, reference)
+    before = len(evidence_items(bot, case_id))
+    user.submit({"command": "add_evidence", "case_id": case_id})
+    user.say("færdig")
+    note = "Han skrev igen i nat."
+    seen = joined(user.submit({"q": "add_evidence", "case_id": case_id, "answer": "note", "note": note}))
+    assert hashlib.sha256(note.encode()).hexdigest()[:12] in seen and "Anmeld en krænkelse" not in seen
+    assert len(evidence_items(bot, case_id)) == before + 1
+    assert "1 nyt bevis eller note" in joined(user.say("færdig"))

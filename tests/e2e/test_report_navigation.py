@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.e2e.report_walk import answer_until
+from tests.e2e.report_walk import answer_from, answer_until
 from tests.support.evidence_files import png_screenshot
 from tests.support.stored import cases_reported_by
 from tests.support.teams import TeamsUser, texts
@@ -83,3 +83,28 @@ def test_reference_numbers_increase(bot, new_user) -> None:
         references.append(re.search(r"VK-(\d{4})-(\d{4})", seen).groups())
     assert references[0][0] == references[1][0]
     assert int(references[1][1]) > int(references[0][1])
+
+
+def test_a_menu_button_in_the_middle_of_a_report_is_not_taken_as_an_answer(user: TeamsUser) -> None:
+    """A button of another card (the welcome card's "Mine sager", "Anmeld") pressed mid-report: the person hears
+    they are in a report and gets the same question again; nothing is recorded for it and the report goes on."""
+    answer_until(user, "context")
+    seen = joined(user.submit({"command": "my_cases"}))
+    assert "i gang med en anmeldelse" in seen and "Lidt om omstændighederne" in seen and "Hvor skete" not in seen
+    assert "Hvor skete det?" in joined(user.submit({"q": "context", "during_work": "yes", "colleagues_targeted": "no"}))
+    answer_from(user, "channel", "offender")
+    seen = joined(user.submit({"command": "report"}))
+    assert "i gang med en anmeldelse" in seen and "Ved du, hvem" in seen and "kunne jeg ikke bruge" not in seen
+    summary = joined(answer_from(user, "offender"))
+    assert "Jens Hansen" in summary and "I arbejdstiden" in summary
+
+
+def test_an_old_report_card_or_help_while_naming_the_leader_is_not_a_name(user: TeamsUser) -> None:
+    """After the report is sent to nobody yet (the directory has no leader for the person), a second tap on "Send"
+    or "hjælp" is not searched for as a leader's name: the person hears the report is sent and is asked again."""
+    answer_until(user, "summary")
+    user.submit({"q": "summary", "answer": "confirm"})
+    seen = joined(user.submit({"q": "summary", "answer": "confirm"}))
+    assert "allerede sendt" in seen and "fandt ingen" not in seen and "89 70 12 99" in seen
+    seen = joined(user.say("hjælp"))
+    assert "fandt ingen" not in seen and "leders navn" in seen and "89 70 12 99" in seen

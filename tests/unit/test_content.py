@@ -155,6 +155,26 @@ def test_crisis_line_text_shows_the_configured_number(language: str) -> None:
     assert "89 70 12 99" in texts_for(language, "89 70 12 99")("common.crisis_line")
 
 
+# Texts that name the crisis line without its number because the number is beside them on the same screen: the
+# check-in card and the Overblik tab close with it, and the plan's contact list gives it after the label.
+NUMBER_BESIDE = {"check_in.stopped_contact", "check_in.stopped_contact_named", "tab.not_allowed_body",
+                 "plan_card.contact_crisis_line"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_text_that_sends_someone_to_the_crisis_line_gives_its_number(language: str) -> None:
+    """A plain chat message has no card under it to carry the number: an upset employee told to call the crisis
+    line is told its number in the same message."""
+    naming = [
+        (key, text)
+        for key, text in _all_texts(language)
+        if ("krisetelefon" in text.lower() or "crisis line" in text.lower()) and key not in NUMBER_BESIDE
+    ]
+    assert naming
+    without_number = [key for key, text in naming if "{crisis_line}" not in text]
+    assert without_number == []
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_reminders_name_the_button_the_card_really_has(language: str) -> None:
     texts = Texts(language)
