@@ -247,11 +247,10 @@ class ReportDialog(Dialog):
             return False
 
     async def _cancel(self, dialog_context: DialogContext, asking: Asking) -> DialogTurnResult:
+        """The last word of a stopped report: no card follows it, so it carries the crisis line itself."""
         kept = await self._services.cancel_report(asking.draft)
-        if kept:
-            await asking.say(asking.texts("report.cancelled_with_evidence", count=kept))
-        else:
-            await asking.say(asking.texts("report.cancelled"))
+        said = asking.texts("report.cancelled_with_evidence", count=kept) if kept else asking.texts("report.cancelled")
+        await asking.say(f"{said}\n\n☎ {asking.texts('common.crisis_line')}")
         return await dialog_context.end_dialog()
 
     def _asking(self, dialog_context: DialogContext, draft: ReportDraft) -> Asking:
